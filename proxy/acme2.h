@@ -1,0 +1,46 @@
+/* acme2.h: the bridge's RFC 8555 client: the upstream directory, a pool of
+ * upstream nonces, JWS-signed POSTs (kid or jwk) with transparent retries on
+ * badNonce using the nonce from the error, POST-as-GET. */
+#ifndef ACME2_H
+#define ACME2_H
+
+#include <openssl/evp.h>
+#include <jansson.h>
+#include "upstream.h"
+
+#define ACME2_BADNONCE_RETRIES 8
+
+struct acme2;
+
+struct acme2_dir {
+	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change;
+	char *terms_of_service;	/* meta.termsOfService, or NULL */
+};
+
+/* Called with the final answer: json is the parsed body when it was JSON
+ * (NULL otherwise), r the raw response. Both are freed after return. */
+typedef void (*acme2_cb)(void *arg, const struct upstream_resp *r,
+    json_t *json);
+
+struct acme2 *acme2_new(uv_loop_t *loop, struct upstream *up,
+    const char *directory_url, size_t nonce_pool_cap);
+/* Fetch the directory now and every `retry_ms` until it succeeds; done is
+ * called once with 0 (loaded) or -1 and the reason after each failure
+ * (it keeps retrying). */
+void acme2_load(struct acme2 *c, long retry_ms,
+    void (*done)(void *arg, int ok, const char *why), void *arg);
+/* NULL until the directory is loaded. */
+const struct acme2_dir *acme2_directory(const struct acme2 *c);
+
+/* POST payload to url signed with key: kid is the account URL, or NULL to
+ * embed the public jwk (newAccount). payload "" is a POST-as-GET. Gets a
+ * nonce from the pool or newNonce, retries badNonce up to
+ * ACME2_BADNONCE_RETRIES times, keeps every Replay-Nonce it sees. 0, or -1
+ * when nothing could be started (cb not called). */
+int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid,
+    const char *url, const char *payload, acme2_cb cb, void *arg);
+
+size_t acme2_nonce_pool_size(const struct acme2 *c);
+void acme2_free(struct acme2 *c);
+
+#endif

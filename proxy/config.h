@@ -1,0 +1,49 @@
+/* config.h: one immutable configuration, from a JSON file and the command
+ * line (flags win). */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
+#define CONFIG_LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
+
+struct config {
+	char listen_host[64];		/* v1 front end */
+	int listen_port;
+	char http01_host[64];		/* http-01 responder; port 0 = off */
+	int http01_port;
+	char upstream[1024];		/* v2 directory URL */
+	char upstream_ca[1024];		/* extra PEM roots, "" for none */
+	char state[1024];		/* SQLite file */
+	int agree_tos;			/* operator agrees for clients */
+	char base_url[512];		/* public v1 base URL; "" = from Host */
+	/* limits and timeouts */
+	size_t max_connections;		/* 256 */
+	size_t max_header_bytes;	/* 16384 */
+	size_t max_body_bytes;		/* 65536 */
+	long header_timeout_ms;		/* 10000 */
+	long idle_timeout_ms;		/* 60000 */
+	long upstream_timeout_ms;	/* 30000, per upstream request */
+	long authz_wait_ms;		/* 20000: eager validation wait in new-authz */
+	long issue_timeout_ms;		/* 40000: the whole of new-cert */
+	size_t nonce_cap;		/* 10000 outstanding v1 nonces */
+	int check_only;			/* --check-config */
+	char config_file[1024];		/* "" when none */
+};
+
+/* Defaults (listen 127.0.0.1:4000, http-01 0.0.0.0:5002, upstream
+ * Let's Encrypt production, state ./acme-bridge.db). */
+void config_defaults(struct config *c);
+
+/* Parse argv (after argv[0]) into c: first --config FILE is loaded, then the
+ * flags override it. Unknown flags, unknown keys, wrong types and bad
+ * addresses fill err ("FILE: key 'x': reason") and return -1. --help prints
+ * usage to stdout and returns 1. */
+int config_load(struct config *c, int argc, char **argv, char *err,
+    size_t errlen);
+
+/* "HOST:PORT" -> host, port ("[::1]:80" too). 0 or -1. */
+int config_parse_addr(const char *s, char *host, size_t hostlen, int *port);
+
+#endif
