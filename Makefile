@@ -11,7 +11,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
-	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
+	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	-Wno-format-truncation
 OPT ?= -O2 -g
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(OPT) -Itranslate -Iproxy \
 	-I$(LLHTTP_INC) $(PKG_CFLAGS)
@@ -82,3 +83,17 @@ check-config: build/acme-bridge
 
 clean:
 	rm -rf build
+
+# proxy/config.c and proxy/log.c unit test: links proxy objects, so it has its own rules.
+build/unit/test_config: build/obj/tests/unit/test_config.o build/obj/proxy/config.o build/obj/proxy/log.o
+	@mkdir -p build/unit
+	$(CC) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+build/asan/unit/test_config: build/asan/obj/tests/unit/test_config.o build/asan/obj/proxy/config.o build/asan/obj/proxy/log.o
+	@mkdir -p build/asan/unit
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+build/asan/acme2-probe: build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC)) build/asan/obj/proxy/upstream.o build/asan/obj/proxy/acme2.o build/asan/obj/proxy/log.o
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+build/asan/obj/tests/e2e/acme2_probe.o: | build/asan/obj/tests/e2e
+build/asan/obj/tests/e2e:
+	mkdir -p $@

@@ -30,6 +30,7 @@ struct config {
 	size_t nonce_cap;		/* 10000 outstanding v1 nonces */
 	int check_only;			/* --check-config */
 	char config_file[1024];		/* "" when none */
+	char log_level[8];		/* "debug", "info" (default), "warn", "error" */
 };
 
 /* Defaults (listen 127.0.0.1:4000, http-01 0.0.0.0:5002, upstream

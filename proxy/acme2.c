@@ -1,0 +1,525 @@
+/* acme2.c: the bridge's RFC 8555 client on top of upstream.c: loads the
+ * directory (retrying on a timer), keeps a pool of upstream nonces, signs
+ * POSTs (jws_v2_sign) and retries badNonce answers with the nonce they carry.
+ *
+ * Each in-flight post has exactly one upstream request outstanding (HEAD
+ * newNonce or the signed POST). acme2_free answers the posts still in flight
+ * with status 0 "aborted" and detaches them; a detached request frees itself
+ * when its upstream request completes (or upstream_close aborts it). */
+#include "acme2.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jws.h"
+#include "log.h"
+#include "nonce.h"
+
+#define ACME2_JOSE_TYPE "application/jose+json"
+#define ACME2_BADNONCE_URN "urn:ietf:params:acme:error:badNonce"
+
+struct acme2_post;
+struct acme2_dirload;
+
+struct acme2 {
+	uv_loop_t *loop;
+	struct upstream *up;
+	char *dir_url;
+	struct nonce_pool *pool;
+	struct acme2_dir dir;
+	int loaded;
+	uv_timer_t *retry;		/* freed in its close callback */
+	long retry_ms;
+	void (*done)(void *arg, int ok, const char *why);
+	void *done_arg;
+	struct acme2_dirload *dirload;	/* directory GET in flight */
+	struct acme2_post *posts;	/* posts in flight */
+	int freeing;
+};
+
+/* The directory GET in flight; c is NULL once acme2_free detached it. */
+struct acme2_dirload {
+	struct acme2 *c;
+};
+
+struct acme2_post {
+	struct acme2 *c;		/* NULL once detached by acme2_free */
+	EVP_PKEY *key;			/* own reference */
+	char *kid, *url, *payload;
+	acme2_cb cb;
+	void *arg;
+	int retries_left;
+	char nonce[NONCE_UPSTREAM_MAX + 1];
+	struct acme2_post *prev, *next;
+};
+
+static char *dup_str(const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	if (n == SIZE_MAX)
+		return NULL;
+	d = malloc(n + 1);
+	if (d)
+		memcpy(d, s, n + 1);
+	return d;
+}
+
+static void fake_resp(struct upstream_resp *r, const char *why)
+{
+	memset(r, 0, sizeof(*r));
+	r->retry_after = -1;
+	snprintf(r->error, sizeof(r->error), "%s", why);
+}
+
+static json_t *parse_body(const struct upstream_resp *r)
+{
+	if (!r->body || r->len == 0)
+		return NULL;
+	return json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL);
+}
+
+/* A nonce usable as is: 1..NONCE_UPSTREAM_MAX base64url characters. */
+static int nonce_usable(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n <= NONCE_UPSTREAM_MAX &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") == n;
+}
+
+static void keep_nonce(struct acme2 *c, const struct upstream_resp *r)
+{
+	if (r->replay_nonce)
+		nonce_pool_put(c->pool, r->replay_nonce);
+}
+
+/* ---- directory ---- */
+
+static void dir_clear(struct acme2_dir *d)
+{
+	free(d->new_nonce);
+	free(d->new_account);
+	free(d->new_order);
+	free(d->revoke_cert);
+	free(d->key_change);
+	free(d->terms_of_service);
+	memset(d, 0, sizeof(*d));
+}
+
+/* A copy of the non-empty string member `name` of obj, or NULL. */
+static char *dir_url(const json_t *obj, const char *name)
+{
+	const char *s = json_string_value(json_object_get(obj, name));
+
+	return s && *s ? dup_str(s) : NULL;
+}
+
+/* Fill d from the directory document; -1 and why when it is unusable. */
+static int dir_parse(const json_t *doc, struct acme2_dir *d, char *why,
+    size_t whylen)
+{
+	const char *missing = NULL;
+
+	if (!json_is_object(doc)) {
+		snprintf(why, whylen, "directory is not a JSON object");
+		return -1;
+	}
+	d->new_nonce = dir_url(doc, "newNonce");
+	d->new_account = dir_url(doc, "newAccount");
+	d->new_order = dir_url(doc, "newOrder");
+	d->revoke_cert = dir_url(doc, "revokeCert");
+	d->key_change = dir_url(doc, "keyChange");
+	d->terms_of_service = dir_url(json_object_get(doc, "meta"),
+	    "termsOfService");
+	if (!d->new_order)
+		missing = "newOrder";
+	if (!d->new_account)
+		missing = "newAccount";
+	if (!d->new_nonce)
+		missing = "newNonce";
+	if (!missing)
+		return 0;
+	snprintf(why, whylen, "directory lacks %s", missing);
+	dir_clear(d);
+	return -1;
+}
+
+/* ---- directory loading ---- */
+
+static void dir_try(struct acme2 *c);
+
+static void on_retry(uv_timer_t *t)
+{
+	dir_try(t->data);
+}
+
+static void on_retry_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Judge a directory answer: 0 with c->dir replaced, or -1 and why. */
+static int dir_accept(struct acme2 *c, const struct upstream_resp *r,
+    char *why, size_t whylen)
+{
+	struct acme2_dir d;
+	json_t *doc;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if (r->status == 0) {
+		snprintf(why, whylen, "directory: %s", r->error);
+		return -1;
+	}
+	if (r->status != 200) {
+		snprintf(why, whylen, "directory answered HTTP %ld", r->status);
+		return -1;
+	}
+	doc = parse_body(r);
+	if (!doc) {
+		snprintf(why, whylen, "directory is not JSON");
+		return -1;
+	}
+	rc = dir_parse(doc, &d, why, whylen);
+	json_decref(doc);
+	if (rc < 0)
+		return -1;
+	dir_clear(&c->dir);
+	c->dir = d;
+	c->loaded = 1;
+	return 0;
+}
+
+/* After an attempt: arm the retry on failure, then tell the caller last,
+ * since done may free c. */
+static void dir_attempted(struct acme2 *c, int rc, const char *why)
+{
+	void (*done)(void *, int, const char *) = c->done;
+	void *arg = c->done_arg;
+
+	if (rc < 0 && c->retry_ms > 0)
+		uv_timer_start(c->retry, on_retry, (uint64_t)c->retry_ms, 0);
+	if (done)
+		done(arg, rc, rc < 0 ? why : "");
+}
+
+static void on_dir(void *arg, const struct upstream_resp *r)
+{
+	struct acme2_dirload *dl = arg;
+	struct acme2 *c = dl->c;
+	char why[320];
+	int rc;
+
+	free(dl);
+	if (!c)
+		return;
+	c->dirload = NULL;
+	keep_nonce(c, r);
+	rc = dir_accept(c, r, why, sizeof(why));
+	dir_attempted(c, rc, why);
+}
+
+static void dir_try(struct acme2 *c)
+{
+	struct acme2_dirload *dl;
+
+	if (c->dirload)
+		return;
+	dl = calloc(1, sizeof(*dl));
+	if (!dl) {
+		dir_attempted(c, -1, "out of memory");
+		return;
+	}
+	dl->c = c;
+	if (upstream_fetch(c->up, "GET", c->dir_url, NULL, 0, NULL, on_dir,
+	    dl) < 0) {
+		free(dl);
+		dir_attempted(c, -1, "cannot start the directory request");
+		return;
+	}
+	c->dirload = dl;
+}
+
+void acme2_load(struct acme2 *c, long retry_ms,
+    void (*done)(void *arg, int ok, const char *why), void *arg)
+{
+	if (!c || c->freeing)
+		return;
+	c->retry_ms = retry_ms;
+	c->done = done;
+	c->done_arg = arg;
+	uv_timer_stop(c->retry);
+	dir_try(c);
+}
+
+const struct acme2_dir *acme2_directory(const struct acme2 *c)
+{
+	return c && c->loaded ? &c->dir : NULL;
+}
+
+/* ---- signed posts ---- */
+
+static void post_link(struct acme2 *c, struct acme2_post *p)
+{
+	p->prev = NULL;
+	p->next = c->posts;
+	if (c->posts)
+		c->posts->prev = p;
+	c->posts = p;
+}
+
+static void post_unlink(struct acme2 *c, struct acme2_post *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		c->posts = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->prev = p->next = NULL;
+}
+
+static void post_destroy(struct acme2_post *p)
+{
+	EVP_PKEY_free(p->key);
+	free(p->kid);
+	free(p->url);
+	free(p->payload);
+	free(p);
+}
+
+/* The final answer: detach p, call back, free p. Leaves c alone after the
+ * callback (which may free c). */
+static void post_finish(struct acme2_post *p, const struct upstream_resp *r,
+    json_t *json)
+{
+	acme2_cb cb = p->cb;
+	void *arg = p->arg;
+
+	post_unlink(p->c, p);
+	p->c = NULL;
+	cb(arg, r, json);
+	post_destroy(p);
+}
+
+static void post_fail(struct acme2_post *p, const char *why)
+{
+	struct upstream_resp r;
+
+	fake_resp(&r, why);
+	post_finish(p, &r, NULL);
+}
+
+static void on_post_answer(void *arg, const struct upstream_resp *r);
+static void on_nonce(void *arg, const struct upstream_resp *r);
+
+/* Sign with p->nonce (used up either way) and send. 0 or -1. */
+static int post_send(struct acme2_post *p)
+{
+	char *jws = jws_v2_sign(p->key, p->kid, p->nonce, p->url, p->payload);
+	int rc;
+
+	p->nonce[0] = '\0';
+	if (!jws)
+		return -1;
+	rc = upstream_fetch(p->c->up, "POST", p->url, jws, strlen(jws),
+	    ACME2_JOSE_TYPE, on_post_answer, p);
+	free(jws);
+	return rc;
+}
+
+/* Send with a pooled nonce, or ask newNonce for one first. 0 or -1. */
+static int post_start(struct acme2_post *p)
+{
+	struct acme2 *c = p->c;
+
+	if (nonce_pool_take(c->pool, p->nonce) == 0)
+		return post_send(p);
+	if (!c->dir.new_nonce)
+		return -1;
+	return upstream_fetch(c->up, "HEAD", c->dir.new_nonce, NULL, 0, NULL,
+	    on_nonce, p);
+}
+
+static void on_nonce(void *arg, const struct upstream_resp *r)
+{
+	struct acme2_post *p = arg;
+
+	if (!p->c) {
+		post_destroy(p);
+		return;
+	}
+	if (r->status < 200 || r->status > 299) {
+		post_finish(p, r, NULL);
+		return;
+	}
+	if (!nonce_usable(r->replay_nonce)) {
+		post_fail(p, "newNonce gave no usable Replay-Nonce");
+		return;
+	}
+	snprintf(p->nonce, sizeof(p->nonce), "%s", r->replay_nonce);
+	if (post_send(p) < 0)
+		post_fail(p, "cannot start the signed upstream request");
+}
+
+static int is_bad_nonce(const struct upstream_resp *r, const json_t *json)
+{
+	const char *type = json_string_value(json_object_get(json, "type"));
+
+	return r->status == 400 && type && strcmp(type, ACME2_BADNONCE_URN) == 0;
+}
+
+/* Retry after badNonce with the answer's nonce, else a fresh one. */
+static int post_retry(struct acme2_post *p, const struct upstream_resp *r)
+{
+	char esc[256];
+
+	p->retries_left--;
+	log_debug("acme2: badNonce from %s, retrying (%d retries left)",
+	    log_escape(p->url, strlen(p->url), esc, sizeof(esc)),
+	    p->retries_left);
+	if (nonce_usable(r->replay_nonce)) {
+		snprintf(p->nonce, sizeof(p->nonce), "%s", r->replay_nonce);
+		return post_send(p);
+	}
+	return post_start(p);
+}
+
+static void on_post_answer(void *arg, const struct upstream_resp *r)
+{
+	struct acme2_post *p = arg;
+	json_t *json;
+
+	if (!p->c) {
+		post_destroy(p);
+		return;
+	}
+	json = parse_body(r);
+	if (is_bad_nonce(r, json) && p->retries_left > 0 &&
+	    post_retry(p, r) == 0) {
+		json_decref(json);
+		return;
+	}
+	keep_nonce(p->c, r);
+	post_finish(p, r, json);
+	json_decref(json);
+}
+
+static struct acme2_post *post_new(struct acme2 *c, EVP_PKEY *key,
+    const char *kid, const char *url, const char *payload)
+{
+	struct acme2_post *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->c = c;
+	p->retries_left = ACME2_BADNONCE_RETRIES;
+	p->url = dup_str(url);
+	p->payload = dup_str(payload);
+	p->kid = dup_str(kid);
+	if (!p->url || !p->payload || (kid && !p->kid) ||
+	    EVP_PKEY_up_ref(key) != 1) {
+		post_destroy(p);
+		return NULL;
+	}
+	p->key = key;
+	return p;
+}
+
+int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid,
+    const char *url, const char *payload, acme2_cb cb, void *arg)
+{
+	struct acme2_post *p;
+
+	if (!c || c->freeing || !c->loaded || !key || !url || !payload || !cb)
+		return -1;
+	p = post_new(c, key, kid, url, payload);
+	if (!p)
+		return -1;
+	p->cb = cb;
+	p->arg = arg;
+	post_link(c, p);
+	if (post_start(p) < 0) {
+		post_unlink(c, p);
+		post_destroy(p);
+		return -1;
+	}
+	return 0;
+}
+
+size_t acme2_nonce_pool_size(const struct acme2 *c)
+{
+	return c ? nonce_pool_count(c->pool) : 0;
+}
+
+/* ---- lifetime ---- */
+
+struct acme2 *acme2_new(uv_loop_t *loop, struct upstream *up,
+    const char *directory_url, size_t nonce_pool_cap)
+{
+	struct acme2 *c;
+
+	if (!loop || !up || !directory_url)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->loop = loop;
+	c->up = up;
+	c->dir_url = dup_str(directory_url);
+	c->pool = nonce_pool_new(nonce_pool_cap);
+	c->retry = malloc(sizeof(*c->retry));
+	if (!c->dir_url || !c->pool || !c->retry ||
+	    uv_timer_init(loop, c->retry) != 0)
+		goto fail;
+	c->retry->data = c;
+	return c;
+fail:
+	free(c->retry);
+	nonce_pool_free(c->pool);
+	free(c->dir_url);
+	free(c);
+	return NULL;
+}
+
+/* Answer every post in flight with "aborted" and detach it. */
+static void abort_posts(struct acme2 *c)
+{
+	struct upstream_resp r;
+
+	fake_resp(&r, "aborted");
+	while (c->posts) {
+		struct acme2_post *p = c->posts;
+		acme2_cb cb = p->cb;
+
+		post_unlink(c, p);
+		p->c = NULL;
+		cb(p->arg, &r, NULL);
+	}
+}
+
+void acme2_free(struct acme2 *c)
+{
+	if (!c || c->freeing)
+		return;
+	c->freeing = 1;
+	if (c->dirload) {
+		c->dirload->c = NULL;
+		c->dirload = NULL;
+	}
+	abort_posts(c);
+	uv_timer_stop(c->retry);
+	uv_close((uv_handle_t *)c->retry, on_retry_closed);
+	dir_clear(&c->dir);
+	nonce_pool_free(c->pool);
+	free(c->dir_url);
+	free(c);
+}

@@ -1,0 +1,663 @@
+/* config.c: defaults, then the JSON file named by --config, then the other
+ * flags. Every file key and flag is a row of config_keys[]; one set of
+ * setters serves both, so a value is checked the same way wherever it came
+ * from. Errors name the file, the line when it can be found, and the key. */
+#include "config.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_VERSION "acme-bridge 0.1.0"
+#define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_BODY_CAP 65536
+
+enum config_type {
+	CT_STRING,	/* char[size] at off, checked by check() */
+	CT_ADDR,	/* "HOST:PORT": host char[size] at off, int port at off2 */
+	CT_BOOL,	/* int at off */
+	CT_SIZE,	/* size_t at off, min..max */
+	CT_MSEC,	/* long at off, min..max */
+	CT_COMMENT,	/* any string, ignored */
+};
+
+struct config_key {
+	const char *name;	/* JSON key */
+	const char *flag;	/* command-line flag, NULL for file only */
+	enum config_type type;
+	size_t off, size, off2;
+	long min, max;
+	int empty_ok;		/* CT_ADDR: "" turns the listener off */
+	int (*check)(char *v, char *why, size_t whylen);
+	const char *note;	/* numbers: why the range is what it is */
+};
+
+static int check_url(char *v, char *why, size_t whylen);
+static int check_base_url(char *v, char *why, size_t whylen);
+static int check_nonempty(char *v, char *why, size_t whylen);
+static int check_readable(char *v, char *why, size_t whylen);
+static int check_level(char *v, char *why, size_t whylen);
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define K_STR(n, fl, f, chk) { n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL }
+#define K_ADDR(n, fl, h, p, e) { n, fl, CT_ADDR, FIELD(h), offsetof(struct config, p), 0, 0, e, NULL, NULL }
+#define K_BOOL(n, fl, f) { n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL }
+#define K_SIZE(n, f, lo, hi) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL }
+#define K_SIZE_NOTE(n, f, lo, hi, note) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note }
+#define K_MSEC(n, f, lo, hi) { n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL }
+
+/* The ranges are documented in docs/config.md: keep both in step. */
+static const struct config_key config_keys[] = {
+	K_ADDR("listen", "--listen", listen_host, listen_port, 0),
+	K_ADDR("http01_listen", "--http01-listen", http01_host, http01_port, 1),
+	K_STR("upstream", "--upstream", upstream, check_url),
+	K_STR("upstream_ca", "--upstream-ca", upstream_ca, check_readable),
+	K_STR("state", "--state", state, check_nonempty),
+	K_BOOL("agree_tos", "--agree-tos", agree_tos),
+	K_STR("base_url", "--base-url", base_url, check_base_url),
+	K_STR("log_level", "--log-level", log_level, check_level),
+	K_SIZE("max_connections", max_connections, 1, 100000),
+	K_SIZE("max_header_bytes", max_header_bytes, 1024, 1048576),
+	K_SIZE_NOTE("max_body_bytes", max_body_bytes, 1024, CONFIG_BODY_CAP,
+	    "v1 requests are small (a CSR is a few KiB), so 65536 is the cap"),
+	K_MSEC("header_timeout_ms", header_timeout_ms, 100, 300000),
+	K_MSEC("idle_timeout_ms", idle_timeout_ms, 1000, 3600000),
+	K_MSEC("upstream_timeout_ms", upstream_timeout_ms, 1000, 300000),
+	K_MSEC("authz_wait_ms", authz_wait_ms, 100, 300000),
+	K_MSEC("issue_timeout_ms", issue_timeout_ms, 1000, 600000),
+	K_SIZE("nonce_cap", nonce_cap, 16, 10000000),
+	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+enum flag_kind { FL_KEY, FL_CONFIG, FL_CHECK, FL_HELP, FL_VERSION };
+
+struct flag {
+	enum flag_kind kind;
+	const struct config_key *key;	/* FL_KEY */
+	int takes_value;
+};
+
+static const char usage_text[] =
+    "usage: acme-bridge [--config FILE] [options]\n"
+    "\n"
+    "An ACME v1 front end for RFC 8555 CAs. Flags override the config file.\n"
+    "\n"
+    "  --config FILE          JSON config file (docs/config.md)\n"
+    "  --listen ADDR:PORT     v1 listener (default 127.0.0.1:4000)\n"
+    "  --http01-listen ADDR:PORT\n"
+    "                         http-01 responder, \"\" to disable (default 0.0.0.0:5002)\n"
+    "  --upstream URL         RFC 8555 directory URL (default Let's Encrypt production)\n"
+    "  --upstream-ca FILE     extra PEM roots for the upstream CA\n"
+    "  --state FILE           SQLite state file (default acme-bridge.db)\n"
+    "  --agree-tos            agree to the CA's terms of service for clients\n"
+    "  --base-url URL         public base URL of the v1 API (default: from Host)\n"
+    "  --log-level LEVEL      debug, info, warn or error (default info)\n"
+    "  --check-config         check the configuration and exit\n"
+    "  --version              print the version and exit\n"
+    "  -h, --help             print this help and exit\n";
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+	c->listen_port = 4000;
+	snprintf(c->http01_host, sizeof(c->http01_host), "0.0.0.0");
+	c->http01_port = 5002;
+	snprintf(c->upstream, sizeof(c->upstream), "%s", CONFIG_LE_PRODUCTION);
+	snprintf(c->state, sizeof(c->state), "acme-bridge.db");
+	c->max_connections = 256;
+	c->max_header_bytes = 16384;
+	c->max_body_bytes = CONFIG_BODY_CAP;
+	c->header_timeout_ms = 10000;
+	c->idle_timeout_ms = 60000;
+	c->upstream_timeout_ms = 30000;
+	c->authz_wait_ms = 20000;
+	c->issue_timeout_ms = 40000;
+	c->nonce_cap = 10000;
+	snprintf(c->log_level, sizeof(c->log_level), "info");
+}
+
+/* ---- addresses ---- */
+
+static int parse_port(const char *s, int *port)
+{
+	long v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
+		return -1;
+	v = strtol(s, NULL, 10);
+	if (v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+/* Split s at the port colon into host (brackets removed) and port text. */
+static int split_addr(const char *s, char *host, size_t hostlen,
+    const char **portp, char *why, size_t whylen)
+{
+	const char *colon, *hs = s, *he;
+
+	if (s[0] == '[') {
+		he = strchr(s, ']');
+		if (he == NULL || he[1] != ':') {
+			snprintf(why, whylen, "expected [IPV6]:PORT");
+			return -1;
+		}
+		hs = s + 1;
+		colon = he + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL) {
+			snprintf(why, whylen, "expected HOST:PORT");
+			return -1;
+		}
+		he = colon;
+		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
+			snprintf(why, whylen, "put an IPv6 address in brackets, like [::1]:80");
+			return -1;
+		}
+	}
+	if ((size_t)(he - hs) >= hostlen) {
+		snprintf(why, whylen, "host too long");
+		return -1;
+	}
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	*portp = colon + 1;
+	return 0;
+}
+
+/* "localhost" becomes 127.0.0.1 so listeners need no resolver. */
+static int parse_addr(const char *s, char *host, size_t hostlen, int *port,
+    char *why, size_t whylen)
+{
+	char h[64];
+	const char *ptxt = NULL;
+	unsigned char bin[16];
+	int af = s[0] == '[' ? AF_INET6 : AF_INET;
+
+	if (split_addr(s, h, sizeof(h), &ptxt, why, whylen) != 0)
+		return -1;
+	if (af == AF_INET && strcmp(h, "localhost") == 0)
+		snprintf(h, sizeof(h), "127.0.0.1");
+	if (inet_pton(af, h, bin) != 1) {
+		snprintf(why, whylen, af == AF_INET6 ? "bad IPv6 address" :
+		    "host must be an IPv4 or [IPv6] literal or localhost");
+		return -1;
+	}
+	if (parse_port(ptxt, port) != 0) {
+		snprintf(why, whylen, "port must be 1..65535");
+		return -1;
+	}
+	if (strlen(h) >= hostlen) {
+		snprintf(why, whylen, "host too long");
+		return -1;
+	}
+	memcpy(host, h, strlen(h) + 1);
+	return 0;
+}
+
+int config_parse_addr(const char *s, char *host, size_t hostlen, int *port)
+{
+	char why[128];
+
+	return parse_addr(s, host, hostlen, port, why, sizeof(why));
+}
+
+/* ---- string checks (they may normalise v in place) ---- */
+
+static int has_ctl_or_space(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v <= 0x20 || (unsigned char)*v >= 0x7f)
+			return 1;
+	return 0;
+}
+
+static int check_url(char *v, char *why, size_t whylen)
+{
+	size_t skip;
+
+	if (strncmp(v, "https://", 8) == 0)
+		skip = 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		skip = 7;
+	else {
+		snprintf(why, whylen, "must start with https:// or http://");
+		return -1;
+	}
+	if (v[skip] == '\0' || v[skip] == '/') {
+		snprintf(why, whylen, "URL has no host");
+		return -1;
+	}
+	if (has_ctl_or_space(v)) {
+		snprintf(why, whylen, "URL must not contain spaces, control or non-ASCII characters");
+		return -1;
+	}
+	return 0;
+}
+
+/* "" = derive from the Host header; otherwise a URL without trailing '/'. */
+static int check_base_url(char *v, char *why, size_t whylen)
+{
+	size_t n;
+
+	if (v[0] == '\0')
+		return 0;
+	if (check_url(v, why, whylen) != 0)
+		return -1;
+	if (strchr(v, '?') != NULL || strchr(v, '#') != NULL) {
+		snprintf(why, whylen, "must not have a query or fragment");
+		return -1;
+	}
+	n = strlen(v);
+	while (n > 0 && v[n - 1] == '/')
+		v[--n] = '\0';
+	return 0;
+}
+
+static int check_nonempty(char *v, char *why, size_t whylen)
+{
+	if (v[0] != '\0')
+		return 0;
+	snprintf(why, whylen, "must not be empty");
+	return -1;
+}
+
+static int check_readable(char *v, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd;
+
+	if (v[0] == '\0')
+		return 0;
+	fd = open(v, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot read '%s': %s", v, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "'%s' is not a regular file", v);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int check_level(char *v, char *why, size_t whylen)
+{
+	static const char *const levels[] = { "debug", "info", "warn", "error" };
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcmp(v, levels[i]) == 0)
+			return 0;
+	snprintf(why, whylen, "must be one of debug, info, warn, error");
+	return -1;
+}
+
+/* ---- setters shared by the file and the flags ---- */
+
+static int set_text(struct config *c, const struct config_key *k,
+    const char *v, char *why, size_t whylen)
+{
+	char tmp[1024];
+	char *field = (char *)c + k->off;
+
+	if (k->type == CT_COMMENT)
+		return 0;
+	if (k->type == CT_ADDR) {
+		if (v[0] == '\0' && k->empty_ok) {
+			field[0] = '\0';
+			*(int *)((char *)c + k->off2) = 0;
+			return 0;
+		}
+		return parse_addr(v, field, k->size, (int *)((char *)c + k->off2),
+		    why, whylen);
+	}
+	if (strlen(v) >= k->size || strlen(v) >= sizeof(tmp)) {
+		snprintf(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+		return -1;
+	}
+	memcpy(tmp, v, strlen(v) + 1);
+	if (k->check != NULL && k->check(tmp, why, whylen) != 0)
+		return -1;
+	memcpy(field, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+static int set_number(struct config *c, const struct config_key *k,
+    json_int_t v, char *why, size_t whylen)
+{
+	if (v < k->min || v > k->max) {
+		snprintf(why, whylen, "%lld is out of range: must be %ld..%ld%s%s",
+		    (long long)v, k->min, k->max, k->note ? "; " : "",
+		    k->note ? k->note : "");
+		return -1;
+	}
+	if (k->type == CT_SIZE)
+		*(size_t *)((char *)c + k->off) = (size_t)v;
+	else
+		*(long *)((char *)c + k->off) = (long)v;
+	return 0;
+}
+
+static int set_json(struct config *c, const struct config_key *k,
+    const json_t *v, char *why, size_t whylen)
+{
+	switch (k->type) {
+	case CT_BOOL:
+		if (!json_is_boolean(v))
+			break;
+		*(int *)((char *)c + k->off) = json_is_true(v);
+		return 0;
+	case CT_SIZE:
+	case CT_MSEC:
+		if (!json_is_integer(v))
+			break;
+		return set_number(c, k, json_integer_value(v), why, whylen);
+	default:
+		if (!json_is_string(v))
+			break;
+		if (strlen(json_string_value(v)) != json_string_length(v)) {
+			snprintf(why, whylen, "must not contain NUL");
+			return -1;
+		}
+		return set_text(c, k, json_string_value(v), why, whylen);
+	}
+	snprintf(why, whylen, "must be %s", k->type == CT_BOOL ? "true or false" :
+	    k->type == CT_STRING || k->type == CT_ADDR || k->type == CT_COMMENT ?
+	    "a string" : "an integer");
+	return -1;
+}
+
+static const struct config_key *key_find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+/* ---- the file ---- */
+
+/* Line of top-level key `key` in the JSON text, 0 if not found (a key
+ * written with escapes, say). Skips strings so values cannot fool it. */
+static int key_line(const char *t, size_t n, const char *key)
+{
+	size_t klen = strlen(key), i, j, m;
+	int depth = 0, line = 1;
+
+	for (i = 0; i < n; i++) {
+		if (t[i] == '\n')
+			line++;
+		else if (t[i] == '{' || t[i] == '[')
+			depth++;
+		else if (t[i] == '}' || t[i] == ']')
+			depth--;
+		if (t[i] != '"')
+			continue;
+		for (j = i + 1; j < n && t[j] != '"'; j++)
+			if (t[j] == '\\')
+				j++;
+		if (j >= n)
+			return 0;
+		m = j + 1;
+		while (m < n && strchr(" \t\r\n", t[m]) != NULL && t[m] != '\0')
+			m++;
+		if (depth == 1 && m < n && t[m] == ':' && j - i - 1 == klen &&
+		    memcmp(t + i + 1, key, klen) == 0)
+			return line;
+		i = j;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(CONFIG_FILE_MAX + 1);
+	if (buf == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f) || n > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ? "read error" :
+		    "larger than 1 MiB");
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+static void key_error(const char *path, const char *text, size_t n,
+    const char *key, const char *why, char *err, size_t errlen)
+{
+	char ek[128];
+	int line = key_line(text, n, key);
+
+	log_escape(key, strlen(key), ek, sizeof(ek));
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: key '%s': %s", path, line, ek, why);
+	else
+		snprintf(err, errlen, "%s: key '%s': %s", path, ek, why);
+}
+
+static int apply_object(struct config *c, const char *path, const char *text,
+    size_t n, json_t *root, char *err, size_t errlen)
+{
+	const char *name;
+	json_t *v;
+	char why[512];
+
+	json_object_foreach(root, name, v) {
+		const struct config_key *k = key_find(name);
+
+		if (k == NULL) {
+			key_error(path, text, n, name, "unknown key", err, errlen);
+			return -1;
+		}
+		if (set_json(c, k, v, why, sizeof(why)) != 0) {
+			key_error(path, text, n, name, why, err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int load_file(struct config *c, const char *path, char *err,
+    size_t errlen)
+{
+	char *text = NULL;
+	size_t n = 0;
+	json_t *root = NULL;
+	json_error_t jerr;
+	int rc = -1;
+
+	if (strlen(path) >= sizeof(c->config_file)) {
+		snprintf(err, errlen, "config file name too long");
+		return -1;
+	}
+	snprintf(c->config_file, sizeof(c->config_file), "%s", path);
+	if (read_file(path, &text, &n, err, errlen) != 0)
+		return -1;
+	root = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		snprintf(err, errlen, "%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
+	else if (!json_is_object(root))
+		snprintf(err, errlen, "%s: the top level must be a JSON object", path);
+	else
+		rc = apply_object(c, path, text, n, root, err, errlen);
+	json_decref(root);
+	free(text);
+	return rc;
+}
+
+/* ---- flags ---- */
+
+static int flag_find(const char *name, struct flag *f)
+{
+	static const struct { const char *name; enum flag_kind kind; int val; } special[] = {
+		{ "--config", FL_CONFIG, 1 }, { "--check-config", FL_CHECK, 0 },
+		{ "--help", FL_HELP, 0 }, { "-h", FL_HELP, 0 },
+		{ "--version", FL_VERSION, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (strcmp(special[i].name, name) == 0) {
+			f->kind = special[i].kind;
+			f->key = NULL;
+			f->takes_value = special[i].val;
+			return 0;
+		}
+	for (size_t i = 0; i < NKEYS; i++)
+		if (config_keys[i].flag && strcmp(config_keys[i].flag, name) == 0) {
+			f->kind = FL_KEY;
+			f->key = &config_keys[i];
+			f->takes_value = config_keys[i].type != CT_BOOL;
+			return 0;
+		}
+	return -1;
+}
+
+/* Read the flag at argv[*i] (advancing *i past its value). name gets the
+ * flag without "=value"; *val is NULL for flags without a value. */
+static int flag_next(int argc, char **argv, int *i, struct flag *f,
+    char *name, size_t namelen, const char **val, char *err, size_t errlen)
+{
+	const char *a = argv[*i], *eq = strchr(a, '=');
+	size_t nlen = eq && a[0] == '-' ? (size_t)(eq - a) : strlen(a);
+	char ea[128];
+
+	log_escape(a, nlen, ea, sizeof(ea));
+	if (a[0] != '-') {
+		snprintf(err, errlen, "unexpected argument '%s'", ea);
+		return -1;
+	}
+	if (nlen >= namelen) {
+		snprintf(err, errlen, "unknown option '%s'", ea);
+		return -1;
+	}
+	memcpy(name, a, nlen);
+	name[nlen] = '\0';
+	if (flag_find(name, f) != 0) {
+		snprintf(err, errlen, "unknown option '%s'", ea);
+		return -1;
+	}
+	*val = NULL;
+	if (!f->takes_value && eq != NULL) {
+		snprintf(err, errlen, "option '%s' takes no value", ea);
+		return -1;
+	}
+	if (f->takes_value && eq != NULL)
+		*val = eq + 1;
+	else if (f->takes_value) {
+		if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0) {
+			snprintf(err, errlen, "option '%s' needs a value", ea);
+			return -1;
+		}
+		*val = argv[++*i];
+	}
+	return 0;
+}
+
+/* First pass: check the syntax of every flag and find --config and the
+ * flags that stop early. */
+static int flags_scan(int argc, char **argv, const char **config, int *stop,
+    char *err, size_t errlen)
+{
+	struct flag f;
+	char name[64];
+	const char *val;
+
+	*config = NULL;
+	*stop = 0;
+	for (int i = 1; i < argc; i++) {
+		if (flag_next(argc, argv, &i, &f, name, sizeof(name), &val, err, errlen) != 0)
+			return -1;
+		if (f.kind == FL_CONFIG && *config != NULL) {
+			snprintf(err, errlen, "option '--config' given twice");
+			return -1;
+		}
+		if (f.kind == FL_CONFIG)
+			*config = val;
+		else if (f.kind == FL_HELP && *stop == 0)
+			*stop = FL_HELP;
+		else if (f.kind == FL_VERSION && *stop == 0)
+			*stop = FL_VERSION;
+	}
+	return 0;
+}
+
+/* Second pass, after the file: the flags win. */
+static int flags_apply(struct config *c, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	struct flag f;
+	char name[64], why[512];
+	const char *val;
+
+	for (int i = 1; i < argc; i++) {
+		if (flag_next(argc, argv, &i, &f, name, sizeof(name), &val, err, errlen) != 0)
+			return -1;
+		if (f.kind == FL_CHECK)
+			c->check_only = 1;
+		if (f.kind != FL_KEY)
+			continue;
+		if (f.key->type == CT_BOOL)
+			*(int *)((char *)c + f.key->off) = 1;
+		else if (set_text(c, f.key, val, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "option '%s': %s", name, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int config_load(struct config *c, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	const char *file = NULL;
+	int stop = 0;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	config_defaults(c);
+	if (flags_scan(argc, argv, &file, &stop, err, errlen) != 0)
+		return -1;
+	if (stop == FL_HELP) {
+		fputs(usage_text, stdout);
+		return 1;
+	}
+	if (stop == FL_VERSION) {
+		puts(CONFIG_VERSION);
+		return 1;
+	}
+	if (file != NULL && load_file(c, file, err, errlen) != 0)
+		return -1;
+	return flags_apply(c, argc, argv, err, errlen);
+}

@@ -1,0 +1,70 @@
+/* endpoints.h: internals shared by the v1 front end's files:
+ * endpoints.c (routing, replies, GET resources) and v1_post.c (the signed
+ * POST resources). */
+#ifndef ENDPOINTS_H
+#define ENDPOINTS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "bridge.h"
+#include "jws.h"
+#include "nonce.h"
+#include "problem.h"
+#include "server.h"
+#include "store.h"
+
+#define EP_HDR_MAX 8
+#define EP_HDR_LEN 1200
+#define EP_BASE_MAX 320
+
+/* One v1 request while it is being answered (possibly asynchronously). */
+struct ep {
+	struct bridge *b;
+	struct server_req *req;
+	char base[EP_BASE_MAX];		/* v1 base URL for this request */
+	char path[SERVER_URL_MAX + 1];	/* URL path without the query */
+	char hdr[EP_HDR_MAX][EP_HDR_LEN];	/* extra response headers */
+	size_t nhdr;
+	struct jws_v1 jws;		/* the verified request */
+	struct store_account acct;	/* its account (POSTs) */
+	struct store_authz authz;	/* the authorization at hand */
+	long long id;			/* id from the URL */
+	int idx;			/* challenge index from the URL */
+	EVP_PKEY *v2key;		/* the account's bridge-held key */
+	char v2thumb[JWK_THUMBPRINT_LEN + 1];
+	void (*after_account)(struct ep *);	/* continuation */
+	char *csr_b64;
+	char **names;
+	size_t nnames;
+};
+
+void ep_header(struct ep *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Replies: each adds Replay-Nonce and Cache-Control, logs one line, sends,
+ * and frees e. */
+void ep_reply_json(struct ep *e, int status, json_t *j);	/* steals j */
+void ep_reply_problem(struct ep *e, const struct problem *p);
+void ep_reply_error(struct ep *e, const char *type, int status,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ep_reply_body(struct ep *e, int status, const char *ctype,
+    const void *body, size_t len);
+
+/* Signed POSTs (v1_post.c). */
+void ep_new_reg(struct ep *e);
+void ep_reg(struct ep *e);
+void ep_new_authz(struct ep *e);
+void ep_challenge_post(struct ep *e);
+void ep_new_cert(struct ep *e);
+
+/* A pending authorization refreshed from upstream, then `then` (v1_post.c;
+ * used by GETs of authz and challenge URLs too). */
+void ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *));
+void ep_send_authz(struct ep *e, int status);
+void ep_send_challenge(struct ep *e);
+
+/* Verify the JWS for resource and load the signer's account (unless
+ * new-reg). 0, or -1 after replying. */
+int ep_verify(struct ep *e, const char *resource, int need_account);
+
+#endif

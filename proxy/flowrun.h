@@ -1,0 +1,25 @@
+/* flowrun.h: runs a translate/flow against the upstream CA: signs and sends
+ * its SENDs through acme2, publishes its http-01 answers in the store before
+ * answering a challenge, sleeps its WAITs on a libuv timer. */
+#ifndef FLOWRUN_H
+#define FLOWRUN_H
+
+#include <openssl/evp.h>
+
+struct bridge;
+struct flow;
+
+/* Called once with ok = 1 (done) or 0 (failed: flow_problem). The flow is
+ * freed after the callback returns. */
+typedef void (*flowrun_cb)(void *arg, struct flow *f, int ok);
+
+/* Start f signed with key (and kid, NULL before the account exists). Takes
+ * ownership of f. 0, or -1 (f freed, cb not called). */
+int flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key,
+    const char *kid, flowrun_cb cb, void *arg);
+
+/* Fail every flow in progress (shutdown): their callbacks run now or as
+ * their upstream requests are aborted. */
+void flowrun_cancel_all(struct bridge *b);
+
+#endif

@@ -1,0 +1,200 @@
+/* main.c: acme-bridge in the foreground: config, store, listeners, the
+ * upstream client, signals and a clean shutdown (every handle closed, every
+ * allocation freed, so LeakSanitizer and valgrind see nothing at exit). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "acme2.h"
+#include "bridge.h"
+#include "config.h"
+#include "flowrun.h"
+#include "log.h"
+#include "nonce.h"
+#include "server.h"
+#include "store.h"
+#include "upstream.h"
+
+#define DIR_RETRY_MS 5000
+#define NONCE_POOL 64
+
+static struct bridge B;
+static uv_signal_t sig_term, sig_int;
+static uv_timer_t housekeeping;
+
+long long
+bridge_now(void)
+{
+	return (long long)time(NULL);
+}
+
+long long
+bridge_now_ms(void)
+{
+	return (long long)(uv_hrtime() / 1000000);
+}
+
+static void
+on_dir(void *arg, int ok, const char *why)
+{
+	(void)arg;
+	if (ok == 0) {
+		B.dir_ready = 1;
+		log_info("upstream directory loaded from %s", B.cfg->upstream);
+	} else
+		log_warn("upstream directory %s: %s (retrying in %d s)",
+		    B.cfg->upstream, why ? why : "failed", DIR_RETRY_MS / 1000);
+}
+
+static void
+on_housekeeping(uv_timer_t *t)
+{
+	(void)t;
+	store_http01_expire(B.store, bridge_now());
+}
+
+static void
+stop(void)
+{
+	if (B.stopping)
+		return;
+	B.stopping = 1;
+	log_info("stopping");
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&housekeeping, NULL);
+	flowrun_cancel_all(&B);
+	if (B.front != NULL)
+		server_close(B.front, NULL, NULL);
+	if (B.http01 != NULL)
+		server_close(B.http01, NULL, NULL);
+	B.front = B.http01 = NULL;
+	if (B.acme != NULL)
+		acme2_free(B.acme);
+	B.acme = NULL;
+	if (B.up != NULL)
+		upstream_close(B.up, NULL, NULL);
+	B.up = NULL;
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	log_info("signal %d", signum);
+	stop();
+}
+
+static int
+listen_on(struct server **srv, const char *name, server_handler h,
+    const char *host, int port)
+{
+	struct server_limits lim;
+	int rc;
+
+	lim.max_connections = B.cfg->max_connections;
+	lim.max_header_bytes = B.cfg->max_header_bytes;
+	lim.max_body_bytes = B.cfg->max_body_bytes;
+	lim.header_timeout_ms = B.cfg->header_timeout_ms;
+	lim.idle_timeout_ms = B.cfg->idle_timeout_ms;
+	if ((*srv = server_new(B.loop, &lim, h, &B, name)) == NULL)
+		return -1;
+	if ((rc = server_listen(*srv, host, port)) != 0) {
+		log_err("%s: cannot listen on %s:%d: %s", name, host, port,
+		    uv_strerror(rc));
+		return -1;
+	}
+	log_info("%s listening on %s:%d", name, host, port);
+	return 0;
+}
+
+static int
+start(const struct config *cfg)
+{
+	char err[512];
+
+	B.cfg = cfg;
+	B.loop = uv_default_loop();
+	if ((B.store = store_open(cfg->state, err, sizeof(err))) == NULL) {
+		log_err("state %s: %s", cfg->state, err);
+		return -1;
+	}
+	if ((B.nonces = nonce_set_new(cfg->nonce_cap)) == NULL ||
+	    (B.up = upstream_new(B.loop, cfg->upstream_ca[0] ?
+	    cfg->upstream_ca : NULL, cfg->upstream_timeout_ms)) == NULL ||
+	    (B.acme = acme2_new(B.loop, B.up, cfg->upstream, NONCE_POOL)) == NULL) {
+		log_err("cannot set up the upstream client (CA file %s?)",
+		    cfg->upstream_ca[0] ? cfg->upstream_ca : "-");
+		return -1;
+	}
+	if (listen_on(&B.front, "v1", endpoints_handle, cfg->listen_host,
+	    cfg->listen_port) == -1)
+		return -1;
+	if (cfg->http01_port > 0 && listen_on(&B.http01, "http-01",
+	    responder_handle, cfg->http01_host, cfg->http01_port) == -1)
+		return -1;
+	uv_signal_init(B.loop, &sig_term);
+	uv_signal_init(B.loop, &sig_int);
+	uv_signal_start(&sig_term, on_signal, SIGTERM);
+	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_timer_init(B.loop, &housekeeping);
+	uv_timer_start(&housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
+	acme2_load(B.acme, DIR_RETRY_MS, on_dir, NULL);
+	return 0;
+}
+
+static void
+walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config cfg;
+	char err[1024];
+	int rc, status = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	config_defaults(&cfg);
+	if ((rc = config_load(&cfg, argc, argv, err, sizeof(err))) == 1)
+		return 0;
+	if (rc == -1) {
+		fprintf(stderr, "acme-bridge: %s\n", err);
+		return 2;
+	}
+	if (cfg.check_only) {
+		printf("acme-bridge: configuration OK\n");
+		return 0;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "acme-bridge: curl_global_init failed\n");
+		return 1;
+	}
+	if (start(&cfg) == -1) {
+		status = 1;
+		stop();
+	}
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	/* Anything still open (after a failed start) is closed here. */
+	uv_walk(uv_default_loop(), walk_close, NULL);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	uv_loop_close(uv_default_loop());
+	if (B.nonces != NULL)
+		nonce_set_free(B.nonces);
+	if (B.store != NULL)
+		store_close(B.store);
+	curl_global_cleanup();
+	log_info("stopped");
+	return status;
+}

@@ -1,0 +1,688 @@
+/* server.c: HTTP/1.1 on libuv + llhttp (see server.h).
+ *
+ * A connection's phase decides its one timer: waiting for a request's
+ * headers and body (header_timeout), idle between keep-alive requests
+ * (idle_timeout), or none while the handler works. While a request is with
+ * its handler the connection stops reading; bytes already read that belong
+ * to a next (pipelined) request are kept and parsed after the reply. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <llhttp.h>
+
+#include "log.h"
+#include "server.h"
+
+#define READ_CHUNK 16384
+#define HEADER_NAME_MAX 64
+
+struct conn {
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	struct server *srv;
+	llhttp_t parser;
+	struct server_req *req;		/* being parsed or with the handler */
+	int in_flight;			/* the handler has req */
+	int closing;
+	int open_handles;
+	int keep_alive;
+	char *pending;			/* unparsed bytes read ahead */
+	size_t pending_len;
+	size_t header_bytes;
+	char hname[HEADER_NAME_MAX + 1];
+	size_t hname_len;
+	int hname_over;
+	char *hval;
+	size_t hval_len;
+	struct conn *prev, *next;
+};
+
+struct server {
+	uv_loop_t *loop;
+	uv_tcp_t listener;
+	int listening;
+	struct server_limits lim;
+	llhttp_settings_t settings;
+	server_handler handler;
+	void *arg;
+	char name[32];
+	struct conn *conns;
+	size_t nconns;
+	unsigned long next_id;
+	int closing;
+	void (*done)(void *);
+	void *done_arg;
+};
+
+struct write_req {
+	uv_write_t w;
+	struct conn *c;
+	char *buf;
+	int close_after;
+};
+
+static void conn_close(struct conn *c);
+static void conn_feed(struct conn *c, const char *data, size_t len);
+
+static void
+server_maybe_done(struct server *s)
+{
+	if (!s->closing || s->nconns > 0 || s->listening)
+		return;
+	if (s->done != NULL)
+		s->done(s->done_arg);
+	free(s);
+}
+
+/* --- requests ----------------------------------------------------------- */
+
+static struct server_req *
+req_new(struct conn *c)
+{
+	struct server_req *r = calloc(1, sizeof(*r));
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	if (r == NULL)
+		return NULL;
+	r->id = ++c->srv->next_id;
+	r->conn = c;
+	r->srv = c->srv;
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET6)
+			uv_ip6_name((struct sockaddr_in6 *)&ss, r->peer,
+			    sizeof(r->peer));
+		else
+			uv_ip4_name((struct sockaddr_in *)&ss, r->peer,
+			    sizeof(r->peer));
+	}
+	return r;
+}
+
+static void
+req_free(struct server_req *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	free(r);
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	if (!c->in_flight) {
+		log_debug("%s: connection timed out", c->srv->name);
+		conn_close(c);
+	}
+}
+
+static void
+arm(struct conn *c, long ms)
+{
+	if (c->closing)
+		return;
+	uv_timer_stop(&c->timer);
+	if (ms > 0)
+		uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0);
+}
+
+static void
+dispatch(struct conn *c)
+{
+	struct server_req *r = c->req;
+
+	c->in_flight = 1;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	uv_timer_stop(&c->timer);
+	if (r->start == 0)
+		r->start = (double)uv_hrtime() / 1e9;
+	c->srv->handler(r, c->srv->arg);
+}
+
+/* Refuse the request being parsed: the handler renders the error, then
+ * the connection closes. */
+static int
+reject(struct conn *c, int status, const char *why)
+{
+	if (c->req == NULL && (c->req = req_new(c)) == NULL)
+		return -1;
+	if (c->req->reject_status == 0) {
+		c->req->reject_status = status;
+		c->req->reject_reason = why;
+	}
+	c->keep_alive = 0;
+	return -1;
+}
+
+/* --- llhttp callbacks ------------------------------------------------------ */
+
+static int
+on_message_begin(llhttp_t *p)
+{
+	struct conn *c = p->data;
+
+	req_free(c->req);
+	if ((c->req = req_new(c)) == NULL)
+		return -1;
+	c->header_bytes = 0;
+	c->hname_len = 0;
+	c->hname_over = 0;
+	c->hval_len = 0;
+	arm(c, c->srv->lim.header_timeout_ms);
+	return 0;
+}
+
+static int
+on_url(llhttp_t *p, const char *at, size_t len)
+{
+	struct conn *c = p->data;
+	size_t have = strlen(c->req->url);
+
+	if (len > SERVER_URL_MAX - have)
+		return reject(c, 414, "request URL too long");
+	memcpy(c->req->url + have, at, len);
+	c->req->url[have + len] = '\0';
+	return 0;
+}
+
+static int
+count_header(struct conn *c, size_t len)
+{
+	if (len > c->srv->lim.max_header_bytes - c->header_bytes)
+		return reject(c, 431, "request headers too large");
+	c->header_bytes += len;
+	return 0;
+}
+
+static int
+on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+	struct conn *c = p->data;
+
+	if (count_header(c, len) == -1)
+		return -1;
+	if (len > HEADER_NAME_MAX - c->hname_len) {
+		c->hname_over = 1;
+		return 0;
+	}
+	memcpy(c->hname + c->hname_len, at, len);
+	c->hname_len += len;
+	c->hname[c->hname_len] = '\0';
+	return 0;
+}
+
+static int
+on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+	struct conn *c = p->data;
+	char *n;
+
+	if (count_header(c, len) == -1)
+		return -1;
+	/* header_bytes bounds hval_len + len */
+	if ((n = realloc(c->hval, c->hval_len + len + 1)) == NULL)
+		return -1;
+	c->hval = n;
+	memcpy(c->hval + c->hval_len, at, len);
+	c->hval_len += len;
+	c->hval[c->hval_len] = '\0';
+	return 0;
+}
+
+static void
+copy_header(char *dst, size_t size, const char *v, size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static int
+on_header_value_complete(llhttp_t *p)
+{
+	struct conn *c = p->data;
+	struct server_req *r = c->req;
+	const char *v = c->hval ? c->hval : "";
+
+	if (!c->hname_over) {
+		if (strcasecmp(c->hname, "host") == 0) {
+			if (c->hval_len >= sizeof(r->host))
+				return reject(c, 400, "Host header too long");
+			copy_header(r->host, sizeof(r->host), v, c->hval_len);
+		} else if (strcasecmp(c->hname, "user-agent") == 0)
+			copy_header(r->user_agent, sizeof(r->user_agent), v,
+			    c->hval_len);
+		else if (strcasecmp(c->hname, "content-type") == 0)
+			copy_header(r->content_type, sizeof(r->content_type),
+			    v, c->hval_len);
+		else if (strcasecmp(c->hname, "content-length") == 0)
+			r->has_content_length = 1;
+	}
+	c->hname_len = 0;
+	c->hname[0] = '\0';
+	c->hname_over = 0;
+	c->hval_len = 0;
+	return 0;
+}
+
+static int
+on_headers_complete(llhttp_t *p)
+{
+	struct conn *c = p->data;
+	struct server_req *r = c->req;
+	const char *m = llhttp_method_name(llhttp_get_method(p));
+
+	copy_header(r->method, sizeof(r->method), m, strlen(m));
+	r->start = (double)uv_hrtime() / 1e9;
+	if ((p->flags & F_CONTENT_LENGTH) &&
+	    p->content_length > c->srv->lim.max_body_bytes)
+		return reject(c, 413, "request body too large");
+	return 0;
+}
+
+static int
+on_body(llhttp_t *p, const char *at, size_t len)
+{
+	struct conn *c = p->data;
+	struct server_req *r = c->req;
+	char *n;
+
+	if (len > c->srv->lim.max_body_bytes - r->body_len)
+		return reject(c, 413, "request body too large");
+	if ((n = realloc(r->body, r->body_len + len + 1)) == NULL)
+		return -1;
+	r->body = n;
+	memcpy(r->body + r->body_len, at, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+static int
+on_message_complete(llhttp_t *p)
+{
+	struct conn *c = p->data;
+
+	c->keep_alive = llhttp_should_keep_alive(p);
+	return HPE_PAUSED;
+}
+
+/* --- connection I/O --------------------------------------------------- */
+
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	struct server *s = c->srv;
+
+	if (--c->open_handles > 0)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c->pending);
+	free(c->hval);
+	free(c);
+	server_maybe_done(s);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	uv_timer_stop(&c->timer);
+	if (c->req != NULL) {
+		if (c->in_flight)
+			c->req->conn = NULL;	/* its owner frees it */
+		else
+			req_free(c->req);
+		c->req = NULL;
+	}
+	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+static void
+keep_pending(struct conn *c, const char *data, size_t len)
+{
+	char *n;
+
+	if (len == 0)
+		return;
+	if (len > SIZE_MAX - c->pending_len - 1 ||
+	    c->pending_len + len > c->srv->lim.max_header_bytes +
+	    c->srv->lim.max_body_bytes + READ_CHUNK) {
+		conn_close(c);
+		return;
+	}
+	if ((n = malloc(c->pending_len + len)) == NULL) {
+		conn_close(c);
+		return;
+	}
+	if (c->pending_len > 0)
+		memcpy(n, c->pending, c->pending_len);
+	memcpy(n + c->pending_len, data, len);
+	free(c->pending);
+	c->pending = n;
+	c->pending_len += len;
+}
+
+/* Parse data; dispatch a complete request; keep what follows it. */
+static void
+conn_feed(struct conn *c, const char *data, size_t len)
+{
+	llhttp_errno_t e;
+	const char *pos;
+
+	e = llhttp_execute(&c->parser, data, len);
+	if (e == HPE_OK)
+		return;
+	if (e == HPE_PAUSED) {
+		pos = llhttp_get_error_pos(&c->parser);
+		llhttp_resume(&c->parser);
+		if (pos != NULL && pos >= data && pos < data + len)
+			keep_pending(c, pos, (size_t)(data + len - pos));
+		if (!c->closing)
+			dispatch(c);
+		return;
+	}
+	if (c->req == NULL || c->req->reject_status == 0) {
+		log_debug("%s: bad request: %s", c->srv->name,
+		    llhttp_get_error_reason(&c->parser));
+		reject(c, 400, "malformed HTTP request");
+	}
+	if (c->req == NULL) {
+		conn_close(c);
+		return;
+	}
+	c->keep_alive = 0;
+	dispatch(c);
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)h;
+	(void)suggested;
+	buf->base = malloc(READ_CHUNK);
+	buf->len = buf->base ? READ_CHUNK : 0;
+}
+
+static void
+on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = st->data;
+
+	if (nread < 0) {
+		conn_close(c);
+	} else if (nread > 0) {
+		if (c->in_flight)
+			keep_pending(c, buf->base, (size_t)nread);
+		else
+			conn_feed(c, buf->base, (size_t)nread);
+	}
+	free(buf->base);
+}
+
+static void
+conn_resume(struct conn *c)
+{
+	char *data = c->pending;
+	size_t len = c->pending_len;
+
+	c->in_flight = 0;
+	c->req = NULL;
+	c->pending = NULL;
+	c->pending_len = 0;
+	arm(c, c->srv->lim.idle_timeout_ms);
+	if (len > 0)
+		conn_feed(c, data, len);
+	free(data);
+	if (!c->closing && !c->in_flight)
+		uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void
+on_written(uv_write_t *w, int status)
+{
+	struct write_req *wr = (struct write_req *)w;
+	struct conn *c = wr->c;
+
+	free(wr->buf);
+	if (status < 0 || wr->close_after || c->srv->closing)
+		conn_close(c);
+	else if (!c->closing)
+		conn_resume(c);
+	free(wr);
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 302: return "Found";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}
+
+int
+server_req_alive(const struct server_req *r)
+{
+	return r->conn != NULL;
+}
+
+void
+server_reply(struct server_req *r, int status, const char *const *hdrs,
+    size_t nhdrs, const void *body, size_t len)
+{
+	struct conn *c = r->conn;
+	struct write_req *wr = NULL;
+	size_t size, off, i;
+	int head, n;
+	uv_buf_t b;
+
+	if (c == NULL || c->closing) {
+		req_free(r);
+		return;
+	}
+	head = strcmp(r->method, "HEAD") == 0;
+	size = 256;
+	for (i = 0; i < nhdrs; i++) {
+		if (strlen(hdrs[i]) > SIZE_MAX / 2 - size)
+			goto fail;
+		size += strlen(hdrs[i]) + 2;
+	}
+	if (!head && len > SIZE_MAX / 2 - size)
+		goto fail;
+	size += head ? 0 : len;
+	if ((wr = calloc(1, sizeof(*wr))) == NULL ||
+	    (wr->buf = malloc(size)) == NULL)
+		goto fail;
+	off = 0;
+	n = snprintf(wr->buf, size, "HTTP/1.1 %d %s\r\n", status,
+	    status_text(status));
+	off += (size_t)n;
+	for (i = 0; i < nhdrs; i++) {
+		n = snprintf(wr->buf + off, size - off, "%s\r\n", hdrs[i]);
+		off += (size_t)n;
+	}
+	n = snprintf(wr->buf + off, size - off,
+	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
+	    c->keep_alive ? "keep-alive" : "close");
+	off += (size_t)n;
+	if (!head && len > 0) {
+		memcpy(wr->buf + off, body, len);
+		off += len;
+	}
+	wr->c = c;
+	wr->close_after = !c->keep_alive;
+	req_free(r);
+	c->req = NULL;
+	b = uv_buf_init(wr->buf, (unsigned int)off);
+	if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+		free(wr->buf);
+		free(wr);
+		conn_close(c);
+	}
+	return;
+fail:
+	if (wr != NULL)
+		free(wr->buf);
+	free(wr);
+	req_free(r);
+	c->req = NULL;
+	conn_close(c);
+}
+
+/* --- listener ----------------------------------------------------------- */
+
+static void
+on_connection(uv_stream_t *l, int status)
+{
+	struct server *s = l->data;
+	struct conn *c;
+
+	if (status < 0)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->srv = s;
+	uv_tcp_init(s->loop, &c->tcp);
+	uv_timer_init(s->loop, &c->timer);
+	c->tcp.data = c;
+	c->timer.data = c;
+	c->open_handles = 2;
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	if (uv_accept(l, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (s->nconns > s->lim.max_connections) {
+		log_warn("%s: connection limit (%zu) reached, refusing one",
+		    s->name, s->lim.max_connections);
+		conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
+	c->parser.data = c;
+	arm(c, s->lim.header_timeout_ms);
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+struct server *
+server_new(uv_loop_t *loop, const struct server_limits *lim,
+    server_handler h, void *arg, const char *name)
+{
+	struct server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->loop = loop;
+	s->lim = *lim;
+	s->handler = h;
+	s->arg = arg;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	llhttp_settings_init(&s->settings);
+	s->settings.on_message_begin = on_message_begin;
+	s->settings.on_url = on_url;
+	s->settings.on_header_field = on_header_field;
+	s->settings.on_header_value = on_header_value;
+	s->settings.on_header_value_complete = on_header_value_complete;
+	s->settings.on_headers_complete = on_headers_complete;
+	s->settings.on_body = on_body;
+	s->settings.on_message_complete = on_message_complete;
+	return s;
+}
+
+int
+server_listen(struct server *s, const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	int rc;
+
+	if (strchr(host, ':') != NULL)
+		rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
+	else
+		rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+	if (rc != 0)
+		return rc;
+	if ((rc = uv_tcp_init(s->loop, &s->listener)) != 0)
+		return rc;
+	s->listener.data = s;
+	s->listening = 1;
+	if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0)) != 0 ||
+	    (rc = uv_listen((uv_stream_t *)&s->listener, 128,
+	    on_connection)) != 0)
+		return rc;
+	return 0;
+}
+
+size_t
+server_connections(const struct server *s)
+{
+	return s->nconns;
+}
+
+static void
+on_listener_closed(uv_handle_t *h)
+{
+	struct server *s = h->data;
+
+	s->listening = 0;
+	server_maybe_done(s);
+}
+
+void
+server_close(struct server *s, void (*done)(void *), void *arg)
+{
+	struct conn *c, *next;
+
+	s->closing = 1;
+	s->done = done;
+	s->done_arg = arg;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	if (s->listening)
+		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	else
+		server_maybe_done(s);
+}

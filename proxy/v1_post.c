@@ -1,0 +1,680 @@
+/* v1_post.c: the signed v1 resources. Each verifies the client's v1 JWS,
+ * checks the payload, and only then touches the store or the upstream CA,
+ * so bad input changes nothing. Upstream work runs as translate/flow flows
+ * (flowrun.c) while the v1 request waits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "acme2.h"
+#include "b64url.h"
+#include "chain.h"
+#include "csr.h"
+#include "endpoints.h"
+#include "flow.h"
+#include "flowrun.h"
+#include "log.h"
+#include "v1.h"
+
+#define AUTHZ_LIFETIME (7 * 24 * 3600)	/* a v1 authorization's validity */
+#define CONTACT_MAX 10
+#define CONTACT_LEN 320
+
+static int
+nonce_check(void *arg, const char *nonce)
+{
+	return nonce_set_consume(arg, nonce);
+}
+
+int
+ep_verify(struct ep *e, const char *resource, int need_account)
+{
+	struct problem p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if (!e->req->has_content_length) {
+		ep_reply_error(e, "malformed", 411, "Content-Length header required");
+		return -1;
+	}
+	if (e->req->body == NULL || e->req->body_len == 0) {
+		ep_reply_error(e, "malformed", 400, "No body on POST");
+		return -1;
+	}
+	if (jws_v1_verify(e->req->body, e->req->body_len, resource, nonce_check,
+	    e->b->nonces, &e->jws, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return -1;
+	}
+	if (!need_account)
+		return 0;
+	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
+	    &e->acct);
+	if (rc == 1) {
+		ep_reply_error(e, "unauthorized", 403,
+		    "No registration exists matching provided key");
+		return -1;
+	}
+	if (rc != 0) {
+		ep_reply_error(e, "serverInternal", 500, "store error");
+		return -1;
+	}
+	if (strcmp(e->acct.status, "valid") != 0) {
+		ep_reply_error(e, "unauthorized", 403,
+		    "Registration is not valid, has status '%s'", e->acct.status);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- registrations ----------------------------------------------------- */
+
+static int
+agreement_ok(struct ep *e, const char *agreement)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	char mine[EP_BASE_MAX + 8];
+
+	snprintf(mine, sizeof(mine), "%s/terms", e->base);
+	return strcmp(agreement, mine) == 0 ||
+	    (d != NULL && d->terms_of_service != NULL &&
+	    strcmp(agreement, d->terms_of_service) == 0) ||
+	    (e->acct.agreement != NULL && strcmp(agreement, e->acct.agreement) == 0);
+}
+
+/* Check contact and agreement members of a new-reg/reg payload; on
+ * success *contact is the compact JSON text (or NULL when absent). */
+static int
+check_reg_payload(struct ep *e, char **contact, const char **agreement)
+{
+	const json_t *pl = e->jws.payload, *c = json_object_get(pl, "contact");
+	const json_t *a = json_object_get(pl, "agreement"), *v;
+	size_t i;
+
+	*contact = NULL;
+	*agreement = NULL;
+	if (c != NULL && !json_is_null(c)) {
+		if (!json_is_array(c) || json_array_size(c) > CONTACT_MAX) {
+			ep_reply_error(e, "malformed", 400,
+			    "contact must be an array of at most %d URLs",
+			    CONTACT_MAX);
+			return -1;
+		}
+		json_array_foreach(c, i, v) {
+			const char *s = json_string_value(v);
+
+			if (s == NULL || strncmp(s, "mailto:", 7) != 0 ||
+			    strlen(s) > CONTACT_LEN || strchr(s, '@') == NULL ||
+			    strpbrk(s, " \r\n,<>") != NULL) {
+				ep_reply_error(e, "invalidEmail", 400,
+				    "contact %zu is not a mailto: address", i);
+				return -1;
+			}
+		}
+		*contact = json_dumps(c, JSON_COMPACT);
+	}
+	if (a != NULL && !json_is_null(a)) {
+		if (!json_is_string(a)) {
+			free(*contact);
+			*contact = NULL;
+			ep_reply_error(e, "malformed", 400,
+			    "agreement must be a string");
+			return -1;
+		}
+		*agreement = json_string_value(a);
+		if ((*agreement)[0] != '\0' && !agreement_ok(e, *agreement)) {
+			ep_reply_error(e, "malformed", 400,
+			    "Provided agreement URL [%.200s] does not match "
+			    "current agreement URL [%s/terms]", *agreement,
+			    e->base);
+			free(*contact);
+			*contact = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+reg_links(struct ep *e)
+{
+	ep_header(e, "Link: <%s/acme/new-authz>;rel=\"next\"", e->base);
+	ep_header(e, "Link: <%s/terms>;rel=\"terms-of-service\"", e->base);
+}
+
+void
+ep_new_reg(struct ep *e)
+{
+	struct store_account *a = &e->acct;
+	EVP_PKEY *k = NULL;
+	char *contact = NULL, *jwk = NULL, *pem = NULL;
+	const char *agreement;
+	int rc;
+
+	if (ep_verify(e, "new-reg", 0) == -1)
+		return;
+	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint, a);
+	if (rc == 0) {
+		ep_header(e, "Location: %s/acme/reg/%lld", e->base, a->id);
+		return ep_reply_error(e, "malformed", 409,
+		    "Registration key is already in use");
+	}
+	if (rc == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	if (check_reg_payload(e, &contact, &agreement) == -1)
+		return;
+	if ((k = jwk_generate_p256()) == NULL || (pem = jwk_private_pem(k)) == NULL ||
+	    (jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		ep_reply_error(e, "serverInternal", 500, "cannot create a key");
+		goto out;
+	}
+	store_account_clear(a);
+	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", e->jws.thumbprint);
+	a->jwk = jwk;
+	a->contact = contact;
+	a->agreement = agreement && agreement[0] ? strdup(agreement) : NULL;
+	snprintf(a->initial_ip, sizeof(a->initial_ip), "%s", e->req->peer);
+	a->created_at = bridge_now();
+	snprintf(a->status, sizeof(a->status), "valid");
+	a->v2_key_pem = pem;
+	jwk = contact = pem = NULL;
+	if (store_account_insert(e->b->store, a) == -1) {
+		ep_reply_error(e, "serverInternal", 500, "store error");
+		goto out;
+	}
+	log_info("v1 req=%lu registered account %lld (%s)", e->req->id, a->id,
+	    a->thumbprint);
+	ep_header(e, "Location: %s/acme/reg/%lld", e->base, a->id);
+	reg_links(e);
+	ep_reply_json(e, 201, v1_registration(a));
+out:
+	EVP_PKEY_free(k);
+	free(contact);
+	free(jwk);
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+}
+
+void
+ep_reg(struct ep *e)
+{
+	struct store_account *a = &e->acct;
+	const json_t *st;
+	char *contact = NULL;
+	const char *agreement;
+
+	if (ep_verify(e, "reg", 1) == -1)
+		return;
+	if (a->id != e->id)
+		return ep_reply_error(e, "unauthorized", 403,
+		    "Request signing key did not match registration key");
+	st = json_object_get(e->jws.payload, "status");
+	if (st != NULL && (!json_is_string(st) ||
+	    strcmp(json_string_value(st), a->status) != 0))
+		return ep_reply_error(e, "malformed", 400,
+		    "Invalid value provided for status field");
+	if (check_reg_payload(e, &contact, &agreement) == -1)
+		return;
+	if (contact != NULL) {
+		free(a->contact);
+		a->contact = contact;
+	}
+	if (agreement != NULL && agreement[0] != '\0') {
+		free(a->agreement);
+		a->agreement = strdup(agreement);
+	}
+	if ((contact != NULL || agreement != NULL) &&
+	    store_account_update(e->b->store, a) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	reg_links(e);
+	ep_reply_json(e, 202, v1_registration(a));
+}
+
+/* --- the account's upstream side ------------------------------------------ */
+
+static int
+load_v2key(struct ep *e)
+{
+	json_t *jwk = NULL;
+	int rc = -1;
+
+	if ((e->v2key = jwk_private_from_pem(e->acct.v2_key_pem)) == NULL ||
+	    (jwk = jwk_from_pkey(e->v2key)) == NULL ||
+	    jwk_thumbprint(jwk, e->v2thumb) == -1)
+		goto out;
+	rc = 0;
+out:
+	json_decref(jwk);
+	return rc;
+}
+
+static void
+fail_flow(struct ep *e, struct flow *f)
+{
+	const struct problem *p = flow_problem(f);
+
+	if (p->type == NULL)
+		return ep_reply_error(e, "serverInternal", 503,
+		    "acme-bridge is shutting down");
+	ep_reply_problem(e, p);
+}
+
+static void
+on_account_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+
+	if (!ok)
+		return fail_flow(e, f);
+	free(e->acct.v2_account_url);
+	e->acct.v2_account_url = strdup(flow_account_url(f));
+	if (e->acct.v2_account_url == NULL ||
+	    store_account_update(e->b->store, &e->acct) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("account %lld: upstream account created", e->acct.id);
+	e->after_account(e);
+}
+
+/* Make sure the account agreed and exists upstream (creating it lazily,
+ * terms agreed), then continue with next. */
+static void
+with_account(struct ep *e, void (*next)(struct ep *))
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	struct flow_dir fd;
+	struct flow *f;
+
+	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
+	    !e->b->cfg->agree_tos)
+		return ep_reply_error(e, "unauthorized", 403,
+		    "Must agree to subscriber agreement before any further "
+		    "actions");
+	if (d == NULL)
+		return ep_reply_error(e, "serverInternal", 503,
+		    "the upstream CA's directory is not loaded yet");
+	if (load_v2key(e) == -1)
+		return ep_reply_error(e, "serverInternal", 500,
+		    "cannot load the account's upstream key");
+	if (e->acct.v2_account_url != NULL)
+		return next(e);
+	fd.new_account = d->new_account;
+	fd.new_order = d->new_order;
+	e->after_account = next;
+	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL ||
+	    flowrun_start(e->b, f, e->v2key, NULL, on_account_done, e) == -1)
+		ep_reply_error(e, "serverInternal", 500, "cannot start newAccount");
+}
+
+/* --- authorizations ------------------------------------------------------- */
+
+void
+ep_send_authz(struct ep *e, int status)
+{
+	ep_header(e, "Link: <%s/acme/new-cert>;rel=\"next\"", e->base);
+	if (status == 201)
+		ep_header(e, "Location: %s/acme/authz/%lld", e->base,
+		    e->authz.id);
+	ep_reply_json(e, status, v1_authz(e->base, &e->authz));
+}
+
+void
+ep_send_challenge(struct ep *e)
+{
+	char uri[EP_BASE_MAX + 64];
+
+	snprintf(uri, sizeof(uri), "%s/acme/challenge/%lld/%d", e->base,
+	    e->authz.id, e->idx);
+	ep_header(e, "Location: %s", uri);
+	ep_header(e, "Link: <%s/acme/authz/%lld>;rel=\"up\"", e->base,
+	    e->authz.id);
+	ep_reply_json(e, 202, v1_challenge(e->base, &e->authz, e->idx));
+}
+
+/* Copy the outcome of an authorization flow into e->authz. */
+static void
+take_authz(struct ep *e, struct flow *f)
+{
+	const struct flow_authz *z = flow_authz_get(f, 0);
+	struct store_authz *a = &e->authz;
+
+	snprintf(a->status, sizeof(a->status), "%s",
+	    problem_v1_authz_status(z->status));
+	if (flow_order_url(f) != NULL) {
+		free(a->v2_order_url);
+		a->v2_order_url = strdup(flow_order_url(f));
+	}
+	if (z->authz_url != NULL && a->v2_authz_url == NULL)
+		a->v2_authz_url = strdup(z->authz_url);
+	if (z->chall_url != NULL) {
+		free(a->v2_chall_url);
+		a->v2_chall_url = strdup(z->chall_url);
+	}
+	if (z->error != NULL) {
+		free(a->error);
+		a->error = strdup(z->error);
+	}
+}
+
+static void
+on_new_authz_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+
+	if (!ok)
+		return fail_flow(e, f);
+	take_authz(e, f);
+	if (store_authz_insert(e->b->store, &e->authz) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("account %lld: authorization %lld for %s is %s", e->acct.id,
+	    e->authz.id, e->authz.name, e->authz.status);
+	ep_send_authz(e, 201);
+}
+
+static void
+new_authz_flow(struct ep *e)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	struct flow_dir fd = { d->new_account, d->new_order };
+	const char *names[1] = { e->authz.name };
+	struct flow *f;
+
+	f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->v2thumb,
+	    bridge_now_ms() + e->b->cfg->authz_wait_ms);
+	if (f == NULL || flowrun_start(e->b, f, e->v2key,
+	    e->acct.v2_account_url, on_new_authz_done, e) == -1)
+		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+}
+
+static int
+new_token(char out[48])
+{
+	unsigned char rnd[32];
+	char *t;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    (t = b64url_encode(rnd, sizeof(rnd))) == NULL)
+		return -1;
+	snprintf(out, 48, "%s", t);
+	free(t);
+	return 0;
+}
+
+void
+ep_new_authz(struct ep *e)
+{
+	const json_t *id = json_object_get(e->jws.payload, "identifier");
+	const char *type, *value;
+	char name[254];
+	size_t i;
+	int rc;
+
+	if (ep_verify(e, "new-authz", 1) == -1)
+		return;
+	id = json_object_get(e->jws.payload, "identifier");
+	type = json_string_value(json_object_get(id, "type"));
+	value = json_string_value(json_object_get(id, "value"));
+	if (type == NULL || value == NULL || type[0] == '\0' || value[0] == '\0')
+		return ep_reply_error(e, "malformed", 400,
+		    "Invalid new-authorization request: missing identifier");
+	if (strcmp(type, "dns") != 0)
+		return ep_reply_error(e, "unsupportedIdentifier", 400,
+		    "identifier type '%.20s' is not supported", type);
+	if (strlen(value) >= sizeof(name))
+		return ep_reply_error(e, "malformed", 400, "name too long");
+	for (i = 0; value[i] != '\0'; i++)
+		name[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
+		    value[i] + 32 : value[i]);
+	name[i] = '\0';
+	if (!csr_name_valid(name))
+		return ep_reply_error(e, "rejectedIdentifier", 400,
+		    "'%.253s' is not a valid DNS name for a certificate", name);
+	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
+	    &e->authz);
+	if (rc == 0)
+		return ep_send_authz(e, 201);	/* Boulder reused valid ones */
+	if (rc == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	store_authz_clear(&e->authz);
+	e->authz.account_id = e->acct.id;
+	snprintf(e->authz.name, sizeof(e->authz.name), "%s", name);
+	snprintf(e->authz.status, sizeof(e->authz.status), "pending");
+	e->authz.expires = bridge_now() + AUTHZ_LIFETIME;
+	e->authz.created_at = bridge_now();
+	if (new_token(e->authz.token) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "no randomness");
+	with_account(e, new_authz_flow);
+}
+
+/* --- refreshing a pending authorization ------------------------------------ */
+
+static void
+on_refresh_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	void (*then)(struct ep *) = e->after_account;
+
+	if (ok) {
+		take_authz(e, f);
+		if (store_authz_update(e->b->store, &e->authz) == -1)
+			log_err("authz %lld: cannot store its new status",
+			    e->authz.id);
+	} else {
+		/* Keep showing what we know; the client polls again. */
+		log_warn("authz %lld: refresh failed: %s", e->authz.id,
+		    flow_problem(f)->detail);
+	}
+	then(e);
+}
+
+void
+ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	struct flow_dir fd;
+	const char *names[1];
+	struct flow *f;
+	int rc;
+
+	if (d == NULL || e->authz.v2_authz_url == NULL)
+		return then(e);
+	if (e->acct.id != e->authz.account_id) {
+		store_account_clear(&e->acct);
+		rc = store_account_by_id(e->b->store, e->authz.account_id,
+		    &e->acct);
+		if (rc != 0 || e->acct.v2_account_url == NULL)
+			return then(e);
+	}
+	if (e->v2key == NULL && load_v2key(e) == -1)
+		return then(e);
+	fd.new_account = d->new_account;
+	fd.new_order = d->new_order;
+	names[0] = e->authz.v2_authz_url;
+	e->after_account = then;
+	f = flow_new(FLOW_CHECK, &fd, names, 1, NULL, e->v2thumb,
+	    bridge_now_ms() + wait_ms);
+	if (f == NULL || flowrun_start(e->b, f, e->v2key,
+	    e->acct.v2_account_url, on_refresh_done, e) == -1)
+		then(e);
+}
+
+void
+ep_challenge_post(struct ep *e)
+{
+	const json_t *ka;
+	char want[JWK_THUMBPRINT_LEN + 64];
+	int rc;
+
+	if (ep_verify(e, "challenge", 1) == -1)
+		return;
+	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
+	if (rc != 0 || e->idx < 0 || e->idx >= V1_CHALL_COUNT)
+		return ep_reply_error(e, "malformed", rc == -1 ? 500 : 404,
+		    rc == -1 ? "store error" : "No such challenge");
+	if (e->authz.account_id != e->acct.id)
+		return ep_reply_error(e, "unauthorized", 403,
+		    "User registration ID doesn't match registration ID in "
+		    "authorization");
+	ka = json_object_get(e->jws.payload, "keyAuthorization");
+	if (ka != NULL) {
+		snprintf(want, sizeof(want), "%s.%s", e->authz.token,
+		    e->jws.thumbprint);
+		if (!json_is_string(ka) || strcmp(json_string_value(ka), want) != 0)
+			return ep_reply_error(e, "malformed", 400,
+			    "provided key authorization was incorrect");
+		if (e->authz.key_authorization == NULL) {
+			e->authz.key_authorization = strdup(want);
+			if (store_authz_update(e->b->store, &e->authz) == -1)
+				return ep_reply_error(e, "serverInternal", 500,
+				    "store error");
+		}
+	}
+	if (strcmp(e->authz.status, "pending") != 0)
+		return ep_send_challenge(e);
+	ep_authz_refresh(e, e->b->cfg->authz_wait_ms, ep_send_challenge);
+}
+
+/* --- certificates ------------------------------------------------------ */
+
+static void
+store_chain_and_reply(struct ep *e, struct flow *f)
+{
+	struct chain ch;
+	struct store_cert c;
+	size_t i;
+
+	if (chain_parse(flow_cert_pem(f), flow_cert_pem_len(f), &ch) == -1)
+		return ep_reply_error(e, "serverInternal", 502,
+		    "the CA's certificate chain cannot be parsed");
+	memset(&c, 0, sizeof(c));
+	c.account_id = e->acct.id;
+	snprintf(c.serial, sizeof(c.serial), "%s", ch.serial);
+	c.der = ch.der[0];
+	c.der_len = ch.len[0];
+	c.chain_pem = (char *)flow_cert_pem(f);
+	snprintf(c.issuer_id, sizeof(c.issuer_id), "%s", ch.n > 1 ? ch.id[1] : "");
+	c.not_after = ch.not_after;
+	c.created_at = bridge_now();
+	c.v2_cert_url = (char *)flow_cert_url(f);
+	if (store_begin(e->b->store) == -1)
+		goto fail;
+	for (i = 1; i < ch.n; i++)
+		if (store_issuer_put(e->b->store, ch.id[i], ch.der[i], ch.len[i],
+		    i + 1 < ch.n ? ch.id[i + 1] : "") == -1)
+			goto fail_tx;
+	if (store_cert_insert(e->b->store, &c) == -1 ||
+	    store_commit(e->b->store) == -1)
+		goto fail_tx;
+	log_info("account %lld: issued certificate %s for %zu name(s)",
+	    e->acct.id, c.serial, e->nnames);
+	ep_header(e, "Location: %s/acme/cert/%s", e->base, c.serial);
+	if (c.issuer_id[0] != '\0')
+		ep_header(e, "Link: <%s/acme/issuer-cert/%s>;rel=\"up\"",
+		    e->base, c.issuer_id);
+	ep_reply_body(e, 201, "application/pkix-cert", ch.der[0], ch.len[0]);
+	chain_clear(&ch);
+	return;
+fail_tx:
+	store_rollback(e->b->store);
+fail:
+	chain_clear(&ch);
+	ep_reply_error(e, "serverInternal", 500, "store error");
+}
+
+static void
+on_cert_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+
+	if (!ok)
+		return fail_flow(e, f);
+	store_chain_and_reply(e, f);
+}
+
+static void
+new_cert_flow(struct ep *e)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	struct flow_dir fd = { d->new_account, d->new_order };
+	struct flow *f;
+
+	f = flow_new(FLOW_CERT, &fd, (const char *const *)e->names, e->nnames,
+	    e->csr_b64, e->v2thumb,
+	    bridge_now_ms() + e->b->cfg->issue_timeout_ms);
+	if (f == NULL || flowrun_start(e->b, f, e->v2key,
+	    e->acct.v2_account_url, on_cert_done, e) == -1)
+		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+}
+
+void
+ep_new_cert(struct ep *e)
+{
+	struct csr_names *cn = NULL;
+	struct store_authz z;
+	struct problem p;
+	const char *csr;
+	unsigned char *der = NULL;
+	char missing[512] = "";
+	size_t derlen = 0, i, off = 0;
+	int rc;
+
+	if (ep_verify(e, "new-cert", 1) == -1)
+		return;
+	memset(&p, 0, sizeof(p));
+	csr = json_string_value(json_object_get(e->jws.payload, "csr"));
+	if (csr == NULL || (der = b64url_decode(csr, strlen(csr), &derlen)) == NULL) {
+		ep_reply_error(e, "malformed", 400,
+		    "csr must be the base64url DER of a PKCS#10 request");
+		goto out;
+	}
+	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
+		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		goto out;
+	}
+	if (csr_names_get(der, derlen, cn, &p) == -1) {
+		ep_reply_problem(e, &p);
+		goto out;
+	}
+	/* Every name needs a valid authorization of this very account. */
+	for (i = 0; i < cn->n; i++) {
+		memset(&z, 0, sizeof(z));
+		rc = store_authz_find_valid(e->b->store, e->acct.id,
+		    cn->names[i], bridge_now(), &z);
+		store_authz_clear(&z);
+		if (rc == -1) {
+			ep_reply_error(e, "serverInternal", 500, "store error");
+			goto out;
+		}
+		if (rc == 1 && off < sizeof(missing)) {
+			rc = snprintf(missing + off, sizeof(missing) - off, "%s%s",
+			    off ? ", " : "", cn->names[i]);
+			off += rc > 0 ? (size_t)rc : 0;
+		}
+	}
+	if (missing[0] != '\0') {
+		ep_reply_error(e, "unauthorized", 403,
+		    "authorizations for these names not found or expired: %s",
+		    missing);
+		goto out;
+	}
+	if ((e->names = calloc(cn->n, sizeof(char *))) == NULL ||
+	    (e->csr_b64 = b64url_encode(der, derlen)) == NULL) {
+		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cn->n; i++) {
+		if ((e->names[i] = strdup(cn->names[i])) == NULL)
+			break;
+		e->nnames++;
+	}
+	if (e->nnames != cn->n) {
+		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		goto out;
+	}
+	with_account(e, new_cert_flow);
+out:
+	free(cn);
+	free(der);
+}

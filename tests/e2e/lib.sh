@@ -1,0 +1,443 @@
+# shellcheck shell=bash
+# Shared helpers for the acme-bridge end-to-end tests (sourced, not run).
+#
+#   pass NAME / fail NAME WHY      count results (never abort the script)
+#   free_port                      a free loopback TCP+UDP port in 30000-39999
+#   pebble_start WORKDIR           throwaway TLS CA + pebble-challtestsrv + pebble
+#   pebble_ensure WORKDIR          reuse the Pebble exported by run.sh, else start one
+#   pebble_roots WORKDIR           root.pem / intermediate.pem of Pebble's issuing hierarchy
+#   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background
+#   bridge_stop                    SIGTERM, wait, require exit 0 and a clean sanitizer log
+#   cleanup                        EXIT trap: stop everything this script started, by PID
+#   http_req PREFIX CURLARGS...    one request; PREFIX.hdr / PREFIX.body; prints the status
+#   hdr FILE NAME                  first value of a response header (case-insensitive)
+#   json_get FILE KEY...           value at a JSON path (strings raw, others as JSON)
+#   check_problem NAME PREFIX STATUS TYPE   assert a v1 problem document response
+#   e2e_summary                    print this script's counts (and hand them to run.sh)
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_ROOT=$(cd "$E2E_DIR/../.." && pwd)
+E2E_WORK_ROOT=${E2E_WORK_ROOT:-$E2E_DIR/work}
+BRIDGE_BIN=${BRIDGE_BIN:-$E2E_ROOT/build/asan/acme-bridge}
+E2E_CURL_TIMEOUT=${E2E_CURL_TIMEOUT:-90}
+
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_PIDS=()        # every background process this script started
+E2E_PORTS_TAKEN=" " # ports handed out by free_port in this process
+BRIDGE_PID=""
+
+# ---------------------------------------------------------------- results
+pass() {
+	E2E_PASSED=$((E2E_PASSED + 1))
+	printf 'ok   - %s\n' "$1"
+}
+
+fail() {
+	E2E_FAILED=$((E2E_FAILED + 1))
+	printf 'FAIL - %s: %s\n' "$1" "${2:-}"
+}
+
+# check NAME CMD... : pass if CMD succeeds, fail otherwise.
+check() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+# assert_eq NAME EXPECTED GOT
+assert_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+
+# assert_match NAME ERE STRING
+assert_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then pass "$1"; else fail "$1" "'$3' does not match /$2/"; fi
+}
+
+E2E_SUMMARY_DONE=""
+e2e_summary() {
+	local script
+	script=$(basename "$0")
+	E2E_SUMMARY_DONE=1
+	printf -- '-- %s: passed %d, failed %d\n' "$script" "$E2E_PASSED" "$E2E_FAILED"
+	if [ -n "${E2E_RESULTS_FILE:-}" ]; then
+		printf '%s %d %d\n' "$script" "$E2E_PASSED" "$E2E_FAILED" >>"$E2E_RESULTS_FILE"
+	fi
+}
+
+# e2e_begin NAME: traps, and W = a fresh work directory for this script.
+e2e_begin() {
+	trap e2e_exit_trap EXIT
+	trap 'echo "  (line $LINENO: command failed: $BASH_COMMAND)" >&2' ERR
+	W=$(new_workdir "$1")
+	echo "== $(basename "$0") (work dir $W)"
+}
+
+# finish: summary, exit status 0 only when nothing failed.
+finish() {
+	e2e_summary
+	[ "$E2E_FAILED" -eq 0 ] && exit 0
+	exit 1
+}
+
+e2e_exit_trap() {
+	local rc=$?
+	trap - ERR
+	cleanup
+	if [ -z "$E2E_SUMMARY_DONE" ]; then
+		fail "$(basename "$0")" "aborted early (exit status $rc)"
+		e2e_summary
+		rc=1
+	fi
+	exit "$rc"
+}
+
+# --------------------------------------------------------------- processes
+die() {
+	printf 'FATAL: %s\n' "$*" >&2
+	exit 2
+}
+
+new_workdir() { # new_workdir NAME -> prints a fresh directory
+	mkdir -p "$E2E_WORK_ROOT/runs"
+	mktemp -d "$E2E_WORK_ROOT/runs/$1.XXXXXX"
+}
+
+cleanup() {
+	local pid
+	if [ -n "$BRIDGE_PID" ] && kill -0 "$BRIDGE_PID" 2>/dev/null; then
+		kill -TERM "$BRIDGE_PID" 2>/dev/null || true
+	fi
+	for pid in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do
+		local i
+		for i in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	E2E_PIDS=()
+}
+
+# port_busy PORT: true if something listens on tcp or udp PORT on loopback
+port_busy() {
+	local p=$1
+	if command -v ss >/dev/null 2>&1; then
+		[ -n "$(ss -Htuln "sport = :$p" 2>/dev/null)" ]
+		return
+	fi
+	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null
+}
+
+free_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((30000 + (RANDOM * 32768 + RANDOM) % 10000))
+		case "$E2E_PORTS_TAKEN" in *" $p "*) continue ;; esac
+		if ! port_busy "$p"; then
+			E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN$p "
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port found"
+}
+
+# wait_for SECONDS CMD... : poll CMD every 0.2 s until it succeeds
+wait_for() {
+	local secs=$1; shift
+	local end=$((SECONDS + secs))
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	"$@" >/dev/null 2>&1
+}
+
+# ------------------------------------------------------------------ pebble
+make_tls_ca() { # make_tls_ca DIR: DIR/tls-ca.pem, DIR/tls-cert.pem, DIR/tls-key.pem
+	local d=$1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/tls-ca.key" -out "$d/tls-ca.pem" -days 2 -subj "/CN=acme-bridge e2e TLS CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/tls-key.pem" -out "$d/tls.csr" -subj "/CN=localhost" 2>/dev/null
+	cat >"$d/tls-ext.cnf" <<-EOF
+		basicConstraints=critical,CA:FALSE
+		keyUsage=critical,digitalSignature,keyEncipherment
+		extendedKeyUsage=serverAuth
+		subjectAltName=DNS:localhost,IP:127.0.0.1
+		authorityKeyIdentifier=keyid
+		subjectKeyIdentifier=hash
+	EOF
+	openssl x509 -req -in "$d/tls.csr" -CA "$d/tls-ca.pem" -CAkey "$d/tls-ca.key" \
+		-CAcreateserial -days 2 -sha256 -extfile "$d/tls-ext.cnf" -out "$d/tls-cert.pem" 2>/dev/null
+}
+
+pebble_start() { # pebble_start WORKDIR
+	local d=$1
+	mkdir -p "$d"
+	command -v pebble >/dev/null || die "pebble not installed (apt-get install pebble)"
+	make_tls_ca "$d" || die "cannot create Pebble's TLS certificate"
+
+	local pport mport dport cport hport
+	pport=$(free_port); mport=$(free_port); dport=$(free_port)
+	cport=$(free_port); hport=$(free_port)
+	cat >"$d/pebble.json" <<-EOF
+		{
+		  "pebble": {
+		    "listenAddress": "127.0.0.1:$pport",
+		    "managementListenAddress": "127.0.0.1:$mport",
+		    "certificate": "$d/tls-cert.pem",
+		    "privateKey": "$d/tls-key.pem",
+		    "httpPort": $hport,
+		    "tlsPort": $(free_port),
+		    "ocspResponderURL": "",
+		    "externalAccountBindingRequired": false
+		  }
+		}
+	EOF
+
+	pebble-challtestsrv -dns01 "127.0.0.1:$dport" -management "127.0.0.1:$cport" \
+		-http01 "" -https01 "" -tlsalpn01 "" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+		>"$d/challtestsrv.log" 2>&1 &
+	E2E_PIDS+=("$!")
+	wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$cport" ||
+		die "pebble-challtestsrv did not start (see $d/challtestsrv.log)"
+
+	# Deliberately no PEBBLE_VA_ALWAYS_VALID, default NONCEREJECT and AUTHZREUSE.
+	PEBBLE_VA_NOSLEEP=1 pebble -config "$d/pebble.json" -dnsserver "127.0.0.1:$dport" \
+		>"$d/pebble.log" 2>&1 &
+	E2E_PIDS+=("$!")
+	PEBBLE_PID=$!
+	wait_for 30 curl -sf --max-time 2 --cacert "$d/tls-ca.pem" "https://127.0.0.1:$pport/dir" ||
+		die "pebble did not answer on https://127.0.0.1:$pport/dir (see $d/pebble.log)"
+
+	export PEBBLE_DIR_URL="https://127.0.0.1:$pport/dir"
+	export PEBBLE_CA="$d/tls-ca.pem"
+	export PEBBLE_MGMT="https://127.0.0.1:$mport"
+	export HTTP01_PORT=$hport
+	export PEBBLE_WORKDIR=$d
+	E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN$pport $mport $dport $cport $hport "
+}
+
+# Reuse the Pebble that run.sh started (exported variables), else start our own.
+pebble_ensure() {
+	if [ -n "${PEBBLE_DIR_URL:-}" ] && [ -n "${PEBBLE_CA:-}" ] &&
+		curl -sf --max-time 5 --cacert "$PEBBLE_CA" "$PEBBLE_DIR_URL" >/dev/null 2>&1; then
+		E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN$HTTP01_PORT "
+		return 0
+	fi
+	pebble_start "$1/pebble"
+}
+
+pebble_roots() { # pebble_roots WORKDIR -> WORKDIR/root.pem WORKDIR/intermediate.pem
+	local d=$1
+	curl -sf --max-time 10 --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/roots/0" -o "$d/root.pem" &&
+		curl -sf --max-time 10 --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/intermediates/0" -o "$d/intermediate.pem" &&
+		openssl x509 -in "$d/root.pem" -noout 2>/dev/null &&
+		openssl x509 -in "$d/intermediate.pem" -noout 2>/dev/null ||
+		die "cannot fetch Pebble's root/intermediate from $PEBBLE_MGMT"
+}
+
+# ------------------------------------------------------------------ bridge
+bridge_start() { # bridge_start WORKDIR [extra flags]
+	local d=$1; shift
+	[ -x "$BRIDGE_BIN" ] || die "$BRIDGE_BIN not built (make build/asan/acme-bridge)"
+	mkdir -p "$d"
+	# The same port on a restart when the caller wants it (BRIDGE_PORT preset).
+	BRIDGE_PORT=${BRIDGE_PORT:-$(free_port)}
+	BRIDGE_STATE=${BRIDGE_STATE:-$d/state.db}
+	BRIDGE_LOG=$d/bridge.log
+	BRIDGE_URL="http://127.0.0.1:$BRIDGE_PORT"
+	BRIDGE_DIR_URL="$BRIDGE_URL/directory"
+	echo "### bridge start $(date +%T) $*" >>"$BRIDGE_LOG"
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+		"$BRIDGE_BIN" --listen "127.0.0.1:$BRIDGE_PORT" --upstream "$PEBBLE_DIR_URL" \
+		--upstream-ca "$PEBBLE_CA" --http01-listen "127.0.0.1:$HTTP01_PORT" \
+		--state "$BRIDGE_STATE" --agree-tos "$@" 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
+	BRIDGE_PID=$!
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
+		if ! kill -0 "$BRIDGE_PID" 2>/dev/null; then
+			local rc=0
+			wait "$BRIDGE_PID" || rc=$?
+			BRIDGE_PID=""
+			fail "bridge starts" "exited with status $rc during start-up; log tail:"
+			tail -n 30 "$BRIDGE_LOG" | sed 's/^/    | /'
+			return 1
+		fi
+		if curl -s -o /dev/null --max-time 2 "$BRIDGE_DIR_URL"; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	fail "bridge starts" "no answer on $BRIDGE_DIR_URL within 30 s"
+	return 1
+}
+
+bridge_stop() {
+	local name="bridge exits cleanly on SIGTERM"
+	if [ -z "$BRIDGE_PID" ]; then
+		fail "$name" "bridge was not running"
+		return 0
+	fi
+	local pid=$BRIDGE_PID rc=0 i
+	BRIDGE_PID=""
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" || rc=$?
+		fail "$name" "bridge had already exited (status $rc) before SIGTERM"
+		tail -n 40 "$BRIDGE_LOG" | sed 's/^/    | /'
+		return 0
+	fi
+	kill -TERM "$pid"
+	for i in $(seq 1 200); do # 20 s
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		fail "$name" "still running 20 s after SIGTERM (killed)"
+		return 0
+	fi
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$name" "exit status $rc"
+		tail -n 40 "$BRIDGE_LOG" | sed 's/^/    | /'
+	elif grep -Eq 'ERROR: AddressSanitizer|LeakSanitizer|runtime error' "$BRIDGE_LOG"; then
+		fail "$name" "sanitizer report in $BRIDGE_LOG:"
+		grep -E -A 25 'ERROR: AddressSanitizer|LeakSanitizer|runtime error' "$BRIDGE_LOG" |
+			head -n 60 | sed 's/^/    | /'
+	else
+		pass "$name"
+	fi
+	return 0
+}
+
+# -------------------------------------------------------------------- http
+# http_req PREFIX CURLARGS... : PREFIX.hdr (all header blocks), PREFIX.body;
+# prints the final status code (000 on a transport error).
+http_req() {
+	local p=$1; shift
+	: >"$p.hdr"; : >"$p.body"
+	curl -s --max-time "$E2E_CURL_TIMEOUT" -D "$p.hdr" -o "$p.body" -w '%{http_code}' "$@" || true
+}
+
+# hdr FILE NAME: value of the first NAME header of the last response in FILE
+hdr() {
+	awk -v want="$(printf '%s' "$2" | tr 'A-Z' 'a-z')" '
+		/^HTTP\// { n = 0; delete v }
+		{ sub(/\r$/, "") }
+		{ i = index($0, ":"); if (i == 0) next
+		  k = tolower(substr($0, 1, i - 1)); val = substr($0, i + 1); sub(/^[ \t]+/, "", val)
+		  if (k == want && !(k in v)) v[k] = val }
+		END { if (want in v) print v[want]; else exit 1 }' "$1"
+}
+
+# hdrs FILE NAME: every NAME header line's value of the last response, one per line
+hdrs() {
+	awk -v want="$(printf '%s' "$2" | tr 'A-Z' 'a-z')" '
+		/^HTTP\// { n = 0 }
+		{ sub(/\r$/, "") }
+		{ i = index($0, ":"); if (i == 0) next
+		  k = tolower(substr($0, 1, i - 1)); val = substr($0, i + 1); sub(/^[ \t]+/, "", val)
+		  if (k == want) out[n++] = val }
+		END { for (j = 0; j < n; j++) print out[j] }' "$1"
+}
+
+# link_rel FILE REL: URL of the Link header with rel="REL" in Boulder's exact
+# format <URL>;rel="REL" (no space, quoted), as acme-client's parser needs it.
+link_rel() {
+	hdrs "$1" link | tr ',' '\n' | sed -n "s/^ *<\([^>]*\)>;rel=\"$2\"\$/\1/p" | head -n 1
+}
+
+# ---------------------------------------------------------------- ACME v1
+# fresh_nonce: a new nonce from HEAD /directory (empty on failure)
+fresh_nonce() {
+	curl -sI --max-time 30 "$BRIDGE_DIR_URL" | tr -d '\r' |
+		sed -n 's/^[Rr][Ee][Pp][Ll][Aa][Yy]-[Nn][Oo][Nn][Cc][Ee]: *//p' | head -n 1
+}
+
+# v1_post PREFIX URL KEY RESOURCE PAYLOAD [jws.js flags]: signed POST with a
+# fresh nonce, like dehydrated sends it; prints the HTTP status.
+v1_post() {
+	local p=$1 url=$2 key=$3 res=$4 payload=$5; shift 5
+	local n
+	n=$(fresh_nonce)
+	node "$E2E_DIR/jws.js" --key "$key" --nonce "$n" --url-resource "$res" --payload "$payload" "$@" >"$p.req"
+	http_req "$p" -H 'Content-Type: application/jose+json' --data-binary "@$p.req" "$url"
+}
+
+new_rsa_key() { # new_rsa_key FILE
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
+}
+
+b64url_file() { # b64url_file FILE: unpadded base64url of the file's bytes
+	openssl base64 -A <"$1" | tr '+/' '-_' | tr -d '='
+}
+
+# make_csr DIR NAME... : DIR/csr.der (CN = first name, SAN = all), DIR/csr.key
+make_csr() {
+	local d=$1; shift
+	local san="" n
+	for n in "$@"; do san="${san:+$san,}DNS:$n"; done
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$d/csr.key" -subj "/CN=$1" \
+		-addext "subjectAltName=$san" -outform DER -out "$d/csr.der" 2>/dev/null
+}
+
+# cert_sans PEM-OR-DER-FILE [der]: the DNS SANs, sorted, space separated
+cert_sans() {
+	local form=PEM
+	[ "${2:-}" = der ] && form=DER
+	openssl x509 -inform "$form" -in "$1" -noout -ext subjectAltName 2>/dev/null |
+		tr ',' '\n' | sed -n 's/^ *DNS://p' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+json_get() { # json_get FILE KEY... (numeric KEY indexes arrays)
+	node -e '
+		const fs = require("fs");
+		let v;
+		try { v = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch (e) { process.exit(2); }
+		for (const k of process.argv.slice(2)) {
+			if (v === null || typeof v !== "object" || !(k in v)) process.exit(1);
+			v = v[k];
+		}
+		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+	' "$@"
+}
+
+# check_problem NAME PREFIX STATUS TYPE-SUFFIX [GOT-STATUS]
+# Asserts the response in PREFIX.{hdr,body} is a v1 problem document.
+check_problem() {
+	local name=$1 p=$2 want_status=$3 want_type=$4 got_status=${5:-}
+	local ok=1 why="" ct type st detail
+	[ -z "$got_status" ] && got_status=$(awk '/^HTTP\//{s=$2} END{print s}' "$p.hdr")
+	case " $want_status " in
+		*" $got_status "*) ;;
+		*) ok=0; why="$why status $got_status (want $want_status);" ;;
+	esac
+	ct=$(hdr "$p.hdr" content-type || true)
+	case "$ct" in
+		application/problem+json*) ;;
+		*) ok=0; why="$why Content-Type '$ct';" ;;
+	esac
+	type=$(json_get "$p.body" type 2>/dev/null || true)
+	[ "$type" = "urn:acme:error:$want_type" ] || { ok=0; why="$why type '$type' (want urn:acme:error:$want_type);"; }
+	st=$(json_get "$p.body" status 2>/dev/null || true)
+	[ "$st" = "$got_status" ] || { ok=0; why="$why body status '$st' != HTTP $got_status;"; }
+	detail=$(json_get "$p.body" detail 2>/dev/null || true)
+	[ -n "$detail" ] || { ok=0; why="$why no detail;"; }
+	hdr "$p.hdr" replay-nonce >/dev/null || { ok=0; why="$why no Replay-Nonce;"; }
+	if [ "$ok" = 1 ]; then
+		pass "$name"
+	else
+		fail "$name" "$why body: $(head -c 300 "$p.body" | tr '\n' ' ')"
+	fi
+}

@@ -1,0 +1,444 @@
+/* test_store.c: the SQLite state store. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "t.h"
+
+static char dbpath[64];
+
+static void
+tmpname(void)
+{
+	int fd;
+
+	snprintf(dbpath, sizeof(dbpath), "/tmp/test_store.XXXXXX");
+	fd = mkstemp(dbpath);
+	CHECK(fd != -1);
+	if (fd != -1)
+		close(fd);
+	unlink(dbpath);
+}
+
+static void
+rmdb(void)
+{
+	char buf[80];
+
+	unlink(dbpath);
+	snprintf(buf, sizeof(buf), "%s-wal", dbpath);
+	unlink(buf);
+	snprintf(buf, sizeof(buf), "%s-shm", dbpath);
+	unlink(buf);
+}
+
+static void
+fill_account(struct store_account *a, const char *tp)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", tp);
+	a->jwk = strdup("{\"kty\":\"EC\"}");
+	a->contact = strdup("[\"mailto:a@example.org\"]");
+	a->agreement = NULL;
+	snprintf(a->initial_ip, sizeof(a->initial_ip), "192.0.2.1");
+	a->created_at = 1700000000;
+	snprintf(a->status, sizeof(a->status), "valid");
+	a->v2_key_pem = strdup("-----BEGIN PRIVATE KEY-----\nx\n");
+	a->v2_account_url = strdup("https://ca.example/acct/1");
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+account_eq(const struct store_account *a, const struct store_account *b)
+{
+	return a->id == b->id && strcmp(a->thumbprint, b->thumbprint) == 0 &&
+	    streq(a->jwk, b->jwk) && streq(a->contact, b->contact) &&
+	    streq(a->agreement, b->agreement) &&
+	    strcmp(a->initial_ip, b->initial_ip) == 0 &&
+	    a->created_at == b->created_at &&
+	    strcmp(a->status, b->status) == 0 &&
+	    streq(a->v2_key_pem, b->v2_key_pem) &&
+	    streq(a->v2_account_url, b->v2_account_url);
+}
+
+static void
+test_file_accounts(void)
+{
+	struct store *s;
+	struct store_account a, b, c;
+	struct stat sb;
+	char err[256] = "", buf[80];
+	mode_t old;
+
+	tmpname();
+	old = umask(0);		/* the mode must not depend on the umask */
+	s = store_open(dbpath, err, sizeof(err));
+	umask(old);
+	CHECK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return;
+	}
+	CHECK(stat(dbpath, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	snprintf(buf, sizeof(buf), "%s-wal", dbpath);
+	CHECK(stat(buf, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	snprintf(buf, sizeof(buf), "%s-shm", dbpath);
+	CHECK(stat(buf, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+
+	fill_account(&a, "tp-one");
+	CHECK(store_account_insert(s, &a) == 0);
+	CHECK(a.id == 1);
+	fill_account(&b, "tp-one");
+	CHECK(store_account_insert(s, &b) == -1);	/* unique thumbprint */
+	store_account_clear(&b);
+	fill_account(&b, "tp-two");
+	CHECK(store_account_insert(s, &b) == 0);
+	CHECK(b.id == 2);
+	store_close(s);
+
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	CHECK(stat(dbpath, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(store_account_by_thumbprint(s, "tp-one", &c) == 0);
+	CHECK(account_eq(&a, &c));
+	CHECK(c.agreement == NULL);
+	store_account_clear(&c);
+	CHECK(store_account_by_id(s, 1, &c) == 0);
+	CHECK(account_eq(&a, &c));
+	store_account_clear(&c);
+	store_account_clear(&c);	/* twice is safe */
+	CHECK(store_account_by_id(s, 2, &c) == 0);
+	CHECK(account_eq(&b, &c));
+	store_account_clear(&c);
+	CHECK(store_account_by_id(s, 99, &c) == 1);
+	CHECK(store_account_by_thumbprint(s, "nope", &c) == 1);
+
+	/* update: agreement, status, new thumbprint (key change) */
+	free(a.agreement);
+	a.agreement = strdup("https://bridge.example/terms");
+	snprintf(a.status, sizeof(a.status), "deactivated");
+	snprintf(a.thumbprint, sizeof(a.thumbprint), "tp-three");
+	CHECK(store_account_update(s, &a) == 0);
+	CHECK(store_account_by_thumbprint(s, "tp-one", &c) == 1);
+	CHECK(store_account_by_thumbprint(s, "tp-three", &c) == 0);
+	CHECK(account_eq(&a, &c));
+	store_account_clear(&c);
+	/* updating onto another account's thumbprint fails */
+	snprintf(a.thumbprint, sizeof(a.thumbprint), "tp-two");
+	CHECK(store_account_update(s, &a) == -1);
+	c.id = 77;
+	CHECK(store_account_update(s, &c) == -1);	/* no such row */
+
+	/* transactions */
+	CHECK(store_begin(s) == 0);
+	store_account_clear(&c);
+	fill_account(&c, "tp-rolled-back");
+	CHECK(store_account_insert(s, &c) == 0);
+	CHECK(store_rollback(s) == 0);
+	store_account_clear(&c);
+	CHECK(store_account_by_thumbprint(s, "tp-rolled-back", &c) == 1);
+	CHECK(store_begin(s) == 0);
+	fill_account(&c, "tp-committed");
+	CHECK(store_account_insert(s, &c) == 0);
+	CHECK(store_commit(s) == 0);
+	store_account_clear(&c);
+	CHECK(store_account_by_thumbprint(s, "tp-committed", &c) == 0);
+	store_account_clear(&c);
+	CHECK(store_commit(s) == -1);	/* no transaction */
+	store_close(s);
+out:
+	store_account_clear(&a);
+	store_account_clear(&b);
+	rmdb();
+}
+
+static void
+fill_authz(struct store_authz *z, long long acct, const char *name,
+    const char *status, long long expires)
+{
+	memset(z, 0, sizeof(*z));
+	z->account_id = acct;
+	snprintf(z->name, sizeof(z->name), "%s", name);
+	snprintf(z->status, sizeof(z->status), "%s", status);
+	z->expires = expires;
+	snprintf(z->token, sizeof(z->token), "tok-%s-%s", name, status);
+	z->v2_order_url = strdup("https://ca.example/order/1");
+	z->v2_authz_url = strdup("https://ca.example/authz/1");
+	z->created_at = 1000;
+}
+
+static void
+test_authz(struct store *s)
+{
+	struct store_account a1, a2;
+	struct store_authz z, v1, v2, p, out;
+
+	fill_account(&a1, "az-1");
+	fill_account(&a2, "az-2");
+	CHECK(store_account_insert(s, &a1) == 0);
+	CHECK(store_account_insert(s, &a2) == 0);
+
+	fill_authz(&z, 999, "x.example", "pending", 5000);
+	CHECK(store_authz_insert(s, &z) == -1);	/* foreign key */
+	store_authz_clear(&z);
+
+	fill_authz(&v1, a1.id, "a.example", "valid", 5000);
+	fill_authz(&v2, a1.id, "a.example", "valid", 6000);
+	fill_authz(&p, a1.id, "a.example", "pending", 7000);
+	CHECK(store_authz_insert(s, &v1) == 0);
+	CHECK(store_authz_insert(s, &v2) == 0);
+	CHECK(store_authz_insert(s, &p) == 0);
+	CHECK(v1.id > 0 && v2.id > v1.id && p.id > v2.id);
+
+	CHECK(store_authz_by_id(s, v1.id, &out) == 0);
+	CHECK(out.account_id == a1.id);
+	CHECK_STR(out.name, "a.example");
+	CHECK_STR(out.token, "tok-a.example-valid");
+	CHECK_STR(out.v2_order_url, "https://ca.example/order/1");
+	CHECK(out.v2_chall_url == NULL && out.error == NULL);
+	CHECK(out.expires == 5000 && out.created_at == 1000);
+	store_authz_clear(&out);
+	store_authz_clear(&out);
+	CHECK(store_authz_by_id(s, 12345, &out) == 1);
+
+	/* newest valid, not expired, of that account and name */
+	CHECK(store_authz_find_valid(s, a1.id, "a.example", 4000, &out) == 0);
+	CHECK(out.id == v2.id);
+	store_authz_clear(&out);
+	CHECK(store_authz_find_valid(s, a1.id, "a.example", 5500, &out) == 0);
+	CHECK(out.id == v2.id);
+	store_authz_clear(&out);
+	CHECK(store_authz_find_valid(s, a1.id, "a.example", 6000, &out) == 1);
+	CHECK(store_authz_find_valid(s, a2.id, "a.example", 0, &out) == 1);
+	CHECK(store_authz_find_valid(s, a1.id, "b.example", 0, &out) == 1);
+	CHECK(store_authz_find_pending(s, a1.id, "a.example", 6500, &out) == 0);
+	CHECK(out.id == p.id);
+	store_authz_clear(&out);
+	CHECK(store_authz_find_pending(s, a1.id, "a.example", 7000, &out) == 1);
+
+	/* update: v2 becomes invalid with an error, so v1 is the valid one */
+	snprintf(v2.status, sizeof(v2.status), "invalid");
+	v2.error = strdup("{\"type\":\"urn:acme:error:unauthorized\"}");
+	v2.key_authorization = strdup("tok.thumb");
+	v2.v2_chall_url = strdup("https://ca.example/chall/9");
+	CHECK(store_authz_update(s, &v2) == 0);
+	CHECK(store_authz_find_valid(s, a1.id, "a.example", 4000, &out) == 0);
+	CHECK(out.id == v1.id);
+	store_authz_clear(&out);
+	CHECK(store_authz_by_id(s, v2.id, &out) == 0);
+	CHECK_STR(out.status, "invalid");
+	CHECK_STR(out.error, "{\"type\":\"urn:acme:error:unauthorized\"}");
+	CHECK_STR(out.key_authorization, "tok.thumb");
+	CHECK_STR(out.v2_chall_url, "https://ca.example/chall/9");
+	store_authz_clear(&out);
+	/* pending -> valid */
+	snprintf(p.status, sizeof(p.status), "valid");
+	CHECK(store_authz_update(s, &p) == 0);
+	CHECK(store_authz_find_valid(s, a1.id, "a.example", 6500, &out) == 0);
+	CHECK(out.id == p.id);
+	store_authz_clear(&out);
+	CHECK(store_authz_find_pending(s, a1.id, "a.example", 0, &out) == 1);
+
+	store_authz_clear(&v1);
+	store_authz_clear(&v2);
+	store_authz_clear(&p);
+	store_account_clear(&a1);
+	store_account_clear(&a2);
+}
+
+static void
+test_http01(struct store *s)
+{
+	char *ka = NULL;
+
+	CHECK(store_http01_get(s, "t1", 0, &ka) == 1);
+	CHECK(ka == NULL);
+	CHECK(store_http01_put(s, "t1", "t1.thumb", 100) == 0);
+	CHECK(store_http01_put(s, "t2", "t2.thumb", 200) == 0);
+	CHECK(store_http01_put(s, "t3", "t3.thumb", 300) == 0);
+	CHECK(store_http01_get(s, "t1", 50, &ka) == 0);
+	CHECK_STR(ka, "t1.thumb");
+	free(ka);
+	ka = NULL;
+	CHECK(store_http01_get(s, "t1", 100, &ka) == 1);	/* expired */
+	/* upsert */
+	CHECK(store_http01_put(s, "t1", "t1.other", 400) == 0);
+	CHECK(store_http01_get(s, "t1", 150, &ka) == 0);
+	CHECK_STR(ka, "t1.other");
+	free(ka);
+	ka = NULL;
+	CHECK(store_http01_expire(s, 250) == 1);	/* t2 */
+	CHECK(store_http01_get(s, "t2", 0, &ka) == 1);
+	CHECK(store_http01_get(s, "t3", 0, &ka) == 0);
+	free(ka);
+	ka = NULL;
+	CHECK(store_http01_delete(s, "t3") == 0);
+	CHECK(store_http01_get(s, "t3", 0, &ka) == 1);
+	CHECK(store_http01_delete(s, "t3") == 0);
+	CHECK(store_http01_expire(s, 1000) == 1);	/* t1 */
+	CHECK(store_http01_expire(s, 1000) == 0);
+	/* a token is a value, never SQL */
+	CHECK(store_http01_put(s, "x'; DROP TABLE http01; --", "k", 10) == 0);
+	CHECK(store_http01_get(s, "x'; DROP TABLE http01; --", 0, &ka) == 0);
+	CHECK_STR(ka, "k");
+	free(ka);
+}
+
+static void
+test_certs(struct store *s)
+{
+	static const unsigned char der[] = {
+		0x30, 0x82, 0x00, 0x00, 0xff, 0x00, 0x01, 0x80, 0x7f
+	};
+	static const unsigned char ider[] = { 0x30, 0x00, 0x00, 0x42 };
+	struct store_cert c, out;
+	unsigned char *got = NULL;
+	size_t len = 0;
+	char up[33];
+
+	memset(&c, 0, sizeof(c));
+	c.account_id = 1;
+	snprintf(c.serial, sizeof(c.serial), "03a1b2c3d4");
+	c.der = malloc(sizeof(der));
+	memcpy(c.der, der, sizeof(der));
+	c.der_len = sizeof(der);
+	c.chain_pem = strdup("-----BEGIN CERTIFICATE-----\n");
+	snprintf(c.issuer_id, sizeof(c.issuer_id), "0123456789abcdef0123456789abcdef");
+	c.not_after = 1800000000;
+	c.created_at = 1700000000;
+	c.v2_cert_url = strdup("https://ca.example/cert/1");
+	CHECK(store_cert_insert(s, &c) == 0);
+	CHECK(c.id > 0);
+	CHECK(store_cert_insert(s, &c) == -1);	/* unique serial */
+
+	CHECK(store_cert_by_serial(s, "03a1b2c3d4", &out) == 0);
+	CHECK(out.id == c.id && out.account_id == 1);
+	CHECK(out.der_len == sizeof(der));
+	CHECK(out.der != NULL && memcmp(out.der, der, sizeof(der)) == 0);
+	CHECK_STR(out.chain_pem, c.chain_pem);
+	CHECK_STR(out.issuer_id, c.issuer_id);
+	CHECK_STR(out.v2_cert_url, c.v2_cert_url);
+	CHECK(out.not_after == c.not_after && out.created_at == c.created_at);
+	CHECK(out.revoked == 0);
+	store_cert_clear(&out);
+	CHECK(store_cert_set_revoked(s, c.id) == 0);
+	CHECK(store_cert_by_serial(s, "03a1b2c3d4", &out) == 0);
+	CHECK(out.revoked == 1);
+	store_cert_clear(&out);
+	store_cert_clear(&out);
+	CHECK(store_cert_by_serial(s, "ffff", &out) == 1);
+	CHECK(store_cert_set_revoked(s, 9999) == -1);
+	store_cert_clear(&c);
+
+	/* issuers */
+	CHECK(store_issuer_get(s, "nope", &got, &len, up) == 1);
+	CHECK(store_issuer_put(s, "aaaa", ider, sizeof(ider), "bbbb") == 0);
+	CHECK(store_issuer_put(s, "bbbb", der, sizeof(der), "") == 0);
+	CHECK(store_issuer_get(s, "aaaa", &got, &len, up) == 0);
+	CHECK(len == sizeof(ider) && got != NULL &&
+	    memcmp(got, ider, sizeof(ider)) == 0);
+	CHECK_STR(up, "bbbb");
+	free(got);
+	got = NULL;
+	CHECK(store_issuer_get(s, "bbbb", &got, &len, up) == 0);
+	CHECK(len == sizeof(der) && memcmp(got, der, sizeof(der)) == 0);
+	CHECK_STR(up, "");
+	free(got);
+	got = NULL;
+	/* put again replaces up_id */
+	CHECK(store_issuer_put(s, "aaaa", ider, sizeof(ider), NULL) == 0);
+	CHECK(store_issuer_get(s, "aaaa", &got, &len, up) == 0);
+	CHECK_STR(up, "");
+	free(got);
+}
+
+static void
+test_memory(void)
+{
+	struct store *s;
+	char err[256] = "";
+
+	s = store_open(":memory:", err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	test_authz(s);
+	test_http01(s);
+	test_certs(s);
+	store_close(s);
+	store_close(NULL);
+}
+
+static void
+test_file_all(void)
+{
+	struct store *s;
+	char err[256] = "";
+
+	tmpname();
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s != NULL) {
+		test_authz(s);
+		test_http01(s);
+		test_certs(s);
+		store_close(s);
+	}
+	rmdb();
+}
+
+/* An existing database file with a loose mode is tightened to 0600. */
+static void
+test_existing_mode(void)
+{
+	struct store *s;
+	struct stat sb;
+	char err[256] = "";
+	int fd;
+
+	tmpname();
+	fd = open(dbpath, O_CREAT | O_RDWR, 0644);
+	CHECK(fd != -1);
+	if (fd != -1) {
+		fchmod(fd, 0644);
+		close(fd);
+	}
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	CHECK(stat(dbpath, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	store_close(s);
+	rmdb();
+}
+
+static void
+test_open_fail(void)
+{
+	char err[256] = "";
+
+	CHECK(store_open("/nonexistent-dir/x/y.db", err, sizeof(err)) == NULL);
+	CHECK(err[0] != '\0');
+}
+
+int
+main(void)
+{
+	test_file_accounts();
+	test_memory();
+	test_file_all();
+	test_existing_mode();
+	test_open_fail();
+	return T_DONE();
+}

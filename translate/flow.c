@@ -1,0 +1,567 @@
+/* flow.c: sans-I/O RFC 8555 flows (see flow.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "flow.h"
+
+enum flow_state {
+	S_ACCOUNT,		/* newAccount sent */
+	S_ORDER,		/* newOrder sent */
+	S_AUTHZ_GET,		/* POST-as-GET authz[cur] sent */
+	S_CHALL,		/* challenge answer for authz[cur] sent */
+	S_AUTHZ_WAIT,		/* waiting before polling authz[cur] */
+	S_AUTHZ_POLL,		/* POST-as-GET authz[cur] sent, polling */
+	S_FINALIZE,		/* finalize sent */
+	S_ORDER_WAIT,		/* waiting before polling the order */
+	S_ORDER_GET,		/* POST-as-GET order sent */
+	S_DOWNLOAD,		/* POST-as-GET certificate sent */
+	S_END
+};
+
+#define POLL_FIRST_MS 200
+#define POLL_MAX_MS 3000
+
+struct flow {
+	enum flow_kind kind;
+	enum flow_state state;
+	char *new_account, *new_order;
+	char *thumb;
+	char *csr_b64;
+	long long deadline;
+	size_t n, cur;
+	struct flow_authz *authz;
+	char *account_url, *order_url, *finalize_url, *cert_url;
+	char *cert_pem;
+	size_t cert_pem_len;
+	char *payload;			/* owned text of the last SEND */
+	char *keyauth;			/* owned text of the last provisioning */
+	long poll_ms;
+	struct problem prob;
+};
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+struct flow *
+flow_new(enum flow_kind kind, const struct flow_dir *dir,
+    const char *const *names, size_t n, const char *csr_b64,
+    const char *thumb, long long deadline_ms)
+{
+	struct flow *f = NULL;
+	size_t i;
+
+	if (dir == NULL || n > FLOW_MAX_NAMES ||
+	    (kind != FLOW_ACCOUNT && (n == 0 || thumb == NULL)) ||
+	    (kind == FLOW_CERT && csr_b64 == NULL))
+		return NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->kind = kind;
+	f->deadline = deadline_ms;
+	f->new_account = xstrdup(dir->new_account);
+	f->new_order = xstrdup(dir->new_order);
+	f->thumb = xstrdup(thumb);
+	f->csr_b64 = xstrdup(csr_b64);
+	f->n = n;
+	if (n > 0 && (f->authz = calloc(n, sizeof(*f->authz))) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (kind == FLOW_CHECK) {
+			if ((f->authz[i].authz_url = strdup(names[i])) == NULL)
+				goto fail;
+		} else if (strlen(names[i]) >= sizeof(f->authz[i].name))
+			goto fail;
+		else
+			copy_str(f->authz[i].name, sizeof(f->authz[i].name),
+			    names[i]);
+		copy_str(f->authz[i].status, sizeof(f->authz[i].status),
+		    "pending");
+	}
+	return f;
+fail:
+	flow_free(f);
+	return NULL;
+}
+
+void
+flow_free(struct flow *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->n && f->authz != NULL; i++) {
+		free(f->authz[i].authz_url);
+		free(f->authz[i].chall_url);
+		free(f->authz[i].error);
+	}
+	free(f->authz);
+	free(f->new_account);
+	free(f->new_order);
+	free(f->thumb);
+	free(f->csr_b64);
+	free(f->account_url);
+	free(f->order_url);
+	free(f->finalize_url);
+	free(f->cert_url);
+	free(f->cert_pem);
+	free(f->payload);
+	free(f->keyauth);
+	free(f);
+}
+
+/* --- actions --------------------------------------------------------- */
+
+static void
+act_send(struct flow *f, struct flow_action *a, const char *url,
+    char *payload, const char *what)
+{
+	memset(a, 0, sizeof(*a));
+	free(f->payload);
+	f->payload = payload;
+	a->act = FLOW_SEND;
+	a->url = url;
+	a->payload = payload;
+	a->what = what;
+}
+
+static void
+act_fail(struct flow *f, struct flow_action *a)
+{
+	memset(a, 0, sizeof(*a));
+	f->state = S_END;
+	a->act = FLOW_FAIL;
+}
+
+static void
+act_done(struct flow *f, struct flow_action *a)
+{
+	memset(a, 0, sizeof(*a));
+	f->state = S_END;
+	a->act = FLOW_DONE;
+}
+
+static void
+act_oom(struct flow *f, struct flow_action *a)
+{
+	problem_set(&f->prob, "serverInternal", 500, "out of memory");
+	act_fail(f, a);
+}
+
+static void
+act_wait(struct flow *f, struct flow_action *a, enum flow_state next,
+    const struct flow_resp *r, long long now)
+{
+	long ms = f->poll_ms ? f->poll_ms : POLL_FIRST_MS;
+	long long left = f->deadline - now;
+
+	if (r != NULL && r->retry_after > 0 && r->retry_after < 3600)
+		ms = r->retry_after * 1000;
+	if (ms > left)
+		ms = left > 0 ? (long)left : 0;
+	f->poll_ms = f->poll_ms ? f->poll_ms * 2 : POLL_FIRST_MS * 2;
+	if (f->poll_ms > POLL_MAX_MS)
+		f->poll_ms = POLL_MAX_MS;
+	memset(a, 0, sizeof(*a));
+	f->state = next;
+	a->act = FLOW_WAIT;
+	a->wait_ms = ms;
+}
+
+static char *
+dump(json_t *j)
+{
+	char *s = NULL;
+
+	if (j != NULL)
+		s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return s;
+}
+
+/* An upstream answer with an unexpected status fails the flow. */
+static int
+check_status(struct flow *f, const struct flow_resp *r, long want1,
+    long want2, const char *what)
+{
+	if (r == NULL)
+		return problem_set(&f->prob, "serverInternal", 500,
+		    "%s: no answer", what);
+	if (r->status == want1 || r->status == want2)
+		return 0;
+	if (r->status == 0) {
+		problem_set(&f->prob, "serverInternal", 503,
+		    "upstream %s failed: %s", what, r->error ? r->error : "?");
+		return -1;
+	}
+	problem_from_v2(&f->prob, r->status, r->json, what);
+	if (r->retry_after > 0)
+		f->prob.retry_after = r->retry_after;
+	return -1;
+}
+
+static const char *
+jstr(const json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+/* --- steps ------------------------------------------------------------ */
+
+static void send_authz_get(struct flow *f, struct flow_action *a);
+static void next_authz(struct flow *f, long long now, struct flow_action *a);
+
+static void
+send_order(struct flow *f, struct flow_action *a)
+{
+	json_t *ids = json_array(), *o;
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
+		    "dns", "value", f->authz[i].name));
+	o = json_pack("{s:o}", "identifiers", ids);
+	f->state = S_ORDER;
+	act_send(f, a, f->new_order, dump(o), "newOrder");
+	if (a->payload == NULL)
+		act_oom(f, a);
+}
+
+void
+flow_start(struct flow *f, long long now_ms, struct flow_action *out)
+{
+	(void)now_ms;
+	switch (f->kind) {
+	case FLOW_ACCOUNT:
+		f->state = S_ACCOUNT;
+		act_send(f, out, f->new_account,
+		    strdup("{\"termsOfServiceAgreed\":true}"), "newAccount");
+		if (out->payload == NULL)
+			act_oom(f, out);
+		else
+			out->use_jwk = 1;
+		break;
+	case FLOW_CHECK:
+		f->cur = 0;
+		send_authz_get(f, out);
+		break;
+	default:
+		send_order(f, out);
+		break;
+	}
+}
+
+static void
+on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
+{
+	if (check_status(f, r, 201, 200, "newAccount") == -1)
+		return act_fail(f, a);
+	if (r->location == NULL || (f->account_url = strdup(r->location)) == NULL) {
+		problem_set(&f->prob, "serverInternal", 502,
+		    "newAccount: upstream gave no account URL");
+		return act_fail(f, a);
+	}
+	act_done(f, a);
+}
+
+static void
+on_order(struct flow *f, const struct flow_resp *r, long long now,
+    struct flow_action *a)
+{
+	const json_t *authzs;
+	size_t i;
+
+	if (check_status(f, r, 201, 200, "newOrder") == -1)
+		return act_fail(f, a);
+	authzs = json_object_get(r->json, "authorizations");
+	if (r->location == NULL || jstr(r->json, "finalize") == NULL ||
+	    !json_is_array(authzs) || json_array_size(authzs) != f->n) {
+		problem_set(&f->prob, "serverInternal", 502,
+		    "newOrder: upstream order is missing its URL, finalize or "
+		    "authorizations");
+		return act_fail(f, a);
+	}
+	f->order_url = strdup(r->location);
+	f->finalize_url = strdup(jstr(r->json, "finalize"));
+	if (f->order_url == NULL || f->finalize_url == NULL)
+		return act_oom(f, a);
+	for (i = 0; i < f->n; i++) {
+		const char *u = json_string_value(json_array_get(authzs, i));
+
+		if (u == NULL || (f->authz[i].authz_url = strdup(u)) == NULL)
+			return act_oom(f, a);
+	}
+	f->cur = 0;
+	next_authz(f, now, a);
+}
+
+static void
+send_authz_get(struct flow *f, struct flow_action *a)
+{
+	f->state = S_AUTHZ_GET;
+	act_send(f, a, f->authz[f->cur].authz_url, strdup(""),
+	    "authorization");
+	if (a->payload == NULL)
+		act_oom(f, a);
+}
+
+/* Move to the first authorization that is not yet valid, or on. */
+static void
+next_authz(struct flow *f, long long now, struct flow_action *a)
+{
+	while (f->cur < f->n && strcmp(f->authz[f->cur].status, "valid") == 0)
+		f->cur++;
+	f->poll_ms = 0;
+	if (f->cur < f->n)
+		return send_authz_get(f, a);
+	if (f->kind != FLOW_CERT)
+		return act_done(f, a);
+	f->state = S_FINALIZE;
+	act_send(f, a, f->finalize_url,
+	    dump(json_pack("{s:s}", "csr", f->csr_b64)), "finalize");
+	if (a->payload == NULL)
+		act_oom(f, a);
+	(void)now;
+}
+
+/* Record the authorization's name (matching it to our slot), status,
+ * http-01 challenge and its error. */
+static int
+read_authz(struct flow *f, const json_t *j)
+{
+	struct flow_authz *z = &f->authz[f->cur];
+	const char *status = jstr(j, "status");
+	const char *name = jstr(json_object_get(j, "identifier"), "value");
+	const json_t *ch, *err;
+	size_t i;
+
+	if (status == NULL || name == NULL)
+		return problem_set(&f->prob, "serverInternal", 502,
+		    "authorization: upstream answer has no status or identifier");
+	/* The CA may list authorizations in any order: name each slot by
+	 * what it really is. */
+	copy_str(z->name, sizeof(z->name), name);
+	copy_str(z->status, sizeof(z->status), status);
+	json_array_foreach(json_object_get(j, "challenges"), i, ch) {
+		const char *type = jstr(ch, "type"), *url = jstr(ch, "url");
+		const char *token = jstr(ch, "token");
+
+		if (type == NULL || strcmp(type, "http-01") != 0 || url == NULL)
+			continue;
+		free(z->chall_url);
+		z->chall_url = strdup(url);
+		copy_str(z->token, sizeof(z->token), token ? token : "");
+		if ((err = json_object_get(ch, "error")) != NULL) {
+			struct problem p;
+
+			problem_from_v2(&p, 403, err, "validation");
+			/* The v2 detail is what the CA saw; keep it. */
+			if (jstr(err, "detail") != NULL)
+				snprintf(p.detail, sizeof(p.detail), "%s",
+				    jstr(err, "detail"));
+			free(z->error);
+			z->error = dump(problem_v1_json(&p));
+		}
+		return json_is_string(json_object_get(ch, "status")) &&
+		    strcmp(jstr(ch, "status"), "pending") == 0 ? 1 : 0;
+	}
+	return 0;
+}
+
+static void
+on_authz(struct flow *f, const struct flow_resp *r, long long now,
+    struct flow_action *a)
+{
+	struct flow_authz *z = &f->authz[f->cur];
+	int chall_pending;
+	size_t klen;
+
+	if (check_status(f, r, 200, 200, "authorization") == -1)
+		return act_fail(f, a);
+	if ((chall_pending = read_authz(f, r->json)) == -1)
+		return act_fail(f, a);
+	if (strcmp(z->status, "valid") == 0)
+		return next_authz(f, now, a);
+	if (strcmp(z->status, "pending") != 0) {
+		if (f->kind == FLOW_CERT) {
+			problem_set(&f->prob, "unauthorized", 403,
+			    "authorization for %s is %s upstream", z->name,
+			    z->status);
+			return act_fail(f, a);
+		}
+		return act_done(f, a);	/* the caller reads the status */
+	}
+	if (f->state == S_AUTHZ_GET && chall_pending && z->chall_url != NULL &&
+	    z->token[0] != '\0') {
+		klen = strlen(z->token) + 1 + strlen(f->thumb) + 1;
+		free(f->keyauth);
+		if ((f->keyauth = malloc(klen)) == NULL)
+			return act_oom(f, a);
+		snprintf(f->keyauth, klen, "%s.%s", z->token, f->thumb);
+		f->state = S_CHALL;
+		act_send(f, a, z->chall_url, strdup("{}"), "challenge");
+		if (a->payload == NULL)
+			return act_oom(f, a);
+		a->provision_token = z->token;
+		a->provision_keyauth = f->keyauth;
+		return;
+	}
+	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
+		problem_set(&f->prob, "serverInternal", 502,
+		    "authorization for %s offers no http-01 challenge", z->name);
+		return act_fail(f, a);
+	}
+	if (now >= f->deadline) {
+		if (f->kind == FLOW_CERT) {
+			problem_set(&f->prob, "serverInternal", 504,
+			    "timed out waiting for the CA to validate %s",
+			    z->name);
+			return act_fail(f, a);
+		}
+		return act_done(f, a);	/* still pending: the client polls */
+	}
+	act_wait(f, a, S_AUTHZ_WAIT, r, now);
+}
+
+static void
+on_chall(struct flow *f, const struct flow_resp *r, long long now,
+    struct flow_action *a)
+{
+	if (check_status(f, r, 200, 200, "challenge") == -1)
+		return act_fail(f, a);
+	f->poll_ms = 0;
+	if (now >= f->deadline && f->kind != FLOW_CERT)
+		return act_done(f, a);
+	act_wait(f, a, S_AUTHZ_WAIT, NULL, now);
+}
+
+static void
+on_order_state(struct flow *f, const struct flow_resp *r, long long now,
+    struct flow_action *a, const char *what)
+{
+	const char *status, *cert;
+
+	if (check_status(f, r, 200, 200, what) == -1)
+		return act_fail(f, a);
+	status = jstr(r->json, "status");
+	cert = jstr(r->json, "certificate");
+	if (status != NULL && strcmp(status, "valid") == 0 && cert != NULL) {
+		if ((f->cert_url = strdup(cert)) == NULL)
+			return act_oom(f, a);
+		f->state = S_DOWNLOAD;
+		act_send(f, a, f->cert_url, strdup(""), "certificate");
+		if (a->payload == NULL)
+			act_oom(f, a);
+		return;
+	}
+	if (status == NULL || strcmp(status, "invalid") == 0 ||
+	    strcmp(status, "pending") == 0 || strcmp(status, "ready") == 0) {
+		const json_t *err = json_object_get(r->json, "error");
+
+		if (err != NULL)
+			problem_from_v2(&f->prob, 403, err, what);
+		else
+			problem_set(&f->prob, "serverInternal", 502,
+			    "%s: order is %s after finalize", what,
+			    status ? status : "without status");
+		return act_fail(f, a);
+	}
+	if (now >= f->deadline) {
+		problem_set(&f->prob, "serverInternal", 504,
+		    "timed out waiting for the CA to issue");
+		return act_fail(f, a);
+	}
+	act_wait(f, a, S_ORDER_WAIT, r, now);
+}
+
+static void
+on_download(struct flow *f, const struct flow_resp *r, struct flow_action *a)
+{
+	if (check_status(f, r, 200, 200, "certificate") == -1)
+		return act_fail(f, a);
+	if (r->body == NULL || r->len == 0 ||
+	    strstr(r->body, "-----BEGIN CERTIFICATE-----") == NULL) {
+		problem_set(&f->prob, "serverInternal", 502,
+		    "certificate: upstream answer is not a PEM chain");
+		return act_fail(f, a);
+	}
+	if ((f->cert_pem = malloc(r->len + 1)) == NULL)
+		return act_oom(f, a);
+	memcpy(f->cert_pem, r->body, r->len);
+	f->cert_pem[r->len] = '\0';
+	f->cert_pem_len = r->len;
+	act_done(f, a);
+}
+
+void
+flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
+    struct flow_action *out)
+{
+	switch (f->state) {
+	case S_ACCOUNT:
+		return on_account(f, r, out);
+	case S_ORDER:
+		return on_order(f, r, now_ms, out);
+	case S_AUTHZ_GET:
+		return on_authz(f, r, now_ms, out);
+	case S_CHALL:
+		return on_chall(f, r, now_ms, out);
+	case S_AUTHZ_WAIT:
+		/* Poll the same authorization; the answer is handled by
+		 * on_authz without answering the challenge again. */
+		f->state = S_AUTHZ_POLL;
+		act_send(f, out, f->authz[f->cur].authz_url, strdup(""),
+		    "authorization");
+		if (out->payload == NULL)
+			act_oom(f, out);
+		return;
+	case S_AUTHZ_POLL:
+		return on_authz(f, r, now_ms, out);
+	case S_FINALIZE:
+		return on_order_state(f, r, now_ms, out, "finalize");
+	case S_ORDER_WAIT:
+		f->state = S_ORDER_GET;
+		act_send(f, out, f->order_url, strdup(""), "order");
+		if (out->payload == NULL)
+			act_oom(f, out);
+		return;
+	case S_ORDER_GET:
+		return on_order_state(f, r, now_ms, out, "order");
+	case S_DOWNLOAD:
+		return on_download(f, r, out);
+	case S_END:
+	default:
+		problem_set(&f->prob, "serverInternal", 500,
+		    "flow stepped after its end");
+		return act_fail(f, out);
+	}
+}
+
+const char *flow_account_url(const struct flow *f) { return f->account_url; }
+const char *flow_order_url(const struct flow *f) { return f->order_url; }
+size_t flow_authz_count(const struct flow *f) { return f->n; }
+const char *flow_cert_pem(const struct flow *f) { return f->cert_pem; }
+size_t flow_cert_pem_len(const struct flow *f) { return f->cert_pem_len; }
+const char *flow_cert_url(const struct flow *f) { return f->cert_url; }
+const struct problem *flow_problem(const struct flow *f) { return &f->prob; }
+
+const struct flow_authz *
+flow_authz_get(const struct flow *f, size_t i)
+{
+	return i < f->n ? &f->authz[i] : NULL;
+}

@@ -1,0 +1,90 @@
+/* flow.h: sans-I/O RFC 8555 flows. A flow says what to send next; the proxy
+ * sends it (signed, with nonces), feeds the answer back and repeats until the
+ * flow is done or failed. Time is passed in (milliseconds), nothing blocks.
+ *
+ *   FLOW_ACCOUNT  newAccount (jwk-signed, terms agreed) -> account URL
+ *   FLOW_AUTHZ    newOrder for the names, then for each authorization: fetch
+ *                 it, answer its http-01 challenge with the bridge's key
+ *                 authorization, poll until valid/invalid or the deadline
+ *                 (then done with the authorization still pending)
+ *   FLOW_CHECK    the same from one known authorization URL (no order)
+ *   FLOW_CERT     FLOW_AUTHZ, then finalize with the CSR, poll the order,
+ *                 download the PEM chain; the deadline is a failure here */
+#ifndef FLOW_H
+#define FLOW_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "problem.h"
+
+enum flow_kind { FLOW_ACCOUNT, FLOW_AUTHZ, FLOW_CHECK, FLOW_CERT };
+enum flow_act { FLOW_SEND, FLOW_WAIT, FLOW_DONE, FLOW_FAIL };
+
+#define FLOW_MAX_NAMES 100
+
+struct flow_action {
+	enum flow_act act;
+	const char *url;		/* SEND: v2 URL to POST to */
+	const char *payload;		/* SEND: JSON text, "" = POST-as-GET */
+	int use_jwk;			/* SEND: sign with jwk, not kid */
+	const char *what;		/* SEND: upstream resource name, for logs */
+	long wait_ms;			/* WAIT */
+	/* SEND: an http-01 answer to publish before sending, or NULLs */
+	const char *provision_token;
+	const char *provision_keyauth;
+};
+
+/* An upstream answer. status 0 = transport failure (error says why). */
+struct flow_resp {
+	long status;
+	const json_t *json;		/* parsed body or NULL */
+	const char *body;		/* raw body (the PEM chain) */
+	size_t len;
+	const char *location;
+	long retry_after;		/* seconds, -1 when absent */
+	const char *error;
+};
+
+struct flow_dir {
+	const char *new_account;
+	const char *new_order;
+};
+
+struct flow_authz {
+	char name[254];
+	char *authz_url;
+	char *chall_url;		/* the http-01 challenge */
+	char token[256];		/* its token */
+	char status[16];		/* v2 authorization status */
+	char *error;			/* v1 problem JSON of a failed challenge */
+};
+
+struct flow;
+
+/* names: n lower-cased DNS names (FLOW_ACCOUNT: none). csr_b64: base64url
+ * DER (FLOW_CERT only). thumb: RFC 7638 thumbprint of the bridge's v2 key
+ * (for key authorizations). deadline_ms: absolute, same clock as now.
+ * FLOW_CHECK takes the authorization URL in names[0]. NULL on bad input. */
+struct flow *flow_new(enum flow_kind kind, const struct flow_dir *dir,
+    const char *const *names, size_t n, const char *csr_b64,
+    const char *thumb, long long deadline_ms);
+void flow_free(struct flow *f);
+
+/* The first action. */
+void flow_start(struct flow *f, long long now_ms, struct flow_action *out);
+/* The answer to the last SEND (r) or the end of a WAIT (r NULL). */
+void flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
+    struct flow_action *out);
+
+/* Results. */
+const char *flow_account_url(const struct flow *f);
+const char *flow_order_url(const struct flow *f);
+size_t flow_authz_count(const struct flow *f);
+const struct flow_authz *flow_authz_get(const struct flow *f, size_t i);
+const char *flow_cert_pem(const struct flow *f);
+size_t flow_cert_pem_len(const struct flow *f);
+const char *flow_cert_url(const struct flow *f);
+/* Valid after FLOW_FAIL. */
+const struct problem *flow_problem(const struct flow *f);
+
+#endif

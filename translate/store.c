@@ -1,0 +1,970 @@
+/* store.c: the SQLite state store. Every statement is a fixed string with
+ * bound parameters, prepared once on first use and kept until store_close. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+enum st {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_ACC_INS, ST_ACC_UPD, ST_ACC_BY_TP, ST_ACC_BY_ID,
+	ST_AZ_INS, ST_AZ_UPD, ST_AZ_BY_ID, ST_AZ_FIND,
+	ST_H_PUT, ST_H_GET, ST_H_DEL, ST_H_EXP,
+	ST_C_INS, ST_C_BY_SERIAL, ST_C_REVOKE,
+	ST_I_PUT, ST_I_GET,
+	ST_MAX
+};
+
+#define ACC_COLS "id, thumbprint, jwk, contact, agreement, initial_ip, " \
+	"created_at, status, v2_key_pem, v2_account_url"
+#define AZ_COLS "id, account_id, name, status, expires, token, v2_order_url, " \
+	"v2_authz_url, v2_chall_url, error, key_authorization, created_at"
+#define C_COLS "id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
+	"created_at, v2_cert_url, revoked"
+
+static const char *const sqls[ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_ACC_INS] = "INSERT INTO accounts(thumbprint, jwk, contact, "
+	    "agreement, initial_ip, created_at, status, v2_key_pem, "
+	    "v2_account_url) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_ACC_UPD] = "UPDATE accounts SET thumbprint = ?1, jwk = ?2, "
+	    "contact = ?3, agreement = ?4, status = ?5, v2_key_pem = ?6, "
+	    "v2_account_url = ?7 WHERE id = ?8",
+	[ST_ACC_BY_TP] = "SELECT " ACC_COLS " FROM accounts "
+	    "WHERE thumbprint = ?1",
+	[ST_ACC_BY_ID] = "SELECT " ACC_COLS " FROM accounts WHERE id = ?1",
+	[ST_AZ_INS] = "INSERT INTO authzs(account_id, name, status, expires, "
+	    "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
+	    "key_authorization, created_at) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_AZ_UPD] = "UPDATE authzs SET account_id = ?1, name = ?2, "
+	    "status = ?3, expires = ?4, token = ?5, v2_order_url = ?6, "
+	    "v2_authz_url = ?7, v2_chall_url = ?8, error = ?9, "
+	    "key_authorization = ?10, created_at = ?11 WHERE id = ?12",
+	[ST_AZ_BY_ID] = "SELECT " AZ_COLS " FROM authzs WHERE id = ?1",
+	[ST_AZ_FIND] = "SELECT " AZ_COLS " FROM authzs WHERE account_id = ?1 "
+	    "AND name = ?2 AND status = ?3 AND expires > ?4 "
+	    "ORDER BY id DESC LIMIT 1",
+	[ST_H_PUT] = "INSERT INTO http01(token, keyauth, expires) "
+	    "VALUES(?1, ?2, ?3) ON CONFLICT(token) DO UPDATE SET "
+	    "keyauth = excluded.keyauth, expires = excluded.expires",
+	[ST_H_GET] = "SELECT keyauth FROM http01 "
+	    "WHERE token = ?1 AND expires > ?2",
+	[ST_H_DEL] = "DELETE FROM http01 WHERE token = ?1",
+	[ST_H_EXP] = "DELETE FROM http01 WHERE expires <= ?1",
+	[ST_C_INS] = "INSERT INTO certs(account_id, serial, der, chain_pem, "
+	    "issuer_id, not_after, created_at, v2_cert_url, revoked) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_C_BY_SERIAL] = "SELECT " C_COLS " FROM certs WHERE serial = ?1",
+	[ST_C_REVOKE] = "UPDATE certs SET revoked = 1 WHERE id = ?1",
+	[ST_I_PUT] = "INSERT INTO issuers(id, der, up_id) VALUES(?1, ?2, ?3) "
+	    "ON CONFLICT(id) DO UPDATE SET der = excluded.der, "
+	    "up_id = excluded.up_id",
+	[ST_I_GET] = "SELECT der, up_id FROM issuers WHERE id = ?1",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS accounts("
+	" id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
+	" jwk TEXT NOT NULL, contact TEXT, agreement TEXT, initial_ip TEXT,"
+	" created_at INTEGER, status TEXT, v2_key_pem TEXT NOT NULL,"
+	" v2_account_url TEXT);"
+	"CREATE TABLE IF NOT EXISTS authzs("
+	" id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),"
+	" name TEXT, status TEXT, expires INTEGER, token TEXT,"
+	" v2_order_url TEXT, v2_authz_url TEXT, v2_chall_url TEXT, error TEXT,"
+	" key_authorization TEXT, created_at INTEGER);"
+	"CREATE INDEX IF NOT EXISTS authzs_account_name"
+	" ON authzs(account_id, name);"
+	"CREATE TABLE IF NOT EXISTS http01("
+	" token TEXT PRIMARY KEY, keyauth TEXT, expires INTEGER);"
+	"CREATE TABLE IF NOT EXISTS certs("
+	" id INTEGER PRIMARY KEY, account_id INTEGER, serial TEXT UNIQUE,"
+	" der BLOB, chain_pem TEXT, issuer_id TEXT, not_after INTEGER,"
+	" created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS issuers("
+	" id TEXT PRIMARY KEY, der BLOB, up_id TEXT);";
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+};
+
+static void
+logerr(const struct store *s, const char *fn)
+{
+	fprintf(stderr, "%s: %s\n", fn, sqlite3_errmsg(s->db));
+}
+
+/* The cached statement id, prepared on first use; NULL (logged) on error. */
+static sqlite3_stmt *
+stmt(struct store *s, enum st id, const char *fn)
+{
+	if (s->st[id] == NULL &&
+	    sqlite3_prepare_v2(s->db, sqls[id], -1, &s->st[id], NULL) !=
+	    SQLITE_OK) {
+		logerr(s, fn);
+		s->st[id] = NULL;
+	}
+	return s->st[id];
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Bind text or NULL; nonzero on error. */
+static int
+bt(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int
+bi(sqlite3_stmt *st, int i, long long v)
+{
+	return sqlite3_bind_int64(st, i, v);
+}
+
+/* Run a statement that returns no rows: 0 or -1 (logged). */
+static int
+exec_stmt(struct store *s, sqlite3_stmt *st, const char *fn)
+{
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		logerr(s, fn);
+		return -1;
+	}
+	return 0;
+}
+
+/* Column i into buf of size n, "" for NULL; -1 when it does not fit. */
+static int
+col_copy(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+	const unsigned char *t;
+	size_t len;
+
+	buf[0] = '\0';
+	if ((t = sqlite3_column_text(st, i)) == NULL)
+		return 0;
+	len = (size_t)sqlite3_column_bytes(st, i);
+	if (len >= n)
+		return -1;
+	memcpy(buf, t, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Column i as a malloc'd string in *out, NULL for SQL NULL; -1 on ENOMEM. */
+static int
+col_dup(sqlite3_stmt *st, int i, char **out)
+{
+	const unsigned char *t;
+
+	*out = NULL;
+	if ((t = sqlite3_column_text(st, i)) == NULL)
+		return 0;
+	if ((*out = strdup((const char *)t)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Column i as a malloc'd blob; NULL and 0 for SQL NULL or empty. */
+static int
+col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
+{
+	const void *b;
+	int n;
+
+	*out = NULL;
+	*len = 0;
+	b = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	if (b == NULL || n <= 0)
+		return 0;
+	if ((*out = malloc((size_t)n)) == NULL)
+		return -1;
+	memcpy(*out, b, (size_t)n);
+	*len = (size_t)n;
+	return 0;
+}
+
+static void
+seterr(char *err, size_t errlen, const char *what, const char *why)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: %s", what, why);
+}
+
+static int
+is_memory(const char *path)
+{
+	return path[0] == '\0' || strcmp(path, ":memory:") == 0;
+}
+
+/* chmod 0600 path and, when present, its -wal and -shm files. */
+static int
+restrict_files(const char *path, char *err, size_t errlen)
+{
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char buf[PATH_MAX];
+	size_t i;
+	int n;
+
+	if (chmod(path, 0600) == -1) {
+		seterr(err, errlen, path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		n = snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]);
+		if (n < 0 || (size_t)n >= sizeof(buf)) {
+			seterr(err, errlen, path, "path too long");
+			return -1;
+		}
+		if (chmod(buf, 0600) == -1 && errno != ENOENT) {
+			seterr(err, errlen, buf, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Create path with mode 0600 when it does not exist yet. */
+static int
+precreate(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	if ((fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		seterr(err, errlen, path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	*v = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Pragmas and schema; -1 with err set. */
+static int
+setup(sqlite3 *db, char *err, size_t errlen)
+{
+	int v = 0;
+
+	if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (user_version(db, &v) == -1)
+		goto rollback;
+	if (v > STORE_SCHEMA_VERSION) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		seterr(err, errlen, "store_open", "database schema is newer "
+		    "than this program");
+		return -1;
+	}
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	if (v < STORE_SCHEMA_VERSION && sqlite3_exec(db,
+	    "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	return 0;
+rollback:
+	seterr(err, errlen, "store_open", sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+fail:
+	seterr(err, errlen, "store_open", sqlite3_errmsg(db));
+	return -1;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s = NULL;
+	int mem;
+
+	if (path == NULL) {
+		seterr(err, errlen, "store_open", "no path");
+		return NULL;
+	}
+	mem = is_memory(path);
+	if (!mem && precreate(path, err, errlen) == -1)
+		goto fail;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		seterr(err, errlen, "store_open", "out of memory");
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		seterr(err, errlen, path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	if (setup(s->db, err, errlen) == -1)
+		goto fail;
+	if (!mem && restrict_files(path, err, errlen) == -1)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int
+simple(struct store *s, enum st id, const char *fn)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, id, fn)) == NULL)
+		return -1;
+	rc = exec_stmt(s, st, fn);
+	done(st);
+	return rc;
+}
+
+int
+store_begin(struct store *s)
+{
+	return simple(s, ST_BEGIN, __func__);
+}
+
+int
+store_commit(struct store *s)
+{
+	return simple(s, ST_COMMIT, __func__);
+}
+
+int
+store_rollback(struct store *s)
+{
+	return simple(s, ST_ROLLBACK, __func__);
+}
+
+/* After an UPDATE: -1 (logged) when no row matched. */
+static int
+changed(struct store *s, const char *fn)
+{
+	if (sqlite3_changes(s->db) > 0)
+		return 0;
+	fprintf(stderr, "%s: no such row\n", fn);
+	return -1;
+}
+
+/* accounts */
+
+void
+store_account_clear(struct store_account *a)
+{
+	if (a == NULL)
+		return;
+	free(a->jwk);
+	free(a->contact);
+	free(a->agreement);
+	free(a->v2_key_pem);
+	free(a->v2_account_url);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+store_account_insert(struct store *s, struct store_account *a)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_ACC_INS, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, a->thumbprint) || bt(st, 2, a->jwk) ||
+	    bt(st, 3, a->contact) || bt(st, 4, a->agreement) ||
+	    bt(st, 5, a->initial_ip) || bi(st, 6, a->created_at) ||
+	    bt(st, 7, a->status) || bt(st, 8, a->v2_key_pem) ||
+	    bt(st, 9, a->v2_account_url)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	a->id = sqlite3_last_insert_rowid(s->db);
+	rc = 0;
+out:
+	done(st);
+	return rc;
+}
+
+int
+store_account_update(struct store *s, const struct store_account *a)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_ACC_UPD, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, a->thumbprint) || bt(st, 2, a->jwk) ||
+	    bt(st, 3, a->contact) || bt(st, 4, a->agreement) ||
+	    bt(st, 5, a->status) || bt(st, 6, a->v2_key_pem) ||
+	    bt(st, 7, a->v2_account_url) || bi(st, 8, a->id)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	rc = changed(s, __func__);
+out:
+	done(st);
+	return rc;
+}
+
+static int
+account_row(sqlite3_stmt *st, void *out)
+{
+	struct store_account *a = out;
+
+	a->id = sqlite3_column_int64(st, 0);
+	a->created_at = sqlite3_column_int64(st, 6);
+	if (col_copy(st, 1, a->thumbprint, sizeof(a->thumbprint)) == -1 ||
+	    col_dup(st, 2, &a->jwk) == -1 ||
+	    col_dup(st, 3, &a->contact) == -1 ||
+	    col_dup(st, 4, &a->agreement) == -1 ||
+	    col_copy(st, 5, a->initial_ip, sizeof(a->initial_ip)) == -1 ||
+	    col_copy(st, 7, a->status, sizeof(a->status)) == -1 ||
+	    col_dup(st, 8, &a->v2_key_pem) == -1 ||
+	    col_dup(st, 9, &a->v2_account_url) == -1)
+		return -1;
+	return 0;
+}
+
+/* Step a bound lookup and fill out via row(); 0, 1 not found or -1. */
+static int
+lookup(struct store *s, sqlite3_stmt *st, const char *fn,
+    int (*row)(sqlite3_stmt *, void *), void *out)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW) {
+		logerr(s, fn);
+		return -1;
+	}
+	if (row(st, out) == -1) {
+		fprintf(stderr, "%s: column too long or out of memory\n", fn);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_account_by_thumbprint(struct store *s, const char *thumbprint,
+    struct store_account *out)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = stmt(s, ST_ACC_BY_TP, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, thumbprint)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = lookup(s, st, __func__, account_row, out);
+out:
+	done(st);
+	if (rc != 0)
+		store_account_clear(out);
+	return rc;
+}
+
+int
+store_account_by_id(struct store *s, long long id, struct store_account *out)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = stmt(s, ST_ACC_BY_ID, __func__)) == NULL)
+		return -1;
+	if (bi(st, 1, id)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = lookup(s, st, __func__, account_row, out);
+out:
+	done(st);
+	if (rc != 0)
+		store_account_clear(out);
+	return rc;
+}
+
+/* authzs */
+
+void
+store_authz_clear(struct store_authz *z)
+{
+	if (z == NULL)
+		return;
+	free(z->v2_order_url);
+	free(z->v2_authz_url);
+	free(z->v2_chall_url);
+	free(z->error);
+	free(z->key_authorization);
+	memset(z, 0, sizeof(*z));
+}
+
+/* Bind the columns shared by insert and update (?1 .. ?11). */
+static int
+authz_bind(sqlite3_stmt *st, const struct store_authz *z)
+{
+	return bi(st, 1, z->account_id) || bt(st, 2, z->name) ||
+	    bt(st, 3, z->status) || bi(st, 4, z->expires) ||
+	    bt(st, 5, z->token) || bt(st, 6, z->v2_order_url) ||
+	    bt(st, 7, z->v2_authz_url) || bt(st, 8, z->v2_chall_url) ||
+	    bt(st, 9, z->error) || bt(st, 10, z->key_authorization) ||
+	    bi(st, 11, z->created_at);
+}
+
+int
+store_authz_insert(struct store *s, struct store_authz *z)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_AZ_INS, __func__)) == NULL)
+		return -1;
+	if (authz_bind(st, z)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	z->id = sqlite3_last_insert_rowid(s->db);
+	rc = 0;
+out:
+	done(st);
+	return rc;
+}
+
+int
+store_authz_update(struct store *s, const struct store_authz *z)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_AZ_UPD, __func__)) == NULL)
+		return -1;
+	if (authz_bind(st, z) || bi(st, 12, z->id)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	rc = changed(s, __func__);
+out:
+	done(st);
+	return rc;
+}
+
+static int
+authz_row(sqlite3_stmt *st, void *out)
+{
+	struct store_authz *z = out;
+
+	z->id = sqlite3_column_int64(st, 0);
+	z->account_id = sqlite3_column_int64(st, 1);
+	z->expires = sqlite3_column_int64(st, 4);
+	z->created_at = sqlite3_column_int64(st, 11);
+	if (col_copy(st, 2, z->name, sizeof(z->name)) == -1 ||
+	    col_copy(st, 3, z->status, sizeof(z->status)) == -1 ||
+	    col_copy(st, 5, z->token, sizeof(z->token)) == -1 ||
+	    col_dup(st, 6, &z->v2_order_url) == -1 ||
+	    col_dup(st, 7, &z->v2_authz_url) == -1 ||
+	    col_dup(st, 8, &z->v2_chall_url) == -1 ||
+	    col_dup(st, 9, &z->error) == -1 ||
+	    col_dup(st, 10, &z->key_authorization) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_authz_by_id(struct store *s, long long id, struct store_authz *out)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = stmt(s, ST_AZ_BY_ID, __func__)) == NULL)
+		return -1;
+	if (bi(st, 1, id)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = lookup(s, st, __func__, authz_row, out);
+out:
+	done(st);
+	if (rc != 0)
+		store_authz_clear(out);
+	return rc;
+}
+
+static int
+authz_find(struct store *s, long long account_id, const char *name,
+    const char *status, long long now, struct store_authz *out,
+    const char *fn)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = stmt(s, ST_AZ_FIND, fn)) == NULL)
+		return -1;
+	if (bi(st, 1, account_id) || bt(st, 2, name) || bt(st, 3, status) ||
+	    bi(st, 4, now)) {
+		logerr(s, fn);
+		goto out;
+	}
+	rc = lookup(s, st, fn, authz_row, out);
+out:
+	done(st);
+	if (rc != 0)
+		store_authz_clear(out);
+	return rc;
+}
+
+int
+store_authz_find_valid(struct store *s, long long account_id,
+    const char *name, long long now, struct store_authz *out)
+{
+	return authz_find(s, account_id, name, "valid", now, out, __func__);
+}
+
+int
+store_authz_find_pending(struct store *s, long long account_id,
+    const char *name, long long now, struct store_authz *out)
+{
+	return authz_find(s, account_id, name, "pending", now, out, __func__);
+}
+
+/* http-01 answers */
+
+int
+store_http01_put(struct store *s, const char *token, const char *keyauth,
+    long long expires)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_H_PUT, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, token) || bt(st, 2, keyauth) || bi(st, 3, expires)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = exec_stmt(s, st, __func__);
+out:
+	done(st);
+	return rc;
+}
+
+int
+store_http01_get(struct store *s, const char *token, long long now,
+    char **keyauth)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	*keyauth = NULL;
+	if ((st = stmt(s, ST_H_GET, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, token) || bi(st, 2, now)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = 1;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		logerr(s, __func__);
+		rc = -1;
+		goto out;
+	}
+	if (col_dup(st, 0, keyauth) == -1) {
+		fprintf(stderr, "%s: out of memory\n", __func__);
+		rc = -1;
+		goto out;
+	}
+	rc = *keyauth != NULL ? 0 : 1;
+out:
+	done(st);
+	return rc;
+}
+
+int
+store_http01_delete(struct store *s, const char *token)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_H_DEL, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, token)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = exec_stmt(s, st, __func__);
+out:
+	done(st);
+	return rc;
+}
+
+int
+store_http01_expire(struct store *s, long long now)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_H_EXP, __func__)) == NULL)
+		return -1;
+	if (bi(st, 1, now)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	rc = sqlite3_changes(s->db);
+out:
+	done(st);
+	return rc;
+}
+
+/* certificates */
+
+void
+store_cert_clear(struct store_cert *c)
+{
+	if (c == NULL)
+		return;
+	free(c->der);
+	free(c->chain_pem);
+	free(c->v2_cert_url);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Bind a blob (zero-length for NULL/0); nonzero on error. */
+static int
+bb(sqlite3_stmt *st, int i, const unsigned char *b, size_t len)
+{
+	if (b == NULL || len == 0)
+		return sqlite3_bind_zeroblob(st, i, 0);
+	return sqlite3_bind_blob64(st, i, b, (sqlite3_uint64)len,
+	    SQLITE_TRANSIENT);
+}
+
+int
+store_cert_insert(struct store *s, struct store_cert *c)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_C_INS, __func__)) == NULL)
+		return -1;
+	if (bi(st, 1, c->account_id) || bt(st, 2, c->serial) ||
+	    bb(st, 3, c->der, c->der_len) || bt(st, 4, c->chain_pem) ||
+	    bt(st, 5, c->issuer_id) || bi(st, 6, c->not_after) ||
+	    bi(st, 7, c->created_at) || bt(st, 8, c->v2_cert_url) ||
+	    bi(st, 9, c->revoked)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	c->id = sqlite3_last_insert_rowid(s->db);
+	rc = 0;
+out:
+	done(st);
+	return rc;
+}
+
+static int
+cert_row(sqlite3_stmt *st, void *out)
+{
+	struct store_cert *c = out;
+
+	c->id = sqlite3_column_int64(st, 0);
+	c->account_id = sqlite3_column_int64(st, 1);
+	c->not_after = sqlite3_column_int64(st, 6);
+	c->created_at = sqlite3_column_int64(st, 7);
+	c->revoked = sqlite3_column_int(st, 9);
+	if (col_copy(st, 2, c->serial, sizeof(c->serial)) == -1 ||
+	    col_blob(st, 3, &c->der, &c->der_len) == -1 ||
+	    col_dup(st, 4, &c->chain_pem) == -1 ||
+	    col_copy(st, 5, c->issuer_id, sizeof(c->issuer_id)) == -1 ||
+	    col_dup(st, 8, &c->v2_cert_url) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_cert_by_serial(struct store *s, const char *serial,
+    struct store_cert *out)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = stmt(s, ST_C_BY_SERIAL, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, serial)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = lookup(s, st, __func__, cert_row, out);
+out:
+	done(st);
+	if (rc != 0)
+		store_cert_clear(out);
+	return rc;
+}
+
+int
+store_cert_set_revoked(struct store *s, long long id)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_C_REVOKE, __func__)) == NULL)
+		return -1;
+	if (bi(st, 1, id)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	if (exec_stmt(s, st, __func__) == -1)
+		goto out;
+	rc = changed(s, __func__);
+out:
+	done(st);
+	return rc;
+}
+
+/* issuers */
+
+int
+store_issuer_put(struct store *s, const char *id, const unsigned char *der,
+    size_t len, const char *up_id)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = stmt(s, ST_I_PUT, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, id) || bb(st, 2, der, len) ||
+	    bt(st, 3, up_id != NULL ? up_id : "")) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = exec_stmt(s, st, __func__);
+out:
+	done(st);
+	return rc;
+}
+
+int
+store_issuer_get(struct store *s, const char *id, unsigned char **der,
+    size_t *len, char up_id[33])
+{
+	sqlite3_stmt *st;
+	char up[33];
+	int rc = -1;
+
+	*der = NULL;
+	*len = 0;
+	if (up_id != NULL)
+		up_id[0] = '\0';
+	if ((st = stmt(s, ST_I_GET, __func__)) == NULL)
+		return -1;
+	if (bt(st, 1, id)) {
+		logerr(s, __func__);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = 1;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		logerr(s, __func__);
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (col_copy(st, 1, up, sizeof(up)) == -1 ||
+	    col_blob(st, 0, der, len) == -1) {
+		fprintf(stderr, "%s: column too long or out of memory\n",
+		    __func__);
+		goto out;
+	}
+	if (up_id != NULL)
+		memcpy(up_id, up, sizeof(up));
+	rc = 0;
+out:
+	done(st);
+	return rc;
+}
