@@ -238,11 +238,12 @@ pebble_ensure() {
 
 pebble_roots() { # pebble_roots WORKDIR -> WORKDIR/root.pem WORKDIR/intermediate.pem
 	local d=$1
-	curl -sf --max-time 10 --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/roots/0" -o "$d/root.pem" &&
+	if ! { curl -sf --max-time 10 --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/roots/0" -o "$d/root.pem" &&
 		curl -sf --max-time 10 --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/intermediates/0" -o "$d/intermediate.pem" &&
 		openssl x509 -in "$d/root.pem" -noout 2>/dev/null &&
-		openssl x509 -in "$d/intermediate.pem" -noout 2>/dev/null ||
+		openssl x509 -in "$d/intermediate.pem" -noout 2>/dev/null; }; then
 		die "cannot fetch Pebble's root/intermediate from $PEBBLE_MGMT"
+	fi
 }
 
 # ------------------------------------------------------------------ bridge
@@ -413,7 +414,7 @@ json_get() { # json_get FILE KEY... (numeric KEY indexes arrays)
 	' "$@"
 }
 
-# check_problem NAME PREFIX STATUS TYPE-SUFFIX [GOT-STATUS]
+# check_problem NAME PREFIX STATUS(ES) TYPE-SUFFIX(|ALT...) [GOT-STATUS]
 # Asserts the response in PREFIX.{hdr,body} is a v1 problem document.
 check_problem() {
 	local name=$1 p=$2 want_status=$3 want_type=$4 got_status=${5:-}
@@ -429,7 +430,7 @@ check_problem() {
 		*) ok=0; why="$why Content-Type '$ct';" ;;
 	esac
 	type=$(json_get "$p.body" type 2>/dev/null || true)
-	[ "$type" = "urn:acme:error:$want_type" ] || { ok=0; why="$why type '$type' (want urn:acme:error:$want_type);"; }
+	[[ "$type" =~ ^urn:acme:error:($want_type)$ ]] || { ok=0; why="$why type '$type' (want urn:acme:error:$want_type);"; }
 	st=$(json_get "$p.body" status 2>/dev/null || true)
 	[ "$st" = "$got_status" ] || { ok=0; why="$why body status '$st' != HTTP $got_status;"; }
 	detail=$(json_get "$p.body" detail 2>/dev/null || true)

@@ -91,7 +91,6 @@ bad_case "unknown account on new-authz" 403 unauthorized "$R.c7" "$st" "$before"
 
 # 8. reused nonce: first use accepted (reg fetch), second use refused
 n=$(fresh_nonce)
-node "$JWS" --key "$KEY_A" --nonce "$n" --url-resource new-authz --payload "$AUTHZ_PAYLOAD" >/dev/null
 node "$JWS" --key "$KEY_A" --nonce "$n" --url-resource reg --payload '{}' >"$R.c8a.req"
 st=$(post_body "$R.c8a" "$REG_A" "$R.c8a.req")
 assert_eq "reused nonce setup: first use (POST reg fetch) 202" 202 "$st"
@@ -130,7 +129,7 @@ bad_case "empty body" 400 malformed "$R.c13" "$st" "$before"
 
 # 14. new-cert with a CSR that is not DER (known account)
 st=$(v1_post "$R.c14" "$BRIDGE_URL/acme/new-cert" "$KEY_A" new-cert '{"csr":"bm90IGEgQ1NS"}')
-bad_case "new-cert with a garbage CSR" 400 "malformed" "$R.c14" "$st" "$before"
+bad_case "new-cert with a garbage CSR" 400 "malformed|badCSR" "$R.c14" "$st" "$before"
 
 # ---- still alive and serving after all that
 st=$(http_req "$R.alive" -I "$BRIDGE_DIR_URL")

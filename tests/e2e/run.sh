@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# End-to-end tests: one Pebble (+ pebble-challtestsrv) for the whole run, then
+# every test script in order, each with its own acme-bridge (build/asan).
+# Closing line: "e2e: N passed, N failed"; exit status non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
+. tests/e2e/lib.sh
+
+SCRIPTS=(
+	test_directory.sh
+	test_v1_wire.sh
+	test_badinput.sh
+	test_dehydrated.sh
+	test_acme_client.sh
+)
+SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
+
+# ---- prerequisites (tests/deps.sh installs the Debian packages if missing)
+missing=()
+for tool in pebble pebble-challtestsrv dehydrated node npm sqlite3 openssl curl; do
+	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "e2e: missing ${missing[*]}; running tests/deps.sh"
+	ACME_BRIDGE_TEST_DEPS=1 bash tests/deps.sh </dev/null || true
+fi
+for tool in pebble pebble-challtestsrv dehydrated node npm sqlite3 openssl curl; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "e2e: $tool is not installed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+done
+if [ ! -x "$BRIDGE_BIN" ]; then
+	echo "e2e: $BRIDGE_BIN is missing (make build/asan/acme-bridge)"
+	echo "e2e: 0 passed, 1 failed"
+	exit 1
+fi
+
+rm -rf "$E2E_WORK_ROOT/runs"
+mkdir -p "$E2E_WORK_ROOT/runs"
+export E2E_RESULTS_FILE="$E2E_WORK_ROOT/runs/results"
+: >"$E2E_RESULTS_FILE"
+
+trap cleanup EXIT
+start=$SECONDS
+pebble_start "$E2E_WORK_ROOT/runs/pebble"
+echo "e2e: Pebble at $PEBBLE_DIR_URL (http-01 port $HTTP01_PORT)"
+
+total_pass=0
+total_fail=0
+summary=()
+for s in "${SCRIPTS[@]}"; do
+	lines_before=$(wc -l <"$E2E_RESULTS_FILE")
+	t0=$SECONDS
+	rc=0
+	timeout -k 10 "$SCRIPT_TIMEOUT" bash "tests/e2e/$s" </dev/null || rc=$?
+	p=0 f=0
+	if [ "$(wc -l <"$E2E_RESULTS_FILE")" -gt "$lines_before" ]; then
+		read -r _ p f < <(tail -n 1 "$E2E_RESULTS_FILE")
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# died without counting its failure (timeout, crash of the script itself)
+		echo "FAIL - $s: exit status $rc"
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	summary+=("$(printf '  %-22s %3d ok %3d failed  (%d s)' "$s" "$p" "$f" $((SECONDS - t0)))")
+done
+
+# Pebble itself must still be up: a crash there would explain odd failures.
+if ! kill -0 "${PEBBLE_PID:-0}" 2>/dev/null; then
+	echo "FAIL - pebble died during the run (see $PEBBLE_WORKDIR/pebble.log)"
+	total_fail=$((total_fail + 1))
+fi
+
+echo
+echo "e2e results ($((SECONDS - start)) s):"
+printf '%s\n' "${summary[@]}"
+echo "e2e: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
