@@ -18,6 +18,7 @@
 #define CONFIG_VERSION "acme-bridge 0.1.0"
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define CONFIG_BODY_CAP 65536
+#define CONFIG_BASE_URL_MAX 255
 
 enum config_type {
 	CT_STRING,	/* char[size] at off, checked by check() */
@@ -256,6 +257,10 @@ static int check_base_url(char *v, char *why, size_t whylen)
 		return 0;
 	if (check_url(v, why, whylen) != 0)
 		return -1;
+	if (strlen(v) > CONFIG_BASE_URL_MAX) {	/* v1 URLs are built on it */
+		snprintf(why, whylen, "too long (at most %d bytes)", CONFIG_BASE_URL_MAX);
+		return -1;
+	}
 	if (strchr(v, '?') != NULL || strchr(v, '#') != NULL) {
 		snprintf(why, whylen, "must not have a query or fragment");
 		return -1;

@@ -173,6 +173,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "acme-bridge: %s\n", err);
 		return 2;
 	}
+	if (strcmp(cfg.log_level, "debug") == 0)
+		log_min_level = LOG_DEBUG;
+	else if (strcmp(cfg.log_level, "warn") == 0)
+		log_min_level = LOG_WARN;
+	else if (strcmp(cfg.log_level, "error") == 0)
+		log_min_level = LOG_ERR;
 	if (cfg.check_only) {
 		printf("acme-bridge: configuration OK\n");
 		return 0;

@@ -536,13 +536,13 @@ static int req_set_post(struct up_req *r, const char *body, size_t len,
 
 	if (!body && len)
 		return -1;
-	if (content_type) {
-		if (strpbrk(content_type, "\r\n"))
-			return -1;
-		n = snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-		if (n < 0 || (size_t)n >= sizeof(line) || req_add_header(r, line) < 0)
-			return -1;
-	}
+	/* no content_type: drop curl's default form type */
+	if (content_type && strpbrk(content_type, "\r\n"))
+		return -1;
+	n = snprintf(line, sizeof(line), "Content-Type:%s%s",
+	    content_type ? " " : "", content_type ? content_type : "");
+	if (n < 0 || (size_t)n >= sizeof(line) || req_add_header(r, line) < 0)
+		return -1;
 	/* no "Expect: 100-continue" round trip for larger bodies */
 	if (req_add_header(r, "Expect:") < 0)
 		return -1;

@@ -401,7 +401,9 @@ cert_sans() {
 		tr ',' '\n' | sed -n 's/^ *DNS://p' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-json_get() { # json_get FILE KEY... (numeric KEY indexes arrays)
+# json_get FILE KEY... : value at the path (numeric KEY indexes arrays);
+# strings raw unless E2E_JSON_RAW=1, everything else as JSON. Exit 1 if absent.
+json_get() {
 	node -e '
 		const fs = require("fs");
 		let v;
@@ -410,7 +412,7 @@ json_get() { # json_get FILE KEY... (numeric KEY indexes arrays)
 			if (v === null || typeof v !== "object" || !(k in v)) process.exit(1);
 			v = v[k];
 		}
-		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+		process.stdout.write(typeof v === "string" && !process.env.E2E_JSON_RAW ? v : JSON.stringify(v));
 	' "$@"
 }
 
@@ -431,7 +433,7 @@ check_problem() {
 	esac
 	type=$(json_get "$p.body" type 2>/dev/null || true)
 	[[ "$type" =~ ^urn:acme:error:($want_type)$ ]] || { ok=0; why="$why type '$type' (want urn:acme:error:$want_type);"; }
-	st=$(json_get "$p.body" status 2>/dev/null || true)
+	st=$(E2E_JSON_RAW=1 json_get "$p.body" status 2>/dev/null || true) # a JSON number
 	[ "$st" = "$got_status" ] || { ok=0; why="$why body status '$st' != HTTP $got_status;"; }
 	detail=$(json_get "$p.body" detail 2>/dev/null || true)
 	[ -n "$detail" ] || { ok=0; why="$why no detail;"; }

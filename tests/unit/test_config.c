@@ -351,6 +351,11 @@ static void test_strings(void)
 	CHECK(load(&c, err, sizeof(err), "--upstream", "https://", (char *)NULL) == -1);
 	CHECK(load(&c, err, sizeof(err), "--upstream", "https://a b/", (char *)NULL) == -1);
 	CHECK(load(&c, err, sizeof(err), "--base-url", "http://x/?q", (char *)NULL) == -1);
+	memset(big, 'b', 300);
+	big[300] = '\0';
+	snprintf(json, sizeof(json), "--base-url=https://%s", big);
+	CHECK(load(&c, err, sizeof(err), json, (char *)NULL) == -1);
+	CHECK(HAS(err, "too long (at most 255 bytes)"));
 	CHECK(load(&c, err, sizeof(err), "--base-url", "", (char *)NULL) == 0);
 	CHECK_STR(c.base_url, "");
 	CHECK(load(&c, err, sizeof(err), "--state", "", (char *)NULL) == -1);
@@ -440,6 +445,27 @@ static void test_help_version(void)
 	CHECK(load_quiet(&c, err, sizeof(err), "--version", "--config", "/nonexistent.json") == 1);
 }
 
+/* The shipped files load, and the example file really holds the defaults
+ * (skipped when not run from the top of the tree). */
+static void test_shipped_files(void)
+{
+	struct config c, d;
+	char err[512];
+
+	if (access("config/acme-bridge.example.json", R_OK) != 0)
+		return;
+	config_defaults(&d);
+	CHECK(load(&c, err, sizeof(err), "--config", "config/acme-bridge.example.json",
+	    (char *)NULL) == 0);
+	memset(c.config_file, 0, sizeof(c.config_file));
+	CHECK(memcmp(&c, &d, sizeof(c)) == 0);
+	CHECK(load(&c, err, sizeof(err), "--config", "config/acme-bridge.json", (char *)NULL) == 0);
+	CHECK_STR(c.upstream, CONFIG_LE_STAGING);
+	CHECK_STR(c.listen_host, "127.0.0.1");
+	CHECK_STR(c.http01_host, "127.0.0.1");
+	CHECK(c.agree_tos == 0);
+}
+
 static void test_log_escape(void)
 {
 	char out[64];
@@ -527,6 +553,7 @@ int main(void)
 	test_flags();
 	test_missing_file();
 	test_help_version();
+	test_shipped_files();
 	test_log_escape();
 	test_log_msg();
 	cleanup();
