@@ -310,14 +310,35 @@ with_account(struct ep *e, void (*next)(struct ep *))
 
 /* --- authorizations ------------------------------------------------------- */
 
+/* dehydrated 0.7.0 (API=1) reads a pending challenge's URL from
+ * validationRecord.uri and exits silently when that is missing (reference
+ * section 4.1): give it that non-standard object, and only it. */
+static void
+dehydrated_quirk(struct ep *e, json_t *authz)
+{
+	json_t *ch;
+	size_t i;
+
+	if (strcmp(e->authz.status, "pending") != 0 ||
+	    strstr(e->req->user_agent, "dehydrated/") == NULL)
+		return;
+	json_array_foreach(json_object_get(authz, "challenges"), i, ch)
+		json_object_set_new(ch, "validationRecord", json_pack("{s:O}",
+		    "uri", json_object_get(ch, "uri")));
+}
+
 void
 ep_send_authz(struct ep *e, int status)
 {
+	json_t *j = v1_authz(e->base, &e->authz);
+
 	ep_header(e, "Link: <%s/acme/new-cert>;rel=\"next\"", e->base);
 	if (status == 201)
 		ep_header(e, "Location: %s/acme/authz/%lld", e->base,
 		    e->authz.id);
-	ep_reply_json(e, status, v1_authz(e->base, &e->authz));
+	if (j != NULL)
+		dehydrated_quirk(e, j);
+	ep_reply_json(e, status, j);
 }
 
 void

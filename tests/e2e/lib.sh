@@ -367,11 +367,12 @@ fresh_nonce() {
 }
 
 # v1_post PREFIX URL KEY RESOURCE PAYLOAD [jws.js flags]: signed POST with a
-# fresh nonce, like dehydrated sends it; prints the HTTP status.
+# fresh nonce from HEAD /directory (or $E2E_NONCE when set), like dehydrated
+# sends it; prints the HTTP status.
 v1_post() {
 	local p=$1 url=$2 key=$3 res=$4 payload=$5; shift 5
-	local n
-	n=$(fresh_nonce)
+	local n=${E2E_NONCE:-}
+	[ -n "$n" ] || n=$(fresh_nonce)
 	node "$E2E_DIR/jws.js" --key "$key" --nonce "$n" --url-resource "$res" --payload "$payload" "$@" >"$p.req"
 	http_req "$p" -H 'Content-Type: application/jose+json' --data-binary "@$p.req" "$url"
 }
