@@ -6,6 +6,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -98,6 +99,7 @@ chain_parse(const char *pem, size_t len, struct chain *out)
 		x = NULL;
 	}
 	rc = out->n > 0 ? 0 : -1;
+	ERR_clear_error();	/* the last read's "no start line" */
 out:
 	X509_free(x);
 	BIO_free(bio);

@@ -7,6 +7,7 @@
 #   pebble_ensure WORKDIR          reuse the Pebble exported by run.sh, else start one
 #   pebble_roots WORKDIR           root.pem / intermediate.pem of Pebble's issuing hierarchy
 #   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background
+#                                  (plus $E2E_BRIDGE_FLAGS, e.g. "--log-level debug")
 #   bridge_stop                    SIGTERM, wait, require exit 0 and a clean sanitizer log
 #   cleanup                        EXIT trap: stop everything this script started, by PID
 #   http_req PREFIX CURLARGS...    one request; PREFIX.hdr / PREFIX.body; prints the status
@@ -262,7 +263,7 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 		"$BRIDGE_BIN" --listen "127.0.0.1:$BRIDGE_PORT" --upstream "$PEBBLE_DIR_URL" \
 		--upstream-ca "$PEBBLE_CA" --http01-listen "127.0.0.1:$HTTP01_PORT" \
-		--state "$BRIDGE_STATE" --agree-tos "$@" 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
+		--state "$BRIDGE_STATE" --agree-tos "$@" ${E2E_BRIDGE_FLAGS:-} 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
 	BRIDGE_PID=$!
 	local end=$((SECONDS + 30))
 	while [ "$SECONDS" -lt "$end" ]; do
@@ -309,13 +310,13 @@ bridge_stop() {
 		return 0
 	fi
 	wait "$pid" || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		fail "$name" "exit status $rc"
-		tail -n 40 "$BRIDGE_LOG" | sed 's/^/    | /'
-	elif grep -Eq 'ERROR: AddressSanitizer|LeakSanitizer|runtime error' "$BRIDGE_LOG"; then
-		fail "$name" "sanitizer report in $BRIDGE_LOG:"
+	if grep -Eq 'ERROR: AddressSanitizer|LeakSanitizer|runtime error' "$BRIDGE_LOG"; then
+		fail "$name" "exit status $rc, sanitizer report in $BRIDGE_LOG:"
 		grep -E -A 25 'ERROR: AddressSanitizer|LeakSanitizer|runtime error' "$BRIDGE_LOG" |
 			head -n 60 | sed 's/^/    | /'
+	elif [ "$rc" -ne 0 ]; then
+		fail "$name" "exit status $rc"
+		tail -n 40 "$BRIDGE_LOG" | sed 's/^/    | /'
 	else
 		pass "$name"
 	fi

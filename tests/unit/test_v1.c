@@ -382,6 +382,9 @@ test_authz(void)
 	fill_authz(&z, "deactivated");
 	a = v1_authz(BASE, &z);
 	CHECK_STR(jstr(a, "status"), "deactivated");
+	/* v1 challenges are only ever pending, valid or invalid */
+	json_array_foreach(json_object_get(a, "challenges"), i, c)
+		CHECK_STR(jstr(c, "status"), "pending");
 	s = v1_dump(a, NULL);
 	CHECK(s != NULL && strstr(s, "processing") == NULL);
 	free(s);

@@ -1,0 +1,749 @@
+/* test_flow.c: the sans-I/O RFC 8555 flows, driven with canned CA answers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "flow.h"
+#include "problem.h"
+#include "t.h"
+
+#define THUMB "THUMBprint_0123456789abcdefghijklmnopqrstuv"
+#define DETAIL "The key authorization file from the server did not match"
+
+static const struct flow_dir dir = {
+	"https://ca/new-acct", "https://ca/new-order"
+};
+
+static const char pem_body[] =
+    "-----BEGIN CERTIFICATE-----\nMIIBleaf\n-----END CERTIFICATE-----\n"
+    "-----BEGIN CERTIFICATE-----\nMIIBinter\n-----END CERTIFICATE-----\n";
+
+/* Feed one answer (body is stolen) and return the next action in *a. */
+static void
+answer(struct flow *f, long status, json_t *body, const char *location,
+    long retry_after, long long now, struct flow_action *a)
+{
+	struct flow_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.json = body;
+	r.location = location;
+	r.retry_after = retry_after;
+	flow_step(f, &r, now, a);
+	json_decref(body);
+}
+
+/* The end of a WAIT. */
+static void
+waited(struct flow *f, long long now, struct flow_action *a)
+{
+	flow_step(f, NULL, now, a);
+}
+
+static int
+is_send(const struct flow_action *a, const char *url, const char *payload)
+{
+	return a->act == FLOW_SEND && a->url != NULL && a->payload != NULL &&
+	    strcmp(a->url, url) == 0 && strcmp(a->payload, payload) == 0;
+}
+
+/* A SEND whose payload is JSON equal to want (want is stolen). */
+static int
+is_send_json(const struct flow_action *a, const char *url, json_t *want)
+{
+	json_t *got = NULL;
+	int ok;
+
+	if (a->act == FLOW_SEND && a->payload != NULL)
+		got = json_loads(a->payload, 0, NULL);
+	ok = a->act == FLOW_SEND && a->url != NULL && strcmp(a->url, url) == 0 &&
+	    got != NULL && want != NULL && json_equal(got, want);
+	json_decref(got);
+	json_decref(want);
+	return ok;
+}
+
+static json_t *
+order(const char *status, const char *a1, const char *a2)
+{
+	json_t *o = json_pack("{s:s, s:s, s:[]}", "status", status,
+	    "finalize", "https://ca/order/1/finalize", "authorizations");
+	json_t *az = json_object_get(o, "authorizations");
+
+	if (a1 != NULL)
+		json_array_append_new(az, json_string(a1));
+	if (a2 != NULL)
+		json_array_append_new(az, json_string(a2));
+	return o;
+}
+
+/* An authorization for name; its http-01 challenge has status cstatus
+ * (NULL: no http-01 challenge, only dns-01). */
+static json_t *
+authz(const char *name, const char *status, const char *cstatus,
+    const char *chall_url, const char *token)
+{
+	json_t *z = json_pack("{s:{s:s, s:s}, s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}",
+	    "identifier", "type", "dns", "value", name,
+	    "status", status, "expires", "2030-01-01T00:00:00Z",
+	    "challenges", "type", "dns-01", "url", "https://ca/chall/dns",
+	    "status", "pending", "token", "dnstoken");
+
+	if (cstatus != NULL)
+		json_array_append_new(json_object_get(z, "challenges"),
+		    json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01",
+		    "url", chall_url, "status", cstatus, "token", token));
+	return z;
+}
+
+static json_t *
+v2_problem(const char *type, const char *detail)
+{
+	return json_pack("{s:s, s:s, s:i}", "type", type, "detail", detail,
+	    "status", 400);
+}
+
+/* --- FLOW_ACCOUNT ---------------------------------------------------- */
+
+static void
+test_account(void)
+{
+	struct flow *f;
+	struct flow_action a;
+	const struct problem *p;
+
+	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	flow_start(f, 0, &a);
+	CHECK(is_send_json(&a, "https://ca/new-acct",
+	    json_pack("{s:b}", "termsOfServiceAgreed", 1)));
+	CHECK(a.use_jwk == 1);
+	CHECK(a.provision_token == NULL && a.provision_keyauth == NULL);
+	answer(f, 201, json_pack("{s:s}", "status", "valid"),
+	    "https://ca/acct/1", -1, 10, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK_STR(flow_account_url(f), "https://ca/acct/1");
+	/* stepping after the end fails */
+	answer(f, 200, NULL, NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_FAIL);
+	flow_free(f);
+
+	/* An existing account: 200 + Location is fine too. */
+	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	flow_start(f, 0, &a);
+	answer(f, 200, json_pack("{s:s}", "status", "valid"),
+	    "https://ca/acct/9", -1, 10, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK_STR(flow_account_url(f), "https://ca/acct/9");
+	flow_free(f);
+
+	/* v2 problem -> v1 problem */
+	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	flow_start(f, 0, &a);
+	answer(f, 400, json_pack("{s:s}", "type",
+	    "urn:ietf:params:acme:error:malformed"), NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	p = flow_problem(f);
+	CHECK_STR(p->type, "malformed");
+	CHECK(p->status == 400);
+	CHECK(flow_account_url(f) == NULL);
+	flow_free(f);
+
+	/* 201 without Location: no account URL, fail */
+	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	flow_start(f, 0, &a);
+	answer(f, 201, json_pack("{s:s}", "status", "valid"), NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_problem(f)->status >= 500);
+	CHECK(flow_account_url(f) == NULL);
+	flow_free(f);
+}
+
+/* --- FLOW_AUTHZ -------------------------------------------------------- */
+
+static void
+test_authz_happy(void)
+{
+	const char *names[] = { "a.example" };
+	struct flow *f;
+	struct flow_action a;
+	const struct flow_authz *z;
+
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK(flow_authz_count(f) == 1);
+	flow_start(f, 0, &a);
+	CHECK(is_send_json(&a, "https://ca/new-order",
+	    json_pack("{s:[{s:s, s:s}]}", "identifiers", "type", "dns",
+	    "value", "a.example")));
+	CHECK(a.use_jwk == 0);
+
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", ""));	/* POST-as-GET */
+	CHECK(a.provision_token == NULL);
+	CHECK_STR(flow_order_url(f), "https://ca/order/1");
+
+	answer(f, 200, authz("a.example", "pending", "pending",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 20, &a);
+	CHECK(is_send(&a, "https://ca/chall/1", "{}"));
+	CHECK(a.use_jwk == 0);
+	CHECK_STR(a.provision_token, "tokA");
+	CHECK_STR(a.provision_keyauth, "tokA." THUMB);
+
+	answer(f, 200, json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01",
+	    "url", "https://ca/chall/1", "status", "processing", "token", "tokA"),
+	    NULL, -1, 30, &a);
+	CHECK(a.act == FLOW_WAIT);
+	CHECK(a.wait_ms > 0 && a.wait_ms <= 60000 - 30);
+
+	waited(f, 300, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", ""));
+	CHECK(a.provision_token == NULL);
+
+	/* still pending, the CA has not picked the answer up yet: wait
+	 * again, never answer the challenge a second time */
+	answer(f, 200, authz("a.example", "pending", "pending",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 310, &a);
+	CHECK(a.act == FLOW_WAIT);
+	CHECK(a.wait_ms > 0);
+	waited(f, 900, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", ""));
+	/* challenge processing: the same */
+	answer(f, 200, authz("a.example", "pending", "processing",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 910, &a);
+	CHECK(a.act == FLOW_WAIT);
+	waited(f, 1500, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", ""));
+
+	answer(f, 200, authz("a.example", "valid", "valid",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 1510, &a);
+	CHECK(a.act == FLOW_DONE);
+	z = flow_authz_get(f, 0);
+	CHECK(z != NULL);
+	if (z != NULL) {
+		CHECK_STR(z->status, "valid");
+		CHECK_STR(z->name, "a.example");
+		CHECK_STR(z->authz_url, "https://ca/authz/1");
+		CHECK_STR(z->chall_url, "https://ca/chall/1");
+		CHECK_STR(z->token, "tokA");
+		CHECK(z->error == NULL);
+	}
+	CHECK(flow_authz_get(f, 1) == NULL);
+	flow_free(f);
+}
+
+/* A challenge the CA already works on is not answered again. */
+static void
+test_authz_processing(void)
+{
+	const char *names[] = { "a.example" };
+	struct flow *f;
+	struct flow_action a;
+
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "pending", "processing",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_WAIT);
+	waited(f, 300, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", ""));
+	flow_free(f);
+
+	/* a pending authz without an http-01 challenge cannot be answered */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "pending", NULL, NULL, NULL),
+	    NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_problem(f)->type != NULL);
+	flow_free(f);
+}
+
+/* Up to the first poll of a pending authz, then the deadline passes. */
+static void
+run_to_deadline(enum flow_kind kind, struct flow_action *a, struct flow **fp)
+{
+	const char *names[] = { "a.example" };
+	struct flow *f;
+
+	f = flow_new(kind, &dir, names, 1, kind == FLOW_CERT ? "CSR" : NULL,
+	    THUMB, 1000);
+	*fp = f;
+	flow_start(f, 0, a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, a);
+	answer(f, 200, authz("a.example", "pending", "pending",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 20, a);
+	CHECK(is_send(a, "https://ca/chall/1", "{}"));
+	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1,
+	    800, a);
+	CHECK(a->act == FLOW_WAIT);
+	CHECK(a->wait_ms >= 0 && a->wait_ms <= 200);	/* not past the deadline */
+	waited(f, 1000, a);
+	CHECK(is_send(a, "https://ca/authz/1", ""));
+	answer(f, 200, authz("a.example", "pending", "processing",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 1100, a);
+}
+
+static void
+test_deadline(void)
+{
+	struct flow *f;
+	struct flow_action a;
+
+	run_to_deadline(FLOW_AUTHZ, &a, &f);
+	CHECK(a.act == FLOW_DONE);
+	CHECK_STR(flow_authz_get(f, 0)->status, "pending");
+	CHECK(flow_authz_get(f, 0)->error == NULL);
+	flow_free(f);
+
+	run_to_deadline(FLOW_CERT, &a, &f);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_problem(f)->type != NULL && flow_problem(f)->status >= 500);
+	CHECK(flow_cert_pem(f) == NULL);
+	flow_free(f);
+}
+
+static json_t *
+invalid_authz(const char *name)
+{
+	json_t *z = authz(name, "invalid", "invalid", "https://ca/chall/1",
+	    "tokA");
+	json_t *ch = json_array_get(json_object_get(z, "challenges"), 1);
+
+	json_object_set_new(ch, "error", json_pack("{s:s, s:s, s:i}", "type",
+	    "urn:ietf:params:acme:error:incorrectResponse", "detail", DETAIL,
+	    "status", 403));
+	return z;
+}
+
+static void
+check_v1_error(const struct flow_authz *z)
+{
+	json_t *e;
+	const char *t, *d;
+
+	CHECK(z->error != NULL);
+	if (z->error == NULL)
+		return;
+	CHECK(strstr(z->error, "urn:acme:error:") != NULL);
+	CHECK(strstr(z->error, DETAIL) != NULL);
+	CHECK(strstr(z->error, "urn:ietf:params") == NULL);
+	e = json_loads(z->error, 0, NULL);
+	CHECK(json_is_object(e));
+	t = json_string_value(json_object_get(e, "type"));
+	d = json_string_value(json_object_get(e, "detail"));
+	CHECK(t != NULL && strncmp(t, "urn:acme:error:", 15) == 0);
+	CHECK_STR(d, DETAIL);		/* what the CA saw, verbatim */
+	CHECK(json_is_integer(json_object_get(e, "status")));
+	json_decref(e);
+}
+
+static void
+test_invalid(void)
+{
+	const char *names[] = { "a.example" };
+	struct flow *f;
+	struct flow_action a;
+	const struct flow_authz *z;
+
+	/* invalid at the first look */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, invalid_authz("a.example"), NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_DONE);
+	z = flow_authz_get(f, 0);
+	CHECK_STR(z->status, "invalid");
+	check_v1_error(z);
+	flow_free(f);
+
+	/* invalid after answering and polling */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "pending", "pending",
+	    "https://ca/chall/1", "tokA"), NULL, -1, 20, &a);
+	CHECK(is_send(&a, "https://ca/chall/1", "{}"));
+	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1,
+	    30, &a);
+	CHECK(a.act == FLOW_WAIT);
+	waited(f, 300, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", ""));
+	answer(f, 200, invalid_authz("a.example"), NULL, -1, 310, &a);
+	CHECK(a.act == FLOW_DONE);
+	z = flow_authz_get(f, 0);
+	CHECK_STR(z->status, "invalid");
+	check_v1_error(z);
+	flow_free(f);
+
+	/* FLOW_CERT: an invalid authorization fails the issuance */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, invalid_authz("a.example"), NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK_STR(flow_problem(f)->type, "unauthorized");
+	CHECK(flow_problem(f)->status == 403);
+	flow_free(f);
+}
+
+/* The CA lists authorizations in another order than the names. */
+static void
+test_authz_order(void)
+{
+	const char *names[] = { "a.example", "b.example" };
+	struct flow *f;
+	struct flow_action a;
+	const struct flow_authz *z0, *z1;
+
+	f = flow_new(FLOW_AUTHZ, &dir, names, 2, NULL, THUMB, 60000);
+	CHECK(flow_authz_count(f) == 2);
+	flow_start(f, 0, &a);
+	CHECK(is_send_json(&a, "https://ca/new-order",
+	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers",
+	    "type", "dns", "value", "a.example",
+	    "type", "dns", "value", "b.example")));
+	answer(f, 201, order("pending", "https://ca/authz/b",
+	    "https://ca/authz/a"), "https://ca/order/1", -1, 10, &a);
+	CHECK(is_send(&a, "https://ca/authz/b", ""));
+	answer(f, 200, authz("b.example", "valid", "valid", "https://ca/chall/b",
+	    "tokB"), NULL, -1, 20, &a);
+	CHECK(is_send(&a, "https://ca/authz/a", ""));
+	answer(f, 200, authz("a.example", "pending", "pending",
+	    "https://ca/chall/a", "tokA"), NULL, -1, 30, &a);
+	CHECK(is_send(&a, "https://ca/chall/a", "{}"));
+	CHECK_STR(a.provision_token, "tokA");
+	CHECK_STR(a.provision_keyauth, "tokA." THUMB);
+	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1,
+	    40, &a);
+	waited(f, 300, &a);
+	CHECK(is_send(&a, "https://ca/authz/a", ""));
+	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
+	    "tokA"), NULL, -1, 310, &a);
+	CHECK(a.act == FLOW_DONE);
+	z0 = flow_authz_get(f, 0);
+	z1 = flow_authz_get(f, 1);
+	/* each slot is named by what its authorization really is */
+	CHECK_STR(z0->name, "b.example");
+	CHECK_STR(z0->authz_url, "https://ca/authz/b");
+	CHECK_STR(z0->token, "tokB");
+	CHECK_STR(z0->status, "valid");
+	CHECK_STR(z1->name, "a.example");
+	CHECK_STR(z1->authz_url, "https://ca/authz/a");
+	CHECK_STR(z1->token, "tokA");
+	CHECK_STR(z1->status, "valid");
+	flow_free(f);
+}
+
+/* --- FLOW_CHECK -------------------------------------------------------- */
+
+static void
+test_check(void)
+{
+	const char *names[] = { "https://ca/authz/7" };
+	struct flow *f;
+	struct flow_action a;
+
+	f = flow_new(FLOW_CHECK, &dir, names, 1, NULL, THUMB, 60000);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/authz/7", ""));	/* no newOrder */
+	answer(f, 200, authz("c.example", "valid", "valid", "https://ca/chall/7",
+	    "tokC"), NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK_STR(flow_authz_get(f, 0)->name, "c.example");
+	CHECK_STR(flow_authz_get(f, 0)->status, "valid");
+	CHECK(flow_order_url(f) == NULL);
+	flow_free(f);
+}
+
+/* --- FLOW_CERT --------------------------------------------------------- */
+
+static void
+test_cert_happy(void)
+{
+	const char *names[] = { "a.example", "b.example" };
+	struct flow *f;
+	struct flow_action a;
+	struct flow_resp r;
+	json_t *o;
+
+	f = flow_new(FLOW_CERT, &dir, names, 2, "Q1NSZGVy", THUMB, 60000);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	flow_start(f, 0, &a);
+	CHECK(is_send_json(&a, "https://ca/new-order",
+	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers",
+	    "type", "dns", "value", "a.example",
+	    "type", "dns", "value", "b.example")));
+	/* reused authorizations: the order is ready at once */
+	answer(f, 201, order("ready", "https://ca/authz/a", "https://ca/authz/b"),
+	    "https://ca/order/1", -1, 10, &a);
+	CHECK(is_send(&a, "https://ca/authz/a", ""));
+	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
+	    "tokA"), NULL, -1, 20, &a);
+	CHECK(is_send(&a, "https://ca/authz/b", ""));
+	answer(f, 200, authz("b.example", "valid", "valid", "https://ca/chall/b",
+	    "tokB"), NULL, -1, 30, &a);
+	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
+	    json_pack("{s:s}", "csr", "Q1NSZGVy")));
+	CHECK(a.provision_token == NULL);
+
+	o = order("processing", "https://ca/authz/a", "https://ca/authz/b");
+	answer(f, 200, o, "https://ca/order/1", 2, 40, &a);
+	CHECK(a.act == FLOW_WAIT);
+	CHECK(a.wait_ms == 2000);	/* Retry-After: 2 */
+	waited(f, 2040, &a);
+	CHECK(is_send(&a, "https://ca/order/1", ""));
+
+	o = order("valid", "https://ca/authz/a", "https://ca/authz/b");
+	json_object_set_new(o, "certificate", json_string("https://ca/cert/1"));
+	answer(f, 200, o, NULL, -1, 2050, &a);
+	CHECK(is_send(&a, "https://ca/cert/1", ""));
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = pem_body;
+	r.len = strlen(pem_body);
+	r.retry_after = -1;
+	flow_step(f, &r, 2060, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK_STR(flow_cert_pem(f), pem_body);
+	CHECK(flow_cert_pem_len(f) == strlen(pem_body));
+	CHECK(flow_cert_pem(f) != pem_body);	/* a copy */
+	CHECK_STR(flow_cert_url(f), "https://ca/cert/1");
+	CHECK_STR(flow_order_url(f), "https://ca/order/1");
+	flow_free(f);
+}
+
+/* A certificate answer that is not PEM fails. */
+static void
+test_cert_not_pem(void)
+{
+	const char *names[] = { "a.example" };
+	struct flow *f;
+	struct flow_action a;
+	struct flow_resp r;
+	json_t *o;
+
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
+	    "tokA"), NULL, -1, 20, &a);
+	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
+	    json_pack("{s:s}", "csr", "CSR")));
+	o = order("valid", "https://ca/authz/a", NULL);
+	json_object_set_new(o, "certificate", json_string("https://ca/cert/1"));
+	answer(f, 200, o, NULL, -1, 30, &a);	/* valid at once */
+	CHECK(is_send(&a, "https://ca/cert/1", ""));
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = "{\"not\":\"pem\"}";
+	r.len = strlen(r.body);
+	r.retry_after = -1;
+	flow_step(f, &r, 40, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_cert_pem(f) == NULL);
+	flow_free(f);
+}
+
+/* --- failures ---------------------------------------------------------- */
+
+static void
+test_failures(void)
+{
+	const char *names[] = { "a.example" };
+	struct flow *f;
+	struct flow_action a;
+	struct flow_resp r;
+	const struct problem *p;
+	json_t *o;
+
+	/* transport failure */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	memset(&r, 0, sizeof(r));
+	r.status = 0;
+	r.error = "connection refused";
+	r.retry_after = -1;
+	flow_step(f, &r, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	p = flow_problem(f);
+	CHECK_STR(p->type, "serverInternal");
+	CHECK(p->status == 503);
+	CHECK(strstr(p->detail, "connection refused") != NULL);
+	flow_free(f);
+
+	/* rate limited, with Retry-After */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 429, v2_problem("urn:ietf:params:acme:error:rateLimited",
+	    "too many new orders"), NULL, 60, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	p = flow_problem(f);
+	CHECK_STR(p->type, "rateLimited");
+	CHECK(p->status == 429);
+	CHECK(p->retry_after == 60);
+	CHECK(strstr(p->detail, "too many new orders") != NULL);
+	flow_free(f);
+
+	/* an order without finalize */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	o = order("pending", "https://ca/authz/1", NULL);
+	json_object_del(o, "finalize");
+	answer(f, 201, o, "https://ca/order/1", -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_problem(f)->type != NULL && flow_problem(f)->status >= 500);
+	flow_free(f);
+
+	/* an order without Location */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL), NULL, -1,
+	    10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	flow_free(f);
+
+	/* an order with more authorizations than names */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1",
+	    "https://ca/authz/2"), "https://ca/order/1", -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	flow_free(f);
+
+	/* an order whose authorizations are not strings */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	o = order("pending", NULL, NULL);
+	json_array_append_new(json_object_get(o, "authorizations"),
+	    json_integer(5));
+	answer(f, 201, o, "https://ca/order/1", -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	flow_free(f);
+
+	/* an authorization answer without status */
+	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	o = authz("a.example", "pending", "pending", "https://ca/chall/1",
+	    "tokA");
+	json_object_del(o, "status");
+	answer(f, 200, o, NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_FAIL);
+	flow_free(f);
+
+	/* finalize refused with a v2 problem */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
+	    "tokA"), NULL, -1, 20, &a);
+	CHECK(a.act == FLOW_SEND);
+	answer(f, 400, v2_problem("urn:ietf:params:acme:error:badCSR",
+	    "key too small"), NULL, -1, 30, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK_STR(flow_problem(f)->type, "badCSR");
+	CHECK(flow_problem(f)->status == 400);
+	flow_free(f);
+
+	/* order invalid after finalize */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
+	    "tokA"), NULL, -1, 20, &a);
+	answer(f, 200, order("invalid", "https://ca/authz/a", NULL), NULL, -1,
+	    30, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_problem(f)->type != NULL);
+	flow_free(f);
+
+	/* order still processing at the deadline */
+	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 1000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
+	    "tokA"), NULL, -1, 20, &a);
+	answer(f, 200, order("processing", "https://ca/authz/a", NULL), NULL,
+	    5, 900, &a);
+	CHECK(a.act == FLOW_WAIT);
+	CHECK(a.wait_ms >= 0 && a.wait_ms <= 100);	/* clamped */
+	waited(f, 1000, &a);
+	CHECK(is_send(&a, "https://ca/order/1", ""));
+	answer(f, 200, order("processing", "https://ca/authz/a", NULL), NULL,
+	    -1, 1010, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_problem(f)->status >= 500);
+	flow_free(f);
+}
+
+static void
+test_new_refusals(void)
+{
+	const char *names[] = { "a.example" };
+	const char *many[FLOW_MAX_NAMES + 1];
+	char big[300];
+	const char *bigname[] = { big };
+	struct flow *f;
+	size_t i;
+
+	CHECK(flow_new(FLOW_AUTHZ, NULL, names, 1, NULL, THUMB, 1) == NULL);
+	CHECK(flow_new(FLOW_AUTHZ, &dir, names, 0, NULL, THUMB, 1) == NULL);
+	CHECK(flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, NULL, 1) == NULL);
+	CHECK(flow_new(FLOW_CERT, &dir, names, 1, NULL, THUMB, 1) == NULL);
+	for (i = 0; i < FLOW_MAX_NAMES + 1; i++)
+		many[i] = "a.example";
+	CHECK(flow_new(FLOW_AUTHZ, &dir, many, FLOW_MAX_NAMES + 1, NULL, THUMB,
+	    1) == NULL);
+	f = flow_new(FLOW_AUTHZ, &dir, many, FLOW_MAX_NAMES, NULL, THUMB, 1);
+	CHECK(f != NULL && flow_authz_count(f) == FLOW_MAX_NAMES);
+	flow_free(f);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(flow_new(FLOW_AUTHZ, &dir, bigname, 1, NULL, THUMB, 1) == NULL);
+	flow_free(NULL);
+}
+
+int
+main(void)
+{
+	test_account();
+	test_authz_happy();
+	test_authz_processing();
+	test_deadline();
+	test_invalid();
+	test_authz_order();
+	test_check();
+	test_cert_happy();
+	test_cert_not_pem();
+	test_failures();
+	test_new_refusals();
+	return T_DONE();
+}
