@@ -88,9 +88,9 @@ async function main() {
 	if (result && result.intermediate) fs.writeFileSync(path.join(outDir, 'intermediate.pem'), result.intermediate);
 	if (result && result.chain) fs.writeFileSync(path.join(outDir, 'chain.pem'), result.chain);
 
-	// 3. revoke-cert (acme-client requires exactly 200). Opt-in: this version
-	// of acme-bridge answers revoke-cert with 501 by design.
-	if (process.env.E2E_REVOKE === '1' && result && result.certificate) {
+	// 3. revoke-cert (acme-client requires exactly 200). Opt-in with
+	// E2E_UNRELEASED=1: not in this release of acme-bridge (docs/operations.md).
+	if (process.env.E2E_UNRELEASED === '1' && result && result.certificate) {
 		try {
 			await util.promisify(client.revokeCertificate.bind(client))(result.certificate);
 			ok('revokeCertificate');
