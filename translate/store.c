@@ -1,5 +1,7 @@
 /* store.c: the SQLite state store. Every statement is a fixed string with
- * bound parameters, prepared once on first use and kept until store_close. */
+ * bound parameters, prepared once on first use and kept until store_close.
+ * Here: open/close, schema, transactions, the statement cache and the helpers
+ * shared with store_objects.c (store_int.h), and accounts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,19 +14,9 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store_int.h"
 
 #define STORE_SCHEMA_VERSION 1
-
-enum st {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_ACC_INS, ST_ACC_UPD, ST_ACC_BY_TP, ST_ACC_BY_ID,
-	ST_AZ_INS, ST_AZ_UPD, ST_AZ_BY_ID, ST_AZ_FIND,
-	ST_H_PUT, ST_H_GET, ST_H_DEL, ST_H_EXP,
-	ST_C_INS, ST_C_BY_SERIAL, ST_C_REVOKE,
-	ST_I_PUT, ST_I_GET,
-	ST_MAX
-};
 
 #define ACC_COLS "id, thumbprint, jwk, contact, agreement, initial_ip, " \
 	"created_at, status, v2_key_pem, v2_account_url"
@@ -98,32 +90,27 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS issuers("
 	" id TEXT PRIMARY KEY, der BLOB, up_id TEXT);";
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_MAX];
-};
-
-static void
-logerr(const struct store *s, const char *fn)
+void
+store_logerr(const struct store *s, const char *fn)
 {
 	fprintf(stderr, "%s: %s\n", fn, sqlite3_errmsg(s->db));
 }
 
 /* The cached statement id, prepared on first use; NULL (logged) on error. */
-static sqlite3_stmt *
-stmt(struct store *s, enum st id, const char *fn)
+sqlite3_stmt *
+store_stmt(struct store *s, enum st id, const char *fn)
 {
 	if (s->st[id] == NULL &&
 	    sqlite3_prepare_v2(s->db, sqls[id], -1, &s->st[id], NULL) !=
 	    SQLITE_OK) {
-		logerr(s, fn);
+		store_logerr(s, fn);
 		s->st[id] = NULL;
 	}
 	return s->st[id];
 }
 
-static void
-done(sqlite3_stmt *st)
+void
+store_done(sqlite3_stmt *st)
 {
 	if (st == NULL)
 		return;
@@ -132,32 +119,32 @@ done(sqlite3_stmt *st)
 }
 
 /* Bind text or NULL; nonzero on error. */
-static int
-bt(sqlite3_stmt *st, int i, const char *v)
+int
+store_bt(sqlite3_stmt *st, int i, const char *v)
 {
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
-static int
-bi(sqlite3_stmt *st, int i, long long v)
+int
+store_bi(sqlite3_stmt *st, int i, long long v)
 {
 	return sqlite3_bind_int64(st, i, v);
 }
 
 /* Run a statement that returns no rows: 0 or -1 (logged). */
-static int
-exec_stmt(struct store *s, sqlite3_stmt *st, const char *fn)
+int
+store_exec(struct store *s, sqlite3_stmt *st, const char *fn)
 {
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		logerr(s, fn);
+		store_logerr(s, fn);
 		return -1;
 	}
 	return 0;
 }
 
 /* Column i into buf of size n, "" for NULL; -1 when it does not fit. */
-static int
-col_copy(sqlite3_stmt *st, int i, char *buf, size_t n)
+int
+store_col_copy(sqlite3_stmt *st, int i, char *buf, size_t n)
 {
 	const unsigned char *t;
 	size_t len;
@@ -174,8 +161,8 @@ col_copy(sqlite3_stmt *st, int i, char *buf, size_t n)
 }
 
 /* Column i as a malloc'd string in *out, NULL for SQL NULL; -1 on ENOMEM. */
-static int
-col_dup(sqlite3_stmt *st, int i, char **out)
+int
+store_col_dup(sqlite3_stmt *st, int i, char **out)
 {
 	const unsigned char *t;
 
@@ -187,23 +174,34 @@ col_dup(sqlite3_stmt *st, int i, char **out)
 	return 0;
 }
 
-/* Column i as a malloc'd blob; NULL and 0 for SQL NULL or empty. */
-static int
-col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
+/* After an UPDATE: -1 (logged) when no row matched. */
+int
+store_changed(struct store *s, const char *fn)
 {
-	const void *b;
-	int n;
-
-	*out = NULL;
-	*len = 0;
-	b = sqlite3_column_blob(st, i);
-	n = sqlite3_column_bytes(st, i);
-	if (b == NULL || n <= 0)
+	if (sqlite3_changes(s->db) > 0)
 		return 0;
-	if ((*out = malloc((size_t)n)) == NULL)
+	fprintf(stderr, "%s: no such row\n", fn);
+	return -1;
+}
+
+/* Step a bound lookup and fill out via row(); 0, 1 not found or -1. */
+int
+store_lookup(struct store *s, sqlite3_stmt *st, const char *fn,
+    int (*row)(sqlite3_stmt *, void *), void *out)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW) {
+		store_logerr(s, fn);
 		return -1;
-	memcpy(*out, b, (size_t)n);
-	*len = (size_t)n;
+	}
+	if (row(st, out) == -1) {
+		fprintf(stderr, "%s: column too long or out of memory\n", fn);
+		return -1;
+	}
 	return 0;
 }
 
@@ -372,10 +370,10 @@ simple(struct store *s, enum st id, const char *fn)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = stmt(s, id, fn)) == NULL)
+	if ((st = store_stmt(s, id, fn)) == NULL)
 		return -1;
-	rc = exec_stmt(s, st, fn);
-	done(st);
+	rc = store_exec(s, st, fn);
+	store_done(st);
 	return rc;
 }
 
@@ -395,16 +393,6 @@ int
 store_rollback(struct store *s)
 {
 	return simple(s, ST_ROLLBACK, __func__);
-}
-
-/* After an UPDATE: -1 (logged) when no row matched. */
-static int
-changed(struct store *s, const char *fn)
-{
-	if (sqlite3_changes(s->db) > 0)
-		return 0;
-	fprintf(stderr, "%s: no such row\n", fn);
-	return -1;
 }
 
 /* accounts */
@@ -428,22 +416,22 @@ store_account_insert(struct store *s, struct store_account *a)
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	if ((st = stmt(s, ST_ACC_INS, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_ACC_INS, __func__)) == NULL)
 		return -1;
-	if (bt(st, 1, a->thumbprint) || bt(st, 2, a->jwk) ||
-	    bt(st, 3, a->contact) || bt(st, 4, a->agreement) ||
-	    bt(st, 5, a->initial_ip) || bi(st, 6, a->created_at) ||
-	    bt(st, 7, a->status) || bt(st, 8, a->v2_key_pem) ||
-	    bt(st, 9, a->v2_account_url)) {
-		logerr(s, __func__);
+	if (store_bt(st, 1, a->thumbprint) || store_bt(st, 2, a->jwk) ||
+	    store_bt(st, 3, a->contact) || store_bt(st, 4, a->agreement) ||
+	    store_bt(st, 5, a->initial_ip) || store_bi(st, 6, a->created_at) ||
+	    store_bt(st, 7, a->status) || store_bt(st, 8, a->v2_key_pem) ||
+	    store_bt(st, 9, a->v2_account_url)) {
+		store_logerr(s, __func__);
 		goto out;
 	}
-	if (exec_stmt(s, st, __func__) == -1)
+	if (store_exec(s, st, __func__) == -1)
 		goto out;
 	a->id = sqlite3_last_insert_rowid(s->db);
 	rc = 0;
 out:
-	done(st);
+	store_done(st);
 	return rc;
 }
 
@@ -453,20 +441,20 @@ store_account_update(struct store *s, const struct store_account *a)
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	if ((st = stmt(s, ST_ACC_UPD, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_ACC_UPD, __func__)) == NULL)
 		return -1;
-	if (bt(st, 1, a->thumbprint) || bt(st, 2, a->jwk) ||
-	    bt(st, 3, a->contact) || bt(st, 4, a->agreement) ||
-	    bt(st, 5, a->status) || bt(st, 6, a->v2_key_pem) ||
-	    bt(st, 7, a->v2_account_url) || bi(st, 8, a->id)) {
-		logerr(s, __func__);
+	if (store_bt(st, 1, a->thumbprint) || store_bt(st, 2, a->jwk) ||
+	    store_bt(st, 3, a->contact) || store_bt(st, 4, a->agreement) ||
+	    store_bt(st, 5, a->status) || store_bt(st, 6, a->v2_key_pem) ||
+	    store_bt(st, 7, a->v2_account_url) || store_bi(st, 8, a->id)) {
+		store_logerr(s, __func__);
 		goto out;
 	}
-	if (exec_stmt(s, st, __func__) == -1)
+	if (store_exec(s, st, __func__) == -1)
 		goto out;
-	rc = changed(s, __func__);
+	rc = store_changed(s, __func__);
 out:
-	done(st);
+	store_done(st);
 	return rc;
 }
 
@@ -477,36 +465,15 @@ account_row(sqlite3_stmt *st, void *out)
 
 	a->id = sqlite3_column_int64(st, 0);
 	a->created_at = sqlite3_column_int64(st, 6);
-	if (col_copy(st, 1, a->thumbprint, sizeof(a->thumbprint)) == -1 ||
-	    col_dup(st, 2, &a->jwk) == -1 ||
-	    col_dup(st, 3, &a->contact) == -1 ||
-	    col_dup(st, 4, &a->agreement) == -1 ||
-	    col_copy(st, 5, a->initial_ip, sizeof(a->initial_ip)) == -1 ||
-	    col_copy(st, 7, a->status, sizeof(a->status)) == -1 ||
-	    col_dup(st, 8, &a->v2_key_pem) == -1 ||
-	    col_dup(st, 9, &a->v2_account_url) == -1)
+	if (store_col_copy(st, 1, a->thumbprint, sizeof(a->thumbprint)) == -1 ||
+	    store_col_dup(st, 2, &a->jwk) == -1 ||
+	    store_col_dup(st, 3, &a->contact) == -1 ||
+	    store_col_dup(st, 4, &a->agreement) == -1 ||
+	    store_col_copy(st, 5, a->initial_ip, sizeof(a->initial_ip)) == -1 ||
+	    store_col_copy(st, 7, a->status, sizeof(a->status)) == -1 ||
+	    store_col_dup(st, 8, &a->v2_key_pem) == -1 ||
+	    store_col_dup(st, 9, &a->v2_account_url) == -1)
 		return -1;
-	return 0;
-}
-
-/* Step a bound lookup and fill out via row(); 0, 1 not found or -1. */
-static int
-lookup(struct store *s, sqlite3_stmt *st, const char *fn,
-    int (*row)(sqlite3_stmt *, void *), void *out)
-{
-	int rc;
-
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 1;
-	if (rc != SQLITE_ROW) {
-		logerr(s, fn);
-		return -1;
-	}
-	if (row(st, out) == -1) {
-		fprintf(stderr, "%s: column too long or out of memory\n", fn);
-		return -1;
-	}
 	return 0;
 }
 
@@ -518,15 +485,15 @@ store_account_by_thumbprint(struct store *s, const char *thumbprint,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if ((st = stmt(s, ST_ACC_BY_TP, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_ACC_BY_TP, __func__)) == NULL)
 		return -1;
-	if (bt(st, 1, thumbprint)) {
-		logerr(s, __func__);
+	if (store_bt(st, 1, thumbprint)) {
+		store_logerr(s, __func__);
 		goto out;
 	}
-	rc = lookup(s, st, __func__, account_row, out);
+	rc = store_lookup(s, st, __func__, account_row, out);
 out:
-	done(st);
+	store_done(st);
 	if (rc != 0)
 		store_account_clear(out);
 	return rc;
@@ -539,432 +506,16 @@ store_account_by_id(struct store *s, long long id, struct store_account *out)
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if ((st = stmt(s, ST_ACC_BY_ID, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_ACC_BY_ID, __func__)) == NULL)
 		return -1;
-	if (bi(st, 1, id)) {
-		logerr(s, __func__);
+	if (store_bi(st, 1, id)) {
+		store_logerr(s, __func__);
 		goto out;
 	}
-	rc = lookup(s, st, __func__, account_row, out);
+	rc = store_lookup(s, st, __func__, account_row, out);
 out:
-	done(st);
+	store_done(st);
 	if (rc != 0)
 		store_account_clear(out);
-	return rc;
-}
-
-/* authzs */
-
-void
-store_authz_clear(struct store_authz *z)
-{
-	if (z == NULL)
-		return;
-	free(z->v2_order_url);
-	free(z->v2_authz_url);
-	free(z->v2_chall_url);
-	free(z->error);
-	free(z->key_authorization);
-	memset(z, 0, sizeof(*z));
-}
-
-/* Bind the columns shared by insert and update (?1 .. ?11). */
-static int
-authz_bind(sqlite3_stmt *st, const struct store_authz *z)
-{
-	return bi(st, 1, z->account_id) || bt(st, 2, z->name) ||
-	    bt(st, 3, z->status) || bi(st, 4, z->expires) ||
-	    bt(st, 5, z->token) || bt(st, 6, z->v2_order_url) ||
-	    bt(st, 7, z->v2_authz_url) || bt(st, 8, z->v2_chall_url) ||
-	    bt(st, 9, z->error) || bt(st, 10, z->key_authorization) ||
-	    bi(st, 11, z->created_at);
-}
-
-int
-store_authz_insert(struct store *s, struct store_authz *z)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_AZ_INS, __func__)) == NULL)
-		return -1;
-	if (authz_bind(st, z)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	if (exec_stmt(s, st, __func__) == -1)
-		goto out;
-	z->id = sqlite3_last_insert_rowid(s->db);
-	rc = 0;
-out:
-	done(st);
-	return rc;
-}
-
-int
-store_authz_update(struct store *s, const struct store_authz *z)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_AZ_UPD, __func__)) == NULL)
-		return -1;
-	if (authz_bind(st, z) || bi(st, 12, z->id)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	if (exec_stmt(s, st, __func__) == -1)
-		goto out;
-	rc = changed(s, __func__);
-out:
-	done(st);
-	return rc;
-}
-
-static int
-authz_row(sqlite3_stmt *st, void *out)
-{
-	struct store_authz *z = out;
-
-	z->id = sqlite3_column_int64(st, 0);
-	z->account_id = sqlite3_column_int64(st, 1);
-	z->expires = sqlite3_column_int64(st, 4);
-	z->created_at = sqlite3_column_int64(st, 11);
-	if (col_copy(st, 2, z->name, sizeof(z->name)) == -1 ||
-	    col_copy(st, 3, z->status, sizeof(z->status)) == -1 ||
-	    col_copy(st, 5, z->token, sizeof(z->token)) == -1 ||
-	    col_dup(st, 6, &z->v2_order_url) == -1 ||
-	    col_dup(st, 7, &z->v2_authz_url) == -1 ||
-	    col_dup(st, 8, &z->v2_chall_url) == -1 ||
-	    col_dup(st, 9, &z->error) == -1 ||
-	    col_dup(st, 10, &z->key_authorization) == -1)
-		return -1;
-	return 0;
-}
-
-int
-store_authz_by_id(struct store *s, long long id, struct store_authz *out)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = stmt(s, ST_AZ_BY_ID, __func__)) == NULL)
-		return -1;
-	if (bi(st, 1, id)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = lookup(s, st, __func__, authz_row, out);
-out:
-	done(st);
-	if (rc != 0)
-		store_authz_clear(out);
-	return rc;
-}
-
-static int
-authz_find(struct store *s, long long account_id, const char *name,
-    const char *status, long long now, struct store_authz *out,
-    const char *fn)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = stmt(s, ST_AZ_FIND, fn)) == NULL)
-		return -1;
-	if (bi(st, 1, account_id) || bt(st, 2, name) || bt(st, 3, status) ||
-	    bi(st, 4, now)) {
-		logerr(s, fn);
-		goto out;
-	}
-	rc = lookup(s, st, fn, authz_row, out);
-out:
-	done(st);
-	if (rc != 0)
-		store_authz_clear(out);
-	return rc;
-}
-
-int
-store_authz_find_valid(struct store *s, long long account_id,
-    const char *name, long long now, struct store_authz *out)
-{
-	return authz_find(s, account_id, name, "valid", now, out, __func__);
-}
-
-int
-store_authz_find_pending(struct store *s, long long account_id,
-    const char *name, long long now, struct store_authz *out)
-{
-	return authz_find(s, account_id, name, "pending", now, out, __func__);
-}
-
-/* http-01 answers */
-
-int
-store_http01_put(struct store *s, const char *token, const char *keyauth,
-    long long expires)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_H_PUT, __func__)) == NULL)
-		return -1;
-	if (bt(st, 1, token) || bt(st, 2, keyauth) || bi(st, 3, expires)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = exec_stmt(s, st, __func__);
-out:
-	done(st);
-	return rc;
-}
-
-int
-store_http01_get(struct store *s, const char *token, long long now,
-    char **keyauth)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	*keyauth = NULL;
-	if ((st = stmt(s, ST_H_GET, __func__)) == NULL)
-		return -1;
-	if (bt(st, 1, token) || bi(st, 2, now)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		rc = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		logerr(s, __func__);
-		rc = -1;
-		goto out;
-	}
-	if (col_dup(st, 0, keyauth) == -1) {
-		fprintf(stderr, "%s: out of memory\n", __func__);
-		rc = -1;
-		goto out;
-	}
-	rc = *keyauth != NULL ? 0 : 1;
-out:
-	done(st);
-	return rc;
-}
-
-int
-store_http01_delete(struct store *s, const char *token)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_H_DEL, __func__)) == NULL)
-		return -1;
-	if (bt(st, 1, token)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = exec_stmt(s, st, __func__);
-out:
-	done(st);
-	return rc;
-}
-
-int
-store_http01_expire(struct store *s, long long now)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_H_EXP, __func__)) == NULL)
-		return -1;
-	if (bi(st, 1, now)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	if (exec_stmt(s, st, __func__) == -1)
-		goto out;
-	rc = sqlite3_changes(s->db);
-out:
-	done(st);
-	return rc;
-}
-
-/* certificates */
-
-void
-store_cert_clear(struct store_cert *c)
-{
-	if (c == NULL)
-		return;
-	free(c->der);
-	free(c->chain_pem);
-	free(c->v2_cert_url);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Bind a blob (zero-length for NULL/0); nonzero on error. */
-static int
-bb(sqlite3_stmt *st, int i, const unsigned char *b, size_t len)
-{
-	if (b == NULL || len == 0)
-		return sqlite3_bind_zeroblob(st, i, 0);
-	return sqlite3_bind_blob64(st, i, b, (sqlite3_uint64)len,
-	    SQLITE_TRANSIENT);
-}
-
-int
-store_cert_insert(struct store *s, struct store_cert *c)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_C_INS, __func__)) == NULL)
-		return -1;
-	if (bi(st, 1, c->account_id) || bt(st, 2, c->serial) ||
-	    bb(st, 3, c->der, c->der_len) || bt(st, 4, c->chain_pem) ||
-	    bt(st, 5, c->issuer_id) || bi(st, 6, c->not_after) ||
-	    bi(st, 7, c->created_at) || bt(st, 8, c->v2_cert_url) ||
-	    bi(st, 9, c->revoked)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	if (exec_stmt(s, st, __func__) == -1)
-		goto out;
-	c->id = sqlite3_last_insert_rowid(s->db);
-	rc = 0;
-out:
-	done(st);
-	return rc;
-}
-
-static int
-cert_row(sqlite3_stmt *st, void *out)
-{
-	struct store_cert *c = out;
-
-	c->id = sqlite3_column_int64(st, 0);
-	c->account_id = sqlite3_column_int64(st, 1);
-	c->not_after = sqlite3_column_int64(st, 6);
-	c->created_at = sqlite3_column_int64(st, 7);
-	c->revoked = sqlite3_column_int(st, 9);
-	if (col_copy(st, 2, c->serial, sizeof(c->serial)) == -1 ||
-	    col_blob(st, 3, &c->der, &c->der_len) == -1 ||
-	    col_dup(st, 4, &c->chain_pem) == -1 ||
-	    col_copy(st, 5, c->issuer_id, sizeof(c->issuer_id)) == -1 ||
-	    col_dup(st, 8, &c->v2_cert_url) == -1)
-		return -1;
-	return 0;
-}
-
-int
-store_cert_by_serial(struct store *s, const char *serial,
-    struct store_cert *out)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = stmt(s, ST_C_BY_SERIAL, __func__)) == NULL)
-		return -1;
-	if (bt(st, 1, serial)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = lookup(s, st, __func__, cert_row, out);
-out:
-	done(st);
-	if (rc != 0)
-		store_cert_clear(out);
-	return rc;
-}
-
-int
-store_cert_set_revoked(struct store *s, long long id)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_C_REVOKE, __func__)) == NULL)
-		return -1;
-	if (bi(st, 1, id)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	if (exec_stmt(s, st, __func__) == -1)
-		goto out;
-	rc = changed(s, __func__);
-out:
-	done(st);
-	return rc;
-}
-
-/* issuers */
-
-int
-store_issuer_put(struct store *s, const char *id, const unsigned char *der,
-    size_t len, const char *up_id)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if ((st = stmt(s, ST_I_PUT, __func__)) == NULL)
-		return -1;
-	if (bt(st, 1, id) || bb(st, 2, der, len) ||
-	    bt(st, 3, up_id != NULL ? up_id : "")) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = exec_stmt(s, st, __func__);
-out:
-	done(st);
-	return rc;
-}
-
-int
-store_issuer_get(struct store *s, const char *id, unsigned char **der,
-    size_t *len, char up_id[33])
-{
-	sqlite3_stmt *st;
-	char up[33];
-	int rc = -1;
-
-	*der = NULL;
-	*len = 0;
-	if (up_id != NULL)
-		up_id[0] = '\0';
-	if ((st = stmt(s, ST_I_GET, __func__)) == NULL)
-		return -1;
-	if (bt(st, 1, id)) {
-		logerr(s, __func__);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		rc = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		logerr(s, __func__);
-		rc = -1;
-		goto out;
-	}
-	rc = -1;
-	if (col_copy(st, 1, up, sizeof(up)) == -1 ||
-	    col_blob(st, 0, der, len) == -1) {
-		fprintf(stderr, "%s: column too long or out of memory\n",
-		    __func__);
-		goto out;
-	}
-	if (up_id != NULL)
-		memcpy(up_id, up, sizeof(up));
-	rc = 0;
-out:
-	done(st);
 	return rc;
 }

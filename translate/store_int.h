@@ -1,0 +1,48 @@
+/* store_int.h: private to store.c and store_objects.c. The store handle,
+ * the statement ids of its cache and the helpers both files use. */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Statement ids; the SQL text of each is in store.c. */
+enum st {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_ACC_INS, ST_ACC_UPD, ST_ACC_BY_TP, ST_ACC_BY_ID,
+	ST_AZ_INS, ST_AZ_UPD, ST_AZ_BY_ID, ST_AZ_FIND,
+	ST_H_PUT, ST_H_GET, ST_H_DEL, ST_H_EXP,
+	ST_C_INS, ST_C_BY_SERIAL, ST_C_REVOKE,
+	ST_I_PUT, ST_I_GET,
+	ST_MAX
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+};
+
+/* Log fn and the database's last error to stderr. */
+void store_logerr(const struct store *s, const char *fn);
+/* The cached statement id, prepared on first use; NULL (logged) on error. */
+sqlite3_stmt *store_stmt(struct store *s, enum st id, const char *fn);
+/* Reset a cached statement and clear its bindings; NULL is a no-op. */
+void store_done(sqlite3_stmt *st);
+/* Bind text or NULL / a 64-bit integer; nonzero on error. */
+int store_bt(sqlite3_stmt *st, int i, const char *v);
+int store_bi(sqlite3_stmt *st, int i, long long v);
+/* Run a statement that returns no rows: 0 or -1 (logged). */
+int store_exec(struct store *s, sqlite3_stmt *st, const char *fn);
+/* Column i into buf of size n, "" for NULL; -1 when it does not fit. */
+int store_col_copy(sqlite3_stmt *st, int i, char *buf, size_t n);
+/* Column i as a malloc'd string in *out, NULL for SQL NULL; -1 on ENOMEM. */
+int store_col_dup(sqlite3_stmt *st, int i, char **out);
+/* After an UPDATE: -1 (logged) when no row matched. */
+int store_changed(struct store *s, const char *fn);
+/* Step a bound lookup and fill out via row(); 0, 1 not found or -1. */
+int store_lookup(struct store *s, sqlite3_stmt *st, const char *fn,
+    int (*row)(sqlite3_stmt *, void *), void *out);
+
+#endif
