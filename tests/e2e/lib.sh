@@ -1,20 +1,28 @@
 # shellcheck shell=bash
 # Shared helpers for the acme-bridge end-to-end tests (sourced, not run).
 #
-#   pass NAME / fail NAME WHY      count results (never abort the script)
+# Results (never abort the script; run.sh sums them):
+#   pass NAME / fail NAME WHY, assert_eq NAME WANT GOT, assert_match NAME ERE GOT
+#   check_problem NAME PREFIX STATUS(ES) TYPE   a v1 problem document + Replay-Nonce
+#   e2e_begin NAME   traps + fresh work dir $W;   finish   summary line and exit status
+# Processes (all stopped by PID in the EXIT trap, `cleanup`):
 #   free_port                      a free loopback TCP+UDP port in 30000-39999
-#   pebble_start WORKDIR           throwaway TLS CA + pebble-challtestsrv + pebble
+#   pebble_start WORKDIR           throwaway TLS CA + pebble-challtestsrv + pebble;
+#                                  exports PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT HTTP01_PORT
 #   pebble_ensure WORKDIR          reuse the Pebble exported by run.sh, else start one
-#   pebble_roots WORKDIR           root.pem / intermediate.pem of Pebble's issuing hierarchy
-#   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background
-#                                  (plus $E2E_BRIDGE_FLAGS, e.g. "--log-level debug")
-#   bridge_stop                    SIGTERM, wait, require exit 0 and a clean sanitizer log
-#   cleanup                        EXIT trap: stop everything this script started, by PID
-#   http_req PREFIX CURLARGS...    one request; PREFIX.hdr / PREFIX.body; prints the status
-#   hdr FILE NAME                  first value of a response header (case-insensitive)
-#   json_get FILE KEY...           value at a JSON path (strings raw, others as JSON)
-#   check_problem NAME PREFIX STATUS TYPE   assert a v1 problem document response
-#   e2e_summary                    print this script's counts (and hand them to run.sh)
+#   pebble_roots WORKDIR           WORKDIR/root.pem, WORKDIR/intermediate.pem
+#   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background ($BRIDGE_BIN;
+#                                  plus $E2E_BRIDGE_FLAGS, e.g. "--log-level debug");
+#                                  sets BRIDGE_URL BRIDGE_DIR_URL BRIDGE_STATE BRIDGE_LOG
+#   bridge_stop                    SIGTERM, wait, require exit 0 and no sanitizer report
+# HTTP and ACME v1:
+#   http_req PREFIX CURLARGS...    PREFIX.hdr / PREFIX.body; prints the status
+#   hdr / hdrs FILE NAME           header value(s) of the last response in FILE
+#   link_rel FILE REL              URL of a Link in the exact form <URL>;rel="REL"
+#   json_get FILE KEY...           value at a JSON path
+#   fresh_nonce                    Replay-Nonce of HEAD /directory
+#   v1_post PREFIX URL KEY RES PAYLOAD [jws.js flags]   signed v1 POST (jws.js)
+#   new_rsa_key, make_csr, b64url_file, cert_sans
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_ROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -99,9 +107,12 @@ die() {
 	exit 2
 }
 
+# Each run.sh gets its own E2E_RUNS_DIR, so runs in the same tree can overlap.
+E2E_RUNS_DIR=${E2E_RUNS_DIR:-$E2E_WORK_ROOT/runs/single}
+
 new_workdir() { # new_workdir NAME -> prints a fresh directory
-	mkdir -p "$E2E_WORK_ROOT/runs"
-	mktemp -d "$E2E_WORK_ROOT/runs/$1.XXXXXX"
+	mkdir -p "$E2E_RUNS_DIR"
+	mktemp -d "$E2E_RUNS_DIR/$1.XXXXXX"
 }
 
 cleanup() {
@@ -259,6 +270,7 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 	BRIDGE_URL="http://127.0.0.1:$BRIDGE_PORT"
 	BRIDGE_DIR_URL="$BRIDGE_URL/directory"
 	echo "### bridge start $(date +%T) $*" >>"$BRIDGE_LOG"
+	# shellcheck disable=SC2086 # E2E_BRIDGE_FLAGS is split into words on purpose
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 		"$BRIDGE_BIN" --listen "127.0.0.1:$BRIDGE_PORT" --upstream "$PEBBLE_DIR_URL" \

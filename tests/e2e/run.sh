@@ -10,6 +10,7 @@ SCRIPTS=(
 	test_directory.sh
 	test_v1_wire.sh
 	test_badinput.sh
+	test_lifecycle.sh
 	test_dehydrated.sh
 	test_acme_client.sh
 )
@@ -33,15 +34,19 @@ if [ ! -x "$BRIDGE_BIN" ]; then
 	exit 1
 fi
 
-rm -rf "$E2E_WORK_ROOT/runs"
+# A directory of its own for this run (another run may be going on in the
+# same tree); runs older than a day are removed.
 mkdir -p "$E2E_WORK_ROOT/runs"
-export E2E_RESULTS_FILE="$E2E_WORK_ROOT/runs/results"
+find "$E2E_WORK_ROOT/runs" -mindepth 1 -maxdepth 1 -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+E2E_RUNS_DIR=$(mktemp -d "$E2E_WORK_ROOT/runs/$(date +%Y%m%d-%H%M%S).XXXX")
+export E2E_RUNS_DIR
+export E2E_RESULTS_FILE="$E2E_RUNS_DIR/results"
 : >"$E2E_RESULTS_FILE"
 
 trap cleanup EXIT
 start=$SECONDS
-pebble_start "$E2E_WORK_ROOT/runs/pebble"
-echo "e2e: Pebble at $PEBBLE_DIR_URL (http-01 port $HTTP01_PORT)"
+pebble_start "$E2E_RUNS_DIR/pebble"
+echo "e2e: Pebble at $PEBBLE_DIR_URL (http-01 port $HTTP01_PORT), logs in $E2E_RUNS_DIR"
 
 total_pass=0
 total_fail=0
