@@ -426,7 +426,7 @@ new_token(char out[48])
 void
 ep_new_authz(struct ep *e)
 {
-	const json_t *id = json_object_get(e->jws.payload, "identifier");
+	const json_t *id;
 	const char *type, *value;
 	char name[254];
 	size_t i;

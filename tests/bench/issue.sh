@@ -52,5 +52,7 @@ cpu_ms=$(awk -v a="$c0" -v b="$c1" -v t="$tck" -v r="$RUNS" 'BEGIN {print (b - a
 printf 'bench: %d issuances of %d name(s) through acme-bridge against Pebble\n' "$RUNS" "$NAMES"
 printf 'bench: client wall time per issuance (dehydrated, incl. its own openssl work): median %.3f s, min %.3f s, max %.3f s\n' "$median" "$min" "$max"
 printf 'bench: acme-bridge CPU time per issuance: %.1f ms; peak RSS: %d KiB\n' "$cpu_ms" "$hwm"
-grep -E 'POST /acme/new-cert -> 201' "$BRIDGE_LOG" | sed -E 's/.* ([0-9]+)ms .*/\1/' |
-	sort -n | awk '{a[NR]=$1} END {if (NR) printf "bench: new-cert latency inside the bridge: median %d ms over %d\n", a[int((NR+1)/2)], NR}'
+for res in new-authz new-cert; do
+	grep -E "POST /acme/$res -> 201" "$BRIDGE_LOG" | sed -E 's/.* ([0-9]+)ms .*/\1/' |
+		sort -n | awk -v r="$res" '{a[NR]=$1} END {if (NR) printf "bench: %s latency inside the bridge: median %d ms, max %d ms over %d\n", r, a[int((NR+1)/2)], a[NR], NR}'
+done
