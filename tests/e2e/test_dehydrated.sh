@@ -119,5 +119,20 @@ else
 	fail "dehydrated renew-after-restart: a new certificate" "serial '$old_serial' -> '$new_serial'"
 fi
 
+# Keys at rest: the state file (and its WAL files) are the bridge user's
+# alone; the log never shows a private key or the account key's PEM.
+for f in "$BRIDGE_STATE" "$BRIDGE_STATE-wal" "$BRIDGE_STATE-shm"; do
+	[ -e "$f" ] || continue
+	assert_eq "$(basename "$f") is mode 600" 600 "$(stat -c %a "$f")"
+done
+if command -v sqlite3 >/dev/null; then
+	keyline=$(sqlite3 "$BRIDGE_STATE" 'select v2_key_pem from accounts limit 1;' | sed -n 2p)
+	if [ -n "$keyline" ] && ! grep -qF -- "$keyline" "$BRIDGE_LOG" && ! grep -q 'PRIVATE KEY' "$BRIDGE_LOG"; then
+		pass "bridge log holds no private key"
+	else
+		fail "bridge log holds no private key" "key material in $BRIDGE_LOG (or no key stored)"
+	fi
+fi
+
 bridge_stop
 finish
