@@ -8,11 +8,13 @@
 # Processes (all stopped by PID in the EXIT trap, `cleanup`):
 #   free_port                      a free loopback TCP+UDP port in 30000-39999
 #   pebble_start WORKDIR           throwaway TLS CA + pebble-challtestsrv + pebble;
-#                                  exports PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT HTTP01_PORT
+#                                  exports PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT HTTP01_PORT;
+#                                  PEBBLE_VA_NOSLEEP=1 unless E2E_PEBBLE_SLEEP=1
 #   pebble_ensure WORKDIR          reuse the Pebble exported by run.sh, else start one
 #   pebble_roots WORKDIR           WORKDIR/root.pem, WORKDIR/intermediate.pem
 #   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background ($BRIDGE_BIN;
-#                                  plus $E2E_BRIDGE_FLAGS, e.g. "--log-level debug");
+#                                  plus $E2E_BRIDGE_FLAGS, e.g. "--log-level debug";
+#                                  --agree-tos unless BRIDGE_NO_AGREE=1);
 #                                  sets BRIDGE_URL BRIDGE_DIR_URL BRIDGE_STATE BRIDGE_LOG
 #   bridge_stop                    SIGTERM, wait, require exit 0 and no sanitizer report
 # HTTP and ACME v1:
@@ -223,7 +225,10 @@ pebble_start() { # pebble_start WORKDIR
 		die "pebble-challtestsrv did not start (see $d/challtestsrv.log)"
 
 	# Deliberately no PEBBLE_VA_ALWAYS_VALID, default NONCEREJECT and AUTHZREUSE.
-	PEBBLE_VA_NOSLEEP=1 pebble -config "$d/pebble.json" -dnsserver "127.0.0.1:$dport" \
+	# E2E_PEBBLE_SLEEP=1 keeps the VA's random 0-4 s sleep before each validation.
+	local va_env=(env PEBBLE_VA_NOSLEEP=1)
+	[ "${E2E_PEBBLE_SLEEP:-0}" = 1 ] && va_env=(env -u PEBBLE_VA_NOSLEEP)
+	"${va_env[@]}" pebble -config "$d/pebble.json" -dnsserver "127.0.0.1:$dport" \
 		>"$d/pebble.log" 2>&1 &
 	E2E_PIDS+=("$!")
 	PEBBLE_PID=$!
@@ -269,13 +274,16 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 	BRIDGE_LOG=$d/bridge.log
 	BRIDGE_URL="http://127.0.0.1:$BRIDGE_PORT"
 	BRIDGE_DIR_URL="$BRIDGE_URL/directory"
-	echo "### bridge start $(date +%T) $*" >>"$BRIDGE_LOG"
+	# --agree-tos unless the caller sets BRIDGE_NO_AGREE=1 (v1 clients must agree themselves)
+	local agree=--agree-tos
+	[ "${BRIDGE_NO_AGREE:-0}" = 1 ] && agree=""
+	echo "### bridge start $(date +%T) ${agree:+$agree }$*" >>"$BRIDGE_LOG"
 	# shellcheck disable=SC2086 # E2E_BRIDGE_FLAGS is split into words on purpose
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 		"$BRIDGE_BIN" --listen "127.0.0.1:$BRIDGE_PORT" --upstream "$PEBBLE_DIR_URL" \
 		--upstream-ca "$PEBBLE_CA" --http01-listen "127.0.0.1:$HTTP01_PORT" \
-		--state "$BRIDGE_STATE" --agree-tos "$@" ${E2E_BRIDGE_FLAGS:-} 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
+		--state "$BRIDGE_STATE" ${agree:+"$agree"} "$@" ${E2E_BRIDGE_FLAGS:-} 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
 	BRIDGE_PID=$!
 	local end=$((SECONDS + 30))
 	while [ "$SECONDS" -lt "$end" ]; do

@@ -13,6 +13,9 @@ SCRIPTS=(
 	test_lifecycle.sh
 	test_dehydrated.sh
 	test_acme_client.sh
+	test_limits.sh
+	test_authz_rules.sh
+	test_pending.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
