@@ -68,7 +68,7 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 bash tests/unit/run.sh build/asan/unit $(UNIT_ASAN_BIN)
 
-e2e: build/asan/acme-bridge build/acme-bridge
+e2e: build/asan/acme-bridge build/acme-bridge build/asan/acme2-probe
 	@bash tests/e2e/run.sh
 
 test:

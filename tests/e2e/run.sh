@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/lib.sh
 
 SCRIPTS=(
+	test_acme2_probe.sh
 	test_directory.sh
 	test_v1_wire.sh
 	test_badinput.sh
