@@ -124,6 +124,18 @@ void config_defaults(struct config *c)
 	c->issue_timeout_ms = 40000;
 	c->nonce_cap = 10000;
 	snprintf(c->log_level, sizeof(c->log_level), "info");
+	snprintf(c->authz_mode, sizeof(c->authz_mode), "eager");
+	c->proof_http_port = 80;
+	c->proof_timeout_ms = 10000;
+	c->dns01_hook_timeout_ms = 30000;
+}
+
+void config_free(struct config *c)
+{
+	json_decref(c->dns01_names);
+	json_decref(c->accounts);
+	json_decref(c->policy);
+	c->dns01_names = c->accounts = c->policy = NULL;
 }
 
 /* ---- addresses ---- */

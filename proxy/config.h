@@ -4,6 +4,7 @@
 #define CONFIG_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
 #define CONFIG_LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
@@ -31,7 +32,23 @@ struct config {
 	int check_only;			/* --check-config */
 	char config_file[1024];		/* "" when none */
 	char log_level[8];		/* "debug", "info" (default), "warn", "error" */
+	/* validation (docs/config.md) */
+	char authz_mode[16];		/* "eager" (default) | "client-proof" */
+	int proof_http_port;		/* 80: port client-proof fetches http-01 on */
+	char proof_resolver_host[64];	/* DNS server for client-proof lookups; */
+	int proof_resolver_port;	/* "" = first nameserver of resolv.conf */
+	long proof_timeout_ms;		/* 10000 */
+	char dns01_hook[1024];		/* "" = dns-01 upstream unavailable */
+	long dns01_hook_timeout_ms;	/* 30000 */
+	json_t *dns01_names;		/* array of "name"/"*.suffix": answered
+					 * upstream with dns-01; NULL = none */
+	/* accounts and policy (translate/policy.h), NULL when absent */
+	json_t *accounts;		/* {"mode": ..., "groups": [...]} */
+	json_t *policy;			/* [rule, ...] */
 };
+
+/* Release what config_load allocated (the JSON members). */
+void config_free(struct config *c);
 
 /* Defaults (listen 127.0.0.1:4000, http-01 0.0.0.0:5002, upstream
  * Let's Encrypt production, state ./acme-bridge.db). */

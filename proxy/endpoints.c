@@ -33,6 +33,7 @@ ep_free(struct ep *e)
 	store_account_clear(&e->acct);
 	store_authz_clear(&e->authz);
 	EVP_PKEY_free(e->v2key);
+	free(e->kid);
 	free(e->csr_b64);
 	for (i = 0; i < e->nnames; i++)
 		free(e->names[i]);

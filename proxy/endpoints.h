@@ -31,8 +31,10 @@ struct ep {
 	struct store_authz authz;	/* the authorization at hand */
 	long long id;			/* id from the URL */
 	int idx;			/* challenge index from the URL */
-	EVP_PKEY *v2key;		/* the account's bridge-held key */
+	EVP_PKEY *v2key;		/* the upstream account's key */
 	char v2thumb[JWK_THUMBPRINT_LEN + 1];
+	char *kid;			/* the upstream account URL */
+	int passthrough;		/* imported: the client answers */
 	void (*after_account)(struct ep *);	/* continuation */
 	char *csr_b64;
 	char **names;
@@ -56,6 +58,14 @@ void ep_reg(struct ep *e);
 void ep_new_authz(struct ep *e);
 void ep_challenge_post(struct ep *e);
 void ep_new_cert(struct ep *e);
+
+/* Set a flow's challenge types and answering mode for e. 0 or -1. */
+struct flow;
+int ep_flow_prepare(struct ep *e, struct flow *f);
+
+/* Reply with the problem of a failed flow. */
+struct flow;
+void ep_fail_flow(struct ep *e, struct flow *f);
 
 /* A pending authorization refreshed from upstream, then `then` (v1_post.c;
  * used by GETs of authz and challenge URLs too). */

@@ -94,6 +94,7 @@ run_action(struct flowrun *r, struct flow_action *a)
 	switch (a->act) {
 	case FLOW_SEND:
 		if (a->provision_token != NULL &&
+		    strcmp(a->provision_type, "http-01") == 0 &&
 		    store_http01_put(b->store, a->provision_token,
 		    a->provision_keyauth, bridge_now() + HTTP01_TTL) == -1)
 			log_err("flowrun: cannot store http-01 answer");

@@ -171,6 +171,7 @@ main(int argc, char **argv)
 		return 0;
 	if (rc == -1) {
 		fprintf(stderr, "acme-bridge: %s\n", err);
+		config_free(&cfg);
 		return 2;
 	}
 	if (strcmp(cfg.log_level, "debug") == 0)
@@ -181,6 +182,7 @@ main(int argc, char **argv)
 		log_min_level = LOG_ERR;
 	if (cfg.check_only) {
 		printf("acme-bridge: configuration OK\n");
+		config_free(&cfg);
 		return 0;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
@@ -201,6 +203,7 @@ main(int argc, char **argv)
 	if (B.store != NULL)
 		store_close(B.store);
 	curl_global_cleanup();
+	config_free(&cfg);
 	log_info("stopped");
 	return status;
 }

@@ -8,6 +8,7 @@
 
 #include <openssl/rand.h>
 
+#include "accounts.h"
 #include "acme2.h"
 #include "b64url.h"
 #include "chain.h"
@@ -16,6 +17,8 @@
 #include "flow.h"
 #include "flowrun.h"
 #include "log.h"
+#include "policy.h"
+#include "proof.h"
 #include "v1.h"
 
 #define AUTHZ_LIFETIME (7 * 24 * 3600)	/* a v1 authorization's validity */
@@ -233,26 +236,8 @@ ep_reg(struct ep *e)
 	ep_reply_json(e, 202, v1_registration(a));
 }
 
-/* --- the account's upstream side ------------------------------------------ */
-
-static int
-load_v2key(struct ep *e)
-{
-	json_t *jwk = NULL;
-	int rc = -1;
-
-	if ((e->v2key = jwk_private_from_pem(e->acct.v2_key_pem)) == NULL ||
-	    (jwk = jwk_from_pkey(e->v2key)) == NULL ||
-	    jwk_thumbprint(jwk, e->v2thumb) == -1)
-		goto out;
-	rc = 0;
-out:
-	json_decref(jwk);
-	return rc;
-}
-
-static void
-fail_flow(struct ep *e, struct flow *f)
+void
+ep_fail_flow(struct ep *e, struct flow *f)
 {
 	const struct problem *p = flow_problem(f);
 
@@ -262,50 +247,45 @@ fail_flow(struct ep *e, struct flow *f)
 	ep_reply_problem(e, p);
 }
 
-static void
-on_account_done(void *arg, struct flow *f, int ok)
+/* Challenge types and answering for a flow of e: dns-01 for the names the
+ * config sends to the hook; an imported account's client answers itself
+ * (and a refresh answers the type the client chose). */
+int
+ep_flow_prepare(struct ep *e, struct flow *f)
 {
-	struct ep *e = arg;
+	const struct config *c = e->b->cfg;
+	size_t i;
 
-	if (!ok)
-		return fail_flow(e, f);
-	free(e->acct.v2_account_url);
-	e->acct.v2_account_url = strdup(flow_account_url(f));
-	if (e->acct.v2_account_url == NULL ||
-	    store_account_update(e->b->store, &e->acct) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
-	log_info("account %lld: upstream account created", e->acct.id);
-	e->after_account(e);
+	if (e->passthrough) {
+		flow_set_answer(f, FLOW_ANSWER_CLIENT);
+		if (e->idx == V1_CHALL_DNS01 && e->authz.name[0] != '\0')
+			return flow_set_challenge(f, e->authz.name, "dns-01");
+		return 0;
+	}
+	if (c->dns01_names == NULL)
+		return 0;
+	if (e->nnames == 0)
+		return policy_name_match(c->dns01_names, e->authz.name) ?
+		    flow_set_challenge(f, e->authz.name, "dns-01") : 0;
+	for (i = 0; i < e->nnames; i++)
+		if (policy_name_match(c->dns01_names, e->names[i]) &&
+		    flow_set_challenge(f, e->names[i], "dns-01") == -1)
+			return -1;
+	return 0;
 }
 
-/* Make sure the account agreed and exists upstream (creating it lazily,
- * terms agreed), then continue with next. */
-static void
-with_account(struct ep *e, void (*next)(struct ep *))
+/* 0 when the policy lets this client have name; else replies, -1. */
+static int
+name_allowed(struct ep *e, const char *name)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	struct flow_dir fd;
-	struct flow *f;
+	struct policy_who w = { e->acct.id, e->jws.thumbprint, e->req->peer };
+	struct problem p;
 
-	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
-	    !e->b->cfg->agree_tos)
-		return ep_reply_error(e, "unauthorized", 403,
-		    "Must agree to subscriber agreement before any further "
-		    "actions");
-	if (d == NULL)
-		return ep_reply_error(e, "serverInternal", 503,
-		    "the upstream CA's directory is not loaded yet");
-	if (load_v2key(e) == -1)
-		return ep_reply_error(e, "serverInternal", 500,
-		    "cannot load the account's upstream key");
-	if (e->acct.v2_account_url != NULL)
-		return next(e);
-	fd.new_account = d->new_account;
-	fd.new_order = d->new_order;
-	e->after_account = next;
-	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL ||
-	    flowrun_start(e->b, f, e->v2key, NULL, on_account_done, e) == -1)
-		ep_reply_error(e, "serverInternal", 500, "cannot start newAccount");
+	memset(&p, 0, sizeof(p));
+	if (policy_name_allowed(e->b->cfg->policy, &w, name, &p) == 0)
+		return 0;
+	ep_reply_problem(e, &p);
+	return -1;
 }
 
 /* --- authorizations ------------------------------------------------------- */
@@ -377,6 +357,9 @@ take_authz(struct ep *e, struct flow *f)
 		free(a->error);
 		a->error = strdup(z->error);
 	}
+	/* An imported account's client answers the CA's own challenge. */
+	if (e->passthrough && z->token[0] != '\0')
+		snprintf(a->token, sizeof(a->token), "%s", z->token);
 }
 
 static void
@@ -385,7 +368,7 @@ on_new_authz_done(void *arg, struct flow *f, int ok)
 	struct ep *e = arg;
 
 	if (!ok)
-		return fail_flow(e, f);
+		return ep_fail_flow(e, f);
 	take_authz(e, f);
 	if (store_authz_insert(e->b->store, &e->authz) == -1)
 		return ep_reply_error(e, "serverInternal", 500, "store error");
@@ -404,8 +387,12 @@ new_authz_flow(struct ep *e)
 
 	f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->v2thumb,
 	    bridge_now_ms() + e->b->cfg->authz_wait_ms);
+	if (f != NULL && ep_flow_prepare(e, f) == -1) {
+		flow_free(f);
+		f = NULL;
+	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->acct.v2_account_url, on_new_authz_done, e) == -1)
+	    e->kid, on_new_authz_done, e) == -1)
 		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
 }
 
@@ -421,6 +408,12 @@ new_token(char out[48])
 	snprintf(out, 48, "%s", t);
 	free(t);
 	return 0;
+}
+
+static int
+client_proof(const struct ep *e)
+{
+	return strcmp(e->b->cfg->authz_mode, "client-proof") == 0;
 }
 
 void
@@ -452,6 +445,8 @@ ep_new_authz(struct ep *e)
 	if (!csr_name_valid(name))
 		return ep_reply_error(e, "rejectedIdentifier", 400,
 		    "'%.253s' is not a valid DNS name for a certificate", name);
+	if (name_allowed(e, name) == -1)
+		return;
 	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
 	    &e->authz);
 	if (rc == 0)
@@ -466,7 +461,14 @@ ep_new_authz(struct ep *e)
 	e->authz.created_at = bridge_now();
 	if (new_token(e->authz.token) == -1)
 		return ep_reply_error(e, "serverInternal", 500, "no randomness");
-	with_account(e, new_authz_flow);
+	if (client_proof(e)) {
+		/* Nothing upstream until the client proves control. */
+		if (store_authz_insert(e->b->store, &e->authz) == -1)
+			return ep_reply_error(e, "serverInternal", 500,
+			    "store error");
+		return ep_send_authz(e, 201);
+	}
+	accounts_with_upstream(e, new_authz_flow);
 }
 
 /* --- refreshing a pending authorization ------------------------------------ */
@@ -497,18 +499,9 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 	struct flow_dir fd;
 	const char *names[1];
 	struct flow *f;
-	int rc;
 
-	if (d == NULL || e->authz.v2_authz_url == NULL)
-		return then(e);
-	if (e->acct.id != e->authz.account_id) {
-		store_account_clear(&e->acct);
-		rc = store_account_by_id(e->b->store, e->authz.account_id,
-		    &e->acct);
-		if (rc != 0 || e->acct.v2_account_url == NULL)
-			return then(e);
-	}
-	if (e->v2key == NULL && load_v2key(e) == -1)
+	if (d == NULL || e->authz.v2_authz_url == NULL ||
+	    accounts_load_owner(e, e->authz.account_id) == -1)
 		return then(e);
 	fd.new_account = d->new_account;
 	fd.new_order = d->new_order;
@@ -516,9 +509,71 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 	e->after_account = then;
 	f = flow_new(FLOW_CHECK, &fd, names, 1, NULL, e->v2thumb,
 	    bridge_now_ms() + wait_ms);
+	if (f != NULL && ep_flow_prepare(e, f) == -1) {
+		flow_free(f);
+		f = NULL;
+	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->acct.v2_account_url, on_refresh_done, e) == -1)
+	    e->kid, on_refresh_done, e) == -1)
 		then(e);
+}
+
+static void
+on_proof_authz_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+
+	if (!ok)
+		return ep_fail_flow(e, f);
+	take_authz(e, f);
+	if (store_authz_update(e->b->store, &e->authz) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("account %lld: authorization %lld for %s proven by the "
+	    "client, upstream %s", e->acct.id, e->authz.id, e->authz.name,
+	    e->authz.status);
+	ep_send_challenge(e);
+}
+
+/* The client proved control: now solve the upstream challenge. */
+static void
+proof_authz_flow(struct ep *e)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	struct flow_dir fd = { d->new_account, d->new_order };
+	const char *names[1] = { e->authz.name };
+	struct flow *f;
+
+	f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->v2thumb,
+	    bridge_now_ms() + e->b->cfg->authz_wait_ms);
+	if (f != NULL && ep_flow_prepare(e, f) == -1) {
+		flow_free(f);
+		f = NULL;
+	}
+	if (f == NULL || flowrun_start(e->b, f, e->v2key, e->kid,
+	    on_proof_authz_done, e) == -1)
+		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+}
+
+static void
+on_proof(struct ep *e, const struct problem *p)
+{
+	json_t *err;
+
+	if (p == NULL)
+		return accounts_with_upstream(e, proof_authz_flow);
+	/* The client's own provisioning failed: the v1 challenge (and so
+	 * the authorization) is invalid, with what was fetched. */
+	if ((err = problem_v1_json(p)) == NULL)
+		return ep_reply_error(e, "serverInternal", 500, "out of memory");
+	free(e->authz.error);
+	e->authz.error = json_dumps(err, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(err);
+	snprintf(e->authz.status, sizeof(e->authz.status), "invalid");
+	if (store_authz_update(e->b->store, &e->authz) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("account %lld: authorization %lld for %s: client proof "
+	    "failed: %s", e->acct.id, e->authz.id, e->authz.name, p->detail);
+	ep_send_challenge(e);
 }
 
 void
@@ -554,6 +609,8 @@ ep_challenge_post(struct ep *e)
 	}
 	if (strcmp(e->authz.status, "pending") != 0)
 		return ep_send_challenge(e);
+	if (e->authz.v2_authz_url == NULL && client_proof(e))
+		return proof_check(e, on_proof);
 	ep_authz_refresh(e, e->b->cfg->authz_wait_ms, ep_send_challenge);
 }
 
@@ -610,7 +667,7 @@ on_cert_done(void *arg, struct flow *f, int ok)
 	struct ep *e = arg;
 
 	if (!ok)
-		return fail_flow(e, f);
+		return ep_fail_flow(e, f);
 	store_chain_and_reply(e, f);
 }
 
@@ -624,8 +681,12 @@ new_cert_flow(struct ep *e)
 	f = flow_new(FLOW_CERT, &fd, (const char *const *)e->names, e->nnames,
 	    e->csr_b64, e->v2thumb,
 	    bridge_now_ms() + e->b->cfg->issue_timeout_ms);
+	if (f != NULL && ep_flow_prepare(e, f) == -1) {
+		flow_free(f);
+		f = NULL;
+	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->acct.v2_account_url, on_cert_done, e) == -1)
+	    e->kid, on_cert_done, e) == -1)
 		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
 }
 
@@ -658,6 +719,9 @@ ep_new_cert(struct ep *e)
 		ep_reply_problem(e, &p);
 		goto out;
 	}
+	for (i = 0; i < cn->n; i++)
+		if (name_allowed(e, cn->names[i]) == -1)
+			goto out;
 	/* Every name needs a valid authorization of this very account. */
 	for (i = 0; i < cn->n; i++) {
 		memset(&z, 0, sizeof(z));
@@ -694,7 +758,7 @@ ep_new_cert(struct ep *e)
 		ep_reply_error(e, "serverInternal", 500, "out of memory");
 		goto out;
 	}
-	with_account(e, new_cert_flow);
+	accounts_with_upstream(e, new_cert_flow);
 out:
 	free(cn);
 	free(der);

@@ -16,6 +16,7 @@ enum flow_state {
 	S_ORDER_WAIT,		/* waiting before polling the order */
 	S_ORDER_GET,		/* POST-as-GET order sent */
 	S_DOWNLOAD,		/* POST-as-GET certificate sent */
+	S_POST,			/* FLOW_POST's request sent */
 	S_END
 };
 
@@ -38,6 +39,13 @@ struct flow {
 	char *keyauth;			/* owned text of the last provisioning */
 	long poll_ms;
 	struct problem prob;
+	enum flow_answer answer;
+	int only_existing;
+	char **dns01;			/* names answered with dns-01 */
+	size_t ndns01;
+	char *post_url;			/* FLOW_POST */
+	long post_status;
+	json_t *post_json;
 };
 
 static char *
@@ -66,8 +74,9 @@ flow_new(enum flow_kind kind, const struct flow_dir *dir,
 	size_t i;
 
 	if (dir == NULL || n > FLOW_MAX_NAMES ||
-	    (kind != FLOW_ACCOUNT && (n == 0 || thumb == NULL)) ||
-	    (kind == FLOW_CERT && csr_b64 == NULL))
+	    (kind != FLOW_ACCOUNT && kind != FLOW_POST && (n == 0 || thumb == NULL)) ||
+	    ((kind == FLOW_CERT || kind == FLOW_POST) && csr_b64 == NULL) ||
+	    (kind == FLOW_POST && n != 1))
 		return NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
@@ -77,6 +86,13 @@ flow_new(enum flow_kind kind, const struct flow_dir *dir,
 	f->new_order = xstrdup(dir->new_order);
 	f->thumb = xstrdup(thumb);
 	f->csr_b64 = xstrdup(csr_b64);
+	if (kind == FLOW_POST) {
+		if ((f->post_url = strdup(names[0])) == NULL) {
+			flow_free(f);
+			return NULL;
+		}
+		return f;
+	}
 	f->n = n;
 	if (n > 0 && (f->authz = calloc(n, sizeof(*f->authz))) == NULL)
 		goto fail;
@@ -122,7 +138,53 @@ flow_free(struct flow *f)
 	free(f->cert_pem);
 	free(f->payload);
 	free(f->keyauth);
+	for (i = 0; i < f->ndns01; i++)
+		free(f->dns01[i]);
+	free(f->dns01);
+	free(f->post_url);
+	json_decref(f->post_json);
 	free(f);
+}
+
+int
+flow_set_challenge(struct flow *f, const char *name, const char *type)
+{
+	char **n;
+
+	if (strcmp(type, "http-01") == 0)
+		return 0;
+	if (strcmp(type, "dns-01") != 0 || f->ndns01 >= FLOW_MAX_NAMES)
+		return -1;
+	if ((n = realloc(f->dns01, (f->ndns01 + 1) * sizeof(*n))) == NULL)
+		return -1;
+	f->dns01 = n;
+	if ((n[f->ndns01] = strdup(name)) == NULL)
+		return -1;
+	f->ndns01++;
+	return 0;
+}
+
+void
+flow_set_answer(struct flow *f, enum flow_answer mode)
+{
+	f->answer = mode;
+}
+
+void
+flow_set_only_existing(struct flow *f)
+{
+	f->only_existing = 1;
+}
+
+static const char *
+chall_type_for(const struct flow *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->ndns01; i++)
+		if (strcmp(f->dns01[i], name) == 0)
+			return "dns-01";
+	return "http-01";
 }
 
 /* --- actions --------------------------------------------------------- */
@@ -249,8 +311,9 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 	switch (f->kind) {
 	case FLOW_ACCOUNT:
 		f->state = S_ACCOUNT;
-		act_send(f, out, f->new_account,
-		    strdup("{\"termsOfServiceAgreed\":true}"), "newAccount");
+		act_send(f, out, f->new_account, strdup(f->only_existing ?
+		    "{\"onlyReturnExisting\":true}" :
+		    "{\"termsOfServiceAgreed\":true}"), "newAccount");
 		if (out->payload == NULL)
 			act_oom(f, out);
 		else
@@ -259,6 +322,12 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 	case FLOW_CHECK:
 		f->cur = 0;
 		send_authz_get(f, out);
+		break;
+	case FLOW_POST:
+		f->state = S_POST;
+		act_send(f, out, f->post_url, strdup(f->csr_b64), "post");
+		if (out->payload == NULL)
+			act_oom(f, out);
 		break;
 	default:
 		send_order(f, out);
@@ -348,6 +417,7 @@ read_authz(struct flow *f, const json_t *j)
 	const char *status = jstr(j, "status");
 	const char *name = jstr(json_object_get(j, "identifier"), "value");
 	const json_t *ch, *err;
+	const char *want;
 	size_t i;
 
 	if (status == NULL || name == NULL)
@@ -357,11 +427,13 @@ read_authz(struct flow *f, const json_t *j)
 	 * what it really is. */
 	copy_str(z->name, sizeof(z->name), name);
 	copy_str(z->status, sizeof(z->status), status);
+	want = chall_type_for(f, name);
+	copy_str(z->chall_type, sizeof(z->chall_type), want);
 	json_array_foreach(json_object_get(j, "challenges"), i, ch) {
 		const char *type = jstr(ch, "type"), *url = jstr(ch, "url");
 		const char *token = jstr(ch, "token");
 
-		if (type == NULL || strcmp(type, "http-01") != 0 || url == NULL)
+		if (type == NULL || strcmp(type, want) != 0 || url == NULL)
 			continue;
 		free(z->chall_url);
 		z->chall_url = strdup(url);
@@ -406,8 +478,18 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		}
 		return act_done(f, a);	/* the caller reads the status */
 	}
-	if (f->state == S_AUTHZ_GET && chall_pending && z->chall_url != NULL &&
-	    z->token[0] != '\0') {
+	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
+		problem_set(&f->prob, "serverInternal", 502,
+		    "authorization for %s offers no %s challenge", z->name,
+		    z->chall_type);
+		return act_fail(f, a);
+	}
+	/* Imported accounts: the v1 client answers through its own
+	 * challenge POST (FLOW_CHECK); a new authorization stops here. */
+	if (f->answer == FLOW_ANSWER_CLIENT && f->kind == FLOW_AUTHZ &&
+	    f->state == S_AUTHZ_GET)
+		return act_done(f, a);
+	if (f->state == S_AUTHZ_GET && chall_pending && z->token[0] != '\0') {
 		klen = strlen(z->token) + 1 + strlen(f->thumb) + 1;
 		free(f->keyauth);
 		if ((f->keyauth = malloc(klen)) == NULL)
@@ -417,14 +499,13 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		act_send(f, a, z->chall_url, strdup("{}"), "challenge");
 		if (a->payload == NULL)
 			return act_oom(f, a);
-		a->provision_token = z->token;
-		a->provision_keyauth = f->keyauth;
+		if (f->answer == FLOW_ANSWER_SELF) {
+			a->provision_type = z->chall_type;
+			a->provision_name = z->name;
+			a->provision_token = z->token;
+			a->provision_keyauth = f->keyauth;
+		}
 		return;
-	}
-	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
-		problem_set(&f->prob, "serverInternal", 502,
-		    "authorization for %s offers no http-01 challenge", z->name);
-		return act_fail(f, a);
 	}
 	if (now >= f->deadline) {
 		if (f->kind == FLOW_CERT) {
@@ -508,11 +589,26 @@ on_download(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	act_done(f, a);
 }
 
+static void
+on_post(struct flow *f, const struct flow_resp *r, struct flow_action *a)
+{
+	if (r == NULL || r->status < 200 || r->status > 299) {
+		check_status(f, r, -1, -1, "request");
+		return act_fail(f, a);
+	}
+	f->post_status = r->status;
+	if (r->json != NULL)
+		f->post_json = json_deep_copy(r->json);
+	act_done(f, a);
+}
+
 void
 flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
     struct flow_action *out)
 {
 	switch (f->state) {
+	case S_POST:
+		return on_post(f, r, out);
 	case S_ACCOUNT:
 		return on_account(f, r, out);
 	case S_ORDER:
@@ -559,6 +655,8 @@ const char *flow_cert_pem(const struct flow *f) { return f->cert_pem; }
 size_t flow_cert_pem_len(const struct flow *f) { return f->cert_pem_len; }
 const char *flow_cert_url(const struct flow *f) { return f->cert_url; }
 const struct problem *flow_problem(const struct flow *f) { return &f->prob; }
+long flow_post_status(const struct flow *f) { return f->post_status; }
+const json_t *flow_post_json(const struct flow *f) { return f->post_json; }
 
 const struct flow_authz *
 flow_authz_get(const struct flow *f, size_t i)

@@ -9,7 +9,16 @@
  *                 (then done with the authorization still pending)
  *   FLOW_CHECK    the same from one known authorization URL (no order)
  *   FLOW_CERT     FLOW_AUTHZ, then finalize with the CSR, poll the order,
- *                 download the PEM chain; the deadline is a failure here */
+ *                 download the PEM chain; the deadline is a failure here
+ *   FLOW_POST     one signed POST (names[0] = URL, csr_b64 = payload):
+ *                 done on 2xx, the answer kept (revocation, deactivation)
+ *
+ * Challenges: http-01 unless flow_set_challenge names dns-01 for a name.
+ * Answering: FLOW_ANSWER_SELF publishes the bridge's own answer (the
+ * action's provision_* fields) and POSTs the challenge; FLOW_ANSWER_CLIENT
+ * (an imported account: the client's own key and files satisfy the CA)
+ * never provisions, and FLOW_AUTHZ then stops before answering: the v1
+ * client's challenge POST answers it later through FLOW_CHECK. */
 #ifndef FLOW_H
 #define FLOW_H
 
@@ -17,7 +26,8 @@
 #include <jansson.h>
 #include "problem.h"
 
-enum flow_kind { FLOW_ACCOUNT, FLOW_AUTHZ, FLOW_CHECK, FLOW_CERT };
+enum flow_kind { FLOW_ACCOUNT, FLOW_AUTHZ, FLOW_CHECK, FLOW_CERT, FLOW_POST };
+enum flow_answer { FLOW_ANSWER_SELF, FLOW_ANSWER_CLIENT };
 enum flow_act { FLOW_SEND, FLOW_WAIT, FLOW_DONE, FLOW_FAIL };
 
 #define FLOW_MAX_NAMES 100
@@ -29,7 +39,11 @@ struct flow_action {
 	int use_jwk;			/* SEND: sign with jwk, not kid */
 	const char *what;		/* SEND: upstream resource name, for logs */
 	long wait_ms;			/* WAIT */
-	/* SEND: an http-01 answer to publish before sending, or NULLs */
+	/* SEND: an answer to publish before sending, or NULLs: for http-01
+	 * serve keyauth at the token's path; for dns-01 publish the TXT
+	 * record base64url(SHA-256(keyauth)) at _acme-challenge.<name>. */
+	const char *provision_type;	/* "http-01" | "dns-01" */
+	const char *provision_name;	/* the identifier */
 	const char *provision_token;
 	const char *provision_keyauth;
 };
@@ -53,7 +67,8 @@ struct flow_dir {
 struct flow_authz {
 	char name[254];
 	char *authz_url;
-	char *chall_url;		/* the http-01 challenge */
+	char *chall_url;		/* the challenge we answer */
+	char chall_type[16];		/* its type: "http-01" | "dns-01" */
 	char token[256];		/* its token */
 	char status[16];		/* v2 authorization status */
 	char *error;			/* v1 problem JSON of a failed challenge */
@@ -70,6 +85,12 @@ struct flow *flow_new(enum flow_kind kind, const struct flow_dir *dir,
     const char *thumb, long long deadline_ms);
 void flow_free(struct flow *f);
 
+/* Use challenge type ("http-01" or "dns-01") for name. 0 or -1. */
+int flow_set_challenge(struct flow *f, const char *name, const char *type);
+void flow_set_answer(struct flow *f, enum flow_answer mode);
+/* FLOW_ACCOUNT: only look the account up (onlyReturnExisting). */
+void flow_set_only_existing(struct flow *f);
+
 /* The first action. */
 void flow_start(struct flow *f, long long now_ms, struct flow_action *out);
 /* The answer to the last SEND (r) or the end of a WAIT (r NULL). */
@@ -84,6 +105,9 @@ const struct flow_authz *flow_authz_get(const struct flow *f, size_t i);
 const char *flow_cert_pem(const struct flow *f);
 size_t flow_cert_pem_len(const struct flow *f);
 const char *flow_cert_url(const struct flow *f);
+/* FLOW_POST: the answer's status, JSON body (borrowed, may be NULL). */
+long flow_post_status(const struct flow *f);
+const json_t *flow_post_json(const struct flow *f);
 /* Valid after FLOW_FAIL. */
 const struct problem *flow_problem(const struct flow *f);
 
