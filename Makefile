@@ -90,10 +90,10 @@ clean:
 	rm -rf build
 
 # proxy/config.c and proxy/log.c unit test: links proxy objects, so it has its own rules.
-build/unit/test_config: build/obj/tests/unit/test_config.o build/obj/proxy/config.o build/obj/proxy/log.o
+build/unit/test_config: build/obj/tests/unit/test_config.o build/obj/proxy/config.o build/obj/proxy/log.o $(patsubst %.c,build/obj/%.o,$(TRANSLATE_SRC))
 	@mkdir -p build/unit
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-build/asan/unit/test_config: build/asan/obj/tests/unit/test_config.o build/asan/obj/proxy/config.o build/asan/obj/proxy/log.o
+build/asan/unit/test_config: build/asan/obj/tests/unit/test_config.o build/asan/obj/proxy/config.o build/asan/obj/proxy/log.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC))
 	@mkdir -p build/asan/unit
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 

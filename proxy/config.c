@@ -3,6 +3,7 @@
  * setters serves both, so a value is checked the same way wherever it came
  * from. Errors name the file, the line when it can be found, and the key. */
 #include "config.h"
+#include "policy.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -27,6 +28,8 @@ enum config_type {
 	CT_SIZE,	/* size_t at off, min..max */
 	CT_MSEC,	/* long at off, min..max */
 	CT_COMMENT,	/* any string, ignored */
+	CT_JSON,	/* json_t * at off, checked by check_json() */
+	CT_INT,		/* int at off, min..max */
 };
 
 struct config_key {
@@ -38,6 +41,7 @@ struct config_key {
 	int empty_ok;		/* CT_ADDR: "" turns the listener off */
 	int (*check)(char *v, char *why, size_t whylen);
 	const char *note;	/* numbers: why the range is what it is */
+	int (*check_json)(const json_t *v, char *why, size_t whylen);
 };
 
 static int check_url(char *v, char *why, size_t whylen);
@@ -45,14 +49,18 @@ static int check_base_url(char *v, char *why, size_t whylen);
 static int check_nonempty(char *v, char *why, size_t whylen);
 static int check_readable(char *v, char *why, size_t whylen);
 static int check_level(char *v, char *why, size_t whylen);
+static int check_authz_mode(char *v, char *why, size_t whylen);
+static int check_executable(char *v, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define K_STR(n, fl, f, chk) { n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL }
-#define K_ADDR(n, fl, h, p, e) { n, fl, CT_ADDR, FIELD(h), offsetof(struct config, p), 0, 0, e, NULL, NULL }
-#define K_BOOL(n, fl, f) { n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL }
-#define K_SIZE(n, f, lo, hi) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL }
-#define K_SIZE_NOTE(n, f, lo, hi, note) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note }
-#define K_MSEC(n, f, lo, hi) { n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL }
+#define K_STR(n, fl, f, chk) { n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL, NULL }
+#define K_ADDR(n, fl, h, p, e) { n, fl, CT_ADDR, FIELD(h), offsetof(struct config, p), 0, 0, e, NULL, NULL, NULL }
+#define K_BOOL(n, fl, f) { n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL, NULL }
+#define K_SIZE(n, f, lo, hi) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL }
+#define K_SIZE_NOTE(n, f, lo, hi, note) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note, NULL }
+#define K_MSEC(n, f, lo, hi) { n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL }
+#define K_INT(n, f, lo, hi) { n, NULL, CT_INT, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL }
+#define K_JSON(n, f, chk) { n, NULL, CT_JSON, FIELD(f), 0, 0, 0, 0, NULL, NULL, chk }
 
 /* The ranges are documented in docs/config.md: keep both in step. */
 static const struct config_key config_keys[] = {
@@ -74,7 +82,16 @@ static const struct config_key config_keys[] = {
 	K_MSEC("authz_wait_ms", authz_wait_ms, 100, 300000),
 	K_MSEC("issue_timeout_ms", issue_timeout_ms, 1000, 600000),
 	K_SIZE("nonce_cap", nonce_cap, 16, 10000000),
-	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL },
+	K_STR("authz_mode", NULL, authz_mode, check_authz_mode),
+	K_INT("proof_http_port", proof_http_port, 1, 65535),
+	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port, 1),
+	K_MSEC("proof_timeout_ms", proof_timeout_ms, 100, 120000),
+	K_STR("dns01_hook", NULL, dns01_hook, check_executable),
+	K_MSEC("dns01_hook_timeout_ms", dns01_hook_timeout_ms, 100, 600000),
+	K_JSON("dns01_names", dns01_names, policy_patterns_check),
+	K_JSON("accounts", accounts, policy_accounts_check),
+	K_JSON("policy", policy, policy_rules_check),
+	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -312,6 +329,32 @@ static int check_readable(char *v, char *why, size_t whylen)
 	return 0;
 }
 
+static int check_authz_mode(char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "eager") == 0 || strcmp(v, "client-proof") == 0)
+		return 0;
+	snprintf(why, whylen, "must be \"eager\" or \"client-proof\"");
+	return -1;
+}
+
+/* A hook is run directly (no shell): it must be an executable file. */
+static int check_executable(char *v, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (v[0] == '\0')
+		return 0;
+	if (v[0] != '/') {
+		snprintf(why, whylen, "must be an absolute path");
+		return -1;
+	}
+	if (stat(v, &st) != 0 || !S_ISREG(st.st_mode) || access(v, X_OK) != 0) {
+		snprintf(why, whylen, "%s is not an executable file", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_level(char *v, char *why, size_t whylen)
 {
 	static const char *const levels[] = { "debug", "info", "warn", "error" };
@@ -364,6 +407,8 @@ static int set_number(struct config *c, const struct config_key *k,
 	}
 	if (k->type == CT_SIZE)
 		*(size_t *)((char *)c + k->off) = (size_t)v;
+	else if (k->type == CT_INT)
+		*(int *)((char *)c + k->off) = (int)v;
 	else
 		*(long *)((char *)c + k->off) = (long)v;
 	return 0;
@@ -380,9 +425,19 @@ static int set_json(struct config *c, const struct config_key *k,
 		return 0;
 	case CT_SIZE:
 	case CT_MSEC:
+	case CT_INT:
 		if (!json_is_integer(v))
 			break;
 		return set_number(c, k, json_integer_value(v), why, whylen);
+	case CT_JSON: {
+		json_t **slot = (json_t **)((char *)c + k->off);
+
+		if (k->check_json(v, why, whylen) != 0)
+			return -1;
+		json_decref(*slot);
+		*slot = json_deep_copy(v);
+		return 0;
+	}
 	default:
 		if (!json_is_string(v))
 			break;
@@ -393,6 +448,7 @@ static int set_json(struct config *c, const struct config_key *k,
 		return set_text(c, k, json_string_value(v), why, whylen);
 	}
 	snprintf(why, whylen, "must be %s", k->type == CT_BOOL ? "true or false" :
+	    k->type == CT_JSON ? "an array or object" :
 	    k->type == CT_STRING || k->type == CT_ADDR || k->type == CT_COMMENT ?
 	    "a string" : "an integer");
 	return -1;
