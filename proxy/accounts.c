@@ -1,4 +1,16 @@
-/* accounts.c: the upstream account behind a v1 account (see accounts.h). */
+/* accounts.c: the upstream account behind a v1 account (see accounts.h,
+ * docs/accounts.md).
+ *
+ * A v1 account's "binding" is stored with it (accounts.mode, group_name):
+ * imported accounts keep theirs; the others are bound on each signed request
+ * by the config's "accounts" member (shared group or per-client), so a
+ * config change takes effect at the account's next request. GETs that
+ * refresh an authorization (accounts_load_owner) use the stored binding: the
+ * authorization belongs to the upstream account that made it.
+ *
+ * Creating (or, imported, looking up) an upstream account is one flow per
+ * account or group at a time: concurrent requests wait for the same one. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,17 +20,46 @@
 #include "flow.h"
 #include "flowrun.h"
 #include "log.h"
+#include "policy.h"
 
-/* The bridge-held key of e->acct, and its thumbprint. */
+#define RATE_LIMIT_DEFAULT_S 600		/* rateLimited, no Retry-After */
+#define RATE_LIMIT_MAX_S (7 * 24 * 3600)
+
+/* One upstream account creation in progress and the requests waiting for
+ * it (each continues with its own e->after_account). */
+struct creation {
+	long long account_id;		/* per-client or imported */
+	char group[sizeof(((struct store_group *)0)->name)];	/* or shared */
+	int imported;
+	struct ep **waiters;
+	size_t n, cap;
+	struct creation *next;
+};
+
+static struct creation *creations;
+
 static int
-load_v2key(struct ep *e)
+is_imported(const struct store_account *a)
+{
+	return strcmp(a->mode, "imported") == 0;
+}
+
+static int
+is_shared(const struct store_account *a)
+{
+	return strcmp(a->mode, "shared") == 0 && a->group_name[0] != '\0';
+}
+
+/* The upstream key in pem into e->v2key, and its thumbprint. */
+static int
+load_v2key(struct ep *e, const char *pem)
 {
 	json_t *jwk = NULL;
 	int rc = -1;
 
 	EVP_PKEY_free(e->v2key);
 	e->v2key = NULL;
-	if ((e->v2key = jwk_private_from_pem(e->acct.v2_key_pem)) == NULL ||
+	if ((e->v2key = jwk_private_from_pem(pem)) == NULL ||
 	    (jwk = jwk_from_pkey(e->v2key)) == NULL ||
 	    jwk_thumbprint(jwk, e->v2thumb) == -1)
 		goto out;
@@ -36,65 +77,314 @@ set_kid(struct ep *e, const char *url)
 	return url != NULL && e->kid == NULL ? -1 : 0;
 }
 
-static void
-on_account_done(void *arg, struct flow *f, int ok)
+/* Bind e->acct by the config (imported accounts stay imported) and store
+ * the binding when it changed. 0 or -1 (store error). */
+static int
+bind_account(struct ep *e)
 {
-	struct ep *e = arg;
+	struct store_account *a = &e->acct;
+	struct policy_who w = { a->id, a->thumbprint, e->req->peer };
+	const char *group, *mode;
 
-	if (!ok)
-		return ep_fail_flow(e, f);
-	free(e->acct.v2_account_url);
-	e->acct.v2_account_url = strdup(flow_account_url(f));
-	if (e->acct.v2_account_url == NULL ||
-	    store_account_update(e->b->store, &e->acct) == -1 ||
-	    set_kid(e, e->acct.v2_account_url) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
-	log_info("account %lld: upstream account created", e->acct.id);
-	e->after_account(e);
+	if (is_imported(a))
+		return 0;
+	group = policy_account_group(e->b->cfg->accounts, &w);
+	mode = group != NULL ? "shared" : "per-client";
+	if (strcmp(a->mode, mode) == 0 &&
+	    strcmp(a->group_name, group != NULL ? group : "") == 0)
+		return 0;
+	if (store_account_set_mode(e->b->store, a->id, mode, group) == -1)
+		return -1;
+	log_info("account %lld: upstream account is now %s%s", a->id,
+	    group != NULL ? "the one of group " : "its own (per-client)",
+	    group != NULL ? group : "");
+	snprintf(a->mode, sizeof(a->mode), "%s", mode);
+	snprintf(a->group_name, sizeof(a->group_name), "%s",
+	    group != NULL ? group : "");
+	return 0;
+}
+
+/* The group's row, created with a new key on first need. 0 or -1. */
+static int
+group_load(struct ep *e, const char *name, struct store_group *g)
+{
+	EVP_PKEY *k = NULL;
+	int rc;
+
+	if ((rc = store_group_get(e->b->store, name, g)) != 1)
+		return rc;
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->created_at = bridge_now();
+	if ((k = jwk_generate_p256()) == NULL ||
+	    (g->v2_key_pem = jwk_private_pem(k)) == NULL ||
+	    (rc = store_group_insert(e->b->store, g)) == -1) {
+		EVP_PKEY_free(k);
+		store_group_clear(g);
+		return -1;
+	}
+	EVP_PKEY_free(k);
+	if (rc == 0)
+		log_info("group %s: new upstream key", name);
+	store_group_clear(g);
+	return store_group_get(e->b->store, name, g) == 0 ? 0 : -1;
+}
+
+static struct creation *
+creation_find(long long account_id, const char *group)
+{
+	struct creation *c;
+
+	for (c = creations; c != NULL; c = c->next)
+		if (group != NULL ? strcmp(c->group, group) == 0 :
+		    c->group[0] == '\0' && c->account_id == account_id)
+			return c;
+	return NULL;
+}
+
+static int
+creation_add(struct creation *c, struct ep *e)
+{
+	struct ep **w;
+
+	if (c->n == c->cap) {
+		if (c->cap > 65536 || (w = realloc(c->waiters,
+		    (c->cap ? c->cap * 2 : 4) * sizeof(*w))) == NULL)
+			return -1;
+		c->waiters = w;
+		c->cap = c->cap ? c->cap * 2 : 4;
+	}
+	c->waiters[c->n++] = e;
+	return 0;
+}
+
+static void
+creation_unlink(struct creation *c)
+{
+	struct creation **pp;
+
+	for (pp = &creations; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+}
+
+static void
+creation_free(struct creation *c)
+{
+	free(c->waiters);
+	free(c);
+}
+
+/* "group G" or "account N", for logs and details. */
+static void
+creation_name(const struct creation *c, char *buf, size_t len)
+{
+	if (c->group[0] != '\0')
+		snprintf(buf, len, "group %s", c->group);
+	else
+		snprintf(buf, len, "account %lld", c->account_id);
+}
+
+static void
+created_ok(struct creation *c, const char *url)
+{
+	char who[96];
+	size_t i;
+	int rc;
+
+	creation_name(c, who, sizeof(who));
+	rc = c->group[0] != '\0' ?
+	    store_group_set_upstream(c->waiters[0]->b->store, c->group, url) :
+	    store_account_set_upstream(c->waiters[0]->b->store, c->account_id,
+	    url);
+	if (rc == 0)
+		log_info("%s: upstream account %s: %s", who, c->imported ?
+		    "found (imported key)" : "created", url);
+	for (i = 0; i < c->n; i++) {
+		struct ep *e = c->waiters[i];
+
+		if (rc == -1) {
+			ep_reply_error(e, "serverInternal", 500, "store error");
+			continue;
+		}
+		if (c->group[0] == '\0') {
+			free(e->acct.v2_account_url);
+			e->acct.v2_account_url = strdup(url);
+		}
+		if ((c->group[0] == '\0' && e->acct.v2_account_url == NULL) ||
+		    set_kid(e, url) == -1) {
+			ep_reply_error(e, "serverInternal", 500, "out of memory");
+			continue;
+		}
+		e->after_account(e);
+	}
+}
+
+/* The CA refused to create the account for now: remember until when and
+ * answer every waiter with 429 (nothing retries by itself). */
+static void
+created_rate_limited(struct creation *c, const struct problem *p)
+{
+	long secs = p->retry_after > 0 ? p->retry_after : RATE_LIMIT_DEFAULT_S;
+	struct store *s = c->waiters[0]->b->store;
+	long long nb;
+	char who[96];
+	size_t i;
+
+	if (secs > RATE_LIMIT_MAX_S)
+		secs = RATE_LIMIT_MAX_S;
+	nb = bridge_now() + secs;
+	creation_name(c, who, sizeof(who));
+	if ((c->group[0] != '\0' ? store_group_set_not_before(s, c->group, nb) :
+	    store_account_set_not_before(s, c->account_id, nb)) == -1)
+		log_err("%s: cannot store the rate limit time", who);
+	log_warn("%s: the CA rate-limited creating its upstream account; not "
+	    "asking again for %ld s", who, secs);
+	for (i = 0; i < c->n; i++) {
+		struct problem q;
+
+		problem_set(&q, "rateLimited", 429, "the CA refused to create "
+		    "the upstream account for now (%.300s); retry after %ld s",
+		    p->detail, secs);
+		q.retry_after = secs;
+		ep_reply_problem(c->waiters[i], &q);
+	}
+}
+
+static void
+on_created(void *arg, struct flow *f, int ok)
+{
+	struct creation *c = arg;
+	const struct problem *p = flow_problem(f);
+	size_t i;
+
+	creation_unlink(c);
+	if (ok)
+		created_ok(c, flow_account_url(f));
+	else if (p->type != NULL && strcmp(p->type, "rateLimited") == 0)
+		created_rate_limited(c, p);
+	else if (c->imported && p->type != NULL &&
+	    strcmp(p->type, "unauthorized") == 0)
+		for (i = 0; i < c->n; i++)
+			ep_reply_error(c->waiters[i], "unauthorized", 403,
+			    "no account for this key at the CA: register it "
+			    "there first or remove the import (the CA said: "
+			    "%.300s)", p->detail);
+	else
+		for (i = 0; i < c->n; i++)
+			ep_fail_flow(c->waiters[i], f);
+	creation_free(c);
+}
+
+/* Wait for the upstream account of e's binding, starting its creation
+ * unless one is in progress. e->after_account is set. */
+static void
+creation_join(struct ep *e, const char *group)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	struct flow_dir fd = { d->new_account, d->new_order };
+	struct creation *c;
+	struct flow *f;
+
+	if ((c = creation_find(e->acct.id, group)) != NULL) {
+		if (creation_add(c, e) == -1)
+			ep_reply_error(e, "serverInternal", 500, "out of memory");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || creation_add(c, e) == -1) {
+		free(c);
+		return ep_reply_error(e, "serverInternal", 500, "out of memory");
+	}
+	c->account_id = e->acct.id;
+	c->imported = is_imported(&e->acct);
+	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
+	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
+		creation_free(c);
+		return ep_reply_error(e, "serverInternal", 500,
+		    "cannot start newAccount");
+	}
+	if (c->imported)
+		flow_set_only_existing(f);
+	/* Linked first: the callback may run before flowrun_start returns. */
+	c->next = creations;
+	creations = c;
+	if (flowrun_start(e->b, f, e->v2key, NULL, on_created, c) == -1) {
+		creation_unlink(c);
+		creation_free(c);
+		ep_reply_error(e, "serverInternal", 500, "cannot start newAccount");
+	}
 }
 
 void
 accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	struct flow_dir fd;
-	struct flow *f;
+	struct store_group g;
+	const char *pem, *url;
+	long long nb, now = bridge_now();
 
+	memset(&g, 0, sizeof(g));
+	/* An imported account agreed to the CA's terms when it was created
+	 * there. */
 	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
-	    !e->b->cfg->agree_tos)
+	    !e->b->cfg->agree_tos && !is_imported(&e->acct))
 		return ep_reply_error(e, "unauthorized", 403,
 		    "Must agree to subscriber agreement before any further "
 		    "actions");
-	if (d == NULL)
+	if (acme2_directory(e->b->acme) == NULL)
 		return ep_reply_error(e, "serverInternal", 503,
 		    "the upstream CA's directory is not loaded yet");
-	if (load_v2key(e) == -1)
+	if (bind_account(e) == -1 || (is_shared(&e->acct) &&
+	    group_load(e, e->acct.group_name, &g) == -1))
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	pem = is_shared(&e->acct) ? g.v2_key_pem : e->acct.v2_key_pem;
+	url = is_shared(&e->acct) ? g.v2_account_url : e->acct.v2_account_url;
+	nb = is_shared(&e->acct) ? g.not_before : e->acct.not_before;
+	e->passthrough = is_imported(&e->acct);
+	if (load_v2key(e, pem) == -1 || set_kid(e, url) == -1) {
+		store_group_clear(&g);
 		return ep_reply_error(e, "serverInternal", 500,
 		    "cannot load the account's upstream key");
-	if (e->acct.v2_account_url != NULL) {
-		if (set_kid(e, e->acct.v2_account_url) == -1)
-			return ep_reply_error(e, "serverInternal", 500,
-			    "out of memory");
-		return next(e);
 	}
-	fd.new_account = d->new_account;
-	fd.new_order = d->new_order;
+	store_group_clear(&g);
+	if (e->kid != NULL)
+		return next(e);
+	if (nb > now) {
+		struct problem p;
+
+		problem_set(&p, "rateLimited", 429, "the CA rate-limited "
+		    "creating the upstream account for this client: retry "
+		    "after %lld s (the bridge does not ask the CA before then)",
+		    nb - now);
+		p.retry_after = (long)(nb - now);
+		return ep_reply_problem(e, &p);
+	}
 	e->after_account = next;
-	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL ||
-	    flowrun_start(e->b, f, e->v2key, NULL, on_account_done, e) == -1)
-		ep_reply_error(e, "serverInternal", 500, "cannot start newAccount");
+	creation_join(e, is_shared(&e->acct) ? e->acct.group_name : NULL);
 }
 
 int
 accounts_load_owner(struct ep *e, long long account_id)
 {
+	struct store_group g;
+	const char *pem, *url;
+	int rc = -1;
+
+	memset(&g, 0, sizeof(g));
 	if (e->acct.id != account_id) {
 		store_account_clear(&e->acct);
 		if (store_account_by_id(e->b->store, account_id, &e->acct) != 0)
 			return -1;
 	}
-	if (e->acct.v2_account_url == NULL || load_v2key(e) == -1 ||
-	    set_kid(e, e->acct.v2_account_url) == -1)
+	if (is_shared(&e->acct) &&
+	    store_group_get(e->b->store, e->acct.group_name, &g) != 0)
 		return -1;
-	return 0;
+	pem = is_shared(&e->acct) ? g.v2_key_pem : e->acct.v2_key_pem;
+	url = is_shared(&e->acct) ? g.v2_account_url : e->acct.v2_account_url;
+	e->passthrough = is_imported(&e->acct);
+	if (url != NULL && load_v2key(e, pem) == 0 && set_kid(e, url) == 0)
+		rc = 0;
+	store_group_clear(&g);
+	return rc;
 }

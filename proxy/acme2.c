@@ -318,6 +318,19 @@ static void post_fail(struct acme2_post *p, const char *why)
 	post_finish(p, &r, NULL);
 }
 
+/* Fail p as a transport failure saying why, keeping the answer's
+ * Retry-After (the flows pass it on to the v1 client). */
+static void post_fail_answer(struct acme2_post *p,
+    const struct upstream_resp *ans, const char *why)
+{
+	struct upstream_resp r;
+
+	fake_resp(&r, why);
+	r.retry_after = ans->retry_after;
+	r.seconds = ans->seconds;
+	post_finish(p, &r, NULL);
+}
+
 static void on_post_answer(void *arg, const struct upstream_resp *r);
 static void on_nonce(void *arg, const struct upstream_resp *r);
 
@@ -357,8 +370,18 @@ static void on_nonce(void *arg, const struct upstream_resp *r)
 		post_destroy(p);
 		return;
 	}
-	if (r->status < 200 || r->status > 299) {
+	if (r->status == 0 || r->status == 429) {
+		/* the transport error, or a rate limit the v1 client sees */
 		post_finish(p, r, NULL);
+		return;
+	}
+	if (r->status < 200 || r->status > 299) {
+		char why[64];
+
+		/* not the answer of the POST the flow asked for */
+		snprintf(why, sizeof(why), "newNonce answered HTTP %ld",
+		    r->status);
+		post_fail_answer(p, r, why);
 		return;
 	}
 	if (!nonce_usable(r->replay_nonce)) {
@@ -393,10 +416,19 @@ static int post_retry(struct acme2_post *p, const struct upstream_resp *r)
 	return post_start(p);
 }
 
+/* A body that says it is JSON (application/json, problem+json) and is not:
+ * a broken answer, not one the flows should read as "no document". */
+static int is_broken_json(const struct upstream_resp *r, const json_t *json)
+{
+	return !json && r->status != 0 && r->body && r->len > 0 &&
+	    r->content_type && strstr(r->content_type, "json");
+}
+
 static void on_post_answer(void *arg, const struct upstream_resp *r)
 {
 	struct acme2_post *p = arg;
 	json_t *json;
+	char why[160], esc[256];
 
 	if (!p->c) {
 		post_destroy(p);
@@ -408,7 +440,17 @@ static void on_post_answer(void *arg, const struct upstream_resp *r)
 		json_decref(json);
 		return;
 	}
+	if (is_bad_nonce(r, json))
+		log_warn("acme2: %s still answers badNonce after %d retries; "
+		    "giving up", log_escape(p->url, strlen(p->url), esc,
+		    sizeof(esc)), ACME2_BADNONCE_RETRIES);
 	keep_nonce(p->c, r);
+	if (is_broken_json(r, json)) {
+		snprintf(why, sizeof(why), "the CA's answer (HTTP %ld, %.60s) "
+		    "is not valid JSON", r->status, r->content_type);
+		post_fail_answer(p, r, why);
+		return;
+	}
 	post_finish(p, r, json);
 	json_decref(json);
 }

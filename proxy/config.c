@@ -732,5 +732,14 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 	}
 	if (file != NULL && load_file(c, file, err, errlen) != 0)
 		return -1;
-	return flags_apply(c, argc, argv, err, errlen);
+	if (flags_apply(c, argc, argv, err, errlen) != 0)
+		return -1;
+	if (c->dns01_names != NULL && json_array_size(c->dns01_names) > 0 &&
+	    c->dns01_hook[0] == '\0') {
+		snprintf(err, errlen, "%s: key 'dns01_names': needs a dns01_hook "
+		    "to publish the TXT records", c->config_file[0] ?
+		    c->config_file : "config");
+		return -1;
+	}
+	return 0;
 }

@@ -319,7 +319,7 @@ get_issuer(struct ep *e, const char *id)
 
 /* --- routing -------------------------------------------------------------- */
 
-enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
+enum { M_GET = 1, M_HEAD = 2, M_POST = 4, M_OPTIONS = 8 };
 
 static int
 method_bit(const char *m)
@@ -330,17 +330,51 @@ method_bit(const char *m)
 		return M_HEAD;
 	if (strcmp(m, "POST") == 0)
 		return M_POST;
+	if (strcmp(m, "OPTIONS") == 0)
+		return M_OPTIONS;
 	return 0;
 }
 
+/* "Allow: GET, HEAD, POST" for the methods in allowed (HEAD with GET). */
 static void
-method_not_allowed(struct ep *e, int allowed)
+allow_header(struct ep *e, int allowed)
 {
 	ep_header(e, "Allow: %s%s%s",
 	    (allowed & M_GET) ? "GET, HEAD" : "",
 	    (allowed & M_GET) && (allowed & M_POST) ? ", " : "",
 	    (allowed & M_POST) ? "POST" : "");
+}
+
+static void
+method_not_allowed(struct ep *e, int allowed)
+{
+	allow_header(e, allowed);
 	ep_reply_error(e, "malformed", 405, "Method not allowed");
+}
+
+/* OPTIONS (Boulder: every resource, CORS preflight): 200, Allow, a nonce,
+ * no body; the resource itself is not looked at. */
+static void
+options_reply(struct ep *e, int allowed)
+{
+	allow_header(e, allowed);
+	ep_reply_body(e, 200, NULL, "", 0);
+}
+
+/* One resource: its GET (HEAD too) and POST handlers, either NULL. */
+static void
+dispatch(struct ep *e, void (*get)(struct ep *), void (*post)(struct ep *))
+{
+	int m = method_bit(e->req->method);
+	int allowed = (get ? M_GET : 0) | (post ? M_POST : 0);
+
+	if (m == M_OPTIONS)
+		return options_reply(e, allowed);
+	if ((m & (M_GET | M_HEAD)) && get != NULL)
+		return get(e);
+	if (m == M_POST && post != NULL)
+		return post(e);
+	method_not_allowed(e, allowed);
 }
 
 /* Parse "<prefix><digits>" into *id; 1 when it matches. */
@@ -389,60 +423,55 @@ match_challenge(struct ep *e)
 	return *end == '\0' && slash[1] != '\0' && strlen(slash + 1) < 3;
 }
 
+#define CERT_PREFIX "/acme/cert/"
+#define ISSUER_PREFIX "/acme/issuer-cert/"
+
+static void
+get_cert_route(struct ep *e)
+{
+	get_cert(e, e->path + strlen(CERT_PREFIX));
+}
+
+static void
+get_issuer_route(struct ep *e)
+{
+	get_issuer(e, e->path + strlen(ISSUER_PREFIX));
+}
+
+/* Methods per resource as Boulder's WFE1 (reference 1.2): GET implies
+ * HEAD; OPTIONS everywhere; anything else 405 with Allow and a nonce. */
 static void
 route(struct ep *e)
 {
-	int m = method_bit(e->req->method);
-	const char *tail;
+	static const struct {
+		const char *path;
+		void (*get)(struct ep *);
+		void (*post)(struct ep *);
+	} fixed[] = {
+		{ "/directory", get_directory, NULL },
+		{ "/", get_directory, NULL },
+		{ "/terms", get_terms, NULL },
+		{ "/acme/new-reg", NULL, ep_new_reg },
+		{ "/acme/new-authz", NULL, ep_new_authz },
+		{ "/acme/new-cert", NULL, ep_new_cert },
+		{ "/acme/revoke-cert", NULL, ep_revoke_cert },
+		{ "/acme/key-change", NULL, ep_key_change },
+	};
+	size_t i;
 
-	if (strcmp(e->path, "/directory") == 0 || strcmp(e->path, "/") == 0) {
-		if (m & (M_GET | M_HEAD))
-			return get_directory(e);
-		return method_not_allowed(e, M_GET);
-	}
-	if (strcmp(e->path, "/terms") == 0) {
-		if (m & (M_GET | M_HEAD))
-			return get_terms(e);
-		return method_not_allowed(e, M_GET);
-	}
-	if (strcmp(e->path, "/acme/new-reg") == 0)
-		return m == M_POST ? ep_new_reg(e) : method_not_allowed(e, M_POST);
-	if (strcmp(e->path, "/acme/new-authz") == 0)
-		return m == M_POST ? ep_new_authz(e) : method_not_allowed(e, M_POST);
-	if (strcmp(e->path, "/acme/new-cert") == 0)
-		return m == M_POST ? ep_new_cert(e) : method_not_allowed(e, M_POST);
-	if (strcmp(e->path, "/acme/revoke-cert") == 0 ||
-	    strcmp(e->path, "/acme/key-change") == 0) {
-		if (m != M_POST)
-			return method_not_allowed(e, M_POST);
-		return ep_reply_error(e, "malformed", 501,
-		    "%s is not available in this version of acme-bridge",
-		    e->path + 6);
-	}
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(e->path, fixed[i].path) == 0)
+			return dispatch(e, fixed[i].get, fixed[i].post);
 	if (match_id(e->path, "/acme/reg/", &e->id))
-		return m == M_POST ? ep_reg(e) : method_not_allowed(e, M_POST);
-	if (match_id(e->path, "/acme/authz/", &e->id)) {
-		if (m & (M_GET | M_HEAD))
-			return get_authz(e);
-		return method_not_allowed(e, M_GET);
-	}
-	if (match_challenge(e)) {
-		if (m & (M_GET | M_HEAD))
-			return get_challenge(e);
-		if (m == M_POST)
-			return ep_challenge_post(e);
-		return method_not_allowed(e, M_GET | M_POST);
-	}
-	if ((tail = match_hex(e->path, "/acme/cert/")) != NULL) {
-		if (m & (M_GET | M_HEAD))
-			return get_cert(e, tail);
-		return method_not_allowed(e, M_GET);
-	}
-	if ((tail = match_hex(e->path, "/acme/issuer-cert/")) != NULL) {
-		if (m & (M_GET | M_HEAD))
-			return get_issuer(e, tail);
-		return method_not_allowed(e, M_GET);
-	}
+		return dispatch(e, NULL, ep_reg);
+	if (match_id(e->path, "/acme/authz/", &e->id))
+		return dispatch(e, get_authz, ep_authz_post);
+	if (match_challenge(e))
+		return dispatch(e, get_challenge, ep_challenge_post);
+	if (match_hex(e->path, CERT_PREFIX) != NULL)
+		return dispatch(e, get_cert_route, NULL);
+	if (match_hex(e->path, ISSUER_PREFIX) != NULL)
+		return dispatch(e, get_issuer_route, NULL);
 	ep_reply_error(e, "malformed", 404, "Not found: no such v1 resource");
 }
 

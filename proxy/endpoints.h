@@ -59,6 +59,14 @@ void ep_new_authz(struct ep *e);
 void ep_challenge_post(struct ep *e);
 void ep_new_cert(struct ep *e);
 
+/* Changes to what exists (v1_manage.c): account deactivation (from ep_reg,
+ * e->acct verified as the signer), authorization POST (deactivation),
+ * revoke-cert, key-change. */
+void ep_reg_deactivate(struct ep *e);
+void ep_authz_post(struct ep *e);
+void ep_revoke_cert(struct ep *e);
+void ep_key_change(struct ep *e);
+
 /* Set a flow's challenge types and answering mode for e. 0 or -1. */
 struct flow;
 int ep_flow_prepare(struct ep *e, struct flow *f);

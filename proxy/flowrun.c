@@ -1,15 +1,30 @@
-/* flowrun.c: drives translate/flow state machines on the loop. */
+/* flowrun.c: drives translate/flow state machines on the loop. A SEND that
+ * provisions http-01 stores the answer for the responder first; one that
+ * provisions dns-01 runs the hook's "present" first (proxy/hook.c) and is
+ * sent only when it succeeded, and every record presented is cleaned up
+ * when the run ends (docs/dns01.md). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "acme2.h"
 #include "bridge.h"
+#include "csr.h"
 #include "flow.h"
 #include "flowrun.h"
+#include "hook.h"
 #include "log.h"
+#include "problem.h"
 #include "store.h"
 
 #define HTTP01_TTL (7 * 24 * 3600)
+
+/* A TXT record presented through the dns-01 hook: cleaned up when the run
+ * ends, however it ends. */
+struct dns01_record {
+	char name[CSR_NAME_MAX + 1];
+	char value[FLOW_DNS01_TXT_LEN + 1];
+	int ok;				/* "present" succeeded */
+};
 
 struct flowrun {
 	struct bridge *b;
@@ -21,6 +36,9 @@ struct flowrun {
 	uv_timer_t timer;
 	int waiting;
 	int finished;
+	struct flow_action pending;	/* the dns-01 SEND waiting for its hook */
+	struct dns01_record *records;
+	size_t nrecords;
 	struct flowrun *prev, *next;
 };
 
@@ -37,6 +55,30 @@ on_timer_closed(uv_handle_t *h)
 }
 
 static void
+on_cleanup(void *arg, int ok, const char *why)
+{
+	(void)arg;
+	(void)ok;
+	(void)why;		/* hook.c logged the outcome */
+}
+
+/* Remove every TXT record this run presented (fire and forget). */
+static void
+dns01_cleanup(struct flowrun *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecords; i++)
+		if (hook_run(r->b, "cleanup", r->records[i].name,
+		    r->records[i].value, on_cleanup, NULL) == -1)
+			log_warn("dns-01: TXT record for %s left in place",
+			    r->records[i].name);
+	free(r->records);
+	r->records = NULL;
+	r->nrecords = 0;
+}
+
+static void
 run_finish(struct flowrun *r, int ok)
 {
 	struct bridge *b = r->b;
@@ -48,6 +90,7 @@ run_finish(struct flowrun *r, int ok)
 		b->runs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
+	dns01_cleanup(r);
 	r->cb(r->arg, r->f, ok);
 	flow_free(r->f);
 	r->f = NULL;
@@ -86,6 +129,125 @@ on_wake(uv_timer_t *t)
 	run_action(r, &a);
 }
 
+/* Sign and send a SEND; its answer comes back through on_answer. */
+static void
+send_post(struct flowrun *r, const struct flow_action *a)
+{
+	struct bridge *b = r->b;
+
+	log_debug("upstream: POST %s (%s)", a->what, a->url);
+	if (acme2_post(b->acme, r->key, a->use_jwk ? NULL : r->kid,
+	    a->url, a->payload, on_answer, r) == -1) {
+		struct flow_resp fr;
+		struct flow_action n;
+
+		memset(&fr, 0, sizeof(fr));
+		fr.status = 0;
+		fr.retry_after = -1;
+		fr.error = "could not start the upstream request";
+		flow_step(r->f, &fr, bridge_now_ms(), &n);
+		run_action(r, &n);
+	}
+}
+
+/* Fail the flow with p (a dns-01 step that could not be done). */
+static void
+run_abort(struct flowrun *r, const struct problem *p)
+{
+	struct flow_action n;
+
+	log_warn("flowrun: %s", p->detail);
+	flow_abort(r->f, p, &n);
+	run_action(r, &n);
+}
+
+static int
+is_dns01(const struct flow_action *a)
+{
+	return a->provision_type != NULL && a->provision_name != NULL &&
+	    a->provision_keyauth != NULL &&
+	    strcmp(a->provision_type, "dns-01") == 0;
+}
+
+static void
+on_present(void *arg, int ok, const char *why)
+{
+	struct flowrun *r = arg;
+	struct dns01_record *rec = &r->records[r->nrecords - 1];
+	struct problem p;
+
+	if (r->b->stopping) {
+		problem_set(&p, "serverInternal", 503,
+		    "acme-bridge is shutting down");
+		return run_abort(r, &p);
+	}
+	if (!ok) {
+		problem_set(&p, "serverInternal", 500,
+		    "dns-01 hook failed for %s: %s", rec->name, why);
+		return run_abort(r, &p);
+	}
+	rec->ok = 1;
+	log_info("dns-01: TXT record for %s presented, answering the "
+	    "challenge", rec->name);
+	send_post(r, &r->pending);
+}
+
+/* Publish the TXT record through the hook, then answer the challenge. */
+static void
+dns01_present(struct flowrun *r, const struct flow_action *a)
+{
+	struct dns01_record *rec;
+	struct problem p;
+	char txt[FLOW_DNS01_TXT_LEN + 1];
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	if (r->b->stopping) {
+		problem_set(&p, "serverInternal", 503,
+		    "acme-bridge is shutting down");
+		return run_abort(r, &p);
+	}
+	if (r->b->cfg->dns01_hook[0] == '\0') {
+		problem_set(&p, "serverInternal", 500, "dns-01 for %s needs a "
+		    "dns01_hook, and none is configured", a->provision_name);
+		return run_abort(r, &p);
+	}
+	if (flow_dns01_txt(a->provision_keyauth, txt) == -1 ||
+	    strlen(a->provision_name) > CSR_NAME_MAX) {
+		problem_set(&p, "serverInternal", 500,
+		    "dns-01 for %.253s: cannot compute the TXT record",
+		    a->provision_name);
+		return run_abort(r, &p);
+	}
+	/* The same record is already up: answer at once. */
+	for (i = 0; i < r->nrecords; i++)
+		if (r->records[i].ok &&
+		    strcmp(r->records[i].name, a->provision_name) == 0 &&
+		    strcmp(r->records[i].value, txt) == 0)
+			return send_post(r, a);
+	if (r->nrecords >= FLOW_MAX_NAMES * 2 || (rec = realloc(r->records,
+	    (r->nrecords + 1) * sizeof(*rec))) == NULL) {
+		problem_set(&p, "serverInternal", 500, "out of memory");
+		return run_abort(r, &p);
+	}
+	r->records = rec;
+	rec = &r->records[r->nrecords];
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->name, sizeof(rec->name), "%s", a->provision_name);
+	memcpy(rec->value, txt, sizeof(rec->value));
+	/* The action's strings live in the flow, which does not move until
+	 * it is stepped again: after the hook. */
+	r->pending = *a;
+	r->nrecords++;
+	if (hook_run(r->b, "present", rec->name, rec->value, on_present,
+	    r) == -1) {
+		r->nrecords--;
+		problem_set(&p, "serverInternal", 500,
+		    "dns-01 hook could not be started for %s", rec->name);
+		return run_abort(r, &p);
+	}
+}
+
 static void
 run_action(struct flowrun *r, struct flow_action *a)
 {
@@ -93,24 +255,14 @@ run_action(struct flowrun *r, struct flow_action *a)
 
 	switch (a->act) {
 	case FLOW_SEND:
+		if (is_dns01(a))
+			return dns01_present(r, a);
 		if (a->provision_token != NULL &&
 		    strcmp(a->provision_type, "http-01") == 0 &&
 		    store_http01_put(b->store, a->provision_token,
 		    a->provision_keyauth, bridge_now() + HTTP01_TTL) == -1)
 			log_err("flowrun: cannot store http-01 answer");
-		log_debug("upstream: POST %s (%s)", a->what, a->url);
-		if (acme2_post(b->acme, r->key, a->use_jwk ? NULL : r->kid,
-		    a->url, a->payload, on_answer, r) == -1) {
-			struct flow_resp fr;
-			struct flow_action n;
-
-			memset(&fr, 0, sizeof(fr));
-			fr.status = 0;
-			fr.retry_after = -1;
-			fr.error = "could not start the upstream request";
-			flow_step(r->f, &fr, bridge_now_ms(), &n);
-			run_action(r, &n);
-		}
+		send_post(r, a);
 		return;
 	case FLOW_WAIT:
 		if (b->stopping) {
@@ -168,6 +320,8 @@ flowrun_cancel_all(struct bridge *b)
 {
 	struct flowrun *r, *next;
 
+	/* Runs waiting for a dns-01 hook fail as their hook is killed. */
+	hook_cancel_all(b);
 	for (r = b->runs; r != NULL; r = next) {
 		next = r->next;
 		if (r->waiting) {

@@ -11,12 +11,14 @@
 
 #include <curl/curl.h>
 
+#include "account_cmd.h"
 #include "acme2.h"
 #include "bridge.h"
 #include "config.h"
 #include "flowrun.h"
 #include "log.h"
 #include "nonce.h"
+#include "proof.h"
 #include "server.h"
 #include "store.h"
 #include "upstream.h"
@@ -70,6 +72,7 @@ stop(void)
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&housekeeping, NULL);
 	flowrun_cancel_all(&B);
+	proof_cancel_all();
 	if (B.front != NULL)
 		server_close(B.front, NULL, NULL);
 	if (B.http01 != NULL)
@@ -121,6 +124,10 @@ start(const struct config *cfg)
 
 	B.cfg = cfg;
 	B.loop = uv_default_loop();
+	/* Before anything can fail: stop() closes these. */
+	uv_signal_init(B.loop, &sig_term);
+	uv_signal_init(B.loop, &sig_int);
+	uv_timer_init(B.loop, &housekeeping);
 	if ((B.store = store_open(cfg->state, err, sizeof(err))) == NULL) {
 		log_err("state %s: %s", cfg->state, err);
 		return -1;
@@ -139,11 +146,8 @@ start(const struct config *cfg)
 	if (cfg->http01_port > 0 && listen_on(&B.http01, "http-01",
 	    responder_handle, cfg->http01_host, cfg->http01_port) == -1)
 		return -1;
-	uv_signal_init(B.loop, &sig_term);
-	uv_signal_init(B.loop, &sig_int);
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
-	uv_timer_init(B.loop, &housekeeping);
 	uv_timer_start(&housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
 	acme2_load(B.acme, DIR_RETRY_MS, on_dir, NULL);
 	return 0;
@@ -166,6 +170,9 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
+	/* Subcommands first; everything else is the server's command line. */
+	if (argc > 1 && strcmp(argv[1], "account") == 0)
+		return account_cmd_main(argc - 1, argv + 1);
 	config_defaults(&cfg);
 	if ((rc = config_load(&cfg, argc, argv, err, sizeof(err))) == 1)
 		return 0;

@@ -1,17 +1,402 @@
-/* proof.c: client-proof validation (see proof.h). First cut: refuses, so
- * that authz_mode "client-proof" never lets an unproven client through. */
+/* proof.c: client-proof validation (see proof.h), the checks Boulder's VA
+ * made: http-01 resolves NAME (A, then AAAA) with the configured resolver
+ * and fetches http://NAME[:PORT]/.well-known/acme-challenge/TOKEN from that
+ * address, expecting TOKEN.THUMBPRINT (trailing whitespace trimmed); dns-01
+ * asks for the TXT records of _acme-challenge.NAME and expects one to be
+ * base64url(SHA-256(TOKEN.THUMBPRINT)). Every proof in flight is on a list
+ * so that a shutdown can end the DNS waits at once. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "b64url.h"
+#include "dns.h"
 #include "endpoints.h"
+#include "log.h"
 #include "proof.h"
+#include "resolver.h"
+#include "upstream.h"
+#include "v1.h"
+
+#define PROOF_BODY_MAX 4096	/* bytes of a key authorization file read */
+#define PROOF_SHOWN_MAX 100	/* bytes of what was found shown in a detail */
+#define PROOF_URL_MAX 512
+
+struct proof {
+	struct ep *e;
+	void (*done)(struct ep *, const struct problem *);
+	struct resolver_query *q;	/* DNS lookup in flight, or NULL */
+	int qtype;
+	char host[DNS_NAME_MAX + 1];	/* the name looked up */
+	char url[PROOF_URL_MAX];	/* http-01: what is fetched */
+	char expected[JWK_THUMBPRINT_LEN + 64];
+	long long t0;			/* ms */
+	struct proof *prev, *next;
+};
+
+static struct proof *proofs;	/* in flight */
+
+/* ---- lifetime ---- */
+
+static struct proof *
+proof_new(struct ep *e, void (*done)(struct ep *, const struct problem *))
+{
+	struct proof *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->e = e;
+	p->done = done;
+	p->t0 = bridge_now_ms();
+	p->next = proofs;
+	if (proofs != NULL)
+		proofs->prev = p;
+	proofs = p;
+	return p;
+}
+
+static void
+proof_free(struct proof *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		proofs = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	free(p);
+}
+
+/* The verdict: done(e, prob) (prob NULL = proven). */
+static void
+proof_end(struct proof *p, const struct problem *prob)
+{
+	struct ep *e = p->e;
+	void (*done)(struct ep *, const struct problem *) = p->done;
+
+	log_info("client-proof: authz %lld (%s, %s): %s%s after %lld ms",
+	    e->authz.id, e->authz.name, v1_chall_type(e->idx),
+	    prob == NULL ? "proven" : "failed, ", prob == NULL ? "" : prob->type,
+	    bridge_now_ms() - p->t0);
+	proof_free(p);
+	done(e, prob);
+}
+
+/* A failure of ours (not the client's): answered here, the authorization
+ * stays pending so that the client may try again. */
+static void
+proof_abort(struct proof *p, int status, const char *type, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+proof_abort(struct proof *p, int status, const char *type, const char *fmt, ...)
+{
+	struct ep *e = p->e;
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (status >= 500 && !e->b->stopping)
+		log_err("client-proof: authz %lld: %s", e->authz.id, why);
+	proof_free(p);
+	ep_reply_error(e, type, status, "%s", why);
+}
+
+static void
+proof_fail(struct proof *p, const char *type, int status, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+proof_fail(struct proof *p, const char *type, int status, const char *fmt, ...)
+{
+	struct problem prob;
+	va_list ap;
+
+	memset(&prob, 0, sizeof(prob));
+	prob.type = type;
+	prob.status = status;
+	va_start(ap, fmt);
+	vsnprintf(prob.detail, sizeof(prob.detail), fmt, ap);
+	va_end(ap);
+	proof_end(p, &prob);
+}
+
+static int
+stopping(struct proof *p)
+{
+	if (!p->e->b->stopping && p->e->b->up != NULL)
+		return 0;
+	proof_abort(p, 503, "serverInternal", "acme-bridge is shutting down");
+	return 1;
+}
+
+void
+proof_cancel_all(void)
+{
+	struct proof *p = proofs, *next;
+
+	/* HTTP fetches are aborted with the upstream client (on_http). */
+	for (; p != NULL; p = next) {
+		next = p->next;
+		if (p->q == NULL)
+			continue;
+		resolver_cancel(p->q);
+		p->q = NULL;
+		proof_abort(p, 503, "serverInternal",
+		    "acme-bridge is shutting down");
+	}
+}
+
+/* ---- helpers ---- */
+
+/* s (len bytes) for a detail: printable ASCII kept, '"' and '\' escaped,
+ * other bytes as \xNN, at most PROOF_SHOWN_MAX input bytes ("..." after). */
+static void
+shown(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t i, o = 0, n = len > PROOF_SHOWN_MAX ? PROOF_SHOWN_MAX : len;
+
+	for (i = 0; i < n && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else {
+			snprintf(out + o, outlen - o, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	if (i < len && o + 4 <= outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+/* base64url(SHA-256(s)) into out. 0 or -1. */
+static int
+digest_b64(const char *s, char *out, size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *b = NULL;
+
+	if (EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    (b = b64url_encode(md, mdlen)) == NULL)
+		return -1;
+	snprintf(out, outlen, "%s", b);
+	free(b);
+	return 0;
+}
+
+/* ---- DNS ---- */
+
+static void on_dns(void *arg, const struct dns_result *res, const char *why);
+
+/* Start a lookup of p->host; -1 after answering. */
+static int
+lookup(struct proof *p, int type)
+{
+	const struct config *c = p->e->b->cfg;
+	char err[192] = "";
+
+	p->qtype = type;
+	p->q = resolver_query(p->e->b->loop, c->proof_resolver_host,
+	    c->proof_resolver_port, p->host, type, c->proof_timeout_ms,
+	    on_dns, p, err, sizeof(err));
+	if (p->q != NULL)
+		return 0;
+	proof_abort(p, 500, "serverInternal", "client-proof: %s", err);
+	return -1;
+}
+
+/* The DNS problem of a failed lookup (timeouts read as Boulder's). */
+static void
+fail_lookup(struct proof *p, const struct dns_result *res, const char *why)
+{
+	char b[16], tb[16];
+	const char *what = why;
+
+	if (res != NULL)
+		what = dns_rcode_name(res->rcode, b);
+	else if (strncmp(why, "no answer", 9) == 0)
+		what = "query timed out";
+	if (res == NULL)
+		log_warn("client-proof: authz %lld: %s %s: %s", p->e->authz.id,
+		    dns_type_name(p->qtype, tb), p->host, why);
+	proof_fail(p, "dns", 400, "DNS problem: %s looking up %s for %s", what,
+	    dns_type_name(p->qtype, tb), p->host);
+}
+
+static void fetch(struct proof *p, const struct dns_answer *a);
+
+static void
+check_txt(struct proof *p, const struct dns_result *res)
+{
+	char got[PROOF_SHOWN_MAX * 4 + 8], more[48] = "";
+	size_t want = strlen(p->expected), i;
+
+	if (res->n == 0)
+		return proof_fail(p, "dns", 400, "No TXT record found at %s",
+		    p->host);
+	for (i = 0; i < res->n; i++)
+		if (!res->ans[i].truncated && res->ans[i].len == want &&
+		    memcmp(res->ans[i].txt, p->expected, want) == 0)
+			return proof_end(p, NULL);
+	shown(res->ans[0].txt, res->ans[0].len, got, sizeof(got));
+	if (res->n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", res->n - 1);
+	proof_fail(p, "unauthorized", 403, "Incorrect TXT record \"%s\"%s found "
+	    "at %s", got, more, p->host);
+}
+
+static void
+on_dns(void *arg, const struct dns_result *res, const char *why)
+{
+	struct proof *p = arg;
+
+	p->q = NULL;
+	if (stopping(p))
+		return;
+	if (res == NULL || res->rcode != DNS_RCODE_NOERROR)
+		return fail_lookup(p, res, why);
+	if (p->qtype == DNS_TYPE_TXT)
+		return check_txt(p, res);
+	if (res->n > 0)
+		return fetch(p, &res->ans[0]);
+	if (p->qtype == DNS_TYPE_A) {
+		lookup(p, DNS_TYPE_AAAA);
+		return;
+	}
+	proof_fail(p, "dns", 400, "No valid IP addresses found for %s", p->host);
+}
+
+/* ---- HTTP ---- */
+
+static void
+check_body(struct proof *p, const struct upstream_resp *r)
+{
+	char got[PROOF_SHOWN_MAX * 4 + 8];
+	size_t len = r->len, want = strlen(p->expected);
+
+	while (len > 0 && strchr(" \t\r\n", r->body[len - 1]) != NULL)
+		len--;
+	if (len == want && memcmp(r->body, p->expected, want) == 0)
+		return proof_end(p, NULL);
+	shown(r->body != NULL ? r->body : "", len, got, sizeof(got));
+	proof_fail(p, "unauthorized", 403, "The key authorization file from the "
+	    "server did not match this challenge: expected \"%s\" got \"%s\" "
+	    "(%s)", p->expected, got, p->url);
+}
+
+static void
+on_http(void *arg, const struct upstream_resp *r)
+{
+	struct proof *p = arg;
+
+	if (stopping(p))
+		return;
+	log_info("client-proof: authz %lld: GET %s -> %ld%s%s (%.0f ms)",
+	    p->e->authz.id, p->url, r->status, r->status ? "" : " ",
+	    r->error, r->seconds * 1000);
+	if (r->status == 0 && strstr(r->error, "too large") != NULL)
+		return proof_fail(p, "unauthorized", 403, "Invalid response from "
+		    "%s: larger than %d bytes", p->url, PROOF_BODY_MAX);
+	if (r->status == 0)
+		return proof_fail(p, "connection", 400, "Fetching %s: %s", p->url,
+		    r->error[0] ? r->error : "connection failed");
+	if (r->status != 200)
+		return proof_fail(p, "unauthorized", 403, "Invalid response from "
+		    "%s: %ld", p->url, r->status);
+	check_body(p, r);
+}
+
+static void
+fetch(struct proof *p, const struct dns_answer *a)
+{
+	char addr[64];
+	int rc;
+
+	rc = a->type == DNS_TYPE_A ?
+	    uv_inet_ntop(AF_INET, a->addr, addr, sizeof(addr)) :
+	    uv_inet_ntop(AF_INET6, a->addr, addr, sizeof(addr));
+	if (rc != 0)
+		return proof_abort(p, 500, "serverInternal",
+		    "client-proof: bad address");
+	log_debug("client-proof: authz %lld: %s is %s", p->e->authz.id, p->host,
+	    addr);
+	if (upstream_get_at(p->e->b->up, p->url, addr, p->e->b->cfg->proof_timeout_ms,
+	    PROOF_BODY_MAX, on_http, p) == -1)
+		proof_abort(p, 500, "serverInternal",
+		    "client-proof: cannot start the HTTP request");
+}
+
+/* ---- entry ---- */
+
+static int
+setup_http01(struct proof *p)
+{
+	const struct ep *e = p->e;
+	int port = e->b->cfg->proof_http_port, n;
+
+	snprintf(p->host, sizeof(p->host), "%s", e->authz.name);
+	snprintf(p->expected, sizeof(p->expected), "%s.%s", e->authz.token,
+	    e->jws.thumbprint);
+	n = port == 80 ?
+	    snprintf(p->url, sizeof(p->url),
+	    "http://%s/.well-known/acme-challenge/%s", e->authz.name,
+	    e->authz.token) :
+	    snprintf(p->url, sizeof(p->url),
+	    "http://%s:%d/.well-known/acme-challenge/%s", e->authz.name, port,
+	    e->authz.token);
+	return n > 0 && (size_t)n < sizeof(p->url) ? 0 : -1;
+}
+
+static int
+setup_dns01(struct proof *p)
+{
+	const struct ep *e = p->e;
+	char keyauth[JWK_THUMBPRINT_LEN + 64];
+	int n;
+
+	n = snprintf(p->host, sizeof(p->host), "_acme-challenge.%s",
+	    e->authz.name);
+	snprintf(keyauth, sizeof(keyauth), "%s.%s", e->authz.token,
+	    e->jws.thumbprint);
+	if (n < 0 || (size_t)n >= sizeof(p->host))
+		return 1;
+	return digest_b64(keyauth, p->expected, sizeof(p->expected));
+}
 
 void
 proof_check(struct ep *e, void (*done)(struct ep *e, const struct problem *p))
 {
-	struct problem p;
+	struct proof *p;
+	int rc;
 
-	memset(&p, 0, sizeof(p));
-	problem_set(&p, "unauthorized", 403,
-	    "client-proof validation is not available in this build");
-	done(e, &p);
+	if (e->idx != V1_CHALL_HTTP01 && e->idx != V1_CHALL_DNS01)
+		return ep_reply_error(e, "malformed", 400,
+		    "challenge type cannot be checked");
+	if ((p = proof_new(e, done)) == NULL)
+		return ep_reply_error(e, "serverInternal", 500, "out of memory");
+	if (stopping(p))
+		return;
+	rc = e->idx == V1_CHALL_HTTP01 ? setup_http01(p) : setup_dns01(p);
+	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host)))
+		return proof_fail(p, "dns", 400, "DNS problem: %.80s... is too "
+		    "long to look up", p->host);
+	if (rc != 0)
+		return proof_abort(p, 500, "serverInternal",
+		    "client-proof: cannot prepare the check");
+	log_info("client-proof: authz %lld (%s): checking %s", e->authz.id,
+	    e->authz.name, e->idx == V1_CHALL_HTTP01 ? p->url : p->host);
+	lookup(p, e->idx == V1_CHALL_HTTP01 ? DNS_TYPE_A : DNS_TYPE_TXT);
 }

@@ -14,8 +14,15 @@ struct problem;
 /* Check e->authz (name, token) for challenge e->idx (V1_CHALL_HTTP01 or
  * V1_CHALL_DNS01) against e->jws.thumbprint; then done(e, NULL) on success
  * or done(e, p) with a v1 problem saying what was fetched or looked up and
- * what was found (unauthorized, connection, dns). Never blocks the loop. */
+ * what was found (unauthorized, connection, dns). Never blocks the loop.
+ * Failures that are the bridge's, not the client's (out of memory, no
+ * usable resolver configured, shutdown) are answered here with a 500/503
+ * and done is not called, so the authorization stays pending. */
 void proof_check(struct ep *e, void (*done)(struct ep *e,
     const struct problem *p));
+
+/* Shutdown: every check waiting on DNS is answered 503 at once (those
+ * fetching over HTTP end when the upstream client aborts them). */
+void proof_cancel_all(void);
 
 #endif

@@ -46,6 +46,7 @@ struct up_req {
 	struct upstream_resp resp;
 	size_t cap;			/* allocated size of resp.body */
 	size_t nlines;			/* header lines seen */
+	size_t body_max;		/* 0: UPSTREAM_BODY_MAX */
 	const char *fail;		/* why a callback aborted the transfer */
 	char errbuf[CURL_ERROR_SIZE];
 	struct up_req *prev, *next;
@@ -157,6 +158,7 @@ static void req_fill_result(struct up_req *r, CURLcode rc)
 {
 	struct upstream_resp *resp = &r->resp;
 	const char *why;
+	long os_errno = 0;
 
 	curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &resp->seconds);
 	if (rc == CURLE_OK && !r->fail) {
@@ -167,7 +169,14 @@ static void req_fill_result(struct up_req *r, CURLcode rc)
 	why = r->fail ? r->fail : r->errbuf[0] ? r->errbuf :
 	    curl_easy_strerror(rc);
 	resp->status = 0;
-	snprintf(resp->error, sizeof(resp->error), "%s", why);
+	/* curl says "Couldn't connect to server": add why (refused, ...) */
+	if (rc == CURLE_COULDNT_CONNECT && !r->fail &&
+	    curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno) ==
+	    CURLE_OK && os_errno != 0)
+		snprintf(resp->error, sizeof(resp->error), "%s (%s)", why,
+		    strerror((int)os_errno));
+	else
+		snprintf(resp->error, sizeof(resp->error), "%s", why);
 	free(resp->body);
 	resp->body = NULL;
 	resp->len = 0;
@@ -318,7 +327,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 	if (n && size > SIZE_MAX / n)
 		return 0;
 	len = size * n;
-	if (len > UPSTREAM_BODY_MAX - r->resp.len) {
+	if (len > (r->body_max ? r->body_max : UPSTREAM_BODY_MAX) - r->resp.len) {
 		r->fail = "upstream answer too large";
 		return 0;
 	}
@@ -598,6 +607,58 @@ int upstream_fetch(struct upstream *u, const char *method, const char *url,
 	    req_set_method(r, method, body, len, content_type) < 0)
 		goto fail;
 	if (curl_multi_add_handle(u->multi, r->easy) != CURLM_OK)
+		goto fail;
+	req_link(u, r);
+	return 0;
+fail:
+	req_discard(r);
+	return -1;
+}
+
+/* CURLOPT_CONNECT_TO "::ADDR:" (any host and port of the URL -> ADDR, the
+ * URL's port), kept in r->hdrs, which a GET does not otherwise use. */
+static int req_set_connect_to(struct up_req *r, const char *addr)
+{
+	char line[80];
+	int n;
+
+	n = snprintf(line, sizeof(line), strchr(addr, ':') ? "::[%s]:" :
+	    "::%s:", addr);
+	if (n < 0 || (size_t)n >= sizeof(line) || req_add_header(r, line) < 0)
+		return -1;
+	return curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->hdrs) ==
+	    CURLE_OK ? 0 : -1;
+}
+
+int upstream_get_at(struct upstream *u, const char *url, const char *addr,
+    long timeout_ms, size_t body_max, upstream_cb cb, void *arg)
+{
+	struct up_req *r;
+	CURL *e;
+	int ok = 1;
+
+	if (!u || u->closing || !url || !addr || !cb || timeout_ms <= 0 ||
+	    strncasecmp(url, "http://", 7) != 0 || strpbrk(addr, "[]/ \r\n"))
+		return -1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->u = u;
+	r->cb = cb;
+	r->arg = arg;
+	r->body_max = body_max;
+	r->resp.retry_after = -1;
+	r->easy = e = curl_easy_init();
+	if (!e || req_set_common(r, url) < 0 || req_set_connect_to(r, addr) < 0)
+		goto fail;
+	ok = ok && curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, "") == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) == CURLE_OK;
+	if (!ok || curl_multi_add_handle(u->multi, e) != CURLM_OK)
 		goto fail;
 	req_link(u, r);
 	return 0;

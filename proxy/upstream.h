@@ -38,6 +38,15 @@ int upstream_fetch(struct upstream *u, const char *method, const char *url,
     const char *body, size_t len, const char *content_type, upstream_cb cb,
     void *arg);
 
+/* GET url (http:// only) from the numeric IPv4/IPv6 address addr instead of
+ * resolving the URL's host (still sent as Host): client-proof http-01. No
+ * redirects followed, no proxy, a fresh connection not kept afterwards,
+ * timeout_ms in all, at most body_max bytes of body (0: UPSTREAM_BODY_MAX;
+ * more fails with status 0, error "upstream answer too large"). 0, or -1
+ * when it could not be started (cb is then not called). */
+int upstream_get_at(struct upstream *u, const char *url, const char *addr,
+    long timeout_ms, size_t body_max, upstream_cb cb, void *arg);
+
 /* Number of transfers in flight. */
 size_t upstream_pending(const struct upstream *u);
 

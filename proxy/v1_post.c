@@ -214,11 +214,19 @@ ep_reg(struct ep *e)
 	if (a->id != e->id)
 		return ep_reply_error(e, "unauthorized", 403,
 		    "Request signing key did not match registration key");
+	/* Boulder: a status equal to the current one (clients POST their
+	 * whole registration back) or empty is ignored; "deactivated"
+	 * deactivates, whatever else the update holds; others are refused. */
 	st = json_object_get(e->jws.payload, "status");
-	if (st != NULL && (!json_is_string(st) ||
-	    strcmp(json_string_value(st), a->status) != 0))
+	if (st != NULL && !json_is_null(st) && (!json_is_string(st) ||
+	    (json_string_length(st) > 0 &&
+	    strcmp(json_string_value(st), a->status) != 0))) {
+		if (json_is_string(st) &&
+		    strcmp(json_string_value(st), "deactivated") == 0)
+			return ep_reg_deactivate(e);
 		return ep_reply_error(e, "malformed", 400,
 		    "Invalid value provided for status field");
+	}
 	if (check_reg_payload(e, &contact, &agreement) == -1)
 		return;
 	if (contact != NULL) {

@@ -28,36 +28,69 @@ chain_cert_id(const unsigned char *der, size_t len, char out[33])
 	return 0;
 }
 
+/* The serial of x as lower-case hex, zero-padded to whole octets (the
+ * form of the v1 cert URLs). 0 or -1. */
 static int
-leaf_info(X509 *x, struct chain *c)
+serial_hex(X509 *x, char out[CHAIN_SERIAL_MAX])
 {
 	BIGNUM *bn = NULL;
 	char *hex = NULL;
-	struct tm tm;
-	size_t i, len;
+	size_t i, k, len;
 	int rc = -1;
 
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
 	    (hex = BN_bn2hex(bn)) == NULL)
 		goto out;
 	len = strlen(hex);
-	if (len + 2 > sizeof(c->serial))
+	if (len + 2 > CHAIN_SERIAL_MAX)
 		goto out;
 	/* Boulder's cert URLs used zero-padded lower-case hex. */
 	i = 0;
 	if (len % 2 == 1)
-		c->serial[i++] = '0';
-	for (size_t k = 0; k < len; k++)
-		c->serial[i++] = (char)(hex[k] >= 'A' && hex[k] <= 'F' ?
+		out[i++] = '0';
+	for (k = 0; k < len; k++)
+		out[i++] = (char)(hex[k] >= 'A' && hex[k] <= 'F' ?
 		    hex[k] - 'A' + 'a' : hex[k]);
-	c->serial[i] = '\0';
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
-		goto out;
-	c->not_after = (long long)timegm(&tm);
+	out[i] = '\0';
 	rc = 0;
 out:
 	OPENSSL_free(hex);
 	BN_free(bn);
+	return rc;
+}
+
+static int
+leaf_info(X509 *x, struct chain *c)
+{
+	struct tm tm;
+
+	if (serial_hex(x, c->serial) == -1 ||
+	    ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return -1;
+	c->not_after = (long long)timegm(&tm);
+	return 0;
+}
+
+int
+chain_der_serial(const unsigned char *der, size_t len,
+    char serial[CHAIN_SERIAL_MAX], EVP_PKEY **pubkey)
+{
+	const unsigned char *p = der;
+	X509 *x = NULL;
+	int rc = -1;
+
+	if (pubkey != NULL)
+		*pubkey = NULL;
+	if (der == NULL || len == 0 || len > INT32_MAX ||
+	    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+	    p != der + len || serial_hex(x, serial) == -1)
+		goto out;
+	if (pubkey != NULL && (*pubkey = X509_get_pubkey(x)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	X509_free(x);
+	ERR_clear_error();
 	return rc;
 }
 

@@ -3,6 +3,9 @@
 #include <string.h>
 #include <stdio.h>
 
+#include <openssl/evp.h>
+
+#include "b64url.h"
 #include "flow.h"
 
 enum flow_state {
@@ -646,6 +649,36 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 		    "flow stepped after its end");
 		return act_fail(f, out);
 	}
+}
+
+void
+flow_abort(struct flow *f, const struct problem *p, struct flow_action *out)
+{
+	f->prob = *p;
+	act_fail(f, out);
+}
+
+int
+flow_dns01_txt(const char *keyauth, char out[FLOW_DNS01_TXT_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *enc = NULL;
+	int rc = -1;
+
+	out[0] = '\0';
+	if (keyauth == NULL ||
+	    EVP_Digest(keyauth, strlen(keyauth), md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen != 32)
+		goto done;
+	if ((enc = b64url_encode(md, mdlen)) == NULL ||
+	    strlen(enc) != FLOW_DNS01_TXT_LEN)
+		goto done;
+	memcpy(out, enc, FLOW_DNS01_TXT_LEN + 1);
+	rc = 0;
+done:
+	free(enc);
+	return rc;
 }
 
 const char *flow_account_url(const struct flow *f) { return f->account_url; }

@@ -97,6 +97,16 @@ void flow_start(struct flow *f, long long now_ms, struct flow_action *out);
 void flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
     struct flow_action *out);
 
+/* Fail f now with p (an answer the proxy could not get: a dns-01 hook
+ * that failed); out is FLOW_FAIL and flow_problem(f) a copy of p. */
+void flow_abort(struct flow *f, const struct problem *p,
+    struct flow_action *out);
+
+/* The dns-01 TXT value for keyauth: base64url(SHA-256(keyauth)), 43
+ * characters and a NUL (RFC 8555 section 8.4). 0, or -1. */
+#define FLOW_DNS01_TXT_LEN 43
+int flow_dns01_txt(const char *keyauth, char out[FLOW_DNS01_TXT_LEN + 1]);
+
 /* Results. */
 const char *flow_account_url(const struct flow *f);
 const char *flow_order_url(const struct flow *f);

@@ -10,36 +10,53 @@
 #define V1_PREFIX "urn:acme:error:"
 #define V2_PREFIX "urn:ietf:params:acme:error:"
 
-/* v2 type suffix -> v1 type suffix and HTTP status. */
+/* How the detail of a mapped problem reads (docs/errors.md). */
+enum lead {
+	L_REFUSED,	/* "the CA refused <what>: <CA detail>" */
+	L_RATE,		/* rate limited */
+	L_FAILED,	/* the CA failed: try again later */
+	L_NONCE,	/* badNonce after every retry the bridge made */
+	L_ACCOUNT,	/* the bridge's upstream account is unknown */
+	L_EAB,		/* external account binding required */
+	L_USER,		/* the account holder must act (terms, ...) */
+	L_VALIDATION	/* the CA could not validate the name */
+};
+
+/* v2 type suffix -> v1 type suffix, HTTP status and the detail's lead.
+ * Every RFC 8555 section 6.7 type is here. */
 static const struct {
 	const char *v2;
 	const char *v1;
 	int status;
+	enum lead lead;
 } v2map[] = {
-	{ "badNonce", "badNonce", 400 },
-	{ "malformed", "malformed", 400 },
-	{ "unauthorized", "unauthorized", 403 },
-	{ "rateLimited", "rateLimited", 429 },
-	{ "serverInternal", "serverInternal", 500 },
-	{ "badCSR", "badCSR", 400 },
-	{ "rejectedIdentifier", "rejectedIdentifier", 400 },
-	{ "caa", "caa", 403 },
-	{ "dns", "dns", 400 },
-	{ "connection", "connection", 400 },
-	{ "tls", "tls", 400 },
-	{ "incorrectResponse", "unauthorized", 403 },
-	{ "alreadyRevoked", "malformed", 409 },
-	{ "accountDoesNotExist", "unauthorized", 403 },
-	{ "orderNotReady", "malformed", 403 },
-	{ "userActionRequired", "unauthorized", 403 },
-	{ "externalAccountRequired", "unauthorized", 403 },
-	{ "invalidContact", "invalidEmail", 400 },
-	{ "unsupportedContact", "invalidEmail", 400 },
-	{ "badPublicKey", "badPublicKey", 400 },
-	{ "badSignatureAlgorithm", "malformed", 400 },
-	{ "badRevocationReason", "malformed", 400 },
-	{ "unsupportedIdentifier", "rejectedIdentifier", 400 },
-	{ "compound", "malformed", 400 },
+	/* The bridge retries badNonce itself (acme2.c): one that reaches a
+	 * flow means the CA kept refusing, which the v1 client (whose own
+	 * nonce was fine) cannot fix. */
+	{ "badNonce", "serverInternal", 503, L_NONCE },
+	{ "malformed", "malformed", 400, L_REFUSED },
+	{ "unauthorized", "unauthorized", 403, L_REFUSED },
+	{ "rateLimited", "rateLimited", 429, L_RATE },
+	{ "serverInternal", "serverInternal", 503, L_FAILED },
+	{ "badCSR", "badCSR", 400, L_REFUSED },
+	{ "rejectedIdentifier", "rejectedIdentifier", 400, L_REFUSED },
+	{ "caa", "caa", 403, L_REFUSED },
+	{ "dns", "dns", 400, L_VALIDATION },
+	{ "connection", "connection", 400, L_VALIDATION },
+	{ "tls", "tls", 400, L_VALIDATION },
+	{ "incorrectResponse", "unauthorized", 403, L_VALIDATION },
+	{ "alreadyRevoked", "malformed", 409, L_REFUSED },
+	{ "accountDoesNotExist", "unauthorized", 403, L_ACCOUNT },
+	{ "orderNotReady", "malformed", 403, L_REFUSED },
+	{ "userActionRequired", "unauthorized", 403, L_USER },
+	{ "externalAccountRequired", "unauthorized", 403, L_EAB },
+	{ "invalidContact", "invalidEmail", 400, L_REFUSED },
+	{ "unsupportedContact", "invalidEmail", 400, L_REFUSED },
+	{ "badPublicKey", "badPublicKey", 400, L_REFUSED },
+	{ "badSignatureAlgorithm", "malformed", 400, L_REFUSED },
+	{ "badRevocationReason", "malformed", 400, L_REFUSED },
+	{ "unsupportedIdentifier", "unsupportedIdentifier", 400, L_REFUSED },
+	{ "compound", "malformed", 400, L_REFUSED },
 };
 
 int
@@ -143,6 +160,137 @@ append_subproblems(struct problem *p, const json_t *doc)
 	}
 }
 
+#define NMAP (sizeof(v2map) / sizeof(v2map[0]))
+
+/* The v2map index of a v2 type suffix, or -1. */
+static int
+map_index(const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < NMAP; i++)
+		if (strcmp(t, v2map[i].v2) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* compound: the type every subproblem shares when it is a mapped one
+ * (so names that are all rejected read as rejectedIdentifier), else
+ * "compound". */
+static const char *
+compound_type(const json_t *doc)
+{
+	const json_t *subs = json_object_get(doc, "subproblems"), *sp;
+	const char *t = NULL, *st;
+	size_t i;
+
+	if (!json_is_array(subs) || json_array_size(subs) == 0)
+		return "compound";
+	json_array_foreach(subs, i, sp) {
+		st = problem_v2_type(sp);
+		if (*st == '\0' || strcmp(st, "compound") == 0 ||
+		    (t != NULL && strcmp(t, st) != 0))
+			return "compound";
+		t = st;
+	}
+	return map_index(t) >= 0 ? t : "compound";
+}
+
+/* 1 when needle (lower case ASCII) occurs in s, ignoring ASCII case. */
+static int
+contains_ci(const char *s, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (; *s != '\0'; s++) {
+		for (i = 0; i < n; i++) {
+			char c = s[i];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != needle[i])
+				break;
+		}
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Let's Encrypt pauses an account for names that keep failing validation
+ * ("Your account is temporarily prevented from requesting certificates for
+ * ... Please visit: <unpause URL>"), as rateLimited (or unauthorized). */
+static int
+is_paused(const char *t, const char *d)
+{
+	if (d == NULL || (strcmp(t, "rateLimited") != 0 &&
+	    strcmp(t, "unauthorized") != 0))
+		return 0;
+	return contains_ci(d, "temporarily prevented from requesting") ||
+	    contains_ci(d, "paused") || contains_ci(d, "unpause");
+}
+
+/* The detail: what the bridge makes of it, then the CA's own text (kept
+ * whole: it may carry a URL the account holder needs). */
+static void
+set_detail(struct problem *p, enum lead lead, const char *what,
+    const char *d)
+{
+	switch (lead) {
+	case L_RATE:
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA rate-limited %s: %s", what, d);
+		break;
+	case L_FAILED:
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA failed %s (try again later): %s", what, d);
+		break;
+	case L_NONCE:
+		snprintf(p->detail, sizeof(p->detail),
+		    "upstream kept rejecting nonces: the CA answered %s with "
+		    "badNonce to every retry (try again later): %s", what, d);
+		break;
+	case L_ACCOUNT:
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA does not know this registration's upstream account "
+		    "(%s; deactivated upstream, or --upstream now names another "
+		    "CA?): %s", what, d);
+		break;
+	case L_EAB:
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA requires external account binding (%s), which "
+		    "acme-bridge does not support: use a CA that does not: %s",
+		    what, d);
+		break;
+	case L_USER:
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA requires action from the account holder before %s "
+		    "(new terms of service?): %s", what, d);
+		break;
+	case L_VALIDATION:
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA could not validate the name (%s): %s", what, d);
+		break;
+	case L_REFUSED:
+	default:
+		snprintf(p->detail, sizeof(p->detail), "the CA refused %s: %s",
+		    what, d);
+		break;
+	}
+}
+
+/* Append " (see <url>)" as room allows. */
+static void
+append_instance(struct problem *p, const char *url)
+{
+	size_t len = strlen(p->detail);
+
+	if (url == NULL || *url == '\0' || strstr(p->detail, url) != NULL)
+		return;
+	(void)snprintf(p->detail + len, sizeof(p->detail) - len, " (see %s)",
+	    url);
+}
+
 /* No usable problem document: a transport failure or a bare HTTP status. */
 static void
 from_status(struct problem *p, long http_status, const char *what)
@@ -150,21 +298,24 @@ from_status(struct problem *p, long http_status, const char *what)
 	if (http_status == 0)
 		problem_set(p, "serverInternal", 503, "upstream %s failed",
 		    what);
-	else if (http_status >= 400 && http_status < 500)
-		problem_set(p, "malformed", (int)http_status,
-		    "upstream %s answered HTTP %ld", what, http_status);
+	else if (http_status == 429)
+		problem_set(p, "rateLimited", 429,
+		    "the CA rate-limited %s (HTTP 429 without a problem "
+		    "document)", what);
 	else
 		problem_set(p, "serverInternal", 503,
-		    "upstream %s answered HTTP %ld", what, http_status);
+		    "upstream %s answered HTTP %ld without a problem document "
+		    "(try again later)", what, http_status);
 }
 
 void
 problem_from_v2(struct problem *p, long http_status, const json_t *doc,
     const char *what)
 {
-	const char *t, *d, *v1 = NULL;
-	int status = 0;
-	size_t i;
+	const char *t, *d;
+	char dbuf[96];
+	enum lead lead;
+	int i;
 
 	if (what == NULL)
 		what = "request";
@@ -173,31 +324,43 @@ problem_from_v2(struct problem *p, long http_status, const json_t *doc,
 		return;
 	}
 	t = problem_v2_type(doc);
-	for (i = 0; i < sizeof(v2map) / sizeof(v2map[0]); i++)
-		if (strcmp(t, v2map[i].v2) == 0) {
-			v1 = v2map[i].v1;
-			status = v2map[i].status;
-			break;
-		}
-	if (v1 == NULL && http_status >= 400 && http_status < 500) {
-		v1 = "malformed";
-		status = (int)http_status;
-	} else if (v1 == NULL) {
-		v1 = "serverInternal";
-		status = 500;
-	}
+	if (strcmp(t, "compound") == 0)
+		t = compound_type(doc);
 	if (strcmp(t, "alreadyRevoked") == 0) {
-		problem_set(p, v1, status, "Certificate already revoked");
+		problem_set(p, "malformed", 409, "Certificate already revoked");
 		return;
 	}
+	if ((i = map_index(t)) >= 0) {
+		problem_set(p, v2map[i].v1, v2map[i].status, "%s", "");
+		lead = v2map[i].lead;
+	} else if (http_status == 429) {
+		problem_set(p, "rateLimited", 429, "%s", "");
+		lead = L_RATE;
+	} else if (http_status >= 400 && http_status < 500) {
+		problem_set(p, "malformed", (int)http_status, "%s", "");
+		lead = L_REFUSED;
+	} else {
+		problem_set(p, "serverInternal", 503, "%s", "");
+		lead = L_FAILED;
+	}
 	d = json_string_value(json_object_get(doc, "detail"));
-	if (d != NULL)
-		problem_set(p, v1, status, "%s: %s", what, d);
-	else if (*t != '\0')
-		problem_set(p, v1, status, "%s: upstream error %s", what, t);
+	if (d == NULL) {
+		if (*t != '\0')
+			snprintf(dbuf, sizeof(dbuf), "error %.60s", t);
+		else
+			snprintf(dbuf, sizeof(dbuf), "HTTP %ld", http_status);
+		d = dbuf;
+	}
+	if (is_paused(t, d))
+		snprintf(p->detail, sizeof(p->detail),
+		    "the CA has paused this account for these names (%s); the "
+		    "account holder must open the unpause URL in the CA's "
+		    "message, then retry: %s", what, d);
 	else
-		problem_set(p, v1, status, "%s: upstream answered HTTP %ld",
-		    what, http_status);
+		set_detail(p, lead, what, d);
+	if (lead == L_USER)
+		append_instance(p, json_string_value(json_object_get(doc,
+		    "instance")));
 	append_subproblems(p, doc);
 }
 

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#define PROBLEM_DETAIL_MAX 512
+#define PROBLEM_DETAIL_MAX 2048
 
 /* A v1 problem. type is a static string, the v1 suffix ("malformed"). */
 struct problem {

@@ -1,7 +1,7 @@
 /* store.c: the SQLite state store. Every statement is a fixed string with
  * bound parameters, prepared once on first use and kept until store_close.
  * Here: open/close, schema, transactions, the statement cache and the helpers
- * shared with store_objects.c (store_int.h), and accounts. */
+ * shared with store_objects.c (store_int.h), accounts and groups. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,10 +16,10 @@
 
 #include "store_int.h"
 
-#define STORE_SCHEMA_VERSION 1
-
 #define ACC_COLS "id, thumbprint, jwk, contact, agreement, initial_ip, " \
-	"created_at, status, v2_key_pem, v2_account_url"
+	"created_at, status, v2_key_pem, v2_account_url, mode, group_name, " \
+	"not_before"
+#define G_COLS "name, v2_key_pem, v2_account_url, not_before, created_at"
 #define AZ_COLS "id, account_id, name, status, expires, token, v2_order_url, " \
 	"v2_authz_url, v2_chall_url, error, key_authorization, created_at"
 #define C_COLS "id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
@@ -31,13 +31,25 @@ static const char *const sqls[ST_MAX] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_ACC_INS] = "INSERT INTO accounts(thumbprint, jwk, contact, "
 	    "agreement, initial_ip, created_at, status, v2_key_pem, "
-	    "v2_account_url) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    "v2_account_url, mode, group_name, not_before) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_ACC_UPD] = "UPDATE accounts SET thumbprint = ?1, jwk = ?2, "
 	    "contact = ?3, agreement = ?4, status = ?5, v2_key_pem = ?6, "
 	    "v2_account_url = ?7 WHERE id = ?8",
 	[ST_ACC_BY_TP] = "SELECT " ACC_COLS " FROM accounts "
 	    "WHERE thumbprint = ?1",
 	[ST_ACC_BY_ID] = "SELECT " ACC_COLS " FROM accounts WHERE id = ?1",
+	[ST_ACC_MODE] = "UPDATE accounts SET mode = ?1, group_name = ?2 "
+	    "WHERE id = ?3",
+	[ST_ACC_URL] = "UPDATE accounts SET v2_account_url = ?1 WHERE id = ?2",
+	[ST_ACC_NB] = "UPDATE accounts SET not_before = ?1 WHERE id = ?2",
+	[ST_ACC_COUNT_G] = "SELECT count(*) FROM accounts WHERE mode = 'shared' "
+	    "AND group_name = ?1",
+	[ST_G_GET] = "SELECT " G_COLS " FROM groups WHERE name = ?1",
+	[ST_G_INS] = "INSERT INTO groups(" G_COLS ") "
+	    "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
+	[ST_G_URL] = "UPDATE groups SET v2_account_url = ?1 WHERE name = ?2",
+	[ST_G_NB] = "UPDATE groups SET not_before = ?1 WHERE name = ?2",
 	[ST_AZ_INS] = "INSERT INTO authzs(account_id, name, status, expires, "
 	    "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
 	    "key_authorization, created_at) "
@@ -50,6 +62,8 @@ static const char *const sqls[ST_MAX] = {
 	[ST_AZ_FIND] = "SELECT " AZ_COLS " FROM authzs WHERE account_id = ?1 "
 	    "AND name = ?2 AND status = ?3 AND expires > ?4 "
 	    "ORDER BY id DESC LIMIT 1",
+	[ST_AZ_DEACT] = "UPDATE authzs SET status = 'deactivated' "
+	    "WHERE account_id = ?1 AND status IN ('pending', 'valid')",
 	[ST_H_PUT] = "INSERT INTO http01(token, keyauth, expires) "
 	    "VALUES(?1, ?2, ?3) ON CONFLICT(token) DO UPDATE SET "
 	    "keyauth = excluded.keyauth, expires = excluded.expires",
@@ -68,6 +82,7 @@ static const char *const sqls[ST_MAX] = {
 	[ST_I_GET] = "SELECT der, up_id FROM issuers WHERE id = ?1",
 };
 
+/* Version 1: the tables as first released (created when missing). */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS accounts("
 	" id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
@@ -89,6 +104,17 @@ static const char schema[] =
 	" created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS issuers("
 	" id TEXT PRIMARY KEY, der BLOB, up_id TEXT);";
+
+/* Version 2: account modes (per-client, shared, imported), the shared
+ * groups, and "not before" times after a rateLimited account creation. */
+static const char migrate2[] =
+	"ALTER TABLE accounts ADD COLUMN mode TEXT DEFAULT 'per-client';"
+	"ALTER TABLE accounts ADD COLUMN group_name TEXT;"
+	"ALTER TABLE accounts ADD COLUMN not_before INTEGER DEFAULT 0;"
+	"CREATE TABLE groups("
+	" name TEXT PRIMARY KEY, v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
+	" not_before INTEGER DEFAULT 0, created_at INTEGER);"
+	"PRAGMA user_version = 2;";
 
 void
 store_logerr(const struct store *s, const char *fn)
@@ -301,10 +327,13 @@ setup(sqlite3 *db, char *err, size_t errlen)
 		    "than this program");
 		return -1;
 	}
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	/* Version 0 is a new file: create version 1, then upgrade. Each
+	 * step runs in this one transaction: all or nothing. */
+	if (v < 1 && (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL) !=
+	    SQLITE_OK))
 		goto rollback;
-	if (v < STORE_SCHEMA_VERSION && sqlite3_exec(db,
-	    "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK)
+	if (v < 2 && sqlite3_exec(db, migrate2, NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
@@ -405,6 +434,8 @@ store_account_clear(struct store_account *a)
 	free(a->jwk);
 	free(a->contact);
 	free(a->agreement);
+	if (a->v2_key_pem != NULL)
+		explicit_bzero(a->v2_key_pem, strlen(a->v2_key_pem));
 	free(a->v2_key_pem);
 	free(a->v2_account_url);
 	memset(a, 0, sizeof(*a));
@@ -422,7 +453,10 @@ store_account_insert(struct store *s, struct store_account *a)
 	    store_bt(st, 3, a->contact) || store_bt(st, 4, a->agreement) ||
 	    store_bt(st, 5, a->initial_ip) || store_bi(st, 6, a->created_at) ||
 	    store_bt(st, 7, a->status) || store_bt(st, 8, a->v2_key_pem) ||
-	    store_bt(st, 9, a->v2_account_url)) {
+	    store_bt(st, 9, a->v2_account_url) ||
+	    store_bt(st, 10, a->mode[0] ? a->mode : "per-client") ||
+	    store_bt(st, 11, a->group_name[0] ? a->group_name : NULL) ||
+	    store_bi(st, 12, a->not_before)) {
 		store_logerr(s, __func__);
 		goto out;
 	}
@@ -465,6 +499,7 @@ account_row(sqlite3_stmt *st, void *out)
 
 	a->id = sqlite3_column_int64(st, 0);
 	a->created_at = sqlite3_column_int64(st, 6);
+	a->not_before = sqlite3_column_int64(st, 12);
 	if (store_col_copy(st, 1, a->thumbprint, sizeof(a->thumbprint)) == -1 ||
 	    store_col_dup(st, 2, &a->jwk) == -1 ||
 	    store_col_dup(st, 3, &a->contact) == -1 ||
@@ -472,8 +507,12 @@ account_row(sqlite3_stmt *st, void *out)
 	    store_col_copy(st, 5, a->initial_ip, sizeof(a->initial_ip)) == -1 ||
 	    store_col_copy(st, 7, a->status, sizeof(a->status)) == -1 ||
 	    store_col_dup(st, 8, &a->v2_key_pem) == -1 ||
-	    store_col_dup(st, 9, &a->v2_account_url) == -1)
+	    store_col_dup(st, 9, &a->v2_account_url) == -1 ||
+	    store_col_copy(st, 10, a->mode, sizeof(a->mode)) == -1 ||
+	    store_col_copy(st, 11, a->group_name, sizeof(a->group_name)) == -1)
 		return -1;
+	if (a->mode[0] == '\0')
+		snprintf(a->mode, sizeof(a->mode), "per-client");
 	return 0;
 }
 
@@ -518,4 +557,174 @@ out:
 	if (rc != 0)
 		store_account_clear(out);
 	return rc;
+}
+
+/* Step an UPDATE whose parameters were bound (bind_err: nonzero when a
+ * bind failed); 0, or -1 (logged) on error or when no row matched. */
+static int
+update_step(struct store *s, sqlite3_stmt *st, int bind_err, const char *fn)
+{
+	int rc = -1;
+
+	if (bind_err)
+		store_logerr(s, fn);
+	else if (store_exec(s, st, fn) == 0)
+		rc = store_changed(s, fn);
+	store_done(st);
+	return rc;
+}
+
+int
+store_account_set_mode(struct store *s, long long id, const char *mode,
+    const char *group_name)
+{
+	sqlite3_stmt *st;
+
+	if (group_name != NULL && group_name[0] == '\0')
+		group_name = NULL;
+	if ((st = store_stmt(s, ST_ACC_MODE, __func__)) == NULL)
+		return -1;
+	return update_step(s, st, store_bt(st, 1, mode) ||
+	    store_bt(st, 2, group_name) || store_bi(st, 3, id), __func__);
+}
+
+int
+store_account_set_upstream(struct store *s, long long id,
+    const char *v2_account_url)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_ACC_URL, __func__)) == NULL)
+		return -1;
+	return update_step(s, st, store_bt(st, 1, v2_account_url) ||
+	    store_bi(st, 2, id), __func__);
+}
+
+int
+store_account_set_not_before(struct store *s, long long id,
+    long long not_before)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_ACC_NB, __func__)) == NULL)
+		return -1;
+	return update_step(s, st, store_bi(st, 1, not_before) ||
+	    store_bi(st, 2, id), __func__);
+}
+
+long long
+store_account_count_group(struct store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	if ((st = store_stmt(s, ST_ACC_COUNT_G, __func__)) == NULL)
+		return -1;
+	if (store_bt(st, 1, name)) {
+		store_logerr(s, __func__);
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_logerr(s, __func__);
+		goto out;
+	}
+	n = sqlite3_column_int64(st, 0);
+out:
+	store_done(st);
+	return n;
+}
+
+/* groups */
+
+void
+store_group_clear(struct store_group *g)
+{
+	if (g == NULL)
+		return;
+	if (g->v2_key_pem != NULL)
+		explicit_bzero(g->v2_key_pem, strlen(g->v2_key_pem));
+	free(g->v2_key_pem);
+	free(g->v2_account_url);
+	memset(g, 0, sizeof(*g));
+}
+
+static int
+group_row(sqlite3_stmt *st, void *out)
+{
+	struct store_group *g = out;
+
+	g->not_before = sqlite3_column_int64(st, 3);
+	g->created_at = sqlite3_column_int64(st, 4);
+	if (store_col_copy(st, 0, g->name, sizeof(g->name)) == -1 ||
+	    store_col_dup(st, 1, &g->v2_key_pem) == -1 ||
+	    store_col_dup(st, 2, &g->v2_account_url) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_group_get(struct store *s, const char *name, struct store_group *out)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = store_stmt(s, ST_G_GET, __func__)) == NULL)
+		return -1;
+	if (store_bt(st, 1, name)) {
+		store_logerr(s, __func__);
+		goto out;
+	}
+	rc = store_lookup(s, st, __func__, group_row, out);
+out:
+	store_done(st);
+	if (rc != 0)
+		store_group_clear(out);
+	return rc;
+}
+
+int
+store_group_insert(struct store *s, const struct store_group *g)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = store_stmt(s, ST_G_INS, __func__)) == NULL)
+		return -1;
+	if (store_bt(st, 1, g->name) || store_bt(st, 2, g->v2_key_pem) ||
+	    store_bt(st, 3, g->v2_account_url) ||
+	    store_bi(st, 4, g->not_before) || store_bi(st, 5, g->created_at)) {
+		store_logerr(s, __func__);
+		goto out;
+	}
+	if (store_exec(s, st, __func__) == -1)
+		goto out;
+	rc = sqlite3_changes(s->db) > 0 ? 0 : 1;
+out:
+	store_done(st);
+	return rc;
+}
+
+int
+store_group_set_upstream(struct store *s, const char *name,
+    const char *v2_account_url)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_G_URL, __func__)) == NULL)
+		return -1;
+	return update_step(s, st, store_bt(st, 1, v2_account_url) ||
+	    store_bt(st, 2, name), __func__);
+}
+
+int
+store_group_set_not_before(struct store *s, const char *name,
+    long long not_before)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_G_NB, __func__)) == NULL)
+		return -1;
+	return update_step(s, st, store_bi(st, 1, not_before) ||
+	    store_bt(st, 2, name), __func__);
 }

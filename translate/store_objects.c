@@ -177,6 +177,26 @@ store_authz_find_pending(struct store *s, long long account_id,
 	return authz_find(s, account_id, name, "pending", now, out, __func__);
 }
 
+int
+store_authz_deactivate_account(struct store *s, long long account_id)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((st = store_stmt(s, ST_AZ_DEACT, __func__)) == NULL)
+		return -1;
+	if (store_bi(st, 1, account_id)) {
+		store_logerr(s, __func__);
+		goto out;
+	}
+	if (store_exec(s, st, __func__) == -1)
+		goto out;
+	rc = sqlite3_changes(s->db);
+out:
+	store_done(st);
+	return rc;
+}
+
 /* http-01 answers */
 
 int

@@ -8,8 +8,11 @@
 # Processes (all stopped by PID in the EXIT trap, `cleanup`):
 #   free_port                      a free loopback TCP+UDP port in 30000-39999
 #   pebble_start WORKDIR           throwaway TLS CA + pebble-challtestsrv + pebble;
-#                                  exports PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT HTTP01_PORT;
-#                                  PEBBLE_VA_NOSLEEP=1 unless E2E_PEBBLE_SLEEP=1
+#                                  exports PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT HTTP01_PORT
+#                                  CHALLTESTSRV_MGMT CHALLTESTSRV_DNS;
+#                                  PEBBLE_VA_NOSLEEP=1 unless E2E_PEBBLE_SLEEP=1;
+#                                  PEBBLE_HTTP_PORT=N: the VA fetches http-01 from port N
+#                                  (a static server, say) instead of HTTP01_PORT
 #   pebble_ensure WORKDIR          reuse the Pebble exported by run.sh, else start one
 #   pebble_roots WORKDIR           WORKDIR/root.pem, WORKDIR/intermediate.pem
 #   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background ($BRIDGE_BIN;
@@ -209,7 +212,7 @@ pebble_start() { # pebble_start WORKDIR
 		    "managementListenAddress": "127.0.0.1:$mport",
 		    "certificate": "$d/tls-cert.pem",
 		    "privateKey": "$d/tls-key.pem",
-		    "httpPort": $hport,
+		    "httpPort": ${PEBBLE_HTTP_PORT:-$hport},
 		    "tlsPort": $(free_port),
 		    "ocspResponderURL": "",
 		    "externalAccountBindingRequired": false
@@ -240,6 +243,8 @@ pebble_start() { # pebble_start WORKDIR
 	export PEBBLE_MGMT="https://127.0.0.1:$mport"
 	export HTTP01_PORT=$hport
 	export PEBBLE_WORKDIR=$d
+	export CHALLTESTSRV_MGMT="http://127.0.0.1:$cport" # set-txt/clear-txt (dns-01)
+	export CHALLTESTSRV_DNS="127.0.0.1:$dport" # its DNS server (UDP), e.g. for proof_resolver
 	E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN$pport $mport $dport $cport $hport "
 }
 

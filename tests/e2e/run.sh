@@ -17,6 +17,12 @@ SCRIPTS=(
 	test_limits.sh
 	test_authz_rules.sh
 	test_pending.sh
+	test_manage.sh
+	test_dns01.sh
+	test_client_proof.sh
+	test_policy.sh
+	test_accounts.sh
+	test_faults.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 

@@ -4,7 +4,9 @@
 // OUTDIR/cert.pem, OUTDIR/intermediate.pem, OUTDIR/chain.pem.
 // acme-client 1.0.0 is callback based: Client({directoryUri, accountKey,
 // acceptTermsOfService}), registerAccount, easy({csr, challengeCreateFn, ...}),
-// revokeCertificate; keys and CSRs through its `openssl` CLI wrapper.
+// revokeCertificate, changeAccountKey; keys and CSRs through its `openssl`
+// CLI wrapper. Also writes OUTDIR/old-account.pem, new-account.pem,
+// account-uri (the key change) and cert-newkey.pem.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -88,15 +90,53 @@ async function main() {
 	if (result && result.intermediate) fs.writeFileSync(path.join(outDir, 'intermediate.pem'), result.intermediate);
 	if (result && result.chain) fs.writeFileSync(path.join(outDir, 'chain.pem'), result.chain);
 
-	// 3. revoke-cert (acme-client requires exactly 200). Opt-in with
-	// E2E_UNRELEASED=1: not in this release of acme-bridge (docs/operations.md).
-	if (process.env.E2E_UNRELEASED === '1' && result && result.certificate) {
+	// 3. revoke-cert (acme-client requires exactly 200).
+	if (result && result.certificate) {
 		try {
 			await util.promisify(client.revokeCertificate.bind(client))(result.certificate);
 			ok('revokeCertificate');
 		} catch (e) {
 			bad('revokeCertificate', errText(e));
 		}
+	}
+
+	// 4. key-change (Boulder's v1 wrapping: inner JWS by the new key plus
+	// "resource"; acme-client requires exactly 200), then a certificate
+	// with the new key. test_acme_client.sh checks the old key is refused.
+	const newKey = await createPrivateKey();
+	fs.writeFileSync(path.join(outDir, 'old-account.pem'), accountKey);
+	fs.writeFileSync(path.join(outDir, 'new-account.pem'), newKey);
+	fs.writeFileSync(path.join(outDir, 'account-uri'), String(client.accountUri));
+	let changed;
+	try {
+		changed = await util.promisify(client.changeAccountKey.bind(client))(newKey);
+		ok('changeAccountKey');
+	} catch (e) {
+		bad('changeAccountKey', errText(e));
+		return;
+	}
+	const newJwk = await util.promisify(client.http.getJwk.bind(client.http))();
+	if (changed && changed.key && changed.key.n === newJwk.n && changed.status === 'valid') {
+		ok('changeAccountKey: the registration shows the new key');
+	} else {
+		bad('changeAccountKey: the registration shows the new key', errText(changed));
+	}
+	const second = await createCsr({ commonName: domain, altNames: [domain] });
+	try {
+		const again = await util.promisify(client.easy.bind(client))({
+			csr: second.csr,
+			challengeType: 'http-01',
+			challengeCreateFn: (keyAuthorization, challenge, name, cb) => cb(null),
+			challengeRemoveFn: (challenge, name, cb) => cb(null),
+		});
+		if (again && /-----BEGIN CERTIFICATE-----/.test(again.certificate.toString())) {
+			ok('easy() with the new account key issued a certificate');
+			fs.writeFileSync(path.join(outDir, 'cert-newkey.pem'), again.certificate);
+		} else {
+			bad('easy() with the new account key issued a certificate', errText(again));
+		}
+	} catch (e) {
+		bad('easy() with the new account key issued a certificate', errText(e));
 	}
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # acme-client 1.0.0 (npm): register (ToS via Link), easy() issuance for one
-# name without solving anything (the bridge answers new-authz valid), revoke;
+# name without solving anything (the bridge answers new-authz valid), revoke,
+# key change then issuance with the new key;
 # the certificate and the intermediate it fetched verify against Pebble's root.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +62,23 @@ if [ -s "$OUT/intermediate.pem" ] &&
 	pass "intermediate fetched via Link up is Pebble's intermediate"
 else
 	fail "intermediate fetched via Link up is Pebble's intermediate" "missing or different"
+fi
+
+# After changeAccountKey: the old key has no account any more, the new one has.
+if [ -s "$OUT/account-uri" ] && [ -s "$OUT/old-account.pem" ]; then
+	st=$(v1_post "$W/r.old" "$(cat "$OUT/account-uri")" "$OUT/old-account.pem" reg '{}')
+	check_problem "after key-change: the old account key -> 403 unauthorized" "$W/r.old" 403 unauthorized "$st"
+	st=$(v1_post "$W/r.new" "$(cat "$OUT/account-uri")" "$OUT/new-account.pem" reg '{}')
+	assert_eq "after key-change: the new account key fetches the registration (202)" 202 "$st"
+else
+	fail "after key-change: keys and account URI written" "missing in $OUT"
+fi
+# The revoked certificate is revoked at Pebble.
+if [ -s "$OUT/cert.pem" ]; then
+	serial=$(openssl x509 -in "$OUT/cert.pem" -noout -serial | sed 's/^serial=0*//' | tr 'A-F' 'a-f')
+	status=$(curl -s --max-time 20 --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/cert-status-by-serial/$serial" |
+		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{process.stdout.write(JSON.parse(s).Status)}catch(e){}})')
+	assert_eq "revokeCertificate: Pebble reports the certificate revoked" Revoked "$status"
 fi
 
 bridge_stop

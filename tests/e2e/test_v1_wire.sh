@@ -231,26 +231,32 @@ fi
 st=$(v1_post "$R.wild" "$BRIDGE_URL/acme/new-authz" "$KEY" new-authz '{"identifier":{"type":"dns","value":"*.one.example"}}')
 check_problem "new-authz for a wildcard -> 400" "$R.wild" 400 'malformed|rejectedIdentifier' "$st"
 
-# ---- documented as "not in this release" (docs/operations.md): opt in with
-# E2E_UNRELEASED=1 once they are implemented.
-if [ "${E2E_UNRELEASED:-0}" = 1 ]; then
-	if [ -n "$authz_url" ]; then
-		st=$(v1_post "$R.deauthz" "$authz_url" "$KEY" authz '{"status":"deactivated"}')
-		assert_eq "POST authz {status: deactivated}: 200" 200 "$st"
-		assert_eq "deactivated authz shows status deactivated" deactivated "$(json_get "$R.deauthz.body" status || true)"
-	fi
-	ec_reg=$(hdr "$R.ecreg.hdr" location || true)
-	st=$(v1_post "$R.dereg" "${ec_reg:-$BRIDGE_URL/acme/reg/0}" "$ECKEY" reg '{"status":"deactivated"}')
-	assert_eq "POST reg {status: deactivated}: 200" 200 "$st"
-	st=$(v1_post "$R.afterdereg" "$BRIDGE_URL/acme/new-authz" "$ECKEY" new-authz '{"identifier":{"type":"dns","value":"one.example"}}')
-	check_problem "deactivated account's new-authz -> 403 unauthorized" "$R.afterdereg" 403 unauthorized "$st"
-	st=$(v1_post "$R.revoke" "$BRIDGE_URL/acme/revoke-cert" "$KEY" revoke-cert "{\"certificate\":\"$(b64url_file "$R.cert.body")\"}")
-	assert_eq "revoke-cert by the issuing account: 200" 200 "$st"
-	st=$(v1_post "$R.revoke2" "$BRIDGE_URL/acme/revoke-cert" "$KEY" revoke-cert "{\"certificate\":\"$(b64url_file "$R.cert.body")\"}")
-	check_problem "revoke-cert again -> 409 malformed" "$R.revoke2" 409 malformed "$st"
-	grep -q 'Certificate already revoked' "$R.revoke2.body" && pass "revoke again: 'Certificate already revoked'" ||
-		fail "revoke again: 'Certificate already revoked'" "$(head -c 200 "$R.revoke2.body")"
+# ---- deactivation and revocation (docs/v1-endpoints.md; test_manage.sh goes further)
+if [ -n "$authz_url" ]; then
+	st=$(v1_post "$R.deauthz" "$authz_url" "$KEY" authz '{"status":"deactivated"}')
+	assert_eq "POST authz {status: deactivated}: 200" 200 "$st"
+	assert_eq "deactivated authz shows status deactivated" deactivated "$(json_get "$R.deauthz.body" status || true)"
+	assert_eq "deactivated authz answer has Link next" "$BRIDGE_URL/acme/new-cert" "$(link_rel "$R.deauthz.hdr" next)"
+	st=$(http_req "$R.getdeauthz" "$authz_url")
+	assert_eq "GET deactivated authz: 200 deactivated" "200 deactivated" "$st $(json_get "$R.getdeauthz.body" status || true)"
 fi
+ec_reg=$(hdr "$R.ecreg.hdr" location || true)
+st=$(v1_post "$R.dereg" "${ec_reg:-$BRIDGE_URL/acme/reg/0}" "$ECKEY" reg '{"status":"deactivated"}')
+assert_eq "POST reg {status: deactivated}: 200" 200 "$st"
+assert_eq "deactivated reg shows status deactivated" deactivated "$(json_get "$R.dereg.body" status || true)"
+assert_eq "deactivated reg answer has no Link header" "" "$(hdrs "$R.dereg.hdr" link)"
+st=$(v1_post "$R.afterdereg" "$BRIDGE_URL/acme/new-authz" "$ECKEY" new-authz '{"identifier":{"type":"dns","value":"one.example"}}')
+check_problem "deactivated account's new-authz -> 403 unauthorized" "$R.afterdereg" 403 unauthorized "$st"
+grep -q "Registration is not valid, has status 'deactivated'" "$R.afterdereg.body" &&
+	pass "deactivated account: detail names the status" ||
+	fail "deactivated account: detail names the status" "$(head -c 200 "$R.afterdereg.body")"
+st=$(v1_post "$R.revoke" "$BRIDGE_URL/acme/revoke-cert" "$KEY" revoke-cert "{\"certificate\":\"$(b64url_file "$R.cert.body")\"}")
+assert_eq "revoke-cert by the issuing account: 200" 200 "$st"
+assert_eq "revoke-cert answer has an empty body" 0 "$(wc -c <"$R.revoke.body")"
+st=$(v1_post "$R.revoke2" "$BRIDGE_URL/acme/revoke-cert" "$KEY" revoke-cert "{\"certificate\":\"$(b64url_file "$R.cert.body")\"}")
+check_problem "revoke-cert again -> 409 malformed" "$R.revoke2" 409 malformed "$st"
+grep -q 'Certificate already revoked' "$R.revoke2.body" && pass "revoke again: 'Certificate already revoked'" ||
+	fail "revoke again: 'Certificate already revoked'" "$(head -c 200 "$R.revoke2.body")"
 
 bridge_stop
 finish

@@ -275,6 +275,87 @@ test_serials(void)
 	X509_free(x);
 }
 
+/* chain_der_serial: the serial as in chain_parse, the public key, and
+ * refusal of anything but exactly one DER certificate. */
+static void
+test_der_serial(void)
+{
+	unsigned char *der = NULL, *two = NULL;
+	size_t len = 0;
+	char serial[CHAIN_SERIAL_MAX];
+	EVP_PKEY *pub = NULL;
+
+	CHECK(der_of(leaf, &der, &len) == 0);
+	if (der == NULL)
+		return;
+	CHECK(chain_der_serial(der, len, serial, NULL) == 0);
+	CHECK_STR(serial, "0a1b2c");
+	CHECK(chain_der_serial(der, len, serial, &pub) == 0);
+	CHECK(pub != NULL && EVP_PKEY_eq(pub, leaf_key) == 1);
+	CHECK(pub != NULL && EVP_PKEY_eq(pub, int_key) != 1);
+	EVP_PKEY_free(pub);
+	pub = (EVP_PKEY *)1;
+	CHECK(chain_der_serial(der, len - 1, serial, &pub) == -1);
+	CHECK(pub == NULL);
+	CHECK(chain_der_serial(der, 0, serial, NULL) == -1);
+	CHECK(chain_der_serial(NULL, 10, serial, NULL) == -1);
+	/* trailing bytes after the certificate */
+	if ((two = malloc(len + 1)) != NULL) {
+		memcpy(two, der, len);
+		two[len] = 0;
+		CHECK(chain_der_serial(two, len + 1, serial, NULL) == -1);
+		free(two);
+	}
+	OPENSSL_free(der);
+}
+
+/* leaf, two intermediates, root: both intermediates kept in order, the
+ * root dropped (the issuer-cert "up" links stop before the root). */
+static void
+test_two_intermediates(void)
+{
+	EVP_PKEY *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *int2 = NULL, *lf = NULL, *xs[4];
+	unsigned char *d1 = NULL, *d2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	char id1[33], id2[33];
+	struct chain c;
+	char *pem = NULL;
+
+	CHECK(k2 != NULL);
+	if (k2 == NULL)
+		return;
+	int2 = make_cert("Test Intermediate 2", k2, inter, int_key, 3,
+	    "20340101000000Z", 1);
+	lf = make_cert("deep.example", leaf_key, int2, k2, 0x77L,
+	    "20300101000000Z", 0);
+	CHECK(int2 != NULL && lf != NULL);
+	if (int2 == NULL || lf == NULL)
+		goto out;
+	xs[0] = lf;
+	xs[1] = int2;
+	xs[2] = inter;
+	xs[3] = root;
+	CHECK(der_of(int2, &d1, &l1) == 0 && chain_cert_id(d1, l1, id1) == 0);
+	CHECK(der_of(inter, &d2, &l2) == 0 && chain_cert_id(d2, l2, id2) == 0);
+	pem = pem_of(xs, 4);
+	CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == 0);
+	CHECK(c.n == 3);
+	CHECK_STR(c.serial, "77");
+	CHECK_STR(c.id[1], id1);
+	CHECK_STR(c.id[2], id2);
+	CHECK(c.len[1] == l1 && memcmp(c.der[1], d1, l1) == 0);
+	CHECK(c.len[2] == l2 && memcmp(c.der[2], d2, l2) == 0);
+	chain_clear(&c);
+out:
+	free(pem);
+	OPENSSL_free(d1);
+	OPENSSL_free(d2);
+	X509_free(lf);
+	X509_free(int2);
+	EVP_PKEY_free(k2);
+}
+
 int
 main(void)
 {
@@ -303,6 +384,8 @@ main(void)
 		test_limits();
 		test_garbage();
 		test_serials();
+		test_der_serial();
+		test_two_intermediates();
 	}
 	X509_free(leaf);
 	X509_free(inter);

@@ -538,6 +538,62 @@ static void test_log_msg(void)
 	CHECK(strchr(buf, '\n') == buf + n - 1);
 }
 
+/* "policy" and "accounts": checked by translate/policy.c at load time, the
+ * JSON kept for the bridge; errors name the file, line, key and rule. */
+static void test_policy_accounts(void)
+{
+	struct config c;
+	char err[512], want[512];
+	const char *f;
+
+	CHECK(load_text(&c, err, sizeof(err), "{\n"
+	    "  \"policy\": [{\"name\": \"web\", \"match\": {\"addresses\": [\"10.0.0.0/8\"]},\n"
+	    "              \"allow\": [\"*.example.org\"]}],\n"
+	    "  \"accounts\": {\"mode\": \"shared\", \"groups\": [{\"name\": \"fleet-a\",\n"
+	    "                \"match\": {\"accounts\": [1, 2]}}]}\n}\n") == 0);
+	CHECK(json_is_array(c.policy) && json_array_size(c.policy) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c.policy, 0),
+	    "name")), "web");
+	CHECK_STR(json_string_value(json_object_get(c.accounts, "mode")), "shared");
+	config_free(&c);
+	CHECK(c.policy == NULL && c.accounts == NULL);
+	/* absent: NULL (everything allowed, per-client) */
+	CHECK(load_text(&c, err, sizeof(err), "{}") == 0);
+	CHECK(c.policy == NULL && c.accounts == NULL);
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": {\"mode\": \"per-client\"}}") == 0);
+	config_free(&c);
+
+	f = tmp_file("{\n  \"state\": \"x.db\",\n  \"policy\": [{\"name\": \"web\","
+	    " \"match\": {\"addresses\": [\"10.0.0.1/8\"]}, \"allow\": [\"a.example\"]}]\n}\n");
+	CHECK(load(&c, err, sizeof(err), "--config", f, (char *)NULL) == -1);
+	snprintf(want, sizeof(want), "%s:3: key 'policy': rule [0] 'web': "
+	    "match.addresses[0] \"10.0.0.1/8\": bits set beyond the /8 prefix "
+	    "(a typo?)", f);
+	CHECK_STR(err, want);
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"policy\": []}") == -1);
+	CHECK(HAS(err, "key 'policy': is empty"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"policy\": {}}") == -1);
+	CHECK(HAS(err, "key 'policy': must be an array"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"policy\": [{\"name\": \"w\", \"match\":"
+	    " {\"any\": true}, \"allow\": [\"*example.com\"]}]}") == -1);
+	CHECK(HAS(err, "rule [0] 'w': allow: [0] \"*example.com\""));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": {\"mode\": \"shared\"}}") == -1);
+	CHECK(HAS(err, "key 'accounts': mode \"shared\" needs a non-empty groups"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": {\"mode\": \"shared\","
+	    " \"groups\": [{\"name\": \"a\", \"match\": {\"thumbprints\": [\"x\"]}}]}}") == -1);
+	CHECK(HAS(err, "key 'accounts': groups[0] 'a': match.thumbprints[0]"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": \"shared\"}") == -1);
+	CHECK(HAS(err, "key 'accounts': must be"));
+	config_free(&c);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -556,6 +612,7 @@ int main(void)
 	test_shipped_files();
 	test_log_escape();
 	test_log_msg();
+	test_policy_accounts();
 	cleanup();
 	return T_DONE();
 }

@@ -52,36 +52,68 @@ test_v1_json(void)
 	json_decref(o);
 }
 
+/* Every RFC 8555 section 6.7 type, the v1 type and status it becomes, and
+ * how the detail reads for an upstream "upstream says no". */
 static const struct {
 	const char *v2;		/* type suffix sent upstream */
 	const char *v1;
 	int status;
+	const char *detail;
 } map[] = {
-	{ "badNonce", "badNonce", 400 },
-	{ "malformed", "malformed", 400 },
-	{ "unauthorized", "unauthorized", 403 },
-	{ "rateLimited", "rateLimited", 429 },
-	{ "serverInternal", "serverInternal", 500 },
-	{ "badCSR", "badCSR", 400 },
-	{ "rejectedIdentifier", "rejectedIdentifier", 400 },
-	{ "caa", "caa", 403 },
-	{ "dns", "dns", 400 },
-	{ "connection", "connection", 400 },
-	{ "tls", "tls", 400 },
-	{ "incorrectResponse", "unauthorized", 403 },
-	{ "alreadyRevoked", "malformed", 409 },
-	{ "accountDoesNotExist", "unauthorized", 403 },
-	{ "orderNotReady", "malformed", 403 },
-	{ "userActionRequired", "unauthorized", 403 },
-	{ "externalAccountRequired", "unauthorized", 403 },
-	{ "invalidContact", "invalidEmail", 400 },
-	{ "unsupportedContact", "invalidEmail", 400 },
-	{ "badPublicKey", "badPublicKey", 400 },
-	{ "badSignatureAlgorithm", "malformed", 400 },
-	{ "badRevocationReason", "malformed", 400 },
-	{ "unsupportedIdentifier", "rejectedIdentifier", 400 },
-	{ "compound", "malformed", 400 },
-	{ "somethingNew", "serverInternal", 500 },
+	{ "accountDoesNotExist", "unauthorized", 403,
+	  "the CA does not know this registration's upstream account "
+	  "(newOrder; deactivated upstream, or --upstream now names another "
+	  "CA?): upstream says no" },
+	{ "alreadyRevoked", "malformed", 409, "Certificate already revoked" },
+	{ "badCSR", "badCSR", 400, "the CA refused newOrder: upstream says no" },
+	{ "badNonce", "serverInternal", 503,
+	  "upstream kept rejecting nonces: the CA answered newOrder with "
+	  "badNonce to every retry (try again later): upstream says no" },
+	{ "badPublicKey", "badPublicKey", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "badRevocationReason", "malformed", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "badSignatureAlgorithm", "malformed", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "caa", "caa", 403, "the CA refused newOrder: upstream says no" },
+	{ "compound", "malformed", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "connection", "connection", 400,
+	  "the CA could not validate the name (newOrder): upstream says no" },
+	{ "dns", "dns", 400,
+	  "the CA could not validate the name (newOrder): upstream says no" },
+	{ "externalAccountRequired", "unauthorized", 403,
+	  "the CA requires external account binding (newOrder), which "
+	  "acme-bridge does not support: use a CA that does not: upstream "
+	  "says no" },
+	{ "incorrectResponse", "unauthorized", 403,
+	  "the CA could not validate the name (newOrder): upstream says no" },
+	{ "invalidContact", "invalidEmail", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "malformed", "malformed", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "orderNotReady", "malformed", 403,
+	  "the CA refused newOrder: upstream says no" },
+	{ "rateLimited", "rateLimited", 429,
+	  "the CA rate-limited newOrder: upstream says no" },
+	{ "rejectedIdentifier", "rejectedIdentifier", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "serverInternal", "serverInternal", 503,
+	  "the CA failed newOrder (try again later): upstream says no" },
+	{ "tls", "tls", 400,
+	  "the CA could not validate the name (newOrder): upstream says no" },
+	{ "unauthorized", "unauthorized", 403,
+	  "the CA refused newOrder: upstream says no" },
+	{ "unsupportedContact", "invalidEmail", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "unsupportedIdentifier", "unsupportedIdentifier", 400,
+	  "the CA refused newOrder: upstream says no" },
+	{ "userActionRequired", "unauthorized", 403,
+	  "the CA requires action from the account holder before newOrder "
+	  "(new terms of service?): upstream says no" },
+	/* not in RFC 8555: the upstream status decides (500 here) */
+	{ "somethingNew", "serverInternal", 503,
+	  "the CA failed newOrder (try again later): upstream says no" },
 };
 
 static void
@@ -89,29 +121,26 @@ test_map(void)
 {
 	struct problem p;
 	json_t *doc;
-	char type[128], want[PROBLEM_DETAIL_MAX];
+	char type[128];
 	const char *pfx[] = { "urn:ietf:params:acme:error:", "urn:acme:error:" };
 	size_t i, j;
 
+	CHECK(sizeof(map) / sizeof(map[0]) == 25);	/* 24 RFC types + 1 */
 	for (j = 0; j < 2; j++)
 		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 			snprintf(type, sizeof(type), "%s%s", pfx[j], map[i].v2);
 			doc = json_pack("{s:s, s:s, s:i}", "type", type,
 			    "detail", "upstream says no", "status", 400);
 			memset(&p, 0, sizeof(p));
+			p.retry_after = 7;
 			problem_from_v2(&p, 500, doc, "newOrder");
-			CHECK_STR(p.type, map[i].v1);
-			if (p.status != map[i].status)
+			if (strcmp(p.type, map[i].v1) != 0 ||
+			    p.status != map[i].status)
 				fprintf(stderr, "  (%s)\n", map[i].v2);
+			CHECK_STR(p.type, map[i].v1);
 			CHECK(p.status == map[i].status);
 			CHECK(p.retry_after == 0);
-			if (strcmp(map[i].v2, "alreadyRevoked") == 0)
-				snprintf(want, sizeof(want),
-				    "Certificate already revoked");
-			else
-				snprintf(want, sizeof(want),
-				    "newOrder: upstream says no");
-			CHECK_STR(p.detail, want);
+			CHECK_STR(p.detail, map[i].detail);
 			CHECK_STR(problem_v2_type(doc), map[i].v2);
 			json_decref(doc);
 			/* p->type must not point into doc (ASan would see) */
@@ -132,7 +161,8 @@ test_map_edges(void)
 	problem_from_v2(&p, 400, doc, "newOrder");
 	CHECK_STR(p.type, "rejectedIdentifier");
 	CHECK(p.status == 400);
-	CHECK_STR(p.detail, "newOrder: Order includes forbidden names");
+	CHECK_STR(p.detail,
+	    "the CA refused newOrder: Order includes forbidden names");
 	json_decref(doc);
 
 	/* unknown type, upstream 4xx -> malformed with that status */
@@ -141,15 +171,42 @@ test_map_edges(void)
 	problem_from_v2(&p, 404, doc, "order");
 	CHECK_STR(p.type, "malformed");
 	CHECK(p.status == 404);
-	CHECK_STR(p.detail, "order: d");
+	CHECK_STR(p.detail, "the CA refused order: d");
 	json_decref(doc);
 
-	/* object without type, upstream 5xx */
+	/* unknown type with 429: a rate limit all the same */
+	problem_from_v2(&p, 429, NULL, "newOrder");
+	CHECK_STR(p.type, "rateLimited");
+	CHECK(p.status == 429);
+	doc = json_pack("{s:s, s:s}", "type", "urn:example:slowDown",
+	    "detail", "later");
+	problem_from_v2(&p, 429, doc, "newOrder");
+	CHECK_STR(p.type, "rateLimited");
+	CHECK(p.status == 429);
+	CHECK_STR(p.detail, "the CA rate-limited newOrder: later");
+	json_decref(doc);
+
+	/* object without type, upstream 5xx: a failing CA, 503 */
 	doc = json_pack("{s:s}", "detail", "boom");
 	problem_from_v2(&p, 502, doc, "finalize");
 	CHECK_STR(p.type, "serverInternal");
-	CHECK(p.status == 500);
-	CHECK_STR(p.detail, "finalize: boom");
+	CHECK(p.status == 503);
+	CHECK_STR(p.detail, "the CA failed finalize (try again later): boom");
+	json_decref(doc);
+
+	/* an object with neither type nor detail */
+	doc = json_pack("{s:s}", "error", "x");
+	problem_from_v2(&p, 500, doc, "order");
+	CHECK_STR(p.type, "serverInternal");
+	CHECK(p.status == 503);
+	CHECK_STR(p.detail, "the CA failed order (try again later): HTTP 500");
+	json_decref(doc);
+
+	/* a type but no detail */
+	doc = json_pack("{s:s}", "type", "urn:ietf:params:acme:error:badCSR");
+	problem_from_v2(&p, 400, doc, "finalize");
+	CHECK_STR(p.type, "badCSR");
+	CHECK_STR(p.detail, "the CA refused finalize: error badCSR");
 	json_decref(doc);
 
 	/* a non-ACME type namespace */
@@ -157,6 +214,7 @@ test_map_edges(void)
 	CHECK_STR(problem_v2_type(doc), "");
 	problem_from_v2(&p, 500, doc, "w");
 	CHECK_STR(p.type, "serverInternal");
+	CHECK(p.status == 503);
 	json_decref(doc);
 
 	/* transport failure, NULL doc */
@@ -169,7 +227,8 @@ test_map_edges(void)
 	problem_from_v2(&p, 502, NULL, "newOrder");
 	CHECK_STR(p.type, "serverInternal");
 	CHECK(p.status == 503);
-	CHECK_STR(p.detail, "upstream newOrder answered HTTP 502");
+	CHECK_STR(p.detail, "upstream newOrder answered HTTP 502 without a "
+	    "problem document (try again later)");
 
 	/* non-object doc, transport failure */
 	doc = json_string("not an object");
@@ -179,10 +238,17 @@ test_map_edges(void)
 	CHECK_STR(problem_v2_type(doc), "");
 	json_decref(doc);
 
-	/* NULL doc with 4xx */
-	problem_from_v2(&p, 404, NULL, "authz");
-	CHECK_STR(p.type, "malformed");
-	CHECK(p.status == 404);
+	/* NULL doc with 4xx: not the client's fault either */
+	problem_from_v2(&p, 404, NULL, "authorization");
+	CHECK_STR(p.type, "serverInternal");
+	CHECK(p.status == 503);
+	CHECK_STR(p.detail, "upstream authorization answered HTTP 404 "
+	    "without a problem document (try again later)");
+
+	/* NULL what */
+	problem_from_v2(&p, 503, NULL, NULL);
+	CHECK_STR(p.detail, "upstream request answered HTTP 503 without a "
+	    "problem document (try again later)");
 
 	CHECK_STR(problem_v2_type(NULL), "");
 
@@ -196,7 +262,7 @@ test_map_edges(void)
 	CHECK(p.retry_after == 0);
 	json_decref(doc);
 
-	/* compound with subproblems */
+	/* compound with subproblems of different types */
 	doc = json_loads("{\"type\":\"urn:ietf:params:acme:error:compound\","
 	    "\"detail\":\"Cannot issue\",\"subproblems\":["
 	    "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\","
@@ -208,9 +274,160 @@ test_map_edges(void)
 	problem_from_v2(&p, 400, doc, "newOrder");
 	CHECK_STR(p.type, "malformed");
 	CHECK(p.status == 400);
-	CHECK_STR(p.detail,
-	    "newOrder: Cannot issue; a.example: forbidden; CAA says no");
+	CHECK_STR(p.detail, "the CA refused newOrder: Cannot issue; "
+	    "a.example: forbidden; CAA says no");
 	CHECK_STR(problem_v2_type(doc), "compound");
+	json_decref(doc);
+
+	/* compound whose subproblems agree: their type */
+	doc = json_loads("{\"type\":\"urn:ietf:params:acme:error:compound\","
+	    "\"detail\":\"Cannot issue for 2 names\",\"subproblems\":["
+	    "{\"type\":\"urn:ietf:params:acme:error:caa\","
+	    "\"detail\":\"CAA forbids\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"a.example\"}},"
+	    "{\"type\":\"urn:ietf:params:acme:error:caa\","
+	    "\"identifier\":{\"type\":\"dns\",\"value\":\"b.example\"}}]}",
+	    0, NULL);
+	CHECK(doc != NULL);
+	problem_from_v2(&p, 403, doc, "finalize");
+	CHECK_STR(p.type, "caa");
+	CHECK(p.status == 403);
+	CHECK_STR(p.detail, "the CA refused finalize: Cannot issue for 2 "
+	    "names; a.example: CAA forbids; b.example: caa");
+	json_decref(doc);
+
+	/* Boulder's rejectedIdentifier with per-name subproblems */
+	doc = json_loads("{\"type\":\"urn:ietf:params:acme:error:"
+	    "rejectedIdentifier\",\"detail\":\"Cannot issue for "
+	    "\\\"x.local\\\": Domain name does not end with a valid public "
+	    "suffix (TLD) (and 1 more problems. Refer to sub-problems for "
+	    "more information.)\",\"status\":400,\"subproblems\":["
+	    "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\","
+	    "\"detail\":\"Domain name does not end with a valid public "
+	    "suffix (TLD)\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"x.local\"}},"
+	    "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\","
+	    "\"detail\":\"Domain name contains an invalid character\","
+	    "\"identifier\":{\"type\":\"dns\",\"value\":\"y_.example\"}}]}",
+	    0, NULL);
+	CHECK(doc != NULL);
+	problem_from_v2(&p, 400, doc, "newOrder");
+	CHECK_STR(p.type, "rejectedIdentifier");
+	CHECK(p.status == 400);
+	CHECK(strstr(p.detail, "; x.local: Domain name does not end with a "
+	    "valid public suffix (TLD)") != NULL);
+	CHECK(strstr(p.detail, "; y_.example: Domain name contains an "
+	    "invalid character") != NULL);
+	json_decref(doc);
+}
+
+/* Let's Encrypt specifics, with the CA's own words. */
+static void
+test_letsencrypt(void)
+{
+	struct problem p;
+	json_t *doc;
+	char url[1200], det[2 * PROBLEM_DETAIL_MAX];
+	size_t i;
+
+	/* an account paused for names that kept failing validation: the
+	 * unpause URL (a long JWT) must reach the v1 client whole */
+	snprintf(url, sizeof(url), "%s",
+	    "https://portal.letsencrypt.org/sfe/v1/unpause?jwt=");
+	for (i = strlen(url); i < 900; i++)
+		url[i] = (char)('a' + i % 26);
+	url[i] = '\0';
+	snprintf(det, sizeof(det), "Your account is temporarily prevented "
+	    "from requesting certificates for a.example.com, b.example.com "
+	    "and possibly others. Please visit: %s", url);
+	doc = json_pack("{s:s, s:s, s:i}", "type",
+	    "urn:ietf:params:acme:error:rateLimited", "detail", det,
+	    "status", 429);
+	problem_from_v2(&p, 429, doc, "newOrder");
+	CHECK_STR(p.type, "rateLimited");
+	CHECK(p.status == 429);
+	CHECK(strncmp(p.detail, "the CA has paused this account for these "
+	    "names (newOrder); the account holder must open the unpause URL",
+	    103) == 0);
+	CHECK(strstr(p.detail, url) != NULL);
+	CHECK(strstr(p.detail, "a.example.com, b.example.com") != NULL);
+	json_decref(doc);
+
+	/* the same as unauthorized */
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:unauthorized", "detail",
+	    "Your account is temporarily prevented from requesting "
+	    "certificates for c.example.com and possibly others. Please "
+	    "visit: https://portal.letsencrypt.org/sfe/v1/unpause?jwt=abc");
+	problem_from_v2(&p, 403, doc, "newOrder");
+	CHECK_STR(p.type, "unauthorized");
+	CHECK(p.status == 403);
+	CHECK(strstr(p.detail, "has paused this account") != NULL);
+	CHECK(strstr(p.detail, "unpause?jwt=abc") != NULL);
+	json_decref(doc);
+
+	/* an ordinary rate limit is not a pause; the CA's text stays */
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:rateLimited", "detail",
+	    "too many certificates (5) already issued for this exact set of "
+	    "identifiers in the last 168h0m0s, retry after 2026-01-01 "
+	    "00:00:00 UTC: see https://letsencrypt.org/docs/rate-limits/"
+	    "#new-certificates-per-exact-set-of-hostnames");
+	problem_from_v2(&p, 429, doc, "newOrder");
+	CHECK_STR(p.type, "rateLimited");
+	CHECK(strncmp(p.detail, "the CA rate-limited newOrder: too many "
+	    "certificates (5)", 55) == 0);
+	CHECK(strstr(p.detail, "#new-certificates-per-exact-set-of-hostnames")
+	    != NULL);
+	json_decref(doc);
+
+	/* badCSR, caa, dns, connection as Boulder words them */
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:badCSR", "detail",
+	    "Error finalizing order :: CSR contains more than one public key");
+	problem_from_v2(&p, 400, doc, "finalize");
+	CHECK_STR(p.type, "badCSR");
+	CHECK(p.status == 400);
+	CHECK_STR(p.detail, "the CA refused finalize: Error finalizing order "
+	    ":: CSR contains more than one public key");
+	json_decref(doc);
+
+	doc = json_pack("{s:s, s:s}", "type", "urn:ietf:params:acme:error:caa",
+	    "detail", "CAA record for example.com prevents issuance");
+	problem_from_v2(&p, 403, doc, "finalize");
+	CHECK_STR(p.type, "caa");
+	CHECK(p.status == 403);
+	json_decref(doc);
+
+	doc = json_pack("{s:s, s:s}", "type", "urn:ietf:params:acme:error:dns",
+	    "detail", "DNS problem: NXDOMAIN looking up A for x.example.com");
+	problem_from_v2(&p, 403, doc, "validation");
+	CHECK_STR(p.type, "dns");
+	CHECK(p.status == 400);
+	CHECK(strstr(p.detail, "NXDOMAIN looking up A") != NULL);
+	json_decref(doc);
+
+	/* userActionRequired: the instance URL is what the holder needs */
+	doc = json_pack("{s:s, s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:userActionRequired", "detail",
+	    "Terms of service have changed", "instance",
+	    "https://example.com/acme/agreement/?token=W8Ih3PswD-8");
+	problem_from_v2(&p, 403, doc, "newOrder");
+	CHECK_STR(p.type, "unauthorized");
+	CHECK(p.status == 403);
+	CHECK_STR(p.detail, "the CA requires action from the account holder "
+	    "before newOrder (new terms of service?): Terms of service have "
+	    "changed (see https://example.com/acme/agreement/"
+	    "?token=W8Ih3PswD-8)");
+	json_decref(doc);
+
+	/* a detail longer than the room: truncated, never overflowing */
+	memset(det, 'x', sizeof(det) - 1);
+	det[sizeof(det) - 1] = '\0';
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:malformed", "detail", det);
+	problem_from_v2(&p, 400, doc, "newOrder");
+	CHECK(strlen(p.detail) == PROBLEM_DETAIL_MAX - 1);
 	json_decref(doc);
 }
 
@@ -245,6 +462,7 @@ main(void)
 	test_v1_json();
 	test_map();
 	test_map_edges();
+	test_letsencrypt();
 	test_status();
 	return T_DONE();
 }

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 #include "t.h"
 
@@ -69,7 +71,10 @@ account_eq(const struct store_account *a, const struct store_account *b)
 	    a->created_at == b->created_at &&
 	    strcmp(a->status, b->status) == 0 &&
 	    streq(a->v2_key_pem, b->v2_key_pem) &&
-	    streq(a->v2_account_url, b->v2_account_url);
+	    streq(a->v2_account_url, b->v2_account_url) &&
+	    strcmp(a->mode[0] ? a->mode : "per-client", b->mode) == 0 &&
+	    strcmp(a->group_name, b->group_name) == 0 &&
+	    a->not_before == b->not_before;
 }
 
 static void
@@ -432,6 +437,271 @@ test_open_fail(void)
 	CHECK(err[0] != '\0');
 }
 
+/* --- schema version 2: modes, groups, not_before, the v1 -> v2 upgrade --- */
+
+/* The schema exactly as version 1 of the program created it. */
+static const char v1_schema[] =
+	"CREATE TABLE accounts("
+	" id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
+	" jwk TEXT NOT NULL, contact TEXT, agreement TEXT, initial_ip TEXT,"
+	" created_at INTEGER, status TEXT, v2_key_pem TEXT NOT NULL,"
+	" v2_account_url TEXT);"
+	"CREATE TABLE authzs("
+	" id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),"
+	" name TEXT, status TEXT, expires INTEGER, token TEXT,"
+	" v2_order_url TEXT, v2_authz_url TEXT, v2_chall_url TEXT, error TEXT,"
+	" key_authorization TEXT, created_at INTEGER);"
+	"CREATE INDEX authzs_account_name ON authzs(account_id, name);"
+	"CREATE TABLE http01(token TEXT PRIMARY KEY, keyauth TEXT, expires INTEGER);"
+	"CREATE TABLE certs("
+	" id INTEGER PRIMARY KEY, account_id INTEGER, serial TEXT UNIQUE,"
+	" der BLOB, chain_pem TEXT, issuer_id TEXT, not_after INTEGER,"
+	" created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
+	"CREATE TABLE issuers(id TEXT PRIMARY KEY, der BLOB, up_id TEXT);"
+	"INSERT INTO accounts VALUES(1, 'tp-old', '{\"kty\":\"RSA\"}', NULL,"
+	" 'https://bridge.example/terms', '192.0.2.9', 1600000000, 'valid',"
+	" 'old-pem', 'https://ca.example/acct/old');"
+	"INSERT INTO authzs VALUES(1, 1, 'old.example', 'valid', 9999999999,"
+	" 'tok', NULL, NULL, NULL, NULL, NULL, 1600000000);"
+	"PRAGMA user_version = 1;";
+
+/* Run sql on the file at dbpath directly; returns user_version or -1. */
+static int
+raw_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		goto out;
+	if (sql != NULL && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_upgrade_v1(void)
+{
+	struct store *s;
+	struct store_account a;
+	struct store_authz z;
+	struct store_group g;
+	char err[256] = "";
+
+	tmpname();
+	CHECK(raw_exec(v1_schema) == 1);
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		goto out;
+	}
+	/* the old row, with the new columns' defaults */
+	CHECK(store_account_by_id(s, 1, &a) == 0);
+	CHECK_STR(a.thumbprint, "tp-old");
+	CHECK_STR(a.agreement, "https://bridge.example/terms");
+	CHECK_STR(a.v2_key_pem, "old-pem");
+	CHECK_STR(a.v2_account_url, "https://ca.example/acct/old");
+	CHECK_STR(a.mode, "per-client");
+	CHECK_STR(a.group_name, "");
+	CHECK(a.not_before == 0);
+	store_account_clear(&a);
+	CHECK(store_authz_find_valid(s, 1, "old.example", 1000, &z) == 0);
+	store_authz_clear(&z);
+	/* the new statements work on the upgraded file */
+	CHECK(store_account_set_mode(s, 1, "shared", "fleet") == 0);
+	memset(&g, 0, sizeof(g));
+	snprintf(g.name, sizeof(g.name), "fleet");
+	g.v2_key_pem = "group-pem";
+	CHECK(store_group_insert(s, &g) == 0);
+	CHECK(store_account_count_group(s, "fleet") == 1);
+	store_close(s);
+	CHECK(raw_exec(NULL) == STORE_SCHEMA_VERSION);
+
+	/* opening a version 2 file again changes nothing */
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s != NULL) {
+		CHECK(store_account_by_id(s, 1, &a) == 0);
+		CHECK_STR(a.mode, "shared");
+		CHECK_STR(a.group_name, "fleet");
+		store_account_clear(&a);
+		CHECK(store_group_get(s, "fleet", &g) == 0);
+		CHECK_STR(g.v2_key_pem, "group-pem");
+		store_group_clear(&g);
+		store_close(s);
+	}
+	/* a newer schema is refused, and left alone */
+	CHECK(raw_exec("PRAGMA user_version = 3") == 3);
+	err[0] = '\0';
+	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "newer") != NULL);
+	CHECK(raw_exec(NULL) == 3);
+out:
+	rmdb();
+}
+
+/* A failed upgrade leaves the version 1 file as it was. */
+static void
+test_upgrade_fails_cleanly(void)
+{
+	char err[256] = "";
+
+	tmpname();
+	/* a v1 file that somehow already has a groups table: the upgrade
+	 * fails halfway, and must roll back */
+	CHECK(raw_exec(v1_schema) == 1);
+	CHECK(raw_exec("CREATE TABLE groups(x)") == 1);
+	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(err[0] != '\0');
+	CHECK(raw_exec(NULL) == 1);
+	CHECK(raw_exec("SELECT mode FROM accounts") == -1);	/* no column */
+	rmdb();
+}
+
+static void
+test_modes(struct store *s)
+{
+	struct store_account a, b;
+
+	fill_account(&a, "mode-1");
+	snprintf(a.mode, sizeof(a.mode), "imported");
+	a.not_before = 42;
+	CHECK(store_account_insert(s, &a) == 0);
+	CHECK(store_account_by_id(s, a.id, &b) == 0);
+	CHECK(account_eq(&a, &b));
+	CHECK_STR(b.mode, "imported");
+	store_account_clear(&b);
+
+	fill_account(&b, "mode-2");		/* mode "" -> per-client */
+	CHECK(store_account_insert(s, &b) == 0);
+	store_account_clear(&b);
+	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK_STR(b.mode, "per-client");
+	CHECK(b.not_before == 0);
+
+	CHECK(store_account_set_mode(s, b.id, "shared", "fleet-a") == 0);
+	CHECK(store_account_set_upstream(s, b.id, NULL) == 0);
+	CHECK(store_account_set_not_before(s, b.id, 1234) == 0);
+	store_account_clear(&b);
+	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK_STR(b.mode, "shared");
+	CHECK_STR(b.group_name, "fleet-a");
+	CHECK(b.v2_account_url == NULL);
+	CHECK(b.not_before == 1234);
+	CHECK(store_account_count_group(s, "fleet-a") == 1);
+	CHECK(store_account_count_group(s, "fleet-b") == 0);
+	/* store_account_update leaves the binding alone */
+	CHECK(store_account_update(s, &b) == 0);
+	CHECK(store_account_set_mode(s, b.id, "per-client", "") == 0);
+	CHECK(store_account_set_upstream(s, b.id, "https://ca.example/a/9") == 0);
+	store_account_clear(&b);
+	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK_STR(b.mode, "per-client");
+	CHECK_STR(b.group_name, "");
+	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
+	CHECK(store_account_count_group(s, "fleet-a") == 0);
+	/* no such account */
+	CHECK(store_account_set_mode(s, 9999, "shared", "x") == -1);
+	CHECK(store_account_set_upstream(s, 9999, "u") == -1);
+	CHECK(store_account_set_not_before(s, 9999, 1) == -1);
+	store_account_clear(&a);
+	store_account_clear(&b);
+}
+
+static void
+test_groups(struct store *s)
+{
+	struct store_group g, out;
+
+	CHECK(store_group_get(s, "fleet-a", &out) == 1);
+	memset(&g, 0, sizeof(g));
+	snprintf(g.name, sizeof(g.name), "fleet-a");
+	g.v2_key_pem = "pem-1";
+	g.created_at = 77;
+	CHECK(store_group_insert(s, &g) == 0);
+	g.v2_key_pem = "pem-2";			/* exists: nothing changes */
+	CHECK(store_group_insert(s, &g) == 1);
+	CHECK(store_group_get(s, "fleet-a", &out) == 0);
+	CHECK_STR(out.name, "fleet-a");
+	CHECK_STR(out.v2_key_pem, "pem-1");
+	CHECK(out.v2_account_url == NULL);
+	CHECK(out.not_before == 0);
+	CHECK(out.created_at == 77);
+	store_group_clear(&out);
+	store_group_clear(&out);		/* twice is safe */
+
+	CHECK(store_group_set_upstream(s, "fleet-a", "https://ca.example/g") == 0);
+	CHECK(store_group_set_not_before(s, "fleet-a", 5000) == 0);
+	CHECK(store_group_get(s, "fleet-a", &out) == 0);
+	CHECK_STR(out.v2_account_url, "https://ca.example/g");
+	CHECK(out.not_before == 5000);
+	store_group_clear(&out);
+	CHECK(store_group_set_upstream(s, "nope", "u") == -1);
+	CHECK(store_group_set_not_before(s, "nope", 1) == -1);
+	g.v2_key_pem = NULL;			/* NOT NULL column */
+	snprintf(g.name, sizeof(g.name), "fleet-b");
+	CHECK(store_group_insert(s, &g) == -1);
+	CHECK(store_group_get(s, "fleet-b", &out) == 1);
+}
+
+static void
+test_authz_deactivate(struct store *s)
+{
+	struct store_account a, b;
+	struct store_authz z, out;
+
+	fill_account(&a, "deact-1");
+	fill_account(&b, "deact-2");
+	CHECK(store_account_insert(s, &a) == 0);
+	CHECK(store_account_insert(s, &b) == 0);
+	fill_authz(&z, a.id, "d1.example", "valid", 5000);
+	CHECK(store_authz_insert(s, &z) == 0);
+	store_authz_clear(&z);
+	fill_authz(&z, a.id, "d2.example", "pending", 5000);
+	CHECK(store_authz_insert(s, &z) == 0);
+	store_authz_clear(&z);
+	fill_authz(&z, a.id, "d3.example", "invalid", 5000);
+	CHECK(store_authz_insert(s, &z) == 0);
+	store_authz_clear(&z);
+	fill_authz(&z, b.id, "d1.example", "valid", 5000);
+	CHECK(store_authz_insert(s, &z) == 0);
+	store_authz_clear(&z);
+
+	CHECK(store_authz_deactivate_account(s, a.id) == 2);
+	CHECK(store_authz_find_valid(s, a.id, "d1.example", 100, &out) == 1);
+	CHECK(store_authz_find_pending(s, a.id, "d2.example", 100, &out) == 1);
+	/* the other account's authorization is untouched */
+	CHECK(store_authz_find_valid(s, b.id, "d1.example", 100, &out) == 0);
+	store_authz_clear(&out);
+	CHECK(store_authz_deactivate_account(s, a.id) == 0);
+	store_account_clear(&a);
+	store_account_clear(&b);
+}
+
+static void
+test_memory_v2(void)
+{
+	struct store *s;
+	char err[256] = "";
+
+	s = store_open(":memory:", err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	test_modes(s);
+	test_groups(s);
+	test_authz_deactivate(s);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -440,5 +710,8 @@ main(void)
 	test_file_all();
 	test_existing_mode();
 	test_open_fail();
+	test_upgrade_v1();
+	test_upgrade_fails_cleanly();
+	test_memory_v2();
 	return T_DONE();
 }

@@ -1,0 +1,469 @@
+/* v1_manage.c: the v1 resources that change what already exists: account
+ * deactivation (reached through ep_reg), authorization deactivation,
+ * revocation and key change (docs/v1-endpoints.md). Each checks the whole
+ * request before it touches the store or the upstream CA, so bad input
+ * changes nothing; the upstream part is one FLOW_POST signed with the v2
+ * account that owns the object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "acme2.h"
+#include "b64url.h"
+#include "chain.h"
+#include "endpoints.h"
+#include "flow.h"
+#include "flowrun.h"
+#include "log.h"
+#include "v1.h"
+
+#define DEACTIVATE "{\"status\":\"deactivated\"}"
+#define REASONS "unspecified (0), keyCompromise (1), affiliationChanged (3), " \
+	"superseded (4), cessationOfOperation (5)"
+
+/* One signed POST upstream with e->v2key and e->kid (payload "" is a
+ * POST-as-GET). 0, or -1 when it could not start (cb not called). */
+static int
+upstream_post(struct ep *e, const char *url, const char *payload,
+    flowrun_cb cb, void *arg)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	const char *names[1] = { url };
+	struct flow_dir fd;
+	struct flow *f;
+
+	if (d == NULL || url == NULL || e->v2key == NULL || e->kid == NULL)
+		return -1;
+	fd.new_account = d->new_account;
+	fd.new_order = d->new_order;
+	if ((f = flow_new(FLOW_POST, &fd, names, 1, payload, NULL,
+	    bridge_now_ms() + e->b->cfg->upstream_timeout_ms)) == NULL)
+		return -1;
+	return flowrun_start(e->b, f, e->v2key, e->kid, cb, arg);
+}
+
+/* --- account deactivation ------------------------------------------------ */
+
+static void
+reg_deactivated(struct ep *e)
+{
+	snprintf(e->acct.status, sizeof(e->acct.status), "deactivated");
+	if (store_account_update(e->b->store, &e->acct) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("v1 req=%lu account %lld deactivated", e->req->id,
+	    e->acct.id);
+	/* Boulder: 200, the Registration, no Link headers. */
+	ep_reply_json(e, 200, v1_registration(&e->acct));
+}
+
+static void
+on_reg_deactivate(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	const struct problem *p = flow_problem(f);
+
+	if (!ok) {
+		/* Already deactivated upstream (an earlier attempt whose
+		 * local write failed): the goal is reached. */
+		if (p->type == NULL || strcmp(p->type, "unauthorized") != 0 ||
+		    strstr(p->detail, "deactivated") == NULL)
+			return ep_fail_flow(e, f);
+		log_warn("account %lld: upstream account was already "
+		    "deactivated", e->acct.id);
+	} else
+		log_info("account %lld: upstream account deactivated",
+		    e->acct.id);
+	reg_deactivated(e);
+}
+
+void
+ep_reg_deactivate(struct ep *e)
+{
+	/* Only a per-client account's own upstream account goes too. A
+	 * shared group's serves other v1 accounts; an imported one is the
+	 * host's, which the operator brought in (accounts.h). No upstream
+	 * account yet: nothing there. */
+	if (e->acct.v2_account_url == NULL || (e->acct.mode[0] != '\0' &&
+	    strcmp(e->acct.mode, "per-client") != 0)) {
+		log_info("account %lld (%s): deactivated locally only",
+		    e->acct.id, e->acct.mode[0] ? e->acct.mode : "per-client");
+		return reg_deactivated(e);
+	}
+	if (accounts_load_owner(e, e->acct.id) == -1)
+		return ep_reply_error(e, "serverInternal", 500,
+		    "cannot load the account's upstream key");
+	if (upstream_post(e, e->acct.v2_account_url, DEACTIVATE,
+	    on_reg_deactivate, e) == -1)
+		ep_reply_error(e, "serverInternal", 500,
+		    "cannot start the upstream account deactivation");
+}
+
+/* --- authorization deactivation ----------------------------------------- */
+
+/* The upstream refusal kept while its authorization is looked at. */
+struct authz_deact {
+	struct ep *e;
+	struct problem refusal;
+};
+
+static void
+authz_deactivated(struct ep *e)
+{
+	snprintf(e->authz.status, sizeof(e->authz.status), "deactivated");
+	if (store_authz_update(e->b->store, &e->authz) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("account %lld: authorization %lld for %s deactivated",
+	    e->authz.account_id, e->authz.id, e->authz.name);
+	ep_send_authz(e, 200);
+}
+
+static void
+on_authz_look(void *arg, struct flow *f, int ok)
+{
+	struct authz_deact *d = arg;
+	struct ep *e = d->e;
+	const char *st = NULL;
+
+	if (ok)
+		st = json_string_value(json_object_get(flow_post_json(f),
+		    "status"));
+	if (st != NULL && strcmp(st, "valid") != 0 &&
+	    strcmp(st, "pending") != 0) {
+		/* deactivated, invalid, expired or revoked: unusable
+		 * upstream already, which is what the client wants. */
+		log_info("authz %lld: upstream authorization is already %.16s",
+		    e->authz.id, st);
+		free(d);
+		return authz_deactivated(e);
+	}
+	ep_reply_problem(e, &d->refusal);
+	free(d);
+}
+
+static void
+on_authz_deactivate(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	struct authz_deact *d;
+
+	if (ok)
+		return authz_deactivated(e);
+	if (flow_problem(f)->type == NULL)	/* shutting down */
+		return ep_fail_flow(e, f);
+	/* Refused: tolerated when the upstream authorization is no longer
+	 * usable anyway (already deactivated, invalid or expired). */
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return ep_fail_flow(e, f);
+	d->e = e;
+	d->refusal = *flow_problem(f);
+	if (upstream_post(e, e->authz.v2_authz_url, "", on_authz_look,
+	    d) == -1) {
+		ep_reply_problem(e, &d->refusal);
+		free(d);
+	}
+}
+
+void
+ep_authz_post(struct ep *e)
+{
+	const char *st;
+	int rc;
+
+	if (ep_verify(e, "authz", 1) == -1)
+		return;
+	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
+	if (rc != 0)
+		return ep_reply_error(e, "malformed", rc == 1 ? 404 : 500,
+		    rc == 1 ? "No such authorization" : "store error");
+	if (e->authz.expires <= bridge_now())
+		return ep_reply_error(e, "malformed", 404,
+		    "Expired authorization");
+	if (e->authz.account_id != e->acct.id)
+		return ep_reply_error(e, "unauthorized", 403,
+		    "Registration ID doesn't match ID for authorization");
+	st = json_string_value(json_object_get(e->jws.payload, "status"));
+	if (st == NULL || strcmp(st, "deactivated") != 0)
+		return ep_reply_error(e, "malformed", 400,
+		    "Invalid status value: an authorization POST only "
+		    "deactivates (\"status\": \"deactivated\")");
+	if (strcmp(e->authz.status, "valid") != 0 &&
+	    strcmp(e->authz.status, "pending") != 0)
+		return ep_reply_error(e, "malformed", 400,
+		    "Only valid and pending authorizations can be deactivated "
+		    "(this one is %s)", e->authz.status);
+	if (e->authz.v2_authz_url == NULL)	/* nothing upstream yet */
+		return authz_deactivated(e);
+	if (accounts_load_owner(e, e->authz.account_id) == -1)
+		return ep_reply_error(e, "serverInternal", 500,
+		    "cannot load the account's upstream key");
+	if (upstream_post(e, e->authz.v2_authz_url, DEACTIVATE,
+	    on_authz_deactivate, e) == -1)
+		ep_reply_error(e, "serverInternal", 500,
+		    "cannot start the upstream authorization deactivation");
+}
+
+/* --- revocation ------------------------------------------------------- */
+
+/* The optional reason: -1 when absent; else 0, 1, 3, 4 or 5 as Boulder
+ * let subscribers choose. -2 (after replying) when it is not one. */
+static int
+revoke_reason(struct ep *e)
+{
+	const json_t *r = json_object_get(e->jws.payload, "reason");
+	json_int_t v;
+
+	if (r == NULL || json_is_null(r))
+		return -1;
+	if (json_is_integer(r)) {
+		v = json_integer_value(r);
+		if (v == 0 || v == 1 || (v >= 3 && v <= 5))
+			return (int)v;
+	}
+	if (json_is_integer(r))
+		ep_reply_error(e, "malformed", 400,
+		    "unsupported revocation reason code provided: %lld. "
+		    "Supported reasons: " REASONS,
+		    (long long)json_integer_value(r));
+	else
+		ep_reply_error(e, "malformed", 400,
+		    "reason must be an integer. Supported reasons: " REASONS);
+	return -2;
+}
+
+/* Whether the signer may revoke c: 1 when it is the certificate's own
+ * key, 0 when it is the valid account that issued it. Else replies, -1. */
+static int
+revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
+{
+	int rc;
+
+	if (EVP_PKEY_eq(pub, e->jws.key) == 1)
+		return 1;
+	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
+	    &e->acct);
+	if (rc == -1) {
+		ep_reply_error(e, "serverInternal", 500, "store error");
+		return -1;
+	}
+	if (rc == 0 && strcmp(e->acct.status, "valid") != 0) {
+		ep_reply_error(e, "unauthorized", 403,
+		    "Registration is not valid, has status '%s'",
+		    e->acct.status);
+		return -1;
+	}
+	if (rc == 1 || e->acct.id != c->account_id) {
+		ep_reply_error(e, "unauthorized", 403,
+		    "Revocation request must be signed by private key of cert "
+		    "to be revoked, or by the account key of the account that "
+		    "issued it.");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_revoked(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	const struct problem *p = flow_problem(f);
+	const char *serial = e->nnames > 0 ? e->names[0] : "?";
+
+	if (!ok) {
+		/* Revoked upstream by other means: say so, and remember. */
+		if (p->type != NULL && p->status == 409 &&
+		    strcmp(p->detail, "Certificate already revoked") == 0 &&
+		    store_cert_set_revoked(e->b->store, e->id) == -1)
+			log_err("certificate %s: cannot store its revocation",
+			    serial);
+		return ep_fail_flow(e, f);
+	}
+	if (store_cert_set_revoked(e->b->store, e->id) == -1)
+		return ep_reply_error(e, "serverInternal", 500, "store error");
+	log_info("v1 req=%lu certificate %s revoked", e->req->id, serial);
+	ep_reply_body(e, 200, NULL, "", 0);
+}
+
+/* Revoke upstream through the account that issued c (the only one the CA
+ * lets revoke it without the certificate's key). */
+static void
+revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
+    int by_key)
+{
+	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	json_t *pl = NULL;
+	char *b64 = NULL, *text = NULL;
+
+	if (d == NULL || d->revoke_cert == NULL) {
+		ep_reply_error(e, "serverInternal", 503,
+		    "the upstream CA offers no revocation");
+		goto out;
+	}
+	if (accounts_load_owner(e, c->account_id) == -1) {
+		ep_reply_error(e, "serverInternal", 500,
+		    "cannot load the issuing account's upstream key");
+		goto out;
+	}
+	if ((b64 = b64url_encode(c->der, c->der_len)) == NULL ||
+	    (pl = json_pack("{s:s}", "certificate", b64)) == NULL ||
+	    (reason >= 0 && json_object_set_new(pl, "reason",
+	    json_integer(reason)) != 0) ||
+	    (text = json_dumps(pl, JSON_COMPACT)) == NULL ||
+	    (e->names = calloc(1, sizeof(char *))) == NULL ||
+	    (e->names[0] = strdup(c->serial)) == NULL) {
+		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		goto out;
+	}
+	e->nnames = 1;
+	e->id = c->id;
+	log_info("v1 req=%lu revoking certificate %s of account %lld, "
+	    "signed by %s, reason %d%s", e->req->id, c->serial,
+	    c->account_id, by_key ? "the certificate's key" : "the account",
+	    reason < 0 ? 0 : reason, reason < 0 ? " (none given)" : "");
+	if (upstream_post(e, d->revoke_cert, text, on_revoked, e) == -1)
+		ep_reply_error(e, "serverInternal", 500,
+		    "cannot start the upstream revocation");
+out:
+	json_decref(pl);
+	free(b64);
+	free(text);
+}
+
+void
+ep_revoke_cert(struct ep *e)
+{
+	struct store_cert c;
+	EVP_PKEY *pub = NULL;
+	unsigned char *der = NULL;
+	const char *b64;
+	char serial[CHAIN_SERIAL_MAX];
+	size_t len = 0;
+	int rc, reason, by_key;
+
+	memset(&c, 0, sizeof(c));
+	/* The certificate's own key may sign: no account needed yet. */
+	if (ep_verify(e, "revoke-cert", 0) == -1)
+		return;
+	b64 = json_string_value(json_object_get(e->jws.payload, "certificate"));
+	if (b64 == NULL || (der = b64url_decode(b64, strlen(b64), &len)) == NULL ||
+	    chain_der_serial(der, len, serial, &pub) == -1) {
+		ep_reply_error(e, "malformed", 400, "certificate must be the "
+		    "base64url DER of one X.509 certificate");
+		goto out;
+	}
+	if ((reason = revoke_reason(e)) == -2)
+		goto out;
+	rc = store_cert_by_serial(e->b->store, serial, &c);
+	if (rc == -1) {
+		ep_reply_error(e, "serverInternal", 500, "store error");
+		goto out;
+	}
+	if (rc == 1 || c.der_len != len || memcmp(c.der, der, len) != 0) {
+		ep_reply_error(e, "malformed", 404, "unknown certificate: "
+		    "Certificate not found (not issued through this bridge)");
+		goto out;
+	}
+	if (c.revoked) {
+		ep_reply_error(e, "malformed", 409, "Certificate already revoked");
+		goto out;
+	}
+	if ((by_key = revoke_allowed(e, &c, pub)) == -1)
+		goto out;
+	if (c.not_after <= bridge_now()) {
+		ep_reply_error(e, "unauthorized", 403, "Certificate is expired");
+		goto out;
+	}
+	revoke_upstream(e, &c, reason, by_key);
+out:
+	store_cert_clear(&c);
+	EVP_PKEY_free(pub);
+	free(der);
+}
+
+/* --- key change --------------------------------------------------------- */
+
+/* The inner JWS (signed by the new key) as Boulder checked it: 0, or -1
+ * after replying. */
+static int
+key_change_check(struct ep *e, const struct jws_v1 *in)
+{
+	const char *acct = json_string_value(json_object_get(in->payload,
+	    "account"));
+	const json_t *nk = json_object_get(in->payload, "newKey");
+	struct store_account other;
+	char want[EP_BASE_MAX + 48];
+	int rc;
+
+	snprintf(want, sizeof(want), "%s/acme/reg/%lld", e->base, e->acct.id);
+	if (acct == NULL || strcmp(acct, want) != 0) {
+		ep_reply_error(e, "malformed", 400,
+		    "Incorrect account URL provided in payload (want %s)", want);
+		return -1;
+	}
+	if (!json_is_object(nk) || !jwk_equal(nk, in->jwk)) {
+		ep_reply_error(e, "malformed", 400, "New JWK in inner payload "
+		    "doesn't match key used to sign inner JWS");
+		return -1;
+	}
+	memset(&other, 0, sizeof(other));
+	rc = store_account_by_thumbprint(e->b->store, in->thumbprint, &other);
+	if (rc == 0) {
+		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other.id);
+		store_account_clear(&other);
+		ep_reply_error(e, "malformed", 409,
+		    "New key is already in use for a different account");
+		return -1;
+	}
+	if (rc == -1) {
+		ep_reply_error(e, "serverInternal", 500, "store error");
+		return -1;
+	}
+	return 0;
+}
+
+void
+ep_key_change(struct ep *e)
+{
+	struct jws_v1 in;
+	struct problem p;
+	char old[JWK_THUMBPRINT_LEN + 1];
+	char *jwk = NULL;
+
+	memset(&in, 0, sizeof(in));
+	memset(&p, 0, sizeof(p));
+	if (ep_verify(e, "key-change", 1) == -1)
+		return;
+	/* An imported account's key is its key at the CA, whose challenges
+	 * the client answers with it: a new key could not answer them. */
+	if (strcmp(e->acct.mode, "imported") == 0) {
+		ep_reply_error(e, "unauthorized", 403, "key-change is not "
+		    "available for an imported account (its key is the "
+		    "account key at the CA)");
+		return;
+	}
+	/* The outer payload is itself a JWS (plus "resource"). */
+	if (jws_v1_verify_object(e->jws.payload, &in, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
+	if (key_change_check(e, &in) == -1)
+		goto out;
+	if ((jwk = json_dumps(in.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		goto out;
+	}
+	snprintf(old, sizeof(old), "%s", e->acct.thumbprint);
+	snprintf(e->acct.thumbprint, sizeof(e->acct.thumbprint), "%s",
+	    in.thumbprint);
+	free(e->acct.jwk);
+	e->acct.jwk = jwk;
+	if (store_account_update(e->b->store, &e->acct) == -1) {
+		ep_reply_error(e, "serverInternal", 500, "store error");
+		goto out;
+	}
+	log_info("v1 req=%lu account %lld: key changed from %s to %s",
+	    e->req->id, e->acct.id, old, e->acct.thumbprint);
+	ep_reply_json(e, 200, v1_registration(&e->acct));
+out:
+	jws_v1_free(&in);
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Create an RFC 8555 account at the CA directly (not through the bridge),
+// the way a host's ACME v2 client did it before: newAccount signed with the
+// key's JWK, terms agreed. test_accounts.sh uses it to give an account key
+// an existing upstream account, then imports that key into the bridge.
+//
+//   node v2_register.js DIRECTORY_URL CA_PEM KEY_PEM
+//
+// KEY_PEM: RSA (RS256) or EC P-256 (ES256). Prints the account URL
+// (Location) on stdout; exit 1 with the CA's answer on stderr otherwise.
+// badNonce answers (Pebble rejects some good nonces) are retried.
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const https = require('https');
+
+const [dirUrl, caFile, keyFile] = process.argv.slice(2);
+if (!keyFile) {
+	process.stderr.write('usage: node v2_register.js DIRECTORY_URL CA_PEM KEY_PEM\n');
+	process.exit(2);
+}
+const ca = fs.readFileSync(caFile);
+const key = crypto.createPrivateKey(fs.readFileSync(keyFile));
+const b64u = (buf) => Buffer.from(buf).toString('base64')
+	.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+function request(method, u, body) {
+	return new Promise((resolve, reject) => {
+		const headers = body ? { 'Content-Type': 'application/jose+json', 'Content-Length': Buffer.byteLength(body) } : {};
+		const r = https.request(u, { method, ca, headers, timeout: 20000 }, (resp) => {
+			let data = '';
+			resp.on('data', (c) => { data += c; });
+			resp.on('end', () => resolve({ status: resp.statusCode, headers: resp.headers, body: data }));
+		});
+		r.on('error', reject);
+		r.on('timeout', () => r.destroy(new Error('timeout')));
+		if (body) r.write(body);
+		r.end();
+	});
+}
+
+function jwkAndAlg() {
+	const full = key.export({ format: 'jwk' });
+	if (full.kty === 'RSA')
+		return [{ e: full.e, kty: 'RSA', n: full.n }, 'RS256', { key }];
+	if (full.kty === 'EC' && full.crv === 'P-256')
+		return [{ crv: 'P-256', kty: 'EC', x: full.x, y: full.y }, 'ES256', { key, dsaEncoding: 'ieee-p1363' }];
+	throw new Error(`unsupported key ${full.kty} ${full.crv || ''}`);
+}
+
+async function main() {
+	const dir = JSON.parse((await request('GET', dirUrl)).body);
+	const [jwk, alg, signOpts] = jwkAndAlg();
+	let nonce = (await request('HEAD', dir.newNonce)).headers['replay-nonce'];
+	for (let attempt = 0; attempt < 10; attempt++) {
+		const prot = b64u(JSON.stringify({ alg, jwk, nonce, url: dir.newAccount }));
+		const payload = b64u(JSON.stringify({ termsOfServiceAgreed: true }));
+		const sig = crypto.sign('sha256', Buffer.from(`${prot}.${payload}`), signOpts);
+		const body = JSON.stringify({ protected: prot, payload, signature: b64u(sig) });
+		const r = await request('POST', dir.newAccount, body);
+		if ((r.status === 201 || r.status === 200) && r.headers.location) {
+			process.stdout.write(`${r.headers.location}\n`);
+			return;
+		}
+		if (r.status === 400 && r.body.includes('badNonce') && r.headers['replay-nonce']) {
+			nonce = r.headers['replay-nonce'];
+			continue;
+		}
+		throw new Error(`newAccount: HTTP ${r.status}: ${r.body}`);
+	}
+	throw new Error('newAccount: badNonce 10 times');
+}
+
+main().catch((e) => {
+	process.stderr.write(`v2_register.js: ${e.message}\n`);
+	process.exit(1);
+});
