@@ -410,12 +410,12 @@ write_account(struct store *s, struct store_account *a, int exists,
 		if (n == -1)
 			goto fail;
 	} else {
+		/* --offline keeps an imported account's known URL. */
 		free(a->v2_key_pem);
-		free(a->v2_account_url);
-		a->v2_key_pem = a->v2_account_url = NULL;
 		if ((a->v2_key_pem = strdup(pem)) == NULL ||
-		    (url != NULL && (a->v2_account_url = strdup(url)) == NULL) ||
 		    store_account_update(s, a) == -1 ||
+		    ((url != NULL || !was_imported) &&
+		    store_account_set_upstream(s, a->id, url) == -1) ||
 		    store_account_set_mode(s, a->id, "imported", NULL) == -1 ||
 		    store_account_set_not_before(s, a->id, 0) == -1 ||
 		    (!was_imported &&
@@ -439,6 +439,9 @@ write_account(struct store *s, struct store_account *a, int exists,
 	}
 	if (url != NULL)
 		printf("upstream account: %s (found at the CA)\n", url);
+	else if (was_imported && a->v2_account_url != NULL)
+		printf("upstream account: %s (known, not looked up: --offline)\n",
+		    a->v2_account_url);
 	else
 		printf("upstream account: looked up at the host's first request "
 		    "(--offline)\n");

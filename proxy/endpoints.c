@@ -252,10 +252,10 @@ get_authz(struct ep *e)
 		ep_reply_error(e, "malformed", 404, "Expired authorization");
 		return;
 	}
-	if (strcmp(e->authz.status, "pending") == 0)
-		ep_authz_refresh(e, 0, get_authz_done);
-	else
-		ep_send_authz(e, 200);
+	if (strcmp(e->authz.status, "pending") != 0)
+		return ep_send_authz(e, 200);
+	e->readonly = 1;
+	ep_authz_refresh(e, 0, get_authz_done);
 }
 
 static void
@@ -268,10 +268,10 @@ get_challenge(struct ep *e)
 		    rc == -1 ? "store error" : "No such challenge");
 		return;
 	}
-	if (strcmp(e->authz.status, "pending") == 0)
-		ep_authz_refresh(e, 0, ep_send_challenge);
-	else
-		ep_send_challenge(e);
+	if (strcmp(e->authz.status, "pending") != 0)
+		return ep_send_challenge(e);
+	e->readonly = 1;
+	ep_authz_refresh(e, 0, ep_send_challenge);
 }
 
 static void

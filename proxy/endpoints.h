@@ -35,6 +35,7 @@ struct ep {
 	char v2thumb[JWK_THUMBPRINT_LEN + 1];
 	char *kid;			/* the upstream account URL */
 	int passthrough;		/* imported: the client answers */
+	int readonly;			/* a GET: refreshes never answer */
 	void (*after_account)(struct ep *);	/* continuation */
 	char *csr_b64;
 	char **names;

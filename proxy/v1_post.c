@@ -265,7 +265,10 @@ ep_flow_prepare(struct ep *e, struct flow *f)
 	size_t i;
 
 	if (e->passthrough) {
-		flow_set_answer(f, FLOW_ANSWER_CLIENT);
+		/* A GET must not answer for a client that may not have
+		 * provisioned its file yet. */
+		flow_set_answer(f, e->readonly ? FLOW_ANSWER_NONE :
+		    FLOW_ANSWER_CLIENT);
 		if (e->idx == V1_CHALL_DNS01 && e->authz.name[0] != '\0')
 			return flow_set_challenge(f, e->authz.name, "dns-01");
 		return 0;

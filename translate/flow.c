@@ -489,8 +489,8 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 	}
 	/* Imported accounts: the v1 client answers through its own
 	 * challenge POST (FLOW_CHECK); a new authorization stops here. */
-	if (f->answer == FLOW_ANSWER_CLIENT && f->kind == FLOW_AUTHZ &&
-	    f->state == S_AUTHZ_GET)
+	if (((f->answer == FLOW_ANSWER_CLIENT && f->kind == FLOW_AUTHZ) ||
+	    f->answer == FLOW_ANSWER_NONE) && f->state == S_AUTHZ_GET)
 		return act_done(f, a);
 	if (f->state == S_AUTHZ_GET && chall_pending && z->token[0] != '\0') {
 		klen = strlen(z->token) + 1 + strlen(f->thumb) + 1;

@@ -18,7 +18,9 @@
  * action's provision_* fields) and POSTs the challenge; FLOW_ANSWER_CLIENT
  * (an imported account: the client's own key and files satisfy the CA)
  * never provisions, and FLOW_AUTHZ then stops before answering: the v1
- * client's challenge POST answers it later through FLOW_CHECK. */
+ * client's challenge POST answers it later through FLOW_CHECK.
+ * FLOW_ANSWER_NONE only reads: a challenge is never answered (an imported
+ * account's authorization fetched by an unauthenticated GET). */
 #ifndef FLOW_H
 #define FLOW_H
 
@@ -27,7 +29,7 @@
 #include "problem.h"
 
 enum flow_kind { FLOW_ACCOUNT, FLOW_AUTHZ, FLOW_CHECK, FLOW_CERT, FLOW_POST };
-enum flow_answer { FLOW_ANSWER_SELF, FLOW_ANSWER_CLIENT };
+enum flow_answer { FLOW_ANSWER_SELF, FLOW_ANSWER_CLIENT, FLOW_ANSWER_NONE };
 enum flow_act { FLOW_SEND, FLOW_WAIT, FLOW_DONE, FLOW_FAIL };
 
 #define FLOW_MAX_NAMES 100

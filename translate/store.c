@@ -34,8 +34,8 @@ static const char *const sqls[ST_MAX] = {
 	    "v2_account_url, mode, group_name, not_before) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_ACC_UPD] = "UPDATE accounts SET thumbprint = ?1, jwk = ?2, "
-	    "contact = ?3, agreement = ?4, status = ?5, v2_key_pem = ?6, "
-	    "v2_account_url = ?7 WHERE id = ?8",
+	    "contact = ?3, agreement = ?4, status = ?5, v2_key_pem = ?6 "
+	    "WHERE id = ?7",
 	[ST_ACC_BY_TP] = "SELECT " ACC_COLS " FROM accounts "
 	    "WHERE thumbprint = ?1",
 	[ST_ACC_BY_ID] = "SELECT " ACC_COLS " FROM accounts WHERE id = ?1",
@@ -480,7 +480,7 @@ store_account_update(struct store *s, const struct store_account *a)
 	if (store_bt(st, 1, a->thumbprint) || store_bt(st, 2, a->jwk) ||
 	    store_bt(st, 3, a->contact) || store_bt(st, 4, a->agreement) ||
 	    store_bt(st, 5, a->status) || store_bt(st, 6, a->v2_key_pem) ||
-	    store_bt(st, 7, a->v2_account_url) || store_bi(st, 8, a->id)) {
+	    store_bi(st, 7, a->id)) {
 		store_logerr(s, __func__);
 		goto out;
 	}

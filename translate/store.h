@@ -50,8 +50,9 @@ struct store_account {
 void store_account_clear(struct store_account *a);
 /* Insert; assigns a->id. mode "" is stored as "per-client". */
 int store_account_insert(struct store *s, struct store_account *a);
-/* Rewrite the v1 columns and v2_key_pem, v2_account_url of the row a->id
- * (not mode, group_name, not_before: the setters below). */
+/* Rewrite the v1 columns and v2_key_pem of the row a->id. Not
+ * v2_account_url, mode, group_name, not_before: the setters below write
+ * those, so a request holding an older copy of the row cannot undo them. */
 int store_account_update(struct store *s, const struct store_account *a);
 /* Set the mode and the group (NULL or "" for none) of account id. */
 int store_account_set_mode(struct store *s, long long id, const char *mode,

@@ -33,7 +33,8 @@
 //   garbage      forward, then replace the body with non-JSON bytes (same
 //                status, same Content-Type)
 //   merge        forward, then shallow-merge `merge` into the JSON body
-//                (a null value deletes the member)
+//                (a null value deletes the member); `challengeStatus` also
+//                sets the status of every challenge of an authorization
 //
 //   node relay.js --upstream https://127.0.0.1:PORT/dir --ca PEBBLE-TLS-CA.pem
 //                 --cert TLS-CERT.pem --key TLS-KEY.pem [--port N] [--port-file F]
@@ -261,6 +262,11 @@ function pass(req, res, body, cls, f) {
 				for (const [k, v] of Object.entries(f.merge || {})) {
 					if (v === null) delete j[k]; else j[k] = v;
 				}
+				if (f.challengeStatus && Array.isArray(j.challenges))
+					for (const c of j.challenges) {
+						c.status = f.challengeStatus;
+						delete c.validated;
+					}
 				out = Buffer.from(JSON.stringify(j));
 			} catch (e) {
 				log(req, cls, `merge: upstream body is not JSON (${e.message}), passed as is`);

@@ -286,6 +286,12 @@ assert_eq "offline import: the upstream account was found at the first request" 
 	"$(db "select v2_account_url from accounts where thumbprint = '$(thumb "$W/kl.pem")';")"
 assert_eq "offline import: logged as found, not created" 1 \
 	"$(log_count 'upstream account found \(imported key\)')"
+import "$R.imp-l2" "$W/kl.pem" --offline
+assert_eq "re-import --offline of an imported key: exit 0" 0 "$(cat "$R.imp-l2.rc")"
+assert_match "... keeps the known upstream account" "already uses this imported .*upstream account: $URL_L \(known" \
+	"$(tr '\n' ' ' <"$R.imp-l2.out")"
+assert_eq "... in the store too" "$URL_L" \
+	"$(db "select v2_account_url from accounts where thumbprint = '$(thumb "$W/kl.pem")';")"
 before=$(db 'select count(*) from authzs;')
 st=$(new_authz "$R.noacct" "$W/kn.pem" none.example)
 check_problem "imported key without an account at the CA: new-authz -> 403" "$R.noacct" 403 unauthorized "$st"

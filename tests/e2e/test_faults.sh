@@ -143,10 +143,11 @@ refused "newOrder HTTP 500 problem+json" "$R.o500p" "$st" 503 serverInternal \
 fault_clear
 retry_authz "newOrder HTTP 500 problem+json" "$R.o500pb" "$KEY" o500p.example
 
-# ---- HTML 502 from something in front of the CA, on newNonce's HEAD
+# ---- HTML 502 from something in front of the CA, on newNonce's HEAD (badNonce
+# answers without a fresh nonce drain the bridge's pool until it asks newNonce)
 before=$(counts)
 fault '{"match":"new-nonce","action":"status","status":502}'
-fault '{"match":"post","action":"badNonce","count":1,"nonce":false}'
+fault '{"match":"post","action":"badNonce","nonce":false}'
 st=$(new_authz "$R.nn" "$KEY" nn.example)
 refused "newNonce HTTP 502 (after a badNonce)" "$R.nn" "$st" 503 serverInternal \
 	'^upstream newOrder failed: newNonce answered HTTP 502$' "$before"
@@ -313,6 +314,12 @@ refused "new-cert, newOrder 500" "$R.cnorder" "$CERT_ST" 503 serverInternal \
 cert_fault authz '{"match":"authz","action":"500"}'
 refused "new-cert, authorization 500" "$R.cauthz" "$CERT_ST" 503 serverInternal \
 	'^upstream authorization answered HTTP 500' "$CERT_BEFORE"
+# the CA wants the authorization solved again (made so by the relay, as
+# Pebble reuses valid ones at random), and the challenge POST fails
+cert_fault chall '{"match":"authz","action":"merge","merge":{"status":"pending"},"challengeStatus":"pending"}' \
+	'{"match":"challenge","action":"500"}'
+refused "new-cert, challenge 500" "$R.cchall" "$CERT_ST" 503 serverInternal \
+	'^upstream challenge answered HTTP 500' "$CERT_BEFORE"
 cert_fault fincsr '{"match":"finalize","action":"problem","type":"badCSR","status":400,"detail":"relay: CSR contains a weak key"}'
 refused "new-cert, finalize badCSR" "$R.cfincsr" "$CERT_ST" 400 badCSR \
 	'^the CA refused finalize: relay: CSR contains a weak key$' "$CERT_BEFORE"

@@ -475,6 +475,41 @@ test_check(void)
 	flow_free(f);
 }
 
+/* Answer modes on a pending authorization whose challenge is pending:
+ * SELF publishes and answers, CLIENT answers without publishing (the
+ * client's own file), NONE only reads (a GET of an imported account's
+ * authorization must not answer before the client placed its file). */
+static void
+test_check_answer_modes(void)
+{
+	const char *names[] = { "https://ca/authz/8" };
+	enum flow_answer modes[] = { FLOW_ANSWER_SELF, FLOW_ANSWER_CLIENT,
+	    FLOW_ANSWER_NONE };
+	struct flow *f;
+	struct flow_action a;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		f = flow_new(FLOW_CHECK, &dir, names, 1, NULL, THUMB, 60000);
+		CHECK(f != NULL);
+		if (f == NULL)
+			return;
+		flow_set_answer(f, modes[i]);
+		flow_start(f, 0, &a);
+		answer(f, 200, authz("d.example", "pending", "pending",
+		    "https://ca/chall/8", "tokD"), NULL, -1, 10, &a);
+		if (modes[i] == FLOW_ANSWER_NONE) {
+			CHECK(a.act == FLOW_DONE);
+			CHECK_STR(flow_authz_get(f, 0)->status, "pending");
+		} else {
+			CHECK(is_send(&a, "https://ca/chall/8", "{}"));
+			CHECK((a.provision_token != NULL) ==
+			    (modes[i] == FLOW_ANSWER_SELF));
+		}
+		flow_free(f);
+	}
+}
+
 /* --- FLOW_CERT --------------------------------------------------------- */
 
 static void
@@ -741,6 +776,7 @@ main(void)
 	test_invalid();
 	test_authz_order();
 	test_check();
+	test_check_answer_modes();
 	test_cert_happy();
 	test_cert_not_pem();
 	test_failures();

@@ -608,6 +608,21 @@ test_modes(struct store *s)
 	CHECK_STR(b.group_name, "");
 	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
 	CHECK(store_account_count_group(s, "fleet-a") == 0);
+	/* an older copy of the row (no URL yet) does not undo the setters */
+	free(b.v2_account_url);
+	b.v2_account_url = NULL;
+	snprintf(b.mode, sizeof(b.mode), "imported");
+	b.not_before = 0;
+	free(b.contact);
+	b.contact = strdup("[\"mailto:new@example.org\"]");
+	CHECK(store_account_set_not_before(s, b.id, 99) == 0);
+	CHECK(store_account_update(s, &b) == 0);
+	store_account_clear(&b);
+	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK_STR(b.contact, "[\"mailto:new@example.org\"]");
+	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
+	CHECK_STR(b.mode, "per-client");
+	CHECK(b.not_before == 99);
 	/* no such account */
 	CHECK(store_account_set_mode(s, 9999, "shared", "x") == -1);
 	CHECK(store_account_set_upstream(s, 9999, "u") == -1);
