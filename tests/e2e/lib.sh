@@ -6,7 +6,7 @@
 #   check_problem NAME PREFIX STATUS(ES) TYPE   a v1 problem document + Replay-Nonce
 #   e2e_begin NAME   traps + fresh work dir $W;   finish   summary line and exit status
 # Processes (all stopped by PID in the EXIT trap, `cleanup`):
-#   free_port                      a free loopback TCP+UDP port in 30000-39999
+#   free_port                      a free loopback TCP+UDP port in 20000-31999
 #   pebble_start WORKDIR           throwaway TLS CA + pebble-challtestsrv + pebble;
 #                                  exports PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT HTTP01_PORT
 #                                  CHALLTESTSRV_MGMT CHALLTESTSRV_DNS;
@@ -153,7 +153,9 @@ port_busy() {
 free_port() {
 	local p i
 	for i in $(seq 1 200); do
-		p=$((30000 + (RANDOM * 32768 + RANDOM) % 10000))
+		# below the kernel's ephemeral range (32768-60999): no client socket
+		# can take the port between the check and the bind
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		case "$E2E_PORTS_TAKEN" in *" $p "*) continue ;; esac
 		if ! port_busy "$p"; then
 			E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN$p "
