@@ -328,7 +328,7 @@ on_dir_loaded(void *arg, int rc, const char *why)
 		return lookup_stop(l);
 	}
 	flow_set_only_existing(f);
-	if (flowrun_start(&l->b, f, l->key, NULL, on_found, l) == -1) {
+	if (flowrun_start(&l->b, f, l->key, NULL, NULL, on_found, l) == -1) {
 		snprintf(l->why, sizeof(l->why), "cannot start newAccount");
 		lookup_stop(l);
 	}

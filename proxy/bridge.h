@@ -23,6 +23,8 @@ struct bridge {
 	struct acme2 *acme;
 	struct server *front;
 	struct server *http01;
+	struct server *admin;
+	void *obs;			/* observe.c's state */
 	struct flowrun *runs;		/* flows in progress */
 	int dir_ready;
 	int stopping;

@@ -82,6 +82,8 @@ static const struct config_key config_keys[] = {
 	K_MSEC("authz_wait_ms", authz_wait_ms, 100, 300000),
 	K_MSEC("issue_timeout_ms", issue_timeout_ms, 1000, 600000),
 	K_SIZE("nonce_cap", nonce_cap, 16, 10000000),
+	K_STR("log_file", "--log-file", log_file, NULL),
+	K_ADDR("admin_listen", "--admin-listen", admin_host, admin_port, 1),
 	K_STR("authz_mode", NULL, authz_mode, check_authz_mode),
 	K_INT("proof_http_port", proof_http_port, 1, 65535),
 	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port, 1),
@@ -118,6 +120,10 @@ static const char usage_text[] =
     "  --agree-tos            agree to the CA's terms of service for clients\n"
     "  --base-url URL         public base URL of the v1 API (default: from Host)\n"
     "  --log-level LEVEL      debug, info, warn or error (default info)\n"
+    "  --log-file FILE        JSON access log (default: standard output)\n"
+    "  --admin-listen ADDR:PORT\n"
+    "                         /metrics and the migration page, \"\" to disable\n"
+    "                         (default 127.0.0.1:4001)\n"
     "  --check-config         check the configuration and exit\n"
     "  --version              print the version and exit\n"
     "  -h, --help             print this help and exit\n";
@@ -145,6 +151,8 @@ void config_defaults(struct config *c)
 	c->proof_http_port = 80;
 	c->proof_timeout_ms = 10000;
 	c->dns01_hook_timeout_ms = 30000;
+	snprintf(c->admin_host, sizeof(c->admin_host), "127.0.0.1");
+	c->admin_port = 4001;
 }
 
 void config_free(struct config *c)

@@ -42,6 +42,10 @@ struct config {
 	long dns01_hook_timeout_ms;	/* 30000 */
 	json_t *dns01_names;		/* array of "name"/"*.suffix": answered
 					 * upstream with dns-01; NULL = none */
+	/* observation (docs/observe.md) */
+	char log_file[1024];		/* JSON access log; "" = stdout */
+	char admin_host[64];		/* /metrics and the migration page; */
+	int admin_port;			/* 0 = off; default 127.0.0.1:4001 */
 	/* accounts and policy (translate/policy.h), NULL when absent */
 	json_t *accounts;		/* {"mode": ..., "groups": [...]} */
 	json_t *policy;			/* [rule, ...] */

@@ -62,6 +62,9 @@ ep_send(struct ep *e, int status, const char *ctype, const void *body,
 	}
 	for (i = 0; i < e->nhdr; i++)
 		h[n++] = e->hdr[i];
+	if (e->obs.account_id == 0)
+		e->obs.account_id = e->acct.id;
+	observe_v1(e->b, r, &e->obs, status, errtype);
 	log_info("v1 req=%lu peer=%s %s %s -> %d%s%s %.0fms ua=\"%s\"", r->id,
 	    r->peer, r->method, log_escape(r->url, strlen(r->url), url,
 	    sizeof(url)), status, errtype ? " " : "", errtype ? errtype : "",
@@ -105,6 +108,8 @@ ep_reply_problem(struct ep *e, const struct problem *p)
 	json_decref(j);
 	if (p->retry_after > 0)
 		ep_header(e, "Retry-After: %ld", p->retry_after);
+	snprintf(e->obs.error_detail, sizeof(e->obs.error_detail), "%s",
+	    p->detail);
 	log_info("v1 req=%lu error %s: %s", e->req->id, p->type,
 	    log_escape(p->detail, strlen(p->detail), det, sizeof(det)));
 	ep_send(e, p->status, "application/problem+json", s ? s : "",
@@ -441,37 +446,57 @@ get_issuer_route(struct ep *e)
 /* Methods per resource as Boulder's WFE1 (reference 1.2): GET implies
  * HEAD; OPTIONS everywhere; anything else 405 with Allow and a nonce. */
 static void
+set_resource(struct ep *e, const char *resource)
+{
+	snprintf(e->obs.resource, sizeof(e->obs.resource), "%s", resource);
+}
+
+static void
 route(struct ep *e)
 {
 	static const struct {
 		const char *path;
+		const char *resource;	/* for the access log and metrics */
 		void (*get)(struct ep *);
 		void (*post)(struct ep *);
 	} fixed[] = {
-		{ "/directory", get_directory, NULL },
-		{ "/", get_directory, NULL },
-		{ "/terms", get_terms, NULL },
-		{ "/acme/new-reg", NULL, ep_new_reg },
-		{ "/acme/new-authz", NULL, ep_new_authz },
-		{ "/acme/new-cert", NULL, ep_new_cert },
-		{ "/acme/revoke-cert", NULL, ep_revoke_cert },
-		{ "/acme/key-change", NULL, ep_key_change },
+		{ "/directory", "directory", get_directory, NULL },
+		{ "/", "directory", get_directory, NULL },
+		{ "/terms", "terms", get_terms, NULL },
+		{ "/acme/new-reg", "new-reg", NULL, ep_new_reg },
+		{ "/acme/new-authz", "new-authz", NULL, ep_new_authz },
+		{ "/acme/new-cert", "new-cert", NULL, ep_new_cert },
+		{ "/acme/revoke-cert", "revoke-cert", NULL, ep_revoke_cert },
+		{ "/acme/key-change", "key-change", NULL, ep_key_change },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (strcmp(e->path, fixed[i].path) == 0)
+		if (strcmp(e->path, fixed[i].path) == 0) {
+			set_resource(e, fixed[i].resource);
 			return dispatch(e, fixed[i].get, fixed[i].post);
-	if (match_id(e->path, "/acme/reg/", &e->id))
+		}
+	if (match_id(e->path, "/acme/reg/", &e->id)) {
+		set_resource(e, "reg");
 		return dispatch(e, NULL, ep_reg);
-	if (match_id(e->path, "/acme/authz/", &e->id))
+	}
+	if (match_id(e->path, "/acme/authz/", &e->id)) {
+		set_resource(e, "authz");
 		return dispatch(e, get_authz, ep_authz_post);
-	if (match_challenge(e))
+	}
+	if (match_challenge(e)) {
+		set_resource(e, "challenge");
 		return dispatch(e, get_challenge, ep_challenge_post);
-	if (match_hex(e->path, CERT_PREFIX) != NULL)
+	}
+	if (match_hex(e->path, CERT_PREFIX) != NULL) {
+		set_resource(e, "cert");
 		return dispatch(e, get_cert_route, NULL);
-	if (match_hex(e->path, ISSUER_PREFIX) != NULL)
+	}
+	if (match_hex(e->path, ISSUER_PREFIX) != NULL) {
+		set_resource(e, "issuer-cert");
 		return dispatch(e, get_issuer_route, NULL);
+	}
+	set_resource(e, "unknown");
 	ep_reply_error(e, "malformed", 404, "Not found: no such v1 resource");
 }
 

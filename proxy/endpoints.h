@@ -10,6 +10,7 @@
 #include "bridge.h"
 #include "jws.h"
 #include "nonce.h"
+#include "observe.h"
 #include "problem.h"
 #include "server.h"
 #include "store.h"
@@ -36,6 +37,7 @@ struct ep {
 	char *kid;			/* the upstream account URL */
 	int passthrough;		/* imported: the client answers */
 	int readonly;			/* a GET: refreshes never answer */
+	struct obs_req obs;		/* for the access log and inventory */
 	void (*after_account)(struct ep *);	/* continuation */
 	char *csr_b64;
 	char **names;

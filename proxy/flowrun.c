@@ -13,6 +13,8 @@
 #include "flowrun.h"
 #include "hook.h"
 #include "log.h"
+#include "observe.h"
+#include "problem.h"
 #include "problem.h"
 #include "store.h"
 
@@ -33,6 +35,8 @@ struct flowrun {
 	char *kid;
 	flowrun_cb cb;
 	void *arg;
+	struct obs_req *obs;		/* the waiting v1 request's record */
+	const char *what;		/* the upstream resource in flight */
 	uv_timer_t timer;
 	int waiting;
 	int finished;
@@ -104,6 +108,8 @@ on_answer(void *arg, const struct upstream_resp *ur, json_t *json)
 	struct flow_resp fr;
 	struct flow_action a;
 
+	observe_upstream(r->b, r->obs, r->what ? r->what : "?", ur->status,
+	    json != NULL ? problem_v2_type(json) : "", ur->seconds);
 	memset(&fr, 0, sizeof(fr));
 	fr.status = ur->status;
 	fr.json = json;
@@ -136,6 +142,7 @@ send_post(struct flowrun *r, const struct flow_action *a)
 	struct bridge *b = r->b;
 
 	log_debug("upstream: POST %s (%s)", a->what, a->url);
+	r->what = a->what;
 	if (acme2_post(b->acme, r->key, a->use_jwk ? NULL : r->kid,
 	    a->url, a->payload, on_answer, r) == -1) {
 		struct flow_resp fr;
@@ -284,7 +291,7 @@ run_action(struct flowrun *r, struct flow_action *a)
 
 int
 flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key,
-    const char *kid, flowrun_cb cb, void *arg)
+    const char *kid, struct obs_req *obs, flowrun_cb cb, void *arg)
 {
 	struct flowrun *r;
 	struct flow_action a;
@@ -302,6 +309,7 @@ flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key,
 	r->f = f;
 	r->cb = cb;
 	r->arg = arg;
+	r->obs = obs;
 	EVP_PKEY_up_ref(key);
 	r->key = key;
 	uv_timer_init(b->loop, &r->timer);

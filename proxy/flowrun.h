@@ -8,15 +8,17 @@
 
 struct bridge;
 struct flow;
+struct obs_req;
 
 /* Called once with ok = 1 (done) or 0 (failed: flow_problem). The flow is
  * freed after the callback returns. */
 typedef void (*flowrun_cb)(void *arg, struct flow *f, int ok);
 
-/* Start f signed with key (and kid, NULL before the account exists). Takes
- * ownership of f. 0, or -1 (f freed, cb not called). */
+/* Start f signed with key (and kid, NULL before the account exists). Each
+ * upstream call is reported to observe_upstream with obs (the v1 request
+ * waiting for it, or NULL; it must outlive the run). Takes ownership of f. 0, or -1 (f freed, cb not called). */
 int flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key,
-    const char *kid, flowrun_cb cb, void *arg);
+    const char *kid, struct obs_req *obs, flowrun_cb cb, void *arg);
 
 /* Fail every flow in progress (shutdown): their callbacks run now or as
  * their upstream requests are aborted. */

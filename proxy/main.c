@@ -13,6 +13,8 @@
 
 #include "account_cmd.h"
 #include "acme2.h"
+#include "admin.h"
+#include "observe.h"
 #include "bridge.h"
 #include "config.h"
 #include "flowrun.h"
@@ -27,7 +29,7 @@
 #define NONCE_POOL 64
 
 static struct bridge B;
-static uv_signal_t sig_term, sig_int;
+static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t housekeeping;
 
 long long
@@ -77,13 +79,26 @@ stop(void)
 		server_close(B.front, NULL, NULL);
 	if (B.http01 != NULL)
 		server_close(B.http01, NULL, NULL);
-	B.front = B.http01 = NULL;
+	if (B.admin != NULL)
+		server_close(B.admin, NULL, NULL);
+	B.front = B.http01 = B.admin = NULL;
+	uv_close((uv_handle_t *)&sig_hup, NULL);
 	if (B.acme != NULL)
 		acme2_free(B.acme);
 	B.acme = NULL;
 	if (B.up != NULL)
 		upstream_close(B.up, NULL, NULL);
 	B.up = NULL;
+}
+
+/* SIGHUP: reopen the access log (log rotation). */
+static void
+on_hup(uv_signal_t *s, int signum)
+{
+	(void)s;
+	(void)signum;
+	log_info("SIGHUP: reopening the access log");
+	observe_reopen(&B);
 }
 
 static void
@@ -127,9 +142,14 @@ start(const struct config *cfg)
 	/* Before anything can fail: stop() closes these. */
 	uv_signal_init(B.loop, &sig_term);
 	uv_signal_init(B.loop, &sig_int);
+	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
 	if ((B.store = store_open(cfg->state, err, sizeof(err))) == NULL) {
 		log_err("state %s: %s", cfg->state, err);
+		return -1;
+	}
+	if (observe_init(&B) == -1) {
+		log_err("cannot open the access log %s", cfg->log_file);
 		return -1;
 	}
 	if ((B.nonces = nonce_set_new(cfg->nonce_cap)) == NULL ||
@@ -143,11 +163,15 @@ start(const struct config *cfg)
 	if (listen_on(&B.front, "v1", endpoints_handle, cfg->listen_host,
 	    cfg->listen_port) == -1)
 		return -1;
+	if (cfg->admin_port > 0 && listen_on(&B.admin, "admin", admin_handle,
+	    cfg->admin_host, cfg->admin_port) == -1)
+		return -1;
 	if (cfg->http01_port > 0 && listen_on(&B.http01, "http-01",
 	    responder_handle, cfg->http01_host, cfg->http01_port) == -1)
 		return -1;
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_signal_start(&sig_hup, on_hup, SIGHUP);
 	uv_timer_start(&housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
 	acme2_load(B.acme, DIR_RETRY_MS, on_dir, NULL);
 	return 0;
@@ -207,6 +231,7 @@ main(int argc, char **argv)
 	uv_loop_close(uv_default_loop());
 	if (B.nonces != NULL)
 		nonce_set_free(B.nonces);
+	observe_close(&B);
 	if (B.store != NULL)
 		store_close(B.store);
 	curl_global_cleanup();

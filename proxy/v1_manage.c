@@ -40,7 +40,7 @@ upstream_post(struct ep *e, const char *url, const char *payload,
 	if ((f = flow_new(FLOW_POST, &fd, names, 1, payload, NULL,
 	    bridge_now_ms() + e->b->cfg->upstream_timeout_ms)) == NULL)
 		return -1;
-	return flowrun_start(e->b, f, e->v2key, e->kid, cb, arg);
+	return flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb, arg);
 }
 
 /* --- account deactivation ------------------------------------------------ */

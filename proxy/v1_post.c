@@ -403,7 +403,7 @@ new_authz_flow(struct ep *e)
 		f = NULL;
 	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->kid, on_new_authz_done, e) == -1)
+	    e->kid, &e->obs, on_new_authz_done, e) == -1)
 		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
 }
 
@@ -456,6 +456,7 @@ ep_new_authz(struct ep *e)
 	if (!csr_name_valid(name))
 		return ep_reply_error(e, "rejectedIdentifier", 400,
 		    "'%.253s' is not a valid DNS name for a certificate", name);
+	observe_name(&e->obs, name);
 	if (name_allowed(e, name) == -1)
 		return;
 	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
@@ -525,7 +526,7 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 		f = NULL;
 	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->kid, on_refresh_done, e) == -1)
+	    e->kid, &e->obs, on_refresh_done, e) == -1)
 		then(e);
 }
 
@@ -561,7 +562,7 @@ proof_authz_flow(struct ep *e)
 		f = NULL;
 	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key, e->kid,
-	    on_proof_authz_done, e) == -1)
+	    &e->obs, on_proof_authz_done, e) == -1)
 		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
 }
 
@@ -658,6 +659,7 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 		goto fail_tx;
 	log_info("account %lld: issued certificate %s for %zu name(s)",
 	    e->acct.id, c.serial, e->nnames);
+	observe_issued(e->b, e->acct.id, c.serial, e->obs.names, c.not_after);
 	ep_header(e, "Location: %s/acme/cert/%s", e->base, c.serial);
 	if (c.issuer_id[0] != '\0')
 		ep_header(e, "Link: <%s/acme/issuer-cert/%s>;rel=\"up\"",
@@ -697,7 +699,7 @@ new_cert_flow(struct ep *e)
 		f = NULL;
 	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->kid, on_cert_done, e) == -1)
+	    e->kid, &e->obs, on_cert_done, e) == -1)
 		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
 }
 
@@ -730,6 +732,8 @@ ep_new_cert(struct ep *e)
 		ep_reply_problem(e, &p);
 		goto out;
 	}
+	for (i = 0; i < cn->n; i++)
+		observe_name(&e->obs, cn->names[i]);
 	for (i = 0; i < cn->n; i++)
 		if (name_allowed(e, cn->names[i]) == -1)
 			goto out;

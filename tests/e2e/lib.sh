@@ -276,9 +276,15 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 	[ -x "$BRIDGE_BIN" ] || die "$BRIDGE_BIN not built (make build/asan/acme-bridge)"
 	mkdir -p "$d"
 	# The same port on a restart when the caller wants it (BRIDGE_PORT preset).
-	BRIDGE_PORT=${BRIDGE_PORT:-$(free_port)}
+	# A new bridge (BRIDGE_PORT unset) gets a new admin port as well.
+	if [ -z "${BRIDGE_PORT:-}" ]; then
+		BRIDGE_PORT=$(free_port)
+		BRIDGE_ADMIN_PORT=$(free_port)
+	fi
 	BRIDGE_STATE=${BRIDGE_STATE:-$d/state.db}
 	BRIDGE_LOG=$d/bridge.log
+	BRIDGE_ADMIN_PORT=${BRIDGE_ADMIN_PORT:-$(free_port)}
+	BRIDGE_ADMIN_URL="http://127.0.0.1:$BRIDGE_ADMIN_PORT"
 	BRIDGE_URL="http://127.0.0.1:$BRIDGE_PORT"
 	BRIDGE_DIR_URL="$BRIDGE_URL/directory"
 	# --agree-tos unless the caller sets BRIDGE_NO_AGREE=1 (v1 clients must agree themselves)
@@ -290,7 +296,8 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 		"$BRIDGE_BIN" --listen "127.0.0.1:$BRIDGE_PORT" --upstream "$PEBBLE_DIR_URL" \
 		--upstream-ca "$PEBBLE_CA" --http01-listen "127.0.0.1:$HTTP01_PORT" \
-		--state "$BRIDGE_STATE" ${agree:+"$agree"} "$@" ${E2E_BRIDGE_FLAGS:-} 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
+		--state "$BRIDGE_STATE" --admin-listen "127.0.0.1:$BRIDGE_ADMIN_PORT" \
+		${agree:+"$agree"} "$@" ${E2E_BRIDGE_FLAGS:-} 2>>"$BRIDGE_LOG" >>"$BRIDGE_LOG" &
 	BRIDGE_PID=$!
 	local end=$((SECONDS + 30))
 	while [ "$SECONDS" -lt "$end" ]; do
