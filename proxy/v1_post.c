@@ -388,23 +388,36 @@ on_new_authz_done(void *arg, struct flow *f, int ok)
 	ep_send_authz(e, 201);
 }
 
-static void
-new_authz_flow(struct ep *e)
+/* Start a flow of kind for e (names from e), with the challenge types
+ * and answering mode of ep_flow_prepare; cb gets the outcome. On failure
+ * replies and returns -1. */
+static int
+start_flow(struct ep *e, enum flow_kind kind, long timeout_ms, flowrun_cb cb)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
 	struct flow_dir fd = { d->new_account, d->new_order };
-	const char *names[1] = { e->authz.name };
+	const char *one[1] = { e->authz.name };
+	const char *const *names = e->nnames ? (const char *const *)e->names : one;
 	struct flow *f;
 
-	f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->v2thumb,
-	    bridge_now_ms() + e->b->cfg->authz_wait_ms);
+	f = flow_new(kind, &fd, names, e->nnames ? e->nnames : 1, e->csr_b64,
+	    e->v2thumb, bridge_now_ms() + timeout_ms);
 	if (f != NULL && ep_flow_prepare(e, f) == -1) {
 		flow_free(f);
 		f = NULL;
 	}
-	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->kid, &e->obs, on_new_authz_done, e) == -1)
+	if (f == NULL || flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb,
+	    e) == -1) {
 		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+new_authz_flow(struct ep *e)
+{
+	start_flow(e, FLOW_AUTHZ, e->b->cfg->authz_wait_ms, on_new_authz_done);
 }
 
 static int
@@ -550,20 +563,7 @@ on_proof_authz_done(void *arg, struct flow *f, int ok)
 static void
 proof_authz_flow(struct ep *e)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	struct flow_dir fd = { d->new_account, d->new_order };
-	const char *names[1] = { e->authz.name };
-	struct flow *f;
-
-	f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->v2thumb,
-	    bridge_now_ms() + e->b->cfg->authz_wait_ms);
-	if (f != NULL && ep_flow_prepare(e, f) == -1) {
-		flow_free(f);
-		f = NULL;
-	}
-	if (f == NULL || flowrun_start(e->b, f, e->v2key, e->kid,
-	    &e->obs, on_proof_authz_done, e) == -1)
-		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+	start_flow(e, FLOW_AUTHZ, e->b->cfg->authz_wait_ms, on_proof_authz_done);
 }
 
 static void
@@ -687,20 +687,7 @@ on_cert_done(void *arg, struct flow *f, int ok)
 static void
 new_cert_flow(struct ep *e)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	struct flow_dir fd = { d->new_account, d->new_order };
-	struct flow *f;
-
-	f = flow_new(FLOW_CERT, &fd, (const char *const *)e->names, e->nnames,
-	    e->csr_b64, e->v2thumb,
-	    bridge_now_ms() + e->b->cfg->issue_timeout_ms);
-	if (f != NULL && ep_flow_prepare(e, f) == -1) {
-		flow_free(f);
-		f = NULL;
-	}
-	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->kid, &e->obs, on_cert_done, e) == -1)
-		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+	start_flow(e, FLOW_CERT, e->b->cfg->issue_timeout_ms, on_cert_done);
 }
 
 void
