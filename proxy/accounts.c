@@ -310,7 +310,9 @@ creation_join(struct ep *e, const char *group)
 	/* Linked first: the callback may run before flowrun_start returns. */
 	c->next = creations;
 	creations = c;
-	if (flowrun_start(e->b, f, e->v2key, NULL, NULL, on_created, c) == -1) {
+	/* The access log shows newAccount in the line of the request that
+	 * started it (e waits until on_created). */
+	if (flowrun_start(e->b, f, e->v2key, NULL, &e->obs, on_created, c) == -1) {
 		creation_unlink(c);
 		creation_free(c);
 		ep_reply_error(e, "serverInternal", 500, "cannot start newAccount");

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "admin_page.h"
 #include "bridge.h"
 #include "observe.h"
 #include "server.h"
@@ -20,10 +21,20 @@ admin_handle(struct server_req *r, void *arg)
 		return;
 	}
 	if (strcmp(r->url, "/metrics") != 0) {
-		server_reply(r, 404, NULL, 0, "not found\n", 10);
+		admin_page_handle(r, b);	/* the page, its assets, 404 */
 		return;
 	}
-	body = observe_metrics_text(b, &len);
-	server_reply(r, 200, h, 1, body ? body : "", body ? len : 0);
+	/* /metrics: Prometheus text format 0.0.4 (docs/observe.md) */
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		const char *allow[] = { "Allow: GET, HEAD" };
+
+		server_reply(r, 405, allow, 1, "method not allowed\n", 19);
+		return;
+	}
+	if ((body = observe_metrics_text(b, &len)) == NULL) {
+		server_reply(r, 500, NULL, 0, "cannot render the metrics\n", 26);
+		return;
+	}
+	server_reply(r, 200, h, 1, body, len);
 	free(body);
 }

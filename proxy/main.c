@@ -21,6 +21,7 @@
 #include "log.h"
 #include "nonce.h"
 #include "proof.h"
+#include "report_cmd.h"
 #include "server.h"
 #include "store.h"
 #include "upstream.h"
@@ -197,6 +198,8 @@ main(int argc, char **argv)
 	/* Subcommands first; everything else is the server's command line. */
 	if (argc > 1 && strcmp(argv[1], "account") == 0)
 		return account_cmd_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_cmd_main(argc - 1, argv + 1);
 	config_defaults(&cfg);
 	if ((rc = config_load(&cfg, argc, argv, err, sizeof(err))) == 1)
 		return 0;

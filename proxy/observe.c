@@ -1,30 +1,195 @@
-/* observe.c: the access log, metrics and client inventory (observe.h).
- * First cut: names only; the log, metrics and inventory come next. */
+/* observe.c: the access log, metrics and client inventory (observe.h;
+ * docs/observe.md). The JSON line is built by translate/accesslog.c, the
+ * counters live in metrics.c; the inventory writes are inventory.h's. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "accesslog.h"
+#include "acme2.h"
 #include "bridge.h"
+#include "inventory.h"
+#include "log.h"
+#include "metrics.h"
+#include "nonce.h"
 #include "observe.h"
 #include "server.h"
+
+#define LOG_MODE 0640
+
+struct obs_state {
+	int fd;				/* the access log; -1 = none */
+	int own;			/* 1: a file of ours (log_file) */
+	int failing;			/* last write failed (warn once) */
+	struct metrics *m;
+};
+
+static struct obs_state *
+state(struct bridge *b)
+{
+	return b != NULL ? b->obs : NULL;
+}
+
+/* --- the log file ------------------------------------------------------- */
+
+/* Open path for appending; a file created here gets LOG_MODE whatever the
+ * umask (main sets 077 for the state file; the log holds no secret and log
+ * shippers read it by group). -1 with errno. */
+static int
+open_log(const char *path)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+		    O_CLOEXEC, LOG_MODE);
+		if (fd >= 0) {
+			(void)fchmod(fd, LOG_MODE);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+		/* renamed away in between: create it again */
+	}
+	return -1;
+}
 
 int
 observe_init(struct bridge *b)
 {
-	(void)b;
+	struct obs_state *s = NULL;
+	const char *path = b->cfg->log_file;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->m = metrics_new()) == NULL)
+		goto fail;
+	s->fd = STDOUT_FILENO;
+	if (path[0] != '\0') {
+		if ((s->fd = open_log(path)) == -1) {
+			log_err("access log %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		s->own = 1;
+		log_info("access log: %s", path);
+	}
+	b->obs = s;
 	return 0;
+fail:
+	if (s != NULL)
+		metrics_free(s->m);
+	free(s);
+	return -1;
 }
 
 void
 observe_reopen(struct bridge *b)
 {
-	(void)b;
+	struct obs_state *s = state(b);
+	int fd;
+
+	if (s == NULL || !s->own)
+		return;			/* standard output: nothing to do */
+	if ((fd = open_log(b->cfg->log_file)) == -1) {
+		log_warn("access log %s: cannot reopen (%s); still writing to "
+		    "the old file", b->cfg->log_file, strerror(errno));
+		return;
+	}
+	close(s->fd);
+	s->fd = fd;
+	s->failing = 0;
 }
 
 void
 observe_close(struct bridge *b)
 {
-	(void)b;
+	struct obs_state *s = state(b);
+
+	if (s == NULL)
+		return;
+	if (s->own && s->fd >= 0)
+		close(s->fd);
+	metrics_free(s->m);
+	free(s);
+	b->obs = NULL;
 }
+
+/* One write per line (O_APPEND: lines never interleave in the file). */
+static void
+write_line(struct obs_state *s, const char *line, size_t len)
+{
+	ssize_t n;
+	size_t off = 0;
+
+	while (off < len) {
+		n = write(s->fd, line + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			metrics_log_error(s->m);
+			if (!s->failing)
+				log_warn("access log: write failed: %s",
+				    n < 0 ? strerror(errno) : "short write");
+			s->failing = 1;
+			return;
+		}
+		off += (size_t)n;
+	}
+	s->failing = 0;
+}
+
+/* --- client inventory ---------------------------------------------------
+ * The inventory writes (translate/inventory.h: inventory_count for every
+ * v1 request, inventory_record for those of a known account,
+ * inventory_issued) go here. Note: o->error_detail may quote what the
+ * client sent (a badNonce detail quotes the rejected nonce), so it must not
+ * be shown verbatim on the admin page or in `report` output. */
+static void
+inventory_note_v1(struct bridge *b, const struct server_req *r,
+    const struct obs_req *o, int status, const char *errtype)
+{
+	struct inventory_seen v;
+	long long now = bridge_now();
+
+	/* inventory.c cuts every string, replaces control characters, and
+	 * hides what follows "nonce" and long base64url runs in a detail
+	 * before storing it. Failures are logged by the store; the request
+	 * is answered anyway. */
+	if (b->store == NULL)
+		return;
+	(void)inventory_count(b->store, inventory_failed(o->resource, status),
+	    now);
+	memset(&v, 0, sizeof(v));
+	v.account_id = o->account_id;
+	v.addr = r->peer;
+	v.user_agent = r->user_agent;
+	v.content_type = r->content_type;
+	v.names = o->names;
+	v.status = status;
+	v.error_type = errtype;
+	v.error_detail = status >= 400 ? o->error_detail : NULL;
+	v.resource = o->resource;
+	(void)inventory_record(b->store, &v, now);
+}
+
+static void
+inventory_note_issued(struct bridge *b, long long account_id,
+    const char *serial, const char *names, long long not_after)
+{
+	(void)names;
+	if (b->store != NULL)
+		(void)inventory_issued(b->store, account_id, serial, not_after,
+		    bridge_now());
+}
+
+/* --- hooks ---------------------------------------------------------------- */
 
 void
 observe_name(struct obs_req *o, const char *name)
@@ -48,9 +213,11 @@ void
 observe_upstream(struct bridge *b, struct obs_req *o, const char *what,
     long status, const char *ptype, double seconds)
 {
+	struct obs_state *s = state(b);
 	struct obs_upcall *u;
 
-	(void)b;
+	if (s != NULL)
+		metrics_upstream(s->m, what, status, seconds);
 	if (o == NULL)
 		return;
 	if (o->nup >= OBS_UPCALLS_MAX) {
@@ -64,32 +231,125 @@ observe_upstream(struct bridge *b, struct obs_req *o, const char *what,
 	u->seconds = seconds;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+access_log(struct obs_state *s, const struct server_req *r,
+    const struct obs_req *o, int status, const char *errtype)
+{
+	struct accesslog_upcall up[OBS_UPCALLS_MAX];
+	struct accesslog_entry e;
+	char *line;
+	size_t i, len = 0;
+
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < o->nup && i < OBS_UPCALLS_MAX; i++) {
+		/* flowrun sends RFC 8555 requests only as POSTs (POST-as-GET
+		 * included); the directory and newNonce are not reported. */
+		up[i].method = "POST";
+		up[i].resource = o->up[i].what;
+		up[i].status = o->up[i].status;
+		up[i].problem = o->up[i].ptype;
+		up[i].seconds = o->up[i].seconds;
+	}
+	e.time_ms = now_ms();
+	e.request_id = r->id;
+	e.client = r->peer;
+	e.user_agent = r->user_agent;
+	e.account_id = o->account_id;
+	e.resource = o->resource;
+	e.method = r->method;
+	e.url = r->url;
+	e.names = o->names;
+	e.status = status;
+	e.error_type = errtype;
+	e.latency_ms = r->start > 0 ?
+	    ((double)uv_hrtime() / 1e9 - r->start) * 1000 : 0;
+	e.up = up;
+	e.nup = i;
+	e.dropped = o->dropped;
+	if ((line = accesslog_line(&e, &len)) == NULL) {
+		metrics_log_error(s->m);
+		return;
+	}
+	write_line(s, line, len);
+	free(line);
+}
+
 void
 observe_v1(struct bridge *b, const struct server_req *r,
     const struct obs_req *o, int status, const char *errtype)
 {
-	(void)b;
-	(void)r;
-	(void)o;
-	(void)status;
-	(void)errtype;
+	struct obs_state *s = state(b);
+
+	if (s == NULL || r == NULL || o == NULL)
+		return;
+	metrics_v1(s->m, o->resource, r->method, status, errtype);
+	if (s->fd >= 0)
+		access_log(s, r, o, status, errtype);
+	inventory_note_v1(b, r, o, status, errtype);
 }
 
 void
 observe_issued(struct bridge *b, long long account_id, const char *serial,
     const char *names, long long not_after)
 {
-	(void)b;
-	(void)account_id;
-	(void)serial;
-	(void)names;
-	(void)not_after;
+	struct obs_state *s = state(b);
+
+	if (s == NULL)
+		return;
+	metrics_issued(s->m);
+	inventory_note_issued(b, account_id, serial, names, not_after);
+}
+
+/* --- /metrics ------------------------------------------------------------- */
+
+/* v1 accounts by client family and version, from the inventory. */
+static void
+client_counts(struct bridge *b, struct metrics_clients *mc)
+{
+	struct inventory_list l;
+	size_t i;
+
+	mc->ok = 0;
+	if (b->store == NULL || inventory_list(b->store, 0, &l) == -1)
+		return;			/* the gauge is left out */
+	for (i = 0; i < l.n; i++)
+		metrics_clients_add(mc, l.rows[i].family, l.rows[i].version);
+	inventory_list_free(&l);
+	mc->ok = 1;
 }
 
 char *
 observe_metrics_text(struct bridge *b, size_t *len)
 {
-	(void)b;
+	struct obs_state *s = state(b);
+	struct metrics_gauges g;
+	struct metrics_clients *mc = NULL;
+	char *text;
+
 	*len = 0;
-	return NULL;
+	if (s == NULL)
+		return NULL;
+	memset(&g, 0, sizeof(g));
+	g.open_connections = b->front != NULL ?
+	    (long long)server_connections(b->front) : 0;
+	g.nonces_outstanding = b->nonces != NULL ?
+	    (long long)nonce_set_count(b->nonces) : 0;
+	g.upstream_nonce_pool = b->acme != NULL ?
+	    (long long)acme2_nonce_pool_size(b->acme) : 0;
+	if ((mc = calloc(1, sizeof(*mc))) != NULL)
+		client_counts(b, mc);
+	g.clients = mc;
+	text = metrics_text(s->m, &g, len);
+	free(mc);
+	return text;
 }

@@ -80,6 +80,66 @@ static const char *const sqls[ST_MAX] = {
 	    "ON CONFLICT(id) DO UPDATE SET der = excluded.der, "
 	    "up_id = excluded.up_id",
 	[ST_I_GET] = "SELECT der, up_id FROM issuers WHERE id = ?1",
+	/* the client inventory (inventory.c; schema version 3) */
+	[ST_INV_SP] = "SAVEPOINT inventory",
+	[ST_INV_RELEASE] = "RELEASE inventory",
+	[ST_INV_ROLLBACK_TO] = "ROLLBACK TO inventory",
+	[ST_INV_CLIENT] = "INSERT INTO clients(account_id, first_seen, "
+	    "last_seen, user_agent, family, version, requests) "
+	    "VALUES(?1, ?2, ?2, ?3, ?4, ?5, 1) ON CONFLICT(account_id) DO "
+	    "UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+	    "last_seen = max(last_seen, excluded.last_seen), "
+	    "user_agent = excluded.user_agent, family = excluded.family, "
+	    "version = excluded.version, requests = requests + 1",
+	[ST_INV_CLIENT_ERR] = "UPDATE clients SET last_error = ?2, "
+	    "last_error_at = ?3 WHERE account_id = ?1",
+	[ST_INV_CLIENT_ISSUED] = "INSERT INTO clients(account_id, first_seen, "
+	    "last_seen, issued) VALUES(?1, ?2, ?2, 1) "
+	    "ON CONFLICT(account_id) DO UPDATE SET issued = issued + 1, "
+	    "last_seen = max(last_seen, excluded.last_seen)",
+	[ST_INV_ADDR_UPD] = "UPDATE client_addrs SET "
+	    "last_seen = max(last_seen, ?3) WHERE account_id = ?1 AND addr = ?2",
+	[ST_INV_ADDR_INS] = "INSERT INTO client_addrs(account_id, addr, "
+	    "last_seen) VALUES(?1, ?2, ?3)",
+	[ST_INV_ADDR_TRIM] = "DELETE FROM client_addrs WHERE account_id = ?1 "
+	    "AND addr NOT IN (SELECT addr FROM client_addrs "
+	    "WHERE account_id = ?1 ORDER BY last_seen DESC, addr LIMIT ?2)",
+	[ST_INV_NAME_UPD] = "UPDATE client_names SET "
+	    "last_seen = max(last_seen, ?3) WHERE account_id = ?1 AND name = ?2",
+	[ST_INV_NAME_INS] = "INSERT INTO client_names(account_id, name, "
+	    "last_seen) VALUES(?1, ?2, ?3)",
+	[ST_INV_NAME_TRIM] = "DELETE FROM client_names WHERE account_id = ?1 "
+	    "AND name NOT IN (SELECT name FROM client_names "
+	    "WHERE account_id = ?1 ORDER BY last_seen DESC, name LIMIT ?2)",
+	[ST_INV_TRAFFIC] = "UPDATE traffic SET requests = requests + 1, "
+	    "failures = failures + ?2 WHERE hour = ?1",
+	[ST_INV_TRAFFIC_INS] = "INSERT INTO traffic(hour, requests, failures) "
+	    "VALUES(?1, 1, ?2)",
+	[ST_INV_TRAFFIC_TRIM] = "DELETE FROM traffic WHERE hour < ?1",
+	[ST_INV_TRAFFIC_GET] = "SELECT hour, requests, failures FROM traffic "
+	    "WHERE hour >= ?1 AND hour < ?2",
+	[ST_INV_FAIL_INS] = "INSERT INTO failures(at, account_id, resource, "
+	    "error_type, detail, addr) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_INV_FAIL_TRIM] = "DELETE FROM failures "
+	    "WHERE id <= (SELECT max(id) FROM failures) - ?1",
+	[ST_INV_FAILS] = "SELECT at, account_id, resource, error_type, detail, "
+	    "addr FROM failures ORDER BY id DESC LIMIT ?1",
+	[ST_INV_LIST] = "SELECT c.account_id, a.thumbprint, c.user_agent, "
+	    "c.family, c.version, c.first_seen, c.last_seen, c.last_error, "
+	    "c.last_error_at, (SELECT count(*) FROM certs "
+	    "WHERE account_id = c.account_id), (SELECT min(not_after) FROM certs "
+	    "WHERE account_id = c.account_id AND revoked = 0 AND not_after > ?2) "
+	    "FROM clients c LEFT JOIN accounts a ON a.id = c.account_id "
+	    "WHERE c.last_seen >= ?1 ORDER BY c.last_seen DESC, c.account_id DESC",
+	[ST_INV_ADDRS] = "SELECT addr FROM client_addrs WHERE account_id = ?1 "
+	    "ORDER BY last_seen DESC, addr",
+	[ST_INV_NAMES] = "SELECT name FROM client_names WHERE account_id = ?1 "
+	    "ORDER BY name",
+	[ST_INV_SUM_HOSTS] = "SELECT count(*), count(DISTINCT "
+	    "coalesce(family, '') || '/' || coalesce(version, '')) "
+	    "FROM clients WHERE last_seen >= ?1",
+	[ST_INV_SUM_EXPIRING] = "SELECT count(*) FROM certs WHERE revoked = 0 "
+	    "AND not_after > ?1 AND not_after <= ?2",
 };
 
 /* Version 1: the tables as first released (created when missing). */
@@ -115,6 +175,50 @@ static const char migrate2[] =
 	" name TEXT PRIMARY KEY, v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
 	" not_before INTEGER DEFAULT 0, created_at INTEGER);"
 	"PRAGMA user_version = 2;";
+
+/* Version 3: the client inventory (inventory.h): one row per v1 account
+ * seen, its addresses and requested names, v1 traffic per hour and the
+ * newest failures. Accounts, authorizations and certificates from before
+ * the upgrade seed it (first and last seen from their creation times,
+ * the address they registered from, the names they were authorized for),
+ * so hosts that were already there appear in the report. */
+static const char migrate3[] =
+	"CREATE TABLE clients("
+	" account_id INTEGER PRIMARY KEY, first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL, user_agent TEXT, family TEXT,"
+	" version TEXT, last_error TEXT, last_error_at INTEGER DEFAULT 0,"
+	" requests INTEGER DEFAULT 0, issued INTEGER DEFAULT 0);"
+	"CREATE INDEX clients_last_seen ON clients(last_seen);"
+	"CREATE TABLE client_addrs("
+	" account_id INTEGER NOT NULL, addr TEXT NOT NULL, last_seen INTEGER,"
+	" PRIMARY KEY(account_id, addr));"
+	"CREATE TABLE client_names("
+	" account_id INTEGER NOT NULL, name TEXT NOT NULL, last_seen INTEGER,"
+	" PRIMARY KEY(account_id, name));"
+	"CREATE TABLE traffic("
+	" hour INTEGER PRIMARY KEY, requests INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE failures("
+	" id INTEGER PRIMARY KEY, at INTEGER, account_id INTEGER,"
+	" resource TEXT, error_type TEXT, detail TEXT, addr TEXT);"
+	"CREATE INDEX IF NOT EXISTS certs_account ON certs(account_id);"
+	"INSERT INTO clients(account_id, first_seen, last_seen, family, version,"
+	" issued)"
+	" SELECT a.id, coalesce(a.created_at, 0), max(coalesce(a.created_at, 0),"
+	"  coalesce((SELECT max(created_at) FROM authzs"
+	"   WHERE account_id = a.id), 0),"
+	"  coalesce((SELECT max(created_at) FROM certs"
+	"   WHERE account_id = a.id), 0)), '', '',"
+	"  (SELECT count(*) FROM certs WHERE account_id = a.id)"
+	" FROM accounts a;"
+	"INSERT INTO client_addrs(account_id, addr, last_seen)"
+	" SELECT id, initial_ip, coalesce(created_at, 0) FROM accounts"
+	" WHERE initial_ip IS NOT NULL AND initial_ip != '';"
+	"INSERT INTO client_names(account_id, name, last_seen)"
+	" SELECT account_id, name, max(coalesce(created_at, 0)) FROM authzs"
+	" WHERE account_id IS NOT NULL AND name IS NOT NULL"
+	" GROUP BY account_id, name;"
+	"PRAGMA user_version = 3;";
 
 void
 store_logerr(const struct store *s, const char *fn)
@@ -334,6 +438,8 @@ setup(sqlite3 *db, char *err, size_t errlen)
 	    SQLITE_OK))
 		goto rollback;
 	if (v < 2 && sqlite3_exec(db, migrate2, NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	if (v < 3 && sqlite3_exec(db, migrate3, NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;

@@ -12,13 +12,13 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2	/* PRAGMA user_version */
+#define STORE_SCHEMA_VERSION 3	/* PRAGMA user_version */
 
 /* Open or create the database at path (":memory:" for tests), create the
  * schema or upgrade an older one in place (version 1 -> 2: account modes,
- * groups, not_before), enable WAL, and make the file (and its -wal/-shm)
- * mode 0600. A newer schema is refused. On failure writes the cause to err
- * and returns NULL. */
+ * groups, not_before; 2 -> 3: the client inventory, inventory.h), enable
+ * WAL, and make the file (and its -wal/-shm) mode 0600. A newer schema is
+ * refused. On failure writes the cause to err and returns NULL. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 

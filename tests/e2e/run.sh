@@ -14,6 +14,8 @@ SCRIPTS=(
 	test_lifecycle.sh
 	test_dehydrated.sh
 	test_acme_client.sh
+	test_report.sh
+	test_observe.sh
 	test_limits.sh
 	test_authz_rules.sh
 	test_pending.sh
@@ -23,19 +25,20 @@ SCRIPTS=(
 	test_policy.sh
 	test_accounts.sh
 	test_faults.sh
+	test_page.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
 # ---- prerequisites (tests/deps.sh installs the Debian packages if missing)
 missing=()
-for tool in pebble pebble-challtestsrv dehydrated node npm sqlite3 openssl curl; do
+for tool in pebble pebble-challtestsrv dehydrated node npm sqlite3 openssl curl chromium; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "e2e: missing ${missing[*]}; running tests/deps.sh"
 	ACME_BRIDGE_TEST_DEPS=1 bash tests/deps.sh </dev/null || true
 fi
-for tool in pebble pebble-challtestsrv dehydrated node npm sqlite3 openssl curl; do
+for tool in pebble pebble-challtestsrv dehydrated node npm sqlite3 openssl curl chromium; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "e2e: $tool is not installed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 done
 if [ ! -x "$BRIDGE_BIN" ]; then

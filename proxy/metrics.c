@@ -1,0 +1,387 @@
+/* metrics.c: Prometheus counters and the text exposition (metrics.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+#define NSTATUS 601			/* 0..599, and 600 = "other" */
+#define STATUS_OTHER 600
+
+static const char *const v1_resources[] = {
+	"directory", "terms", "new-reg", "new-authz", "new-cert",
+	"revoke-cert", "key-change", "reg", "authz", "challenge", "cert",
+	"issuer-cert", "unknown", "other",
+};
+#define NV1 (sizeof(v1_resources) / sizeof(v1_resources[0]))
+
+static const char *const up_resources[] = {
+	"directory", "newNonce", "newAccount", "newOrder", "authorization",
+	"challenge", "finalize", "order", "certificate", "revokeCert",
+	"keyChange", "post", "other",
+};
+#define NUP (sizeof(up_resources) / sizeof(up_resources[0]))
+
+/* v1 error types (urn:acme:error:*), reasons of failed issuances. */
+static const char *const reasons[] = {
+	"malformed", "unauthorized", "serverInternal", "badNonce", "badCSR",
+	"badPublicKey", "rateLimited", "rejectedIdentifier",
+	"unsupportedIdentifier", "invalidEmail", "caa", "dns", "connection",
+	"tls", "unknownHost", "agreementRequired", "other",
+};
+#define NREASONS (sizeof(reasons) / sizeof(reasons[0]))
+
+/* Upper bounds of the latency histogram, seconds (+Inf is implied). */
+static const double buckets[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+static const char *const bucket_le[] = {
+	"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
+	"5", "10", "30",
+};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct metrics {
+	unsigned long long v1[NV1][NSTATUS];
+	unsigned long long up[NUP][NSTATUS];
+	unsigned long long up_bucket[NUP][NBUCKETS + 1];	/* not cumulative;
+								 * last = +Inf */
+	unsigned long long up_count[NUP];
+	double up_sum[NUP];
+	unsigned long long failures[NREASONS];
+	unsigned long long issuances;
+	unsigned long long log_errors;
+};
+
+struct metrics *
+metrics_new(void)
+{
+	return calloc(1, sizeof(struct metrics));
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	free(m);
+}
+
+/* Index of s in list (n entries, the last is "other"). */
+static size_t
+lookup(const char *const *list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i + 1 < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return n - 1;
+}
+
+static size_t
+status_index(long status)
+{
+	return status >= 0 && status < STATUS_OTHER ? (size_t)status :
+	    STATUS_OTHER;
+}
+
+void
+metrics_v1(struct metrics *m, const char *resource, const char *method,
+    int status, const char *errtype)
+{
+	size_t res = lookup(v1_resources, NV1, resource);
+
+	if (m == NULL)
+		return;
+	m->v1[res][status_index(status)]++;
+	if (strcmp(v1_resources[res], "new-cert") == 0 && status >= 400 &&
+	    method != NULL && strcmp(method, "POST") == 0)
+		m->failures[lookup(reasons, NREASONS, errtype)]++;
+}
+
+void
+metrics_upstream(struct metrics *m, const char *resource, long status,
+    double seconds)
+{
+	size_t res = lookup(up_resources, NUP, resource), b;
+
+	if (m == NULL)
+		return;
+	if (!(seconds >= 0))		/* NaN too */
+		seconds = 0;
+	m->up[res][status_index(status)]++;
+	for (b = 0; b < NBUCKETS && seconds > buckets[b]; b++)
+		;
+	m->up_bucket[res][b]++;
+	m->up_count[res]++;
+	m->up_sum[res] += seconds;
+}
+
+void
+metrics_issued(struct metrics *m)
+{
+	if (m != NULL)
+		m->issuances++;
+}
+
+void
+metrics_log_error(struct metrics *m)
+{
+	if (m != NULL)
+		m->log_errors++;
+}
+
+/* Label values from the inventory: [A-Za-z0-9._+-] kept, anything else
+ * '_', so no escaping is ever needed; "" becomes "other". */
+static void
+label_copy(char *out, size_t outlen, const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		s = "other";
+	for (i = 0; s[i] != '\0' && i + 1 < outlen; i++) {
+		char c = s[i];
+
+		out[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' || c == '+') ? c : '_';
+	}
+	out[i] = '\0';
+}
+
+void
+metrics_clients_add(struct metrics_clients *mc, const char *family,
+    const char *version)
+{
+	char f[sizeof(mc->c[0].family)], v[sizeof(mc->c[0].version)];
+	size_t i;
+
+	label_copy(f, sizeof(f), family);
+	label_copy(v, sizeof(v), family != NULL && family[0] != '\0' ?
+	    version : NULL);
+	for (i = 0; i < mc->n; i++)
+		if (strcmp(mc->c[i].family, f) == 0 &&
+		    strcmp(mc->c[i].version, v) == 0) {
+			mc->c[i].accounts++;
+			return;
+		}
+	if (mc->n >= METRICS_CLIENTS_MAX) {
+		/* Full: into the "other" pair (a row of its own when there
+		 * is none among the first ones). */
+		for (i = 0; i < mc->n; i++)
+			if (strcmp(mc->c[i].family, "other") == 0 &&
+			    strcmp(mc->c[i].version, "other") == 0) {
+				mc->c[i].accounts++;
+				return;
+			}
+		mc->other++;
+		return;
+	}
+	memcpy(mc->c[mc->n].family, f, sizeof(f));
+	memcpy(mc->c[mc->n].version, v, sizeof(v));
+	mc->c[mc->n++].accounts = 1;
+}
+
+/* --- exposition ---------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void sb_printf(struct sbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	size_t want, ncap;
+	char *np;
+	int n;
+
+	if (sb->err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->err = 1;
+		return;
+	}
+	if ((size_t)n < sb->cap - sb->len) {
+		sb->len += (size_t)n;
+		return;
+	}
+	want = sb->len + (size_t)n + 1;
+	ncap = sb->cap;
+	while (ncap < want) {
+		if (ncap > ((size_t)1 << 28)) {
+			sb->err = 1;
+			return;
+		}
+		ncap *= 2;
+	}
+	if ((np = realloc(sb->p, ncap)) == NULL) {
+		sb->err = 1;
+		return;
+	}
+	sb->p = np;
+	sb->cap = ncap;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sb->cap - sb->len) {
+		sb->err = 1;
+		return;
+	}
+	sb->len += (size_t)n;
+}
+
+static void
+head(struct sbuf *sb, const char *name, const char *type, const char *help)
+{
+	sb_printf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+status_label(char *buf, size_t len, size_t st)
+{
+	if (st == STATUS_OTHER)
+		snprintf(buf, len, "other");
+	else
+		snprintf(buf, len, "%zu", st);
+}
+
+static void
+by_status(struct sbuf *sb, const char *name, const char *const *res,
+    size_t nres, const unsigned long long (*c)[NSTATUS])
+{
+	char st[8];
+	size_t r, s;
+
+	for (r = 0; r < nres; r++)
+		for (s = 0; s < NSTATUS; s++) {
+			if (c[r][s] == 0)
+				continue;
+			status_label(st, sizeof(st), s);
+			sb_printf(sb, "%s{resource=\"%s\",status=\"%s\"} %llu\n",
+			    name, res[r], st, c[r][s]);
+		}
+}
+
+static void
+histogram(struct sbuf *sb, const struct metrics *m)
+{
+	static const char name[] = "acme_bridge_upstream_request_duration_seconds";
+	unsigned long long cum;
+	size_t r, b;
+
+	head(sb, name, "histogram", "Duration of upstream (RFC 8555) "
+	    "requests, by upstream resource (the final HTTP exchange of each: "
+	    "the bridge's badNonce retries are not counted separately).");
+	for (r = 0; r < NUP; r++) {
+		if (m->up_count[r] == 0)
+			continue;
+		cum = 0;
+		for (b = 0; b < NBUCKETS; b++) {
+			cum += m->up_bucket[r][b];
+			sb_printf(sb, "%s_bucket{resource=\"%s\",le=\"%s\"} %llu\n",
+			    name, up_resources[r], bucket_le[b], cum);
+		}
+		sb_printf(sb, "%s_bucket{resource=\"%s\",le=\"+Inf\"} %llu\n",
+		    name, up_resources[r], m->up_count[r]);
+		sb_printf(sb, "%s_sum{resource=\"%s\"} %.6f\n", name,
+		    up_resources[r], m->up_sum[r]);
+		sb_printf(sb, "%s_count{resource=\"%s\"} %llu\n", name,
+		    up_resources[r], m->up_count[r]);
+	}
+}
+
+static void
+counters(struct sbuf *sb, const struct metrics *m)
+{
+	size_t i;
+
+	head(sb, "acme_bridge_v1_requests_total", "counter",
+	    "ACME v1 requests answered, by v1 resource and HTTP status.");
+	by_status(sb, "acme_bridge_v1_requests_total", v1_resources, NV1,
+	    (const unsigned long long (*)[NSTATUS])m->v1);
+	head(sb, "acme_bridge_upstream_requests_total", "counter",
+	    "Upstream (RFC 8555) requests, by upstream resource and HTTP "
+	    "status of the final answer (0: no HTTP answer).");
+	by_status(sb, "acme_bridge_upstream_requests_total", up_resources, NUP,
+	    (const unsigned long long (*)[NSTATUS])m->up);
+	histogram(sb, m);
+	head(sb, "acme_bridge_issuances_total", "counter",
+	    "Certificates issued to v1 clients.");
+	sb_printf(sb, "acme_bridge_issuances_total %llu\n", m->issuances);
+	head(sb, "acme_bridge_issuance_failures_total", "counter",
+	    "Failed v1 new-cert requests, by v1 error type.");
+	for (i = 0; i < NREASONS; i++)
+		if (m->failures[i] != 0)
+			sb_printf(sb, "acme_bridge_issuance_failures_total"
+			    "{reason=\"%s\"} %llu\n", reasons[i], m->failures[i]);
+	head(sb, "acme_bridge_access_log_errors_total", "counter",
+	    "Access log lines that could not be written.");
+	sb_printf(sb, "acme_bridge_access_log_errors_total %llu\n",
+	    m->log_errors);
+}
+
+static void
+gauges(struct sbuf *sb, const struct metrics_gauges *g)
+{
+	const struct metrics_clients *mc = g->clients;
+	size_t i;
+
+	head(sb, "acme_bridge_open_connections", "gauge",
+	    "Open client connections to the v1 front end.");
+	sb_printf(sb, "acme_bridge_open_connections %lld\n", g->open_connections);
+	head(sb, "acme_bridge_nonces_outstanding", "gauge",
+	    "v1 nonces handed out and not yet used.");
+	sb_printf(sb, "acme_bridge_nonces_outstanding %lld\n",
+	    g->nonces_outstanding);
+	head(sb, "acme_bridge_upstream_nonce_pool", "gauge",
+	    "Upstream nonces held for the next RFC 8555 requests.");
+	sb_printf(sb, "acme_bridge_upstream_nonce_pool %lld\n",
+	    g->upstream_nonce_pool);
+	if (mc == NULL || !mc->ok)
+		return;
+	head(sb, "acme_bridge_v1_accounts", "gauge",
+	    "v1 accounts in the client inventory, by the client family and "
+	    "version they last used.");
+	for (i = 0; i < mc->n; i++)
+		sb_printf(sb, "acme_bridge_v1_accounts{family=\"%s\","
+		    "version=\"%s\"} %lld\n", mc->c[i].family, mc->c[i].version,
+		    mc->c[i].accounts);
+	if (mc->other > 0)
+		sb_printf(sb, "acme_bridge_v1_accounts{family=\"other\","
+		    "version=\"other\"} %lld\n", mc->other);
+}
+
+char *
+metrics_text(const struct metrics *m, const struct metrics_gauges *g,
+    size_t *len)
+{
+	struct sbuf sb;
+
+	*len = 0;
+	if (m == NULL || g == NULL)
+		return NULL;
+	sb.cap = 8192;
+	sb.len = 0;
+	sb.err = 0;
+	if ((sb.p = malloc(sb.cap)) == NULL)
+		return NULL;
+	sb.p[0] = '\0';
+	counters(&sb, m);
+	gauges(&sb, g);
+	if (sb.err) {
+		free(sb.p);
+		return NULL;
+	}
+	*len = sb.len;
+	return sb.p;
+}

@@ -1,0 +1,59 @@
+/* metrics.h: the Prometheus counters and their text exposition (format
+ * 0.0.4; docs/observe.md). Fixed label sets: resources come from fixed
+ * lists, statuses are numbers 0..599, anything else is "other", so memory is
+ * bounded whatever clients send. Called on the loop only (no locking). */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stddef.h>
+
+struct metrics;
+
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+
+/* A v1 request answered: resource ("new-cert"), HTTP method and status, v1
+ * error type or NULL. A failed POST to new-cert counts as an issuance
+ * failure with the error type as its reason. */
+void metrics_v1(struct metrics *m, const char *resource, const char *method,
+    int status, const char *errtype);
+/* An upstream call finished: RFC 8555 resource ("newOrder"), HTTP status
+ * (0 = transport failure), its duration. */
+void metrics_upstream(struct metrics *m, const char *resource, long status,
+    double seconds);
+/* A certificate was issued. */
+void metrics_issued(struct metrics *m);
+/* An access log line could not be written. */
+void metrics_log_error(struct metrics *m);
+
+/* v1 accounts by client family and version (at most METRICS_CLIENTS_MAX
+ * distinct pairs; the rest count as family="other",version="other"). */
+#define METRICS_CLIENTS_MAX 64
+struct metrics_clients {
+	struct {
+		char family[48];
+		char version[32];
+		long long accounts;
+	} c[METRICS_CLIENTS_MAX];
+	size_t n;
+	long long other;
+	int ok;				/* 0: the inventory is unavailable;
+					 * the gauge is left out */
+};
+void metrics_clients_add(struct metrics_clients *mc, const char *family,
+    const char *version);
+
+/* Values read at scrape time. */
+struct metrics_gauges {
+	long long open_connections;
+	long long nonces_outstanding;
+	long long upstream_nonce_pool;
+	const struct metrics_clients *clients;	/* may be NULL */
+};
+
+/* The whole exposition, malloc'd; *len its length. NULL when out of
+ * memory. */
+char *metrics_text(const struct metrics *m, const struct metrics_gauges *g,
+    size_t *len);
+
+#endif

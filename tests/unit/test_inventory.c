@@ -1,0 +1,700 @@
+/* test_inventory.c: the client inventory (translate/inventory.h) on an
+ * in-memory store, User-Agent parsing, and the schema upgrade to 3. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "inventory.h"
+#include "store.h"
+#include "t.h"
+
+/* ---- User-Agent parsing ---- */
+
+static void
+test_ua(void)
+{
+	static const struct {
+		const char *ua, *family, *version;
+	} cases[] = {
+		{ "dehydrated/0.7.0 curl/7.88.1", "dehydrated", "0.7.0" },
+		{ "dehydrated/0.6.2 curl/7.58.0", "dehydrated", "0.6.2" },
+		{ "CertbotACMEClient/0.31.0 (certbot; Ubuntu 18.04) "
+		    "Authenticator/webroot Installer/None (certonly; flags: "
+		    "--webroot -d a.example) Py/3.6.9", "certbot", "0.31.0" },
+		{ "CertbotACMEClient/0.40.0 (certbot(-auto); darwin 10.14) "
+		    "Authenticator/standalone Installer/None Py/3.7.4",
+		    "certbot", "0.40.0" },
+		{ "LetsEncryptPythonClient/0.5.0 (Ubuntu 14.04)", "certbot",
+		    "0.5.0" },
+		{ "acme.sh/2.8.5 (https://github.com/acmesh-official/acme.sh)",
+		    "acme.sh", "2.8.5" },
+		{ "xenolf-acme/1.2.1 (release; linux; amd64)", "lego", "1.2.1" },
+		{ "Go-http-client/1.1 (linux; amd64) xenolf-acme", "lego", "" },
+		{ "lego-cli/v1.2.1 xenolf-acme/1.2.1 (release; linux; amd64)",
+		    "lego", "1.2.1" },
+		{ "Caddy/0.10.11 xenolf-acme/1.0 (linux; amd64)", "Caddy",
+		    "0.10.11" },
+		{ "Go-http-client/1.1", "Go-http-client", "1.1" },
+		{ "curl/7.88.1", "curl", "7.88.1" },
+		{ "python-requests/2.22.0", "python-requests", "2.22.0" },
+		{ "acme-python", "acme-python", "" },
+		{ "node-acme-client/4.2.5 (https://github.com/publishlab/"
+		    "node-acme-client)", "acme-client", "4.2.5" },
+		{ "MyTool/1.2.3", "MyTool", "1.2.3" },
+		{ "(compat) Thing/2.0b1 more", "Thing", "2.0b1" },
+		{ "Tool/v3.4", "Tool", "3.4" },
+		{ "Authenticator/webroot", "", "" },
+		{ "something", "", "" },
+		{ "", "", "" },
+		{ "  \t", "", "" },
+		{ "((((", "", "" },
+		{ "Bad\x01Name/1.0", "Name", "1.0" },
+	};
+	struct ua_info u;
+	char longua[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		inventory_ua_parse(cases[i].ua, &u);
+		CHECK_STR(u.family, cases[i].family);
+		CHECK_STR(u.version, cases[i].version);
+		if (strcmp(u.family, cases[i].family) != 0 ||
+		    strcmp(u.version, cases[i].version) != 0)
+			fprintf(stderr, "  (case %zu: \"%s\")\n", i, cases[i].ua);
+	}
+	inventory_ua_parse(NULL, &u);
+	CHECK_STR(u.family, "");
+	/* long names and versions are cut to the struct's sizes */
+	memset(longua, 'a', 100);
+	longua[100] = '/';
+	memset(longua + 101, '1', 100);
+	longua[201] = '\0';
+	inventory_ua_parse(longua, &u);
+	CHECK(strlen(u.family) == sizeof(u.family) - 1);
+	CHECK(strlen(u.version) == sizeof(u.version) - 1);
+}
+
+static void
+test_identify(void)
+{
+	struct ua_info u;
+
+	/* acme-client 1.0.0 sends no User-Agent; its POSTs are JSON */
+	inventory_client_identify("", "application/json", &u);
+	CHECK_STR(u.family, "acme-client");
+	CHECK_STR(u.version, "1.0.0");
+	inventory_client_identify(NULL, "application/json; charset=utf-8", &u);
+	CHECK_STR(u.family, "acme-client");
+	inventory_client_identify("", "application/jose+json", &u);
+	CHECK_STR(u.family, "");
+	inventory_client_identify("", "application/jsonx", &u);
+	CHECK_STR(u.family, "");
+	inventory_client_identify("", NULL, &u);
+	CHECK_STR(u.family, "");
+	/* a User-Agent wins, even an unrecognisable one */
+	inventory_client_identify("dehydrated/0.7.0 curl/7.88.1",
+	    "application/json", &u);
+	CHECK_STR(u.family, "dehydrated");
+	inventory_client_identify("something", "application/json", &u);
+	CHECK_STR(u.family, "");
+}
+
+/* ---- the store ---- */
+
+static long long
+add_account(struct store *s, const char *tp)
+{
+	struct store_account a;
+	long long id;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.thumbprint, sizeof(a.thumbprint), "%s", tp);
+	a.jwk = "{}";
+	a.v2_key_pem = "pem";
+	snprintf(a.status, sizeof(a.status), "valid");
+	a.created_at = 100;
+	if (store_account_insert(s, &a) != 0)
+		return -1;
+	id = a.id;
+	return id;
+}
+
+static int
+add_cert(struct store *s, long long account, const char *serial,
+    long long not_after, int revoked)
+{
+	struct store_cert c;
+
+	memset(&c, 0, sizeof(c));
+	c.account_id = account;
+	snprintf(c.serial, sizeof(c.serial), "%s", serial);
+	c.der = (unsigned char *)"x";
+	c.der_len = 1;
+	c.not_after = not_after;
+	c.created_at = 100;
+	if (store_cert_insert(s, &c) != 0)
+		return -1;
+	return revoked ? store_cert_set_revoked(s, c.id) : 0;
+}
+
+static int
+seen(struct store *s, long long acct, const char *addr, const char *ua,
+    const char *names, int status, const char *etype, long long now)
+{
+	struct inventory_seen v;
+
+	memset(&v, 0, sizeof(v));
+	v.account_id = acct;
+	v.addr = addr;
+	v.user_agent = ua;
+	v.names = names;
+	v.status = status;
+	v.error_type = etype;
+	v.error_detail = etype ? "Authorizations for these names not found "
+	    "or expired: x.example" : NULL;
+	v.resource = "new-cert";
+	v.content_type = ua && ua[0] ? "application/x-www-form-urlencoded" :
+	    "application/json";
+	return inventory_record(s, &v, now);
+}
+
+static void
+test_record_list(struct store *s, long long a1, long long a2)
+{
+	struct inventory_list l;
+
+	CHECK(seen(s, a1, "127.0.0.1", "dehydrated/0.7.0 curl/7.88.1",
+	    "a.example,b.example", 201, NULL, 1000) == 0);
+	CHECK(seen(s, a2, "127.0.0.1", "", "node.example", 201, NULL,
+	    2000) == 0);
+	/* a1 again, from a new address, a name in capitals, a failure */
+	CHECK(seen(s, a1, "192.0.2.7", "dehydrated/0.7.0 curl/7.88.1",
+	    "A.example", 403, "unauthorized", 3000) == 0);
+	/* an older timestamp does not move last_seen back */
+	CHECK(seen(s, a2, "127.0.0.1", "", "node.example", 200, NULL,
+	    1500) == 0);
+
+	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(l.n == 2);
+	if (l.n == 2) {
+		CHECK(l.rows[0].account_id == a1);
+		CHECK_STR(l.rows[0].thumbprint, "tp-1");
+		CHECK_STR(l.rows[0].family, "dehydrated");
+		CHECK_STR(l.rows[0].version, "0.7.0");
+		CHECK_STR(l.rows[0].user_agent, "dehydrated/0.7.0 curl/7.88.1");
+		CHECK_STR(l.rows[0].addresses, "192.0.2.7,127.0.0.1");
+		CHECK_STR(l.rows[0].names, "a.example,b.example");
+		CHECK(l.rows[0].first_seen == 1000);
+		CHECK(l.rows[0].last_seen == 3000);
+		CHECK(l.rows[0].last_error != NULL &&
+		    strncmp(l.rows[0].last_error, "unauthorized: Authoriz", 22)
+		    == 0);
+		CHECK(l.rows[0].last_error_at == 3000);
+		CHECK(l.rows[1].account_id == a2);
+		CHECK_STR(l.rows[1].family, "acme-client");
+		CHECK_STR(l.rows[1].version, "1.0.0");
+		CHECK_STR(l.rows[1].addresses, "127.0.0.1");
+		CHECK_STR(l.rows[1].names, "node.example");
+		CHECK(l.rows[1].first_seen == 1500);
+		CHECK(l.rows[1].last_seen == 2000);
+		CHECK(l.rows[1].last_error == NULL);
+		CHECK(l.rows[1].certs == 0 && l.rows[1].next_expiry == 0);
+	}
+	inventory_list_free(&l);
+	CHECK(l.rows == NULL && l.n == 0);
+
+	/* since */
+	CHECK(inventory_list(s, 2500, &l) == 0);
+	CHECK(l.n == 1 && l.rows[0].account_id == a1);
+	inventory_list_free(&l);
+	CHECK(inventory_list(s, 3000, &l) == 0);
+	CHECK(l.n == 1);
+	inventory_list_free(&l);
+	CHECK(inventory_list(s, 3001, &l) == 0);
+	CHECK(l.n == 0 && l.rows == NULL);
+	inventory_list_free(&l);
+
+	/* a failure of no known account goes to the failures list only; a
+	 * success of no known account is not kept */
+	CHECK(seen(s, 0, "198.51.100.1", "curl/7.88.1", "", 403,
+	    "unauthorized", 3100) == 0);
+	CHECK(seen(s, 0, "198.51.100.1", "curl/7.88.1", "", 200, NULL,
+	    3200) == 0);
+	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(l.n == 2);
+	inventory_list_free(&l);
+
+	/* 409 to new-reg (the key is registered: acme-client finds its
+	 * account so) is no failure; 409 elsewhere is */
+	CHECK(inventory_failed("new-reg", 409) == 0);
+	CHECK(inventory_failed("new-reg", 400) == 1);
+	CHECK(inventory_failed("reg", 409) == 1);
+	CHECK(inventory_failed(NULL, 409) == 1);
+	CHECK(inventory_failed("new-cert", 201) == 0);
+	CHECK(inventory_failed("", 500) == 1);
+	{
+		struct inventory_seen v;
+
+		memset(&v, 0, sizeof(v));
+		v.account_id = a2;
+		v.status = 409;
+		v.resource = "new-reg";
+		v.user_agent = "";
+		v.content_type = "application/json";
+		v.error_type = "malformed";
+		v.error_detail = "Registration key is already in use";
+		CHECK(inventory_record(s, &v, 2100) == 0);
+	}
+	CHECK(inventory_list(s, 2001, &l) == 0);
+	CHECK(l.n == 2 && l.rows[1].account_id == a2 &&
+	    l.rows[1].last_seen == 2100 && l.rows[1].last_error == NULL);
+	if (l.n == 2)
+		CHECK_STR(l.rows[1].family, "acme-client");
+	inventory_list_free(&l);
+}
+
+static void
+test_failures(struct store *s)
+{
+	struct inventory_failure *f = NULL;
+	struct inventory_seen v;
+	size_t n = 0, i;
+	int ok = 1;
+
+	CHECK(inventory_failures(s, 10, &f, &n) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK(f[0].at == 3100 && f[0].account_id == 0);
+		CHECK_STR(f[0].addr, "198.51.100.1");
+		CHECK_STR(f[0].error_type, "unauthorized");
+		CHECK_STR(f[0].resource, "new-cert");
+		CHECK(f[1].at == 3000 && f[1].account_id != 0);
+	}
+	inventory_failures_free(f, n);
+
+	/* bounded: the newest INVENTORY_FAILURES_MAX are kept */
+	memset(&v, 0, sizeof(v));
+	v.addr = "203.0.113.5";
+	v.status = 400;
+	v.error_type = "malformed";
+	v.error_detail = "bad\r\nthing";	/* control characters replaced */
+	v.resource = "new-reg";
+	for (i = 0; i < INVENTORY_FAILURES_MAX + 5; i++)
+		if (inventory_record(s, &v, 10000 + (long long)i) != 0)
+			ok = 0;
+	CHECK(ok);
+	CHECK(inventory_failures(s, 5000, &f, &n) == 0);
+	CHECK(n == INVENTORY_FAILURES_MAX);
+	if (n == INVENTORY_FAILURES_MAX) {
+		CHECK(f[0].at == 10000 + INVENTORY_FAILURES_MAX + 4);
+		CHECK(f[n - 1].at == 10005);
+		CHECK_STR(f[0].detail, "bad??thing");
+	}
+	inventory_failures_free(f, n);
+	CHECK(inventory_failures(s, 3, &f, &n) == 0);
+	CHECK(n == 3 && f[2].at == 10000 + INVENTORY_FAILURES_MAX + 2);
+	inventory_failures_free(f, n);
+	CHECK(inventory_failures(s, 0, &f, &n) == 0 && n == 0 && f == NULL);
+
+	/* no nonce nor signature-like value is kept from a detail */
+	v.error_type = "badNonce";
+	v.error_detail = "JWS has invalid anti-replay nonce Xy7_q-8Rt";
+	CHECK(inventory_record(s, &v, 20000) == 0);
+	v.error_type = "malformed";
+	v.error_detail = "bad value eyJhbGciOiJSUzI1NiJ9abcdefGHIJKLmnop here; "
+	    "name a-very-long-but-lower-case-dns-label-of-forty.example ok";
+	CHECK(inventory_record(s, &v, 20001) == 0);
+	/* UTF-8 kept; invalid bytes, a C1 control (CSI) and a cut
+	 * sequence replaced */
+	v.error_type = "caa";
+	v.error_detail = "CAA \xe2\x80\x9cissue\xe2\x80\x9d \xff\xc2\x9b[31m "
+	    "x\xe2\x80";
+	CHECK(inventory_record(s, &v, 20002) == 0);
+	CHECK(inventory_failures(s, 3, &f, &n) == 0);
+	CHECK(n == 3);
+	if (n == 3) {
+		CHECK_STR(f[0].detail, "CAA \xe2\x80\x9cissue\xe2\x80\x9d "
+		    "???[31m x??");
+		CHECK_STR(f[1].detail, "bad value [value not shown] here; name "
+		    "a-very-long-but-lower-case-dns-label-of-forty.example ok");
+		CHECK_STR(f[2].detail, "JWS has invalid anti-replay nonce "
+		    "[value not shown]");
+		CHECK_STR(f[2].error_type, "badNonce");
+	}
+	inventory_failures_free(f, n);
+}
+
+/* Addresses and names per account are bounded, newest kept. */
+static void
+test_bounds(struct store *s, long long a3)
+{
+	struct inventory_list l;
+	char addr[32], names[64];
+	size_t i, commas;
+	const char *p;
+	int ok = 1;
+
+	for (i = 0; i < INVENTORY_ADDRS_MAX + 4; i++) {
+		snprintf(addr, sizeof(addr), "10.0.0.%zu", i);
+		snprintf(names, sizeof(names), "n%zu.example, m%zu.example", i,
+		    i);
+		if (seen(s, a3, addr, "MyTool/1.2.3", names, 200, NULL,
+		    20000 + (long long)i) != 0)
+			ok = 0;
+	}
+	for (i = 0; i < INVENTORY_NAMES_MAX; i++) {
+		snprintf(names, sizeof(names), "k%zu.example", i);
+		if (seen(s, a3, "10.0.0.19", "MyTool/1.2.3", names, 200, NULL,
+		    30000 + (long long)i) != 0)
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK(inventory_list(s, 20000, &l) == 0);
+	CHECK(l.n == 1);
+	if (l.n == 1) {
+		CHECK_STR(l.rows[0].family, "MyTool");
+		/* the newest address first; the oldest four gone */
+		CHECK(strncmp(l.rows[0].addresses, "10.0.0.19,", 10) == 0);
+		CHECK(strstr(l.rows[0].addresses, "10.0.0.3,") == NULL);
+		CHECK(strstr(l.rows[0].addresses, "10.0.0.4") != NULL);
+		for (commas = 0, p = l.rows[0].addresses; *p; p++)
+			commas += *p == ',';
+		CHECK(commas + 1 == INVENTORY_ADDRS_MAX);
+		for (commas = 0, p = l.rows[0].names; *p; p++)
+			commas += *p == ',';
+		CHECK(commas + 1 == INVENTORY_NAMES_MAX);
+		CHECK(strstr(l.rows[0].names, "n0.example") == NULL);
+		CHECK(strstr(l.rows[0].names, "k255.example") != NULL);
+	}
+	inventory_list_free(&l);
+}
+
+static void
+test_traffic(struct store *s)
+{
+	long long c[4], f[4], base = 1700000000LL - 1700000000LL % 3600;
+
+	CHECK(inventory_count(s, 0, base + 5) == 0);
+	CHECK(inventory_count(s, 1, base + 3599) == 0);
+	CHECK(inventory_count(s, 0, base + 3600) == 0);
+	CHECK(inventory_count(s, 1, base + 3 * 3600 + 1) == 0);
+	CHECK(inventory_traffic(s, base, 4, c, f) == 0);
+	CHECK(c[0] == 2 && f[0] == 1);
+	CHECK(c[1] == 1 && f[1] == 0);
+	CHECK(c[2] == 0 && f[2] == 0);
+	CHECK(c[3] == 1 && f[3] == 1);
+	CHECK(inventory_traffic(s, base + 3600, 2, c, f) == 0);
+	CHECK(c[0] == 1 && c[1] == 0);
+	/* hours older than INVENTORY_TRAFFIC_KEEP go */
+	CHECK(inventory_count(s, 0, base + INVENTORY_TRAFFIC_KEEP + 3600) == 0);
+	CHECK(inventory_traffic(s, base, 4, c, f) == 0);
+	CHECK(c[0] == 0 && c[1] == 1 && c[3] == 1);
+}
+
+static void
+test_summary(struct store *s, long long a1, long long a2, long long a3)
+{
+	struct inventory_summary sum;
+	struct inventory_list l;
+	long long now = (long long)time(NULL), d = 86400;
+
+	CHECK(add_cert(s, a1, "01", now + 10 * d, 0) == 0);
+	CHECK(add_cert(s, a1, "02", now + 60 * d, 0) == 0);
+	CHECK(add_cert(s, a2, "03", now + 5 * d, 1) == 0);	/* revoked */
+	CHECK(add_cert(s, a2, "04", now - d, 0) == 0);		/* expired */
+	CHECK(add_cert(s, a3, "05", now + 29 * d, 0) == 0);
+	CHECK(inventory_summary(s, 0, now, 30 * d, &sum) == 0);
+	CHECK(sum.hosts == 3);
+	CHECK(sum.versions == 3);	/* dehydrated, acme-client, MyTool */
+	CHECK(sum.expiring == 2);	/* 01 and 05 */
+	CHECK(inventory_summary(s, 2500, now, 30 * d, &sum) == 0);
+	CHECK(sum.hosts == 2 && sum.versions == 2);
+	CHECK(inventory_summary(s, now + d, now, 15 * d, &sum) == 0);
+	CHECK(sum.hosts == 0 && sum.versions == 0 && sum.expiring == 1);
+
+	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(l.n == 3);
+	if (l.n == 3) {
+		CHECK(l.rows[0].account_id == a3 && l.rows[0].certs == 1);
+		CHECK(l.rows[1].account_id == a1 && l.rows[1].certs == 2);
+		CHECK(l.rows[1].next_expiry == now + 10 * d);
+		CHECK(l.rows[2].account_id == a2 && l.rows[2].certs == 2);
+		CHECK(l.rows[2].next_expiry == 0);
+	}
+	inventory_list_free(&l);
+}
+
+/* inventory_issued before any request of the account makes its row. */
+static void
+test_issued(struct store *s)
+{
+	struct inventory_list l;
+	long long a4 = add_account(s, "tp-4");
+
+	CHECK(a4 > 0);
+	CHECK(inventory_issued(s, a4, "0a", 1, 50000) == 0);
+	CHECK(inventory_issued(s, 0, "0b", 1, 50000) == 0);	/* ignored */
+	CHECK(inventory_list(s, 50000, &l) == 0);
+	CHECK(l.n == 1 && l.rows[0].account_id == a4);
+	if (l.n == 1) {
+		CHECK(l.rows[0].first_seen == 50000);
+		CHECK_STR(l.rows[0].family, "");
+		CHECK_STR(l.rows[0].addresses, "");
+		CHECK_STR(l.rows[0].names, "");
+	}
+	inventory_list_free(&l);
+	CHECK(seen(s, a4, "127.0.0.1", "acme.sh/2.8.5 (https://x)", "z.example",
+	    201, NULL, 50001) == 0);
+	CHECK(inventory_list(s, 50000, &l) == 0);
+	CHECK(l.n == 1 && l.rows[0].first_seen == 50000);
+	if (l.n == 1)
+		CHECK_STR(l.rows[0].family, "acme.sh");
+	inventory_list_free(&l);
+}
+
+/* Inside a caller's transaction the writes are the caller's: a rollback
+ * takes them back. */
+static void
+test_nested(struct store *s, long long a1)
+{
+	struct inventory_list l;
+
+	CHECK(store_begin(s) == 0);
+	CHECK(seen(s, a1, "127.0.0.1", "dehydrated/0.7.0", "", 200, NULL,
+	    60000) == 0);
+	CHECK(store_rollback(s) == 0);
+	CHECK(inventory_list(s, 60000, &l) == 0);
+	CHECK(l.n == 0);
+	inventory_list_free(&l);
+	CHECK(store_begin(s) == 0);
+	CHECK(seen(s, a1, "127.0.0.1", "dehydrated/0.7.0", "", 200, NULL,
+	    60000) == 0);
+	CHECK(store_commit(s) == 0);
+	CHECK(inventory_list(s, 60000, &l) == 0);
+	CHECK(l.n == 1);
+	inventory_list_free(&l);
+}
+
+static void
+test_memory(void)
+{
+	struct store *s;
+	char err[256] = "";
+	long long a1, a2, a3;
+
+	s = store_open(":memory:", err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return;
+	}
+	a1 = add_account(s, "tp-1");
+	a2 = add_account(s, "tp-2");
+	a3 = add_account(s, "tp-3");
+	CHECK(a1 > 0 && a2 > a1 && a3 > a2);
+	test_record_list(s, a1, a2);
+	test_failures(s);
+	test_bounds(s, a3);
+	test_traffic(s);
+	test_summary(s, a1, a2, a3);
+	test_issued(s);
+	test_nested(s, a1);
+	store_close(s);
+}
+
+/* ---- upgrade of version 1 and 2 files ---- */
+
+static char dbpath[64];
+
+static void
+rmdb(void)
+{
+	char buf[80];
+
+	unlink(dbpath);
+	snprintf(buf, sizeof(buf), "%s-wal", dbpath);
+	unlink(buf);
+	snprintf(buf, sizeof(buf), "%s-shm", dbpath);
+	unlink(buf);
+}
+
+static const char v1_schema[] =
+	"CREATE TABLE accounts("
+	" id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
+	" jwk TEXT NOT NULL, contact TEXT, agreement TEXT, initial_ip TEXT,"
+	" created_at INTEGER, status TEXT, v2_key_pem TEXT NOT NULL,"
+	" v2_account_url TEXT);"
+	"CREATE TABLE authzs("
+	" id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),"
+	" name TEXT, status TEXT, expires INTEGER, token TEXT,"
+	" v2_order_url TEXT, v2_authz_url TEXT, v2_chall_url TEXT, error TEXT,"
+	" key_authorization TEXT, created_at INTEGER);"
+	"CREATE INDEX authzs_account_name ON authzs(account_id, name);"
+	"CREATE TABLE http01(token TEXT PRIMARY KEY, keyauth TEXT, expires INTEGER);"
+	"CREATE TABLE certs("
+	" id INTEGER PRIMARY KEY, account_id INTEGER, serial TEXT UNIQUE,"
+	" der BLOB, chain_pem TEXT, issuer_id TEXT, not_after INTEGER,"
+	" created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
+	"CREATE TABLE issuers(id TEXT PRIMARY KEY, der BLOB, up_id TEXT);"
+	"INSERT INTO accounts VALUES(1, 'tp-old', '{}', NULL, NULL,"
+	" '192.0.2.9', 1600000000, 'valid', 'pem', NULL);"
+	"INSERT INTO accounts VALUES(2, 'tp-quiet', '{}', NULL, NULL,"
+	" NULL, 1600000500, 'valid', 'pem', NULL);"
+	"INSERT INTO authzs VALUES(1, 1, 'old.example', 'valid', 9999999999,"
+	" 'tok', NULL, NULL, NULL, NULL, NULL, 1600000100);"
+	"INSERT INTO authzs VALUES(2, 1, 'old.example', 'valid', 9999999999,"
+	" 'tok2', NULL, NULL, NULL, NULL, NULL, 1600000200);"
+	"INSERT INTO authzs VALUES(3, 1, 'www.old.example', 'valid', 9999999999,"
+	" 'tok3', NULL, NULL, NULL, NULL, NULL, 1600000200);"
+	"INSERT INTO certs VALUES(1, 1, '0abc', x'00', NULL, '', 9999999999,"
+	" 1600000300, NULL, 0);"
+	"PRAGMA user_version = 1;";
+
+/* The version 2 upgrade as that program ran it. */
+static const char v2_upgrade[] =
+	"ALTER TABLE accounts ADD COLUMN mode TEXT DEFAULT 'per-client';"
+	"ALTER TABLE accounts ADD COLUMN group_name TEXT;"
+	"ALTER TABLE accounts ADD COLUMN not_before INTEGER DEFAULT 0;"
+	"CREATE TABLE groups("
+	" name TEXT PRIMARY KEY, v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
+	" not_before INTEGER DEFAULT 0, created_at INTEGER);"
+	"PRAGMA user_version = 2;";
+
+static int
+raw_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		goto out;
+	if (sql != NULL && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A file of version `from` opens as version 3 with the inventory seeded
+ * from its accounts, authorizations and certificates. */
+static void
+test_upgrade(int from)
+{
+	struct store *s;
+	struct inventory_list l;
+	struct store_account a;
+	char err[256] = "";
+	int fd;
+
+	snprintf(dbpath, sizeof(dbpath), "/tmp/test_inventory.XXXXXX");
+	fd = mkstemp(dbpath);
+	CHECK(fd != -1);
+	if (fd == -1)
+		return;
+	close(fd);
+	unlink(dbpath);
+	CHECK(raw_exec(v1_schema) == 1);
+	if (from == 2)
+		CHECK(raw_exec(v2_upgrade) == 2);
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		goto out;
+	}
+	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(l.n == 2);
+	if (l.n == 2) {
+		CHECK(l.rows[0].account_id == 2);
+		CHECK(l.rows[0].first_seen == 1600000500);
+		CHECK(l.rows[0].last_seen == 1600000500);
+		CHECK_STR(l.rows[0].addresses, "");
+		CHECK(l.rows[0].certs == 0);
+		/* last seen: its newest authorization or certificate */
+		CHECK(l.rows[1].account_id == 1);
+		CHECK(l.rows[1].first_seen == 1600000000);
+		CHECK(l.rows[1].last_seen == 1600000300);
+		CHECK_STR(l.rows[1].addresses, "192.0.2.9");
+		CHECK_STR(l.rows[1].names, "old.example,www.old.example");
+		CHECK_STR(l.rows[1].family, "");
+		CHECK(l.rows[1].certs == 1);
+	}
+	inventory_list_free(&l);
+	/* the old data is intact, and the upgraded file records */
+	CHECK(store_account_by_id(s, 1, &a) == 0);
+	CHECK_STR(a.thumbprint, "tp-old");
+	store_account_clear(&a);
+	CHECK(seen(s, 2, "127.0.0.1", "dehydrated/0.7.0 curl/7.88.1",
+	    "q.example", 201, NULL, 1700000000) == 0);
+	CHECK(inventory_count(s, 0, 1700000000) == 0);
+	store_close(s);
+	CHECK(raw_exec(NULL) == 3);
+
+	/* opened again: nothing seeded twice, the new row kept */
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s != NULL) {
+		CHECK(inventory_list(s, 0, &l) == 0);
+		CHECK(l.n == 2);
+		if (l.n == 2) {
+			CHECK(l.rows[0].account_id == 2);
+			CHECK_STR(l.rows[0].family, "dehydrated");
+			CHECK_STR(l.rows[0].names, "q.example");
+		}
+		inventory_list_free(&l);
+		store_close(s);
+	}
+	/* a version 4 file is refused and left alone */
+	CHECK(raw_exec("PRAGMA user_version = 4") == 4);
+	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "newer") != NULL);
+	CHECK(raw_exec(NULL) == 4);
+out:
+	rmdb();
+}
+
+/* A version 2 file that cannot be upgraded (a clients table of its own)
+ * is left exactly as it was. */
+static void
+test_upgrade_fails_cleanly(void)
+{
+	char err[256] = "";
+	int fd;
+
+	snprintf(dbpath, sizeof(dbpath), "/tmp/test_inventory.XXXXXX");
+	fd = mkstemp(dbpath);
+	CHECK(fd != -1);
+	if (fd == -1)
+		return;
+	close(fd);
+	unlink(dbpath);
+	CHECK(raw_exec(v1_schema) == 1);
+	CHECK(raw_exec(v2_upgrade) == 2);
+	CHECK(raw_exec("CREATE TABLE clients(x)") == 2);
+	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(err[0] != '\0');
+	CHECK(raw_exec(NULL) == 2);
+	CHECK(raw_exec("SELECT 1 FROM traffic") == -1);	/* no table */
+	rmdb();
+}
+
+int
+main(void)
+{
+	test_ua();
+	test_identify();
+	test_memory();
+	test_upgrade(1);
+	test_upgrade(2);
+	test_upgrade_fails_cleanly();
+	return T_DONE();
+}

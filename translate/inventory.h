@@ -1,0 +1,113 @@
+/* inventory.h: the client inventory kept in the store (who still speaks v1,
+ * with what, for which names), the v1 traffic per hour and recent failures,
+ * plus User-Agent parsing. Pure (SQLite + libc); written by proxy/observe.c,
+ * read by `acme-bridge report` and the admin migration page. */
+#ifndef INVENTORY_H
+#define INVENTORY_H
+
+#include <stddef.h>
+
+struct store;
+
+/* A User-Agent parsed into the v1 client family and version, e.g.
+ * "dehydrated/0.7.0 curl/7.88.1" -> dehydrated 0.7.0,
+ * "CertbotACMEClient/0.31.0 (certbot; ...)" -> certbot 0.31.0,
+ * acme-client (node) -> acme-client 1.0.0, and any first "Name/1.2.3" token
+ * otherwise; "" family when nothing is recognisable. */
+struct ua_info {
+	char family[48];
+	char version[32];
+};
+void inventory_ua_parse(const char *ua, struct ua_info *out);
+/* The client of a request: inventory_ua_parse(ua), and when there is no
+ * User-Agent at all and the request's Content-Type is application/json,
+ * acme-client 1.0.0 (the only v1 version of the node package: its `request`
+ * library sends no User-Agent, and every other v1 client sends one). */
+void inventory_client_identify(const char *ua, const char *content_type,
+    struct ua_info *out);
+
+/* Bounds of what is kept. */
+#define INVENTORY_ADDRS_MAX 16		/* addresses per account, newest */
+#define INVENTORY_NAMES_MAX 256		/* names per account, newest */
+#define INVENTORY_NAMES_PER_REQ 100	/* names taken from one request */
+#define INVENTORY_FAILURES_MAX 1000	/* failures kept, newest */
+#define INVENTORY_TRAFFIC_KEEP (90LL * 86400)	/* hours kept, seconds */
+
+/* One v1 request of a known account, at unix time now. */
+struct inventory_seen {
+	long long account_id;
+	const char *addr;		/* client address */
+	const char *user_agent;		/* raw, bounded by the caller */
+	const char *names;		/* requested names, comma-separated */
+	int status;			/* HTTP status answered */
+	const char *error_type;		/* v1 problem type suffix or NULL */
+	const char *error_detail;	/* its detail or NULL */
+	const char *resource;		/* "new-cert", ... */
+	const char *content_type;	/* request Content-Type or NULL (to
+					 * recognise acme-client 1.0.0) */
+};
+/* A failure (inventory_failed) also sets the account's last error and is
+ * kept in the failures list. account_id 0 (no known account): only a
+ * failure of a named v1 resource is kept, in the failures list. */
+int inventory_record(struct store *s, const struct inventory_seen *v,
+    long long now);
+/* 1 when a v1 answer counts as a failure in the inventory: any status
+ * >= 400 except 409 to new-reg (Boulder's answer to registering a key
+ * again, which clients such as acme-client use to find their account). */
+int inventory_failed(const char *resource, int status);
+/* Any v1 request (known account or not): traffic per hour; failed as
+ * inventory_failed() says. */
+int inventory_count(struct store *s, int failed, long long now);
+int inventory_issued(struct store *s, long long account_id,
+    const char *serial, long long not_after, long long now);
+
+/* One row of the inventory (one v1 account). Strings are owned by the
+ * list. */
+struct inventory_row {
+	long long account_id;
+	char *thumbprint;
+	char *addresses;		/* comma-separated, most recent first */
+	char *family;			/* latest client family */
+	char *version;			/* latest client version */
+	char *user_agent;		/* latest raw User-Agent */
+	long long first_seen, last_seen;
+	char *names;			/* names requested, comma-separated */
+	long long certs;		/* certificates issued */
+	long long next_expiry;		/* earliest notAfter of its valid
+					 * certificates, 0 when none */
+	char *last_error;		/* "type: detail" or NULL */
+	long long last_error_at;
+};
+struct inventory_list {
+	struct inventory_row *rows;
+	size_t n;
+};
+/* Rows seen since `since` (0 = all), sorted by last_seen, newest first. */
+int inventory_list(struct store *s, long long since, struct inventory_list *out);
+void inventory_list_free(struct inventory_list *l);
+
+/* v1 requests per hour for the hours [from, to) (unix seconds, aligned to
+ * the hour): counts[i] and failures[i] for hour from + i*3600. n = hours. */
+int inventory_traffic(struct store *s, long long from, size_t n,
+    long long *counts, long long *failures);
+
+/* Recent failures, newest first, at most max. */
+struct inventory_failure {
+	long long at;
+	long long account_id;
+	char *resource, *error_type, *detail, *addr;
+};
+int inventory_failures(struct store *s, size_t max,
+    struct inventory_failure **out, size_t *n);
+void inventory_failures_free(struct inventory_failure *f, size_t n);
+
+/* Summary: v1 hosts (accounts seen since `since`), distinct client
+ * family+version pairs, certificates expiring within `within` seconds of
+ * now (not revoked, not yet expired). */
+struct inventory_summary {
+	long long hosts, versions, expiring;
+};
+int inventory_summary(struct store *s, long long since, long long now,
+    long long within, struct inventory_summary *out);
+
+#endif
