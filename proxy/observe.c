@@ -149,8 +149,7 @@ write_line(struct obs_state *s, const char *line, size_t len)
  * The inventory writes (translate/inventory.h: inventory_count for every
  * v1 request, inventory_record for those of a known account,
  * inventory_issued) go here. Note: o->error_detail may quote what the
- * client sent (a badNonce detail quotes the rejected nonce), so it must not
- * be shown verbatim on the admin page or in `report` output. */
+ * client sent (names, URLs); the access log leaves it out. */
 static void
 inventory_note_v1(struct bridge *b, const struct server_req *r,
     const struct obs_req *o, int status, const char *errtype)
