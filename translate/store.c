@@ -1,7 +1,8 @@
 /* store.c: the SQLite state store. Every statement is a fixed string with
  * bound parameters, prepared once on first use and kept until store_close.
- * Here: open/close, schema, transactions, the statement cache and the helpers
- * shared with store_objects.c (store_int.h), accounts and groups. */
+ * Here: open/close, transactions, the statement cache and the helpers
+ * shared with store_objects.c, store_schema.c and inventory.c (store_int.h),
+ * accounts and groups. The schema and its migrations are in store_schema.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -142,84 +143,6 @@ static const char *const sqls[ST_MAX] = {
 	    "AND not_after > ?1 AND not_after <= ?2",
 };
 
-/* Version 1: the tables as first released (created when missing). */
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS accounts("
-	" id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
-	" jwk TEXT NOT NULL, contact TEXT, agreement TEXT, initial_ip TEXT,"
-	" created_at INTEGER, status TEXT, v2_key_pem TEXT NOT NULL,"
-	" v2_account_url TEXT);"
-	"CREATE TABLE IF NOT EXISTS authzs("
-	" id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),"
-	" name TEXT, status TEXT, expires INTEGER, token TEXT,"
-	" v2_order_url TEXT, v2_authz_url TEXT, v2_chall_url TEXT, error TEXT,"
-	" key_authorization TEXT, created_at INTEGER);"
-	"CREATE INDEX IF NOT EXISTS authzs_account_name"
-	" ON authzs(account_id, name);"
-	"CREATE TABLE IF NOT EXISTS http01("
-	" token TEXT PRIMARY KEY, keyauth TEXT, expires INTEGER);"
-	"CREATE TABLE IF NOT EXISTS certs("
-	" id INTEGER PRIMARY KEY, account_id INTEGER, serial TEXT UNIQUE,"
-	" der BLOB, chain_pem TEXT, issuer_id TEXT, not_after INTEGER,"
-	" created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS issuers("
-	" id TEXT PRIMARY KEY, der BLOB, up_id TEXT);";
-
-/* Version 2: account modes (per-client, shared, imported), the shared
- * groups, and "not before" times after a rateLimited account creation. */
-static const char migrate2[] =
-	"ALTER TABLE accounts ADD COLUMN mode TEXT DEFAULT 'per-client';"
-	"ALTER TABLE accounts ADD COLUMN group_name TEXT;"
-	"ALTER TABLE accounts ADD COLUMN not_before INTEGER DEFAULT 0;"
-	"CREATE TABLE groups("
-	" name TEXT PRIMARY KEY, v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
-	" not_before INTEGER DEFAULT 0, created_at INTEGER);"
-	"PRAGMA user_version = 2;";
-
-/* Version 3: the client inventory (inventory.h): one row per v1 account
- * seen, its addresses and requested names, v1 traffic per hour and the
- * newest failures. Accounts, authorizations and certificates from before
- * the upgrade seed it (first and last seen from their creation times,
- * the address they registered from, the names they were authorized for),
- * so hosts that were already there appear in the report. */
-static const char migrate3[] =
-	"CREATE TABLE clients("
-	" account_id INTEGER PRIMARY KEY, first_seen INTEGER NOT NULL,"
-	" last_seen INTEGER NOT NULL, user_agent TEXT, family TEXT,"
-	" version TEXT, last_error TEXT, last_error_at INTEGER DEFAULT 0,"
-	" requests INTEGER DEFAULT 0, issued INTEGER DEFAULT 0);"
-	"CREATE INDEX clients_last_seen ON clients(last_seen);"
-	"CREATE TABLE client_addrs("
-	" account_id INTEGER NOT NULL, addr TEXT NOT NULL, last_seen INTEGER,"
-	" PRIMARY KEY(account_id, addr));"
-	"CREATE TABLE client_names("
-	" account_id INTEGER NOT NULL, name TEXT NOT NULL, last_seen INTEGER,"
-	" PRIMARY KEY(account_id, name));"
-	"CREATE TABLE traffic("
-	" hour INTEGER PRIMARY KEY, requests INTEGER NOT NULL DEFAULT 0,"
-	" failures INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE failures("
-	" id INTEGER PRIMARY KEY, at INTEGER, account_id INTEGER,"
-	" resource TEXT, error_type TEXT, detail TEXT, addr TEXT);"
-	"CREATE INDEX IF NOT EXISTS certs_account ON certs(account_id);"
-	"INSERT INTO clients(account_id, first_seen, last_seen, family, version,"
-	" issued)"
-	" SELECT a.id, coalesce(a.created_at, 0), max(coalesce(a.created_at, 0),"
-	"  coalesce((SELECT max(created_at) FROM authzs"
-	"   WHERE account_id = a.id), 0),"
-	"  coalesce((SELECT max(created_at) FROM certs"
-	"   WHERE account_id = a.id), 0)), '', '',"
-	"  (SELECT count(*) FROM certs WHERE account_id = a.id)"
-	" FROM accounts a;"
-	"INSERT INTO client_addrs(account_id, addr, last_seen)"
-	" SELECT id, initial_ip, coalesce(created_at, 0) FROM accounts"
-	" WHERE initial_ip IS NOT NULL AND initial_ip != '';"
-	"INSERT INTO client_names(account_id, name, last_seen)"
-	" SELECT account_id, name, max(coalesce(created_at, 0)) FROM authzs"
-	" WHERE account_id IS NOT NULL AND name IS NOT NULL"
-	" GROUP BY account_id, name;"
-	"PRAGMA user_version = 3;";
-
 void
 store_logerr(const struct store *s, const char *fn)
 {
@@ -335,8 +258,8 @@ store_lookup(struct store *s, sqlite3_stmt *st, const char *fn,
 	return 0;
 }
 
-static void
-seterr(char *err, size_t errlen, const char *what, const char *why)
+void
+store_seterr(char *err, size_t errlen, const char *what, const char *why)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s: %s", what, why);
@@ -358,17 +281,17 @@ restrict_files(const char *path, char *err, size_t errlen)
 	int n;
 
 	if (chmod(path, 0600) == -1) {
-		seterr(err, errlen, path, strerror(errno));
+		store_seterr(err, errlen, path, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		n = snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]);
 		if (n < 0 || (size_t)n >= sizeof(buf)) {
-			seterr(err, errlen, path, "path too long");
+			store_seterr(err, errlen, path, "path too long");
 			return -1;
 		}
 		if (chmod(buf, 0600) == -1 && errno != ENOENT) {
-			seterr(err, errlen, buf, strerror(errno));
+			store_seterr(err, errlen, buf, strerror(errno));
 			return -1;
 		}
 	}
@@ -382,75 +305,11 @@ precreate(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if ((fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600)) == -1) {
-		seterr(err, errlen, path, strerror(errno));
+		store_seterr(err, errlen, path, strerror(errno));
 		return -1;
 	}
 	close(fd);
 	return 0;
-}
-
-static int
-user_version(sqlite3 *db, int *v)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK)
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto out;
-	*v = sqlite3_column_int(st, 0);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Pragmas and schema; -1 with err set. */
-static int
-setup(sqlite3 *db, char *err, size_t errlen)
-{
-	int v = 0;
-
-	if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	if (user_version(db, &v) == -1)
-		goto rollback;
-	if (v > STORE_SCHEMA_VERSION) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		seterr(err, errlen, "store_open", "database schema is newer "
-		    "than this program");
-		return -1;
-	}
-	/* Version 0 is a new file: create version 1, then upgrade. Each
-	 * step runs in this one transaction: all or nothing. */
-	if (v < 1 && (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL) !=
-	    SQLITE_OK))
-		goto rollback;
-	if (v < 2 && sqlite3_exec(db, migrate2, NULL, NULL, NULL) != SQLITE_OK)
-		goto rollback;
-	if (v < 3 && sqlite3_exec(db, migrate3, NULL, NULL, NULL) != SQLITE_OK)
-		goto rollback;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto rollback;
-	return 0;
-rollback:
-	seterr(err, errlen, "store_open", sqlite3_errmsg(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-fail:
-	seterr(err, errlen, "store_open", sqlite3_errmsg(db));
-	return -1;
 }
 
 struct store *
@@ -460,23 +319,23 @@ store_open(const char *path, char *err, size_t errlen)
 	int mem;
 
 	if (path == NULL) {
-		seterr(err, errlen, "store_open", "no path");
+		store_seterr(err, errlen, "store_open", "no path");
 		return NULL;
 	}
 	mem = is_memory(path);
 	if (!mem && precreate(path, err, errlen) == -1)
 		goto fail;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		seterr(err, errlen, "store_open", "out of memory");
+		store_seterr(err, errlen, "store_open", "out of memory");
 		goto fail;
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		seterr(err, errlen, path, s->db != NULL ?
+		store_seterr(err, errlen, path, s->db != NULL ?
 		    sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
-	if (setup(s->db, err, errlen) == -1)
+	if (store_setup(s->db, err, errlen) == -1)
 		goto fail;
 	if (!mem && restrict_files(path, err, errlen) == -1)
 		goto fail;

@@ -1,5 +1,6 @@
-/* store_int.h: private to store.c and store_objects.c. The store handle,
- * the statement ids of its cache and the helpers both files use. */
+/* store_int.h: private to the store (store.c, store_objects.c,
+ * store_schema.c) and the inventory (inventory.c). The store handle, the
+ * statement ids of its cache and the helpers these files share. */
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
@@ -55,5 +56,12 @@ int store_changed(struct store *s, const char *fn);
 /* Step a bound lookup and fill out via row(); 0, 1 not found or -1. */
 int store_lookup(struct store *s, sqlite3_stmt *st, const char *fn,
     int (*row)(sqlite3_stmt *, void *), void *out);
+/* "what: why" into err of size errlen (err NULL or errlen 0: nothing). */
+void store_seterr(char *err, size_t errlen, const char *what,
+    const char *why);
+/* On a freshly opened db (store_schema.c): busy timeout and pragmas (WAL),
+ * then create the schema or upgrade it to STORE_SCHEMA_VERSION in one
+ * transaction; a newer schema is refused. 0, or -1 with err set. */
+int store_setup(sqlite3 *db, char *err, size_t errlen);
 
 #endif
