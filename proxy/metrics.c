@@ -152,7 +152,7 @@ label_copy(char *out, size_t outlen, const char *s)
 
 void
 metrics_clients_add(struct metrics_clients *mc, const char *family,
-    const char *version)
+    const char *version, long long n)
 {
 	char f[sizeof(mc->c[0].family)], v[sizeof(mc->c[0].version)];
 	size_t i;
@@ -163,7 +163,7 @@ metrics_clients_add(struct metrics_clients *mc, const char *family,
 	for (i = 0; i < mc->n; i++)
 		if (strcmp(mc->c[i].family, f) == 0 &&
 		    strcmp(mc->c[i].version, v) == 0) {
-			mc->c[i].accounts++;
+			mc->c[i].accounts += n;
 			return;
 		}
 	if (mc->n >= METRICS_CLIENTS_MAX) {
@@ -172,15 +172,15 @@ metrics_clients_add(struct metrics_clients *mc, const char *family,
 		for (i = 0; i < mc->n; i++)
 			if (strcmp(mc->c[i].family, "other") == 0 &&
 			    strcmp(mc->c[i].version, "other") == 0) {
-				mc->c[i].accounts++;
+				mc->c[i].accounts += n;
 				return;
 			}
-		mc->other++;
+		mc->other += n;
 		return;
 	}
 	memcpy(mc->c[mc->n].family, f, sizeof(f));
 	memcpy(mc->c[mc->n].version, v, sizeof(v));
-	mc->c[mc->n++].accounts = 1;
+	mc->c[mc->n++].accounts = n;
 }
 
 /* --- exposition ---------------------------------------------------------- */

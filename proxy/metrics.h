@@ -40,8 +40,9 @@ struct metrics_clients {
 	int ok;				/* 0: the inventory is unavailable;
 					 * the gauge is left out */
 };
+/* n more accounts of family/version. */
 void metrics_clients_add(struct metrics_clients *mc, const char *family,
-    const char *version);
+    const char *version, long long n);
 
 /* Values read at scrape time. */
 struct metrics_gauges {

@@ -630,6 +630,25 @@ inventory_failures_free(struct inventory_failure *f, size_t n)
 }
 
 int
+inventory_versions(struct store *s, void (*cb)(void *arg,
+    const char *family, const char *version, long long n), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_INV_VERSIONS, __func__)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int64(st, 2));
+	if (rc != SQLITE_DONE)
+		store_logerr(s, __func__);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 inventory_summary(struct store *s, long long since, long long now,
     long long within, struct inventory_summary *out)
 {

@@ -101,6 +101,11 @@ int inventory_failures(struct store *s, size_t max,
     struct inventory_failure **out, size_t *n);
 void inventory_failures_free(struct inventory_failure *f, size_t n);
 
+/* v1 accounts per client family and version (one query; for the metrics
+ * gauge): cb(arg, family, version, count) per pair. 0 or -1. */
+int inventory_versions(struct store *s, void (*cb)(void *arg,
+    const char *family, const char *version, long long n), void *arg);
+
 /* Summary: v1 hosts (accounts seen since `since`), distinct client
  * family+version pairs, certificates expiring within `within` seconds of
  * now (not revoked, not yet expired). */

@@ -136,6 +136,8 @@ static const char *const sqls[ST_MAX] = {
 	    "ORDER BY last_seen DESC, addr",
 	[ST_INV_NAMES] = "SELECT name FROM client_names WHERE account_id = ?1 "
 	    "ORDER BY name",
+	[ST_INV_VERSIONS] = "SELECT coalesce(family, ''), coalesce(version, ''), "
+	    "count(*) FROM clients GROUP BY 1, 2",
 	[ST_INV_SUM_HOSTS] = "SELECT count(*), count(DISTINCT "
 	    "coalesce(family, '') || '/' || coalesce(version, '')) "
 	    "FROM clients WHERE last_seen >= ?1",
