@@ -229,7 +229,7 @@ pebble_start() { # pebble_start WORKDIR
 	wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$cport" ||
 		die "pebble-challtestsrv did not start (see $d/challtestsrv.log)"
 
-	# Deliberately no PEBBLE_VA_ALWAYS_VALID, default NONCEREJECT and AUTHZREUSE.
+	# Real validation (never the always-valid switch), default NONCEREJECT and AUTHZREUSE.
 	# E2E_PEBBLE_SLEEP=1 keeps the VA's random 0-4 s sleep before each validation.
 	local va_env=(env PEBBLE_VA_NOSLEEP=1)
 	[ "${E2E_PEBBLE_SLEEP:-0}" = 1 ] && va_env=(env -u PEBBLE_VA_NOSLEEP)
