@@ -126,6 +126,44 @@ grep -Eq "client-proof: authz [0-9]+ \($name, http-01\): proven after" "$BRIDGE_
 	pass "bridge log: client proof for $name proven" ||
 	fail "bridge log: client proof for $name proven" "not in $BRIDGE_LOG"
 
+# dehydrated again, its own provisioning sabotaged by its deploy hook: the
+# bridge's check must fail the challenge, and dehydrated must stop.
+#   garbage: the token file holds the wrong text; remove: there is no file
+for mode in garbage remove; do
+	cat >"$D/hook-$mode.sh" <<-EOF
+		#!/bin/sh
+		# dehydrated hook: deploy_challenge DOMAIN TOKEN_FILENAME TOKEN_VALUE
+		[ "\$1" = deploy_challenge ] || exit 0
+		if [ "$mode" = garbage ]; then
+			printf 'not-the-key-authorization' >"$WK/\$3"
+		else
+			rm -f "$WK/\$3"
+		fi
+	EOF
+	chmod +x "$D/hook-$mode.sh"
+	cp "$D/config" "$D/config-$mode"
+	echo "HOOK=$D/hook-$mode.sh" >>"$D/config-$mode"
+	bad=proof-dh-$mode.example
+	rc=0
+	timeout 120 dehydrated --config "$D/config-$mode" -c -d "$bad" >"$D/$bad.log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] && ! grep -q 'Challenge is valid' "$D/$bad.log"; then
+		pass "dehydrated, $mode file: the challenge fails and dehydrated stops (exit $rc)"
+	else
+		fail "dehydrated, $mode file: the challenge fails" "exit $rc; $(tail -n 5 "$D/$bad.log" | tr '\n' '|')"
+	fi
+	[ ! -e "$D/certs/$bad/cert.pem" ] &&
+		pass "dehydrated, $mode file: no certificate" ||
+		fail "dehydrated, $mode file: no certificate" "$D/certs/$bad/cert.pem exists"
+	assert_eq "dehydrated, $mode file: the v1 authorization is invalid" invalid \
+		"$(sql "select status from authzs where name='$bad' order by id desc limit 1")"
+	assert_eq "dehydrated, $mode file: nothing was asked upstream" "" \
+		"$(sql "select coalesce(v2_authz_url, '') from authzs where name='$bad' order by id desc limit 1")"
+	if [ "$mode" = garbage ]; then want='did not match'; else want=': 404'; fi
+	grep -q "$want" "$D/$bad.log" &&
+		pass "dehydrated, $mode file: it shows the bridge's error ('$want')" ||
+		fail "dehydrated, $mode file: it shows the bridge's error" "no '$want' in $D/$bad.log"
+done
+
 # ============================================================ by hand (jws.js)
 KEY=$W/account.pem
 new_rsa_key "$KEY"
