@@ -80,29 +80,10 @@ clean(char *dst, size_t n, const char *src)
 	dst[len] = '\0';
 }
 
-/* Run a statement with bound parameters (bind_err nonzero when a bind
- * failed), then reset it. */
-static int
-run(struct store *s, sqlite3_stmt *st, int bind_err, const char *fn)
-{
-	int rc = -1;
-
-	if (bind_err)
-		store_logerr(s, fn);
-	else
-		rc = store_exec(s, st, fn);
-	store_done(st);
-	return rc;
-}
-
 static int
 savepoint(struct store *s, enum st id)
 {
-	sqlite3_stmt *st;
-
-	if ((st = store_stmt(s, id, __func__)) == NULL)
-		return -1;
-	return run(s, st, 0, __func__);
+	return store_simple(s, id, __func__);
 }
 
 /* Abandon the savepoint's writes (after an error). */
@@ -122,19 +103,19 @@ upsert_pair(struct store *s, enum st upd, enum st ins, enum st trim,
 	sqlite3_stmt *st;
 
 	if ((st = store_stmt(s, upd, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, account_id) || store_bt(st, 2, value) ||
-	    store_bi(st, 3, now), __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, account_id) ||
+	    store_bt(st, 2, value) || store_bi(st, 3, now), __func__) == -1)
 		return -1;
 	if (sqlite3_changes(s->db) > 0)
 		return 0;
 	if ((st = store_stmt(s, ins, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, account_id) || store_bt(st, 2, value) ||
-	    store_bi(st, 3, now), __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, account_id) ||
+	    store_bt(st, 2, value) || store_bi(st, 3, now), __func__) == -1)
 		return -1;
 	if ((st = store_stmt(s, trim, __func__)) == NULL)
 		return -1;
-	return run(s, st, store_bi(st, 1, account_id) || store_bi(st, 2, keep),
-	    __func__);
+	return store_run(s, st, store_bi(st, 1, account_id) ||
+	    store_bi(st, 2, keep), __func__);
 }
 
 /* Each comma-separated name of names (lower-cased, at most
@@ -231,12 +212,14 @@ record_failure(struct store *s, const struct inventory_seen *v,
 	if (type[0] == '\0')
 		snprintf(type, sizeof(type), "status %d", v->status);
 	if ((st = store_stmt(s, ST_INV_FAIL_INS, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, now) || store_bi(st, 2, v->account_id) ||
-	    store_bt(st, 3, res) || store_bt(st, 4, type) ||
-	    store_bt(st, 5, detail) || store_bt(st, 6, addr), __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, now) ||
+	    store_bi(st, 2, v->account_id) || store_bt(st, 3, res) ||
+	    store_bt(st, 4, type) || store_bt(st, 5, detail) ||
+	    store_bt(st, 6, addr), __func__) == -1)
 		return -1;
 	if ((st = store_stmt(s, ST_INV_FAIL_TRIM, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, INVENTORY_FAILURES_MAX), __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, INVENTORY_FAILURES_MAX),
+	    __func__) == -1)
 		return -1;
 	if (v->account_id == 0)
 		return 0;
@@ -244,7 +227,7 @@ record_failure(struct store *s, const struct inventory_seen *v,
 	    detail);
 	if ((st = store_stmt(s, ST_INV_CLIENT_ERR, __func__)) == NULL)
 		return -1;
-	return run(s, st, store_bi(st, 1, v->account_id) ||
+	return store_run(s, st, store_bi(st, 1, v->account_id) ||
 	    store_bt(st, 2, last) || store_bi(st, 3, now), __func__);
 }
 
@@ -260,9 +243,10 @@ record_client(struct store *s, const struct inventory_seen *v,
 	clean(ua, sizeof(ua), v->user_agent);
 	inventory_client_identify(ua, v->content_type, &info);
 	if ((st = store_stmt(s, ST_INV_CLIENT, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, v->account_id) || store_bi(st, 2, now) ||
-	    store_bt(st, 3, ua) || store_bt(st, 4, info.family) ||
-	    store_bt(st, 5, info.version), __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, v->account_id) ||
+	    store_bi(st, 2, now) || store_bt(st, 3, ua) ||
+	    store_bt(st, 4, info.family) || store_bt(st, 5, info.version),
+	    __func__) == -1)
 		return -1;
 	if (addr[0] != '\0' && upsert_pair(s, ST_INV_ADDR_UPD, ST_INV_ADDR_INS,
 	    ST_INV_ADDR_TRIM, v->account_id, addr, now,
@@ -306,19 +290,19 @@ inventory_count(struct store *s, int failed, long long now)
 	long long hour = now - now % 3600;
 
 	if ((st = store_stmt(s, ST_INV_TRAFFIC, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, hour) || store_bi(st, 2, failed ? 1 : 0),
-	    __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, hour) ||
+	    store_bi(st, 2, failed ? 1 : 0), __func__) == -1)
 		return -1;
 	if (sqlite3_changes(s->db) > 0)
 		return 0;
 	/* the first request of this hour: its row, and old hours go */
 	if ((st = store_stmt(s, ST_INV_TRAFFIC_INS, __func__)) == NULL ||
-	    run(s, st, store_bi(st, 1, hour) || store_bi(st, 2, failed ? 1 : 0),
-	    __func__) == -1)
+	    store_run(s, st, store_bi(st, 1, hour) ||
+	    store_bi(st, 2, failed ? 1 : 0), __func__) == -1)
 		return -1;
 	if ((st = store_stmt(s, ST_INV_TRAFFIC_TRIM, __func__)) == NULL)
 		return -1;
-	return run(s, st, store_bi(st, 1, hour - INVENTORY_TRAFFIC_KEEP),
+	return store_run(s, st, store_bi(st, 1, hour - INVENTORY_TRAFFIC_KEEP),
 	    __func__);
 }
 
@@ -336,8 +320,8 @@ inventory_issued(struct store *s, long long account_id, const char *serial,
 		return 0;
 	if ((st = store_stmt(s, ST_INV_CLIENT_ISSUED, __func__)) == NULL)
 		return -1;
-	return run(s, st, store_bi(st, 1, account_id) || store_bi(st, 2, now),
-	    __func__);
+	return store_run(s, st, store_bi(st, 1, account_id) ||
+	    store_bi(st, 2, now), __func__);
 }
 
 /* ---- reads ---- */

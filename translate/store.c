@@ -260,6 +260,77 @@ store_lookup(struct store *s, sqlite3_stmt *st, const char *fn,
 	return 0;
 }
 
+int
+store_run(struct store *s, sqlite3_stmt *st, int bind_err, const char *fn)
+{
+	int rc = -1;
+
+	if (bind_err)
+		store_logerr(s, fn);
+	else
+		rc = store_exec(s, st, fn);
+	store_done(st);
+	return rc;
+}
+
+int
+store_simple(struct store *s, enum st id, const char *fn)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, id, fn)) == NULL)
+		return -1;
+	return store_run(s, st, 0, fn);
+}
+
+int
+store_update(struct store *s, sqlite3_stmt *st, int bind_err, const char *fn)
+{
+	if (store_run(s, st, bind_err, fn) == -1)
+		return -1;
+	return store_changed(s, fn);
+}
+
+int
+store_get(struct store *s, sqlite3_stmt *st, int bind_err,
+    const struct store_row *r, void *out, const char *fn)
+{
+	int rc = -1;
+
+	if (bind_err)
+		store_logerr(s, fn);
+	else
+		rc = store_lookup(s, st, fn, r->row, out);
+	store_done(st);
+	if (rc != 0)
+		r->clear(out);
+	return rc;
+}
+
+int
+store_get_int(struct store *s, enum st id, long long key,
+    const struct store_row *r, void *out, const char *fn)
+{
+	sqlite3_stmt *st;
+
+	memset(out, 0, r->size);
+	if ((st = store_stmt(s, id, fn)) == NULL)
+		return -1;
+	return store_get(s, st, store_bi(st, 1, key), r, out, fn);
+}
+
+int
+store_get_text(struct store *s, enum st id, const char *key,
+    const struct store_row *r, void *out, const char *fn)
+{
+	sqlite3_stmt *st;
+
+	memset(out, 0, r->size);
+	if ((st = store_stmt(s, id, fn)) == NULL)
+		return -1;
+	return store_get(s, st, store_bt(st, 1, key), r, out, fn);
+}
+
 void
 store_seterr(char *err, size_t errlen, const char *what, const char *why)
 {
@@ -360,35 +431,22 @@ store_close(struct store *s)
 	free(s);
 }
 
-static int
-simple(struct store *s, enum st id, const char *fn)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = store_stmt(s, id, fn)) == NULL)
-		return -1;
-	rc = store_exec(s, st, fn);
-	store_done(st);
-	return rc;
-}
-
 int
 store_begin(struct store *s)
 {
-	return simple(s, ST_BEGIN, __func__);
+	return store_simple(s, ST_BEGIN, __func__);
 }
 
 int
 store_commit(struct store *s)
 {
-	return simple(s, ST_COMMIT, __func__);
+	return store_simple(s, ST_COMMIT, __func__);
 }
 
 int
 store_rollback(struct store *s)
 {
-	return simple(s, ST_ROLLBACK, __func__);
+	return store_simple(s, ST_ROLLBACK, __func__);
 }
 
 /* accounts */
@@ -412,51 +470,34 @@ int
 store_account_insert(struct store *s, struct store_account *a)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if ((st = store_stmt(s, ST_ACC_INS, __func__)) == NULL)
-		return -1;
-	if (store_bt(st, 1, a->thumbprint) || store_bt(st, 2, a->jwk) ||
-	    store_bt(st, 3, a->contact) || store_bt(st, 4, a->agreement) ||
+	if ((st = store_stmt(s, ST_ACC_INS, __func__)) == NULL ||
+	    store_run(s, st, store_bt(st, 1, a->thumbprint) ||
+	    store_bt(st, 2, a->jwk) || store_bt(st, 3, a->contact) ||
+	    store_bt(st, 4, a->agreement) ||
 	    store_bt(st, 5, a->initial_ip) || store_bi(st, 6, a->created_at) ||
 	    store_bt(st, 7, a->status) || store_bt(st, 8, a->v2_key_pem) ||
 	    store_bt(st, 9, a->v2_account_url) ||
 	    store_bt(st, 10, a->mode[0] ? a->mode : "per-client") ||
 	    store_bt(st, 11, a->group_name[0] ? a->group_name : NULL) ||
-	    store_bi(st, 12, a->not_before)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
+	    store_bi(st, 12, a->not_before), __func__) == -1)
+		return -1;
 	a->id = sqlite3_last_insert_rowid(s->db);
-	rc = 0;
-out:
-	store_done(st);
-	return rc;
+	return 0;
 }
 
 int
 store_account_update(struct store *s, const struct store_account *a)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	if ((st = store_stmt(s, ST_ACC_UPD, __func__)) == NULL)
 		return -1;
-	if (store_bt(st, 1, a->thumbprint) || store_bt(st, 2, a->jwk) ||
-	    store_bt(st, 3, a->contact) || store_bt(st, 4, a->agreement) ||
-	    store_bt(st, 5, a->status) || store_bt(st, 6, a->v2_key_pem) ||
-	    store_bi(st, 7, a->id)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
-	rc = store_changed(s, __func__);
-out:
-	store_done(st);
-	return rc;
+	return store_update(s, st, store_bt(st, 1, a->thumbprint) ||
+	    store_bt(st, 2, a->jwk) || store_bt(st, 3, a->contact) ||
+	    store_bt(st, 4, a->agreement) || store_bt(st, 5, a->status) ||
+	    store_bt(st, 6, a->v2_key_pem) || store_bi(st, 7, a->id),
+	    __func__);
 }
 
 static int
@@ -483,62 +524,28 @@ account_row(sqlite3_stmt *st, void *out)
 	return 0;
 }
 
+static void
+account_clear(void *out)
+{
+	store_account_clear(out);
+}
+
+static const struct store_row account_rows = {
+	sizeof(struct store_account), account_row, account_clear
+};
+
 int
 store_account_by_thumbprint(struct store *s, const char *thumbprint,
     struct store_account *out)
 {
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = store_stmt(s, ST_ACC_BY_TP, __func__)) == NULL)
-		return -1;
-	if (store_bt(st, 1, thumbprint)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_lookup(s, st, __func__, account_row, out);
-out:
-	store_done(st);
-	if (rc != 0)
-		store_account_clear(out);
-	return rc;
+	return store_get_text(s, ST_ACC_BY_TP, thumbprint, &account_rows, out,
+	    __func__);
 }
 
 int
 store_account_by_id(struct store *s, long long id, struct store_account *out)
 {
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = store_stmt(s, ST_ACC_BY_ID, __func__)) == NULL)
-		return -1;
-	if (store_bi(st, 1, id)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_lookup(s, st, __func__, account_row, out);
-out:
-	store_done(st);
-	if (rc != 0)
-		store_account_clear(out);
-	return rc;
-}
-
-/* Step an UPDATE whose parameters were bound (bind_err: nonzero when a
- * bind failed); 0, or -1 (logged) on error or when no row matched. */
-static int
-update_step(struct store *s, sqlite3_stmt *st, int bind_err, const char *fn)
-{
-	int rc = -1;
-
-	if (bind_err)
-		store_logerr(s, fn);
-	else if (store_exec(s, st, fn) == 0)
-		rc = store_changed(s, fn);
-	store_done(st);
-	return rc;
+	return store_get_int(s, ST_ACC_BY_ID, id, &account_rows, out, __func__);
 }
 
 int
@@ -551,7 +558,7 @@ store_account_set_mode(struct store *s, long long id, const char *mode,
 		group_name = NULL;
 	if ((st = store_stmt(s, ST_ACC_MODE, __func__)) == NULL)
 		return -1;
-	return update_step(s, st, store_bt(st, 1, mode) ||
+	return store_update(s, st, store_bt(st, 1, mode) ||
 	    store_bt(st, 2, group_name) || store_bi(st, 3, id), __func__);
 }
 
@@ -563,7 +570,7 @@ store_account_set_upstream(struct store *s, long long id,
 
 	if ((st = store_stmt(s, ST_ACC_URL, __func__)) == NULL)
 		return -1;
-	return update_step(s, st, store_bt(st, 1, v2_account_url) ||
+	return store_update(s, st, store_bt(st, 1, v2_account_url) ||
 	    store_bi(st, 2, id), __func__);
 }
 
@@ -575,7 +582,7 @@ store_account_set_not_before(struct store *s, long long id,
 
 	if ((st = store_stmt(s, ST_ACC_NB, __func__)) == NULL)
 		return -1;
-	return update_step(s, st, store_bi(st, 1, not_before) ||
+	return store_update(s, st, store_bi(st, 1, not_before) ||
 	    store_bi(st, 2, id), __func__);
 }
 
@@ -629,47 +636,35 @@ group_row(sqlite3_stmt *st, void *out)
 	return 0;
 }
 
+static void
+group_clear(void *out)
+{
+	store_group_clear(out);
+}
+
+static const struct store_row group_rows = {
+	sizeof(struct store_group), group_row, group_clear
+};
+
 int
 store_group_get(struct store *s, const char *name, struct store_group *out)
 {
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = store_stmt(s, ST_G_GET, __func__)) == NULL)
-		return -1;
-	if (store_bt(st, 1, name)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_lookup(s, st, __func__, group_row, out);
-out:
-	store_done(st);
-	if (rc != 0)
-		store_group_clear(out);
-	return rc;
+	return store_get_text(s, ST_G_GET, name, &group_rows, out, __func__);
 }
 
 int
 store_group_insert(struct store *s, const struct store_group *g)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if ((st = store_stmt(s, ST_G_INS, __func__)) == NULL)
-		return -1;
-	if (store_bt(st, 1, g->name) || store_bt(st, 2, g->v2_key_pem) ||
+	if ((st = store_stmt(s, ST_G_INS, __func__)) == NULL ||
+	    store_run(s, st, store_bt(st, 1, g->name) ||
+	    store_bt(st, 2, g->v2_key_pem) ||
 	    store_bt(st, 3, g->v2_account_url) ||
-	    store_bi(st, 4, g->not_before) || store_bi(st, 5, g->created_at)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
-	rc = sqlite3_changes(s->db) > 0 ? 0 : 1;
-out:
-	store_done(st);
-	return rc;
+	    store_bi(st, 4, g->not_before) || store_bi(st, 5, g->created_at),
+	    __func__) == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 0 : 1;
 }
 
 int
@@ -680,7 +675,7 @@ store_group_set_upstream(struct store *s, const char *name,
 
 	if ((st = store_stmt(s, ST_G_URL, __func__)) == NULL)
 		return -1;
-	return update_step(s, st, store_bt(st, 1, v2_account_url) ||
+	return store_update(s, st, store_bt(st, 1, v2_account_url) ||
 	    store_bt(st, 2, name), __func__);
 }
 
@@ -692,6 +687,6 @@ store_group_set_not_before(struct store *s, const char *name,
 
 	if ((st = store_stmt(s, ST_G_NB, __func__)) == NULL)
 		return -1;
-	return update_step(s, st, store_bi(st, 1, not_before) ||
+	return store_update(s, st, store_bi(st, 1, not_before) ||
 	    store_bt(st, 2, name), __func__);
 }

@@ -56,6 +56,32 @@ int store_changed(struct store *s, const char *fn);
 /* Step a bound lookup and fill out via row(); 0, 1 not found or -1. */
 int store_lookup(struct store *s, sqlite3_stmt *st, const char *fn,
     int (*row)(sqlite3_stmt *, void *), void *out);
+/* Run a statement whose parameters were bound (bind_err: nonzero when a
+ * bind failed), then reset it: 0 or -1 (logged). */
+int store_run(struct store *s, sqlite3_stmt *st, int bind_err,
+    const char *fn);
+/* store_run, then -1 (logged) when no row matched (an UPDATE). */
+int store_update(struct store *s, sqlite3_stmt *st, int bind_err,
+    const char *fn);
+/* store_run on the cached statement id, which takes no parameters. */
+int store_simple(struct store *s, enum st id, const char *fn);
+/* What a lookup fills: its size, the row function and how to free it. */
+struct store_row {
+	size_t size;
+	int (*row)(sqlite3_stmt *, void *);
+	void (*clear)(void *);
+};
+/* Finish a lookup whose parameters were bound (bind_err as for store_run)
+ * into out, which the caller zeroed: 0, 1 not found or -1; out is cleared
+ * unless 0 and st is reset. */
+int store_get(struct store *s, sqlite3_stmt *st, int bind_err,
+    const struct store_row *r, void *out, const char *fn);
+/* Zero out, then look it up with the cached statement id by its one
+ * parameter ?1, an integer or a text key; as store_get. */
+int store_get_int(struct store *s, enum st id, long long key,
+    const struct store_row *r, void *out, const char *fn);
+int store_get_text(struct store *s, enum st id, const char *key,
+    const struct store_row *r, void *out, const char *fn);
 /* "what: why" into err of size errlen (err NULL or errlen 0: nothing). */
 void store_seterr(char *err, size_t errlen, const char *what,
     const char *why);

@@ -60,41 +60,23 @@ int
 store_authz_insert(struct store *s, struct store_authz *z)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if ((st = store_stmt(s, ST_AZ_INS, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_AZ_INS, __func__)) == NULL ||
+	    store_run(s, st, authz_bind(st, z), __func__) == -1)
 		return -1;
-	if (authz_bind(st, z)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
 	z->id = sqlite3_last_insert_rowid(s->db);
-	rc = 0;
-out:
-	store_done(st);
-	return rc;
+	return 0;
 }
 
 int
 store_authz_update(struct store *s, const struct store_authz *z)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	if ((st = store_stmt(s, ST_AZ_UPD, __func__)) == NULL)
 		return -1;
-	if (authz_bind(st, z) || store_bi(st, 12, z->id)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
-	rc = store_changed(s, __func__);
-out:
-	store_done(st);
-	return rc;
+	return store_update(s, st, authz_bind(st, z) ||
+	    store_bi(st, 12, z->id), __func__);
 }
 
 static int
@@ -118,25 +100,20 @@ authz_row(sqlite3_stmt *st, void *out)
 	return 0;
 }
 
+static void
+authz_clear(void *out)
+{
+	store_authz_clear(out);
+}
+
+static const struct store_row authz_rows = {
+	sizeof(struct store_authz), authz_row, authz_clear
+};
+
 int
 store_authz_by_id(struct store *s, long long id, struct store_authz *out)
 {
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = store_stmt(s, ST_AZ_BY_ID, __func__)) == NULL)
-		return -1;
-	if (store_bi(st, 1, id)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_lookup(s, st, __func__, authz_row, out);
-out:
-	store_done(st);
-	if (rc != 0)
-		store_authz_clear(out);
-	return rc;
+	return store_get_int(s, ST_AZ_BY_ID, id, &authz_rows, out, __func__);
 }
 
 static int
@@ -145,22 +122,13 @@ authz_find(struct store *s, long long account_id, const char *name,
     const char *fn)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if ((st = store_stmt(s, ST_AZ_FIND, fn)) == NULL)
 		return -1;
-	if (store_bi(st, 1, account_id) || store_bt(st, 2, name) ||
-	    store_bt(st, 3, status) || store_bi(st, 4, now)) {
-		store_logerr(s, fn);
-		goto out;
-	}
-	rc = store_lookup(s, st, fn, authz_row, out);
-out:
-	store_done(st);
-	if (rc != 0)
-		store_authz_clear(out);
-	return rc;
+	return store_get(s, st, store_bi(st, 1, account_id) ||
+	    store_bt(st, 2, name) || store_bt(st, 3, status) ||
+	    store_bi(st, 4, now), &authz_rows, out, fn);
 }
 
 int
@@ -181,20 +149,11 @@ int
 store_authz_deactivate_account(struct store *s, long long account_id)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if ((st = store_stmt(s, ST_AZ_DEACT, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_AZ_DEACT, __func__)) == NULL ||
+	    store_run(s, st, store_bi(st, 1, account_id), __func__) == -1)
 		return -1;
-	if (store_bi(st, 1, account_id)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
-	rc = sqlite3_changes(s->db);
-out:
-	store_done(st);
-	return rc;
+	return sqlite3_changes(s->db);
 }
 
 /* http-01 answers */
@@ -204,19 +163,11 @@ store_http01_put(struct store *s, const char *token, const char *keyauth,
     long long expires)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	if ((st = store_stmt(s, ST_H_PUT, __func__)) == NULL)
 		return -1;
-	if (store_bt(st, 1, token) || store_bt(st, 2, keyauth) ||
-	    store_bi(st, 3, expires)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_exec(s, st, __func__);
-out:
-	store_done(st);
-	return rc;
+	return store_run(s, st, store_bt(st, 1, token) ||
+	    store_bt(st, 2, keyauth) || store_bi(st, 3, expires), __func__);
 }
 
 int
@@ -258,38 +209,21 @@ int
 store_http01_delete(struct store *s, const char *token)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	if ((st = store_stmt(s, ST_H_DEL, __func__)) == NULL)
 		return -1;
-	if (store_bt(st, 1, token)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_exec(s, st, __func__);
-out:
-	store_done(st);
-	return rc;
+	return store_run(s, st, store_bt(st, 1, token), __func__);
 }
 
 int
 store_http01_expire(struct store *s, long long now)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if ((st = store_stmt(s, ST_H_EXP, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_H_EXP, __func__)) == NULL ||
+	    store_run(s, st, store_bi(st, 1, now), __func__) == -1)
 		return -1;
-	if (store_bi(st, 1, now)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
-	rc = sqlite3_changes(s->db);
-out:
-	store_done(st);
-	return rc;
+	return sqlite3_changes(s->db);
 }
 
 /* certificates */
@@ -319,25 +253,17 @@ int
 store_cert_insert(struct store *s, struct store_cert *c)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
-	if ((st = store_stmt(s, ST_C_INS, __func__)) == NULL)
+	if ((st = store_stmt(s, ST_C_INS, __func__)) == NULL ||
+	    store_run(s, st, store_bi(st, 1, c->account_id) ||
+	    store_bt(st, 2, c->serial) || bb(st, 3, c->der, c->der_len) ||
+	    store_bt(st, 4, c->chain_pem) || store_bt(st, 5, c->issuer_id) ||
+	    store_bi(st, 6, c->not_after) || store_bi(st, 7, c->created_at) ||
+	    store_bt(st, 8, c->v2_cert_url) || store_bi(st, 9, c->revoked),
+	    __func__) == -1)
 		return -1;
-	if (store_bi(st, 1, c->account_id) || store_bt(st, 2, c->serial) ||
-	    bb(st, 3, c->der, c->der_len) || store_bt(st, 4, c->chain_pem) ||
-	    store_bt(st, 5, c->issuer_id) || store_bi(st, 6, c->not_after) ||
-	    store_bi(st, 7, c->created_at) || store_bt(st, 8, c->v2_cert_url) ||
-	    store_bi(st, 9, c->revoked)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
 	c->id = sqlite3_last_insert_rowid(s->db);
-	rc = 0;
-out:
-	store_done(st);
-	return rc;
+	return 0;
 }
 
 static int
@@ -359,46 +285,32 @@ cert_row(sqlite3_stmt *st, void *out)
 	return 0;
 }
 
+static void
+cert_clear(void *out)
+{
+	store_cert_clear(out);
+}
+
+static const struct store_row cert_rows = {
+	sizeof(struct store_cert), cert_row, cert_clear
+};
+
 int
 store_cert_by_serial(struct store *s, const char *serial,
     struct store_cert *out)
 {
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = store_stmt(s, ST_C_BY_SERIAL, __func__)) == NULL)
-		return -1;
-	if (store_bt(st, 1, serial)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_lookup(s, st, __func__, cert_row, out);
-out:
-	store_done(st);
-	if (rc != 0)
-		store_cert_clear(out);
-	return rc;
+	return store_get_text(s, ST_C_BY_SERIAL, serial, &cert_rows, out,
+	    __func__);
 }
 
 int
 store_cert_set_revoked(struct store *s, long long id)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	if ((st = store_stmt(s, ST_C_REVOKE, __func__)) == NULL)
 		return -1;
-	if (store_bi(st, 1, id)) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	if (store_exec(s, st, __func__) == -1)
-		goto out;
-	rc = store_changed(s, __func__);
-out:
-	store_done(st);
-	return rc;
+	return store_update(s, st, store_bi(st, 1, id), __func__);
 }
 
 /* issuers */
@@ -408,27 +320,37 @@ store_issuer_put(struct store *s, const char *id, const unsigned char *der,
     size_t len, const char *up_id)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
 
 	if ((st = store_stmt(s, ST_I_PUT, __func__)) == NULL)
 		return -1;
-	if (store_bt(st, 1, id) || bb(st, 2, der, len) ||
-	    store_bt(st, 3, up_id != NULL ? up_id : "")) {
-		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = store_exec(s, st, __func__);
-out:
-	store_done(st);
-	return rc;
+	return store_run(s, st, store_bt(st, 1, id) || bb(st, 2, der, len) ||
+	    store_bt(st, 3, up_id != NULL ? up_id : ""), __func__);
+}
+
+/* What store_issuer_get fills from a row. */
+struct issuer_out {
+	unsigned char **der;
+	size_t *len;
+	char up[33];
+};
+
+static int
+issuer_row(sqlite3_stmt *st, void *out)
+{
+	struct issuer_out *o = out;
+
+	if (store_col_copy(st, 1, o->up, sizeof(o->up)) == -1 ||
+	    col_blob(st, 0, o->der, o->len) == -1)
+		return -1;
+	return 0;
 }
 
 int
 store_issuer_get(struct store *s, const char *id, unsigned char **der,
     size_t *len, char up_id[33])
 {
+	struct issuer_out o = { der, len, "" };
 	sqlite3_stmt *st;
-	char up[33];
 	int rc = -1;
 
 	*der = NULL;
@@ -437,31 +359,12 @@ store_issuer_get(struct store *s, const char *id, unsigned char **der,
 		up_id[0] = '\0';
 	if ((st = store_stmt(s, ST_I_GET, __func__)) == NULL)
 		return -1;
-	if (store_bt(st, 1, id)) {
+	if (store_bt(st, 1, id))
 		store_logerr(s, __func__);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		rc = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		store_logerr(s, __func__);
-		rc = -1;
-		goto out;
-	}
-	rc = -1;
-	if (store_col_copy(st, 1, up, sizeof(up)) == -1 ||
-	    col_blob(st, 0, der, len) == -1) {
-		fprintf(stderr, "%s: column too long or out of memory\n",
-		    __func__);
-		goto out;
-	}
-	if (up_id != NULL)
-		memcpy(up_id, up, sizeof(up));
-	rc = 0;
-out:
+	else
+		rc = store_lookup(s, st, __func__, issuer_row, &o);
 	store_done(st);
+	if (rc == 0 && up_id != NULL)
+		memcpy(up_id, o.up, sizeof(o.up));
 	return rc;
 }
