@@ -23,7 +23,7 @@ enum flow_state {
 	S_END
 };
 
-#define POLL_FIRST_MS 200
+#define POLL_FIRST_MS 50	/* Pebble validates in ms; real CAs send Retry-After */
 #define POLL_MAX_MS 3000
 
 struct flow {
