@@ -9,7 +9,7 @@
 //
 //   POST   /__fault  {"match":..., "action":..., ...}  add a fault (or an array)
 //   DELETE /__fault                                    clear every fault
-//   GET    /__fault                                    {"faults":[...],"seen":{...}}
+//   GET    /__fault                                    {"faults":[...],"seen":{...},"pebbleBadNonce":{...}}
 //
 // match: a request class, an array of them, "post" (every POST) or "*":
 //   directory new-nonce new-account new-order authz challenge finalize order
@@ -75,6 +75,8 @@ const ACTIONS = new Set(['500', 'status', '500-problem', 'problem', 'badNonce', 
 	'delay', 'reset', 'close', 'garbage', 'merge']);
 let faults = [];		// {match:[...], action, count, fired, ...}
 const seen = {};		// request class -> count
+const pebbleBadNonce = {};	// request class -> Pebble's own badNonce answers
+				// (it rejects 5% of good nonces; the client retries)
 
 function addFault(f) {
 	if (!f || typeof f !== 'object' || !ACTIONS.has(f.action))
@@ -165,7 +167,7 @@ function send(res, status, headers, body) {
 
 function control(req, res, body) {
 	const reply = (status, obj) => send(res, status, { 'content-type': 'application/json' }, JSON.stringify(obj) + '\n');
-	if (req.method === 'GET') return reply(200, { faults, seen });
+	if (req.method === 'GET') return reply(200, { faults, seen, pebbleBadNonce });
 	if (req.method === 'DELETE') {
 		const n = faults.length;
 		faults = [];
@@ -252,6 +254,8 @@ function pass(req, res, body, cls, f) {
 			log(req, cls, `upstream error ${err.message}`);
 			return send(res, 502, { 'content-type': 'text/plain' }, `relay: upstream error ${err.message}\n`);
 		}
+		if (r.status === 400 && /badNonce/.test(r.body.toString('latin1')))
+			pebbleBadNonce[cls] = (pebbleBadNonce[cls] || 0) + 1;
 		let out = req.method === 'HEAD' ? r.body : Buffer.from(rewrite(r.body.toString('latin1')), 'latin1');
 		const a = f ? f.action : 'pass';
 		if (a === 'garbage') {

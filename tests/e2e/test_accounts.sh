@@ -168,10 +168,14 @@ fault() {
 	curl -sf --max-time 10 --cacert "$PEBBLE_CA" -X POST --data "$1" "$RELAY/__fault" >/dev/null ||
 		fail "relay accepts fault $1" "control endpoint refused it"
 }
+# newAccount requests the CA really considered: Pebble's own random badNonce
+# rejections (5%, retried by the bridge) are not counted.
 seen_new_account() {
 	curl -s --max-time 10 --cacert "$PEBBLE_CA" "$RELAY/__fault" |
-		node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () =>
-			process.stdout.write(String(JSON.parse(s).seen["new-account"] || 0)))'
+		node -e 'let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+			const j = JSON.parse(s);
+			process.stdout.write(String((j.seen["new-account"] || 0) -
+			    ((j.pebbleBadNonce || {})["new-account"] || 0))); })'
 }
 for k in 4 5 6; do new_rsa_key "$W/k$k.pem"; done
 cat >"$W/shared2.json" <<EOF
