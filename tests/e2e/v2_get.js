@@ -10,7 +10,6 @@
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
-const https = require('https');
 
 const [dirUrl, caFile, keyFile, kid, url] = process.argv.slice(2);
 if (!url) {
@@ -19,23 +18,8 @@ if (!url) {
 }
 const ca = fs.readFileSync(caFile);
 const key = crypto.createPrivateKey(fs.readFileSync(keyFile));
-const b64u = (buf) => Buffer.from(buf).toString('base64')
-	.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
-function request(method, u, body) {
-	return new Promise((resolve, reject) => {
-		const headers = body ? { 'Content-Type': 'application/jose+json', 'Content-Length': Buffer.byteLength(body) } : {};
-		const r = https.request(u, { method, ca, headers, timeout: 20000 }, (resp) => {
-			let data = '';
-			resp.on('data', (c) => { data += c; });
-			resp.on('end', () => resolve({ status: resp.statusCode, headers: resp.headers, body: data }));
-		});
-		r.on('error', reject);
-		r.on('timeout', () => r.destroy(new Error('timeout')));
-		if (body) r.write(body);
-		r.end();
-	});
-}
+const { b64u, requester } = require('./v2_http.js');
+const request = requester(ca);
 
 async function main() {
 	const dir = JSON.parse((await request('GET', dirUrl)).body);

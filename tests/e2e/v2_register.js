@@ -12,7 +12,6 @@
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
-const https = require('https');
 
 const [dirUrl, caFile, keyFile] = process.argv.slice(2);
 if (!keyFile) {
@@ -21,23 +20,8 @@ if (!keyFile) {
 }
 const ca = fs.readFileSync(caFile);
 const key = crypto.createPrivateKey(fs.readFileSync(keyFile));
-const b64u = (buf) => Buffer.from(buf).toString('base64')
-	.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
-function request(method, u, body) {
-	return new Promise((resolve, reject) => {
-		const headers = body ? { 'Content-Type': 'application/jose+json', 'Content-Length': Buffer.byteLength(body) } : {};
-		const r = https.request(u, { method, ca, headers, timeout: 20000 }, (resp) => {
-			let data = '';
-			resp.on('data', (c) => { data += c; });
-			resp.on('end', () => resolve({ status: resp.statusCode, headers: resp.headers, body: data }));
-		});
-		r.on('error', reject);
-		r.on('timeout', () => r.destroy(new Error('timeout')));
-		if (body) r.write(body);
-		r.end();
-	});
-}
+const { b64u, requester } = require('./v2_http.js');
+const request = requester(ca);
 
 function jwkAndAlg() {
 	const full = key.export({ format: 'jwk' });

@@ -1,0 +1,27 @@
+// Shared by the test tools that talk RFC 8555 to the CA directly
+// (v2_get.js, v2_register.js): base64url and an HTTPS request that trusts
+// the given CA and resolves with {status, headers, body}.
+'use strict';
+const https = require('https');
+
+const b64u = (buf) => Buffer.from(buf).toString('base64')
+	.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+function requester(ca) {
+	return function request(method, u, body) {
+		return new Promise((resolve, reject) => {
+			const headers = body ? { 'Content-Type': 'application/jose+json', 'Content-Length': Buffer.byteLength(body) } : {};
+			const r = https.request(u, { method, ca, headers, timeout: 20000 }, (resp) => {
+				let data = '';
+				resp.on('data', (c) => { data += c; });
+				resp.on('end', () => resolve({ status: resp.statusCode, headers: resp.headers, body: data }));
+			});
+			r.on('error', reject);
+			r.on('timeout', () => r.destroy(new Error('timeout')));
+			if (body) r.write(body);
+			r.end();
+		});
+	};
+}
+
+module.exports = { b64u, requester };
