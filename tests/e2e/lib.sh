@@ -39,6 +39,7 @@ E2E_PASSED=0
 E2E_FAILED=0
 E2E_PIDS=()        # every background process this script started
 E2E_PORTS_TAKEN=" " # ports handed out by free_port in this process
+E2E_PORTS_FILE=$(mktemp "${TMPDIR:-/tmp}/acme-bridge-e2e-ports.XXXXXX") # ... and in its subshells
 BRIDGE_PID=""
 
 # ---------------------------------------------------------------- results
@@ -122,6 +123,7 @@ new_workdir() { # new_workdir NAME -> prints a fresh directory
 
 cleanup() {
 	local pid
+	rm -f "$E2E_PORTS_FILE"
 	if [ -n "$BRIDGE_PID" ] && kill -0 "$BRIDGE_PID" 2>/dev/null; then
 		kill -TERM "$BRIDGE_PID" 2>/dev/null || true
 	fi
@@ -157,8 +159,12 @@ free_port() {
 		# can take the port between the check and the bind
 		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		case "$E2E_PORTS_TAKEN" in *" $p "*) continue ;; esac
+		# $(free_port) runs in a subshell, so E2E_PORTS_TAKEN alone would
+		# forget the port: the file remembers it for this script.
+		grep -qx "$p" "$E2E_PORTS_FILE" 2>/dev/null && continue
 		if ! port_busy "$p"; then
 			E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN$p "
+			echo "$p" >>"$E2E_PORTS_FILE"
 			echo "$p"
 			return 0
 		fi
