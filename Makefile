@@ -1,41 +1,56 @@
 # acme-bridge: plain Makefile + pkg-config. `make run` and `make test` install
 # the Debian packages they need first (tests/deps.sh), so on a fresh Debian
-# machine each is the only command needed.
+# machine each is the only command needed. Plain `make` builds
+# build/acme-bridge. The parts and what each may include: docs/internals.md.
+
+# The first rule is the default goal: keep it above every other rule.
+all: build/acme-bridge
 
 CC ?= cc
 PKGS := libuv jansson openssl libcurl sqlite3
 LLHTTP_DIR ?= /usr/share/llhttp
 LLHTTP_INC ?= /usr/share/include/llhttp
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+TRANSLATE_DIRS := $(sort $(dir $(wildcard translate/*/*.c translate/*/*.h)))
+PROXY_DIRS := $(sort $(dir $(wildcard proxy/*/*.c proxy/*/*.h)))
+INCS := $(patsubst %/,-I%,$(TRANSLATE_DIRS) $(PROXY_DIRS))
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-format-truncation
 OPT ?= -O2 -g
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(OPT) -Itranslate -Iproxy \
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(OPT) $(INCS) \
 	-I$(LLHTTP_INC) $(PKG_CFLAGS)
-CFLAGS_ALL = $(CFLAGS_BASE) $(WARN) $(CFLAGS)
+CFLAGS_ALL = $(CFLAGS_BASE) $(WARN) -MMD -MP $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-TRANSLATE_SRC := $(sort $(wildcard translate/*.c))
-PROXY_SRC := $(sort $(wildcard proxy/*.c))
+TRANSLATE_SRC := $(sort $(wildcard translate/*/*.c))
+PROXY_SRC := $(sort $(wildcard proxy/*/*.c))
+STORE_SRC := $(sort $(wildcard proxy/store/*.c))
 LLHTTP_SRC := $(LLHTTP_DIR)/api.c $(LLHTTP_DIR)/http.c $(LLHTTP_DIR)/llhttp.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 # Two flavours: build/ (release) and build/asan/ (ASan + UBSan, used by tests).
+# Unit tests link the pure layer and the store (test_store, test_inventory).
 define flavour
-$(1)/obj/%.o: %.c $(wildcard translate/*.h proxy/*.h tests/unit/*.h) | $(1)/obj/translate $(1)/obj/proxy $(1)/obj/tests/unit $(1)/obj/llhttp
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS_ALL) $(2) -c $$< -o $$@
-$(1)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c | $(1)/obj/llhttp
+$(1)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS_BASE) $(2) -w -c $$< -o $$@
-$(1)/obj/translate $(1)/obj/proxy $(1)/obj/tests/unit $(1)/obj/llhttp:
-	mkdir -p $$@
 $(1)/acme-bridge: $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC) $(PROXY_SRC)) $(patsubst $(LLHTTP_DIR)/%.c,$(1)/obj/llhttp/%.o,$(LLHTTP_SRC))
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
-$(1)/unit/%: $(1)/obj/tests/unit/%.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
-	@mkdir -p $(1)/unit
+$(1)/unit/%: $(1)/obj/tests/unit/%.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC) $(STORE_SRC))
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
+# proxy/core/config.c and log.c have a unit test of their own.
+$(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
+	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 endef
 
@@ -44,23 +59,23 @@ $(eval $(call flavour,build/asan,$(SAN)))
 
 UNIT_BIN := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/acme2.c proxy/core/log.c)
 
-.PHONY: all deps run test unit unit-asan e2e check-layering check-config bench clean
+.PHONY: all deps run test build-all unit unit-asan e2e check-layering check-config bench clean
 .SECONDARY:
-
-all: build/acme-bridge
 
 deps:
 	@bash tests/deps.sh
 
 run: deps
-	$(MAKE) build/acme-bridge
+	$(MAKE) -j$(JOBS) build/acme-bridge
 	./build/acme-bridge --config config/acme-bridge.json
 
 check-layering:
-	@if grep -nE '#include *[<"](uv|curl/curl|llhttp)\.h[>"]|<sys/socket\.h>' translate/*.c translate/*.h; then \
-		echo "translate/ must not include I/O headers"; exit 1; fi
-	@echo "check-layering: translate/ is pure"
+	@bash tests/check_layering.sh
+
+# Everything the tests run, built in parallel by `make test`.
+build-all: build/acme-bridge build/asan/acme-bridge build/asan/acme2-probe $(UNIT_BIN) $(UNIT_ASAN_BIN)
 
 unit: $(UNIT_BIN)
 	@bash tests/unit/run.sh build/unit $(UNIT_BIN)
@@ -74,7 +89,7 @@ e2e: build/asan/acme-bridge build/acme-bridge build/asan/acme2-probe
 test:
 	@ACME_BRIDGE_TEST_DEPS=1 bash tests/deps.sh
 	$(MAKE) check-layering
-	$(MAKE) build/acme-bridge
+	$(MAKE) -j$(JOBS) build-all
 	$(MAKE) unit unit-asan
 	$(MAKE) e2e
 
@@ -89,16 +104,7 @@ check-config: build/acme-bridge
 clean:
 	rm -rf build
 
-# proxy/config.c and proxy/log.c unit test: links proxy objects, so it has its own rules.
-build/unit/test_config: build/obj/tests/unit/test_config.o build/obj/proxy/config.o build/obj/proxy/log.o $(patsubst %.c,build/obj/%.o,$(TRANSLATE_SRC))
-	@mkdir -p build/unit
-	$(CC) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-build/asan/unit/test_config: build/asan/obj/tests/unit/test_config.o build/asan/obj/proxy/config.o build/asan/obj/proxy/log.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC))
-	@mkdir -p build/asan/unit
+build/asan/acme2-probe: $(PROBE_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
-build/asan/acme2-probe: build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC)) build/asan/obj/proxy/upstream.o build/asan/obj/proxy/acme2.o build/asan/obj/proxy/log.o
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-build/asan/obj/tests/e2e/acme2_probe.o: | build/asan/obj/tests/e2e
-build/asan/obj/tests/e2e:
-	mkdir -p $@
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,4 +1,4 @@
-/* acme2_probe.c: drives proxy/acme2.c + proxy/upstream.c against a real
+/* acme2_probe.c: drives proxy/upstream/acme2.c + proxy/upstream/upstream.c against a real
  * RFC 8555 CA (Pebble): directory, newAccount (jwk), newOrder (kid),
  * POST-as-GET of the order. Runs under ASan/LSan, so it frees everything.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bridge's RFC 8555 client on its own (proxy/upstream.c + proxy/acme2.c):
+# The bridge's RFC 8555 client on its own (proxy/upstream/upstream.c + proxy/upstream/acme2.c):
 # newAccount, newOrder and POST-as-GET against Pebble, which rejects 5% of
 # good nonces, so badNonce retries are exercised; run under ASan/LSan.
 set -uo pipefail

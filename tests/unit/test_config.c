@@ -1,4 +1,4 @@
-/* test_config.c: proxy/config.c (file, flags, errors) and proxy/log.c
+/* test_config.c: proxy/core/config.c (file, flags, errors) and proxy/core/log.c
  * (log_escape, the log line format). Temp files go to /tmp via mkstemp. */
 #include "config.h"
 #include "log.h"
@@ -538,7 +538,7 @@ static void test_log_msg(void)
 	CHECK(strchr(buf, '\n') == buf + n - 1);
 }
 
-/* "policy" and "accounts": checked by translate/policy.c at load time, the
+/* "policy" and "accounts": checked by translate/v1/policy.c at load time, the
  * JSON kept for the bridge; errors name the file, line, key and rule. */
 static void test_policy_accounts(void)
 {

@@ -1,4 +1,4 @@
-/* test_dns.c: DNS query building and answer parsing (translate/dns.c) with
+/* test_dns.c: DNS query building and answer parsing (translate/dns/dns.c) with
  * hand-made packets: compression, CNAME chains, TXT, NXDOMAIN, truncated
  * and malicious answers. */
 #include <stdint.h>

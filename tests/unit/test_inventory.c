@@ -1,4 +1,4 @@
-/* test_inventory.c: the client inventory (translate/inventory.h) on an
+/* test_inventory.c: the client inventory (translate/observe/inventory.h) on an
  * in-memory store, User-Agent parsing, and the schema upgrade to 3. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "inventory.h"
+#include "store_inventory.h"
 #include "store.h"
 #include "t.h"
 #include "old_schema.h"

@@ -1,4 +1,4 @@
-/* test_page.c: the migration page renderer (translate/page.c): escaping,
+/* test_page.c: the migration page renderer (translate/observe/page.c): escaping,
  * structure, empty inventory, bounds, the SVG bar heights, nonce details. */
 #include <stdio.h>
 #include <stdlib.h>

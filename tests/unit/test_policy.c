@@ -1,5 +1,5 @@
 /* test_policy.c: name policy rules, shared account groups, name patterns
- * (translate/policy.h). */
+ * (translate/v1/policy.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

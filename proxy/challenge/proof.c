@@ -14,7 +14,9 @@
 
 #include "b64url.h"
 #include "dns.h"
-#include "endpoints.h"
+#include "bridge.h"
+#include "jwk.h"
+#include "problem.h"
 #include "log.h"
 #include "proof.h"
 #include "resolver.h"
@@ -26,8 +28,13 @@
 #define PROOF_URL_MAX 512
 
 struct proof {
-	struct ep *e;
-	void (*done)(struct ep *, const struct problem *);
+	struct bridge *b;
+	struct proof_subject sub;	/* strings point into the copies below */
+	char name[DNS_NAME_MAX + 1];
+	char token[256];
+	char thumb[JWK_THUMBPRINT_LEN + 1];
+	proof_cb done;
+	void *arg;
 	struct resolver_query *q;	/* DNS lookup in flight, or NULL */
 	int qtype;
 	char host[DNS_NAME_MAX + 1];	/* the name looked up */
@@ -42,14 +49,23 @@ static struct proof *proofs;	/* in flight */
 /* ---- lifetime ---- */
 
 static struct proof *
-proof_new(struct ep *e, void (*done)(struct ep *, const struct problem *))
+proof_new(struct bridge *b, const struct proof_subject *sub, proof_cb done,
+    void *arg)
 {
 	struct proof *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
-	p->e = e;
+	p->b = b;
+	p->sub = *sub;
+	snprintf(p->name, sizeof(p->name), "%s", sub->name);
+	snprintf(p->token, sizeof(p->token), "%s", sub->token);
+	snprintf(p->thumb, sizeof(p->thumb), "%s", sub->thumbprint);
+	p->sub.name = p->name;
+	p->sub.token = p->token;
+	p->sub.thumbprint = p->thumb;
 	p->done = done;
+	p->arg = arg;
 	p->t0 = bridge_now_ms();
 	p->next = proofs;
 	if (proofs != NULL)
@@ -70,19 +86,20 @@ proof_free(struct proof *p)
 	free(p);
 }
 
-/* The verdict: done(e, prob) (prob NULL = proven). */
+/* The verdict: done(arg, PROOF_PROVEN, NULL) or (arg, PROOF_REFUTED,
+ * prob). */
 static void
 proof_end(struct proof *p, const struct problem *prob)
 {
-	struct ep *e = p->e;
-	void (*done)(struct ep *, const struct problem *) = p->done;
+	proof_cb done = p->done;
+	void *arg = p->arg;
 
 	log_info("client-proof: authz %lld (%s, %s): %s%s after %lld ms",
-	    e->authz.id, e->authz.name, v1_chall_type(e->idx),
+	    p->sub.authz_id, p->sub.name, v1_chall_type(p->sub.chall),
 	    prob == NULL ? "proven" : "failed, ", prob == NULL ? "" : prob->type,
 	    bridge_now_ms() - p->t0);
 	proof_free(p);
-	done(e, prob);
+	done(arg, prob == NULL ? PROOF_PROVEN : PROOF_REFUTED, prob);
 }
 
 /* A failure of ours (not the client's): answered here, the authorization
@@ -94,17 +111,22 @@ proof_abort(struct proof *p, int status, const char *type, const char *fmt,
 static void
 proof_abort(struct proof *p, int status, const char *type, const char *fmt, ...)
 {
-	struct ep *e = p->e;
-	char why[256];
+	struct problem prob;
+	proof_cb done = p->done;
+	void *arg = p->arg;
 	va_list ap;
 
+	memset(&prob, 0, sizeof(prob));
+	prob.type = type;
+	prob.status = status;
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(prob.detail, sizeof(prob.detail), fmt, ap);
 	va_end(ap);
-	if (status >= 500 && !e->b->stopping)
-		log_err("client-proof: authz %lld: %s", e->authz.id, why);
+	if (status >= 500 && !p->b->stopping)
+		log_err("client-proof: authz %lld: %s", p->sub.authz_id,
+		    prob.detail);
 	proof_free(p);
-	ep_reply_error(e, type, status, "%s", why);
+	done(arg, PROOF_ERROR, &prob);
 }
 
 static void
@@ -129,7 +151,7 @@ proof_fail(struct proof *p, const char *type, int status, const char *fmt, ...)
 static int
 stopping(struct proof *p)
 {
-	if (!p->e->b->stopping && p->e->b->up != NULL)
+	if (!p->b->stopping && p->b->up != NULL)
 		return 0;
 	proof_abort(p, 503, "serverInternal", "acme-bridge is shutting down");
 	return 1;
@@ -205,11 +227,11 @@ static void on_dns(void *arg, const struct dns_result *res, const char *why);
 static int
 lookup(struct proof *p, int type)
 {
-	const struct config *c = p->e->b->cfg;
+	const struct config *c = p->b->cfg;
 	char err[192] = "";
 
 	p->qtype = type;
-	p->q = resolver_query(p->e->b->loop, c->proof_resolver_host,
+	p->q = resolver_query(p->b->loop, c->proof_resolver_host,
 	    c->proof_resolver_port, p->host, type, c->proof_timeout_ms,
 	    on_dns, p, err, sizeof(err));
 	if (p->q != NULL)
@@ -230,7 +252,7 @@ fail_lookup(struct proof *p, const struct dns_result *res, const char *why)
 	else if (strncmp(why, "no answer", 9) == 0)
 		what = "query timed out";
 	if (res == NULL)
-		log_warn("client-proof: authz %lld: %s %s: %s", p->e->authz.id,
+		log_warn("client-proof: authz %lld: %s %s: %s", p->sub.authz_id,
 		    dns_type_name(p->qtype, tb), p->host, why);
 	proof_fail(p, "dns", 400, "DNS problem: %s looking up %s for %s", what,
 	    dns_type_name(p->qtype, tb), p->host);
@@ -305,7 +327,7 @@ on_http(void *arg, const struct upstream_resp *r)
 	if (stopping(p))
 		return;
 	log_info("client-proof: authz %lld: GET %s -> %ld%s%s (%.0f ms)",
-	    p->e->authz.id, p->url, r->status, r->status ? "" : " ",
+	    p->sub.authz_id, p->url, r->status, r->status ? "" : " ",
 	    r->error, r->seconds * 1000);
 	if (r->status == 0 && strstr(r->error, "too large") != NULL)
 		return proof_fail(p, "unauthorized", 403, "Invalid response from "
@@ -331,9 +353,9 @@ fetch(struct proof *p, const struct dns_answer *a)
 	if (rc != 0)
 		return proof_abort(p, 500, "serverInternal",
 		    "client-proof: bad address");
-	log_debug("client-proof: authz %lld: %s is %s", p->e->authz.id, p->host,
+	log_debug("client-proof: authz %lld: %s is %s", p->sub.authz_id, p->host,
 	    addr);
-	if (upstream_get_at(p->e->b->up, p->url, addr, p->e->b->cfg->proof_timeout_ms,
+	if (upstream_get_at(p->b->up, p->url, addr, p->b->cfg->proof_timeout_ms,
 	    PROOF_BODY_MAX, on_http, p) == -1)
 		proof_abort(p, 500, "serverInternal",
 		    "client-proof: cannot start the HTTP request");
@@ -344,59 +366,67 @@ fetch(struct proof *p, const struct dns_answer *a)
 static int
 setup_http01(struct proof *p)
 {
-	const struct ep *e = p->e;
-	int port = e->b->cfg->proof_http_port, n;
+	int port = p->b->cfg->proof_http_port, n;
 
-	snprintf(p->host, sizeof(p->host), "%s", e->authz.name);
-	snprintf(p->expected, sizeof(p->expected), "%s.%s", e->authz.token,
-	    e->jws.thumbprint);
+	snprintf(p->host, sizeof(p->host), "%s", p->name);
+	snprintf(p->expected, sizeof(p->expected), "%s.%s", p->token,
+	    p->thumb);
 	n = port == 80 ?
 	    snprintf(p->url, sizeof(p->url),
-	    "http://%s/.well-known/acme-challenge/%s", e->authz.name,
-	    e->authz.token) :
+	    "http://%s/.well-known/acme-challenge/%s", p->name, p->token) :
 	    snprintf(p->url, sizeof(p->url),
-	    "http://%s:%d/.well-known/acme-challenge/%s", e->authz.name, port,
-	    e->authz.token);
+	    "http://%s:%d/.well-known/acme-challenge/%s", p->name, port,
+	    p->token);
 	return n > 0 && (size_t)n < sizeof(p->url) ? 0 : -1;
 }
 
 static int
 setup_dns01(struct proof *p)
 {
-	const struct ep *e = p->e;
-	char keyauth[JWK_THUMBPRINT_LEN + 64];
+	char keyauth[JWK_THUMBPRINT_LEN + 300];
 	int n;
 
-	n = snprintf(p->host, sizeof(p->host), "_acme-challenge.%s",
-	    e->authz.name);
-	snprintf(keyauth, sizeof(keyauth), "%s.%s", e->authz.token,
-	    e->jws.thumbprint);
+	n = snprintf(p->host, sizeof(p->host), "_acme-challenge.%s", p->name);
+	snprintf(keyauth, sizeof(keyauth), "%s.%s", p->token, p->thumb);
 	if (n < 0 || (size_t)n >= sizeof(p->host))
 		return 1;
 	return digest_b64(keyauth, p->expected, sizeof(p->expected));
 }
 
-void
-proof_check(struct ep *e, void (*done)(struct ep *e, const struct problem *p))
+/* Set up the check and start its lookup; every outcome from here on is
+ * reported through p->done. */
+static void
+start(struct proof *p, int http)
 {
-	struct proof *p;
 	int rc;
 
-	if (e->idx != V1_CHALL_HTTP01 && e->idx != V1_CHALL_DNS01)
-		return ep_reply_error(e, "malformed", 400,
-		    "challenge type cannot be checked");
-	if ((p = proof_new(e, done)) == NULL)
-		return ep_reply_error(e, "serverInternal", 500, "out of memory");
-	if (stopping(p))
-		return;
-	rc = e->idx == V1_CHALL_HTTP01 ? setup_http01(p) : setup_dns01(p);
+	rc = http ? setup_http01(p) : setup_dns01(p);
 	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host)))
 		return proof_fail(p, "dns", 400, "DNS problem: %.80s... is too "
 		    "long to look up", p->host);
 	if (rc != 0)
 		return proof_abort(p, 500, "serverInternal",
 		    "client-proof: cannot prepare the check");
-	log_info("client-proof: authz %lld (%s): checking %s", e->authz.id,
-	    e->authz.name, e->idx == V1_CHALL_HTTP01 ? p->url : p->host);
-	lookup(p, e->idx == V1_CHALL_HTTP01 ? DNS_TYPE_A : DNS_TYPE_TXT);
+	log_info("client-proof: authz %lld (%s): checking %s", p->sub.authz_id,
+	    p->name, http ? p->url : p->host);
+	lookup(p, http ? DNS_TYPE_A : DNS_TYPE_TXT);
+}
+
+int
+proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
+    void *arg, struct problem *err)
+{
+	struct proof *p;
+	int http = sub->chall == V1_CHALL_HTTP01;
+
+	if (!http && sub->chall != V1_CHALL_DNS01)
+		return problem_set(err, "malformed", 400,
+		    "challenge type cannot be checked");
+	if (b->stopping || b->up == NULL)
+		return problem_set(err, "serverInternal", 503,
+		    "acme-bridge is shutting down");
+	if ((p = proof_new(b, sub, done, arg)) == NULL)
+		return problem_set(err, "serverInternal", 500, "out of memory");
+	start(p, http);
+	return 0;
 }

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "inventory.h"
+#include "store_inventory.h"
 #include "log.h"
 #include "report_cmd.h"
 #include "store.h"

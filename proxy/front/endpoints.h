@@ -44,6 +44,9 @@ struct ep {
 	size_t nnames;
 };
 
+/* The v1 listener's request handler; arg is the struct bridge. */
+void endpoints_handle(struct server_req *r, void *arg);
+
 void ep_header(struct ep *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Replies: each adds Replay-Nonce and Cache-Control, logs one line, sends,

@@ -8,6 +8,7 @@
 
 #include "bridge.h"
 #include "log.h"
+#include "responder.h"
 #include "server.h"
 #include "store.h"
 

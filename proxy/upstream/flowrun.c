@@ -11,7 +11,6 @@
 #include "csr.h"
 #include "flow.h"
 #include "flowrun.h"
-#include "hook.h"
 #include "log.h"
 #include "observe.h"
 #include "problem.h"
@@ -48,6 +47,16 @@ struct flowrun {
 
 static void run_action(struct flowrun *r, struct flow_action *a);
 
+/* The dns-01 hook through the bridge (challenge/hook.c): -1 when none. */
+static int
+run_hook(struct bridge *b, const char *verb, const char *domain,
+    const char *value, void (*cb)(void *, int, const char *), void *arg)
+{
+	if (b->dns01_hook == NULL)
+		return -1;
+	return b->dns01_hook(b, verb, domain, value, cb, arg);
+}
+
 static void
 on_timer_closed(uv_handle_t *h)
 {
@@ -73,7 +82,7 @@ dns01_cleanup(struct flowrun *r)
 	size_t i;
 
 	for (i = 0; i < r->nrecords; i++)
-		if (hook_run(r->b, "cleanup", r->records[i].name,
+		if (run_hook(r->b, "cleanup", r->records[i].name,
 		    r->records[i].value, on_cleanup, NULL) == -1)
 			log_warn("dns-01: TXT record for %s left in place",
 			    r->records[i].name);
@@ -246,7 +255,7 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	 * it is stepped again: after the hook. */
 	r->pending = *a;
 	r->nrecords++;
-	if (hook_run(r->b, "present", rec->name, rec->value, on_present,
+	if (run_hook(r->b, "present", rec->name, rec->value, on_present,
 	    r) == -1) {
 		r->nrecords--;
 		problem_set(&p, "serverInternal", 500,
@@ -329,7 +338,8 @@ flowrun_cancel_all(struct bridge *b)
 	struct flowrun *r, *next;
 
 	/* Runs waiting for a dns-01 hook fail as their hook is killed. */
-	hook_cancel_all(b);
+	if (b->dns01_hook_cancel_all != NULL)
+		b->dns01_hook_cancel_all(b);
 	for (r = b->runs; r != NULL; r = next) {
 		next = r->next;
 		if (r->waiting) {

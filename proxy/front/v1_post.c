@@ -567,11 +567,14 @@ proof_authz_flow(struct ep *e)
 }
 
 static void
-on_proof(struct ep *e, const struct problem *p)
+on_proof(void *arg, enum proof_verdict v, const struct problem *p)
 {
+	struct ep *e = arg;
 	json_t *err;
 
-	if (p == NULL)
+	if (v == PROOF_ERROR)
+		return ep_reply_problem(e, p);
+	if (v == PROOF_PROVEN)
 		return accounts_with_upstream(e, proof_authz_flow);
 	/* The client's own provisioning failed: the v1 challenge (and so
 	 * the authorization) is invalid, with what was fetched. */
@@ -586,6 +589,21 @@ on_proof(struct ep *e, const struct problem *p)
 	log_info("account %lld: authorization %lld for %s: client proof "
 	    "failed: %s", e->acct.id, e->authz.id, e->authz.name, p->detail);
 	ep_send_challenge(e);
+}
+
+/* Check the client's own answer before anything goes upstream. */
+static void
+check_client_proof(struct ep *e)
+{
+	struct proof_subject sub = {
+		.authz_id = e->authz.id, .name = e->authz.name,
+		.token = e->authz.token, .chall = e->idx,
+		.thumbprint = e->jws.thumbprint,
+	};
+	struct problem p;
+
+	if (proof_check(e->b, &sub, on_proof, e, &p) == -1)
+		ep_reply_problem(e, &p);
 }
 
 void
@@ -622,7 +640,7 @@ ep_challenge_post(struct ep *e)
 	if (strcmp(e->authz.status, "pending") != 0)
 		return ep_send_challenge(e);
 	if (e->authz.v2_authz_url == NULL && client_proof(e))
-		return proof_check(e, on_proof);
+		return check_client_proof(e);
 	ep_authz_refresh(e, e->b->cfg->authz_wait_ms, ep_send_challenge);
 }
 

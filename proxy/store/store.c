@@ -451,21 +451,6 @@ store_rollback(struct store *s)
 
 /* accounts */
 
-void
-store_account_clear(struct store_account *a)
-{
-	if (a == NULL)
-		return;
-	free(a->jwk);
-	free(a->contact);
-	free(a->agreement);
-	if (a->v2_key_pem != NULL)
-		explicit_bzero(a->v2_key_pem, strlen(a->v2_key_pem));
-	free(a->v2_key_pem);
-	free(a->v2_account_url);
-	memset(a, 0, sizeof(*a));
-}
-
 int
 store_account_insert(struct store *s, struct store_account *a)
 {
@@ -609,18 +594,6 @@ out:
 }
 
 /* groups */
-
-void
-store_group_clear(struct store_group *g)
-{
-	if (g == NULL)
-		return;
-	if (g->v2_key_pem != NULL)
-		explicit_bzero(g->v2_key_pem, strlen(g->v2_key_pem));
-	free(g->v2_key_pem);
-	free(g->v2_account_url);
-	memset(g, 0, sizeof(*g));
-}
 
 static int
 group_row(sqlite3_stmt *st, void *out)

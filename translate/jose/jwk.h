@@ -6,7 +6,9 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#define JWK_THUMBPRINT_LEN 43	/* base64url of SHA-256, no padding */
+#include "b64url.h"
+
+#define JWK_THUMBPRINT_LEN B64URL_SHA256_LEN	/* base64url of SHA-256 */
 
 struct problem;
 

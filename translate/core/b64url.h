@@ -2,6 +2,9 @@
 #ifndef B64URL_H
 #define B64URL_H
 
+/* The base64url length of a SHA-256 digest, unpadded (thumbprints, dns-01). */
+#define B64URL_SHA256_LEN 43
+
 #include <stddef.h>
 
 /* Encode len bytes; returns a malloc'd NUL-terminated string or NULL. */

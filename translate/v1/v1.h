@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
-#include "store.h"
+#include "records.h"
 
 /* Challenge types offered in every v1 authorization, by index. */
 #define V1_CHALL_HTTP01 0

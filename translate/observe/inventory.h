@@ -1,13 +1,11 @@
 /* inventory.h: the client inventory kept in the store (who still speaks v1,
  * with what, for which names), the v1 traffic per hour and recent failures,
- * plus User-Agent parsing. Pure (SQLite + libc); written by proxy/observe.c,
- * read by `acme-bridge report` and the admin migration page. */
+ * plus User-Agent parsing: the types and the pure rules. The store side
+ * (recording and reading) is proxy/store/store_inventory.h. */
 #ifndef INVENTORY_H
 #define INVENTORY_H
 
 #include <stddef.h>
-
-struct store;
 
 /* A User-Agent parsed into the v1 client family and version, e.g.
  * "dehydrated/0.7.0 curl/7.88.1" -> dehydrated 0.7.0,
@@ -46,20 +44,16 @@ struct inventory_seen {
 	const char *content_type;	/* request Content-Type or NULL (to
 					 * recognise acme-client 1.0.0) */
 };
-/* A failure (inventory_failed) also sets the account's last error and is
- * kept in the failures list. account_id 0 (no known account): only a
- * failure of a named v1 resource is kept, in the failures list. */
-int inventory_record(struct store *s, const struct inventory_seen *v,
-    long long now);
+/* src (NULL = "") into dst of size n, cut on a character boundary, as
+ * valid UTF-8 without control characters (each becomes '?'). */
+void inventory_clean(char *dst, size_t n, const char *src);
+/* An error detail as kept: inventory_clean, and whatever follows "nonce"
+ * and any mixed-case base64url run of 32+ characters hidden. */
+void inventory_clean_detail(char *dst, size_t n, const char *src);
 /* 1 when a v1 answer counts as a failure in the inventory: any status
  * >= 400 except 409 to new-reg (Boulder's answer to registering a key
  * again, which clients such as acme-client use to find their account). */
 int inventory_failed(const char *resource, int status);
-/* Any v1 request (known account or not): traffic per hour; failed as
- * inventory_failed() says. */
-int inventory_count(struct store *s, int failed, long long now);
-int inventory_issued(struct store *s, long long account_id,
-    const char *serial, long long not_after, long long now);
 
 /* One row of the inventory (one v1 account). Strings are owned by the
  * list. */
@@ -82,14 +76,7 @@ struct inventory_list {
 	struct inventory_row *rows;
 	size_t n;
 };
-/* Rows seen since `since` (0 = all), sorted by last_seen, newest first. */
-int inventory_list(struct store *s, long long since, struct inventory_list *out);
-void inventory_list_free(struct inventory_list *l);
 
-/* v1 requests per hour for the hours [from, to) (unix seconds, aligned to
- * the hour): counts[i] and failures[i] for hour from + i*3600. n = hours. */
-int inventory_traffic(struct store *s, long long from, size_t n,
-    long long *counts, long long *failures);
 
 /* Recent failures, newest first, at most max. */
 struct inventory_failure {
@@ -97,14 +84,7 @@ struct inventory_failure {
 	long long account_id;
 	char *resource, *error_type, *detail, *addr;
 };
-int inventory_failures(struct store *s, size_t max,
-    struct inventory_failure **out, size_t *n);
-void inventory_failures_free(struct inventory_failure *f, size_t n);
 
-/* v1 accounts per client family and version (one query; for the metrics
- * gauge): cb(arg, family, version, count) per pair. 0 or -1. */
-int inventory_versions(struct store *s, void (*cb)(void *arg,
-    const char *family, const char *version, long long n), void *arg);
 
 /* Summary: v1 hosts (accounts seen since `since`), distinct client
  * family+version pairs, certificates expiring within `within` seconds of
@@ -112,7 +92,5 @@ int inventory_versions(struct store *s, void (*cb)(void *arg,
 struct inventory_summary {
 	long long hosts, versions, expiring;
 };
-int inventory_summary(struct store *s, long long since, long long now,
-    long long within, struct inventory_summary *out);
 
 #endif

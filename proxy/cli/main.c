@@ -17,11 +17,14 @@
 #include "observe.h"
 #include "bridge.h"
 #include "config.h"
+#include "endpoints.h"
 #include "flowrun.h"
+#include "hook.h"
 #include "log.h"
 #include "nonce.h"
 #include "proof.h"
 #include "report_cmd.h"
+#include "responder.h"
 #include "server.h"
 #include "store.h"
 #include "upstream.h"
@@ -30,6 +33,12 @@
 #define NONCE_POOL 64
 
 static struct bridge B;
+
+static long long
+nonce_pool_size(struct bridge *b)
+{
+	return b->acme != NULL ? (long long)acme2_nonce_pool_size(b->acme) : 0;
+}
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t housekeeping;
 
@@ -140,6 +149,9 @@ start(const struct config *cfg)
 
 	B.cfg = cfg;
 	B.loop = uv_default_loop();
+	B.dns01_hook = hook_run;
+	B.dns01_hook_cancel_all = hook_cancel_all;
+	B.upstream_nonce_pool = nonce_pool_size;
 	/* Before anything can fail: stop() closes these. */
 	uv_signal_init(B.loop, &sig_term);
 	uv_signal_init(B.loop, &sig_int);

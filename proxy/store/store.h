@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "jwk.h"
+#include "records.h"
 
 struct store;
 
@@ -27,27 +28,6 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
-struct store_account {
-	long long id;			/* v1 registration id (1, 2, ...) */
-	char thumbprint[JWK_THUMBPRINT_LEN + 1];	/* of the v1 key */
-	char *jwk;			/* v1 public JWK, JSON text */
-	char *contact;			/* JSON array text, or NULL */
-	char *agreement;		/* agreed v1 terms URL, or NULL */
-	char initial_ip[64];
-	long long created_at;		/* unix seconds */
-	char status[16];		/* "valid" | "deactivated" */
-	char *v2_key_pem;		/* bridge's private P-256 key, PKCS#8 PEM;
-					 * imported: the host's own key */
-	char *v2_account_url;		/* upstream account URL (kid), or NULL */
-	/* How the upstream account is chosen (proxy/accounts.h): */
-	char mode[16];			/* "per-client" (default) | "shared" |
-					 * "imported" */
-	char group_name[65];		/* shared: the group, else "" */
-	long long not_before;		/* no upstream account creation before
-					 * this (unix s; rateLimited), 0 */
-};
-
-void store_account_clear(struct store_account *a);
 /* Insert; assigns a->id. mode "" is stored as "per-client". */
 int store_account_insert(struct store *s, struct store_account *a);
 /* Rewrite the v1 columns and v2_key_pem of the row a->id. Not
@@ -69,17 +49,6 @@ int store_account_by_thumbprint(struct store *s, const char *thumbprint,
 int store_account_by_id(struct store *s, long long id,
     struct store_account *out);		/* 0, 1 not found, -1 */
 
-/* Shared account groups: one bridge-held key and upstream account for every
- * v1 account the config puts in the group, created on first need. */
-struct store_group {
-	char name[65];
-	char *v2_key_pem;		/* PKCS#8 PEM */
-	char *v2_account_url;		/* NULL until created upstream */
-	long long not_before;		/* as in store_account */
-	long long created_at;
-};
-
-void store_group_clear(struct store_group *g);
 /* 0, 1 not found, -1. */
 int store_group_get(struct store *s, const char *name, struct store_group *out);
 /* Insert g unless a group of that name exists: 0 inserted, 1 it existed
@@ -90,22 +59,6 @@ int store_group_set_upstream(struct store *s, const char *name,
 int store_group_set_not_before(struct store *s, const char *name,
     long long not_before);
 
-struct store_authz {
-	long long id;			/* v1 authz id */
-	long long account_id;
-	char name[254];			/* lower-cased DNS name */
-	char status[16];		/* v1 status: pending|valid|invalid|deactivated */
-	long long expires;		/* unix seconds */
-	char token[48];			/* the bridge's v1 token for this authz */
-	char *v2_order_url;
-	char *v2_authz_url;
-	char *v2_chall_url;		/* the upstream http-01 challenge */
-	char *error;			/* v1 problem JSON text for invalid, or NULL */
-	char *key_authorization;	/* what the v1 client posted, or NULL */
-	long long created_at;
-};
-
-void store_authz_clear(struct store_authz *z);
 int store_authz_insert(struct store *s, struct store_authz *z);	/* sets id */
 int store_authz_update(struct store *s, const struct store_authz *z);
 int store_authz_by_id(struct store *s, long long id, struct store_authz *out);
@@ -130,21 +83,6 @@ int store_http01_delete(struct store *s, const char *token);
 /* Delete expired answers; returns how many or -1. */
 int store_http01_expire(struct store *s, long long now);
 
-struct store_cert {
-	long long id;
-	long long account_id;
-	char serial[80];		/* lower-case hex, as in the v1 cert URL */
-	unsigned char *der;		/* the leaf */
-	size_t der_len;
-	char *chain_pem;		/* the upstream chain as downloaded */
-	char issuer_id[33];		/* first issuer's id, "" when none */
-	long long not_after;		/* unix seconds */
-	long long created_at;
-	char *v2_cert_url;
-	int revoked;
-};
-
-void store_cert_clear(struct store_cert *c);
 int store_cert_insert(struct store *s, struct store_cert *c);	/* sets id */
 int store_cert_by_serial(struct store *s, const char *serial,
     struct store_cert *out);		/* 0, 1, -1 */

@@ -1,5 +1,4 @@
-/* bridge.h: the running bridge, shared by main, endpoints, responder and
- * flowrun. */
+/* bridge.h: the running bridge, shared by every part of proxy/. */
 #ifndef BRIDGE_H
 #define BRIDGE_H
 
@@ -28,14 +27,14 @@ struct bridge {
 	struct flowrun *runs;		/* flows in progress */
 	int dir_ready;
 	int stopping;
+	/* Set by main: parts below call these without including the parts
+	 * above them (docs/internals.md). NULL when not wired (a command). */
+	int (*dns01_hook)(struct bridge *b, const char *verb,
+	    const char *domain, const char *value,
+	    void (*cb)(void *arg, int ok, const char *why), void *arg);
+	void (*dns01_hook_cancel_all)(struct bridge *b);
+	long long (*upstream_nonce_pool)(struct bridge *b);
 };
-
-/* The v1 front end's request handler (endpoints.c). */
-struct server_req;
-void endpoints_handle(struct server_req *r, void *arg);
-
-/* The http-01 responder's request handler (responder.c). */
-void responder_handle(struct server_req *r, void *arg);
 
 /* Unix seconds and milliseconds. */
 long long bridge_now(void);

@@ -7,7 +7,7 @@
 
 #include "admin_page.h"
 #include "bridge.h"
-#include "inventory.h"
+#include "store_inventory.h"
 #include "log.h"
 #include "page.h"
 #include "server.h"

@@ -11,9 +11,8 @@
 #include <unistd.h>
 
 #include "accesslog.h"
-#include "acme2.h"
 #include "bridge.h"
-#include "inventory.h"
+#include "store_inventory.h"
 #include "log.h"
 #include "metrics.h"
 #include "nonce.h"
@@ -345,8 +344,8 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	    (long long)server_connections(b->front) : 0;
 	g.nonces_outstanding = b->nonces != NULL ?
 	    (long long)nonce_set_count(b->nonces) : 0;
-	g.upstream_nonce_pool = b->acme != NULL ?
-	    (long long)acme2_nonce_pool_size(b->acme) : 0;
+	g.upstream_nonce_pool = b->upstream_nonce_pool != NULL ?
+	    b->upstream_nonce_pool(b) : 0;
 	if ((mc = calloc(1, sizeof(*mc))) != NULL)
 		client_counts(b, mc);
 	g.clients = mc;

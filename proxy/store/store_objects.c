@@ -30,19 +30,6 @@ col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
 
 /* authzs */
 
-void
-store_authz_clear(struct store_authz *z)
-{
-	if (z == NULL)
-		return;
-	free(z->v2_order_url);
-	free(z->v2_authz_url);
-	free(z->v2_chall_url);
-	free(z->error);
-	free(z->key_authorization);
-	memset(z, 0, sizeof(*z));
-}
-
 /* Bind the columns shared by insert and update (?1 .. ?11). */
 static int
 authz_bind(sqlite3_stmt *st, const struct store_authz *z)
@@ -227,17 +214,6 @@ store_http01_expire(struct store *s, long long now)
 }
 
 /* certificates */
-
-void
-store_cert_clear(struct store_cert *c)
-{
-	if (c == NULL)
-		return;
-	free(c->der);
-	free(c->chain_pem);
-	free(c->v2_cert_url);
-	memset(c, 0, sizeof(*c));
-}
 
 /* Bind a blob (zero-length for NULL/0); nonzero on error. */
 static int

@@ -15,6 +15,7 @@
 
 #include "inventory.h"
 #include "store_int.h"
+#include "store_inventory.h"
 
 #define UA_MAX 256
 #define DETAIL_MAX 256
@@ -25,60 +26,7 @@
 
 /* ---- writes ---- */
 
-/* Length of the valid UTF-8 sequence at p (2-4 bytes; C1 controls,
- * overlong forms, surrogates and beyond U+10FFFF refused), or 0. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	size_t n, i;
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xc2 && p[1] < 0xa0) ||		/* C1 controls */
-	    (p[0] == 0xe0 && p[1] < 0xa0) ||		/* overlong */
-	    (p[0] == 0xed && p[1] >= 0xa0) ||		/* surrogates */
-	    (p[0] == 0xf0 && p[1] < 0x90) ||		/* overlong */
-	    (p[0] == 0xf4 && p[1] >= 0x90))		/* > U+10FFFF */
-		return 0;
-	return n;
-}
-
-/* src (NULL = "") into dst of size n, cut on a character boundary, as
- * valid UTF-8 without control characters: each control character, DEL
- * and invalid byte becomes '?'. Safe for a terminal, JSON, CSV and HTML
- * (once escaped). */
-static void
-clean(char *dst, size_t n, const char *src)
-{
-	const unsigned char *p = (const unsigned char *)(src ? src : "");
-	size_t len = 0, k;
-
-	while (*p != '\0' && len + 1 < n) {
-		if (*p < 0x80) {
-			dst[len++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
-			p++;
-		} else if ((k = utf8_len(p)) == 0) {
-			dst[len++] = '?';
-			p++;
-		} else {
-			if (len + k + 1 > n)
-				break;
-			memcpy(dst + len, p, k);
-			len += k;
-			p += k;
-		}
-	}
-	dst[len] = '\0';
-}
 
 static int
 savepoint(struct store *s, enum st id)
@@ -137,7 +85,7 @@ record_names(struct store *s, long long account_id, const char *names,
 			for (i = 0; i < len; i++)
 				name[i] = (char)tolower((unsigned char)p[i]);
 			name[len] = '\0';
-			clean(name, sizeof(name), name);
+			inventory_clean(name, sizeof(name), name);
 			if (upsert_pair(s, ST_INV_NAME_UPD, ST_INV_NAME_INS,
 			    ST_INV_NAME_TRIM, account_id, name, now,
 			    INVENTORY_NAMES_MAX) == -1)
@@ -149,53 +97,7 @@ record_names(struct store *s, long long account_id, const char *names,
 	return 0;
 }
 
-static int
-b64u_char(int c)
-{
-	return isalnum(c) || c == '-' || c == '_';
-}
 
-/* An error detail as kept: cleaned, and no value a client or the CA put
- * in it that could be a nonce or a signature: whatever follows the word
- * "nonce" and any run of 32 or more base64url characters mixing upper
- * and lower case are replaced by "[value not shown]". */
-static void
-clean_detail(char *dst, size_t n, const char *src)
-{
-	static const char hidden[] = "[value not shown]";
-	char tmp[DETAIL_MAX];
-	const char *p, *q;
-	size_t len = 0, run, i;
-	int up, low;
-
-	clean(tmp, sizeof(tmp), src);
-	if ((p = strcasestr(tmp, "nonce")) != NULL) {
-		for (q = p + 5; *q != '\0' && !isalnum((unsigned char)*q); q++)
-			;
-		if (*q != '\0' && (size_t)(p + 5 - tmp) + sizeof(hidden) + 1 <
-		    sizeof(tmp))
-			snprintf(tmp + (p + 5 - tmp), sizeof(tmp) -
-			    (size_t)(p + 5 - tmp), " %s", hidden);
-	}
-	for (p = tmp; *p != '\0' && len + 1 < n; ) {
-		for (run = 0, up = low = 0; b64u_char((unsigned char)p[run]);
-		    run++) {
-			up |= isupper((unsigned char)p[run]) != 0;
-			low |= islower((unsigned char)p[run]) != 0;
-		}
-		if (run >= 32 && up && low) {
-			for (i = 0; hidden[i] != '\0' && len + 1 < n; i++)
-				dst[len++] = hidden[i];
-			p += run;
-		} else if (run > 0) {
-			for (i = 0; i < run && len + 1 < n; i++)
-				dst[len++] = p[i];
-			p += run;
-		} else
-			dst[len++] = *p++;
-	}
-	dst[len] = '\0';
-}
 
 /* The failures list (bounded) and the account's last error. */
 static int
@@ -206,9 +108,9 @@ record_failure(struct store *s, const struct inventory_seen *v,
 	char last[TYPE_MAX + DETAIL_MAX + 2];
 	sqlite3_stmt *st;
 
-	clean(type, sizeof(type), v->error_type ? v->error_type : "");
-	clean_detail(detail, sizeof(detail), v->error_detail);
-	clean(res, sizeof(res), v->resource);
+	inventory_clean(type, sizeof(type), v->error_type ? v->error_type : "");
+	inventory_clean_detail(detail, sizeof(detail), v->error_detail);
+	inventory_clean(res, sizeof(res), v->resource);
 	if (type[0] == '\0')
 		snprintf(type, sizeof(type), "status %d", v->status);
 	if ((st = store_stmt(s, ST_INV_FAIL_INS, __func__)) == NULL ||
@@ -240,7 +142,7 @@ record_client(struct store *s, const struct inventory_seen *v,
 	struct ua_info info;
 	sqlite3_stmt *st;
 
-	clean(ua, sizeof(ua), v->user_agent);
+	inventory_clean(ua, sizeof(ua), v->user_agent);
 	inventory_client_identify(ua, v->content_type, &info);
 	if ((st = store_stmt(s, ST_INV_CLIENT, __func__)) == NULL ||
 	    store_run(s, st, store_bi(st, 1, v->account_id) ||
@@ -255,12 +157,6 @@ record_client(struct store *s, const struct inventory_seen *v,
 	return record_names(s, v->account_id, v->names, now);
 }
 
-int
-inventory_failed(const char *resource, int status)
-{
-	return status >= 400 && !(status == 409 && resource != NULL &&
-	    strcmp(resource, "new-reg") == 0);
-}
 
 int
 inventory_record(struct store *s, const struct inventory_seen *v,
@@ -272,7 +168,7 @@ inventory_record(struct store *s, const struct inventory_seen *v,
 	if (v->account_id == 0 && (!failed || v->resource == NULL ||
 	    v->resource[0] == '\0'))
 		return 0;
-	clean(addr, sizeof(addr), v->addr);
+	inventory_clean(addr, sizeof(addr), v->addr);
 	if (savepoint(s, ST_INV_SP) == -1)
 		return -1;
 	if ((v->account_id != 0 && record_client(s, v, addr, now) == -1) ||

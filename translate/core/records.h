@@ -1,0 +1,79 @@
+/* records.h: the bridge's records: a v1 account mapped to the v2 key and
+ * account that sign for it, shared account groups, v1 authorizations and
+ * certificates. The store (proxy/store) persists them; the v1 layer renders
+ * them. Strings are owned by the record: free them with its *_clear. */
+#ifndef RECORDS_H
+#define RECORDS_H
+
+#include <stddef.h>
+
+#include "b64url.h"
+
+struct store_account {
+	long long id;			/* v1 registration id (1, 2, ...) */
+	char thumbprint[B64URL_SHA256_LEN + 1];	/* of the v1 key */
+	char *jwk;			/* v1 public JWK, JSON text */
+	char *contact;			/* JSON array text, or NULL */
+	char *agreement;		/* agreed v1 terms URL, or NULL */
+	char initial_ip[64];
+	long long created_at;		/* unix seconds */
+	char status[16];		/* "valid" | "deactivated" */
+	char *v2_key_pem;		/* bridge's private P-256 key, PKCS#8 PEM;
+					 * imported: the host's own key */
+	char *v2_account_url;		/* upstream account URL (kid), or NULL */
+	/* How the upstream account is chosen (proxy/accounts.h): */
+	char mode[16];			/* "per-client" (default) | "shared" |
+					 * "imported" */
+	char group_name[65];		/* shared: the group, else "" */
+	long long not_before;		/* no upstream account creation before
+					 * this (unix s; rateLimited), 0 */
+};
+
+void store_account_clear(struct store_account *a);
+
+/* Shared account groups: one bridge-held key and upstream account for every
+ * v1 account the config puts in the group, created on first need. */
+struct store_group {
+	char name[65];
+	char *v2_key_pem;		/* PKCS#8 PEM */
+	char *v2_account_url;		/* NULL until created upstream */
+	long long not_before;		/* as in store_account */
+	long long created_at;
+};
+
+void store_group_clear(struct store_group *g);
+
+struct store_authz {
+	long long id;			/* v1 authz id */
+	long long account_id;
+	char name[254];			/* lower-cased DNS name */
+	char status[16];		/* v1 status: pending|valid|invalid|deactivated */
+	long long expires;		/* unix seconds */
+	char token[48];			/* the bridge's v1 token for this authz */
+	char *v2_order_url;
+	char *v2_authz_url;
+	char *v2_chall_url;		/* the upstream http-01 challenge */
+	char *error;			/* v1 problem JSON text for invalid, or NULL */
+	char *key_authorization;	/* what the v1 client posted, or NULL */
+	long long created_at;
+};
+
+void store_authz_clear(struct store_authz *z);
+
+struct store_cert {
+	long long id;
+	long long account_id;
+	char serial[80];		/* lower-case hex, as in the v1 cert URL */
+	unsigned char *der;		/* the leaf */
+	size_t der_len;
+	char *chain_pem;		/* the upstream chain as downloaded */
+	char issuer_id[33];		/* first issuer's id, "" when none */
+	long long not_after;		/* unix seconds */
+	long long created_at;
+	char *v2_cert_url;
+	int revoked;
+};
+
+void store_cert_clear(struct store_cert *c);
+
+#endif
