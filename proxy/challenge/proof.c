@@ -96,7 +96,7 @@ proof_end(struct proof *p, const struct problem *prob)
 
 	log_info("client-proof: authz %lld (%s, %s): %s%s after %lld ms",
 	    p->sub.authz_id, p->sub.name, v1_chall_type(p->sub.chall),
-	    prob == NULL ? "proven" : "failed, ", prob == NULL ? "" : prob->type,
+	    prob == NULL ? "proven" : "failed, ", prob == NULL ? "" : problem_v1_name(prob->type),
 	    bridge_now_ms() - p->t0);
 	proof_free(p);
 	done(arg, prob == NULL ? PROOF_PROVEN : PROOF_REFUTED, prob);
@@ -105,11 +105,11 @@ proof_end(struct proof *p, const struct problem *prob)
 /* A failure of ours (not the client's): answered here, the authorization
  * stays pending so that the client may try again. */
 static void
-proof_abort(struct proof *p, int status, const char *type, const char *fmt,
+proof_abort(struct proof *p, int status, enum v1_error type, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
 
 static void
-proof_abort(struct proof *p, int status, const char *type, const char *fmt, ...)
+proof_abort(struct proof *p, int status, enum v1_error type, const char *fmt, ...)
 {
 	struct problem prob;
 	proof_cb done = p->done;
@@ -130,11 +130,11 @@ proof_abort(struct proof *p, int status, const char *type, const char *fmt, ...)
 }
 
 static void
-proof_fail(struct proof *p, const char *type, int status, const char *fmt,
+proof_fail(struct proof *p, enum v1_error type, int status, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
 
 static void
-proof_fail(struct proof *p, const char *type, int status, const char *fmt, ...)
+proof_fail(struct proof *p, enum v1_error type, int status, const char *fmt, ...)
 {
 	struct problem prob;
 	va_list ap;
@@ -153,7 +153,7 @@ stopping(struct proof *p)
 {
 	if (!p->b->stopping && p->b->up != NULL)
 		return 0;
-	proof_abort(p, 503, "serverInternal", "acme-bridge is shutting down");
+	proof_abort(p, 503, V1E_SERVER_INTERNAL, "acme-bridge is shutting down");
 	return 1;
 }
 
@@ -169,7 +169,7 @@ proof_cancel_all(void)
 			continue;
 		resolver_cancel(p->q);
 		p->q = NULL;
-		proof_abort(p, 503, "serverInternal",
+		proof_abort(p, 503, V1E_SERVER_INTERNAL,
 		    "acme-bridge is shutting down");
 	}
 }
@@ -236,7 +236,7 @@ lookup(struct proof *p, int type)
 	    on_dns, p, err, sizeof(err));
 	if (p->q != NULL)
 		return 0;
-	proof_abort(p, 500, "serverInternal", "client-proof: %s", err);
+	proof_abort(p, 500, V1E_SERVER_INTERNAL, "client-proof: %s", err);
 	return -1;
 }
 
@@ -254,7 +254,7 @@ fail_lookup(struct proof *p, const struct dns_result *res, const char *why)
 	if (res == NULL)
 		log_warn("client-proof: authz %lld: %s %s: %s", p->sub.authz_id,
 		    dns_type_name(p->qtype, tb), p->host, why);
-	proof_fail(p, "dns", 400, "DNS problem: %s looking up %s for %s", what,
+	proof_fail(p, V1E_DNS, 400, "DNS problem: %s looking up %s for %s", what,
 	    dns_type_name(p->qtype, tb), p->host);
 }
 
@@ -267,7 +267,7 @@ check_txt(struct proof *p, const struct dns_result *res)
 	size_t want = strlen(p->expected), i;
 
 	if (res->n == 0)
-		return proof_fail(p, "dns", 400, "No TXT record found at %s",
+		return proof_fail(p, V1E_DNS, 400, "No TXT record found at %s",
 		    p->host);
 	for (i = 0; i < res->n; i++)
 		if (!res->ans[i].truncated && res->ans[i].len == want &&
@@ -276,7 +276,7 @@ check_txt(struct proof *p, const struct dns_result *res)
 	shown(res->ans[0].txt, res->ans[0].len, got, sizeof(got));
 	if (res->n > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", res->n - 1);
-	proof_fail(p, "unauthorized", 403, "Incorrect TXT record \"%s\"%s found "
+	proof_fail(p, V1E_UNAUTHORIZED, 403, "Incorrect TXT record \"%s\"%s found "
 	    "at %s", got, more, p->host);
 }
 
@@ -298,7 +298,7 @@ on_dns(void *arg, const struct dns_result *res, const char *why)
 		lookup(p, DNS_TYPE_AAAA);
 		return;
 	}
-	proof_fail(p, "dns", 400, "No valid IP addresses found for %s", p->host);
+	proof_fail(p, V1E_DNS, 400, "No valid IP addresses found for %s", p->host);
 }
 
 /* ---- HTTP ---- */
@@ -314,7 +314,7 @@ check_body(struct proof *p, const struct upstream_resp *r)
 	if (len == want && memcmp(r->body, p->expected, want) == 0)
 		return proof_end(p, NULL);
 	shown(r->body != NULL ? r->body : "", len, got, sizeof(got));
-	proof_fail(p, "unauthorized", 403, "The key authorization file from the "
+	proof_fail(p, V1E_UNAUTHORIZED, 403, "The key authorization file from the "
 	    "server did not match this challenge: expected \"%s\" got \"%s\" "
 	    "(%s)", p->expected, got, p->url);
 }
@@ -330,13 +330,13 @@ on_http(void *arg, const struct upstream_resp *r)
 	    p->sub.authz_id, p->url, r->status, r->status ? "" : " ",
 	    r->error, r->seconds * 1000);
 	if (r->status == 0 && strstr(r->error, "too large") != NULL)
-		return proof_fail(p, "unauthorized", 403, "Invalid response from "
+		return proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
 		    "%s: larger than %d bytes", p->url, PROOF_BODY_MAX);
 	if (r->status == 0)
-		return proof_fail(p, "connection", 400, "Fetching %s: %s", p->url,
+		return proof_fail(p, V1E_CONNECTION, 400, "Fetching %s: %s", p->url,
 		    r->error[0] ? r->error : "connection failed");
 	if (r->status != 200)
-		return proof_fail(p, "unauthorized", 403, "Invalid response from "
+		return proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
 		    "%s: %ld", p->url, r->status);
 	check_body(p, r);
 }
@@ -351,13 +351,13 @@ fetch(struct proof *p, const struct dns_answer *a)
 	    uv_inet_ntop(AF_INET, a->addr, addr, sizeof(addr)) :
 	    uv_inet_ntop(AF_INET6, a->addr, addr, sizeof(addr));
 	if (rc != 0)
-		return proof_abort(p, 500, "serverInternal",
+		return proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: bad address");
 	log_debug("client-proof: authz %lld: %s is %s", p->sub.authz_id, p->host,
 	    addr);
 	if (upstream_get_at(p->b->up, p->url, addr, p->b->cfg->proof_timeout_ms,
 	    PROOF_BODY_MAX, on_http, p) == -1)
-		proof_abort(p, 500, "serverInternal",
+		proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: cannot start the HTTP request");
 }
 
@@ -402,10 +402,10 @@ start(struct proof *p, int http)
 
 	rc = http ? setup_http01(p) : setup_dns01(p);
 	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host)))
-		return proof_fail(p, "dns", 400, "DNS problem: %.80s... is too "
+		return proof_fail(p, V1E_DNS, 400, "DNS problem: %.80s... is too "
 		    "long to look up", p->host);
 	if (rc != 0)
-		return proof_abort(p, 500, "serverInternal",
+		return proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: cannot prepare the check");
 	log_info("client-proof: authz %lld (%s): checking %s", p->sub.authz_id,
 	    p->name, http ? p->url : p->host);
@@ -420,13 +420,13 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
 	int http = sub->chall == V1_CHALL_HTTP01;
 
 	if (!http && sub->chall != V1_CHALL_DNS01)
-		return problem_set(err, "malformed", 400,
+		return problem_set(err, V1E_MALFORMED, 400,
 		    "challenge type cannot be checked");
 	if (b->stopping || b->up == NULL)
-		return problem_set(err, "serverInternal", 503,
+		return problem_set(err, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 	if ((p = proof_new(b, sub, done, arg)) == NULL)
-		return problem_set(err, "serverInternal", 500, "out of memory");
+		return problem_set(err, V1E_SERVER_INTERNAL, 500, "out of memory");
 	start(p, http);
 	return 0;
 }

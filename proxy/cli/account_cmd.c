@@ -301,8 +301,7 @@ on_found(void *arg, struct flow *f, int ok)
 		if ((l->url = strdup(flow_account_url(f))) == NULL)
 			snprintf(l->why, sizeof(l->why), "out of memory");
 	} else {
-		l->no_account = p->type != NULL &&
-		    strcmp(p->type, "unauthorized") == 0;
+		l->no_account = p->type == V1E_UNAUTHORIZED;
 		snprintf(l->why, sizeof(l->why), "%s", p->detail);
 	}
 	lookup_stop(l);

@@ -206,7 +206,7 @@ created_ok(struct creation *c, const char *url)
 		struct ep *e = c->waiters[i];
 
 		if (rc == -1) {
-			ep_reply_error(e, "serverInternal", 500, "store error");
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 			continue;
 		}
 		if (c->group[0] == '\0') {
@@ -215,7 +215,7 @@ created_ok(struct creation *c, const char *url)
 		}
 		if ((c->group[0] == '\0' && e->acct.v2_account_url == NULL) ||
 		    set_kid(e, url) == -1) {
-			ep_reply_error(e, "serverInternal", 500, "out of memory");
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 			continue;
 		}
 		e->after_account(e);
@@ -245,7 +245,7 @@ created_rate_limited(struct creation *c, const struct problem *p)
 	for (i = 0; i < c->n; i++) {
 		struct problem q;
 
-		problem_set(&q, "rateLimited", 429, "the CA refused to create "
+		problem_set(&q, V1E_RATE_LIMITED, 429, "the CA refused to create "
 		    "the upstream account for now (%.300s); retry after %ld s",
 		    p->detail, secs);
 		q.retry_after = secs;
@@ -263,12 +263,11 @@ on_created(void *arg, struct flow *f, int ok)
 	creation_unlink(c);
 	if (ok)
 		created_ok(c, flow_account_url(f));
-	else if (p->type != NULL && strcmp(p->type, "rateLimited") == 0)
+	else if (p->type == V1E_RATE_LIMITED)
 		created_rate_limited(c, p);
-	else if (c->imported && p->type != NULL &&
-	    strcmp(p->type, "unauthorized") == 0)
+	else if (c->imported && p->type == V1E_UNAUTHORIZED)
 		for (i = 0; i < c->n; i++)
-			ep_reply_error(c->waiters[i], "unauthorized", 403,
+			ep_reply_error(c->waiters[i], V1E_UNAUTHORIZED, 403,
 			    "no account for this key at the CA: register it "
 			    "there first or remove the import (the CA said: "
 			    "%.300s)", p->detail);
@@ -290,19 +289,19 @@ creation_join(struct ep *e, const char *group)
 
 	if ((c = creation_find(e->acct.id, group)) != NULL) {
 		if (creation_add(c, e) == -1)
-			ep_reply_error(e, "serverInternal", 500, "out of memory");
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL || creation_add(c, e) == -1) {
 		free(c);
-		return ep_reply_error(e, "serverInternal", 500, "out of memory");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 	}
 	c->account_id = e->acct.id;
 	c->imported = is_imported(&e->acct);
 	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
 	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
 		creation_free(c);
-		return ep_reply_error(e, "serverInternal", 500,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start newAccount");
 	}
 	if (c->imported)
@@ -315,7 +314,7 @@ creation_join(struct ep *e, const char *group)
 	if (flowrun_start(e->b, f, e->v2key, NULL, &e->obs, on_created, c) == -1) {
 		creation_unlink(c);
 		creation_free(c);
-		ep_reply_error(e, "serverInternal", 500, "cannot start newAccount");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 	}
 }
 
@@ -331,22 +330,22 @@ accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 	 * there. */
 	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
 	    !e->b->cfg->agree_tos && !is_imported(&e->acct))
-		return ep_reply_error(e, "unauthorized", 403,
+		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Must agree to subscriber agreement before any further "
 		    "actions");
 	if (acme2_directory(e->b->acme) == NULL)
-		return ep_reply_error(e, "serverInternal", 503,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "the upstream CA's directory is not loaded yet");
 	if (bind_account(e) == -1 || (is_shared(&e->acct) &&
 	    group_load(e, e->acct.group_name, &g) == -1))
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	pem = is_shared(&e->acct) ? g.v2_key_pem : e->acct.v2_key_pem;
 	url = is_shared(&e->acct) ? g.v2_account_url : e->acct.v2_account_url;
 	nb = is_shared(&e->acct) ? g.not_before : e->acct.not_before;
 	e->passthrough = is_imported(&e->acct);
 	if (load_v2key(e, pem) == -1 || set_kid(e, url) == -1) {
 		store_group_clear(&g);
-		return ep_reply_error(e, "serverInternal", 500,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
 	}
 	store_group_clear(&g);
@@ -355,7 +354,7 @@ accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 	if (nb > now) {
 		struct problem p;
 
-		problem_set(&p, "rateLimited", 429, "the CA rate-limited "
+		problem_set(&p, V1E_RATE_LIMITED, 429, "the CA rate-limited "
 		    "creating the upstream account for this client: retry "
 		    "after %lld s (the bridge does not ask the CA before then)",
 		    nb - now);

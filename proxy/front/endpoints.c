@@ -90,7 +90,7 @@ ep_reply_json(struct ep *e, int status, json_t *j)
 
 	json_decref(j);
 	if (s == NULL) {
-		ep_reply_error(e, "serverInternal", 500, "cannot render JSON");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot render JSON");
 		return;
 	}
 	ep_send(e, status, "application/json", s, len, NULL);
@@ -110,15 +110,15 @@ ep_reply_problem(struct ep *e, const struct problem *p)
 		ep_header(e, "Retry-After: %ld", p->retry_after);
 	snprintf(e->obs.error_detail, sizeof(e->obs.error_detail), "%s",
 	    p->detail);
-	log_info("v1 req=%lu error %s: %s", e->req->id, p->type,
+	log_info("v1 req=%lu error %s: %s", e->req->id, problem_v1_name(p->type),
 	    log_escape(p->detail, strlen(p->detail), det, sizeof(det)));
 	ep_send(e, p->status, "application/problem+json", s ? s : "",
-	    s ? len : 0, p->type);
+	    s ? len : 0, problem_v1_name(p->type));
 	free(s);
 }
 
 void
-ep_reply_error(struct ep *e, const char *type, int status, const char *fmt,
+ep_reply_error(struct ep *e, enum v1_error type, int status, const char *fmt,
     ...)
 {
 	struct problem p;
@@ -210,7 +210,7 @@ get_terms(struct ep *e)
 	size_t n = 0, blen;
 
 	if (tos == NULL) {
-		ep_reply_error(e, "malformed", 404,
+		ep_reply_error(e, V1E_MALFORMED, 404,
 		    "the upstream CA publishes no terms of service");
 		return;
 	}
@@ -233,7 +233,7 @@ get_terms(struct ep *e)
 		}
 		free(buf);
 	}
-	ep_reply_error(e, "serverInternal", 500,
+	ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 	    "cannot serve the upstream terms of service URL");
 }
 
@@ -249,12 +249,12 @@ get_authz(struct ep *e)
 	int rc = store_authz_by_id(e->b->store, e->id, &e->authz);
 
 	if (rc != 0) {
-		ep_reply_error(e, "malformed", rc == 1 ? 404 : 500,
+		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
 		    rc == 1 ? "No such authorization" : "store error");
 		return;
 	}
 	if (e->authz.expires <= bridge_now()) {
-		ep_reply_error(e, "malformed", 404, "Expired authorization");
+		ep_reply_error(e, V1E_MALFORMED, 404, "Expired authorization");
 		return;
 	}
 	if (strcmp(e->authz.status, "pending") != 0)
@@ -269,7 +269,7 @@ get_challenge(struct ep *e)
 	int rc = store_authz_by_id(e->b->store, e->id, &e->authz);
 
 	if (rc != 0 || e->idx < 0 || e->idx >= V1_CHALL_COUNT) {
-		ep_reply_error(e, "malformed", rc == -1 ? 500 : 404,
+		ep_reply_error(e, V1E_MALFORMED, rc == -1 ? 500 : 404,
 		    rc == -1 ? "store error" : "No such challenge");
 		return;
 	}
@@ -297,7 +297,7 @@ get_cert(struct ep *e, const char *serial)
 	memset(&c, 0, sizeof(c));
 	rc = store_cert_by_serial(e->b->store, serial, &c);
 	if (rc != 0) {
-		ep_reply_error(e, "malformed", rc == 1 ? 404 : 500,
+		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
 		    rc == 1 ? "Certificate not found" : "store error");
 		return;
 	}
@@ -314,7 +314,7 @@ get_issuer(struct ep *e, const char *id)
 	int rc = store_issuer_get(e->b->store, id, &der, &len, up);
 
 	if (rc != 0) {
-		ep_reply_error(e, "malformed", rc == 1 ? 404 : 500,
+		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
 		    rc == 1 ? "Issuer certificate not found" : "store error");
 		return;
 	}
@@ -354,7 +354,7 @@ static void
 method_not_allowed(struct ep *e, int allowed)
 {
 	allow_header(e, allowed);
-	ep_reply_error(e, "malformed", 405, "Method not allowed");
+	ep_reply_error(e, V1E_MALFORMED, 405, "Method not allowed");
 }
 
 /* OPTIONS (Boulder: every resource, CORS preflight): 200, Allow, a nonce,
@@ -497,7 +497,7 @@ route(struct ep *e)
 		return dispatch(e, get_issuer_route, NULL);
 	}
 	set_resource(e, "unknown");
-	ep_reply_error(e, "malformed", 404, "Not found: no such v1 resource");
+	ep_reply_error(e, V1E_MALFORMED, 404, "Not found: no such v1 resource");
 }
 
 void
@@ -518,10 +518,10 @@ endpoints_handle(struct server_req *r, void *arg)
 	if ((q = strchr(e->path, '?')) != NULL)
 		*q = '\0';
 	if (r->reject_status != 0)
-		return ep_reply_error(e, "malformed", r->reject_status, "%s",
+		return ep_reply_error(e, V1E_MALFORMED, r->reject_status, "%s",
 		    r->reject_reason ? r->reject_reason : "bad request");
 	if (b->stopping)
-		return ep_reply_error(e, "serverInternal", 503,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 	route(e);
 }

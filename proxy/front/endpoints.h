@@ -53,7 +53,7 @@ void ep_header(struct ep *e, const char *fmt, ...)
  * and frees e. */
 void ep_reply_json(struct ep *e, int status, json_t *j);	/* steals j */
 void ep_reply_problem(struct ep *e, const struct problem *p);
-void ep_reply_error(struct ep *e, const char *type, int status,
+void ep_reply_error(struct ep *e, enum v1_error type, int status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ep_reply_body(struct ep *e, int status, const char *ctype,
     const void *body, size_t len);

@@ -50,7 +50,7 @@ reg_deactivated(struct ep *e)
 {
 	snprintf(e->acct.status, sizeof(e->acct.status), "deactivated");
 	if (store_account_update(e->b->store, &e->acct) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("v1 req=%lu account %lld deactivated", e->req->id,
 	    e->acct.id);
 	/* Boulder: 200, the Registration, no Link headers. */
@@ -66,7 +66,7 @@ on_reg_deactivate(void *arg, struct flow *f, int ok)
 	if (!ok) {
 		/* Already deactivated upstream (an earlier attempt whose
 		 * local write failed): the goal is reached. */
-		if (p->type == NULL || strcmp(p->type, "unauthorized") != 0 ||
+		if (p->type != V1E_UNAUTHORIZED ||
 		    strstr(p->detail, "deactivated") == NULL)
 			return ep_fail_flow(e, f);
 		log_warn("account %lld: upstream account was already "
@@ -91,11 +91,11 @@ ep_reg_deactivate(struct ep *e)
 		return reg_deactivated(e);
 	}
 	if (accounts_load_owner(e, e->acct.id) == -1)
-		return ep_reply_error(e, "serverInternal", 500,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
 	if (upstream_post(e, e->acct.v2_account_url, DEACTIVATE,
 	    on_reg_deactivate, e) == -1)
-		ep_reply_error(e, "serverInternal", 500,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream account deactivation");
 }
 
@@ -112,7 +112,7 @@ authz_deactivated(struct ep *e)
 {
 	snprintf(e->authz.status, sizeof(e->authz.status), "deactivated");
 	if (store_authz_update(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s deactivated",
 	    e->authz.account_id, e->authz.id, e->authz.name);
 	ep_send_authz(e, 200);
@@ -149,7 +149,7 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 
 	if (ok)
 		return authz_deactivated(e);
-	if (flow_problem(f)->type == NULL)	/* shutting down */
+	if (flow_problem(f)->type == V1E_NONE)	/* shutting down */
 		return ep_fail_flow(e, f);
 	/* Refused: tolerated when the upstream authorization is no longer
 	 * usable anyway (already deactivated, invalid or expired). */
@@ -174,32 +174,32 @@ ep_authz_post(struct ep *e)
 		return;
 	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
 	if (rc != 0)
-		return ep_reply_error(e, "malformed", rc == 1 ? 404 : 500,
+		return ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
 		    rc == 1 ? "No such authorization" : "store error");
 	if (e->authz.expires <= bridge_now())
-		return ep_reply_error(e, "malformed", 404,
+		return ep_reply_error(e, V1E_MALFORMED, 404,
 		    "Expired authorization");
 	if (e->authz.account_id != e->acct.id)
-		return ep_reply_error(e, "unauthorized", 403,
+		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Registration ID doesn't match ID for authorization");
 	st = json_string_value(json_object_get(e->jws.payload, "status"));
 	if (st == NULL || strcmp(st, "deactivated") != 0)
-		return ep_reply_error(e, "malformed", 400,
+		return ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Invalid status value: an authorization POST only "
 		    "deactivates (\"status\": \"deactivated\")");
 	if (strcmp(e->authz.status, "valid") != 0 &&
 	    strcmp(e->authz.status, "pending") != 0)
-		return ep_reply_error(e, "malformed", 400,
+		return ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Only valid and pending authorizations can be deactivated "
 		    "(this one is %s)", e->authz.status);
 	if (e->authz.v2_authz_url == NULL)	/* nothing upstream yet */
 		return authz_deactivated(e);
 	if (accounts_load_owner(e, e->authz.account_id) == -1)
-		return ep_reply_error(e, "serverInternal", 500,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
 	if (upstream_post(e, e->authz.v2_authz_url, DEACTIVATE,
 	    on_authz_deactivate, e) == -1)
-		ep_reply_error(e, "serverInternal", 500,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream authorization deactivation");
 }
 
@@ -221,12 +221,12 @@ revoke_reason(struct ep *e)
 			return (int)v;
 	}
 	if (json_is_integer(r))
-		ep_reply_error(e, "malformed", 400,
+		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "unsupported revocation reason code provided: %lld. "
 		    "Supported reasons: " REASONS,
 		    (long long)json_integer_value(r));
 	else
-		ep_reply_error(e, "malformed", 400,
+		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "reason must be an integer. Supported reasons: " REASONS);
 	return -2;
 }
@@ -243,17 +243,17 @@ revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
 	    &e->acct);
 	if (rc == -1) {
-		ep_reply_error(e, "serverInternal", 500, "store error");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return -1;
 	}
 	if (rc == 0 && strcmp(e->acct.status, "valid") != 0) {
-		ep_reply_error(e, "unauthorized", 403,
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Registration is not valid, has status '%s'",
 		    e->acct.status);
 		return -1;
 	}
 	if (rc == 1 || e->acct.id != c->account_id) {
-		ep_reply_error(e, "unauthorized", 403,
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Revocation request must be signed by private key of cert "
 		    "to be revoked, or by the account key of the account that "
 		    "issued it.");
@@ -271,7 +271,7 @@ on_revoked(void *arg, struct flow *f, int ok)
 
 	if (!ok) {
 		/* Revoked upstream by other means: say so, and remember. */
-		if (p->type != NULL && p->status == 409 &&
+		if (p->type != V1E_NONE && p->status == 409 &&
 		    strcmp(p->detail, "Certificate already revoked") == 0 &&
 		    store_cert_set_revoked(e->b->store, e->id) == -1)
 			log_err("certificate %s: cannot store its revocation",
@@ -279,7 +279,7 @@ on_revoked(void *arg, struct flow *f, int ok)
 		return ep_fail_flow(e, f);
 	}
 	if (store_cert_set_revoked(e->b->store, e->id) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("v1 req=%lu certificate %s revoked", e->req->id, serial);
 	ep_reply_body(e, 200, NULL, "", 0);
 }
@@ -295,12 +295,12 @@ revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
 	char *b64 = NULL, *text = NULL;
 
 	if (d == NULL || d->revoke_cert == NULL) {
-		ep_reply_error(e, "serverInternal", 503,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "the upstream CA offers no revocation");
 		goto out;
 	}
 	if (accounts_load_owner(e, c->account_id) == -1) {
-		ep_reply_error(e, "serverInternal", 500,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the issuing account's upstream key");
 		goto out;
 	}
@@ -311,7 +311,7 @@ revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
 	    (text = json_dumps(pl, JSON_COMPACT)) == NULL ||
 	    (e->names = calloc(1, sizeof(char *))) == NULL ||
 	    (e->names[0] = strdup(c->serial)) == NULL) {
-		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	e->nnames = 1;
@@ -321,7 +321,7 @@ revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
 	    c->account_id, by_key ? "the certificate's key" : "the account",
 	    reason < 0 ? 0 : reason, reason < 0 ? " (none given)" : "");
 	if (upstream_post(e, d->revoke_cert, text, on_revoked, e) == -1)
-		ep_reply_error(e, "serverInternal", 500,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream revocation");
 out:
 	json_decref(pl);
@@ -347,7 +347,7 @@ ep_revoke_cert(struct ep *e)
 	b64 = json_string_value(json_object_get(e->jws.payload, "certificate"));
 	if (b64 == NULL || (der = b64url_decode(b64, strlen(b64), &len)) == NULL ||
 	    chain_der_serial(der, len, serial, &pub) == -1) {
-		ep_reply_error(e, "malformed", 400, "certificate must be the "
+		ep_reply_error(e, V1E_MALFORMED, 400, "certificate must be the "
 		    "base64url DER of one X.509 certificate");
 		goto out;
 	}
@@ -355,22 +355,22 @@ ep_revoke_cert(struct ep *e)
 		goto out;
 	rc = store_cert_by_serial(e->b->store, serial, &c);
 	if (rc == -1) {
-		ep_reply_error(e, "serverInternal", 500, "store error");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		goto out;
 	}
 	if (rc == 1 || c.der_len != len || memcmp(c.der, der, len) != 0) {
-		ep_reply_error(e, "malformed", 404, "unknown certificate: "
+		ep_reply_error(e, V1E_MALFORMED, 404, "unknown certificate: "
 		    "Certificate not found (not issued through this bridge)");
 		goto out;
 	}
 	if (c.revoked) {
-		ep_reply_error(e, "malformed", 409, "Certificate already revoked");
+		ep_reply_error(e, V1E_MALFORMED, 409, "Certificate already revoked");
 		goto out;
 	}
 	if ((by_key = revoke_allowed(e, &c, pub)) == -1)
 		goto out;
 	if (c.not_after <= bridge_now()) {
-		ep_reply_error(e, "unauthorized", 403, "Certificate is expired");
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403, "Certificate is expired");
 		goto out;
 	}
 	revoke_upstream(e, &c, reason, by_key);
@@ -396,12 +396,12 @@ key_change_check(struct ep *e, const struct jws_v1 *in)
 
 	snprintf(want, sizeof(want), "%s/acme/reg/%lld", e->base, e->acct.id);
 	if (acct == NULL || strcmp(acct, want) != 0) {
-		ep_reply_error(e, "malformed", 400,
+		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Incorrect account URL provided in payload (want %s)", want);
 		return -1;
 	}
 	if (!json_is_object(nk) || !jwk_equal(nk, in->jwk)) {
-		ep_reply_error(e, "malformed", 400, "New JWK in inner payload "
+		ep_reply_error(e, V1E_MALFORMED, 400, "New JWK in inner payload "
 		    "doesn't match key used to sign inner JWS");
 		return -1;
 	}
@@ -410,12 +410,12 @@ key_change_check(struct ep *e, const struct jws_v1 *in)
 	if (rc == 0) {
 		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other.id);
 		store_account_clear(&other);
-		ep_reply_error(e, "malformed", 409,
+		ep_reply_error(e, V1E_MALFORMED, 409,
 		    "New key is already in use for a different account");
 		return -1;
 	}
 	if (rc == -1) {
-		ep_reply_error(e, "serverInternal", 500, "store error");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return -1;
 	}
 	return 0;
@@ -436,7 +436,7 @@ ep_key_change(struct ep *e)
 	/* An imported account's key is its key at the CA, whose challenges
 	 * the client answers with it: a new key could not answer them. */
 	if (strcmp(e->acct.mode, "imported") == 0) {
-		ep_reply_error(e, "unauthorized", 403, "key-change is not "
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403, "key-change is not "
 		    "available for an imported account (its key is the "
 		    "account key at the CA)");
 		return;
@@ -449,7 +449,7 @@ ep_key_change(struct ep *e)
 	if (key_change_check(e, &in) == -1)
 		goto out;
 	if ((jwk = json_dumps(in.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	snprintf(old, sizeof(old), "%s", e->acct.thumbprint);
@@ -458,7 +458,7 @@ ep_key_change(struct ep *e)
 	free(e->acct.jwk);
 	e->acct.jwk = jwk;
 	if (store_account_update(e->b->store, &e->acct) == -1) {
-		ep_reply_error(e, "serverInternal", 500, "store error");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		goto out;
 	}
 	log_info("v1 req=%lu account %lld: key changed from %s to %s",

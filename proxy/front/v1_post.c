@@ -39,11 +39,11 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 
 	memset(&p, 0, sizeof(p));
 	if (!e->req->has_content_length) {
-		ep_reply_error(e, "malformed", 411, "Content-Length header required");
+		ep_reply_error(e, V1E_MALFORMED, 411, "Content-Length header required");
 		return -1;
 	}
 	if (e->req->body == NULL || e->req->body_len == 0) {
-		ep_reply_error(e, "malformed", 400, "No body on POST");
+		ep_reply_error(e, V1E_MALFORMED, 400, "No body on POST");
 		return -1;
 	}
 	if (jws_v1_verify(e->req->body, e->req->body_len, resource, nonce_check,
@@ -56,16 +56,16 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
 	    &e->acct);
 	if (rc == 1) {
-		ep_reply_error(e, "unauthorized", 403,
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "No registration exists matching provided key");
 		return -1;
 	}
 	if (rc != 0) {
-		ep_reply_error(e, "serverInternal", 500, "store error");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return -1;
 	}
 	if (strcmp(e->acct.status, "valid") != 0) {
-		ep_reply_error(e, "unauthorized", 403,
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Registration is not valid, has status '%s'", e->acct.status);
 		return -1;
 	}
@@ -100,7 +100,7 @@ check_reg_payload(struct ep *e, char **contact, const char **agreement)
 	*agreement = NULL;
 	if (c != NULL && !json_is_null(c)) {
 		if (!json_is_array(c) || json_array_size(c) > CONTACT_MAX) {
-			ep_reply_error(e, "malformed", 400,
+			ep_reply_error(e, V1E_MALFORMED, 400,
 			    "contact must be an array of at most %d URLs",
 			    CONTACT_MAX);
 			return -1;
@@ -111,7 +111,7 @@ check_reg_payload(struct ep *e, char **contact, const char **agreement)
 			if (s == NULL || strncmp(s, "mailto:", 7) != 0 ||
 			    strlen(s) > CONTACT_LEN || strchr(s, '@') == NULL ||
 			    strpbrk(s, " \r\n,<>") != NULL) {
-				ep_reply_error(e, "invalidEmail", 400,
+				ep_reply_error(e, V1E_INVALID_EMAIL, 400,
 				    "contact %zu is not a mailto: address", i);
 				return -1;
 			}
@@ -122,13 +122,13 @@ check_reg_payload(struct ep *e, char **contact, const char **agreement)
 		if (!json_is_string(a)) {
 			free(*contact);
 			*contact = NULL;
-			ep_reply_error(e, "malformed", 400,
+			ep_reply_error(e, V1E_MALFORMED, 400,
 			    "agreement must be a string");
 			return -1;
 		}
 		*agreement = json_string_value(a);
 		if ((*agreement)[0] != '\0' && !agreement_ok(e, *agreement)) {
-			ep_reply_error(e, "malformed", 400,
+			ep_reply_error(e, V1E_MALFORMED, 400,
 			    "Provided agreement URL [%.200s] does not match "
 			    "current agreement URL [%s/terms]", *agreement,
 			    e->base);
@@ -161,16 +161,16 @@ ep_new_reg(struct ep *e)
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint, a);
 	if (rc == 0) {
 		ep_header(e, "Location: %s/acme/reg/%lld", e->base, a->id);
-		return ep_reply_error(e, "malformed", 409,
+		return ep_reply_error(e, V1E_MALFORMED, 409,
 		    "Registration key is already in use");
 	}
 	if (rc == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	if (check_reg_payload(e, &contact, &agreement) == -1)
 		return;
 	if ((k = jwk_generate_p256()) == NULL || (pem = jwk_private_pem(k)) == NULL ||
 	    (jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		ep_reply_error(e, "serverInternal", 500, "cannot create a key");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot create a key");
 		goto out;
 	}
 	store_account_clear(a);
@@ -184,7 +184,7 @@ ep_new_reg(struct ep *e)
 	a->v2_key_pem = pem;
 	jwk = contact = pem = NULL;
 	if (store_account_insert(e->b->store, a) == -1) {
-		ep_reply_error(e, "serverInternal", 500, "store error");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		goto out;
 	}
 	log_info("v1 req=%lu registered account %lld (%s)", e->req->id, a->id,
@@ -212,7 +212,7 @@ ep_reg(struct ep *e)
 	if (ep_verify(e, "reg", 1) == -1)
 		return;
 	if (a->id != e->id)
-		return ep_reply_error(e, "unauthorized", 403,
+		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Request signing key did not match registration key");
 	/* Boulder: a status equal to the current one (clients POST their
 	 * whole registration back) or empty is ignored; "deactivated"
@@ -224,7 +224,7 @@ ep_reg(struct ep *e)
 		if (json_is_string(st) &&
 		    strcmp(json_string_value(st), "deactivated") == 0)
 			return ep_reg_deactivate(e);
-		return ep_reply_error(e, "malformed", 400,
+		return ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Invalid value provided for status field");
 	}
 	if (check_reg_payload(e, &contact, &agreement) == -1)
@@ -239,7 +239,7 @@ ep_reg(struct ep *e)
 	}
 	if ((contact != NULL || agreement != NULL) &&
 	    store_account_update(e->b->store, a) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	reg_links(e);
 	ep_reply_json(e, 202, v1_registration(a));
 }
@@ -249,8 +249,8 @@ ep_fail_flow(struct ep *e, struct flow *f)
 {
 	const struct problem *p = flow_problem(f);
 
-	if (p->type == NULL)
-		return ep_reply_error(e, "serverInternal", 503,
+	if (p->type == V1E_NONE)
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 	ep_reply_problem(e, p);
 }
@@ -382,7 +382,7 @@ on_new_authz_done(void *arg, struct flow *f, int ok)
 		return ep_fail_flow(e, f);
 	take_authz(e, f);
 	if (store_authz_insert(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s is %s", e->acct.id,
 	    e->authz.id, e->authz.name, e->authz.status);
 	ep_send_authz(e, 201);
@@ -408,7 +408,7 @@ start_flow(struct ep *e, enum flow_kind kind, long timeout_ms, flowrun_cb cb)
 	}
 	if (f == NULL || flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb,
 	    e) == -1) {
-		ep_reply_error(e, "serverInternal", 500, "cannot start newOrder");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot start newOrder");
 		return -1;
 	}
 	return 0;
@@ -455,19 +455,19 @@ ep_new_authz(struct ep *e)
 	type = json_string_value(json_object_get(id, "type"));
 	value = json_string_value(json_object_get(id, "value"));
 	if (type == NULL || value == NULL || type[0] == '\0' || value[0] == '\0')
-		return ep_reply_error(e, "malformed", 400,
+		return ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Invalid new-authorization request: missing identifier");
 	if (strcmp(type, "dns") != 0)
-		return ep_reply_error(e, "unsupportedIdentifier", 400,
+		return ep_reply_error(e, V1E_UNSUPPORTED_IDENTIFIER, 400,
 		    "identifier type '%.20s' is not supported", type);
 	if (strlen(value) >= sizeof(name))
-		return ep_reply_error(e, "malformed", 400, "name too long");
+		return ep_reply_error(e, V1E_MALFORMED, 400, "name too long");
 	for (i = 0; value[i] != '\0'; i++)
 		name[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
 		    value[i] + 32 : value[i]);
 	name[i] = '\0';
 	if (!csr_name_valid(name))
-		return ep_reply_error(e, "rejectedIdentifier", 400,
+		return ep_reply_error(e, V1E_REJECTED_IDENTIFIER, 400,
 		    "'%.253s' is not a valid DNS name for a certificate", name);
 	observe_name(&e->obs, name);
 	if (name_allowed(e, name) == -1)
@@ -477,7 +477,7 @@ ep_new_authz(struct ep *e)
 	if (rc == 0)
 		return ep_send_authz(e, 201);	/* Boulder reused valid ones */
 	if (rc == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	store_authz_clear(&e->authz);
 	e->authz.account_id = e->acct.id;
 	snprintf(e->authz.name, sizeof(e->authz.name), "%s", name);
@@ -485,11 +485,11 @@ ep_new_authz(struct ep *e)
 	e->authz.expires = bridge_now() + AUTHZ_LIFETIME;
 	e->authz.created_at = bridge_now();
 	if (new_token(e->authz.token) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "no randomness");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "no randomness");
 	if (client_proof(e)) {
 		/* Nothing upstream until the client proves control. */
 		if (store_authz_insert(e->b->store, &e->authz) == -1)
-			return ep_reply_error(e, "serverInternal", 500,
+			return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 			    "store error");
 		return ep_send_authz(e, 201);
 	}
@@ -552,7 +552,7 @@ on_proof_authz_done(void *arg, struct flow *f, int ok)
 		return ep_fail_flow(e, f);
 	take_authz(e, f);
 	if (store_authz_update(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s proven by the "
 	    "client, upstream %s", e->acct.id, e->authz.id, e->authz.name,
 	    e->authz.status);
@@ -579,13 +579,13 @@ on_proof(void *arg, enum proof_verdict v, const struct problem *p)
 	/* The client's own provisioning failed: the v1 challenge (and so
 	 * the authorization) is invalid, with what was fetched. */
 	if ((err = problem_v1_json(p)) == NULL)
-		return ep_reply_error(e, "serverInternal", 500, "out of memory");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 	free(e->authz.error);
 	e->authz.error = json_dumps(err, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(err);
 	snprintf(e->authz.status, sizeof(e->authz.status), "invalid");
 	if (store_authz_update(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, "serverInternal", 500, "store error");
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s: client proof "
 	    "failed: %s", e->acct.id, e->authz.id, e->authz.name, p->detail);
 	ep_send_challenge(e);
@@ -617,10 +617,10 @@ ep_challenge_post(struct ep *e)
 		return;
 	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
 	if (rc != 0 || e->idx < 0 || e->idx >= V1_CHALL_COUNT)
-		return ep_reply_error(e, "malformed", rc == -1 ? 500 : 404,
+		return ep_reply_error(e, V1E_MALFORMED, rc == -1 ? 500 : 404,
 		    rc == -1 ? "store error" : "No such challenge");
 	if (e->authz.account_id != e->acct.id)
-		return ep_reply_error(e, "unauthorized", 403,
+		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "User registration ID doesn't match registration ID in "
 		    "authorization");
 	ka = json_object_get(e->jws.payload, "keyAuthorization");
@@ -628,12 +628,12 @@ ep_challenge_post(struct ep *e)
 		snprintf(want, sizeof(want), "%s.%s", e->authz.token,
 		    e->jws.thumbprint);
 		if (!json_is_string(ka) || strcmp(json_string_value(ka), want) != 0)
-			return ep_reply_error(e, "malformed", 400,
+			return ep_reply_error(e, V1E_MALFORMED, 400,
 			    "provided key authorization was incorrect");
 		if (e->authz.key_authorization == NULL) {
 			e->authz.key_authorization = strdup(want);
 			if (store_authz_update(e->b->store, &e->authz) == -1)
-				return ep_reply_error(e, "serverInternal", 500,
+				return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 				    "store error");
 		}
 	}
@@ -654,7 +654,7 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	size_t i;
 
 	if (chain_parse(flow_cert_pem(f), flow_cert_pem_len(f), &ch) == -1)
-		return ep_reply_error(e, "serverInternal", 502,
+		return ep_reply_error(e, V1E_SERVER_INTERNAL, 502,
 		    "the CA's certificate chain cannot be parsed");
 	memset(&c, 0, sizeof(c));
 	c.account_id = e->acct.id;
@@ -689,7 +689,7 @@ fail_tx:
 	store_rollback(e->b->store);
 fail:
 	chain_clear(&ch);
-	ep_reply_error(e, "serverInternal", 500, "store error");
+	ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 }
 
 static void
@@ -725,12 +725,12 @@ ep_new_cert(struct ep *e)
 	memset(&p, 0, sizeof(p));
 	csr = json_string_value(json_object_get(e->jws.payload, "csr"));
 	if (csr == NULL || (der = b64url_decode(csr, strlen(csr), &derlen)) == NULL) {
-		ep_reply_error(e, "malformed", 400,
+		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "csr must be the base64url DER of a PKCS#10 request");
 		goto out;
 	}
 	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
-		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	if (csr_names_get(der, derlen, cn, &p) == -1) {
@@ -749,7 +749,7 @@ ep_new_cert(struct ep *e)
 		    cn->names[i], bridge_now(), &z);
 		store_authz_clear(&z);
 		if (rc == -1) {
-			ep_reply_error(e, "serverInternal", 500, "store error");
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 			goto out;
 		}
 		if (rc == 1 && off < sizeof(missing)) {
@@ -759,14 +759,14 @@ ep_new_cert(struct ep *e)
 		}
 	}
 	if (missing[0] != '\0') {
-		ep_reply_error(e, "unauthorized", 403,
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "authorizations for these names not found or expired: %s",
 		    missing);
 		goto out;
 	}
 	if ((e->names = calloc(cn->n, sizeof(char *))) == NULL ||
 	    (e->csr_b64 = b64url_encode(der, derlen)) == NULL) {
-		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < cn->n; i++) {
@@ -775,7 +775,7 @@ ep_new_cert(struct ep *e)
 		e->nnames++;
 	}
 	if (e->nnames != cn->n) {
-		ep_reply_error(e, "serverInternal", 500, "out of memory");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	accounts_with_upstream(e, new_cert_flow);

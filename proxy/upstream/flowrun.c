@@ -193,12 +193,12 @@ on_present(void *arg, int ok, const char *why)
 	struct problem p;
 
 	if (r->b->stopping) {
-		problem_set(&p, "serverInternal", 503,
+		problem_set(&p, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 		return run_abort(r, &p);
 	}
 	if (!ok) {
-		problem_set(&p, "serverInternal", 500,
+		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 hook failed for %s: %s", rec->name, why);
 		return run_abort(r, &p);
 	}
@@ -219,18 +219,18 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 
 	memset(&p, 0, sizeof(p));
 	if (r->b->stopping) {
-		problem_set(&p, "serverInternal", 503,
+		problem_set(&p, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 		return run_abort(r, &p);
 	}
 	if (r->b->cfg->dns01_hook[0] == '\0') {
-		problem_set(&p, "serverInternal", 500, "dns-01 for %s needs a "
+		problem_set(&p, V1E_SERVER_INTERNAL, 500, "dns-01 for %s needs a "
 		    "dns01_hook, and none is configured", a->provision_name);
 		return run_abort(r, &p);
 	}
 	if (flow_dns01_txt(a->provision_keyauth, txt) == -1 ||
 	    strlen(a->provision_name) > CSR_NAME_MAX) {
-		problem_set(&p, "serverInternal", 500,
+		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 for %.253s: cannot compute the TXT record",
 		    a->provision_name);
 		return run_abort(r, &p);
@@ -243,7 +243,7 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 			return send_post(r, a);
 	if (r->nrecords >= FLOW_MAX_NAMES * 2 || (rec = realloc(r->records,
 	    (r->nrecords + 1) * sizeof(*rec))) == NULL) {
-		problem_set(&p, "serverInternal", 500, "out of memory");
+		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		return run_abort(r, &p);
 	}
 	r->records = rec;
@@ -258,7 +258,7 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	if (run_hook(r->b, "present", rec->name, rec->value, on_present,
 	    r) == -1) {
 		r->nrecords--;
-		problem_set(&p, "serverInternal", 500,
+		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 hook could not be started for %s", rec->name);
 		return run_abort(r, &p);
 	}

@@ -77,7 +77,7 @@ refused(const char *cn, const char *san, const char *type, const char *part)
 	struct problem p;
 
 	CHECK(names(cn, san, out, &p) == -1);
-	CHECK_STR(p.type, type);
+	CHECK_STR(problem_v1_name(p.type), type);
 	CHECK(p.status == 400);
 	CHECK(strstr(p.detail, part) != NULL);
 	if (strstr(p.detail, part) == NULL)
@@ -165,7 +165,7 @@ test_refusals(void)
 	der[len - 3] ^= 0x01;
 	memset(&p, 0, sizeof(p));
 	CHECK(csr_names_get(der, len, out, &p) == -1);
-	CHECK_STR(p.type, "badCSR");
+	CHECK_STR(problem_v1_name(p.type), "badCSR");
 	CHECK_STR(p.detail, "CSR signature does not verify");
 	free(der);
 
@@ -185,7 +185,7 @@ test_refusals(void)
 	/* truncated, trailing garbage, empty */
 	memset(&p, 0, sizeof(p));
 	CHECK(csr_names_get(der, len - 1, out, &p) == -1);
-	CHECK_STR(p.type, "badCSR");
+	CHECK_STR(problem_v1_name(p.type), "badCSR");
 	CHECK(csr_names_get((const unsigned char *)"", 0, out, &p) == -1);
 	free(der);
 	der = make_csr("example.com", NULL, &len);
@@ -196,7 +196,7 @@ test_refusals(void)
 		more[len] = 0;
 		memset(&p, 0, sizeof(p));
 		CHECK(csr_names_get(more, len + 1, out, &p) == -1);
-		CHECK_STR(p.type, "badCSR");
+		CHECK_STR(problem_v1_name(p.type), "badCSR");
 		CHECK(csr_names_get(more, len, out, &p) == 0);
 		CHECK(out->n == 1);
 		free(more);

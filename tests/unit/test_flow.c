@@ -149,7 +149,7 @@ test_account(void)
 	    "urn:ietf:params:acme:error:malformed"), NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	p = flow_problem(f);
-	CHECK_STR(p->type, "malformed");
+	CHECK_STR(problem_v1_name(p->type), "malformed");
 	CHECK(p->status == 400);
 	CHECK(flow_account_url(f) == NULL);
 	flow_free(f);
@@ -267,7 +267,7 @@ test_authz_processing(void)
 	answer(f, 200, authz("a.example", "pending", NULL, NULL, NULL),
 	    NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != NULL);
+	CHECK(flow_problem(f)->type != V1E_NONE);
 	flow_free(f);
 }
 
@@ -311,7 +311,7 @@ test_deadline(void)
 
 	run_to_deadline(FLOW_CERT, &a, &f);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != NULL && flow_problem(f)->status >= 500);
+	CHECK(flow_problem(f)->type != V1E_NONE && flow_problem(f)->status >= 500);
 	CHECK(flow_cert_pem(f) == NULL);
 	flow_free(f);
 }
@@ -398,7 +398,7 @@ test_invalid(void)
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200, invalid_authz("a.example"), NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK_STR(flow_problem(f)->type, "unauthorized");
+	CHECK_STR(problem_v1_name(flow_problem(f)->type), "unauthorized");
 	CHECK(flow_problem(f)->status == 403);
 	flow_free(f);
 }
@@ -625,7 +625,7 @@ test_failures(void)
 	flow_step(f, &r, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	p = flow_problem(f);
-	CHECK_STR(p->type, "serverInternal");
+	CHECK_STR(problem_v1_name(p->type), "serverInternal");
 	CHECK(p->status == 503);
 	CHECK(strstr(p->detail, "connection refused") != NULL);
 	flow_free(f);
@@ -637,7 +637,7 @@ test_failures(void)
 	    "too many new orders"), NULL, 60, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	p = flow_problem(f);
-	CHECK_STR(p->type, "rateLimited");
+	CHECK_STR(problem_v1_name(p->type), "rateLimited");
 	CHECK(p->status == 429);
 	CHECK(p->retry_after == 60);
 	CHECK(strstr(p->detail, "too many new orders") != NULL);
@@ -650,7 +650,7 @@ test_failures(void)
 	json_object_del(o, "finalize");
 	answer(f, 201, o, "https://ca/order/1", -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != NULL && flow_problem(f)->status >= 500);
+	CHECK(flow_problem(f)->type != V1E_NONE && flow_problem(f)->status >= 500);
 	flow_free(f);
 
 	/* an order without Location */
@@ -702,7 +702,7 @@ test_failures(void)
 	answer(f, 400, v2_problem("urn:ietf:params:acme:error:badCSR",
 	    "key too small"), NULL, -1, 30, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK_STR(flow_problem(f)->type, "badCSR");
+	CHECK_STR(problem_v1_name(flow_problem(f)->type), "badCSR");
 	CHECK(flow_problem(f)->status == 400);
 	flow_free(f);
 
@@ -716,7 +716,7 @@ test_failures(void)
 	answer(f, 200, order("invalid", "https://ca/authz/a", NULL), NULL, -1,
 	    30, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != NULL);
+	CHECK(flow_problem(f)->type != V1E_NONE);
 	flow_free(f);
 
 	/* order still processing at the deadline */

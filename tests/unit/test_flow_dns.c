@@ -99,13 +99,13 @@ test_dns01_send_and_abort(void)
 	CHECK_STR(txt, "n5KN9HF7Fzf_DL6_gxsmgaWHolZdd1wBHd8EarAkqzc");
 
 	/* The hook failed: the flow fails with exactly that problem. */
-	problem_set(&p, "serverInternal", 500,
+	problem_set(&p, V1E_SERVER_INTERNAL, 500,
 	    "dns-01 hook failed for %s: %s", "a.dns.example",
 	    "hook exited with status 1");
 	flow_abort(f, &p, &a);
 	CHECK(a.act == FLOW_FAIL);
 	got = flow_problem(f);
-	CHECK_STR(got->type, "serverInternal");
+	CHECK_STR(problem_v1_name(got->type), "serverInternal");
 	CHECK(got->status == 500);
 	CHECK_STR(got->detail, "dns-01 hook failed for a.dns.example: hook "
 	    "exited with status 1");

@@ -107,7 +107,7 @@ test_rsa(void)
 	    "n", n0);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
-	CHECK_STR(p.type, "badPublicKey");
+	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
 	CHECK(p.status == 400);
 	CHECK_STR(p.detail, "key too small: 1024 bits");
 	json_decref(padded);
@@ -119,21 +119,21 @@ test_rsa(void)
 	    "n", rfc7638_n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
-	CHECK_STR(p.type, "badPublicKey");
+	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
 	json_decref(padded);
 
 	/* missing n, bad base64url */
 	padded = json_pack("{s:s, s:s}", "e", "AQAB", "kty", "RSA");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
-	CHECK_STR(p.type, "malformed");
+	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(strstr(p.detail, "\"n\"") != NULL);
 	json_decref(padded);
 	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB=", "kty", "RSA",
 	    "n", rfc7638_n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
-	CHECK_STR(p.type, "malformed");
+	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(strstr(p.detail, "base64url") != NULL);
 	json_decref(padded);
 	json_decref(j);
@@ -152,7 +152,7 @@ test_rsa_large(void)
 	j = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(j, &p) == NULL);
-	CHECK_STR(p.type, "badPublicKey");
+	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
 	CHECK(strstr(p.detail, "8200") != NULL);
 	json_decref(j);
 	free(n);
@@ -202,7 +202,7 @@ test_ec_curve(const char *curve, const char *crv, const char *alg,
 	json_object_set_new(bad, "y", json_string(xs));
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(bad, &p) == NULL);
-	CHECK_STR(p.type, "badPublicKey");
+	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
 	CHECK(jwk_thumbprint(bad, tp2) == 0 && strcmp(tp1, tp2) != 0);
 	CHECK(jwk_equal(bad, j) == 0);
 	free(xs);
@@ -212,7 +212,7 @@ test_ec_curve(const char *curve, const char *crv, const char *alg,
 	json_object_set_new(bad, "y", json_string(xs));
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(bad, &p) == NULL);
-	CHECK_STR(p.type, "badPublicKey");
+	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
 	CHECK(strstr(p.detail, "bytes") != NULL);
 	free(xs);
 	free(x);
@@ -223,7 +223,7 @@ test_ec_curve(const char *curve, const char *crv, const char *alg,
 	json_object_del(bad, "y");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(bad, &p) == NULL);
-	CHECK_STR(p.type, "malformed");
+	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(strstr(p.detail, "\"y\"") != NULL);
 	json_decref(bad);
 
@@ -248,7 +248,7 @@ test_ec_misc(void)
 	    "x", "AA", "y", "AA");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(j, &p) == NULL);
-	CHECK_STR(p.type, "badPublicKey");
+	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
 	CHECK(strstr(p.detail, "P-521") != NULL);
 	json_decref(j);
 
@@ -262,12 +262,12 @@ test_ec_misc(void)
 	j = json_pack("{s:s}", "n", "AQAB");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(j, &p) == NULL);
-	CHECK_STR(p.type, "malformed");
+	CHECK_STR(problem_v1_name(p.type), "malformed");
 	json_decref(j);
 	j = json_string("RSA");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(j, &p) == NULL);
-	CHECK_STR(p.type, "malformed");
+	CHECK_STR(problem_v1_name(p.type), "malformed");
 	json_decref(j);
 }
 

@@ -432,7 +432,7 @@ test_name_allowed(void)
 	CHECK(policy_name_allowed(r, &w, "mail.example", &p) == 0);
 	/* a rule that does not match the client does not allow anything */
 	CHECK(policy_name_allowed(r, &w, "b.bad.example", &p) == -1);
-	CHECK_STR(p.type, "unauthorized");
+	CHECK_STR(problem_v1_name(p.type), "unauthorized");
 	CHECK(p.status == 403);
 	CHECK(p.retry_after == 0);
 	CHECK(strstr(p.detail, "b.bad.example") != NULL);
@@ -449,7 +449,7 @@ test_name_allowed(void)
 	/* no rule matches: the client is described */
 	w.account_id = 12;
 	CHECK(policy_name_allowed(r, &w, "a.ok.example", &p) == -1);
-	CHECK_STR(p.type, "unauthorized");
+	CHECK_STR(problem_v1_name(p.type), "unauthorized");
 	CHECK(p.status == 403);
 	CHECK(strstr(p.detail, "no rule matches this client (account 12, key "
 	    "thumbprint " TP_A ", address 198.51.100.1)") != NULL);

@@ -26,41 +26,68 @@ enum lead {
  * Every RFC 8555 section 6.7 type is here. */
 static const struct {
 	const char *v2;
-	const char *v1;
+	enum v1_error v1;
 	int status;
 	enum lead lead;
 } v2map[] = {
 	/* The bridge retries badNonce itself (acme2.c): one that reaches a
 	 * flow means the CA kept refusing, which the v1 client (whose own
 	 * nonce was fine) cannot fix. */
-	{ "badNonce", "serverInternal", 503, L_NONCE },
-	{ "malformed", "malformed", 400, L_REFUSED },
-	{ "unauthorized", "unauthorized", 403, L_REFUSED },
-	{ "rateLimited", "rateLimited", 429, L_RATE },
-	{ "serverInternal", "serverInternal", 503, L_FAILED },
-	{ "badCSR", "badCSR", 400, L_REFUSED },
-	{ "rejectedIdentifier", "rejectedIdentifier", 400, L_REFUSED },
-	{ "caa", "caa", 403, L_REFUSED },
-	{ "dns", "dns", 400, L_VALIDATION },
-	{ "connection", "connection", 400, L_VALIDATION },
-	{ "tls", "tls", 400, L_VALIDATION },
-	{ "incorrectResponse", "unauthorized", 403, L_VALIDATION },
-	{ "alreadyRevoked", "malformed", 409, L_REFUSED },
-	{ "accountDoesNotExist", "unauthorized", 403, L_ACCOUNT },
-	{ "orderNotReady", "malformed", 403, L_REFUSED },
-	{ "userActionRequired", "unauthorized", 403, L_USER },
-	{ "externalAccountRequired", "unauthorized", 403, L_EAB },
-	{ "invalidContact", "invalidEmail", 400, L_REFUSED },
-	{ "unsupportedContact", "invalidEmail", 400, L_REFUSED },
-	{ "badPublicKey", "badPublicKey", 400, L_REFUSED },
-	{ "badSignatureAlgorithm", "malformed", 400, L_REFUSED },
-	{ "badRevocationReason", "malformed", 400, L_REFUSED },
-	{ "unsupportedIdentifier", "unsupportedIdentifier", 400, L_REFUSED },
-	{ "compound", "malformed", 400, L_REFUSED },
+	{ "badNonce", V1E_SERVER_INTERNAL, 503, L_NONCE },
+	{ "malformed", V1E_MALFORMED, 400, L_REFUSED },
+	{ "unauthorized", V1E_UNAUTHORIZED, 403, L_REFUSED },
+	{ "rateLimited", V1E_RATE_LIMITED, 429, L_RATE },
+	{ "serverInternal", V1E_SERVER_INTERNAL, 503, L_FAILED },
+	{ "badCSR", V1E_BAD_CSR, 400, L_REFUSED },
+	{ "rejectedIdentifier", V1E_REJECTED_IDENTIFIER, 400, L_REFUSED },
+	{ "caa", V1E_CAA, 403, L_REFUSED },
+	{ "dns", V1E_DNS, 400, L_VALIDATION },
+	{ "connection", V1E_CONNECTION, 400, L_VALIDATION },
+	{ "tls", V1E_TLS, 400, L_VALIDATION },
+	{ "incorrectResponse", V1E_UNAUTHORIZED, 403, L_VALIDATION },
+	{ "alreadyRevoked", V1E_MALFORMED, 409, L_REFUSED },
+	{ "accountDoesNotExist", V1E_UNAUTHORIZED, 403, L_ACCOUNT },
+	{ "orderNotReady", V1E_MALFORMED, 403, L_REFUSED },
+	{ "userActionRequired", V1E_UNAUTHORIZED, 403, L_USER },
+	{ "externalAccountRequired", V1E_UNAUTHORIZED, 403, L_EAB },
+	{ "invalidContact", V1E_INVALID_EMAIL, 400, L_REFUSED },
+	{ "unsupportedContact", V1E_INVALID_EMAIL, 400, L_REFUSED },
+	{ "badPublicKey", V1E_BAD_PUBLIC_KEY, 400, L_REFUSED },
+	{ "badSignatureAlgorithm", V1E_MALFORMED, 400, L_REFUSED },
+	{ "badRevocationReason", V1E_MALFORMED, 400, L_REFUSED },
+	{ "unsupportedIdentifier", V1E_UNSUPPORTED_IDENTIFIER, 400, L_REFUSED },
+	{ "compound", V1E_MALFORMED, 400, L_REFUSED },
 };
 
+/* Wire names by enum v1_error. */
+static const char *const v1_names[V1E_COUNT] = {
+	[V1E_NONE] = "serverInternal",
+	[V1E_MALFORMED] = "malformed",
+	[V1E_UNAUTHORIZED] = "unauthorized",
+	[V1E_SERVER_INTERNAL] = "serverInternal",
+	[V1E_BAD_NONCE] = "badNonce",
+	[V1E_BAD_CSR] = "badCSR",
+	[V1E_BAD_PUBLIC_KEY] = "badPublicKey",
+	[V1E_CONNECTION] = "connection",
+	[V1E_DNS] = "dns",
+	[V1E_TLS] = "tls",
+	[V1E_INVALID_EMAIL] = "invalidEmail",
+	[V1E_RATE_LIMITED] = "rateLimited",
+	[V1E_REJECTED_IDENTIFIER] = "rejectedIdentifier",
+	[V1E_UNSUPPORTED_IDENTIFIER] = "unsupportedIdentifier",
+	[V1E_CAA] = "caa",
+};
+
+const char *
+problem_v1_name(enum v1_error type)
+{
+	if ((unsigned)type >= V1E_COUNT)
+		return "serverInternal";
+	return v1_names[type];
+}
+
 int
-problem_set(struct problem *p, const char *type, int status,
+problem_set(struct problem *p, enum v1_error type, int status,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -82,11 +109,10 @@ problem_v1_json(const struct problem *p)
 {
 	json_t *o = NULL;
 	char type[128];
-	const char *t;
 	int n;
 
-	t = p->type != NULL ? p->type : "serverInternal";
-	n = snprintf(type, sizeof(type), V1_PREFIX "%s", t);
+	n = snprintf(type, sizeof(type), V1_PREFIX "%s",
+	    problem_v1_name(p->type));
 	if (n < 0 || (size_t)n >= sizeof(type))
 		goto out;
 	if ((o = json_object()) == NULL)
@@ -296,14 +322,14 @@ static void
 from_status(struct problem *p, long http_status, const char *what)
 {
 	if (http_status == 0)
-		problem_set(p, "serverInternal", 503, "upstream %s failed",
+		problem_set(p, V1E_SERVER_INTERNAL, 503, "upstream %s failed",
 		    what);
 	else if (http_status == 429)
-		problem_set(p, "rateLimited", 429,
+		problem_set(p, V1E_RATE_LIMITED, 429,
 		    "the CA rate-limited %s (HTTP 429 without a problem "
 		    "document)", what);
 	else
-		problem_set(p, "serverInternal", 503,
+		problem_set(p, V1E_SERVER_INTERNAL, 503,
 		    "upstream %s answered HTTP %ld without a problem document "
 		    "(try again later)", what, http_status);
 }
@@ -327,20 +353,20 @@ problem_from_v2(struct problem *p, long http_status, const json_t *doc,
 	if (strcmp(t, "compound") == 0)
 		t = compound_type(doc);
 	if (strcmp(t, "alreadyRevoked") == 0) {
-		problem_set(p, "malformed", 409, "Certificate already revoked");
+		problem_set(p, V1E_MALFORMED, 409, "Certificate already revoked");
 		return;
 	}
 	if ((i = map_index(t)) >= 0) {
 		problem_set(p, v2map[i].v1, v2map[i].status, "%s", "");
 		lead = v2map[i].lead;
 	} else if (http_status == 429) {
-		problem_set(p, "rateLimited", 429, "%s", "");
+		problem_set(p, V1E_RATE_LIMITED, 429, "%s", "");
 		lead = L_RATE;
 	} else if (http_status >= 400 && http_status < 500) {
-		problem_set(p, "malformed", (int)http_status, "%s", "");
+		problem_set(p, V1E_MALFORMED, (int)http_status, "%s", "");
 		lead = L_REFUSED;
 	} else {
-		problem_set(p, "serverInternal", 503, "%s", "");
+		problem_set(p, V1E_SERVER_INTERNAL, 503, "%s", "");
 		lead = L_FAILED;
 	}
 	d = json_string_value(json_object_get(doc, "detail"));

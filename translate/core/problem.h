@@ -6,9 +6,34 @@
 
 #define PROBLEM_DETAIL_MAX 2048
 
-/* A v1 problem. type is a static string, the v1 suffix ("malformed"). */
+/* The v1 error types (urn:acme:error:<name>) the bridge answers with.
+ * V1E_NONE: no problem set yet (rendered as serverInternal). */
+enum v1_error {
+	V1E_NONE,
+	V1E_MALFORMED,
+	V1E_UNAUTHORIZED,
+	V1E_SERVER_INTERNAL,
+	V1E_BAD_NONCE,
+	V1E_BAD_CSR,
+	V1E_BAD_PUBLIC_KEY,
+	V1E_CONNECTION,
+	V1E_DNS,
+	V1E_TLS,
+	V1E_INVALID_EMAIL,
+	V1E_RATE_LIMITED,
+	V1E_REJECTED_IDENTIFIER,
+	V1E_UNSUPPORTED_IDENTIFIER,
+	V1E_CAA,
+	V1E_COUNT
+};
+
+/* The wire name of a v1 error type ("malformed"); V1E_NONE and anything
+ * out of range read "serverInternal". */
+const char *problem_v1_name(enum v1_error type);
+
+/* A v1 problem. */
 struct problem {
-	const char *type;
+	enum v1_error type;
 	int status;
 	char detail[PROBLEM_DETAIL_MAX];
 	long retry_after;	/* seconds, 0 when none (rateLimited) */
@@ -16,7 +41,7 @@ struct problem {
 
 /* Fill p; detail is printf-formatted and truncated to fit. Returns -1 always,
  * so callers can write `return problem_set(...)`. */
-int problem_set(struct problem *p, const char *type, int status,
+int problem_set(struct problem *p, enum v1_error type, int status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* {"type":"urn:acme:error:<type>","detail":...,"status":N}, member order as

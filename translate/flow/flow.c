@@ -224,7 +224,7 @@ act_done(struct flow *f, struct flow_action *a)
 static void
 act_oom(struct flow *f, struct flow_action *a)
 {
-	problem_set(&f->prob, "serverInternal", 500, "out of memory");
+	problem_set(&f->prob, V1E_SERVER_INTERNAL, 500, "out of memory");
 	act_fail(f, a);
 }
 
@@ -265,12 +265,12 @@ check_status(struct flow *f, const struct flow_resp *r, long want1,
     long want2, const char *what)
 {
 	if (r == NULL)
-		return problem_set(&f->prob, "serverInternal", 500,
+		return problem_set(&f->prob, V1E_SERVER_INTERNAL, 500,
 		    "%s: no answer", what);
 	if (r->status == want1 || r->status == want2)
 		return 0;
 	if (r->status == 0) {
-		problem_set(&f->prob, "serverInternal", 503,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 503,
 		    "upstream %s failed: %s", what, r->error ? r->error : "?");
 		return -1;
 	}
@@ -344,7 +344,7 @@ on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	if (check_status(f, r, 201, 200, "newAccount") == -1)
 		return act_fail(f, a);
 	if (r->location == NULL || (f->account_url = strdup(r->location)) == NULL) {
-		problem_set(&f->prob, "serverInternal", 502,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "newAccount: upstream gave no account URL");
 		return act_fail(f, a);
 	}
@@ -363,7 +363,7 @@ on_order(struct flow *f, const struct flow_resp *r, long long now,
 	authzs = json_object_get(r->json, "authorizations");
 	if (r->location == NULL || jstr(r->json, "finalize") == NULL ||
 	    !json_is_array(authzs) || json_array_size(authzs) != f->n) {
-		problem_set(&f->prob, "serverInternal", 502,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "newOrder: upstream order is missing its URL, finalize or "
 		    "authorizations");
 		return act_fail(f, a);
@@ -424,7 +424,7 @@ read_authz(struct flow *f, const json_t *j)
 	size_t i;
 
 	if (status == NULL || name == NULL)
-		return problem_set(&f->prob, "serverInternal", 502,
+		return problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "authorization: upstream answer has no status or identifier");
 	/* The CA may list authorizations in any order: name each slot by
 	 * what it really is. */
@@ -474,7 +474,7 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		return next_authz(f, now, a);
 	if (strcmp(z->status, "pending") != 0) {
 		if (f->kind == FLOW_CERT) {
-			problem_set(&f->prob, "unauthorized", 403,
+			problem_set(&f->prob, V1E_UNAUTHORIZED, 403,
 			    "authorization for %s is %s upstream", z->name,
 			    z->status);
 			return act_fail(f, a);
@@ -482,7 +482,7 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		return act_done(f, a);	/* the caller reads the status */
 	}
 	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
-		problem_set(&f->prob, "serverInternal", 502,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "authorization for %s offers no %s challenge", z->name,
 		    z->chall_type);
 		return act_fail(f, a);
@@ -512,7 +512,7 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 	}
 	if (now >= f->deadline) {
 		if (f->kind == FLOW_CERT) {
-			problem_set(&f->prob, "serverInternal", 504,
+			problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
 			    "timed out waiting for the CA to validate %s",
 			    z->name);
 			return act_fail(f, a);
@@ -560,13 +560,13 @@ on_order_state(struct flow *f, const struct flow_resp *r, long long now,
 		if (err != NULL)
 			problem_from_v2(&f->prob, 403, err, what);
 		else
-			problem_set(&f->prob, "serverInternal", 502,
+			problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 			    "%s: order is %s after finalize", what,
 			    status ? status : "without status");
 		return act_fail(f, a);
 	}
 	if (now >= f->deadline) {
-		problem_set(&f->prob, "serverInternal", 504,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
 		    "timed out waiting for the CA to issue");
 		return act_fail(f, a);
 	}
@@ -580,7 +580,7 @@ on_download(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 		return act_fail(f, a);
 	if (r->body == NULL || r->len == 0 ||
 	    strstr(r->body, "-----BEGIN CERTIFICATE-----") == NULL) {
-		problem_set(&f->prob, "serverInternal", 502,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "certificate: upstream answer is not a PEM chain");
 		return act_fail(f, a);
 	}
@@ -645,7 +645,7 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 		return on_download(f, r, out);
 	case S_END:
 	default:
-		problem_set(&f->prob, "serverInternal", 500,
+		problem_set(&f->prob, V1E_SERVER_INTERNAL, 500,
 		    "flow stepped after its end");
 		return act_fail(f, out);
 	}

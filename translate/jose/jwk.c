@@ -80,17 +80,17 @@ jwk_member_bytes(const json_t *jwk, const char *name, size_t *len,
 
 	v = json_object_get(jwk, name);
 	if (v == NULL) {
-		problem_set(p, "malformed", 400, "JWK is missing \"%s\"", name);
+		problem_set(p, V1E_MALFORMED, 400, "JWK is missing \"%s\"", name);
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "JWK member \"%s\" is not a string", name);
 		return NULL;
 	}
 	buf = b64url_decode(json_string_value(v), json_string_length(v), len);
 	if (buf == NULL)
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "JWK member \"%s\" is not valid base64url", name);
 	return buf;
 }
@@ -129,42 +129,42 @@ jwk_rsa_to_pkey(const json_t *jwk, struct problem *p)
 	    (eb = jwk_member_bytes(jwk, "e", &elen, p)) == NULL)
 		goto out;
 	if (nlen > JWK_RSA_MAX_BITS / 8 + 64 || elen > 64) {
-		problem_set(p, "badPublicKey", 400, "RSA key members too long");
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "RSA key members too long");
 		goto out;
 	}
 	if ((n = BN_bin2bn(nb, (int)nlen, NULL)) == NULL ||
 	    (e = BN_bin2bn(eb, (int)elen, NULL)) == NULL ||
 	    (min_e = BN_new()) == NULL || !BN_set_word(min_e, 65537)) {
-		problem_set(p, "serverInternal", 500, "out of memory");
+		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	bits = BN_num_bits(n);
 	if (bits < JWK_RSA_MIN_BITS) {
-		problem_set(p, "badPublicKey", 400, "key too small: %d bits", bits);
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "key too small: %d bits", bits);
 		goto out;
 	}
 	if (bits > JWK_RSA_MAX_BITS) {
-		problem_set(p, "badPublicKey", 400, "key too large: %d bits", bits);
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "key too large: %d bits", bits);
 		goto out;
 	}
 	if (!BN_is_odd(n)) {
-		problem_set(p, "badPublicKey", 400, "RSA modulus is even");
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "RSA modulus is even");
 		goto out;
 	}
 	if (!BN_is_odd(e) || BN_cmp(e, min_e) < 0 ||
 	    BN_num_bytes(e) > JWK_RSA_MAX_E_BYTES) {
-		problem_set(p, "badPublicKey", 400,
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
 		    "RSA public exponent must be odd and at least 65537");
 		goto out;
 	}
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-		problem_set(p, "serverInternal", 500, "out of memory");
+		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	if ((pk = jwk_fromdata("RSA", bld)) == NULL)
-		problem_set(p, "badPublicKey", 400, "invalid RSA public key");
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "invalid RSA public key");
 out:
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
@@ -202,11 +202,11 @@ jwk_ec_to_pkey(const json_t *jwk, struct problem *p)
 
 	crv = json_object_get(jwk, "crv");
 	if (!json_is_string(crv)) {
-		problem_set(p, "malformed", 400, "EC JWK is missing \"crv\"");
+		problem_set(p, V1E_MALFORMED, 400, "EC JWK is missing \"crv\"");
 		goto out;
 	}
 	if ((c = jwk_curve_by_crv(json_string_value(crv))) == NULL) {
-		problem_set(p, "badPublicKey", 400,
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
 		    "unsupported EC curve \"%.32s\" (P-256 and P-384 only)",
 		    json_string_value(crv));
 		goto out;
@@ -215,13 +215,13 @@ jwk_ec_to_pkey(const json_t *jwk, struct problem *p)
 	    (y = jwk_member_bytes(jwk, "y", &ylen, p)) == NULL)
 		goto out;
 	if (xlen != c->coordlen || ylen != c->coordlen) {
-		problem_set(p, "badPublicKey", 400,
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
 		    "%s coordinates must be %zu bytes (x %zu, y %zu)",
 		    c->crv, c->coordlen, xlen, ylen);
 		goto out;
 	}
 	if ((pt = malloc(1 + 2 * c->coordlen)) == NULL) {
-		problem_set(p, "serverInternal", 500, "out of memory");
+		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	pt[0] = 0x04;
@@ -232,13 +232,13 @@ jwk_ec_to_pkey(const json_t *jwk, struct problem *p)
 	    c->group, 0) ||
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 	    pt, 1 + 2 * c->coordlen)) {
-		problem_set(p, "serverInternal", 500, "out of memory");
+		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	if ((pk = jwk_fromdata("EC", bld)) == NULL || jwk_ec_check(pk) != 0) {
 		EVP_PKEY_free(pk);
 		pk = NULL;
-		problem_set(p, "badPublicKey", 400,
+		problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
 		    "EC public key is not a valid %s point", c->crv);
 	}
 out:
@@ -256,16 +256,16 @@ jwk_to_pkey(const json_t *jwk, struct problem *p)
 	const char *s;
 
 	if (!json_is_object(jwk)) {
-		problem_set(p, "malformed", 400, "JWK is not a JSON object");
+		problem_set(p, V1E_MALFORMED, 400, "JWK is not a JSON object");
 		return NULL;
 	}
 	kty = json_object_get(jwk, "kty");
 	if (!json_is_string(kty)) {
-		problem_set(p, "malformed", 400, "JWK is missing \"kty\"");
+		problem_set(p, V1E_MALFORMED, 400, "JWK is missing \"kty\"");
 		return NULL;
 	}
 	if (json_object_get(jwk, "d") != NULL) {
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "JWK contains private key material");
 		return NULL;
 	}
@@ -274,7 +274,7 @@ jwk_to_pkey(const json_t *jwk, struct problem *p)
 		return jwk_rsa_to_pkey(jwk, p);
 	if (strcmp(s, "EC") == 0)
 		return jwk_ec_to_pkey(jwk, p);
-	problem_set(p, "badPublicKey", 400,
+	problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
 	    "unsupported JWK key type \"%.32s\" (RSA and EC only)", s);
 	return NULL;
 }

@@ -233,23 +233,23 @@ jws_general_to_flat(json_t *doc, struct problem *p)
 	if (json_object_get(doc, "signature") != NULL ||
 	    json_object_get(doc, "protected") != NULL ||
 	    json_object_get(doc, "header") != NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS mixes general and flattened serialization");
 	if (!json_is_array(sigs) || json_array_size(sigs) == 0)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"signatures\" is not a non-empty array");
 	if (json_array_size(sigs) > 1)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "Too many signatures in POST body");
 	one = json_array_get(sigs, 0);
 	if (!json_is_object(one))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS signature entry is not an object");
 	json_object_foreach(one, k, v) {
 		if (strcmp(k, "protected") == 0 || strcmp(k, "header") == 0 ||
 		    strcmp(k, "signature") == 0)
 			if (json_object_set(doc, k, v) != 0)
-				return problem_set(p, "serverInternal", 500,
+				return problem_set(p, V1E_SERVER_INTERNAL, 500,
 				    "out of memory");
 	}
 	json_object_del(doc, "signatures");
@@ -265,15 +265,15 @@ jws_decode_json(const char *b64, const char *what, struct problem *p)
 	json_error_t err;
 
 	if ((raw = b64url_decode(b64, strlen(b64), &rawlen)) == NULL) {
-		problem_set(p, "malformed", 400, "bad base64url in %s", what);
+		problem_set(p, V1E_MALFORMED, 400, "bad base64url in %s", what);
 		return NULL;
 	}
 	j = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES, &err);
 	if (j == NULL)
-		problem_set(p, "malformed", 400, "%s is not valid JSON: %s",
+		problem_set(p, V1E_MALFORMED, 400, "%s is not valid JSON: %s",
 		    what, err.text);
 	else if (!json_is_object(j)) {
-		problem_set(p, "malformed", 400, "%s is not a JSON object",
+		problem_set(p, V1E_MALFORMED, 400, "%s is not a JSON object",
 		    what);
 		json_decref(j);
 		j = NULL;
@@ -295,16 +295,16 @@ jws_parts_load(struct jws_parts *jp, struct problem *p)
 	sig = json_object_get(jp->doc, "signature");
 	jp->unprotected = json_object_get(jp->doc, "header");
 	if (prot != NULL && !json_is_string(prot))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"protected\" is not a string");
 	if (!json_is_string(pay))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS has no \"payload\" string");
 	if (!json_is_string(sig))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS has no \"signature\" string");
 	if (jp->unprotected != NULL && !json_is_object(jp->unprotected))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"header\" is not a JSON object");
 	jp->protected_b64 = prot ? json_string_value(prot) : "";
 	jp->payload_b64 = json_string_value(pay);
@@ -314,15 +314,15 @@ jws_parts_load(struct jws_parts *jp, struct problem *p)
 		return -1;
 	if (jp->protected_hdr == NULL &&
 	    (jp->protected_hdr = json_object()) == NULL)
-		return problem_set(p, "serverInternal", 500, "out of memory");
+		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	/* protected wins over the unprotected header on duplicates */
 	jp->merged = jp->unprotected ? json_deep_copy(jp->unprotected) :
 	    json_object();
 	if (jp->merged == NULL ||
 	    json_object_update(jp->merged, jp->protected_hdr) != 0)
-		return problem_set(p, "serverInternal", 500, "out of memory");
+		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	if (json_object_get(jp->merged, "crit") != NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"crit\" header is not supported");
 	return 0;
 }
@@ -339,13 +339,13 @@ jws_parse_body(const char *body, size_t len, struct jws_parts *jp,
 	if (i < len && body[i] == '{') {
 		jp->doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 		if (jp->doc == NULL)
-			return problem_set(p, "malformed", 400,
+			return problem_set(p, V1E_MALFORMED, 400,
 			    "Parse error reading JWS: %s", err.text);
 		if (!json_is_object(jp->doc))
-			return problem_set(p, "malformed", 400,
+			return problem_set(p, V1E_MALFORMED, 400,
 			    "Parse error reading JWS: not a JSON object");
 	} else if ((jp->doc = jws_compact_to_json(body, len)) == NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "Parse error reading JWS");
 	return jws_parts_load(jp, p);
 }
@@ -359,21 +359,21 @@ jws_check_alg(const struct jws_parts *jp, EVP_PKEY *key, const json_t *jwk,
 
 	a = json_object_get(jp->merged, "alg");
 	if (!json_is_string(a))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS has no \"alg\" header");
 	alg = json_string_value(a);
 	if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0 &&
 	    strcmp(alg, "ES384") != 0)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "unsupported alg \"%.16s\" (RS256, ES256, ES384 only)", alg);
 	if ((kalg = jwk_alg(key)) == NULL || strcmp(kalg, alg) != 0)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS alg %s does not match the key (expected %s)", alg,
 		    kalg ? kalg : "none");
 	ja = json_object_get(jwk, "alg");
 	if (ja != NULL && (!json_is_string(ja) ||
 	    strcmp(json_string_value(ja), alg) != 0))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWK alg does not match the JWS alg %s", alg);
 	*algp = alg;
 	return 0;
@@ -390,17 +390,17 @@ jws_check_sig(const struct jws_parts *jp, EVP_PKEY *key, const char *alg,
 
 	if ((sig = b64url_decode(jp->sig_b64, strlen(jp->sig_b64),
 	    &siglen)) == NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "bad base64url in signature");
 	plen = strlen(jp->protected_b64);
 	ylen = strlen(jp->payload_b64);
 	if (plen > SIZE_MAX - 2 || ylen > SIZE_MAX - 2 - plen) {
-		problem_set(p, "malformed", 400, "JWS too large");
+		problem_set(p, V1E_MALFORMED, 400, "JWS too large");
 		goto out;
 	}
 	ilen = plen + 1 + ylen;
 	if ((input = malloc(ilen + 1)) == NULL) {
-		problem_set(p, "serverInternal", 500, "out of memory");
+		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	memcpy(input, jp->protected_b64, plen);
@@ -409,7 +409,7 @@ jws_check_sig(const struct jws_parts *jp, EVP_PKEY *key, const char *alg,
 	input[ilen] = '\0';
 	if (jws_verify_raw(key, alg, (const unsigned char *)input, ilen,
 	    sig, siglen) != 0) {
-		problem_set(p, "malformed", 400, "JWS verification error");
+		problem_set(p, V1E_MALFORMED, 400, "JWS verification error");
 		goto out;
 	}
 	rc = 0;
@@ -428,19 +428,19 @@ jws_check_nonce(const struct jws_parts *jp, jws_nonce_fn nonce_fn,
 	n = json_object_get(jp->protected_hdr, "nonce");
 	if (n == NULL) {
 		if (json_object_get(jp->unprotected, "nonce") != NULL)
-			return problem_set(p, "badNonce", 400,
+			return problem_set(p, V1E_BAD_NONCE, 400,
 			    "JWS has no anti-replay nonce in the protected "
 			    "header (nonce must be protected)");
-		return problem_set(p, "badNonce", 400,
+		return problem_set(p, V1E_BAD_NONCE, 400,
 		    "JWS has no anti-replay nonce");
 	}
 	if (!json_is_string(n) || json_string_length(n) == 0)
-		return problem_set(p, "badNonce", 400,
+		return problem_set(p, V1E_BAD_NONCE, 400,
 		    "JWS has invalid anti-replay nonce");
 	if (nonce_fn != NULL && nonce_fn(nonce_arg, json_string_value(n)) != 0)
 		/* Boulder quoted the nonce; logs and the inventory keep
 		 * details, so the nonce stays out of it. */
-		return problem_set(p, "badNonce", 400,
+		return problem_set(p, V1E_BAD_NONCE, 400,
 		    "JWS has invalid anti-replay nonce (unknown, already used "
 		    "or forgotten)");
 	return 0;
@@ -459,27 +459,27 @@ jws_check_payload(const struct jws_parts *jp, const char *resource,
 
 	if ((raw = b64url_decode(jp->payload_b64, strlen(jp->payload_b64),
 	    &rawlen)) == NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "bad base64url in payload");
 	if ((j = json_loadb((const char *)raw, rawlen, 0, &err)) == NULL) {
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "Request payload did not parse as JSON: %s", err.text);
 		goto out;
 	}
 	if (!json_is_object(j)) {
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "Request payload is not a JSON object");
 		goto out;
 	}
 	if (resource != NULL) {
 		r = json_object_get(j, "resource");
 		if (!json_is_string(r)) {
-			problem_set(p, "malformed", 400,
+			problem_set(p, V1E_MALFORMED, 400,
 			    "Request payload does not specify a resource");
 			goto out;
 		}
 		if (strcmp(json_string_value(r), resource) != 0) {
-			problem_set(p, "malformed", 400,
+			problem_set(p, V1E_MALFORMED, 400,
 			    "JWS resource payload does not match the HTTP "
 			    "resource: %.64s != %.64s", json_string_value(r),
 			    resource);
@@ -507,9 +507,9 @@ jws_v1_check(struct jws_parts *jp, int need_nonce, const char *resource,
 
 	jwk = json_object_get(jp->merged, "jwk");
 	if (jwk == NULL)
-		return problem_set(p, "malformed", 400, "No JWK in JWS header");
+		return problem_set(p, V1E_MALFORMED, 400, "No JWK in JWS header");
 	if (!json_is_object(jwk))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"jwk\" header is not a JSON object");
 	if ((out->key = jwk_to_pkey(jwk, p)) == NULL)
 		return -1;
@@ -522,13 +522,13 @@ jws_v1_check(struct jws_parts *jp, int need_nonce, const char *resource,
 	if (jws_check_payload(jp, resource, &out->payload, p) != 0)
 		return -1;
 	if (jwk_thumbprint(jwk, out->thumbprint) != 0)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "cannot compute the JWK thumbprint");
 	if ((out->jwk = json_deep_copy(jwk)) == NULL)
-		return problem_set(p, "serverInternal", 500, "out of memory");
+		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	if ((size_t)snprintf(out->alg, sizeof(out->alg), "%s", alg) >=
 	    sizeof(out->alg))
-		return problem_set(p, "serverInternal", 500, "alg too long");
+		return problem_set(p, V1E_SERVER_INTERNAL, 500, "alg too long");
 	return 0;
 }
 
@@ -543,12 +543,12 @@ jws_v1_verify(const char *body, size_t len, const char *resource,
 	memset(&jp, 0, sizeof(jp));
 	memset(out, 0, sizeof(*out));
 	if (body == NULL || len == 0) {
-		problem_set(p, "malformed", 400, "Parse error reading JWS: "
+		problem_set(p, V1E_MALFORMED, 400, "Parse error reading JWS: "
 		    "empty body");
 		goto out;
 	}
 	if (len > JWS_V1_MAX_BODY) {
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "request body too large: %zu bytes (limit %d)", len,
 		    JWS_V1_MAX_BODY);
 		goto out;
@@ -573,12 +573,12 @@ jws_v1_verify_object(const json_t *jws, struct jws_v1 *out,
 	memset(&jp, 0, sizeof(jp));
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(jws)) {
-		problem_set(p, "malformed", 400,
+		problem_set(p, V1E_MALFORMED, 400,
 		    "inner JWS is not a JSON object");
 		goto out;
 	}
 	if ((jp.doc = json_deep_copy(jws)) == NULL) {
-		problem_set(p, "serverInternal", 500, "out of memory");
+		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
 	if (jws_parts_load(&jp, p) != 0)

@@ -73,23 +73,23 @@ csr_add(struct csr_names *out, const unsigned char *raw, size_t len,
 	size_t i;
 
 	if (len == 0 || len > CSR_NAME_MAX || memchr(raw, '\0', len) != NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "CSR %s is not a valid DNS name", where);
 	for (i = 0; i < len; i++)
 		name[i] = (raw[i] >= 'A' && raw[i] <= 'Z') ?
 		    (char)(raw[i] - 'A' + 'a') : (char)raw[i];
 	name[len] = '\0';
 	if (strchr(name, '*') != NULL)
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "wildcard names are not supported on ACME v1");
 	if (!csr_name_valid(name))
-		return problem_set(p, "malformed", 400,
+		return problem_set(p, V1E_MALFORMED, 400,
 		    "CSR %s \"%.*s\" is not a valid DNS name", where, 64, name);
 	for (i = 0; i < out->n; i++)
 		if (strcmp(out->names[i], name) == 0)
 			return 0;
 	if (out->n >= CSR_MAX_NAMES)
-		return problem_set(p, "badCSR", 400,
+		return problem_set(p, V1E_BAD_CSR, 400,
 		    "CSR contains more than %d DNS names", CSR_MAX_NAMES);
 	memcpy(out->names[out->n], name, len + 1);
 	out->n++;
@@ -112,7 +112,7 @@ csr_subject_names(X509_REQ *req, struct csr_names *out, struct problem *p)
 		len = ASN1_STRING_to_UTF8(&utf8,
 		    X509_NAME_ENTRY_get_data(e));
 		if (len < 0)
-			return problem_set(p, "badCSR", 400,
+			return problem_set(p, V1E_BAD_CSR, 400,
 			    "CSR common name is not a valid string");
 		rc = csr_add(out, utf8, (size_t)len, "common name", p);
 		OPENSSL_free(utf8);
@@ -159,7 +159,7 @@ csr_san_names(X509_REQ *req, struct csr_names *out, struct problem *p)
 		if (crit == -1)
 			rc = 0;	/* no SAN extension */
 		else
-			problem_set(p, "badCSR", 400, crit == -2 ?
+			problem_set(p, V1E_BAD_CSR, 400, crit == -2 ?
 			    "CSR has more than one subjectAltName extension" :
 			    "CSR subjectAltName extension does not parse");
 		goto out;
@@ -167,7 +167,7 @@ csr_san_names(X509_REQ *req, struct csr_names *out, struct problem *p)
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
 		if (g->type != GEN_DNS) {
-			problem_set(p, "badCSR", 400, "CSR contains an %s "
+			problem_set(p, V1E_BAD_CSR, 400, "CSR contains an %s "
 			    "subjectAltName; only DNS names are supported",
 			    csr_gen_type(g->type));
 			goto out;
@@ -195,28 +195,28 @@ csr_names_get(const unsigned char *der, size_t len, struct csr_names *out,
 
 	memset(out, 0, sizeof(*out));
 	if (der == NULL || len == 0 || len > LONG_MAX) {
-		problem_set(p, "badCSR", 400, "CSR is empty or too large");
+		problem_set(p, V1E_BAD_CSR, 400, "CSR is empty or too large");
 		goto out;
 	}
 	if ((req = d2i_X509_REQ(NULL, &pp, (long)len)) == NULL ||
 	    pp != der + len) {
-		problem_set(p, "badCSR", 400, "CSR is not a valid DER PKCS#10 "
+		problem_set(p, V1E_BAD_CSR, 400, "CSR is not a valid DER PKCS#10 "
 		    "request");
 		goto out;
 	}
 	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
-		problem_set(p, "badCSR", 400, "CSR public key does not parse");
+		problem_set(p, V1E_BAD_CSR, 400, "CSR public key does not parse");
 		goto out;
 	}
 	if (X509_REQ_verify(req, pk) != 1) {
-		problem_set(p, "badCSR", 400, "CSR signature does not verify");
+		problem_set(p, V1E_BAD_CSR, 400, "CSR signature does not verify");
 		goto out;
 	}
 	if (csr_subject_names(req, out, p) != 0 ||
 	    csr_san_names(req, out, p) != 0)
 		goto out;
 	if (out->n == 0) {
-		problem_set(p, "badCSR", 400, "CSR contains no DNS names");
+		problem_set(p, V1E_BAD_CSR, 400, "CSR contains no DNS names");
 		goto out;
 	}
 	qsort(out->names, out->n, sizeof(out->names[0]), csr_name_cmp);

@@ -647,11 +647,11 @@ policy_name_allowed(const json_t *rules, const struct policy_who *w,
 		    json_string_value(json_object_get(r, "name")));
 	}
 	if (nmatched > 0)
-		return problem_set(p, "unauthorized", 403, "name policy refuses "
+		return problem_set(p, V1E_UNAUTHORIZED, 403, "name policy refuses "
 		    "%.253s: rule%s %s match%s this client and do%s not allow it",
 		    name, nmatched > 1 ? "s" : "", matched,
 		    nmatched > 1 ? "" : "es", nmatched > 1 ? "" : "es");
-	return problem_set(p, "unauthorized", 403, "name policy refuses "
+	return problem_set(p, V1E_UNAUTHORIZED, 403, "name policy refuses "
 	    "%.253s: no rule matches this client (account %lld, key "
 	    "thumbprint %s, address %.64s)", name, w->account_id,
 	    w->thumbprint && w->thumbprint[0] ? w->thumbprint : "-",
