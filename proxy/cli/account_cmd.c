@@ -391,7 +391,7 @@ write_account(struct store *s, struct store_account *a, int exists,
     const char *kind)
 {
 	char when[40];
-	int n = 0, was_imported = exists && strcmp(a->mode, "imported") == 0;
+	int n = 0, was_imported = exists && a->mode == ACCOUNT_IMPORTED;
 
 	if (store_begin(s) == -1)
 		return -1;
@@ -400,8 +400,8 @@ write_account(struct store *s, struct store_account *a, int exists,
 		snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", tp);
 		a->jwk = (char *)jwk_text;
 		a->created_at = (long long)time(NULL);
-		snprintf(a->status, sizeof(a->status), "valid");
-		snprintf(a->mode, sizeof(a->mode), "imported");
+		a->status = ACCOUNT_VALID;
+		a->mode = ACCOUNT_IMPORTED;
 		a->v2_key_pem = (char *)pem;
 		a->v2_account_url = (char *)url;
 		n = store_account_insert(s, a);
@@ -415,7 +415,7 @@ write_account(struct store *s, struct store_account *a, int exists,
 		    store_account_update(s, a) == -1 ||
 		    ((url != NULL || !was_imported) &&
 		    store_account_set_upstream(s, a->id, url) == -1) ||
-		    store_account_set_mode(s, a->id, "imported", NULL) == -1 ||
+		    store_account_set_mode(s, a->id, ACCOUNT_IMPORTED, NULL) == -1 ||
 		    store_account_set_not_before(s, a->id, 0) == -1 ||
 		    (!was_imported &&
 		    (n = store_authz_deactivate_account(s, a->id)) == -1))
@@ -479,7 +479,7 @@ import(const struct opts *o, const struct config *cfg)
 		fprintf(stderr, "acme-bridge account import: store error\n");
 		goto out;
 	}
-	if (found == 0 && strcmp(a.mode, "imported") != 0 && !o->force) {
+	if (found == 0 && a.mode != ACCOUNT_IMPORTED && !o->force) {
 		fprintf(stderr, "acme-bridge account import: v1 account %lld "
 		    "already uses this key: the host registered through the "
 		    "bridge, which holds its own upstream key for it. Re-run "

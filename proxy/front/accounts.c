@@ -41,13 +41,13 @@ static struct creation *creations;
 static int
 is_imported(const struct store_account *a)
 {
-	return strcmp(a->mode, "imported") == 0;
+	return a->mode == ACCOUNT_IMPORTED;
 }
 
 static int
 is_shared(const struct store_account *a)
 {
-	return strcmp(a->mode, "shared") == 0 && a->group_name[0] != '\0';
+	return a->mode == ACCOUNT_SHARED && a->group_name[0] != '\0';
 }
 
 /* The upstream key in pem into e->v2key, and its thumbprint. */
@@ -84,13 +84,14 @@ bind_account(struct ep *e)
 {
 	struct store_account *a = &e->acct;
 	struct policy_who w = { a->id, a->thumbprint, e->req->peer };
-	const char *group, *mode;
+	const char *group;
+	enum account_mode mode;
 
 	if (is_imported(a))
 		return 0;
 	group = policy_account_group(e->b->cfg->accounts, &w);
-	mode = group != NULL ? "shared" : "per-client";
-	if (strcmp(a->mode, mode) == 0 &&
+	mode = group != NULL ? ACCOUNT_SHARED : ACCOUNT_PER_CLIENT;
+	if (a->mode == mode &&
 	    strcmp(a->group_name, group != NULL ? group : "") == 0)
 		return 0;
 	if (store_account_set_mode(e->b->store, a->id, mode, group) == -1)
@@ -98,7 +99,7 @@ bind_account(struct ep *e)
 	log_info("account %lld: upstream account is now %s%s", a->id,
 	    group != NULL ? "the one of group " : "its own (per-client)",
 	    group != NULL ? group : "");
-	snprintf(a->mode, sizeof(a->mode), "%s", mode);
+	a->mode = mode;
 	snprintf(a->group_name, sizeof(a->group_name), "%s",
 	    group != NULL ? group : "");
 	return 0;

@@ -257,7 +257,7 @@ get_authz(struct ep *e)
 		ep_reply_error(e, V1E_MALFORMED, 404, "Expired authorization");
 		return;
 	}
-	if (strcmp(e->authz.status, "pending") != 0)
+	if (e->authz.status != AUTHZ_PENDING)
 		return ep_send_authz(e, 200);
 	e->readonly = 1;
 	ep_authz_refresh(e, 0, get_authz_done);
@@ -273,7 +273,7 @@ get_challenge(struct ep *e)
 		    rc == -1 ? "store error" : "No such challenge");
 		return;
 	}
-	if (strcmp(e->authz.status, "pending") != 0)
+	if (e->authz.status != AUTHZ_PENDING)
 		return ep_send_challenge(e);
 	e->readonly = 1;
 	ep_authz_refresh(e, 0, ep_send_challenge);

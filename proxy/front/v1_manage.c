@@ -48,7 +48,7 @@ upstream_post(struct ep *e, const char *url, const char *payload,
 static void
 reg_deactivated(struct ep *e)
 {
-	snprintf(e->acct.status, sizeof(e->acct.status), "deactivated");
+	e->acct.status = ACCOUNT_DEACTIVATED;
 	if (store_account_update(e->b->store, &e->acct) == -1)
 		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("v1 req=%lu account %lld deactivated", e->req->id,
@@ -84,10 +84,10 @@ ep_reg_deactivate(struct ep *e)
 	 * shared group's serves other v1 accounts; an imported one is the
 	 * host's, which the operator brought in (accounts.h). No upstream
 	 * account yet: nothing there. */
-	if (e->acct.v2_account_url == NULL || (e->acct.mode[0] != '\0' &&
-	    strcmp(e->acct.mode, "per-client") != 0)) {
+	if (e->acct.v2_account_url == NULL ||
+	    e->acct.mode != ACCOUNT_PER_CLIENT) {
 		log_info("account %lld (%s): deactivated locally only",
-		    e->acct.id, e->acct.mode[0] ? e->acct.mode : "per-client");
+		    e->acct.id, account_mode_name(e->acct.mode));
 		return reg_deactivated(e);
 	}
 	if (accounts_load_owner(e, e->acct.id) == -1)
@@ -110,7 +110,7 @@ struct authz_deact {
 static void
 authz_deactivated(struct ep *e)
 {
-	snprintf(e->authz.status, sizeof(e->authz.status), "deactivated");
+	e->authz.status = AUTHZ_DEACTIVATED;
 	if (store_authz_update(e->b->store, &e->authz) == -1)
 		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s deactivated",
@@ -187,11 +187,11 @@ ep_authz_post(struct ep *e)
 		return ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Invalid status value: an authorization POST only "
 		    "deactivates (\"status\": \"deactivated\")");
-	if (strcmp(e->authz.status, "valid") != 0 &&
-	    strcmp(e->authz.status, "pending") != 0)
+	if (e->authz.status != AUTHZ_VALID &&
+	    e->authz.status != AUTHZ_PENDING)
 		return ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Only valid and pending authorizations can be deactivated "
-		    "(this one is %s)", e->authz.status);
+		    "(this one is %s)", authz_status_name(e->authz.status));
 	if (e->authz.v2_authz_url == NULL)	/* nothing upstream yet */
 		return authz_deactivated(e);
 	if (accounts_load_owner(e, e->authz.account_id) == -1)
@@ -246,10 +246,10 @@ revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return -1;
 	}
-	if (rc == 0 && strcmp(e->acct.status, "valid") != 0) {
+	if (rc == 0 && e->acct.status != ACCOUNT_VALID) {
 		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Registration is not valid, has status '%s'",
-		    e->acct.status);
+		    account_status_name(e->acct.status));
 		return -1;
 	}
 	if (rc == 1 || e->acct.id != c->account_id) {
@@ -435,7 +435,7 @@ ep_key_change(struct ep *e)
 		return;
 	/* An imported account's key is its key at the CA, whose challenges
 	 * the client answers with it: a new key could not answer them. */
-	if (strcmp(e->acct.mode, "imported") == 0) {
+	if (e->acct.mode == ACCOUNT_IMPORTED) {
 		ep_reply_error(e, V1E_UNAUTHORIZED, 403, "key-change is not "
 		    "available for an imported account (its key is the "
 		    "account key at the CA)");

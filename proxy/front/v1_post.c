@@ -64,9 +64,10 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return -1;
 	}
-	if (strcmp(e->acct.status, "valid") != 0) {
+	if (e->acct.status != ACCOUNT_VALID) {
 		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Registration is not valid, has status '%s'", e->acct.status);
+		    "Registration is not valid, has status '%s'",
+		    account_status_name(e->acct.status));
 		return -1;
 	}
 	return 0;
@@ -180,7 +181,7 @@ ep_new_reg(struct ep *e)
 	a->agreement = agreement && agreement[0] ? strdup(agreement) : NULL;
 	snprintf(a->initial_ip, sizeof(a->initial_ip), "%s", e->req->peer);
 	a->created_at = bridge_now();
-	snprintf(a->status, sizeof(a->status), "valid");
+	a->status = ACCOUNT_VALID;
 	a->v2_key_pem = pem;
 	jwk = contact = pem = NULL;
 	if (store_account_insert(e->b->store, a) == -1) {
@@ -220,7 +221,8 @@ ep_reg(struct ep *e)
 	st = json_object_get(e->jws.payload, "status");
 	if (st != NULL && !json_is_null(st) && (!json_is_string(st) ||
 	    (json_string_length(st) > 0 &&
-	    strcmp(json_string_value(st), a->status) != 0))) {
+	    strcmp(json_string_value(st), account_status_name(a->status)) !=
+	    0))) {
 		if (json_is_string(st) &&
 		    strcmp(json_string_value(st), "deactivated") == 0)
 			return ep_reg_deactivate(e);
@@ -310,7 +312,7 @@ dehydrated_quirk(struct ep *e, json_t *authz)
 	json_t *ch;
 	size_t i;
 
-	if (strcmp(e->authz.status, "pending") != 0 ||
+	if (e->authz.status != AUTHZ_PENDING ||
 	    strstr(e->req->user_agent, "dehydrated/") == NULL)
 		return;
 	json_array_foreach(json_object_get(authz, "challenges"), i, ch)
@@ -352,8 +354,7 @@ take_authz(struct ep *e, struct flow *f)
 	const struct flow_authz *z = flow_authz_get(f, 0);
 	struct store_authz *a = &e->authz;
 
-	snprintf(a->status, sizeof(a->status), "%s",
-	    problem_v1_authz_status(z->status));
+	a->status = problem_v1_authz_status(z->status);
 	if (flow_order_url(f) != NULL) {
 		free(a->v2_order_url);
 		a->v2_order_url = strdup(flow_order_url(f));
@@ -384,7 +385,7 @@ on_new_authz_done(void *arg, struct flow *f, int ok)
 	if (store_authz_insert(e->b->store, &e->authz) == -1)
 		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s is %s", e->acct.id,
-	    e->authz.id, e->authz.name, e->authz.status);
+	    e->authz.id, e->authz.name, authz_status_name(e->authz.status));
 	ep_send_authz(e, 201);
 }
 
@@ -481,7 +482,7 @@ ep_new_authz(struct ep *e)
 	store_authz_clear(&e->authz);
 	e->authz.account_id = e->acct.id;
 	snprintf(e->authz.name, sizeof(e->authz.name), "%s", name);
-	snprintf(e->authz.status, sizeof(e->authz.status), "pending");
+	e->authz.status = AUTHZ_PENDING;
 	e->authz.expires = bridge_now() + AUTHZ_LIFETIME;
 	e->authz.created_at = bridge_now();
 	if (new_token(e->authz.token) == -1)
@@ -555,7 +556,7 @@ on_proof_authz_done(void *arg, struct flow *f, int ok)
 		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s proven by the "
 	    "client, upstream %s", e->acct.id, e->authz.id, e->authz.name,
-	    e->authz.status);
+	    authz_status_name(e->authz.status));
 	ep_send_challenge(e);
 }
 
@@ -583,7 +584,7 @@ on_proof(void *arg, enum proof_verdict v, const struct problem *p)
 	free(e->authz.error);
 	e->authz.error = json_dumps(err, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(err);
-	snprintf(e->authz.status, sizeof(e->authz.status), "invalid");
+	e->authz.status = AUTHZ_INVALID;
 	if (store_authz_update(e->b->store, &e->authz) == -1)
 		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 	log_info("account %lld: authorization %lld for %s: client proof "
@@ -637,7 +638,7 @@ ep_challenge_post(struct ep *e)
 				    "store error");
 		}
 	}
-	if (strcmp(e->authz.status, "pending") != 0)
+	if (e->authz.status != AUTHZ_PENDING)
 		return ep_send_challenge(e);
 	if (e->authz.v2_authz_url == NULL && client_proof(e))
 		return check_client_proof(e);

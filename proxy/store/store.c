@@ -461,9 +461,10 @@ store_account_insert(struct store *s, struct store_account *a)
 	    store_bt(st, 2, a->jwk) || store_bt(st, 3, a->contact) ||
 	    store_bt(st, 4, a->agreement) ||
 	    store_bt(st, 5, a->initial_ip) || store_bi(st, 6, a->created_at) ||
-	    store_bt(st, 7, a->status) || store_bt(st, 8, a->v2_key_pem) ||
+	    store_bt(st, 7, account_status_name(a->status)) ||
+	    store_bt(st, 8, a->v2_key_pem) ||
 	    store_bt(st, 9, a->v2_account_url) ||
-	    store_bt(st, 10, a->mode[0] ? a->mode : "per-client") ||
+	    store_bt(st, 10, account_mode_name(a->mode)) ||
 	    store_bt(st, 11, a->group_name[0] ? a->group_name : NULL) ||
 	    store_bi(st, 12, a->not_before), __func__) == -1)
 		return -1;
@@ -480,7 +481,8 @@ store_account_update(struct store *s, const struct store_account *a)
 		return -1;
 	return store_update(s, st, store_bt(st, 1, a->thumbprint) ||
 	    store_bt(st, 2, a->jwk) || store_bt(st, 3, a->contact) ||
-	    store_bt(st, 4, a->agreement) || store_bt(st, 5, a->status) ||
+	    store_bt(st, 4, a->agreement) ||
+	    store_bt(st, 5, account_status_name(a->status)) ||
 	    store_bt(st, 6, a->v2_key_pem) || store_bi(st, 7, a->id),
 	    __func__);
 }
@@ -489,6 +491,7 @@ static int
 account_row(sqlite3_stmt *st, void *out)
 {
 	struct store_account *a = out;
+	char status[16], mode[16];
 
 	a->id = sqlite3_column_int64(st, 0);
 	a->created_at = sqlite3_column_int64(st, 6);
@@ -498,14 +501,14 @@ account_row(sqlite3_stmt *st, void *out)
 	    store_col_dup(st, 3, &a->contact) == -1 ||
 	    store_col_dup(st, 4, &a->agreement) == -1 ||
 	    store_col_copy(st, 5, a->initial_ip, sizeof(a->initial_ip)) == -1 ||
-	    store_col_copy(st, 7, a->status, sizeof(a->status)) == -1 ||
+	    store_col_copy(st, 7, status, sizeof(status)) == -1 ||
+	    account_status_parse(status, &a->status) == -1 ||
 	    store_col_dup(st, 8, &a->v2_key_pem) == -1 ||
 	    store_col_dup(st, 9, &a->v2_account_url) == -1 ||
-	    store_col_copy(st, 10, a->mode, sizeof(a->mode)) == -1 ||
+	    store_col_copy(st, 10, mode, sizeof(mode)) == -1 ||
+	    (mode[0] != '\0' && account_mode_parse(mode, &a->mode) == -1) ||
 	    store_col_copy(st, 11, a->group_name, sizeof(a->group_name)) == -1)
 		return -1;
-	if (a->mode[0] == '\0')
-		snprintf(a->mode, sizeof(a->mode), "per-client");
 	return 0;
 }
 
@@ -534,7 +537,7 @@ store_account_by_id(struct store *s, long long id, struct store_account *out)
 }
 
 int
-store_account_set_mode(struct store *s, long long id, const char *mode,
+store_account_set_mode(struct store *s, long long id, enum account_mode mode,
     const char *group_name)
 {
 	sqlite3_stmt *st;
@@ -543,7 +546,7 @@ store_account_set_mode(struct store *s, long long id, const char *mode,
 		group_name = NULL;
 	if ((st = store_stmt(s, ST_ACC_MODE, __func__)) == NULL)
 		return -1;
-	return store_update(s, st, store_bt(st, 1, mode) ||
+	return store_update(s, st, store_bt(st, 1, account_mode_name(mode)) ||
 	    store_bt(st, 2, group_name) || store_bi(st, 3, id), __func__);
 }
 

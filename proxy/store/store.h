@@ -28,14 +28,14 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
-/* Insert; assigns a->id. mode "" is stored as "per-client". */
+/* Insert; assigns a->id. */
 int store_account_insert(struct store *s, struct store_account *a);
 /* Rewrite the v1 columns and v2_key_pem of the row a->id. Not
  * v2_account_url, mode, group_name, not_before: the setters below write
  * those, so a request holding an older copy of the row cannot undo them. */
 int store_account_update(struct store *s, const struct store_account *a);
 /* Set the mode and the group (NULL or "" for none) of account id. */
-int store_account_set_mode(struct store *s, long long id, const char *mode,
+int store_account_set_mode(struct store *s, long long id, enum account_mode mode,
     const char *group_name);
 /* Set the upstream account URL (NULL to forget it) of account id. */
 int store_account_set_upstream(struct store *s, long long id,

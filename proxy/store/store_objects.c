@@ -35,7 +35,8 @@ static int
 authz_bind(sqlite3_stmt *st, const struct store_authz *z)
 {
 	return store_bi(st, 1, z->account_id) || store_bt(st, 2, z->name) ||
-	    store_bt(st, 3, z->status) || store_bi(st, 4, z->expires) ||
+	    store_bt(st, 3, authz_status_name(z->status)) ||
+	    store_bi(st, 4, z->expires) ||
 	    store_bt(st, 5, z->token) || store_bt(st, 6, z->v2_order_url) ||
 	    store_bt(st, 7, z->v2_authz_url) ||
 	    store_bt(st, 8, z->v2_chall_url) || store_bt(st, 9, z->error) ||
@@ -70,13 +71,15 @@ static int
 authz_row(sqlite3_stmt *st, void *out)
 {
 	struct store_authz *z = out;
+	char status[16];
 
 	z->id = sqlite3_column_int64(st, 0);
 	z->account_id = sqlite3_column_int64(st, 1);
 	z->expires = sqlite3_column_int64(st, 4);
 	z->created_at = sqlite3_column_int64(st, 11);
 	if (store_col_copy(st, 2, z->name, sizeof(z->name)) == -1 ||
-	    store_col_copy(st, 3, z->status, sizeof(z->status)) == -1 ||
+	    store_col_copy(st, 3, status, sizeof(status)) == -1 ||
+	    authz_status_parse(status, &z->status) == -1 ||
 	    store_col_copy(st, 5, z->token, sizeof(z->token)) == -1 ||
 	    store_col_dup(st, 6, &z->v2_order_url) == -1 ||
 	    store_col_dup(st, 7, &z->v2_authz_url) == -1 ||

@@ -116,7 +116,7 @@ add_account(struct store *s, const char *tp)
 	snprintf(a.thumbprint, sizeof(a.thumbprint), "%s", tp);
 	a.jwk = "{}";
 	a.v2_key_pem = "pem";
-	snprintf(a.status, sizeof(a.status), "valid");
+	a.status = ACCOUNT_VALID;
 	a.created_at = 100;
 	if (store_account_insert(s, &a) != 0)
 		return -1;

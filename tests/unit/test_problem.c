@@ -447,10 +447,10 @@ test_status(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		CHECK_STR(problem_v1_authz_status(tab[i].in), tab[i].authz);
+		CHECK_STR(authz_status_name(problem_v1_authz_status(tab[i].in)), tab[i].authz);
 		CHECK_STR(problem_v1_chall_status(tab[i].in), tab[i].chall);
 	}
-	CHECK_STR(problem_v1_authz_status(NULL), "pending");
+	CHECK_STR(authz_status_name(problem_v1_authz_status(NULL)), "pending");
 	CHECK_STR(problem_v1_chall_status(NULL), "pending");
 }
 

@@ -49,7 +49,7 @@ fill_account(struct store_account *a, const char *tp)
 	a->agreement = NULL;
 	snprintf(a->initial_ip, sizeof(a->initial_ip), "192.0.2.1");
 	a->created_at = 1700000000;
-	snprintf(a->status, sizeof(a->status), "valid");
+	a->status = ACCOUNT_VALID;
 	a->v2_key_pem = strdup("-----BEGIN PRIVATE KEY-----\nx\n");
 	a->v2_account_url = strdup("https://ca.example/acct/1");
 }
@@ -70,10 +70,10 @@ account_eq(const struct store_account *a, const struct store_account *b)
 	    streq(a->agreement, b->agreement) &&
 	    strcmp(a->initial_ip, b->initial_ip) == 0 &&
 	    a->created_at == b->created_at &&
-	    strcmp(a->status, b->status) == 0 &&
+	    a->status == b->status &&
 	    streq(a->v2_key_pem, b->v2_key_pem) &&
 	    streq(a->v2_account_url, b->v2_account_url) &&
-	    strcmp(a->mode[0] ? a->mode : "per-client", b->mode) == 0 &&
+	    a->mode == b->mode &&
 	    strcmp(a->group_name, b->group_name) == 0 &&
 	    a->not_before == b->not_before;
 }
@@ -135,7 +135,7 @@ test_file_accounts(void)
 	/* update: agreement, status, new thumbprint (key change) */
 	free(a.agreement);
 	a.agreement = strdup("https://bridge.example/terms");
-	snprintf(a.status, sizeof(a.status), "deactivated");
+	a.status = ACCOUNT_DEACTIVATED;
 	snprintf(a.thumbprint, sizeof(a.thumbprint), "tp-three");
 	CHECK(store_account_update(s, &a) == 0);
 	CHECK(store_account_by_thumbprint(s, "tp-one", &c) == 1);
@@ -178,7 +178,7 @@ fill_authz(struct store_authz *z, long long acct, const char *name,
 	memset(z, 0, sizeof(*z));
 	z->account_id = acct;
 	snprintf(z->name, sizeof(z->name), "%s", name);
-	snprintf(z->status, sizeof(z->status), "%s", status);
+	CHECK(authz_status_parse(status, &z->status) == 0);
 	z->expires = expires;
 	snprintf(z->token, sizeof(z->token), "tok-%s-%s", name, status);
 	z->v2_order_url = strdup("https://ca.example/order/1");
@@ -236,7 +236,7 @@ test_authz(struct store *s)
 	CHECK(store_authz_find_pending(s, a1.id, "a.example", 7000, &out) == 1);
 
 	/* update: v2 becomes invalid with an error, so v1 is the valid one */
-	snprintf(v2.status, sizeof(v2.status), "invalid");
+	v2.status = AUTHZ_INVALID;
 	v2.error = strdup("{\"type\":\"urn:acme:error:unauthorized\"}");
 	v2.key_authorization = strdup("tok.thumb");
 	v2.v2_chall_url = strdup("https://ca.example/chall/9");
@@ -245,13 +245,13 @@ test_authz(struct store *s)
 	CHECK(out.id == v1.id);
 	store_authz_clear(&out);
 	CHECK(store_authz_by_id(s, v2.id, &out) == 0);
-	CHECK_STR(out.status, "invalid");
+	CHECK_STR(authz_status_name(out.status), "invalid");
 	CHECK_STR(out.error, "{\"type\":\"urn:acme:error:unauthorized\"}");
 	CHECK_STR(out.key_authorization, "tok.thumb");
 	CHECK_STR(out.v2_chall_url, "https://ca.example/chall/9");
 	store_authz_clear(&out);
 	/* pending -> valid */
-	snprintf(p.status, sizeof(p.status), "valid");
+	p.status = AUTHZ_VALID;
 	CHECK(store_authz_update(s, &p) == 0);
 	CHECK(store_authz_find_valid(s, a1.id, "a.example", 6500, &out) == 0);
 	CHECK(out.id == p.id);
@@ -480,14 +480,14 @@ test_upgrade_v1(void)
 	CHECK_STR(a.agreement, "https://bridge.example/terms");
 	CHECK_STR(a.v2_key_pem, "old-pem");
 	CHECK_STR(a.v2_account_url, "https://ca.example/acct/old");
-	CHECK_STR(a.mode, "per-client");
+	CHECK_STR(account_mode_name(a.mode), "per-client");
 	CHECK_STR(a.group_name, "");
 	CHECK(a.not_before == 0);
 	store_account_clear(&a);
 	CHECK(store_authz_find_valid(s, 1, "old.example", 1000, &z) == 0);
 	store_authz_clear(&z);
 	/* the new statements work on the upgraded file */
-	CHECK(store_account_set_mode(s, 1, "shared", "fleet") == 0);
+	CHECK(store_account_set_mode(s, 1, ACCOUNT_SHARED, "fleet") == 0);
 	memset(&g, 0, sizeof(g));
 	snprintf(g.name, sizeof(g.name), "fleet");
 	g.v2_key_pem = "group-pem";
@@ -501,7 +501,7 @@ test_upgrade_v1(void)
 	CHECK(s != NULL);
 	if (s != NULL) {
 		CHECK(store_account_by_id(s, 1, &a) == 0);
-		CHECK_STR(a.mode, "shared");
+		CHECK_STR(account_mode_name(a.mode), "shared");
 		CHECK_STR(a.group_name, "fleet");
 		store_account_clear(&a);
 		CHECK(store_group_get(s, "fleet", &g) == 0);
@@ -543,27 +543,27 @@ test_modes(struct store *s)
 	struct store_account a, b;
 
 	fill_account(&a, "mode-1");
-	snprintf(a.mode, sizeof(a.mode), "imported");
+	a.mode = ACCOUNT_IMPORTED;
 	a.not_before = 42;
 	CHECK(store_account_insert(s, &a) == 0);
 	CHECK(store_account_by_id(s, a.id, &b) == 0);
 	CHECK(account_eq(&a, &b));
-	CHECK_STR(b.mode, "imported");
+	CHECK_STR(account_mode_name(b.mode), "imported");
 	store_account_clear(&b);
 
 	fill_account(&b, "mode-2");		/* mode "" -> per-client */
 	CHECK(store_account_insert(s, &b) == 0);
 	store_account_clear(&b);
 	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
-	CHECK_STR(b.mode, "per-client");
+	CHECK_STR(account_mode_name(b.mode), "per-client");
 	CHECK(b.not_before == 0);
 
-	CHECK(store_account_set_mode(s, b.id, "shared", "fleet-a") == 0);
+	CHECK(store_account_set_mode(s, b.id, ACCOUNT_SHARED, "fleet-a") == 0);
 	CHECK(store_account_set_upstream(s, b.id, NULL) == 0);
 	CHECK(store_account_set_not_before(s, b.id, 1234) == 0);
 	store_account_clear(&b);
 	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
-	CHECK_STR(b.mode, "shared");
+	CHECK_STR(account_mode_name(b.mode), "shared");
 	CHECK_STR(b.group_name, "fleet-a");
 	CHECK(b.v2_account_url == NULL);
 	CHECK(b.not_before == 1234);
@@ -571,18 +571,18 @@ test_modes(struct store *s)
 	CHECK(store_account_count_group(s, "fleet-b") == 0);
 	/* store_account_update leaves the binding alone */
 	CHECK(store_account_update(s, &b) == 0);
-	CHECK(store_account_set_mode(s, b.id, "per-client", "") == 0);
+	CHECK(store_account_set_mode(s, b.id, ACCOUNT_PER_CLIENT, "") == 0);
 	CHECK(store_account_set_upstream(s, b.id, "https://ca.example/a/9") == 0);
 	store_account_clear(&b);
 	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
-	CHECK_STR(b.mode, "per-client");
+	CHECK_STR(account_mode_name(b.mode), "per-client");
 	CHECK_STR(b.group_name, "");
 	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
 	CHECK(store_account_count_group(s, "fleet-a") == 0);
 	/* an older copy of the row (no URL yet) does not undo the setters */
 	free(b.v2_account_url);
 	b.v2_account_url = NULL;
-	snprintf(b.mode, sizeof(b.mode), "imported");
+	b.mode = ACCOUNT_IMPORTED;
 	b.not_before = 0;
 	free(b.contact);
 	b.contact = strdup("[\"mailto:new@example.org\"]");
@@ -592,10 +592,10 @@ test_modes(struct store *s)
 	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
 	CHECK_STR(b.contact, "[\"mailto:new@example.org\"]");
 	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
-	CHECK_STR(b.mode, "per-client");
+	CHECK_STR(account_mode_name(b.mode), "per-client");
 	CHECK(b.not_before == 99);
 	/* no such account */
-	CHECK(store_account_set_mode(s, 9999, "shared", "x") == -1);
+	CHECK(store_account_set_mode(s, 9999, ACCOUNT_SHARED, "x") == -1);
 	CHECK(store_account_set_upstream(s, 9999, "u") == -1);
 	CHECK(store_account_set_not_before(s, 9999, 1) == -1);
 	store_account_clear(&a);

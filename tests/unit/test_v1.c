@@ -48,7 +48,7 @@ fill_account(struct store_account *a)
 	a->agreement = strdup(BASE "/terms");
 	snprintf(a->initial_ip, sizeof(a->initial_ip), "192.0.2.1");
 	a->created_at = 1700000000;
-	snprintf(a->status, sizeof(a->status), "valid");
+	a->status = ACCOUNT_VALID;
 }
 
 static void
@@ -58,7 +58,7 @@ fill_authz(struct store_authz *z, const char *status)
 	z->id = 42;
 	z->account_id = 7;
 	snprintf(z->name, sizeof(z->name), "example.org");
-	snprintf(z->status, sizeof(z->status), "%s", status);
+	(void)authz_status_parse(status, &z->status);
 	z->expires = 1700086400;
 	snprintf(z->token, sizeof(z->token), "tok123");
 }
@@ -233,7 +233,7 @@ test_registration(void)
 	free(a.agreement);
 	a.agreement = NULL;
 	a.id = 1234567890123LL;
-	snprintf(a.status, sizeof(a.status), "deactivated");
+	a.status = ACCOUNT_DEACTIVATED;
 	r = v1_registration(&a);
 	keys_of(r, keys, sizeof(keys));
 	CHECK_STR(keys, "id,key,initialIp,createdAt,status");

@@ -390,22 +390,18 @@ problem_from_v2(struct problem *p, long http_status, const json_t *doc,
 	append_subproblems(p, doc);
 }
 
-const char *
+enum authz_status
 problem_v1_authz_status(const char *v2)
 {
-	static const char *const same[] = {
-		"pending", "valid", "invalid", "deactivated"
-	};
-	size_t i;
+	enum authz_status st;
 
 	if (v2 == NULL)
-		return "pending";
-	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
-		if (strcmp(v2, same[i]) == 0)
-			return same[i];
+		return AUTHZ_PENDING;
+	if (authz_status_parse(v2, &st) == 0)	/* the same four words */
+		return st;
 	if (strcmp(v2, "expired") == 0 || strcmp(v2, "revoked") == 0)
-		return "invalid";
-	return "pending";
+		return AUTHZ_INVALID;
+	return AUTHZ_PENDING;
 }
 
 const char *

@@ -4,6 +4,8 @@
 
 #include <jansson.h>
 
+#include "records.h"
+
 #define PROBLEM_DETAIL_MAX 2048
 
 /* The v1 error types (urn:acme:error:<name>) the bridge answers with.
@@ -58,7 +60,7 @@ void problem_from_v2(struct problem *p, long http_status, const json_t *doc,
 const char *problem_v2_type(const json_t *doc);
 
 /* v2 -> v1 status words for authorizations and challenges. */
-const char *problem_v1_authz_status(const char *v2);
+enum authz_status problem_v1_authz_status(const char *v2);
 const char *problem_v1_chall_status(const char *v2);
 
 #endif

@@ -5,6 +5,85 @@
 
 #include "records.h"
 
+static const char *const account_status_names[] = { "valid", "deactivated" };
+static const char *const account_mode_names[] = {
+	"per-client", "shared", "imported"
+};
+static const char *const authz_status_names[] = {
+	"pending", "valid", "invalid", "deactivated"
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* names[i] for i in range, else names[0]. */
+static const char *
+name_of(const char *const *names, size_t n, unsigned i)
+{
+	return i < n ? names[i] : names[0];
+}
+
+static int
+index_of(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+account_status_name(enum account_status st)
+{
+	return name_of(account_status_names, NELEM(account_status_names), st);
+}
+
+const char *
+account_mode_name(enum account_mode m)
+{
+	return name_of(account_mode_names, NELEM(account_mode_names), m);
+}
+
+const char *
+authz_status_name(enum authz_status st)
+{
+	return name_of(authz_status_names, NELEM(authz_status_names), st);
+}
+
+int
+account_status_parse(const char *s, enum account_status *out)
+{
+	int i = index_of(account_status_names, NELEM(account_status_names), s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum account_status)i;
+	return 0;
+}
+
+int
+account_mode_parse(const char *s, enum account_mode *out)
+{
+	int i = index_of(account_mode_names, NELEM(account_mode_names), s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum account_mode)i;
+	return 0;
+}
+
+int
+authz_status_parse(const char *s, enum authz_status *out)
+{
+	int i = index_of(authz_status_names, NELEM(authz_status_names), s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum authz_status)i;
+	return 0;
+}
+
 void
 store_account_clear(struct store_account *a)
 {

@@ -9,6 +9,22 @@
 
 #include "b64url.h"
 
+/* Closed sets, as enums; their wire and store spellings are the names
+ * below ("valid", "per-client", ...). */
+enum account_status { ACCOUNT_VALID, ACCOUNT_DEACTIVATED };
+enum account_mode { ACCOUNT_PER_CLIENT, ACCOUNT_SHARED, ACCOUNT_IMPORTED };
+enum authz_status {
+	AUTHZ_PENDING, AUTHZ_VALID, AUTHZ_INVALID, AUTHZ_DEACTIVATED
+};
+
+const char *account_status_name(enum account_status st);
+const char *account_mode_name(enum account_mode m);
+const char *authz_status_name(enum authz_status st);
+/* Spelling -> enum: 0, or -1 for a word that is not one of the names. */
+int account_status_parse(const char *s, enum account_status *out);
+int account_mode_parse(const char *s, enum account_mode *out);
+int authz_status_parse(const char *s, enum authz_status *out);
+
 struct store_account {
 	long long id;			/* v1 registration id (1, 2, ...) */
 	char thumbprint[B64URL_SHA256_LEN + 1];	/* of the v1 key */
@@ -17,13 +33,12 @@ struct store_account {
 	char *agreement;		/* agreed v1 terms URL, or NULL */
 	char initial_ip[64];
 	long long created_at;		/* unix seconds */
-	char status[16];		/* "valid" | "deactivated" */
+	enum account_status status;
 	char *v2_key_pem;		/* bridge's private P-256 key, PKCS#8 PEM;
 					 * imported: the host's own key */
 	char *v2_account_url;		/* upstream account URL (kid), or NULL */
 	/* How the upstream account is chosen (proxy/accounts.h): */
-	char mode[16];			/* "per-client" (default) | "shared" |
-					 * "imported" */
+	enum account_mode mode;
 	char group_name[65];		/* shared: the group, else "" */
 	long long not_before;		/* no upstream account creation before
 					 * this (unix s; rateLimited), 0 */
@@ -47,7 +62,7 @@ struct store_authz {
 	long long id;			/* v1 authz id */
 	long long account_id;
 	char name[254];			/* lower-cased DNS name */
-	char status[16];		/* v1 status: pending|valid|invalid|deactivated */
+	enum authz_status status;	/* v1 status */
 	long long expires;		/* unix seconds */
 	char token[48];			/* the bridge's v1 token for this authz */
 	char *v2_order_url;

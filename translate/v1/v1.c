@@ -86,7 +86,7 @@ v1_registration(const struct store_account *a)
 	json_object_set_new(r, "initialIp", json_string(a->initial_ip));
 	v1_time(a->created_at, created);
 	json_object_set_new(r, "createdAt", json_string(created));
-	json_object_set_new(r, "status", json_string(a->status));
+	json_object_set_new(r, "status", json_string(account_status_name(a->status)));
 	return r;
 }
 
@@ -96,8 +96,8 @@ v1_registration(const struct store_account *a)
 static const char *
 chall_status(const struct store_authz *z)
 {
-	if (strcmp(z->status, "valid") == 0 || strcmp(z->status, "invalid") == 0)
-		return z->status;
+	if (z->status == AUTHZ_VALID || z->status == AUTHZ_INVALID)
+		return authz_status_name(z->status);
 	return "pending";
 }
 
@@ -111,7 +111,7 @@ v1_challenge(const char *base, const struct store_authz *z, int idx)
 		return NULL;
 	json_object_set_new(c, "type", json_string(type));
 	json_object_set_new(c, "status", json_string(chall_status(z)));
-	if (strcmp(z->status, "invalid") == 0 && z->error != NULL &&
+	if (z->status == AUTHZ_INVALID && z->error != NULL &&
 	    (err = json_loads(z->error, 0, NULL)) != NULL)
 		json_object_set_new(c, "error", err);
 	json_object_set_new(c, "uri", json_sprintf("%s/acme/challenge/%lld/%d",
@@ -138,7 +138,8 @@ v1_authz(const char *base, const struct store_authz *z)
 	}
 	json_object_set_new(a, "identifier", json_pack("{s:s, s:s}", "type",
 	    "dns", "value", z->name));
-	json_object_set_new(a, "status", json_string(z->status));
+	json_object_set_new(a, "status",
+	    json_string(authz_status_name(z->status)));
 	v1_time(z->expires, expires);
 	json_object_set_new(a, "expires", json_string(expires));
 	for (i = 0; i < V1_CHALL_COUNT; i++) {
