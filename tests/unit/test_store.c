@@ -1,4 +1,5 @@
-/* test_store.c: the SQLite state store. */
+/* test_store.c: the store interface (store.h) and its SQLite
+ * implementation: every operation and the schema upgrades. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,13 +7,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "store.h"
 #include "t.h"
 #include "old_schema.h"
 
 static char dbpath[64];
+
+/* What the store reported through its log callback. */
+static int nlogged;
+static char logged[512];
+
+static void
+test_log(void *arg, const char *fn, const char *msg)
+{
+	int *n = arg;
+
+	(*n)++;
+	snprintf(logged, sizeof(logged), "%s: %s", fn, msg);
+}
+
+/* As the bridge opens its state: prepare the file, then open it. */
+static struct store *
+open_db(const char *path, char *err, size_t errlen)
+{
+	if (store_file_prepare(path, err, errlen) == -1)
+		return NULL;
+	return store_open_sqlite(path, test_log, &nlogged, err, errlen);
+}
 
 static void
 tmpname(void)
@@ -89,7 +110,7 @@ test_file_accounts(void)
 
 	tmpname();
 	old = umask(0);		/* the mode must not depend on the umask */
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	umask(old);
 	CHECK(s != NULL);
 	if (s == NULL) {
@@ -113,7 +134,7 @@ test_file_accounts(void)
 	CHECK(b.id == 2);
 	store_close(s);
 
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		goto out;
@@ -377,7 +398,7 @@ test_memory(void)
 	struct store *s;
 	char err[256] = "";
 
-	s = store_open(":memory:", err, sizeof(err));
+	s = open_db(":memory:", err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -395,7 +416,7 @@ test_file_all(void)
 	char err[256] = "";
 
 	tmpname();
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s != NULL) {
 		test_authz(s);
@@ -422,7 +443,7 @@ test_existing_mode(void)
 		fchmod(fd, 0644);
 		close(fd);
 	}
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	CHECK(stat(dbpath, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	store_close(s);
@@ -434,7 +455,7 @@ test_open_fail(void)
 {
 	char err[256] = "";
 
-	CHECK(store_open("/nonexistent-dir/x/y.db", err, sizeof(err)) == NULL);
+	CHECK(open_db("/nonexistent-dir/x/y.db", err, sizeof(err)) == NULL);
 	CHECK(err[0] != '\0');
 }
 
@@ -468,7 +489,7 @@ test_upgrade_v1(void)
 
 	tmpname();
 	CHECK(raw_exec(v1_schema) == 1);
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
@@ -497,7 +518,7 @@ test_upgrade_v1(void)
 	CHECK(raw_exec(NULL) == STORE_SCHEMA_VERSION);
 
 	/* opening a version 2 file again changes nothing */
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s != NULL) {
 		CHECK(store_account_by_id(s, 1, &a) == 0);
@@ -512,7 +533,7 @@ test_upgrade_v1(void)
 	/* a newer schema is refused, and left alone */
 	CHECK(raw_exec("PRAGMA user_version = 4") == 4);
 	err[0] = '\0';
-	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(open_db(dbpath, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "newer") != NULL);
 	CHECK(raw_exec(NULL) == 4);
 out:
@@ -530,7 +551,7 @@ test_upgrade_fails_cleanly(void)
 	 * fails halfway, and must roll back */
 	CHECK(raw_exec(v1_schema) == 1);
 	CHECK(raw_exec("CREATE TABLE groups(x)") == 1);
-	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(open_db(dbpath, err, sizeof(err)) == NULL);
 	CHECK(err[0] != '\0');
 	CHECK(raw_exec(NULL) == 1);
 	CHECK(raw_exec("SELECT mode FROM accounts") == -1);	/* no column */
@@ -678,7 +699,7 @@ test_memory_v2(void)
 	struct store *s;
 	char err[256] = "";
 
-	s = store_open(":memory:", err, sizeof(err));
+	s = open_db(":memory:", err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
