@@ -58,7 +58,7 @@ render_page(struct bridge *b, size_t *len)
 	d.now = bridge_now();
 	d.traffic_from = page_traffic_from(d.now);
 	if (inventory_summary(b->store, 0, d.now, PAGE_EXPIRY_WINDOW, &sum) != 0 ||
-	    inventory_list(b->store, 0, &inv) != 0 ||
+	    inventory_list(b->store, 0, d.now, &inv) != 0 ||
 	    inventory_traffic(b->store, d.traffic_from, PAGE_HOURS, counts,
 	    failed) != 0 ||
 	    inventory_failures(b->store, PAGE_MAX_FAILURES, &fails, &nfails) != 0) {

@@ -454,6 +454,14 @@ fail:
 
 /* ---- import ---- */
 
+/* The store's errors, said before the command's own. */
+static void
+store_log(void *arg, const char *fn, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "acme-bridge account import: store: %s: %s\n", fn, msg);
+}
+
 static int
 import(const struct opts *o, const struct config *cfg)
 {
@@ -470,7 +478,9 @@ import(const struct opts *o, const struct config *cfg)
 	if ((pk = load_key(o->key, &jwk_text, tp, kind, sizeof(kind))) == NULL ||
 	    (pem = jwk_private_pem(pk)) == NULL)
 		goto out;
-	if ((s = store_open(cfg->state, err, sizeof(err))) == NULL) {
+	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
+	    (s = store_open_sqlite(cfg->state, store_log, NULL, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "acme-bridge account import: state %s: %s\n",
 		    cfg->state, err);
 		goto out;

@@ -142,6 +142,14 @@ listen_on(struct server **srv, const char *name, server_handler h,
 	return 0;
 }
 
+/* The store's errors, in the server's log. */
+static void
+store_log(void *arg, const char *fn, const char *msg)
+{
+	(void)arg;
+	log_err("store: %s: %s", fn, msg);
+}
+
 static int
 start(const struct config *cfg)
 {
@@ -157,7 +165,9 @@ start(const struct config *cfg)
 	uv_signal_init(B.loop, &sig_int);
 	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
-	if ((B.store = store_open(cfg->state, err, sizeof(err))) == NULL) {
+	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
+	    (B.store = store_open_sqlite(cfg->state, store_log, NULL, err,
+	    sizeof(err))) == NULL) {
 		log_err("state %s: %s", cfg->state, err);
 		return -1;
 	}

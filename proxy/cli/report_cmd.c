@@ -557,6 +557,14 @@ print_csv(const struct inventory_list *l)
 
 /* ---- main ---- */
 
+/* The store's errors, said before the command's own. */
+static void
+store_log(void *arg, const char *fn, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "acme-bridge report: store: %s: %s\n", fn, msg);
+}
+
 static int
 report(struct store *s, const struct opts *o)
 {
@@ -564,7 +572,7 @@ report(struct store *s, const struct opts *o)
 	struct inventory_summary sum;
 	int rc = -1;
 
-	if (inventory_list(s, o->since, &l) == -1)
+	if (inventory_list(s, o->since, o->now, &l) == -1)
 		return -1;
 	if (inventory_summary(s, o->since, o->now, EXPIRY_DAYS * DAY,
 	    &sum) == -1)
@@ -617,7 +625,9 @@ report_cmd_main(int argc, char **argv)
 		    "regular file\n", path);
 		return 1;
 	}
-	if ((s = store_open(path, err, sizeof(err))) == NULL) {
+	if (store_file_prepare(path, err, sizeof(err)) == -1 ||
+	    (s = store_open_sqlite(path, store_log, NULL, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "acme-bridge report: %s\n", err);
 		return 1;
 	}

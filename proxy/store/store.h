@@ -1,40 +1,97 @@
-/* store.h: the SQLite state store (WAL): v1 accounts mapped to the bridge's
- * v2 keys and account URLs, shared account groups, v1 authorizations, the
- * http-01 answers the responder serves, certificates and issuers. All functions return 0 on
- * success, 1 for "not found" where a lookup says so, -1 on a database error
- * (logged to stderr with the function name). Strings in structs are owned by
- * the struct: free them with the matching *_clear function. */
+/* store.h: the bridge's state store, as the operations the bridge needs
+ * (not SQL): v1 accounts mapped to the bridge's v2 keys and account URLs,
+ * shared account groups, v1 authorizations, the http-01 answers the
+ * responder serves, certificates, issuers and the client inventory
+ * (store_inventory.h). A struct store is a handle on one implementation,
+ * chosen when it is opened; every function below dispatches through the
+ * handle's struct store_ops. SQLite (store_sqlite*.c) is the one
+ * implementation today; another (PostgreSQL) is written from this header.
+ *
+ * The contract of every implementation:
+ * - Returns: 0 done; 1 "not found" where a function says so; -1 on any
+ *   error, after which the implementation has called its log callback
+ *   (store_log_fn, given at open) once or more with the name of the
+ *   function and the database's message. An implementation never writes
+ *   to stderr or anywhere else itself.
+ * - Atomic: each call happens wholly or not at all, even when it writes
+ *   several rows (inventory_record). Outside a transaction each call is its
+ *   own transaction, visible to every later call on any handle of the same
+ *   database once it returned 0.
+ * - Transactions (store_begin/commit/rollback): every call between
+ *   store_begin and store_commit is part of one transaction, applied by a
+ *   successful commit and by nothing else; no other writer's changes
+ *   interleave with it (serialisable). No nesting: store_begin inside a
+ *   transaction, and commit or rollback outside one, return -1. A call
+ *   that fails inside a transaction leaves the transaction open (its own
+ *   writes undone): the caller rolls back. Callers keep a transaction to a
+ *   few calls on one loop turn, never across I/O, so that an
+ *   implementation may hold a lock or a connection for its length.
+ * - Strings and records given to a call are borrowed for the call only.
+ *   A record a lookup fills is zeroed first; its strings are malloc'd and
+ *   owned by the record (free them with the record's *_clear, records.h);
+ *   on any result but 0 it holds nothing to free. A stored value too long
+ *   for a fixed-size field of a record is an error (-1), never cut.
+ * - Ids (accounts, authorizations, certificates) are assigned by the
+ *   store on insert: positive, unique in the database, and larger than
+ *   every id assigned before.
+ * - Time: the store never reads a clock. Every time is unix seconds passed
+ *   in by the caller (now, expires, created_at, ...).
+ * - Schema: an implementation creates its schema, or upgrades an older
+ *   one in place (all or nothing), to STORE_SCHEMA_VERSION when opened,
+ *   and refuses a newer one. */
 #ifndef STORE_H
 #define STORE_H
 
 #include <stddef.h>
-#include "jwk.h"
+
+#include "inventory.h"
 #include "records.h"
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3	/* PRAGMA user_version */
+/* Version 1: accounts, authorizations, http-01, certificates, issuers;
+ * 2: account modes, groups, not_before; 3: the client inventory. */
+#define STORE_SCHEMA_VERSION 3
 
-/* Open or create the database at path (":memory:" for tests), create the
- * schema or upgrade an older one in place (version 1 -> 2: account modes,
- * groups, not_before; 2 -> 3: the client inventory, inventory.h), enable
- * WAL, and make the file (and its -wal/-shm) mode 0600. A newer schema is
- * refused. On failure writes the cause to err and returns NULL. */
-struct store *store_open(const char *path, char *err, size_t errlen);
+/* Where a store reports an error: fn names the failing function, msg is
+ * the database's message (or the store's: "no such row", "out of memory").
+ * Called inside the failing call, on the caller's thread. */
+typedef void store_log_fn(void *arg, const char *fn, const char *msg);
+
+/* The SQLite state file, made ready by the caller before
+ * store_open_sqlite (store_file.c): path is created with mode 0600 when
+ * missing, and path and the -wal and -shm files beside it (when present)
+ * are made mode 0600: they hold the bridge's private keys, whatever the
+ * umask. SQLite gives a -wal or -shm it creates the mode of the database
+ * file. ":memory:" and "" are left alone. 0, or -1 with "file: cause" in
+ * err. */
+int store_file_prepare(const char *path, char *err, size_t errlen);
+
+/* Open the SQLite store at path: an existing file (store_file_prepare
+ * makes it; this never creates one) or ":memory:" (tests). The schema is
+ * created or upgraded as above and the file switched to WAL. log (may be
+ * NULL: errors are then only returned) receives every later error. On
+ * failure writes "what: cause" to err and returns NULL. */
+struct store *store_open_sqlite(const char *path, store_log_fn *log,
+    void *log_arg, char *err, size_t errlen);
+/* Close the handle and its implementation; NULL is a no-op. */
 void store_close(struct store *s);
 
-/* One statement-level transaction around several writes. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
-/* Insert; assigns a->id. */
+/* Insert a (not id); assigns a->id. -1 when its thumbprint is taken. A
+ * group_name of "" is stored as none. */
 int store_account_insert(struct store *s, struct store_account *a);
-/* Rewrite the v1 columns and v2_key_pem of the row a->id. Not
- * v2_account_url, mode, group_name, not_before: the setters below write
- * those, so a request holding an older copy of the row cannot undo them. */
+/* Rewrite thumbprint, jwk, contact, agreement, status and v2_key_pem of
+ * the row a->id (-1 when there is none, or the thumbprint is another
+ * account's). Not v2_account_url, mode, group_name, not_before: the
+ * setters below write those, so a request holding an older copy of the
+ * row cannot undo them. */
 int store_account_update(struct store *s, const struct store_account *a);
-/* Set the mode and the group (NULL or "" for none) of account id. */
+/* Set the mode and the group (NULL or "" for none) of account id. The
+ * setters return -1 when there is no such account. */
 int store_account_set_mode(struct store *s, long long id, enum account_mode mode,
     const char *group_name);
 /* Set the upstream account URL (NULL to forget it) of account id. */
@@ -42,7 +99,7 @@ int store_account_set_upstream(struct store *s, long long id,
     const char *v2_account_url);
 int store_account_set_not_before(struct store *s, long long id,
     long long not_before);
-/* How many accounts use group name (mode "shared"); -1 on error. */
+/* How many accounts of mode shared use group name; -1 on error. */
 long long store_account_count_group(struct store *s, const char *name);
 int store_account_by_thumbprint(struct store *s, const char *thumbprint,
     struct store_account *out);		/* 0, 1 not found, -1 */
@@ -52,18 +109,22 @@ int store_account_by_id(struct store *s, long long id,
 /* 0, 1 not found, -1. */
 int store_group_get(struct store *s, const char *name, struct store_group *out);
 /* Insert g unless a group of that name exists: 0 inserted, 1 it existed
- * (nothing changed), -1. */
+ * (nothing changed), -1 (also for a NULL v2_key_pem). Two callers racing
+ * get one 0 and one 1. */
 int store_group_insert(struct store *s, const struct store_group *g);
+/* -1 when there is no such group. */
 int store_group_set_upstream(struct store *s, const char *name,
     const char *v2_account_url);
 int store_group_set_not_before(struct store *s, const char *name,
     long long not_before);
 
-int store_authz_insert(struct store *s, struct store_authz *z);	/* sets id */
+/* Insert z (not id); sets z->id. -1 when z->account_id is no account. */
+int store_authz_insert(struct store *s, struct store_authz *z);
+/* Rewrite every column of the row z->id; -1 when there is none. */
 int store_authz_update(struct store *s, const struct store_authz *z);
 int store_authz_by_id(struct store *s, long long id, struct store_authz *out);
-/* The newest authz of account for name with status valid and expires > now
- * (0), or 1 when none. */
+/* The newest (largest id) authz of account for name with status valid
+ * and expires > now (0), or 1 when none. */
 int store_authz_find_valid(struct store *s, long long account_id,
     const char *name, long long now, struct store_authz *out);
 /* The newest pending one with expires > now, same convention. */
@@ -73,27 +134,157 @@ int store_authz_find_pending(struct store *s, long long account_id,
  * account changed); returns how many, or -1. */
 int store_authz_deactivate_account(struct store *s, long long account_id);
 
-/* http-01 answers: token -> key authorization, until expires. */
+/* http-01 answers: token -> key authorization, until expires. put
+ * replaces an answer of the same token. */
 int store_http01_put(struct store *s, const char *token, const char *keyauth,
     long long expires);
-/* 0 and *keyauth malloc'd; 1 when unknown or expired. */
+/* 0 and *keyauth malloc'd (the caller frees it); 1 when unknown or
+ * expires <= now; *keyauth is NULL unless 0. */
 int store_http01_get(struct store *s, const char *token, long long now,
     char **keyauth);
+/* 0 also when there was no such token. */
 int store_http01_delete(struct store *s, const char *token);
-/* Delete expired answers; returns how many or -1. */
+/* Delete the answers with expires <= now; returns how many or -1. */
 int store_http01_expire(struct store *s, long long now);
 
-int store_cert_insert(struct store *s, struct store_cert *c);	/* sets id */
+/* Insert c (not id); sets c->id. -1 when its serial is taken. der is
+ * kept as bytes (der_len of them; none for NULL or 0). */
+int store_cert_insert(struct store *s, struct store_cert *c);
 int store_cert_by_serial(struct store *s, const char *serial,
     struct store_cert *out);		/* 0, 1, -1 */
+/* -1 when there is no such certificate. */
 int store_cert_set_revoked(struct store *s, long long id);
 
 /* Issuer certificates (intermediates), by id = first 32 hex chars of the
- * SHA-256 of the DER; up_id is the next issuer's id or "" (root not kept). */
+ * SHA-256 of the DER; up_id is the next issuer's id or "" (root not kept;
+ * NULL is ""). put replaces the issuer of the same id. */
 int store_issuer_put(struct store *s, const char *id, const unsigned char *der,
     size_t len, const char *up_id);
-/* 0 with *der malloc'd and up_id filled (33 bytes), 1 when unknown. */
+/* 0 with *der malloc'd (NULL and 0 for none) and up_id filled (33 bytes;
+ * may be NULL), 1 when unknown. */
 int store_issuer_get(struct store *s, const char *id, unsigned char **der,
     size_t *len, char up_id[33]);
+
+/* One inventory_record, as inventory_record (store_inventory.c) hands it
+ * to an implementation: every string cleaned and cut (inventory_clean),
+ * the client identified, names lower-cased. What to keep of it was
+ * decided: the implementation writes it all. */
+struct store_seen {
+	long long account_id;	/* 0: no known account, a failure only */
+	long long now;
+	const char *addr;		/* "" when unknown */
+	const char *user_agent;		/* when account_id != 0 */
+	const char *family, *version;	/* of the client; "" when unknown */
+	const char *const *names;	/* distinct or not; at most
+					 * INVENTORY_NAMES_PER_REQ */
+	size_t nnames;
+	int failed;			/* inventory_failed(): the fields below
+					 * are set */
+	const char *resource, *error_type, *detail;
+	const char *last_error;		/* "type: detail", for the client */
+};
+
+/* The operations of an implementation; impl is its own state, given to
+ * store_new. Each has the contract of the function of the same name above
+ * (or in store_inventory.h), with these differences where the generic
+ * layer (store.c, store_inventory.c) does part of the work:
+ * - authz_find: store_authz_find_valid/pending, the status as given.
+ * - inventory_record: write v; for an account (account_id != 0): upsert
+ *   its clients row (first_seen min, last_seen max, user_agent, family,
+ *   version replaced, requests + 1), its address (when not "") and each
+ *   name (last_seen max), keeping its INVENTORY_ADDRS_MAX newest addresses
+ *   and INVENTORY_NAMES_MAX newest names; when failed: add a failure
+ *   (newest INVENTORY_FAILURES_MAX kept) and set the account's last_error
+ *   and last_error_at. Atomic; inside a transaction part of it.
+ * - inventory_count: one request (failed: also a failure) in the hour
+ *   starting at hour; when that hour is new, hours before keep_from go.
+ * - inventory_issued: account_id != 0; its issued count + 1 and last_seen
+ *   max now, its clients row created (first_seen now) when missing.
+ * - inventory_list: out is zeroed; rows appended (malloc'd, grown as
+ *   needed) with every string malloc'd ("" not NULL, but last_error NULL
+ *   when none); addresses newest first and names sorted, each list
+ *   joined with ','; on -1 out->n counts the rows to free
+ *   (inventory_list_free).
+ * - inventory_traffic: cb once per stored hour in [from, to).
+ * - inventory_failures: 1 <= max <= INVENTORY_FAILURES_MAX; out has max
+ *   zeroed entries; *n counts the entries filled, also on -1. */
+struct store_ops {
+	void (*close)(void *impl);
+	int (*begin)(void *impl);
+	int (*commit)(void *impl);
+	int (*rollback)(void *impl);
+
+	int (*account_insert)(void *impl, struct store_account *a);
+	int (*account_update)(void *impl, const struct store_account *a);
+	int (*account_set_mode)(void *impl, long long id,
+	    enum account_mode mode, const char *group_name);
+	int (*account_set_upstream)(void *impl, long long id,
+	    const char *v2_account_url);
+	int (*account_set_not_before)(void *impl, long long id,
+	    long long not_before);
+	long long (*account_count_group)(void *impl, const char *name);
+	int (*account_by_thumbprint)(void *impl, const char *thumbprint,
+	    struct store_account *out);
+	int (*account_by_id)(void *impl, long long id,
+	    struct store_account *out);
+
+	int (*group_get)(void *impl, const char *name, struct store_group *out);
+	int (*group_insert)(void *impl, const struct store_group *g);
+	int (*group_set_upstream)(void *impl, const char *name,
+	    const char *v2_account_url);
+	int (*group_set_not_before)(void *impl, const char *name,
+	    long long not_before);
+
+	int (*authz_insert)(void *impl, struct store_authz *z);
+	int (*authz_update)(void *impl, const struct store_authz *z);
+	int (*authz_by_id)(void *impl, long long id, struct store_authz *out);
+	int (*authz_find)(void *impl, long long account_id, const char *name,
+	    enum authz_status status, long long now, struct store_authz *out);
+	int (*authz_deactivate_account)(void *impl, long long account_id);
+
+	int (*http01_put)(void *impl, const char *token, const char *keyauth,
+	    long long expires);
+	int (*http01_get)(void *impl, const char *token, long long now,
+	    char **keyauth);
+	int (*http01_delete)(void *impl, const char *token);
+	int (*http01_expire)(void *impl, long long now);
+
+	int (*cert_insert)(void *impl, struct store_cert *c);
+	int (*cert_by_serial)(void *impl, const char *serial,
+	    struct store_cert *out);
+	int (*cert_set_revoked)(void *impl, long long id);
+
+	int (*issuer_put)(void *impl, const char *id, const unsigned char *der,
+	    size_t len, const char *up_id);
+	int (*issuer_get)(void *impl, const char *id, unsigned char **der,
+	    size_t *len, char up_id[33]);
+
+	int (*inventory_record)(void *impl, const struct store_seen *v);
+	int (*inventory_count)(void *impl, long long hour, int failed,
+	    long long keep_from);
+	int (*inventory_issued)(void *impl, long long account_id,
+	    long long now);
+	int (*inventory_list)(void *impl, long long since, long long now,
+	    struct inventory_list *out);
+	int (*inventory_traffic)(void *impl, long long from, long long to,
+	    void (*cb)(void *arg, long long hour, long long requests,
+	    long long failures), void *arg);
+	int (*inventory_failures)(void *impl, size_t max,
+	    struct inventory_failure *out, size_t *n);
+	int (*inventory_versions)(void *impl, void (*cb)(void *arg,
+	    const char *family, const char *version, long long n), void *arg);
+	int (*inventory_summary)(void *impl, long long since, long long now,
+	    long long within, struct inventory_summary *out);
+};
+
+/* For an implementation's open function: a handle that dispatches to ops
+ * (which must outlive it) with impl; log and log_arg as given to the open
+ * function (the generic layer reports its own errors there). NULL when
+ * out of memory: impl is then still the caller's to close. */
+struct store *store_new(const struct store_ops *ops, void *impl,
+    store_log_fn *log, void *log_arg);
+/* The table and state behind s, for a wrapper that forwards to them
+ * (tracing, counting: tests/unit/test_store.c); s still owns them. */
+const struct store_ops *store_ops_of(const struct store *s, void **impl);
 
 #endif

@@ -1,6 +1,10 @@
 /* store_inventory.h: the client inventory in the store (types and pure
  * rules in translate/observe/inventory.h): written by proxy/admin/observe.c,
- * read by `acme-bridge report` and the admin migration page. */
+ * read by `acme-bridge report` and the admin migration page. Returns and
+ * ownership as for every store function (store.h): 0, -1 (logged through
+ * the store's callback); the lists are malloc'd, freed by their *_free.
+ * Strings from the request are cleaned and cut here (store_inventory.c)
+ * before any implementation sees them. */
 #ifndef STORE_INVENTORY_H
 #define STORE_INVENTORY_H
 
@@ -22,15 +26,21 @@ int inventory_count(struct store *s, int failed, long long now);
 int inventory_issued(struct store *s, long long account_id,
     const char *serial, long long not_after, long long now);
 
-/* Rows seen since `since` (0 = all), sorted by last_seen, newest first. */
-int inventory_list(struct store *s, long long since, struct inventory_list *out);
+/* Rows seen since `since` (0 = all), sorted by last_seen, newest first
+ * (then the larger account id). next_expiry is the earliest not_after
+ * after now of the account's certificates that are not revoked. */
+int inventory_list(struct store *s, long long since, long long now,
+    struct inventory_list *out);
 void inventory_list_free(struct inventory_list *l);
 
 /* v1 requests per hour for the hours [from, to) (unix seconds, aligned to
- * the hour): counts[i] and failures[i] for hour from + i*3600. n = hours. */
+ * the hour): counts[i] and failures[i] for hour from + i*3600 (0 for an
+ * hour without requests). n = hours, at most ten years. */
 int inventory_traffic(struct store *s, long long from, size_t n,
     long long *counts, long long *failures);
 
+/* The newest failures first, at most max (cut to INVENTORY_FAILURES_MAX):
+ * *out malloc'd (NULL when none), *n entries. */
 int inventory_failures(struct store *s, size_t max,
     struct inventory_failure **out, size_t *n);
 void inventory_failures_free(struct inventory_failure *f, size_t n);

@@ -1,12 +1,10 @@
-/* test_inventory.c: the client inventory (translate/observe/inventory.h) on an
- * in-memory store, User-Agent parsing, and the schema upgrade to 3. */
+/* test_inventory.c: the client inventory (translate/observe/inventory.h,
+ * proxy/store/store_inventory.h) on an in-memory SQLite store, User-Agent
+ * parsing, and the schema upgrade to 3. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "store_inventory.h"
 #include "store.h"
@@ -106,6 +104,25 @@ test_identify(void)
 
 /* ---- the store ---- */
 
+/* The time the store is told it is; the store never reads a clock. */
+#define T_NOW 1700000000LL
+
+/* A store error is a test failure's explanation: shown, not checked. */
+static void
+show_log(void *arg, const char *fn, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "store log: %s: %s\n", fn, msg);
+}
+
+static struct store *
+open_db(const char *path, char *err, size_t errlen)
+{
+	if (store_file_prepare(path, err, errlen) == -1)
+		return NULL;
+	return store_open_sqlite(path, show_log, NULL, err, errlen);
+}
+
 static long long
 add_account(struct store *s, const char *tp)
 {
@@ -179,7 +196,7 @@ test_record_list(struct store *s, long long a1, long long a2)
 	CHECK(seen(s, a2, "127.0.0.1", "", "node.example", 200, NULL,
 	    1500) == 0);
 
-	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(inventory_list(s, 0, T_NOW, &l) == 0);
 	CHECK(l.n == 2);
 	if (l.n == 2) {
 		CHECK(l.rows[0].account_id == a1);
@@ -209,13 +226,13 @@ test_record_list(struct store *s, long long a1, long long a2)
 	CHECK(l.rows == NULL && l.n == 0);
 
 	/* since */
-	CHECK(inventory_list(s, 2500, &l) == 0);
+	CHECK(inventory_list(s, 2500, T_NOW, &l) == 0);
 	CHECK(l.n == 1 && l.rows[0].account_id == a1);
 	inventory_list_free(&l);
-	CHECK(inventory_list(s, 3000, &l) == 0);
+	CHECK(inventory_list(s, 3000, T_NOW, &l) == 0);
 	CHECK(l.n == 1);
 	inventory_list_free(&l);
-	CHECK(inventory_list(s, 3001, &l) == 0);
+	CHECK(inventory_list(s, 3001, T_NOW, &l) == 0);
 	CHECK(l.n == 0 && l.rows == NULL);
 	inventory_list_free(&l);
 
@@ -225,7 +242,7 @@ test_record_list(struct store *s, long long a1, long long a2)
 	    "unauthorized", 3100) == 0);
 	CHECK(seen(s, 0, "198.51.100.1", "curl/7.88.1", "", 200, NULL,
 	    3200) == 0);
-	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(inventory_list(s, 0, T_NOW, &l) == 0);
 	CHECK(l.n == 2);
 	inventory_list_free(&l);
 
@@ -250,7 +267,7 @@ test_record_list(struct store *s, long long a1, long long a2)
 		v.error_detail = "Registration key is already in use";
 		CHECK(inventory_record(s, &v, 2100) == 0);
 	}
-	CHECK(inventory_list(s, 2001, &l) == 0);
+	CHECK(inventory_list(s, 2001, T_NOW, &l) == 0);
 	CHECK(l.n == 2 && l.rows[1].account_id == a2 &&
 	    l.rows[1].last_seen == 2100 && l.rows[1].last_error == NULL);
 	if (l.n == 2)
@@ -354,7 +371,7 @@ test_bounds(struct store *s, long long a3)
 			ok = 0;
 	}
 	CHECK(ok);
-	CHECK(inventory_list(s, 20000, &l) == 0);
+	CHECK(inventory_list(s, 20000, T_NOW, &l) == 0);
 	CHECK(l.n == 1);
 	if (l.n == 1) {
 		CHECK_STR(l.rows[0].family, "MyTool");
@@ -401,7 +418,7 @@ test_summary(struct store *s, long long a1, long long a2, long long a3)
 {
 	struct inventory_summary sum;
 	struct inventory_list l;
-	long long now = (long long)time(NULL), d = 86400;
+	long long now = T_NOW, d = 86400;
 
 	CHECK(add_cert(s, a1, "01", now + 10 * d, 0) == 0);
 	CHECK(add_cert(s, a1, "02", now + 60 * d, 0) == 0);
@@ -417,7 +434,7 @@ test_summary(struct store *s, long long a1, long long a2, long long a3)
 	CHECK(inventory_summary(s, now + d, now, 15 * d, &sum) == 0);
 	CHECK(sum.hosts == 0 && sum.versions == 0 && sum.expiring == 1);
 
-	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(inventory_list(s, 0, T_NOW, &l) == 0);
 	CHECK(l.n == 3);
 	if (l.n == 3) {
 		CHECK(l.rows[0].account_id == a3 && l.rows[0].certs == 1);
@@ -439,7 +456,7 @@ test_issued(struct store *s)
 	CHECK(a4 > 0);
 	CHECK(inventory_issued(s, a4, "0a", 1, 50000) == 0);
 	CHECK(inventory_issued(s, 0, "0b", 1, 50000) == 0);	/* ignored */
-	CHECK(inventory_list(s, 50000, &l) == 0);
+	CHECK(inventory_list(s, 50000, T_NOW, &l) == 0);
 	CHECK(l.n == 1 && l.rows[0].account_id == a4);
 	if (l.n == 1) {
 		CHECK(l.rows[0].first_seen == 50000);
@@ -450,7 +467,7 @@ test_issued(struct store *s)
 	inventory_list_free(&l);
 	CHECK(seen(s, a4, "127.0.0.1", "acme.sh/2.8.5 (https://x)", "z.example",
 	    201, NULL, 50001) == 0);
-	CHECK(inventory_list(s, 50000, &l) == 0);
+	CHECK(inventory_list(s, 50000, T_NOW, &l) == 0);
 	CHECK(l.n == 1 && l.rows[0].first_seen == 50000);
 	if (l.n == 1)
 		CHECK_STR(l.rows[0].family, "acme.sh");
@@ -468,14 +485,14 @@ test_nested(struct store *s, long long a1)
 	CHECK(seen(s, a1, "127.0.0.1", "dehydrated/0.7.0", "", 200, NULL,
 	    60000) == 0);
 	CHECK(store_rollback(s) == 0);
-	CHECK(inventory_list(s, 60000, &l) == 0);
+	CHECK(inventory_list(s, 60000, T_NOW, &l) == 0);
 	CHECK(l.n == 0);
 	inventory_list_free(&l);
 	CHECK(store_begin(s) == 0);
 	CHECK(seen(s, a1, "127.0.0.1", "dehydrated/0.7.0", "", 200, NULL,
 	    60000) == 0);
 	CHECK(store_commit(s) == 0);
-	CHECK(inventory_list(s, 60000, &l) == 0);
+	CHECK(inventory_list(s, 60000, T_NOW, &l) == 0);
 	CHECK(l.n == 1);
 	inventory_list_free(&l);
 }
@@ -487,7 +504,7 @@ test_memory(void)
 	char err[256] = "";
 	long long a1, a2, a3;
 
-	s = store_open(":memory:", err, sizeof(err));
+	s = open_db(":memory:", err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
@@ -576,13 +593,13 @@ test_upgrade(int from)
 	CHECK(raw_exec(v1_schema) == 1);
 	if (from == 2)
 		CHECK(raw_exec(v2_upgrade) == 2);
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
 		goto out;
 	}
-	CHECK(inventory_list(s, 0, &l) == 0);
+	CHECK(inventory_list(s, 0, T_NOW, &l) == 0);
 	CHECK(l.n == 2);
 	if (l.n == 2) {
 		CHECK(l.rows[0].account_id == 2);
@@ -611,10 +628,10 @@ test_upgrade(int from)
 	CHECK(raw_exec(NULL) == 3);
 
 	/* opened again: nothing seeded twice, the new row kept */
-	s = store_open(dbpath, err, sizeof(err));
+	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s != NULL) {
-		CHECK(inventory_list(s, 0, &l) == 0);
+		CHECK(inventory_list(s, 0, T_NOW, &l) == 0);
 		CHECK(l.n == 2);
 		if (l.n == 2) {
 			CHECK(l.rows[0].account_id == 2);
@@ -626,7 +643,7 @@ test_upgrade(int from)
 	}
 	/* a version 4 file is refused and left alone */
 	CHECK(raw_exec("PRAGMA user_version = 4") == 4);
-	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(open_db(dbpath, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "newer") != NULL);
 	CHECK(raw_exec(NULL) == 4);
 out:
@@ -651,7 +668,7 @@ test_upgrade_fails_cleanly(void)
 	CHECK(raw_exec(v1_schema) == 1);
 	CHECK(raw_exec(v2_upgrade) == 2);
 	CHECK(raw_exec("CREATE TABLE clients(x)") == 2);
-	CHECK(store_open(dbpath, err, sizeof(err)) == NULL);
+	CHECK(open_db(dbpath, err, sizeof(err)) == NULL);
 	CHECK(err[0] != '\0');
 	CHECK(raw_exec(NULL) == 2);
 	CHECK(raw_exec("SELECT 1 FROM traffic") == -1);	/* no table */

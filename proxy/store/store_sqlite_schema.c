@@ -1,13 +1,14 @@
-/* store_schema.c: the store's schema (store.h, STORE_SCHEMA_VERSION) and
- * its upgrades: the version 1 tables, the migrations 1 -> 2 (account modes,
- * groups, not_before) and 2 -> 3 (the client inventory, inventory.h), and
- * store_setup, which sets the connection's pragmas and creates or upgrades
- * the schema in one transaction when store_open opens a database. */
+/* store_sqlite_schema.c: the SQLite store's schema (STORE_SCHEMA_VERSION,
+ * kept in PRAGMA user_version) and its upgrades: the version 1 tables, the
+ * migrations 1 -> 2 (account modes, groups, not_before) and 2 -> 3 (the
+ * client inventory, inventory.h), and sq_setup, which sets the
+ * connection's pragmas and creates or upgrades the schema in one
+ * transaction when store_open_sqlite opens a database. */
 #include <stddef.h>
 
 #include <sqlite3.h>
 
-#include "store_int.h"
+#include "store_sqlite.h"
 
 /* Version 1: the tables as first released (created when missing). */
 static const char schema[] =
@@ -105,27 +106,41 @@ out:
 	return rc;
 }
 
+/* The connection's settings: wait for a lock held by another process (a
+ * report while the server runs) instead of failing at once; WAL, so that
+ * readers do not block the writer; authzs.account_id checked. */
+static int
+pragmas(sqlite3 *db)
+{
+	static const char *const sql[] = {
+		"PRAGMA journal_mode=WAL",
+		"PRAGMA synchronous=NORMAL",
+		"PRAGMA foreign_keys=ON",
+	};
+	size_t i;
+
+	if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (sqlite3_exec(db, sql[i], NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	return 0;
+}
+
 /* Pragmas and schema; -1 with err set. */
 int
-store_setup(sqlite3 *db, char *err, size_t errlen)
+sq_setup(sqlite3 *db, char *err, size_t errlen)
 {
 	int v = 0;
 
-	if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (pragmas(db) == -1 ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if (user_version(db, &v) == -1)
 		goto rollback;
 	if (v > STORE_SCHEMA_VERSION) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		store_seterr(err, errlen, "store_open", "database schema is "
+		sq_seterr(err, errlen, "store_open_sqlite", "database schema is "
 		    "newer than this program");
 		return -1;
 	}
@@ -143,10 +158,10 @@ store_setup(sqlite3 *db, char *err, size_t errlen)
 		goto rollback;
 	return 0;
 rollback:
-	store_seterr(err, errlen, "store_open", sqlite3_errmsg(db));
+	sq_seterr(err, errlen, "store_open_sqlite", sqlite3_errmsg(db));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 fail:
-	store_seterr(err, errlen, "store_open", sqlite3_errmsg(db));
+	sq_seterr(err, errlen, "store_open_sqlite", sqlite3_errmsg(db));
 	return -1;
 }

@@ -1,0 +1,191 @@
+/* store_sqlite_accounts.c: the SQLite store's v1 accounts and shared
+ * groups (store.h; the handle and helpers: store_sqlite.c). The enums of
+ * the records are spelled here as the rows keep them (records.h names). */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store_sqlite.h"
+
+/* "" is how a record says "no group"; the row keeps NULL. */
+static const char *
+group_or_null(const char *name)
+{
+	return name != NULL && name[0] != '\0' ? name : NULL;
+}
+
+/* Rows into records: the columns of ACC_COLS and G_COLS (store_sqlite.c)
+ * in order. On failure the record is freed again (sq_get). */
+
+static int
+account_row(sqlite3_stmt *st, void *out)
+{
+	struct store_account *a = out;
+	char status[16], mode[16];
+
+	a->id = sqlite3_column_int64(st, 0);
+	a->created_at = sqlite3_column_int64(st, 6);
+	a->not_before = sqlite3_column_int64(st, 12);
+	/* mode NULL (a row older than the column's default): per-client */
+	if (sq_col_copy(st, 1, a->thumbprint, sizeof(a->thumbprint)) == -1 ||
+	    sq_col_dup(st, 2, &a->jwk) == -1 ||
+	    sq_col_dup(st, 3, &a->contact) == -1 ||
+	    sq_col_dup(st, 4, &a->agreement) == -1 ||
+	    sq_col_copy(st, 5, a->initial_ip, sizeof(a->initial_ip)) == -1 ||
+	    sq_col_copy(st, 7, status, sizeof(status)) == -1 ||
+	    account_status_parse(status, &a->status) == -1 ||
+	    sq_col_dup(st, 8, &a->v2_key_pem) == -1 ||
+	    sq_col_dup(st, 9, &a->v2_account_url) == -1 ||
+	    sq_col_copy(st, 10, mode, sizeof(mode)) == -1 ||
+	    (mode[0] != '\0' && account_mode_parse(mode, &a->mode) == -1) ||
+	    sq_col_copy(st, 11, a->group_name, sizeof(a->group_name)) == -1) {
+		store_account_clear(a);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+group_row(sqlite3_stmt *st, void *out)
+{
+	struct store_group *g = out;
+
+	g->not_before = sqlite3_column_int64(st, 3);
+	g->created_at = sqlite3_column_int64(st, 4);
+	if (sq_col_copy(st, 0, g->name, sizeof(g->name)) == -1 ||
+	    sq_col_dup(st, 1, &g->v2_key_pem) == -1 ||
+	    sq_col_dup(st, 2, &g->v2_account_url) == -1) {
+		store_group_clear(g);
+		return -1;
+	}
+	return 0;
+}
+
+/* accounts */
+
+int
+sq_account_insert(void *impl, struct store_account *a)
+{
+	const struct sq_arg arg[] = {
+		SQ_T(a->thumbprint), SQ_T(a->jwk), SQ_T(a->contact),
+		SQ_T(a->agreement), SQ_T(a->initial_ip), SQ_I(a->created_at),
+		SQ_T(account_status_name(a->status)), SQ_T(a->v2_key_pem),
+		SQ_T(a->v2_account_url), SQ_T(account_mode_name(a->mode)),
+		SQ_T(group_or_null(a->group_name)), SQ_I(a->not_before),
+	};
+
+	return sq_insert(impl, ST_ACC_INS, arg, SQ_N(arg), &a->id, __func__);
+}
+
+int
+sq_account_update(void *impl, const struct store_account *a)
+{
+	const struct sq_arg arg[] = {
+		SQ_T(a->thumbprint), SQ_T(a->jwk), SQ_T(a->contact),
+		SQ_T(a->agreement), SQ_T(account_status_name(a->status)),
+		SQ_T(a->v2_key_pem), SQ_I(a->id),
+	};
+
+	return sq_update(impl, ST_ACC_UPD, arg, SQ_N(arg), __func__);
+}
+
+int
+sq_account_by_thumbprint(void *impl, const char *tp,
+    struct store_account *out)
+{
+	const struct sq_arg arg[] = { SQ_T(tp) };
+
+	return sq_get(impl, ST_ACC_BY_TP, arg, SQ_N(arg), account_row, out,
+	    sizeof(*out), __func__);
+}
+
+int
+sq_account_by_id(void *impl, long long id, struct store_account *out)
+{
+	const struct sq_arg arg[] = { SQ_I(id) };
+
+	return sq_get(impl, ST_ACC_BY_ID, arg, SQ_N(arg), account_row, out,
+	    sizeof(*out), __func__);
+}
+
+int
+sq_account_set_mode(void *impl, long long id, enum account_mode mode,
+    const char *group_name)
+{
+	const struct sq_arg arg[] = {
+		SQ_T(account_mode_name(mode)), SQ_T(group_or_null(group_name)),
+		SQ_I(id),
+	};
+
+	return sq_update(impl, ST_ACC_MODE, arg, SQ_N(arg), __func__);
+}
+
+int
+sq_account_set_upstream(void *impl, long long id, const char *url)
+{
+	const struct sq_arg arg[] = { SQ_T(url), SQ_I(id) };
+
+	return sq_update(impl, ST_ACC_URL, arg, SQ_N(arg), __func__);
+}
+
+int
+sq_account_set_not_before(void *impl, long long id, long long nb)
+{
+	const struct sq_arg arg[] = { SQ_I(nb), SQ_I(id) };
+
+	return sq_update(impl, ST_ACC_NB, arg, SQ_N(arg), __func__);
+}
+
+long long
+sq_account_count_group(void *impl, const char *name)
+{
+	const struct sq_arg arg[] = { SQ_T(name) };
+	long long n;
+
+	if (sq_ints(impl, ST_ACC_COUNT_G, arg, SQ_N(arg), &n, 1,
+	    __func__) == -1)
+		return -1;
+	return n;
+}
+
+/* groups */
+
+int
+sq_group_get(void *impl, const char *name, struct store_group *out)
+{
+	const struct sq_arg arg[] = { SQ_T(name) };
+
+	return sq_get(impl, ST_G_GET, arg, SQ_N(arg), group_row, out,
+	    sizeof(*out), __func__);
+}
+
+int
+sq_group_insert(void *impl, const struct store_group *g)
+{
+	const struct sq_arg arg[] = {
+		SQ_T(g->name), SQ_T(g->v2_key_pem), SQ_T(g->v2_account_url),
+		SQ_I(g->not_before), SQ_I(g->created_at),
+	};
+	long long n;
+
+	/* ON CONFLICT DO NOTHING: no row changed means the group existed */
+	if ((n = sq_exec(impl, ST_G_INS, arg, SQ_N(arg), __func__)) == -1)
+		return -1;
+	return n > 0 ? 0 : 1;
+}
+
+int
+sq_group_set_upstream(void *impl, const char *name, const char *url)
+{
+	const struct sq_arg arg[] = { SQ_T(url), SQ_T(name) };
+
+	return sq_update(impl, ST_G_URL, arg, SQ_N(arg), __func__);
+}
+
+int
+sq_group_set_not_before(void *impl, const char *name, long long nb)
+{
+	const struct sq_arg arg[] = { SQ_I(nb), SQ_T(name) };
+
+	return sq_update(impl, ST_G_NB, arg, SQ_N(arg), __func__);
+}
