@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "proof.h"
 #include "v1.h"
+#include "v1_rules.h"
 
 #define AUTHZ_LIFETIME (7 * 24 * 3600)	/* a v1 authorization's validity */
 #define CONTACT_MAX 10
@@ -55,19 +56,8 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 		return 0;
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
 	    &e->acct);
-	if (rc == 1) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "No registration exists matching provided key");
-		return -1;
-	}
-	if (rc != 0) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		return -1;
-	}
-	if (e->acct.status != ACCOUNT_VALID) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Registration is not valid, has status '%s'",
-		    account_status_name(e->acct.status));
+	if (v1_signer_check(rc, e->acct.status, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return -1;
 	}
 	return 0;
