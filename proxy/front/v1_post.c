@@ -699,77 +699,76 @@ new_cert_flow(struct ep *e)
 	start_flow(e, FLOW_CERT, e->b->cfg->issue_timeout_ms, on_cert_done);
 }
 
+/* v1_cert_authorized's lookup: a valid authorization of e's account. */
+static int
+authz_valid(void *arg, const char *name)
+{
+	struct ep *e = arg;
+	struct store_authz z;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
+	    &z);
+	store_authz_clear(&z);
+	return rc == -1 ? -1 : rc == 0;
+}
+
+/* The CSR's names and text into e for the FLOW_CERT. 0 or -1. */
+static int
+keep_cert_request(struct ep *e, const struct csr_names *cn,
+    const unsigned char *der, size_t derlen)
+{
+	size_t i;
+
+	if ((e->names = calloc(cn->n, sizeof(char *))) == NULL ||
+	    (e->csr_b64 = b64url_encode(der, derlen)) == NULL)
+		return -1;
+	for (i = 0; i < cn->n; i++) {
+		if ((e->names[i] = strdup(cn->names[i])) == NULL)
+			return -1;
+		e->nnames++;
+	}
+	return 0;
+}
+
 void
 ep_new_cert(struct ep *e)
 {
 	struct csr_names *cn = NULL;
-	struct store_authz z;
+	struct policy_who w;
 	struct problem p;
-	const char *csr;
+	const char *names[CSR_MAX_NAMES];
 	unsigned char *der = NULL;
-	char missing[512] = "";
-	size_t derlen = 0, i, off = 0;
-	int rc;
+	size_t derlen = 0, i;
 
 	if (ep_verify(e, "new-cert", 1) == -1)
 		return;
 	memset(&p, 0, sizeof(p));
-	csr = json_string_value(json_object_get(e->jws.payload, "csr"));
-	if (csr == NULL || (der = b64url_decode(csr, strlen(csr), &derlen)) == NULL) {
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "csr must be the base64url DER of a PKCS#10 request");
-		goto out;
-	}
+	if (v1_cert_csr(e->jws.payload, &der, &derlen, &p) == -1)
+		goto fail;
 	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
+		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		goto fail;
 	}
-	if (csr_names_get(der, derlen, cn, &p) == -1) {
-		ep_reply_problem(e, &p);
-		goto out;
-	}
-	for (i = 0; i < cn->n; i++)
+	if (csr_names_get(der, derlen, cn, &p) == -1)
+		goto fail;
+	for (i = 0; i < cn->n; i++) {
+		names[i] = cn->names[i];
 		observe_name(&e->obs, cn->names[i]);
-	for (i = 0; i < cn->n; i++)
-		if (name_allowed(e, cn->names[i]) == -1)
-			goto out;
-	/* Every name needs a valid authorization of this very account. */
-	for (i = 0; i < cn->n; i++) {
-		memset(&z, 0, sizeof(z));
-		rc = store_authz_find_valid(e->b->store, e->acct.id,
-		    cn->names[i], bridge_now(), &z);
-		store_authz_clear(&z);
-		if (rc == -1) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-			goto out;
-		}
-		if (rc == 1 && off < sizeof(missing)) {
-			rc = snprintf(missing + off, sizeof(missing) - off, "%s%s",
-			    off ? ", " : "", cn->names[i]);
-			off += rc > 0 ? (size_t)rc : 0;
-		}
 	}
-	if (missing[0] != '\0') {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "authorizations for these names not found or expired: %s",
-		    missing);
-		goto out;
-	}
-	if ((e->names = calloc(cn->n, sizeof(char *))) == NULL ||
-	    (e->csr_b64 = b64url_encode(der, derlen)) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < cn->n; i++) {
-		if ((e->names[i] = strdup(cn->names[i])) == NULL)
-			break;
-		e->nnames++;
-	}
-	if (e->nnames != cn->n) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
+	w = (struct policy_who){ e->acct.id, e->jws.thumbprint, e->req->peer };
+	if (v1_names_allowed(e->b->cfg->policy, &w, names, cn->n, &p) == -1 ||
+	    v1_cert_authorized(names, cn->n, authz_valid, e, &p) == -1)
+		goto fail;
+	if (keep_cert_request(e, cn, der, derlen) == -1) {
+		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		goto fail;
 	}
 	accounts_with_upstream(e, new_cert_flow);
+	goto out;
+fail:
+	ep_reply_problem(e, &p);
 out:
 	free(cn);
 	free(der);
