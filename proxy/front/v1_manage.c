@@ -336,43 +336,36 @@ out:
 
 /* --- key change --------------------------------------------------------- */
 
+/* v1_key_change_check's lookup: the account holding a key. */
+static int
+account_by_key(void *arg, const char *thumbprint, long long *id)
+{
+	struct ep *e = arg;
+	struct store_account other;
+	int rc;
+
+	memset(&other, 0, sizeof(other));
+	rc = store_account_by_thumbprint(e->b->store, thumbprint, &other);
+	*id = other.id;
+	store_account_clear(&other);
+	return rc;
+}
+
 /* The inner JWS (signed by the new key) as Boulder checked it: 0, or -1
  * after replying. */
 static int
 key_change_check(struct ep *e, const struct jws_v1 *in)
 {
-	const char *acct = json_string_value(json_object_get(in->payload,
-	    "account"));
-	const json_t *nk = json_object_get(in->payload, "newKey");
-	struct store_account other;
-	char want[EP_BASE_MAX + 48];
-	int rc;
+	struct problem p;
+	long long other;
 
-	snprintf(want, sizeof(want), "%s/acme/reg/%lld", e->base, e->acct.id);
-	if (acct == NULL || strcmp(acct, want) != 0) {
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Incorrect account URL provided in payload (want %s)", want);
-		return -1;
-	}
-	if (!json_is_object(nk) || !jwk_equal(nk, in->jwk)) {
-		ep_reply_error(e, V1E_MALFORMED, 400, "New JWK in inner payload "
-		    "doesn't match key used to sign inner JWS");
-		return -1;
-	}
-	memset(&other, 0, sizeof(other));
-	rc = store_account_by_thumbprint(e->b->store, in->thumbprint, &other);
-	if (rc == 0) {
-		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other.id);
-		store_account_clear(&other);
-		ep_reply_error(e, V1E_MALFORMED, 409,
-		    "New key is already in use for a different account");
-		return -1;
-	}
-	if (rc == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		return -1;
-	}
-	return 0;
+	if (v1_key_change_check(e->base, e->acct.id, in, account_by_key, e,
+	    &other, &p) == 0)
+		return 0;
+	if (other != 0)
+		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other);
+	ep_reply_problem(e, &p);
+	return -1;
 }
 
 void
@@ -389,10 +382,8 @@ ep_key_change(struct ep *e)
 		return;
 	/* An imported account's key is its key at the CA, whose challenges
 	 * the client answers with it: a new key could not answer them. */
-	if (e->acct.mode == ACCOUNT_IMPORTED) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403, "key-change is not "
-		    "available for an imported account (its key is the "
-		    "account key at the CA)");
+	if (v1_key_change_allowed(e->acct.mode, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return;
 	}
 	/* The outer payload is itself a JWS (plus "resource"). */
