@@ -23,8 +23,6 @@
 #include "v1_rules.h"
 
 #define AUTHZ_LIFETIME (7 * 24 * 3600)	/* a v1 authorization's validity */
-#define CONTACT_MAX 10
-#define CONTACT_LEN 320
 
 static int
 nonce_check(void *arg, const char *nonce)
@@ -65,70 +63,20 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 
 /* --- registrations ----------------------------------------------------- */
 
+/* v1_reg_payload for e: the agreements it may name are the bridge's,
+ * the CA's and the account's current one. 0, or -1 after replying. */
 static int
-agreement_ok(struct ep *e, const char *agreement)
+check_reg_payload(struct ep *e, struct v1_reg_update *u)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	char mine[EP_BASE_MAX + 8];
+	struct v1_terms t = { e->base, d ? d->terms_of_service : NULL,
+	    e->acct.agreement };
+	struct problem p;
 
-	snprintf(mine, sizeof(mine), "%s/terms", e->base);
-	return strcmp(agreement, mine) == 0 ||
-	    (d != NULL && d->terms_of_service != NULL &&
-	    strcmp(agreement, d->terms_of_service) == 0) ||
-	    (e->acct.agreement != NULL && strcmp(agreement, e->acct.agreement) == 0);
-}
-
-/* Check contact and agreement members of a new-reg/reg payload; on
- * success *contact is the compact JSON text (or NULL when absent). */
-static int
-check_reg_payload(struct ep *e, char **contact, const char **agreement)
-{
-	const json_t *pl = e->jws.payload, *c = json_object_get(pl, "contact");
-	const json_t *a = json_object_get(pl, "agreement"), *v;
-	size_t i;
-
-	*contact = NULL;
-	*agreement = NULL;
-	if (c != NULL && !json_is_null(c)) {
-		if (!json_is_array(c) || json_array_size(c) > CONTACT_MAX) {
-			ep_reply_error(e, V1E_MALFORMED, 400,
-			    "contact must be an array of at most %d URLs",
-			    CONTACT_MAX);
-			return -1;
-		}
-		json_array_foreach(c, i, v) {
-			const char *s = json_string_value(v);
-
-			if (s == NULL || strncmp(s, "mailto:", 7) != 0 ||
-			    strlen(s) > CONTACT_LEN || strchr(s, '@') == NULL ||
-			    strpbrk(s, " \r\n,<>") != NULL) {
-				ep_reply_error(e, V1E_INVALID_EMAIL, 400,
-				    "contact %zu is not a mailto: address", i);
-				return -1;
-			}
-		}
-		*contact = json_dumps(c, JSON_COMPACT);
-	}
-	if (a != NULL && !json_is_null(a)) {
-		if (!json_is_string(a)) {
-			free(*contact);
-			*contact = NULL;
-			ep_reply_error(e, V1E_MALFORMED, 400,
-			    "agreement must be a string");
-			return -1;
-		}
-		*agreement = json_string_value(a);
-		if ((*agreement)[0] != '\0' && !agreement_ok(e, *agreement)) {
-			ep_reply_error(e, V1E_MALFORMED, 400,
-			    "Provided agreement URL [%.200s] does not match "
-			    "current agreement URL [%s/terms]", *agreement,
-			    e->base);
-			free(*contact);
-			*contact = NULL;
-			return -1;
-		}
-	}
-	return 0;
+	if (v1_reg_payload(e->jws.payload, &t, u, &p) == 0)
+		return 0;
+	ep_reply_problem(e, &p);
+	return -1;
 }
 
 static void
@@ -143,22 +91,31 @@ ep_new_reg(struct ep *e)
 {
 	struct store_account *a = &e->acct;
 	EVP_PKEY *k = NULL;
-	char *contact = NULL, *jwk = NULL, *pem = NULL;
+	struct v1_reg_update u;
+	struct problem p;
+	char *contact = NULL, *jwk = NULL, *pem = NULL, *agreement_copy = NULL;
 	const char *agreement;
 	int rc;
 
 	if (ep_verify(e, "new-reg", 0) == -1)
 		return;
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint, a);
-	if (rc == 0) {
-		ep_header(e, "Location: %s/acme/reg/%lld", e->base, a->id);
-		return ep_reply_error(e, V1E_MALFORMED, 409,
-		    "Registration key is already in use");
-	}
-	if (rc == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-	if (check_reg_payload(e, &contact, &agreement) == -1)
+	if (v1_new_reg_check(rc, &p) == -1) {
+		if (rc == 0)
+			ep_header(e, "Location: %s/acme/reg/%lld", e->base,
+			    a->id);
+		ep_reply_problem(e, &p);
 		return;
+	}
+	if (check_reg_payload(e, &u) == -1)
+		return;
+	contact = u.contact;
+	agreement = u.agreement;
+	if (agreement != NULL && agreement[0] != '\0' &&
+	    (agreement_copy = strdup(agreement)) == NULL) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		goto out;
+	}
 	if ((k = jwk_generate_p256()) == NULL || (pem = jwk_private_pem(k)) == NULL ||
 	    (jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot create a key");
@@ -168,12 +125,12 @@ ep_new_reg(struct ep *e)
 	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", e->jws.thumbprint);
 	a->jwk = jwk;
 	a->contact = contact;
-	a->agreement = agreement && agreement[0] ? strdup(agreement) : NULL;
+	a->agreement = agreement_copy;
 	snprintf(a->initial_ip, sizeof(a->initial_ip), "%s", e->req->peer);
 	a->created_at = bridge_now();
 	a->status = ACCOUNT_VALID;
 	a->v2_key_pem = pem;
-	jwk = contact = pem = NULL;
+	jwk = contact = pem = agreement_copy = NULL;
 	if (store_account_insert(e->b->store, a) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		goto out;
@@ -186,52 +143,66 @@ ep_new_reg(struct ep *e)
 out:
 	EVP_PKEY_free(k);
 	free(contact);
+	free(agreement_copy);
 	free(jwk);
 	if (pem != NULL)
 		OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
 }
 
+/* The contact and agreement of u into a (taking u's contact). 0 or -1. */
+static int
+reg_apply(struct store_account *a, struct v1_reg_update *u)
+{
+	char *agreement = NULL;
+
+	if (u->agreement != NULL && u->agreement[0] != '\0' &&
+	    (agreement = strdup(u->agreement)) == NULL)
+		return -1;
+	if (u->contact != NULL) {
+		free(a->contact);
+		a->contact = u->contact;
+		u->contact = NULL;
+	}
+	if (agreement != NULL) {
+		free(a->agreement);
+		a->agreement = agreement;
+	}
+	return 0;
+}
+
 void
 ep_reg(struct ep *e)
 {
 	struct store_account *a = &e->acct;
-	const json_t *st;
-	char *contact = NULL;
-	const char *agreement;
+	struct v1_reg_update u;
+	enum v1_reg_status st;
+	struct problem p;
+	int changed;
 
 	if (ep_verify(e, "reg", 1) == -1)
 		return;
-	if (a->id != e->id)
-		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Request signing key did not match registration key");
-	/* Boulder: a status equal to the current one (clients POST their
-	 * whole registration back) or empty is ignored; "deactivated"
-	 * deactivates, whatever else the update holds; others are refused. */
-	st = json_object_get(e->jws.payload, "status");
-	if (st != NULL && !json_is_null(st) && (!json_is_string(st) ||
-	    (json_string_length(st) > 0 &&
-	    strcmp(json_string_value(st), account_status_name(a->status)) !=
-	    0))) {
-		if (json_is_string(st) &&
-		    strcmp(json_string_value(st), "deactivated") == 0)
-			return ep_reg_deactivate(e);
-		return ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Invalid value provided for status field");
-	}
-	if (check_reg_payload(e, &contact, &agreement) == -1)
+	if (v1_reg_owner(a->id, e->id, &p) == -1 ||
+	    v1_reg_status(e->jws.payload, a->status, &st, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return;
-	if (contact != NULL) {
-		free(a->contact);
-		a->contact = contact;
 	}
-	if (agreement != NULL && agreement[0] != '\0') {
-		free(a->agreement);
-		a->agreement = strdup(agreement);
+	if (st == V1_REG_DEACTIVATE) {
+		ep_reg_deactivate(e);
+		return;
 	}
-	if ((contact != NULL || agreement != NULL) &&
-	    store_account_update(e->b->store, a) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (check_reg_payload(e, &u) == -1)
+		return;
+	changed = u.contact != NULL || u.agreement != NULL;
+	if (reg_apply(a, &u) == -1) {
+		v1_reg_update_clear(&u);
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return;
+	}
+	if (changed && store_account_update(e->b->store, a) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	reg_links(e);
 	ep_reply_json(e, 202, v1_registration(a));
 }
