@@ -94,7 +94,6 @@ ep_new_reg(struct ep *e)
 	struct v1_reg_update u;
 	struct problem p;
 	char *contact = NULL, *jwk = NULL, *pem = NULL, *agreement_copy = NULL;
-	const char *agreement;
 	int rc;
 
 	if (ep_verify(e, "new-reg", 0) == -1)
@@ -110,9 +109,8 @@ ep_new_reg(struct ep *e)
 	if (check_reg_payload(e, &u) == -1)
 		return;
 	contact = u.contact;
-	agreement = u.agreement;
-	if (agreement != NULL && agreement[0] != '\0' &&
-	    (agreement_copy = strdup(agreement)) == NULL) {
+	if (u.agreement != NULL && u.agreement[0] != '\0' &&
+	    (agreement_copy = strdup(u.agreement)) == NULL) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
@@ -405,32 +403,16 @@ client_proof(const struct ep *e)
 void
 ep_new_authz(struct ep *e)
 {
-	const json_t *id;
-	const char *type, *value;
-	char name[254];
-	size_t i;
+	struct problem p;
+	char name[V1_NAME_MAX];
 	int rc;
 
 	if (ep_verify(e, "new-authz", 1) == -1)
 		return;
-	id = json_object_get(e->jws.payload, "identifier");
-	type = json_string_value(json_object_get(id, "type"));
-	value = json_string_value(json_object_get(id, "value"));
-	if (type == NULL || value == NULL || type[0] == '\0' || value[0] == '\0')
-		return ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Invalid new-authorization request: missing identifier");
-	if (strcmp(type, "dns") != 0)
-		return ep_reply_error(e, V1E_UNSUPPORTED_IDENTIFIER, 400,
-		    "identifier type '%.20s' is not supported", type);
-	if (strlen(value) >= sizeof(name))
-		return ep_reply_error(e, V1E_MALFORMED, 400, "name too long");
-	for (i = 0; value[i] != '\0'; i++)
-		name[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
-		    value[i] + 32 : value[i]);
-	name[i] = '\0';
-	if (!csr_name_valid(name))
-		return ep_reply_error(e, V1E_REJECTED_IDENTIFIER, 400,
-		    "'%.253s' is not a valid DNS name for a certificate", name);
+	if (v1_authz_identifier(e->jws.payload, name, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
 	observe_name(&e->obs, name);
 	if (name_allowed(e, name) == -1)
 		return;
@@ -571,32 +553,31 @@ check_client_proof(struct ep *e)
 void
 ep_challenge_post(struct ep *e)
 {
-	const json_t *ka;
+	struct problem p;
 	char want[JWK_THUMBPRINT_LEN + 64];
-	int rc;
+	int rc, ka;
 
 	if (ep_verify(e, "challenge", 1) == -1)
 		return;
 	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
-	if (rc != 0 || e->idx < 0 || e->idx >= V1_CHALL_COUNT)
-		return ep_reply_error(e, V1E_MALFORMED, rc == -1 ? 500 : 404,
-		    rc == -1 ? "store error" : "No such challenge");
-	if (e->authz.account_id != e->acct.id)
-		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "User registration ID doesn't match registration ID in "
-		    "authorization");
-	ka = json_object_get(e->jws.payload, "keyAuthorization");
-	if (ka != NULL) {
-		snprintf(want, sizeof(want), "%s.%s", e->authz.token,
-		    e->jws.thumbprint);
-		if (!json_is_string(ka) || strcmp(json_string_value(ka), want) != 0)
-			return ep_reply_error(e, V1E_MALFORMED, 400,
-			    "provided key authorization was incorrect");
-		if (e->authz.key_authorization == NULL) {
-			e->authz.key_authorization = strdup(want);
-			if (store_authz_update(e->b->store, &e->authz) == -1)
-				return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-				    "store error");
+	if (v1_chall_found(rc, e->idx, &p) == -1 ||
+	    v1_chall_owner(&e->authz, e->acct.id, &p) == -1 ||
+	    (ka = v1_key_authorization(e->jws.payload, e->authz.token,
+	    e->jws.thumbprint, want, sizeof(want), &p)) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
+	/* The first right answer is kept, as Boulder showed it back. */
+	if (ka == 1 && e->authz.key_authorization == NULL) {
+		if ((e->authz.key_authorization = strdup(want)) == NULL) {
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+			    "out of memory");
+			return;
+		}
+		if (store_authz_update(e->b->store, &e->authz) == -1) {
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+			    "store error");
+			return;
 		}
 	}
 	if (e->authz.status != AUTHZ_PENDING)
