@@ -11,6 +11,7 @@
 #include "endpoints.h"
 #include "log.h"
 #include "v1.h"
+#include "v1_rules.h"
 
 void
 ep_header(struct ep *e, const char *fmt, ...)
@@ -382,52 +383,6 @@ dispatch(struct ep *e, void (*get)(struct ep *), void (*post)(struct ep *))
 	method_not_allowed(e, allowed);
 }
 
-/* Parse "<prefix><digits>" into *id; 1 when it matches. */
-static int
-match_id(const char *path, const char *prefix, long long *id)
-{
-	size_t n = strlen(prefix);
-	const char *p = path + n;
-	char *end;
-
-	if (strncmp(path, prefix, n) != 0 || !isdigit((unsigned char)*p))
-		return 0;
-	*id = strtoll(p, &end, 10);
-	return *end == '\0' && *id > 0 && *id < (1LL << 53);
-}
-
-/* The tail after prefix when it is 1..80 chars of [0-9a-f]; else NULL. */
-static const char *
-match_hex(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix), i;
-	const char *p = path + n;
-
-	if (strncmp(path, prefix, n) != 0 || p[0] == '\0' || strlen(p) > 79)
-		return NULL;
-	for (i = 0; p[i] != '\0'; i++)
-		if (!isdigit((unsigned char)p[i]) && (p[i] < 'a' || p[i] > 'f'))
-			return NULL;
-	return p;
-}
-
-static int
-match_challenge(struct ep *e)
-{
-	const char *p = e->path + strlen("/acme/challenge/"), *slash;
-	char *end;
-
-	if (strncmp(e->path, "/acme/challenge/", 16) != 0 ||
-	    (slash = strchr(p, '/')) == NULL || !isdigit((unsigned char)*p) ||
-	    !isdigit((unsigned char)slash[1]))
-		return 0;
-	e->id = strtoll(p, &end, 10);
-	if (end != slash || e->id <= 0)
-		return 0;
-	e->idx = (int)strtol(slash + 1, &end, 10);
-	return *end == '\0' && slash[1] != '\0' && strlen(slash + 1) < 3;
-}
-
 #define CERT_PREFIX "/acme/cert/"
 #define ISSUER_PREFIX "/acme/issuer-cert/"
 
@@ -476,23 +431,23 @@ route(struct ep *e)
 			set_resource(e, fixed[i].resource);
 			return dispatch(e, fixed[i].get, fixed[i].post);
 		}
-	if (match_id(e->path, "/acme/reg/", &e->id)) {
+	if (v1_path_id(e->path, "/acme/reg/", &e->id)) {
 		set_resource(e, "reg");
 		return dispatch(e, NULL, ep_reg);
 	}
-	if (match_id(e->path, "/acme/authz/", &e->id)) {
+	if (v1_path_id(e->path, "/acme/authz/", &e->id)) {
 		set_resource(e, "authz");
 		return dispatch(e, get_authz, ep_authz_post);
 	}
-	if (match_challenge(e)) {
+	if (v1_path_challenge(e->path, &e->id, &e->idx)) {
 		set_resource(e, "challenge");
 		return dispatch(e, get_challenge, ep_challenge_post);
 	}
-	if (match_hex(e->path, CERT_PREFIX) != NULL) {
+	if (v1_path_hex(e->path, CERT_PREFIX) != NULL) {
 		set_resource(e, "cert");
 		return dispatch(e, get_cert_route, NULL);
 	}
-	if (match_hex(e->path, ISSUER_PREFIX) != NULL) {
+	if (v1_path_hex(e->path, ISSUER_PREFIX) != NULL) {
 		set_resource(e, "issuer-cert");
 		return dispatch(e, get_issuer_route, NULL);
 	}

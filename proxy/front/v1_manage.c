@@ -17,10 +17,9 @@
 #include "flowrun.h"
 #include "log.h"
 #include "v1.h"
+#include "v1_rules.h"
 
 #define DEACTIVATE "{\"status\":\"deactivated\"}"
-#define REASONS "unspecified (0), keyCompromise (1), affiliationChanged (3), " \
-	"superseded (4), cessationOfOperation (5)"
 
 /* One signed POST upstream with e->v2key and e->kid (payload "" is a
  * POST-as-GET). 0, or -1 when it could not start (cb not called). */
@@ -205,61 +204,25 @@ ep_authz_post(struct ep *e)
 
 /* --- revocation ------------------------------------------------------- */
 
-/* The optional reason: -1 when absent; else 0, 1, 3, 4 or 5 as Boulder
- * let subscribers choose. -2 (after replying) when it is not one. */
-static int
-revoke_reason(struct ep *e)
-{
-	const json_t *r = json_object_get(e->jws.payload, "reason");
-	json_int_t v;
-
-	if (r == NULL || json_is_null(r))
-		return -1;
-	if (json_is_integer(r)) {
-		v = json_integer_value(r);
-		if (v == 0 || v == 1 || (v >= 3 && v <= 5))
-			return (int)v;
-	}
-	if (json_is_integer(r))
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "unsupported revocation reason code provided: %lld. "
-		    "Supported reasons: " REASONS,
-		    (long long)json_integer_value(r));
-	else
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "reason must be an integer. Supported reasons: " REASONS);
-	return -2;
-}
-
-/* Whether the signer may revoke c: 1 when it is the certificate's own
- * key, 0 when it is the valid account that issued it. Else replies, -1. */
+/* Whether the signer may revoke c (v1_revoke_allowed, the signer's
+ * account looked up into e->acct when the certificate's key did not sign):
+ * 1 by the certificate's key, 0 by the issuing account; else replies, -1. */
 static int
 revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
 {
-	int rc;
+	enum v1_revoker who;
+	struct problem p;
+	int by_key = EVP_PKEY_eq(pub, e->jws.key) == 1, rc = 1;
 
-	if (EVP_PKEY_eq(pub, e->jws.key) == 1)
-		return 1;
-	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
-	    &e->acct);
-	if (rc == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (!by_key)
+		rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
+		    &e->acct);
+	if (v1_revoke_allowed(by_key, rc, &e->acct, c->account_id, &who,
+	    &p) == -1) {
+		ep_reply_problem(e, &p);
 		return -1;
 	}
-	if (rc == 0 && e->acct.status != ACCOUNT_VALID) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Registration is not valid, has status '%s'",
-		    account_status_name(e->acct.status));
-		return -1;
-	}
-	if (rc == 1 || e->acct.id != c->account_id) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Revocation request must be signed by private key of cert "
-		    "to be revoked, or by the account key of the account that "
-		    "issued it.");
-		return -1;
-	}
-	return 0;
+	return who == V1_REVOKER_CERT_KEY;
 }
 
 static void
@@ -338,7 +301,8 @@ ep_revoke_cert(struct ep *e)
 	const char *b64;
 	char serial[CHAIN_SERIAL_MAX];
 	size_t len = 0;
-	int rc, reason, by_key;
+	struct problem p;
+	int reason, by_key;
 
 	memset(&c, 0, sizeof(c));
 	/* The certificate's own key may sign: no account needed yet. */
@@ -351,26 +315,16 @@ ep_revoke_cert(struct ep *e)
 		    "base64url DER of one X.509 certificate");
 		goto out;
 	}
-	if ((reason = revoke_reason(e)) == -2)
-		goto out;
-	rc = store_cert_by_serial(e->b->store, serial, &c);
-	if (rc == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		goto out;
-	}
-	if (rc == 1 || c.der_len != len || memcmp(c.der, der, len) != 0) {
-		ep_reply_error(e, V1E_MALFORMED, 404, "unknown certificate: "
-		    "Certificate not found (not issued through this bridge)");
-		goto out;
-	}
-	if (c.revoked) {
-		ep_reply_error(e, V1E_MALFORMED, 409, "Certificate already revoked");
+	if (v1_revoke_reason(e->jws.payload, &reason, &p) == -1 ||
+	    v1_revoke_target(store_cert_by_serial(e->b->store, serial, &c), &c,
+	    der, len, &p) == -1) {
+		ep_reply_problem(e, &p);
 		goto out;
 	}
 	if ((by_key = revoke_allowed(e, &c, pub)) == -1)
 		goto out;
-	if (c.not_after <= bridge_now()) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403, "Certificate is expired");
+	if (v1_revoke_unexpired(c.not_after, bridge_now(), &p) == -1) {
+		ep_reply_problem(e, &p);
 		goto out;
 	}
 	revoke_upstream(e, &c, reason, by_key);
@@ -382,43 +336,36 @@ out:
 
 /* --- key change --------------------------------------------------------- */
 
+/* v1_key_change_check's lookup: the account holding a key. */
+static int
+account_by_key(void *arg, const char *thumbprint, long long *id)
+{
+	struct ep *e = arg;
+	struct store_account other;
+	int rc;
+
+	memset(&other, 0, sizeof(other));
+	rc = store_account_by_thumbprint(e->b->store, thumbprint, &other);
+	*id = other.id;
+	store_account_clear(&other);
+	return rc;
+}
+
 /* The inner JWS (signed by the new key) as Boulder checked it: 0, or -1
  * after replying. */
 static int
 key_change_check(struct ep *e, const struct jws_v1 *in)
 {
-	const char *acct = json_string_value(json_object_get(in->payload,
-	    "account"));
-	const json_t *nk = json_object_get(in->payload, "newKey");
-	struct store_account other;
-	char want[EP_BASE_MAX + 48];
-	int rc;
+	struct problem p;
+	long long other;
 
-	snprintf(want, sizeof(want), "%s/acme/reg/%lld", e->base, e->acct.id);
-	if (acct == NULL || strcmp(acct, want) != 0) {
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Incorrect account URL provided in payload (want %s)", want);
-		return -1;
-	}
-	if (!json_is_object(nk) || !jwk_equal(nk, in->jwk)) {
-		ep_reply_error(e, V1E_MALFORMED, 400, "New JWK in inner payload "
-		    "doesn't match key used to sign inner JWS");
-		return -1;
-	}
-	memset(&other, 0, sizeof(other));
-	rc = store_account_by_thumbprint(e->b->store, in->thumbprint, &other);
-	if (rc == 0) {
-		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other.id);
-		store_account_clear(&other);
-		ep_reply_error(e, V1E_MALFORMED, 409,
-		    "New key is already in use for a different account");
-		return -1;
-	}
-	if (rc == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		return -1;
-	}
-	return 0;
+	if (v1_key_change_check(e->base, e->acct.id, in, account_by_key, e,
+	    &other, &p) == 0)
+		return 0;
+	if (other != 0)
+		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other);
+	ep_reply_problem(e, &p);
+	return -1;
 }
 
 void
@@ -435,10 +382,8 @@ ep_key_change(struct ep *e)
 		return;
 	/* An imported account's key is its key at the CA, whose challenges
 	 * the client answers with it: a new key could not answer them. */
-	if (e->acct.mode == ACCOUNT_IMPORTED) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403, "key-change is not "
-		    "available for an imported account (its key is the "
-		    "account key at the CA)");
+	if (v1_key_change_allowed(e->acct.mode, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return;
 	}
 	/* The outer payload is itself a JWS (plus "resource"). */

@@ -20,10 +20,9 @@
 #include "policy.h"
 #include "proof.h"
 #include "v1.h"
+#include "v1_rules.h"
 
 #define AUTHZ_LIFETIME (7 * 24 * 3600)	/* a v1 authorization's validity */
-#define CONTACT_MAX 10
-#define CONTACT_LEN 320
 
 static int
 nonce_check(void *arg, const char *nonce)
@@ -55,19 +54,8 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 		return 0;
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
 	    &e->acct);
-	if (rc == 1) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "No registration exists matching provided key");
-		return -1;
-	}
-	if (rc != 0) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		return -1;
-	}
-	if (e->acct.status != ACCOUNT_VALID) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Registration is not valid, has status '%s'",
-		    account_status_name(e->acct.status));
+	if (v1_signer_check(rc, e->acct.status, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return -1;
 	}
 	return 0;
@@ -75,70 +63,20 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 
 /* --- registrations ----------------------------------------------------- */
 
+/* v1_reg_payload for e: the agreements it may name are the bridge's,
+ * the CA's and the account's current one. 0, or -1 after replying. */
 static int
-agreement_ok(struct ep *e, const char *agreement)
+check_reg_payload(struct ep *e, struct v1_reg_update *u)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	char mine[EP_BASE_MAX + 8];
+	struct v1_terms t = { e->base, d ? d->terms_of_service : NULL,
+	    e->acct.agreement };
+	struct problem p;
 
-	snprintf(mine, sizeof(mine), "%s/terms", e->base);
-	return strcmp(agreement, mine) == 0 ||
-	    (d != NULL && d->terms_of_service != NULL &&
-	    strcmp(agreement, d->terms_of_service) == 0) ||
-	    (e->acct.agreement != NULL && strcmp(agreement, e->acct.agreement) == 0);
-}
-
-/* Check contact and agreement members of a new-reg/reg payload; on
- * success *contact is the compact JSON text (or NULL when absent). */
-static int
-check_reg_payload(struct ep *e, char **contact, const char **agreement)
-{
-	const json_t *pl = e->jws.payload, *c = json_object_get(pl, "contact");
-	const json_t *a = json_object_get(pl, "agreement"), *v;
-	size_t i;
-
-	*contact = NULL;
-	*agreement = NULL;
-	if (c != NULL && !json_is_null(c)) {
-		if (!json_is_array(c) || json_array_size(c) > CONTACT_MAX) {
-			ep_reply_error(e, V1E_MALFORMED, 400,
-			    "contact must be an array of at most %d URLs",
-			    CONTACT_MAX);
-			return -1;
-		}
-		json_array_foreach(c, i, v) {
-			const char *s = json_string_value(v);
-
-			if (s == NULL || strncmp(s, "mailto:", 7) != 0 ||
-			    strlen(s) > CONTACT_LEN || strchr(s, '@') == NULL ||
-			    strpbrk(s, " \r\n,<>") != NULL) {
-				ep_reply_error(e, V1E_INVALID_EMAIL, 400,
-				    "contact %zu is not a mailto: address", i);
-				return -1;
-			}
-		}
-		*contact = json_dumps(c, JSON_COMPACT);
-	}
-	if (a != NULL && !json_is_null(a)) {
-		if (!json_is_string(a)) {
-			free(*contact);
-			*contact = NULL;
-			ep_reply_error(e, V1E_MALFORMED, 400,
-			    "agreement must be a string");
-			return -1;
-		}
-		*agreement = json_string_value(a);
-		if ((*agreement)[0] != '\0' && !agreement_ok(e, *agreement)) {
-			ep_reply_error(e, V1E_MALFORMED, 400,
-			    "Provided agreement URL [%.200s] does not match "
-			    "current agreement URL [%s/terms]", *agreement,
-			    e->base);
-			free(*contact);
-			*contact = NULL;
-			return -1;
-		}
-	}
-	return 0;
+	if (v1_reg_payload(e->jws.payload, &t, u, &p) == 0)
+		return 0;
+	ep_reply_problem(e, &p);
+	return -1;
 }
 
 static void
@@ -153,22 +91,29 @@ ep_new_reg(struct ep *e)
 {
 	struct store_account *a = &e->acct;
 	EVP_PKEY *k = NULL;
-	char *contact = NULL, *jwk = NULL, *pem = NULL;
-	const char *agreement;
+	struct v1_reg_update u;
+	struct problem p;
+	char *contact = NULL, *jwk = NULL, *pem = NULL, *agreement_copy = NULL;
 	int rc;
 
 	if (ep_verify(e, "new-reg", 0) == -1)
 		return;
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint, a);
-	if (rc == 0) {
-		ep_header(e, "Location: %s/acme/reg/%lld", e->base, a->id);
-		return ep_reply_error(e, V1E_MALFORMED, 409,
-		    "Registration key is already in use");
-	}
-	if (rc == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-	if (check_reg_payload(e, &contact, &agreement) == -1)
+	if (v1_new_reg_check(rc, &p) == -1) {
+		if (rc == 0)
+			ep_header(e, "Location: %s/acme/reg/%lld", e->base,
+			    a->id);
+		ep_reply_problem(e, &p);
 		return;
+	}
+	if (check_reg_payload(e, &u) == -1)
+		return;
+	contact = u.contact;
+	if (u.agreement != NULL && u.agreement[0] != '\0' &&
+	    (agreement_copy = strdup(u.agreement)) == NULL) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		goto out;
+	}
 	if ((k = jwk_generate_p256()) == NULL || (pem = jwk_private_pem(k)) == NULL ||
 	    (jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot create a key");
@@ -178,12 +123,12 @@ ep_new_reg(struct ep *e)
 	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", e->jws.thumbprint);
 	a->jwk = jwk;
 	a->contact = contact;
-	a->agreement = agreement && agreement[0] ? strdup(agreement) : NULL;
+	a->agreement = agreement_copy;
 	snprintf(a->initial_ip, sizeof(a->initial_ip), "%s", e->req->peer);
 	a->created_at = bridge_now();
 	a->status = ACCOUNT_VALID;
 	a->v2_key_pem = pem;
-	jwk = contact = pem = NULL;
+	jwk = contact = pem = agreement_copy = NULL;
 	if (store_account_insert(e->b->store, a) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		goto out;
@@ -196,52 +141,66 @@ ep_new_reg(struct ep *e)
 out:
 	EVP_PKEY_free(k);
 	free(contact);
+	free(agreement_copy);
 	free(jwk);
 	if (pem != NULL)
 		OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
 }
 
+/* The contact and agreement of u into a (taking u's contact). 0 or -1. */
+static int
+reg_apply(struct store_account *a, struct v1_reg_update *u)
+{
+	char *agreement = NULL;
+
+	if (u->agreement != NULL && u->agreement[0] != '\0' &&
+	    (agreement = strdup(u->agreement)) == NULL)
+		return -1;
+	if (u->contact != NULL) {
+		free(a->contact);
+		a->contact = u->contact;
+		u->contact = NULL;
+	}
+	if (agreement != NULL) {
+		free(a->agreement);
+		a->agreement = agreement;
+	}
+	return 0;
+}
+
 void
 ep_reg(struct ep *e)
 {
 	struct store_account *a = &e->acct;
-	const json_t *st;
-	char *contact = NULL;
-	const char *agreement;
+	struct v1_reg_update u;
+	enum v1_reg_status st;
+	struct problem p;
+	int changed;
 
 	if (ep_verify(e, "reg", 1) == -1)
 		return;
-	if (a->id != e->id)
-		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Request signing key did not match registration key");
-	/* Boulder: a status equal to the current one (clients POST their
-	 * whole registration back) or empty is ignored; "deactivated"
-	 * deactivates, whatever else the update holds; others are refused. */
-	st = json_object_get(e->jws.payload, "status");
-	if (st != NULL && !json_is_null(st) && (!json_is_string(st) ||
-	    (json_string_length(st) > 0 &&
-	    strcmp(json_string_value(st), account_status_name(a->status)) !=
-	    0))) {
-		if (json_is_string(st) &&
-		    strcmp(json_string_value(st), "deactivated") == 0)
-			return ep_reg_deactivate(e);
-		return ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Invalid value provided for status field");
-	}
-	if (check_reg_payload(e, &contact, &agreement) == -1)
+	if (v1_reg_owner(a->id, e->id, &p) == -1 ||
+	    v1_reg_status(e->jws.payload, a->status, &st, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return;
-	if (contact != NULL) {
-		free(a->contact);
-		a->contact = contact;
 	}
-	if (agreement != NULL && agreement[0] != '\0') {
-		free(a->agreement);
-		a->agreement = strdup(agreement);
+	if (st == V1_REG_DEACTIVATE) {
+		ep_reg_deactivate(e);
+		return;
 	}
-	if ((contact != NULL || agreement != NULL) &&
-	    store_account_update(e->b->store, a) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (check_reg_payload(e, &u) == -1)
+		return;
+	changed = u.contact != NULL || u.agreement != NULL;
+	if (reg_apply(a, &u) == -1) {
+		v1_reg_update_clear(&u);
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return;
+	}
+	if (changed && store_account_update(e->b->store, a) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	reg_links(e);
 	ep_reply_json(e, 202, v1_registration(a));
 }
@@ -444,32 +403,16 @@ client_proof(const struct ep *e)
 void
 ep_new_authz(struct ep *e)
 {
-	const json_t *id;
-	const char *type, *value;
-	char name[254];
-	size_t i;
+	struct problem p;
+	char name[V1_NAME_MAX];
 	int rc;
 
 	if (ep_verify(e, "new-authz", 1) == -1)
 		return;
-	id = json_object_get(e->jws.payload, "identifier");
-	type = json_string_value(json_object_get(id, "type"));
-	value = json_string_value(json_object_get(id, "value"));
-	if (type == NULL || value == NULL || type[0] == '\0' || value[0] == '\0')
-		return ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Invalid new-authorization request: missing identifier");
-	if (strcmp(type, "dns") != 0)
-		return ep_reply_error(e, V1E_UNSUPPORTED_IDENTIFIER, 400,
-		    "identifier type '%.20s' is not supported", type);
-	if (strlen(value) >= sizeof(name))
-		return ep_reply_error(e, V1E_MALFORMED, 400, "name too long");
-	for (i = 0; value[i] != '\0'; i++)
-		name[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
-		    value[i] + 32 : value[i]);
-	name[i] = '\0';
-	if (!csr_name_valid(name))
-		return ep_reply_error(e, V1E_REJECTED_IDENTIFIER, 400,
-		    "'%.253s' is not a valid DNS name for a certificate", name);
+	if (v1_authz_identifier(e->jws.payload, name, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
 	observe_name(&e->obs, name);
 	if (name_allowed(e, name) == -1)
 		return;
@@ -610,32 +553,31 @@ check_client_proof(struct ep *e)
 void
 ep_challenge_post(struct ep *e)
 {
-	const json_t *ka;
+	struct problem p;
 	char want[JWK_THUMBPRINT_LEN + 64];
-	int rc;
+	int rc, ka;
 
 	if (ep_verify(e, "challenge", 1) == -1)
 		return;
 	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
-	if (rc != 0 || e->idx < 0 || e->idx >= V1_CHALL_COUNT)
-		return ep_reply_error(e, V1E_MALFORMED, rc == -1 ? 500 : 404,
-		    rc == -1 ? "store error" : "No such challenge");
-	if (e->authz.account_id != e->acct.id)
-		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "User registration ID doesn't match registration ID in "
-		    "authorization");
-	ka = json_object_get(e->jws.payload, "keyAuthorization");
-	if (ka != NULL) {
-		snprintf(want, sizeof(want), "%s.%s", e->authz.token,
-		    e->jws.thumbprint);
-		if (!json_is_string(ka) || strcmp(json_string_value(ka), want) != 0)
-			return ep_reply_error(e, V1E_MALFORMED, 400,
-			    "provided key authorization was incorrect");
-		if (e->authz.key_authorization == NULL) {
-			e->authz.key_authorization = strdup(want);
-			if (store_authz_update(e->b->store, &e->authz) == -1)
-				return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-				    "store error");
+	if (v1_chall_found(rc, e->idx, &p) == -1 ||
+	    v1_chall_owner(&e->authz, e->acct.id, &p) == -1 ||
+	    (ka = v1_key_authorization(e->jws.payload, e->authz.token,
+	    e->jws.thumbprint, want, sizeof(want), &p)) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
+	/* The first right answer is kept, as Boulder showed it back. */
+	if (ka == 1 && e->authz.key_authorization == NULL) {
+		if ((e->authz.key_authorization = strdup(want)) == NULL) {
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+			    "out of memory");
+			return;
+		}
+		if (store_authz_update(e->b->store, &e->authz) == -1) {
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+			    "store error");
+			return;
 		}
 	}
 	if (e->authz.status != AUTHZ_PENDING)
@@ -709,77 +651,76 @@ new_cert_flow(struct ep *e)
 	start_flow(e, FLOW_CERT, e->b->cfg->issue_timeout_ms, on_cert_done);
 }
 
+/* v1_cert_authorized's lookup: a valid authorization of e's account. */
+static int
+authz_valid(void *arg, const char *name)
+{
+	struct ep *e = arg;
+	struct store_authz z;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
+	    &z);
+	store_authz_clear(&z);
+	return rc == -1 ? -1 : rc == 0;
+}
+
+/* The CSR's names and text into e for the FLOW_CERT. 0 or -1. */
+static int
+keep_cert_request(struct ep *e, const struct csr_names *cn,
+    const unsigned char *der, size_t derlen)
+{
+	size_t i;
+
+	if ((e->names = calloc(cn->n, sizeof(char *))) == NULL ||
+	    (e->csr_b64 = b64url_encode(der, derlen)) == NULL)
+		return -1;
+	for (i = 0; i < cn->n; i++) {
+		if ((e->names[i] = strdup(cn->names[i])) == NULL)
+			return -1;
+		e->nnames++;
+	}
+	return 0;
+}
+
 void
 ep_new_cert(struct ep *e)
 {
 	struct csr_names *cn = NULL;
-	struct store_authz z;
+	struct policy_who w;
 	struct problem p;
-	const char *csr;
+	const char *names[CSR_MAX_NAMES];
 	unsigned char *der = NULL;
-	char missing[512] = "";
-	size_t derlen = 0, i, off = 0;
-	int rc;
+	size_t derlen = 0, i;
 
 	if (ep_verify(e, "new-cert", 1) == -1)
 		return;
 	memset(&p, 0, sizeof(p));
-	csr = json_string_value(json_object_get(e->jws.payload, "csr"));
-	if (csr == NULL || (der = b64url_decode(csr, strlen(csr), &derlen)) == NULL) {
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "csr must be the base64url DER of a PKCS#10 request");
-		goto out;
-	}
+	if (v1_cert_csr(e->jws.payload, &der, &derlen, &p) == -1)
+		goto fail;
 	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
+		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		goto fail;
 	}
-	if (csr_names_get(der, derlen, cn, &p) == -1) {
-		ep_reply_problem(e, &p);
-		goto out;
-	}
-	for (i = 0; i < cn->n; i++)
+	if (csr_names_get(der, derlen, cn, &p) == -1)
+		goto fail;
+	for (i = 0; i < cn->n; i++) {
+		names[i] = cn->names[i];
 		observe_name(&e->obs, cn->names[i]);
-	for (i = 0; i < cn->n; i++)
-		if (name_allowed(e, cn->names[i]) == -1)
-			goto out;
-	/* Every name needs a valid authorization of this very account. */
-	for (i = 0; i < cn->n; i++) {
-		memset(&z, 0, sizeof(z));
-		rc = store_authz_find_valid(e->b->store, e->acct.id,
-		    cn->names[i], bridge_now(), &z);
-		store_authz_clear(&z);
-		if (rc == -1) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-			goto out;
-		}
-		if (rc == 1 && off < sizeof(missing)) {
-			rc = snprintf(missing + off, sizeof(missing) - off, "%s%s",
-			    off ? ", " : "", cn->names[i]);
-			off += rc > 0 ? (size_t)rc : 0;
-		}
 	}
-	if (missing[0] != '\0') {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "authorizations for these names not found or expired: %s",
-		    missing);
-		goto out;
-	}
-	if ((e->names = calloc(cn->n, sizeof(char *))) == NULL ||
-	    (e->csr_b64 = b64url_encode(der, derlen)) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < cn->n; i++) {
-		if ((e->names[i] = strdup(cn->names[i])) == NULL)
-			break;
-		e->nnames++;
-	}
-	if (e->nnames != cn->n) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
+	w = (struct policy_who){ e->acct.id, e->jws.thumbprint, e->req->peer };
+	if (v1_names_allowed(e->b->cfg->policy, &w, names, cn->n, &p) == -1 ||
+	    v1_cert_authorized(names, cn->n, authz_valid, e, &p) == -1)
+		goto fail;
+	if (keep_cert_request(e, cn, der, derlen) == -1) {
+		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		goto fail;
 	}
 	accounts_with_upstream(e, new_cert_flow);
+	goto out;
+fail:
+	ep_reply_problem(e, &p);
 out:
 	free(cn);
 	free(der);

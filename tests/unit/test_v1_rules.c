@@ -1,0 +1,594 @@
+/* test_v1_rules.c: every v1 request rule (translate/v1/v1_rules.h) and every
+ * problem it gives, with the type, status and detail a v1 client sees
+ * (the e2e tests compare many of these details byte for byte). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "jwk.h"
+#include "v1_rules.h"
+#include "t.h"
+
+#define BASE "http://bridge:4000"
+
+static struct problem p;
+
+static json_t *
+js(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+
+	if (j == NULL)
+		fprintf(stderr, "bad test JSON: %s\n", text);
+	return j;
+}
+
+/* The problem p holds: type name, status, detail. */
+static int
+is(const char *type, int status, const char *detail)
+{
+	int ok = strcmp(problem_v1_name(p.type), type) == 0 &&
+	    p.status == status && strcmp(p.detail, detail) == 0;
+
+	if (!ok)
+		fprintf(stderr, "  got %s %d \"%s\"\n", problem_v1_name(p.type),
+		    p.status, p.detail);
+	memset(&p, 0, sizeof(p));
+	return ok;
+}
+
+static void
+test_signer(void)
+{
+	CHECK(v1_signer_check(0, ACCOUNT_VALID, &p) == 0);
+	CHECK(v1_signer_check(1, ACCOUNT_VALID, &p) == -1);
+	CHECK(is("unauthorized", 403,
+	    "No registration exists matching provided key"));
+	CHECK(v1_signer_check(-1, ACCOUNT_VALID, &p) == -1);
+	CHECK(is("serverInternal", 500, "store error"));
+	CHECK(v1_signer_check(0, ACCOUNT_DEACTIVATED, &p) == -1);
+	CHECK(is("unauthorized", 403,
+	    "Registration is not valid, has status 'deactivated'"));
+}
+
+static void
+test_new_reg(void)
+{
+	CHECK(v1_new_reg_check(1, &p) == 0);
+	CHECK(v1_new_reg_check(0, &p) == -1);
+	CHECK(is("malformed", 409, "Registration key is already in use"));
+	CHECK(v1_new_reg_check(-1, &p) == -1);
+	CHECK(is("serverInternal", 500, "store error"));
+	CHECK(v1_reg_owner(3, 3, &p) == 0);
+	CHECK(v1_reg_owner(3, 4, &p) == -1);
+	CHECK(is("unauthorized", 403,
+	    "Request signing key did not match registration key"));
+}
+
+/* The payload text through v1_reg_payload: its return value. */
+static int
+reg(const char *text, struct v1_reg_update *u)
+{
+	const struct v1_terms t = { BASE, "https://ca.example/tos",
+	    "https://old.example/tos" };
+	json_t *pl = js(text);
+	int rc = v1_reg_payload(pl, &t, u, &p);
+
+	/* u->agreement points into pl: keep only whether it was set. */
+	if (rc == 0 && u->agreement != NULL)
+		u->agreement = u->agreement[0] ? "set" : "";
+	json_decref(pl);
+	return rc;
+}
+
+static void
+test_reg_contact(void)
+{
+	struct v1_reg_update u;
+
+	CHECK(reg("{}", &u) == 0 && u.contact == NULL && u.agreement == NULL);
+	CHECK(reg("{\"contact\": null}", &u) == 0 && u.contact == NULL);
+	CHECK(reg("{\"contact\": [\"mailto:a@b.example\"]}", &u) == 0);
+	CHECK_STR(u.contact, "[\"mailto:a@b.example\"]");
+	v1_reg_update_clear(&u);
+	CHECK(u.contact == NULL);
+	CHECK(reg("{\"contact\": \"mailto:a@b.example\"}", &u) == -1);
+	CHECK(is("malformed", 400,
+	    "contact must be an array of at most 10 URLs"));
+	CHECK(reg("{\"contact\": [\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\","
+	    "\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\","
+	    "\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\"]}",
+	    &u) == -1);
+	CHECK(is("malformed", 400,
+	    "contact must be an array of at most 10 URLs"));
+	CHECK(reg("{\"contact\": [\"mailto:a@b\", \"tel:+1\"]}", &u) == -1);
+	CHECK(is("invalidEmail", 400, "contact 1 is not a mailto: address"));
+	CHECK(reg("{\"contact\": [\"mailto:nobody\"]}", &u) == -1);
+	CHECK(is("invalidEmail", 400, "contact 0 is not a mailto: address"));
+	CHECK(reg("{\"contact\": [\"mailto:a@b, c@d\"]}", &u) == -1);
+	CHECK(is("invalidEmail", 400, "contact 0 is not a mailto: address"));
+	CHECK(reg("{\"contact\": [\"mailto:a@b\\r\\nBcc: x\"]}", &u) == -1);
+	CHECK(is("invalidEmail", 400, "contact 0 is not a mailto: address"));
+	CHECK(reg("{\"contact\": [7]}", &u) == -1);
+	CHECK(is("invalidEmail", 400, "contact 0 is not a mailto: address"));
+}
+
+static void
+test_reg_agreement(void)
+{
+	struct v1_reg_update u;
+
+	CHECK(reg("{\"agreement\": \"" BASE "/terms\"}", &u) == 0);
+	CHECK_STR(u.agreement, "set");
+	CHECK(reg("{\"agreement\": \"https://ca.example/tos\"}", &u) == 0);
+	CHECK(reg("{\"agreement\": \"https://old.example/tos\"}", &u) == 0);
+	CHECK(reg("{\"agreement\": \"\"}", &u) == 0);
+	CHECK_STR(u.agreement, "");
+	CHECK(reg("{\"agreement\": null}", &u) == 0 && u.agreement == NULL);
+	CHECK(reg("{\"agreement\": 1}", &u) == -1);
+	CHECK(is("malformed", 400, "agreement must be a string"));
+	CHECK(reg("{\"agreement\": \"" BASE "/terms2\"}", &u) == -1);
+	CHECK(is("malformed", 400, "Provided agreement URL [" BASE "/terms2] "
+	    "does not match current agreement URL [" BASE "/terms]"));
+	/* a bad agreement after a good contact leaves nothing to free */
+	CHECK(reg("{\"contact\": [\"mailto:a@b\"], \"agreement\": \"x\"}",
+	    &u) == -1 && u.contact == NULL);
+	CHECK(is("malformed", 400, "Provided agreement URL [x] does not match "
+	    "current agreement URL [" BASE "/terms]"));
+}
+
+static int
+reg_status(const char *text, enum v1_reg_status *out)
+{
+	json_t *pl = js(text);
+	int rc = v1_reg_status(pl, ACCOUNT_VALID, out, &p);
+
+	json_decref(pl);
+	return rc;
+}
+
+static void
+test_reg_status(void)
+{
+	enum v1_reg_status s;
+
+	CHECK(reg_status("{}", &s) == 0 && s == V1_REG_KEEP);
+	CHECK(reg_status("{\"status\": null}", &s) == 0 && s == V1_REG_KEEP);
+	CHECK(reg_status("{\"status\": \"\"}", &s) == 0 && s == V1_REG_KEEP);
+	CHECK(reg_status("{\"status\": \"valid\"}", &s) == 0 &&
+	    s == V1_REG_KEEP);
+	CHECK(reg_status("{\"status\": \"deactivated\", \"contact\": []}",
+	    &s) == 0 && s == V1_REG_DEACTIVATE);
+	CHECK(reg_status("{\"status\": \"revoked\"}", &s) == -1);
+	CHECK(is("malformed", 400, "Invalid value provided for status field"));
+	CHECK(reg_status("{\"status\": 1}", &s) == -1);
+	CHECK(is("malformed", 400, "Invalid value provided for status field"));
+}
+
+static int
+ident(const char *text, char name[V1_NAME_MAX])
+{
+	json_t *pl = js(text);
+	int rc = v1_authz_identifier(pl, name, &p);
+
+	json_decref(pl);
+	return rc;
+}
+
+static void
+test_identifier(void)
+{
+	char name[V1_NAME_MAX], big[400];
+
+	CHECK(ident("{\"identifier\": {\"type\": \"dns\", \"value\": "
+	    "\"WWW.Example.ORG\"}}", name) == 0);
+	CHECK_STR(name, "www.example.org");
+	CHECK(ident("{}", name) == -1);
+	CHECK(is("malformed", 400,
+	    "Invalid new-authorization request: missing identifier"));
+	CHECK(ident("{\"identifier\": {\"type\": \"dns\", \"value\": \"\"}}",
+	    name) == -1);
+	CHECK(is("malformed", 400,
+	    "Invalid new-authorization request: missing identifier"));
+	CHECK(ident("{\"identifier\": {\"type\": \"ip\", \"value\": "
+	    "\"192.0.2.1\"}}", name) == -1);
+	CHECK(is("unsupportedIdentifier", 400,
+	    "identifier type 'ip' is not supported"));
+	memset(big, 'a', 300);
+	snprintf(big + 300, sizeof(big) - 300, ".example");
+	{
+		char text[512];
+
+		snprintf(text, sizeof(text), "{\"identifier\": {\"type\": "
+		    "\"dns\", \"value\": \"%s\"}}", big);
+		CHECK(ident(text, name) == -1);
+		CHECK(is("malformed", 400, "name too long"));
+	}
+	CHECK(ident("{\"identifier\": {\"type\": \"dns\", \"value\": "
+	    "\"bad_name.Example\"}}", name) == -1);
+	CHECK(is("rejectedIdentifier", 400,
+	    "'bad_name.example' is not a valid DNS name for a certificate"));
+}
+
+static void
+test_names_allowed(void)
+{
+	json_t *r = js("[{\"name\": \"web\", \"match\": {\"accounts\": [3]},"
+	    " \"allow\": [\"*.ok.example\"]}]");
+	struct policy_who w = { 3, NULL, NULL };
+	const char *good[2] = { "a.ok.example", "b.ok.example" };
+	const char *bad[2] = { "a.ok.example", "b.bad.example" };
+
+	CHECK(v1_names_allowed(NULL, &w, bad, 2, &p) == 0);
+	CHECK(v1_names_allowed(r, &w, good, 2, &p) == 0);
+	CHECK(v1_names_allowed(r, &w, bad, 2, &p) == -1);
+	CHECK(p.type == V1E_UNAUTHORIZED && p.status == 403 &&
+	    strstr(p.detail, "b.bad.example") != NULL);
+	memset(&p, 0, sizeof(p));
+	json_decref(r);
+}
+
+static void
+test_authz_found(void)
+{
+	struct store_authz z;
+
+	memset(&z, 0, sizeof(z));
+	z.expires = 100;
+	CHECK(v1_authz_found(0, &z, 99, &p) == 0);
+	CHECK(v1_authz_found(0, &z, 100, &p) == -1);
+	CHECK(is("malformed", 404, "Expired authorization"));
+	CHECK(v1_authz_found(1, &z, 0, &p) == -1);
+	CHECK(is("malformed", 404, "No such authorization"));
+	CHECK(v1_authz_found(-1, &z, 0, &p) == -1);
+	CHECK(is("malformed", 500, "store error"));
+}
+
+static void
+test_challenge(void)
+{
+	struct store_authz z;
+
+	memset(&z, 0, sizeof(z));
+	z.account_id = 5;
+	CHECK(v1_chall_found(0, 0, &p) == 0);
+	CHECK(v1_chall_found(0, 1, &p) == 0);
+	CHECK(v1_chall_found(0, 2, &p) == -1);
+	CHECK(is("malformed", 404, "No such challenge"));
+	CHECK(v1_chall_found(0, -1, &p) == -1);
+	CHECK(is("malformed", 404, "No such challenge"));
+	CHECK(v1_chall_found(1, 0, &p) == -1);
+	CHECK(is("malformed", 404, "No such challenge"));
+	CHECK(v1_chall_found(-1, 0, &p) == -1);
+	CHECK(is("malformed", 500, "store error"));
+	CHECK(v1_chall_owner(&z, 5, &p) == 0);
+	CHECK(v1_chall_owner(&z, 6, &p) == -1);
+	CHECK(is("unauthorized", 403, "User registration ID doesn't match "
+	    "registration ID in authorization"));
+}
+
+static int
+keyauth(const char *text, char *want, size_t len)
+{
+	json_t *pl = js(text);
+	int rc = v1_key_authorization(pl, "tok", "thumb", want, len, &p);
+
+	json_decref(pl);
+	return rc;
+}
+
+static void
+test_key_authorization(void)
+{
+	char want[64];
+
+	CHECK(keyauth("{}", want, sizeof(want)) == 0);
+	CHECK(keyauth("{\"keyAuthorization\": \"tok.thumb\"}", want,
+	    sizeof(want)) == 1);
+	CHECK_STR(want, "tok.thumb");
+	CHECK(keyauth("{\"keyAuthorization\": \"tok.other\"}", want,
+	    sizeof(want)) == -1);
+	CHECK(is("malformed", 400, "provided key authorization was incorrect"));
+	CHECK(keyauth("{\"keyAuthorization\": 3}", want, sizeof(want)) == -1);
+	CHECK(is("malformed", 400, "provided key authorization was incorrect"));
+	CHECK(keyauth("{\"keyAuthorization\": \"tok.thumb\"}", want, 4) == -1);
+	CHECK(is("serverInternal", 500, "key authorization too long"));
+}
+
+static int
+deact(const char *text, const struct store_authz *z)
+{
+	json_t *pl = js(text);
+	int rc = v1_authz_deactivate_check(pl, z, 5, &p);
+
+	json_decref(pl);
+	return rc;
+}
+
+static void
+test_authz_deactivate(void)
+{
+	struct store_authz z;
+	const char *d = "{\"status\": \"deactivated\"}";
+
+	memset(&z, 0, sizeof(z));
+	z.account_id = 5;
+	z.status = AUTHZ_VALID;
+	CHECK(deact(d, &z) == 0);
+	z.status = AUTHZ_PENDING;
+	CHECK(deact(d, &z) == 0);
+	CHECK(deact("{\"status\": \"valid\"}", &z) == -1);
+	CHECK(is("malformed", 400, "Invalid status value: an authorization "
+	    "POST only deactivates (\"status\": \"deactivated\")"));
+	CHECK(deact("{}", &z) == -1);
+	CHECK(is("malformed", 400, "Invalid status value: an authorization "
+	    "POST only deactivates (\"status\": \"deactivated\")"));
+	z.status = AUTHZ_INVALID;
+	CHECK(deact(d, &z) == -1);
+	CHECK(is("malformed", 400, "Only valid and pending authorizations can "
+	    "be deactivated (this one is invalid)"));
+	z.account_id = 6;
+	CHECK(deact(d, &z) == -1);
+	CHECK(is("unauthorized", 403,
+	    "Registration ID doesn't match ID for authorization"));
+}
+
+static void
+test_cert_csr(void)
+{
+	json_t *pl = js("{\"csr\": \"AQID\"}");
+	unsigned char *der;
+	size_t len;
+
+	CHECK(v1_cert_csr(pl, &der, &len, &p) == 0 && len == 3 &&
+	    der[0] == 1 && der[2] == 3);
+	free(der);
+	json_decref(pl);
+	pl = js("{\"csr\": \"not base64!\"}");
+	CHECK(v1_cert_csr(pl, &der, &len, &p) == -1 && der == NULL);
+	CHECK(is("malformed", 400,
+	    "csr must be the base64url DER of a PKCS#10 request"));
+	json_decref(pl);
+	pl = js("{}");
+	CHECK(v1_cert_csr(pl, &der, &len, &p) == -1);
+	CHECK(is("malformed", 400,
+	    "csr must be the base64url DER of a PKCS#10 request"));
+	json_decref(pl);
+}
+
+/* A lookup: names starting with "ok" are authorized, "err" fails. */
+static int
+lookup(void *arg, const char *name)
+{
+	(*(int *)arg)++;
+	if (strncmp(name, "err", 3) == 0)
+		return -1;
+	return strncmp(name, "ok", 2) == 0;
+}
+
+static void
+test_cert_authorized(void)
+{
+	const char *all[2] = { "ok1.example", "ok2.example" };
+	const char *some[4] = { "a.example", "ok.example", "b.example",
+	    "c.example" };
+	const char *err[2] = { "a.example", "err.example" };
+	int calls = 0;
+
+	CHECK(v1_cert_authorized(all, 2, lookup, &calls, &p) == 0);
+	CHECK(calls == 2);
+	CHECK(v1_cert_authorized(some, 4, lookup, &calls, &p) == -1);
+	CHECK(is("unauthorized", 403, "authorizations for these names not "
+	    "found or expired: a.example, b.example, c.example"));
+	CHECK(v1_cert_authorized(err, 2, lookup, &calls, &p) == -1);
+	CHECK(is("serverInternal", 500, "store error"));
+}
+
+static int
+reason(const char *text, int *r)
+{
+	json_t *pl = js(text);
+	int rc = v1_revoke_reason(pl, r, &p);
+
+	json_decref(pl);
+	return rc;
+}
+
+#define REASONS "Supported reasons: unspecified (0), keyCompromise (1), " \
+	"affiliationChanged (3), superseded (4), cessationOfOperation (5)"
+
+static void
+test_revoke_reason(void)
+{
+	int r;
+
+	CHECK(reason("{}", &r) == 0 && r == -1);
+	CHECK(reason("{\"reason\": null}", &r) == 0 && r == -1);
+	CHECK(reason("{\"reason\": 0}", &r) == 0 && r == 0);
+	CHECK(reason("{\"reason\": 1}", &r) == 0 && r == 1);
+	CHECK(reason("{\"reason\": 5}", &r) == 0 && r == 5);
+	CHECK(reason("{\"reason\": 2}", &r) == -1);
+	CHECK(is("malformed", 400, "unsupported revocation reason code "
+	    "provided: 2. " REASONS));
+	CHECK(reason("{\"reason\": 6}", &r) == -1);
+	CHECK(is("malformed", 400, "unsupported revocation reason code "
+	    "provided: 6. " REASONS));
+	CHECK(reason("{\"reason\": \"1\"}", &r) == -1);
+	CHECK(is("malformed", 400, "reason must be an integer. " REASONS));
+}
+
+static void
+test_revoke_target(void)
+{
+	unsigned char der[3] = { 1, 2, 3 }, other[3] = { 1, 2, 4 };
+	struct store_cert c;
+
+	memset(&c, 0, sizeof(c));
+	c.der = der;
+	c.der_len = 3;
+	CHECK(v1_revoke_target(0, &c, der, 3, &p) == 0);
+	CHECK(v1_revoke_target(0, &c, other, 3, &p) == -1);
+	CHECK(is("malformed", 404, "unknown certificate: Certificate not "
+	    "found (not issued through this bridge)"));
+	CHECK(v1_revoke_target(0, &c, der, 2, &p) == -1);
+	CHECK(is("malformed", 404, "unknown certificate: Certificate not "
+	    "found (not issued through this bridge)"));
+	CHECK(v1_revoke_target(1, &c, der, 3, &p) == -1);
+	CHECK(is("malformed", 404, "unknown certificate: Certificate not "
+	    "found (not issued through this bridge)"));
+	CHECK(v1_revoke_target(-1, &c, der, 3, &p) == -1);
+	CHECK(is("serverInternal", 500, "store error"));
+	c.revoked = 1;
+	CHECK(v1_revoke_target(0, &c, der, 3, &p) == -1);
+	CHECK(is("malformed", 409, "Certificate already revoked"));
+	CHECK(v1_revoke_unexpired(101, 100, &p) == 0);
+	CHECK(v1_revoke_unexpired(100, 100, &p) == -1);
+	CHECK(is("unauthorized", 403, "Certificate is expired"));
+}
+
+#define NOT_ALLOWED "Revocation request must be signed by private key of " \
+	"cert to be revoked, or by the account key of the account that " \
+	"issued it."
+
+static void
+test_revoke_allowed(void)
+{
+	struct store_account a;
+	enum v1_revoker who;
+
+	memset(&a, 0, sizeof(a));
+	a.id = 7;
+	a.status = ACCOUNT_VALID;
+	CHECK(v1_revoke_allowed(1, -1, NULL, 7, &who, &p) == 0 &&
+	    who == V1_REVOKER_CERT_KEY);
+	CHECK(v1_revoke_allowed(0, 0, &a, 7, &who, &p) == 0 &&
+	    who == V1_REVOKER_ACCOUNT);
+	CHECK(v1_revoke_allowed(0, 0, &a, 8, &who, &p) == -1);
+	CHECK(is("unauthorized", 403, NOT_ALLOWED));
+	CHECK(v1_revoke_allowed(0, 1, &a, 7, &who, &p) == -1);
+	CHECK(is("unauthorized", 403, NOT_ALLOWED));
+	CHECK(v1_revoke_allowed(0, -1, &a, 7, &who, &p) == -1);
+	CHECK(is("serverInternal", 500, "store error"));
+	a.status = ACCOUNT_DEACTIVATED;
+	CHECK(v1_revoke_allowed(0, 0, &a, 7, &who, &p) == -1);
+	CHECK(is("unauthorized", 403,
+	    "Registration is not valid, has status 'deactivated'"));
+}
+
+/* A key lookup: "taken" belongs to account 9, "broken" fails. */
+static int
+by_thumb(void *arg, const char *thumb, long long *id)
+{
+	(void)arg;
+	if (strcmp(thumb, "broken") == 0)
+		return -1;
+	if (strcmp(thumb, "taken") != 0)
+		return 1;
+	*id = 9;
+	return 0;
+}
+
+static void
+test_key_change(void)
+{
+	EVP_PKEY *k = jwk_generate_p256(), *k2 = jwk_generate_p256();
+	struct jws_v1 in;
+	long long other;
+
+	CHECK(v1_key_change_allowed(ACCOUNT_PER_CLIENT, &p) == 0);
+	CHECK(v1_key_change_allowed(ACCOUNT_IMPORTED, &p) == -1);
+	CHECK(is("unauthorized", 403, "key-change is not available for an "
+	    "imported account (its key is the account key at the CA)"));
+	memset(&in, 0, sizeof(in));
+	in.jwk = jwk_from_pkey(k);
+	in.payload = json_pack("{s:s,s:o}", "account", BASE "/acme/reg/4",
+	    "newKey", jwk_from_pkey(k));
+	snprintf(in.thumbprint, sizeof(in.thumbprint), "fresh");
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
+	    &p) == 0 && other == 0);
+	CHECK(v1_key_change_check(BASE, 5, &in, by_thumb, NULL, &other,
+	    &p) == -1);
+	CHECK(is("malformed", 400, "Incorrect account URL provided in payload "
+	    "(want " BASE "/acme/reg/5)"));
+	snprintf(in.thumbprint, sizeof(in.thumbprint), "taken");
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
+	    &p) == -1 && other == 9);
+	CHECK(is("malformed", 409,
+	    "New key is already in use for a different account"));
+	snprintf(in.thumbprint, sizeof(in.thumbprint), "broken");
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
+	    &p) == -1 && other == 0);
+	CHECK(is("serverInternal", 500, "store error"));
+	json_object_set_new(in.payload, "newKey", jwk_from_pkey(k2));
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
+	    &p) == -1);
+	CHECK(is("malformed", 400, "New JWK in inner payload doesn't match key "
+	    "used to sign inner JWS"));
+	json_decref(in.jwk);
+	json_decref(in.payload);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
+static void
+test_paths(void)
+{
+	long long id = 0;
+	int idx = -1;
+
+	CHECK(v1_path_id("/acme/reg/12", "/acme/reg/", &id) == 1 && id == 12);
+	CHECK(v1_path_id("/acme/reg/0", "/acme/reg/", &id) == 0);
+	CHECK(v1_path_id("/acme/reg/12x", "/acme/reg/", &id) == 0);
+	CHECK(v1_path_id("/acme/reg/", "/acme/reg/", &id) == 0);
+	CHECK(v1_path_id("/acme/reg/-1", "/acme/reg/", &id) == 0);
+	CHECK(v1_path_id("/acme/reg/9007199254740992", "/acme/reg/", &id) == 0);
+	CHECK(v1_path_id("/acme/authz/3", "/acme/reg/", &id) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/1", &id, &idx) == 1 &&
+	    id == 7 && idx == 1);
+	CHECK(v1_path_challenge("/acme/challenge/7/99", &id, &idx) == 1);
+	CHECK(v1_path_challenge("/acme/challenge/7/100", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/0/1", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/1x", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/x/1", &id, &idx) == 0);
+	CHECK_STR(v1_path_hex("/acme/cert/0a1f", "/acme/cert/"), "0a1f");
+	CHECK(v1_path_hex("/acme/cert/0A1F", "/acme/cert/") == NULL);
+	CHECK(v1_path_hex("/acme/cert/", "/acme/cert/") == NULL);
+	CHECK(v1_path_hex("/acme/cert/../x", "/acme/cert/") == NULL);
+	{
+		char longp[128];
+
+		snprintf(longp, sizeof(longp), "/acme/cert/%080d", 0);
+		CHECK(v1_path_hex(longp, "/acme/cert/") == NULL);
+		longp[strlen(longp) - 1] = '\0';
+		CHECK(v1_path_hex(longp, "/acme/cert/") != NULL);
+	}
+}
+
+int
+main(void)
+{
+	test_signer();
+	test_new_reg();
+	test_reg_contact();
+	test_reg_agreement();
+	test_reg_status();
+	test_identifier();
+	test_names_allowed();
+	test_authz_found();
+	test_challenge();
+	test_key_authorization();
+	test_authz_deactivate();
+	test_cert_csr();
+	test_cert_authorized();
+	test_revoke_reason();
+	test_revoke_target();
+	test_revoke_allowed();
+	test_key_change();
+	test_paths();
+	return T_DONE();
+}

@@ -1,0 +1,187 @@
+/* v1_rules.h: the rules of each v1 operation, apart from replying and from
+ * the store. Each function takes the parsed request (and, where a rule needs
+ * to know what exists, a lookup passed in as a function pointer and its
+ * argument, as jws_v1_verify takes its nonce check) and returns a decision,
+ * or -1 with *p filled with exactly the problem a v1 client sees (type,
+ * status, detail as Boulder's WFE1 and the e2e tests expect them). None of
+ * them allocates unless it says so; none keeps a pointer. */
+#ifndef V1_RULES_H
+#define V1_RULES_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "jws.h"
+#include "policy.h"
+#include "problem.h"
+#include "records.h"
+
+#define V1_CONTACT_MAX 10	/* contact URLs in a registration */
+#define V1_CONTACT_LEN 320	/* bytes in one of them */
+#define V1_NAME_MAX 254		/* a DNS name and its NUL */
+
+/* --- the signer (every signed request) ----------------------------------- */
+
+/* The account the signer's key names, as found by the store: rc 0 (found,
+ * status is its status), 1 (none) or -1 (store error). 0, or -1 with *p. */
+int v1_signer_check(int rc, enum account_status status, struct problem *p);
+
+/* --- registrations (v1_reg.c) ------------------------------------------- */
+
+/* The agreement URLs a registration may name: the bridge's own
+ * "<base>/terms", the CA's terms (or NULL) and the one the account agreed
+ * to already (or NULL). */
+struct v1_terms {
+	const char *base;
+	const char *upstream;
+	const char *current;
+};
+
+/* The members of a new-reg/reg payload a client may set. contact is the
+ * compact JSON text of the contact array (malloc'd) or NULL when absent;
+ * agreement points into the payload (NULL when absent, "" when empty). */
+struct v1_reg_update {
+	char *contact;
+	const char *agreement;
+};
+
+/* Check "contact" (mailto: addresses, at most V1_CONTACT_MAX) and
+ * "agreement" (one of t's). 0 with *u filled (free with
+ * v1_reg_update_clear), or -1 with *p and nothing to free. */
+int v1_reg_payload(const json_t *payload, const struct v1_terms *t,
+    struct v1_reg_update *u, struct problem *p);
+void v1_reg_update_clear(struct v1_reg_update *u);
+
+/* What a reg POST asks of the account's status. */
+enum v1_reg_status {
+	V1_REG_KEEP,		/* absent, null, "" or the current status */
+	V1_REG_DEACTIVATE	/* "deactivated": whatever else it holds */
+};
+
+/* The "status" member of a reg POST for an account whose status is cur:
+ * 0 with *out set, or -1 with *p (any other value). */
+int v1_reg_status(const json_t *payload, enum account_status cur,
+    enum v1_reg_status *out, struct problem *p);
+
+/* A reg POST must be signed by the account of its URL. 0 or -1 with *p. */
+int v1_reg_owner(long long signer_id, long long url_id, struct problem *p);
+
+/* A new-reg for a key that has an account already (rc 0), none (1) or a
+ * store error (-1): 0 when it may register, else -1 with *p. */
+int v1_new_reg_check(int rc, struct problem *p);
+
+/* --- authorizations and challenges (v1_authz.c) ------------------------- */
+
+/* The "identifier" of a new-authz payload: a "dns" name, lower-cased into
+ * name and checked as a certificate name. 0, or -1 with *p. */
+int v1_authz_identifier(const json_t *payload, char name[V1_NAME_MAX],
+    struct problem *p);
+
+/* The config's name policy (may be NULL: everything allowed) for the names
+ * a client asks for: 0 when every one is allowed, else -1 with *p (the
+ * first refused). */
+int v1_names_allowed(const json_t *rules, const struct policy_who *w,
+    const char *const *names, size_t n, struct problem *p);
+
+/* An authorization as the store gave it (rc 0 found, 1 none, -1 store
+ * error), still unexpired at now: 0 or -1 with *p. */
+int v1_authz_found(int rc, const struct store_authz *z, long long now,
+    struct problem *p);
+
+/* A challenge URL's authorization (rc as above) and index: 0 or -1. */
+int v1_chall_found(int rc, int idx, struct problem *p);
+
+/* A challenge POST must come from the authorization's account. */
+int v1_chall_owner(const struct store_authz *z, long long signer_id,
+    struct problem *p);
+
+/* The optional "keyAuthorization" of a challenge POST against the
+ * authorization's token and the signer's thumbprint: 0 when absent, 1 when
+ * present and right (want holds it), -1 with *p. */
+int v1_key_authorization(const json_t *payload, const char *token,
+    const char *thumbprint, char *want, size_t wantlen, struct problem *p);
+
+/* An authorization POST: only "status":"deactivated", by the owner, of a
+ * valid or pending authorization. 0 or -1 with *p. */
+int v1_authz_deactivate_check(const json_t *payload,
+    const struct store_authz *z, long long signer_id, struct problem *p);
+
+/* --- certificates (v1_cert.c) -------------------------------------------- */
+
+/* The "csr" of a new-cert payload decoded: 0 with *der (malloc'd) and
+ * *len, or -1 with *p. */
+int v1_cert_csr(const json_t *payload, unsigned char **der, size_t *len,
+    struct problem *p);
+
+/* Whether the account has a valid authorization for name: 1 yes, 0 no,
+ * -1 store error. */
+typedef int (*v1_authz_lookup)(void *arg, const char *name);
+
+/* Every name of a certificate needs a valid authorization of the account
+ * asking (looked up by fn): 0, or -1 with *p (the names missing, in order,
+ * or a store error). */
+int v1_cert_authorized(const char *const *names, size_t n, v1_authz_lookup fn,
+    void *arg, struct problem *p);
+
+/* --- revocation and key change (v1_manage_rules.c) ---------------------- */
+
+/* The optional "reason" of a revoke-cert payload: 0 with *reason -1 when
+ * absent or one of 0, 1, 3, 4, 5 (what Boulder let subscribers choose), or
+ * -1 with *p. */
+int v1_revoke_reason(const json_t *payload, int *reason, struct problem *p);
+
+/* The certificate named by a revocation, as the store found it by serial
+ * (rc 0 found into c, 1 none, -1 store error): the same DER as the
+ * request's (der, len) and not revoked yet. 0 or -1 with *p. */
+int v1_revoke_target(int rc, const struct store_cert *c,
+    const unsigned char *der, size_t len, struct problem *p);
+
+/* Who signed a revocation. */
+enum v1_revoker {
+	V1_REVOKER_ACCOUNT,	/* the valid account that issued it */
+	V1_REVOKER_CERT_KEY	/* the certificate's own key */
+};
+
+/* Whether the signer may revoke a certificate of account owner_id:
+ * by_cert_key when the certificate's key signed; else the signer's account
+ * as looked up by its key (rc 0 found into *signer, 1 none, -1 store
+ * error). 0 with *out, or -1 with *p. */
+int v1_revoke_allowed(int by_cert_key, int rc,
+    const struct store_account *signer, long long owner_id,
+    enum v1_revoker *out, struct problem *p);
+
+/* An unexpired certificate (not_after against now): 0 or -1 with *p. */
+int v1_revoke_unexpired(long long not_after, long long now,
+    struct problem *p);
+
+/* An account id by the thumbprint of its key: 0 found (*id set), 1 none,
+ * -1 store error. */
+typedef int (*v1_account_lookup)(void *arg, const char *thumbprint,
+    long long *id);
+
+/* key-change is refused for an imported account (its key is the account
+ * key at the CA, which answers its challenges). 0 or -1 with *p. */
+int v1_key_change_allowed(enum account_mode mode, struct problem *p);
+
+/* The inner JWS of a key-change (signed by the new key) as Boulder checked
+ * it for account acct_id at base: its "account" URL, its "newKey" equal to
+ * the key that signed it, that key not in use (fn). 0, or -1 with *p; when
+ * the key is another account's, *other is its id (else 0), for the
+ * Location header. */
+int v1_key_change_check(const char *base, long long acct_id,
+    const struct jws_v1 *in, v1_account_lookup fn, void *arg,
+    long long *other, struct problem *p);
+
+/* --- v1 paths (v1_path.c) ------------------------------------------------- */
+
+/* "<prefix><digits>": 1 with *id (1 .. 2^53-1), else 0. */
+int v1_path_id(const char *path, const char *prefix, long long *id);
+
+/* "/acme/challenge/<id>/<idx>" (idx 0..99): 1 with *id and *idx, else 0. */
+int v1_path_challenge(const char *path, long long *id, int *idx);
+
+/* The tail after prefix when it is 1..79 characters of [0-9a-f], else
+ * NULL (a certificate serial or an issuer id). */
+const char *v1_path_hex(const char *path, const char *prefix);
+
+#endif
