@@ -384,45 +384,55 @@ fmt_time(long long t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", t);
 }
 
-/* Insert a new imported account, or convert/refresh a. Prints the result. */
+/* Insert a new imported account a (zeroed here). 0 or -1. */
 static int
-write_account(struct store *s, struct store_account *a, int exists,
-    const char *jwk_text, const char *tp, const char *pem, const char *url,
-    const char *kind)
+insert_imported(struct store *s, struct store_account *a,
+    const char *jwk_text, const char *tp, const char *pem, const char *url)
+{
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", tp);
+	a->jwk = (char *)jwk_text;
+	a->created_at = (long long)time(NULL);
+	a->status = ACCOUNT_VALID;
+	a->mode = ACCOUNT_IMPORTED;
+	a->v2_key_pem = (char *)pem;
+	a->v2_account_url = (char *)url;
+	n = store_account_insert(s, a);
+	/* borrowed strings: the caller frees them */
+	a->jwk = a->v2_key_pem = a->v2_account_url = NULL;
+	return n;
+}
+
+/* Convert or refresh the existing account a to the imported key; *ndeact
+ * is how many of its authorizations were deactivated. 0 or -1. */
+static int
+convert_imported(struct store *s, struct store_account *a, const char *pem,
+    const char *url, int was_imported, int *ndeact)
+{
+	free(a->v2_key_pem);
+	/* --offline keeps an imported account's known URL. */
+	if ((a->v2_key_pem = strdup(pem)) == NULL ||
+	    store_account_update(s, a) == -1 ||
+	    ((url != NULL || !was_imported) &&
+	    store_account_set_upstream(s, a->id, url) == -1) ||
+	    store_account_set_mode(s, a->id, ACCOUNT_IMPORTED, NULL) == -1 ||
+	    store_account_set_not_before(s, a->id, 0) == -1)
+		return -1;
+	if (!was_imported &&
+	    (*ndeact = store_authz_deactivate_account(s, a->id)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Say what the import did. */
+static void
+print_imported(const struct store_account *a, int exists, int was_imported,
+    const char *tp, const char *url, const char *kind, int ndeact)
 {
 	char when[40];
-	int n = 0, was_imported = exists && a->mode == ACCOUNT_IMPORTED;
 
-	if (store_begin(s) == -1)
-		return -1;
-	if (!exists) {
-		memset(a, 0, sizeof(*a));
-		snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", tp);
-		a->jwk = (char *)jwk_text;
-		a->created_at = (long long)time(NULL);
-		a->status = ACCOUNT_VALID;
-		a->mode = ACCOUNT_IMPORTED;
-		a->v2_key_pem = (char *)pem;
-		a->v2_account_url = (char *)url;
-		n = store_account_insert(s, a);
-		a->jwk = a->v2_key_pem = a->v2_account_url = NULL;
-		if (n == -1)
-			goto fail;
-	} else {
-		/* --offline keeps an imported account's known URL. */
-		free(a->v2_key_pem);
-		if ((a->v2_key_pem = strdup(pem)) == NULL ||
-		    store_account_update(s, a) == -1 ||
-		    ((url != NULL || !was_imported) &&
-		    store_account_set_upstream(s, a->id, url) == -1) ||
-		    store_account_set_mode(s, a->id, ACCOUNT_IMPORTED, NULL) == -1 ||
-		    store_account_set_not_before(s, a->id, 0) == -1 ||
-		    (!was_imported &&
-		    (n = store_authz_deactivate_account(s, a->id)) == -1))
-			goto fail;
-	}
-	if (store_commit(s) == -1)
-		goto fail;
 	if (!exists)
 		printf("imported %s key %s as v1 account %lld (new)\n", kind, tp,
 		    a->id);
@@ -434,7 +444,8 @@ write_account(struct store *s, struct store_account *a, int exists,
 		printf("converted v1 account %lld (registered through the bridge "
 		    "%s) to imported %s key %s: its bridge-held key was "
 		    "replaced; %d authorization(s) deactivated (the host "
-		    "authorizes its names again)\n", a->id, when, kind, tp, n);
+		    "authorizes its names again)\n", a->id, when, kind, tp,
+		    ndeact);
 	}
 	if (url != NULL)
 		printf("upstream account: %s (found at the CA)\n", url);
@@ -444,12 +455,29 @@ write_account(struct store *s, struct store_account *a, int exists,
 	else
 		printf("upstream account: looked up at the host's first request "
 		    "(--offline)\n");
+}
+
+/* Insert a new imported account, or convert/refresh a, in one
+ * transaction. Prints the result. */
+static int
+write_account(struct store *s, struct store_account *a, int exists,
+    const char *jwk_text, const char *tp, const char *pem, const char *url,
+    const char *kind)
+{
+	int n = 0, was_imported = exists && a->mode == ACCOUNT_IMPORTED;
+
+	if (store_begin(s) == -1)
+		return -1;
+	if ((!exists ? insert_imported(s, a, jwk_text, tp, pem, url) :
+	    convert_imported(s, a, pem, url, was_imported, &n)) == -1 ||
+	    store_commit(s) == -1) {
+		store_rollback(s);
+		fprintf(stderr, "acme-bridge account import: store error: "
+		    "nothing was changed\n");
+		return -1;
+	}
+	print_imported(a, exists, was_imported, tp, url, kind, n);
 	return 0;
-fail:
-	store_rollback(s);
-	fprintf(stderr, "acme-bridge account import: store error: nothing "
-	    "was changed\n");
-	return -1;
 }
 
 /* ---- import ---- */
@@ -460,6 +488,32 @@ store_log(void *arg, const char *fn, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "acme-bridge account import: store: %s: %s\n", fn, msg);
+}
+
+static void
+say_needs_force(long long id)
+{
+	fprintf(stderr, "acme-bridge account import: v1 account %lld "
+	    "already uses this key: the host registered through the "
+	    "bridge, which holds its own upstream key for it. Re-run "
+	    "with --force to convert it: the bridge then uses this key "
+	    "and its existing account at the CA, and the host "
+	    "authorizes its names again. Nothing was changed.\n", id);
+}
+
+static void
+say_lookup_failed(const struct config *cfg, const struct lookup *l)
+{
+	if (l->no_account)
+		fprintf(stderr, "acme-bridge account import: no account "
+		    "for this key at the CA %s: register it there first "
+		    "(or import with --offline and let the bridge look "
+		    "it up at the host's first request). The CA said: "
+		    "%s. Nothing was changed.\n", cfg->upstream, l->why);
+	else
+		fprintf(stderr, "acme-bridge account import: cannot look "
+		    "the account up at the CA: %s. Nothing was changed "
+		    "(--offline imports without looking).\n", l->why);
 }
 
 static int
@@ -490,25 +544,11 @@ import(const struct opts *o, const struct config *cfg)
 		goto out;
 	}
 	if (found == 0 && a.mode != ACCOUNT_IMPORTED && !o->force) {
-		fprintf(stderr, "acme-bridge account import: v1 account %lld "
-		    "already uses this key: the host registered through the "
-		    "bridge, which holds its own upstream key for it. Re-run "
-		    "with --force to convert it: the bridge then uses this key "
-		    "and its existing account at the CA, and the host "
-		    "authorizes its names again. Nothing was changed.\n", a.id);
+		say_needs_force(a.id);
 		goto out;
 	}
 	if (!o->offline && lookup_account(cfg, s, pk, &l) == -1) {
-		if (l.no_account)
-			fprintf(stderr, "acme-bridge account import: no account "
-			    "for this key at the CA %s: register it there first "
-			    "(or import with --offline and let the bridge look "
-			    "it up at the host's first request). The CA said: "
-			    "%s. Nothing was changed.\n", cfg->upstream, l.why);
-		else
-			fprintf(stderr, "acme-bridge account import: cannot look "
-			    "the account up at the CA: %s. Nothing was changed "
-			    "(--offline imports without looking).\n", l.why);
+		say_lookup_failed(cfg, &l);
 		goto out;
 	}
 	if (write_account(s, &a, found == 0, jwk_text, tp, pem, l.url,

@@ -503,14 +503,53 @@ server_req_alive(const struct server_req *r)
 	return r->conn != NULL;
 }
 
+/* Bytes needed for the answer's head (status line, headers, framing) and
+ * body; 0 when that would overflow. */
+static size_t
+reply_size(const char *const *hdrs, size_t nhdrs, size_t len, int head)
+{
+	size_t size = 256, i;
+
+	for (i = 0; i < nhdrs; i++) {
+		if (strlen(hdrs[i]) > SIZE_MAX / 2 - size)
+			return 0;
+		size += strlen(hdrs[i]) + 2;
+	}
+	if (!head && len > SIZE_MAX / 2 - size)
+		return 0;
+	return size + (head ? 0 : len);
+}
+
+/* Render the answer into buf (of the size reply_size gave); its length. */
+static size_t
+reply_render(char *buf, size_t size, int status, const char *const *hdrs,
+    size_t nhdrs, const void *body, size_t len, int head, int keep_alive)
+{
+	size_t off, i;
+
+	off = (size_t)snprintf(buf, size, "HTTP/1.1 %d %s\r\n", status,
+	    status_text(status));
+	for (i = 0; i < nhdrs; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s\r\n",
+		    hdrs[i]);
+	off += (size_t)snprintf(buf + off, size - off,
+	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
+	    keep_alive ? "keep-alive" : "close");
+	if (!head && len > 0) {
+		memcpy(buf + off, body, len);
+		off += len;
+	}
+	return off;
+}
+
 void
 server_reply(struct server_req *r, int status, const char *const *hdrs,
     size_t nhdrs, const void *body, size_t len)
 {
 	struct conn *c = r->conn;
 	struct write_req *wr = NULL;
-	size_t size, off, i;
-	int head, n;
+	size_t size, off;
+	int head;
 	uv_buf_t b;
 
 	if (c == NULL || c->closing) {
@@ -518,34 +557,12 @@ server_reply(struct server_req *r, int status, const char *const *hdrs,
 		return;
 	}
 	head = strcmp(r->method, "HEAD") == 0;
-	size = 256;
-	for (i = 0; i < nhdrs; i++) {
-		if (strlen(hdrs[i]) > SIZE_MAX / 2 - size)
-			goto fail;
-		size += strlen(hdrs[i]) + 2;
-	}
-	if (!head && len > SIZE_MAX / 2 - size)
-		goto fail;
-	size += head ? 0 : len;
-	if ((wr = calloc(1, sizeof(*wr))) == NULL ||
+	if ((size = reply_size(hdrs, nhdrs, len, head)) == 0 ||
+	    (wr = calloc(1, sizeof(*wr))) == NULL ||
 	    (wr->buf = malloc(size)) == NULL)
 		goto fail;
-	off = 0;
-	n = snprintf(wr->buf, size, "HTTP/1.1 %d %s\r\n", status,
-	    status_text(status));
-	off += (size_t)n;
-	for (i = 0; i < nhdrs; i++) {
-		n = snprintf(wr->buf + off, size - off, "%s\r\n", hdrs[i]);
-		off += (size_t)n;
-	}
-	n = snprintf(wr->buf + off, size - off,
-	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
-	    c->keep_alive ? "keep-alive" : "close");
-	off += (size_t)n;
-	if (!head && len > 0) {
-		memcpy(wr->buf + off, body, len);
-		off += len;
-	}
+	off = reply_render(wr->buf, size, status, hdrs, nhdrs, body, len, head,
+	    c->keep_alive);
 	wr->c = c;
 	wr->close_after = !c->keep_alive;
 	req_free(r);

@@ -458,13 +458,40 @@ read_authz(struct flow *f, const json_t *j)
 	return 0;
 }
 
+/* POST the challenge of z with its key authorization, published first
+ * (the action's provision_* fields) when the bridge answers itself. */
+static void
+answer_chall(struct flow *f, const struct flow_authz *z,
+    struct flow_action *a)
+{
+	size_t klen = strlen(z->token) + 1 + strlen(f->thumb) + 1;
+
+	free(f->keyauth);
+	if ((f->keyauth = malloc(klen)) == NULL) {
+		act_oom(f, a);
+		return;
+	}
+	snprintf(f->keyauth, klen, "%s.%s", z->token, f->thumb);
+	f->state = S_CHALL;
+	act_send(f, a, z->chall_url, strdup("{}"), "challenge");
+	if (a->payload == NULL) {
+		act_oom(f, a);
+		return;
+	}
+	if (f->answer == FLOW_ANSWER_SELF) {
+		a->provision_type = z->chall_type;
+		a->provision_name = z->name;
+		a->provision_token = z->token;
+		a->provision_keyauth = f->keyauth;
+	}
+}
+
 static void
 on_authz(struct flow *f, const struct flow_resp *r, long long now,
     struct flow_action *a)
 {
 	struct flow_authz *z = &f->authz[f->cur];
 	int chall_pending;
-	size_t klen;
 
 	if (check_status(f, r, 200, 200, "authorization") == -1)
 		return act_fail(f, a);
@@ -492,24 +519,8 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 	if (((f->answer == FLOW_ANSWER_CLIENT && f->kind == FLOW_AUTHZ) ||
 	    f->answer == FLOW_ANSWER_NONE) && f->state == S_AUTHZ_GET)
 		return act_done(f, a);
-	if (f->state == S_AUTHZ_GET && chall_pending && z->token[0] != '\0') {
-		klen = strlen(z->token) + 1 + strlen(f->thumb) + 1;
-		free(f->keyauth);
-		if ((f->keyauth = malloc(klen)) == NULL)
-			return act_oom(f, a);
-		snprintf(f->keyauth, klen, "%s.%s", z->token, f->thumb);
-		f->state = S_CHALL;
-		act_send(f, a, z->chall_url, strdup("{}"), "challenge");
-		if (a->payload == NULL)
-			return act_oom(f, a);
-		if (f->answer == FLOW_ANSWER_SELF) {
-			a->provision_type = z->chall_type;
-			a->provision_name = z->name;
-			a->provision_token = z->token;
-			a->provision_keyauth = f->keyauth;
-		}
-		return;
-	}
+	if (f->state == S_AUTHZ_GET && chall_pending && z->token[0] != '\0')
+		return answer_chall(f, z, a);
 	if (now >= f->deadline) {
 		if (f->kind == FLOW_CERT) {
 			problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
