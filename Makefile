@@ -19,7 +19,7 @@ TRANSLATE_DIRS := $(sort $(dir $(wildcard translate/*/*.c translate/*/*.h)))
 PROXY_DIRS := $(sort $(dir $(wildcard proxy/*/*.c proxy/*/*.h)))
 INCS := $(patsubst %/,-I%,$(TRANSLATE_DIRS) $(PROXY_DIRS))
 
-WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+WARN := -Wall -Wextra -Wpedantic -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
 	-Wno-format-truncation
 OPT ?= -O2 -g

@@ -234,8 +234,10 @@ on_timer(uv_timer_t *t)
 {
 	struct hook *h = t->data;
 
-	if (h->exited)
-		return complete(h);	/* end of the output drain */
+	if (h->exited) {
+		complete(h);	/* end of the output drain */
+		return;
+	}
 	switch (h->kill) {
 	case K_NONE:
 		h->timed_out = 1;
@@ -248,7 +250,8 @@ on_timer(uv_timer_t *t)
 		break;
 	case K_KILL:
 	default:
-		return complete(h);	/* unkillable: give up on it */
+		complete(h);	/* unkillable: give up on it */
+		return;
 	}
 	uv_timer_start(&h->timer, on_timer, HOOK_GRACE_MS, 0);
 }
@@ -455,8 +458,10 @@ start(struct hook *h)
 {
 	int rc;
 
-	if (h->cancelled)
-		return complete(h);
+	if (h->cancelled) {
+		complete(h);
+		return;
+	}
 	if ((rc = launch(h)) != 0) {
 		snprintf(h->fail, sizeof(h->fail), "cannot start the hook: %s",
 		    uv_strerror(rc));

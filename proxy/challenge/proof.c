@@ -266,13 +266,17 @@ check_txt(struct proof *p, const struct dns_result *res)
 	char got[PROOF_SHOWN_MAX * 4 + 8], more[48] = "";
 	size_t want = strlen(p->expected), i;
 
-	if (res->n == 0)
-		return proof_fail(p, V1E_DNS, 400, "No TXT record found at %s",
+	if (res->n == 0) {
+		proof_fail(p, V1E_DNS, 400, "No TXT record found at %s",
 		    p->host);
+		return;
+	}
 	for (i = 0; i < res->n; i++)
 		if (!res->ans[i].truncated && res->ans[i].len == want &&
-		    memcmp(res->ans[i].txt, p->expected, want) == 0)
-			return proof_end(p, NULL);
+		    memcmp(res->ans[i].txt, p->expected, want) == 0) {
+			proof_end(p, NULL);
+			return;
+		}
 	shown(res->ans[0].txt, res->ans[0].len, got, sizeof(got));
 	if (res->n > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", res->n - 1);
@@ -288,12 +292,18 @@ on_dns(void *arg, const struct dns_result *res, const char *why)
 	p->q = NULL;
 	if (stopping(p))
 		return;
-	if (res == NULL || res->rcode != DNS_RCODE_NOERROR)
-		return fail_lookup(p, res, why);
-	if (p->qtype == DNS_TYPE_TXT)
-		return check_txt(p, res);
-	if (res->n > 0)
-		return fetch(p, &res->ans[0]);
+	if (res == NULL || res->rcode != DNS_RCODE_NOERROR) {
+		fail_lookup(p, res, why);
+		return;
+	}
+	if (p->qtype == DNS_TYPE_TXT) {
+		check_txt(p, res);
+		return;
+	}
+	if (res->n > 0) {
+		fetch(p, &res->ans[0]);
+		return;
+	}
 	if (p->qtype == DNS_TYPE_A) {
 		lookup(p, DNS_TYPE_AAAA);
 		return;
@@ -311,8 +321,10 @@ check_body(struct proof *p, const struct upstream_resp *r)
 
 	while (len > 0 && strchr(" \t\r\n", r->body[len - 1]) != NULL)
 		len--;
-	if (len == want && memcmp(r->body, p->expected, want) == 0)
-		return proof_end(p, NULL);
+	if (len == want && memcmp(r->body, p->expected, want) == 0) {
+		proof_end(p, NULL);
+		return;
+	}
 	shown(r->body != NULL ? r->body : "", len, got, sizeof(got));
 	proof_fail(p, V1E_UNAUTHORIZED, 403, "The key authorization file from the "
 	    "server did not match this challenge: expected \"%s\" got \"%s\" "
@@ -329,15 +341,21 @@ on_http(void *arg, const struct upstream_resp *r)
 	log_info("client-proof: authz %lld: GET %s -> %ld%s%s (%.0f ms)",
 	    p->sub.authz_id, p->url, r->status, r->status ? "" : " ",
 	    r->error, r->seconds * 1000);
-	if (r->status == 0 && strstr(r->error, "too large") != NULL)
-		return proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
+	if (r->status == 0 && strstr(r->error, "too large") != NULL) {
+		proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
 		    "%s: larger than %d bytes", p->url, PROOF_BODY_MAX);
-	if (r->status == 0)
-		return proof_fail(p, V1E_CONNECTION, 400, "Fetching %s: %s", p->url,
+		return;
+	}
+	if (r->status == 0) {
+		proof_fail(p, V1E_CONNECTION, 400, "Fetching %s: %s", p->url,
 		    r->error[0] ? r->error : "connection failed");
-	if (r->status != 200)
-		return proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
+		return;
+	}
+	if (r->status != 200) {
+		proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
 		    "%s: %ld", p->url, r->status);
+		return;
+	}
 	check_body(p, r);
 }
 
@@ -350,9 +368,11 @@ fetch(struct proof *p, const struct dns_answer *a)
 	rc = a->type == DNS_TYPE_A ?
 	    uv_inet_ntop(AF_INET, a->addr, addr, sizeof(addr)) :
 	    uv_inet_ntop(AF_INET6, a->addr, addr, sizeof(addr));
-	if (rc != 0)
-		return proof_abort(p, 500, V1E_SERVER_INTERNAL,
+	if (rc != 0) {
+		proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: bad address");
+		return;
+	}
 	log_debug("client-proof: authz %lld: %s is %s", p->sub.authz_id, p->host,
 	    addr);
 	if (upstream_get_at(p->b->up, p->url, addr, p->b->cfg->proof_timeout_ms,
@@ -401,12 +421,16 @@ start(struct proof *p, int http)
 	int rc;
 
 	rc = http ? setup_http01(p) : setup_dns01(p);
-	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host)))
-		return proof_fail(p, V1E_DNS, 400, "DNS problem: %.80s... is too "
+	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host))) {
+		proof_fail(p, V1E_DNS, 400, "DNS problem: %.80s... is too "
 		    "long to look up", p->host);
-	if (rc != 0)
-		return proof_abort(p, 500, V1E_SERVER_INTERNAL,
+		return;
+	}
+	if (rc != 0) {
+		proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: cannot prepare the check");
+		return;
+	}
 	log_info("client-proof: authz %lld (%s): checking %s", p->sub.authz_id,
 	    p->name, http ? p->url : p->host);
 	lookup(p, http ? DNS_TYPE_A : DNS_TYPE_TXT);

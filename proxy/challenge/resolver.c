@@ -195,10 +195,13 @@ on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	if (nread < 0) {
 		snprintf(why, sizeof(why), "%s from %s",
 		    uv_strerror((int)nread), q->server);
-		return finish(q, NULL, why);
+		finish(q, NULL, why);
+		return;
 	}
-	if (flags & UV_UDP_PARTIAL)
-		return finish(q, NULL, "answer larger than 4096 bytes");
+	if (flags & UV_UDP_PARTIAL) {
+		finish(q, NULL, "answer larger than 4096 bytes");
+		return;
+	}
 	rc = dns_parse(q->rbuf, (size_t)nread, q->id, q->name, q->type, &q->res,
 	    err, sizeof(err));
 	if (rc == DNS_EMISMATCH) {
@@ -208,7 +211,8 @@ on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	if (rc != DNS_OK) {
 		snprintf(why, sizeof(why), "malformed answer from %s: %s",
 		    q->server, err);
-		return finish(q, NULL, why);
+		finish(q, NULL, why);
+		return;
 	}
 	finish(q, &q->res, NULL);
 }

@@ -51,19 +51,29 @@ responder_handle(struct server_req *r, void *arg)
 	const char *token;
 	int rc;
 
-	if (r->reject_status != 0)
-		return answer(r, r->reject_status, "bad request\n");
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
-		return answer(r, 405, "method not allowed\n");
-	if (strncmp(r->url, PREFIX, strlen(PREFIX)) != 0)
-		return answer(r, 404, "not found\n");
+	if (r->reject_status != 0) {
+		answer(r, r->reject_status, "bad request\n");
+		return;
+	}
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		answer(r, 405, "method not allowed\n");
+		return;
+	}
+	if (strncmp(r->url, PREFIX, strlen(PREFIX)) != 0) {
+		answer(r, 404, "not found\n");
+		return;
+	}
 	token = r->url + strlen(PREFIX);
-	if (!token_ok(token))
-		return answer(r, 404, "not found\n");
+	if (!token_ok(token)) {
+		answer(r, 404, "not found\n");
+		return;
+	}
 	rc = store_http01_get(b->store, token, bridge_now(), &keyauth);
-	if (rc != 0)
-		return answer(r, rc == 1 ? 404 : 500, rc == 1 ? "not found\n" :
+	if (rc != 0) {
+		answer(r, rc == 1 ? 404 : 500, rc == 1 ? "not found\n" :
 		    "store error\n");
+		return;
+	}
 	answer(r, 200, keyauth);
 	free(keyauth);
 }

@@ -318,13 +318,15 @@ on_dir_loaded(void *arg, int rc, const char *why)
 	if (rc != 0 || d == NULL) {
 		snprintf(l->why, sizeof(l->why), "%s", why ? why :
 		    "the directory cannot be loaded");
-		return lookup_stop(l);
+		lookup_stop(l);
+		return;
 	}
 	fd.new_account = d->new_account;
 	fd.new_order = d->new_order;
 	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
 		snprintf(l->why, sizeof(l->why), "out of memory");
-		return lookup_stop(l);
+		lookup_stop(l);
+		return;
 	}
 	flow_set_only_existing(f);
 	if (flowrun_start(&l->b, f, l->key, NULL, NULL, on_found, l) == -1) {

@@ -295,15 +295,17 @@ creation_join(struct ep *e, const char *group)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL || creation_add(c, e) == -1) {
 		free(c);
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return;
 	}
 	c->account_id = e->acct.id;
 	c->imported = is_imported(&e->acct);
 	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
 	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
 		creation_free(c);
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start newAccount");
+		return;
 	}
 	if (c->imported)
 		flow_set_only_existing(f);
@@ -330,28 +332,37 @@ accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 	/* An imported account agreed to the CA's terms when it was created
 	 * there. */
 	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
-	    !e->b->cfg->agree_tos && !is_imported(&e->acct))
-		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
+	    !e->b->cfg->agree_tos && !is_imported(&e->acct)) {
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Must agree to subscriber agreement before any further "
 		    "actions");
-	if (acme2_directory(e->b->acme) == NULL)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
+		return;
+	}
+	if (acme2_directory(e->b->acme) == NULL) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "the upstream CA's directory is not loaded yet");
+		return;
+	}
 	if (bind_account(e) == -1 || (is_shared(&e->acct) &&
-	    group_load(e, e->acct.group_name, &g) == -1))
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	    group_load(e, e->acct.group_name, &g) == -1)) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	pem = is_shared(&e->acct) ? g.v2_key_pem : e->acct.v2_key_pem;
 	url = is_shared(&e->acct) ? g.v2_account_url : e->acct.v2_account_url;
 	nb = is_shared(&e->acct) ? g.not_before : e->acct.not_before;
 	e->passthrough = is_imported(&e->acct);
 	if (load_v2key(e, pem) == -1 || set_kid(e, url) == -1) {
 		store_group_clear(&g);
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
+		return;
 	}
 	store_group_clear(&g);
-	if (e->kid != NULL)
-		return next(e);
+	if (e->kid != NULL) {
+		next(e);
+		return;
+	}
 	if (nb > now) {
 		struct problem p;
 
@@ -360,7 +371,8 @@ accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 		    "after %lld s (the bridge does not ask the CA before then)",
 		    nb - now);
 		p.retry_after = (long)(nb - now);
-		return ep_reply_problem(e, &p);
+		ep_reply_problem(e, &p);
+		return;
 	}
 	e->after_account = next;
 	creation_join(e, is_shared(&e->acct) ? e->acct.group_name : NULL);

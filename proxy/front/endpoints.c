@@ -258,8 +258,10 @@ get_authz(struct ep *e)
 		ep_reply_error(e, V1E_MALFORMED, 404, "Expired authorization");
 		return;
 	}
-	if (e->authz.status != AUTHZ_PENDING)
-		return ep_send_authz(e, 200);
+	if (e->authz.status != AUTHZ_PENDING) {
+		ep_send_authz(e, 200);
+		return;
+	}
 	e->readonly = 1;
 	ep_authz_refresh(e, 0, get_authz_done);
 }
@@ -274,8 +276,10 @@ get_challenge(struct ep *e)
 		    rc == -1 ? "store error" : "No such challenge");
 		return;
 	}
-	if (e->authz.status != AUTHZ_PENDING)
-		return ep_send_challenge(e);
+	if (e->authz.status != AUTHZ_PENDING) {
+		ep_send_challenge(e);
+		return;
+	}
 	e->readonly = 1;
 	ep_authz_refresh(e, 0, ep_send_challenge);
 }
@@ -374,12 +378,18 @@ dispatch(struct ep *e, void (*get)(struct ep *), void (*post)(struct ep *))
 	int m = method_bit(e->req->method);
 	int allowed = (get ? M_GET : 0) | (post ? M_POST : 0);
 
-	if (m == M_OPTIONS)
-		return options_reply(e, allowed);
-	if ((m & (M_GET | M_HEAD)) && get != NULL)
-		return get(e);
-	if (m == M_POST && post != NULL)
-		return post(e);
+	if (m == M_OPTIONS) {
+		options_reply(e, allowed);
+		return;
+	}
+	if ((m & (M_GET | M_HEAD)) && get != NULL) {
+		get(e);
+		return;
+	}
+	if (m == M_POST && post != NULL) {
+		post(e);
+		return;
+	}
 	method_not_allowed(e, allowed);
 }
 
@@ -429,27 +439,33 @@ route(struct ep *e)
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (strcmp(e->path, fixed[i].path) == 0) {
 			set_resource(e, fixed[i].resource);
-			return dispatch(e, fixed[i].get, fixed[i].post);
+			dispatch(e, fixed[i].get, fixed[i].post);
+			return;
 		}
 	if (v1_path_id(e->path, "/acme/reg/", &e->id)) {
 		set_resource(e, "reg");
-		return dispatch(e, NULL, ep_reg);
+		dispatch(e, NULL, ep_reg);
+		return;
 	}
 	if (v1_path_id(e->path, "/acme/authz/", &e->id)) {
 		set_resource(e, "authz");
-		return dispatch(e, get_authz, ep_authz_post);
+		dispatch(e, get_authz, ep_authz_post);
+		return;
 	}
 	if (v1_path_challenge(e->path, &e->id, &e->idx)) {
 		set_resource(e, "challenge");
-		return dispatch(e, get_challenge, ep_challenge_post);
+		dispatch(e, get_challenge, ep_challenge_post);
+		return;
 	}
 	if (v1_path_hex(e->path, CERT_PREFIX) != NULL) {
 		set_resource(e, "cert");
-		return dispatch(e, get_cert_route, NULL);
+		dispatch(e, get_cert_route, NULL);
+		return;
 	}
 	if (v1_path_hex(e->path, ISSUER_PREFIX) != NULL) {
 		set_resource(e, "issuer-cert");
-		return dispatch(e, get_issuer_route, NULL);
+		dispatch(e, get_issuer_route, NULL);
+		return;
 	}
 	set_resource(e, "unknown");
 	ep_reply_error(e, V1E_MALFORMED, 404, "Not found: no such v1 resource");
@@ -472,11 +488,15 @@ endpoints_handle(struct server_req *r, void *arg)
 	snprintf(e->path, sizeof(e->path), "%s", r->url);
 	if ((q = strchr(e->path, '?')) != NULL)
 		*q = '\0';
-	if (r->reject_status != 0)
-		return ep_reply_error(e, V1E_MALFORMED, r->reject_status, "%s",
+	if (r->reject_status != 0) {
+		ep_reply_error(e, V1E_MALFORMED, r->reject_status, "%s",
 		    r->reject_reason ? r->reject_reason : "bad request");
-	if (b->stopping)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
+		return;
+	}
+	if (b->stopping) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
+		return;
+	}
 	route(e);
 }

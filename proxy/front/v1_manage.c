@@ -48,8 +48,10 @@ static void
 reg_deactivated(struct ep *e)
 {
 	e->acct.status = ACCOUNT_DEACTIVATED;
-	if (store_account_update(e->b->store, &e->acct) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (store_account_update(e->b->store, &e->acct) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	log_info("v1 req=%lu account %lld deactivated", e->req->id,
 	    e->acct.id);
 	/* Boulder: 200, the Registration, no Link headers. */
@@ -66,8 +68,10 @@ on_reg_deactivate(void *arg, struct flow *f, int ok)
 		/* Already deactivated upstream (an earlier attempt whose
 		 * local write failed): the goal is reached. */
 		if (p->type != V1E_UNAUTHORIZED ||
-		    strstr(p->detail, "deactivated") == NULL)
-			return ep_fail_flow(e, f);
+		    strstr(p->detail, "deactivated") == NULL) {
+			ep_fail_flow(e, f);
+			return;
+		}
 		log_warn("account %lld: upstream account was already "
 		    "deactivated", e->acct.id);
 	} else
@@ -87,11 +91,14 @@ ep_reg_deactivate(struct ep *e)
 	    e->acct.mode != ACCOUNT_PER_CLIENT) {
 		log_info("account %lld (%s): deactivated locally only",
 		    e->acct.id, account_mode_name(e->acct.mode));
-		return reg_deactivated(e);
+		reg_deactivated(e);
+		return;
 	}
-	if (accounts_load_owner(e, e->acct.id) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+	if (accounts_load_owner(e, e->acct.id) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
+		return;
+	}
 	if (upstream_post(e, e->acct.v2_account_url, DEACTIVATE,
 	    on_reg_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
@@ -110,8 +117,10 @@ static void
 authz_deactivated(struct ep *e)
 {
 	e->authz.status = AUTHZ_DEACTIVATED;
-	if (store_authz_update(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (store_authz_update(e->b->store, &e->authz) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	log_info("account %lld: authorization %lld for %s deactivated",
 	    e->authz.account_id, e->authz.id, e->authz.name);
 	ep_send_authz(e, 200);
@@ -134,7 +143,8 @@ on_authz_look(void *arg, struct flow *f, int ok)
 		log_info("authz %lld: upstream authorization is already %.16s",
 		    e->authz.id, st);
 		free(d);
-		return authz_deactivated(e);
+		authz_deactivated(e);
+		return;
 	}
 	ep_reply_problem(e, &d->refusal);
 	free(d);
@@ -146,14 +156,20 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 	struct ep *e = arg;
 	struct authz_deact *d;
 
-	if (ok)
-		return authz_deactivated(e);
-	if (flow_problem(f)->type == V1E_NONE)	/* shutting down */
-		return ep_fail_flow(e, f);
+	if (ok) {
+		authz_deactivated(e);
+		return;
+	}
+	if (flow_problem(f)->type == V1E_NONE) {	/* shutting down */
+		ep_fail_flow(e, f);
+		return;
+	}
 	/* Refused: tolerated when the upstream authorization is no longer
 	 * usable anyway (already deactivated, invalid or expired). */
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return ep_fail_flow(e, f);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		ep_fail_flow(e, f);
+		return;
+	}
 	d->e = e;
 	d->refusal = *flow_problem(f);
 	if (upstream_post(e, e->authz.v2_authz_url, "", on_authz_look,
@@ -172,30 +188,44 @@ ep_authz_post(struct ep *e)
 	if (ep_verify(e, "authz", 1) == -1)
 		return;
 	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
-	if (rc != 0)
-		return ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
+	if (rc != 0) {
+		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
 		    rc == 1 ? "No such authorization" : "store error");
-	if (e->authz.expires <= bridge_now())
-		return ep_reply_error(e, V1E_MALFORMED, 404,
+		return;
+	}
+	if (e->authz.expires <= bridge_now()) {
+		ep_reply_error(e, V1E_MALFORMED, 404,
 		    "Expired authorization");
-	if (e->authz.account_id != e->acct.id)
-		return ep_reply_error(e, V1E_UNAUTHORIZED, 403,
+		return;
+	}
+	if (e->authz.account_id != e->acct.id) {
+		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Registration ID doesn't match ID for authorization");
+		return;
+	}
 	st = json_string_value(json_object_get(e->jws.payload, "status"));
-	if (st == NULL || strcmp(st, "deactivated") != 0)
-		return ep_reply_error(e, V1E_MALFORMED, 400,
+	if (st == NULL || strcmp(st, "deactivated") != 0) {
+		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Invalid status value: an authorization POST only "
 		    "deactivates (\"status\": \"deactivated\")");
+		return;
+	}
 	if (e->authz.status != AUTHZ_VALID &&
-	    e->authz.status != AUTHZ_PENDING)
-		return ep_reply_error(e, V1E_MALFORMED, 400,
+	    e->authz.status != AUTHZ_PENDING) {
+		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Only valid and pending authorizations can be deactivated "
 		    "(this one is %s)", authz_status_name(e->authz.status));
-	if (e->authz.v2_authz_url == NULL)	/* nothing upstream yet */
-		return authz_deactivated(e);
-	if (accounts_load_owner(e, e->authz.account_id) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		return;
+	}
+	if (e->authz.v2_authz_url == NULL) {	/* nothing upstream yet */
+		authz_deactivated(e);
+		return;
+	}
+	if (accounts_load_owner(e, e->authz.account_id) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
+		return;
+	}
 	if (upstream_post(e, e->authz.v2_authz_url, DEACTIVATE,
 	    on_authz_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
@@ -239,10 +269,13 @@ on_revoked(void *arg, struct flow *f, int ok)
 		    store_cert_set_revoked(e->b->store, e->id) == -1)
 			log_err("certificate %s: cannot store its revocation",
 			    serial);
-		return ep_fail_flow(e, f);
+		ep_fail_flow(e, f);
+		return;
 	}
-	if (store_cert_set_revoked(e->b->store, e->id) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (store_cert_set_revoked(e->b->store, e->id) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	log_info("v1 req=%lu certificate %s revoked", e->req->id, serial);
 	ep_reply_body(e, 200, NULL, "", 0);
 }

@@ -210,9 +210,11 @@ ep_fail_flow(struct ep *e, struct flow *f)
 {
 	const struct problem *p = flow_problem(f);
 
-	if (p->type == V1E_NONE)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
+	if (p->type == V1E_NONE) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
+		return;
+	}
 	ep_reply_problem(e, p);
 }
 
@@ -338,11 +340,15 @@ on_new_authz_done(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
 
-	if (!ok)
-		return ep_fail_flow(e, f);
+	if (!ok) {
+		ep_fail_flow(e, f);
+		return;
+	}
 	take_authz(e, f);
-	if (store_authz_insert(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (store_authz_insert(e->b->store, &e->authz) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	log_info("account %lld: authorization %lld for %s is %s", e->acct.id,
 	    e->authz.id, e->authz.name, authz_status_name(e->authz.status));
 	ep_send_authz(e, 201);
@@ -418,24 +424,33 @@ ep_new_authz(struct ep *e)
 		return;
 	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
 	    &e->authz);
-	if (rc == 0)
-		return ep_send_authz(e, 201);	/* Boulder reused valid ones */
-	if (rc == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (rc == 0) {
+		ep_send_authz(e, 201);	/* Boulder reused valid ones */
+		return;
+	}
+	if (rc == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	store_authz_clear(&e->authz);
 	e->authz.account_id = e->acct.id;
 	snprintf(e->authz.name, sizeof(e->authz.name), "%s", name);
 	e->authz.status = AUTHZ_PENDING;
 	e->authz.expires = bridge_now() + AUTHZ_LIFETIME;
 	e->authz.created_at = bridge_now();
-	if (new_token(e->authz.token) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "no randomness");
+	if (new_token(e->authz.token) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "no randomness");
+		return;
+	}
 	if (client_proof(e)) {
 		/* Nothing upstream until the client proves control. */
-		if (store_authz_insert(e->b->store, &e->authz) == -1)
-			return ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		if (store_authz_insert(e->b->store, &e->authz) == -1) {
+			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 			    "store error");
-		return ep_send_authz(e, 201);
+			return;
+		}
+		ep_send_authz(e, 201);
+		return;
 	}
 	accounts_with_upstream(e, new_authz_flow);
 }
@@ -470,8 +485,10 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 	struct flow *f;
 
 	if (d == NULL || e->authz.v2_authz_url == NULL ||
-	    accounts_load_owner(e, e->authz.account_id) == -1)
-		return then(e);
+	    accounts_load_owner(e, e->authz.account_id) == -1) {
+		then(e);
+		return;
+	}
 	fd.new_account = d->new_account;
 	fd.new_order = d->new_order;
 	names[0] = e->authz.v2_authz_url;
@@ -492,11 +509,15 @@ on_proof_authz_done(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
 
-	if (!ok)
-		return ep_fail_flow(e, f);
+	if (!ok) {
+		ep_fail_flow(e, f);
+		return;
+	}
 	take_authz(e, f);
-	if (store_authz_update(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (store_authz_update(e->b->store, &e->authz) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	log_info("account %lld: authorization %lld for %s proven by the "
 	    "client, upstream %s", e->acct.id, e->authz.id, e->authz.name,
 	    authz_status_name(e->authz.status));
@@ -516,20 +537,28 @@ on_proof(void *arg, enum proof_verdict v, const struct problem *p)
 	struct ep *e = arg;
 	json_t *err;
 
-	if (v == PROOF_ERROR)
-		return ep_reply_problem(e, p);
-	if (v == PROOF_PROVEN)
-		return accounts_with_upstream(e, proof_authz_flow);
+	if (v == PROOF_ERROR) {
+		ep_reply_problem(e, p);
+		return;
+	}
+	if (v == PROOF_PROVEN) {
+		accounts_with_upstream(e, proof_authz_flow);
+		return;
+	}
 	/* The client's own provisioning failed: the v1 challenge (and so
 	 * the authorization) is invalid, with what was fetched. */
-	if ((err = problem_v1_json(p)) == NULL)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+	if ((err = problem_v1_json(p)) == NULL) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return;
+	}
 	free(e->authz.error);
 	e->authz.error = json_dumps(err, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(err);
 	e->authz.status = AUTHZ_INVALID;
-	if (store_authz_update(e->b->store, &e->authz) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+	if (store_authz_update(e->b->store, &e->authz) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
 	log_info("account %lld: authorization %lld for %s: client proof "
 	    "failed: %s", e->acct.id, e->authz.id, e->authz.name, p->detail);
 	ep_send_challenge(e);
@@ -580,10 +609,14 @@ ep_challenge_post(struct ep *e)
 			return;
 		}
 	}
-	if (e->authz.status != AUTHZ_PENDING)
-		return ep_send_challenge(e);
-	if (e->authz.v2_authz_url == NULL && client_proof(e))
-		return check_client_proof(e);
+	if (e->authz.status != AUTHZ_PENDING) {
+		ep_send_challenge(e);
+		return;
+	}
+	if (e->authz.v2_authz_url == NULL && client_proof(e)) {
+		check_client_proof(e);
+		return;
+	}
 	ep_authz_refresh(e, e->b->cfg->authz_wait_ms, ep_send_challenge);
 }
 
@@ -596,9 +629,11 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	struct store_cert c;
 	size_t i;
 
-	if (chain_parse(flow_cert_pem(f), flow_cert_pem_len(f), &ch) == -1)
-		return ep_reply_error(e, V1E_SERVER_INTERNAL, 502,
+	if (chain_parse(flow_cert_pem(f), flow_cert_pem_len(f), &ch) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 502,
 		    "the CA's certificate chain cannot be parsed");
+		return;
+	}
 	memset(&c, 0, sizeof(c));
 	c.account_id = e->acct.id;
 	snprintf(c.serial, sizeof(c.serial), "%s", ch.serial);
@@ -640,8 +675,10 @@ on_cert_done(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
 
-	if (!ok)
-		return ep_fail_flow(e, f);
+	if (!ok) {
+		ep_fail_flow(e, f);
+		return;
+	}
 	store_chain_and_reply(e, f);
 }
 

@@ -195,12 +195,14 @@ on_present(void *arg, int ok, const char *why)
 	if (r->b->stopping) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 	if (!ok) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 hook failed for %s: %s", rec->name, why);
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 	rec->ok = 1;
 	log_info("dns-01: TXT record for %s presented, answering the "
@@ -221,30 +223,36 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	if (r->b->stopping) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 	if (r->b->cfg->dns01_hook[0] == '\0') {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500, "dns-01 for %s needs a "
 		    "dns01_hook, and none is configured", a->provision_name);
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 	if (flow_dns01_txt(a->provision_keyauth, txt) == -1 ||
 	    strlen(a->provision_name) > CSR_NAME_MAX) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 for %.253s: cannot compute the TXT record",
 		    a->provision_name);
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 	/* The same record is already up: answer at once. */
 	for (i = 0; i < r->nrecords; i++)
 		if (r->records[i].ok &&
 		    strcmp(r->records[i].name, a->provision_name) == 0 &&
-		    strcmp(r->records[i].value, txt) == 0)
-			return send_post(r, a);
+		    strcmp(r->records[i].value, txt) == 0) {
+			send_post(r, a);
+			return;
+		}
 	if (r->nrecords >= FLOW_MAX_NAMES * 2 || (rec = realloc(r->records,
 	    (r->nrecords + 1) * sizeof(*rec))) == NULL) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 	r->records = rec;
 	rec = &r->records[r->nrecords];
@@ -260,7 +268,8 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 		r->nrecords--;
 		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 hook could not be started for %s", rec->name);
-		return run_abort(r, &p);
+		run_abort(r, &p);
+		return;
 	}
 }
 
@@ -271,8 +280,10 @@ run_action(struct flowrun *r, struct flow_action *a)
 
 	switch (a->act) {
 	case FLOW_SEND:
-		if (is_dns01(a))
-			return dns01_present(r, a);
+		if (is_dns01(a)) {
+			dns01_present(r, a);
+			return;
+		}
 		if (a->provision_token != NULL &&
 		    strcmp(a->provision_type, "http-01") == 0 &&
 		    store_http01_put(b->store, a->provision_token,

@@ -341,12 +341,15 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 static void
 on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 {
-	if (check_status(f, r, 201, 200, "newAccount") == -1)
-		return act_fail(f, a);
+	if (check_status(f, r, 201, 200, "newAccount") == -1) {
+		act_fail(f, a);
+		return;
+	}
 	if (r->location == NULL || (f->account_url = strdup(r->location)) == NULL) {
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "newAccount: upstream gave no account URL");
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
 	act_done(f, a);
 }
@@ -358,25 +361,32 @@ on_order(struct flow *f, const struct flow_resp *r, long long now,
 	const json_t *authzs;
 	size_t i;
 
-	if (check_status(f, r, 201, 200, "newOrder") == -1)
-		return act_fail(f, a);
+	if (check_status(f, r, 201, 200, "newOrder") == -1) {
+		act_fail(f, a);
+		return;
+	}
 	authzs = json_object_get(r->json, "authorizations");
 	if (r->location == NULL || jstr(r->json, "finalize") == NULL ||
 	    !json_is_array(authzs) || json_array_size(authzs) != f->n) {
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "newOrder: upstream order is missing its URL, finalize or "
 		    "authorizations");
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
 	f->order_url = strdup(r->location);
 	f->finalize_url = strdup(jstr(r->json, "finalize"));
-	if (f->order_url == NULL || f->finalize_url == NULL)
-		return act_oom(f, a);
+	if (f->order_url == NULL || f->finalize_url == NULL) {
+		act_oom(f, a);
+		return;
+	}
 	for (i = 0; i < f->n; i++) {
 		const char *u = json_string_value(json_array_get(authzs, i));
 
-		if (u == NULL || (f->authz[i].authz_url = strdup(u)) == NULL)
-			return act_oom(f, a);
+		if (u == NULL || (f->authz[i].authz_url = strdup(u)) == NULL) {
+			act_oom(f, a);
+			return;
+		}
 	}
 	f->cur = 0;
 	next_authz(f, now, a);
@@ -399,10 +409,14 @@ next_authz(struct flow *f, long long now, struct flow_action *a)
 	while (f->cur < f->n && strcmp(f->authz[f->cur].status, "valid") == 0)
 		f->cur++;
 	f->poll_ms = 0;
-	if (f->cur < f->n)
-		return send_authz_get(f, a);
-	if (f->kind != FLOW_CERT)
-		return act_done(f, a);
+	if (f->cur < f->n) {
+		send_authz_get(f, a);
+		return;
+	}
+	if (f->kind != FLOW_CERT) {
+		act_done(f, a);
+		return;
+	}
 	f->state = S_FINALIZE;
 	act_send(f, a, f->finalize_url,
 	    dump(json_pack("{s:s}", "csr", f->csr_b64)), "finalize");
@@ -493,42 +507,57 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 	struct flow_authz *z = &f->authz[f->cur];
 	int chall_pending;
 
-	if (check_status(f, r, 200, 200, "authorization") == -1)
-		return act_fail(f, a);
-	if ((chall_pending = read_authz(f, r->json)) == -1)
-		return act_fail(f, a);
-	if (strcmp(z->status, "valid") == 0)
-		return next_authz(f, now, a);
+	if (check_status(f, r, 200, 200, "authorization") == -1) {
+		act_fail(f, a);
+		return;
+	}
+	if ((chall_pending = read_authz(f, r->json)) == -1) {
+		act_fail(f, a);
+		return;
+	}
+	if (strcmp(z->status, "valid") == 0) {
+		next_authz(f, now, a);
+		return;
+	}
 	if (strcmp(z->status, "pending") != 0) {
 		if (f->kind == FLOW_CERT) {
 			problem_set(&f->prob, V1E_UNAUTHORIZED, 403,
 			    "authorization for %s is %s upstream", z->name,
 			    z->status);
-			return act_fail(f, a);
+			act_fail(f, a);
+			return;
 		}
-		return act_done(f, a);	/* the caller reads the status */
+		act_done(f, a);	/* the caller reads the status */
+		return;
 	}
 	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "authorization for %s offers no %s challenge", z->name,
 		    z->chall_type);
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
 	/* Imported accounts: the v1 client answers through its own
 	 * challenge POST (FLOW_CHECK); a new authorization stops here. */
 	if (((f->answer == FLOW_ANSWER_CLIENT && f->kind == FLOW_AUTHZ) ||
-	    f->answer == FLOW_ANSWER_NONE) && f->state == S_AUTHZ_GET)
-		return act_done(f, a);
-	if (f->state == S_AUTHZ_GET && chall_pending && z->token[0] != '\0')
-		return answer_chall(f, z, a);
+	    f->answer == FLOW_ANSWER_NONE) && f->state == S_AUTHZ_GET) {
+		act_done(f, a);
+		return;
+	}
+	if (f->state == S_AUTHZ_GET && chall_pending && z->token[0] != '\0') {
+		answer_chall(f, z, a);
+		return;
+	}
 	if (now >= f->deadline) {
 		if (f->kind == FLOW_CERT) {
 			problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
 			    "timed out waiting for the CA to validate %s",
 			    z->name);
-			return act_fail(f, a);
+			act_fail(f, a);
+			return;
 		}
-		return act_done(f, a);	/* still pending: the client polls */
+		act_done(f, a);	/* still pending: the client polls */
+		return;
 	}
 	act_wait(f, a, S_AUTHZ_WAIT, r, now);
 }
@@ -537,11 +566,15 @@ static void
 on_chall(struct flow *f, const struct flow_resp *r, long long now,
     struct flow_action *a)
 {
-	if (check_status(f, r, 200, 200, "challenge") == -1)
-		return act_fail(f, a);
+	if (check_status(f, r, 200, 200, "challenge") == -1) {
+		act_fail(f, a);
+		return;
+	}
 	f->poll_ms = 0;
-	if (now >= f->deadline && f->kind != FLOW_CERT)
-		return act_done(f, a);
+	if (now >= f->deadline && f->kind != FLOW_CERT) {
+		act_done(f, a);
+		return;
+	}
 	act_wait(f, a, S_AUTHZ_WAIT, NULL, now);
 }
 
@@ -551,13 +584,17 @@ on_order_state(struct flow *f, const struct flow_resp *r, long long now,
 {
 	const char *status, *cert;
 
-	if (check_status(f, r, 200, 200, what) == -1)
-		return act_fail(f, a);
+	if (check_status(f, r, 200, 200, what) == -1) {
+		act_fail(f, a);
+		return;
+	}
 	status = jstr(r->json, "status");
 	cert = jstr(r->json, "certificate");
 	if (status != NULL && strcmp(status, "valid") == 0 && cert != NULL) {
-		if ((f->cert_url = strdup(cert)) == NULL)
-			return act_oom(f, a);
+		if ((f->cert_url = strdup(cert)) == NULL) {
+			act_oom(f, a);
+			return;
+		}
 		f->state = S_DOWNLOAD;
 		act_send(f, a, f->cert_url, strdup(""), "certificate");
 		if (a->payload == NULL)
@@ -574,12 +611,14 @@ on_order_state(struct flow *f, const struct flow_resp *r, long long now,
 			problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 			    "%s: order is %s after finalize", what,
 			    status ? status : "without status");
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
 	if (now >= f->deadline) {
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
 		    "timed out waiting for the CA to issue");
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
 	act_wait(f, a, S_ORDER_WAIT, r, now);
 }
@@ -587,16 +626,21 @@ on_order_state(struct flow *f, const struct flow_resp *r, long long now,
 static void
 on_download(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 {
-	if (check_status(f, r, 200, 200, "certificate") == -1)
-		return act_fail(f, a);
+	if (check_status(f, r, 200, 200, "certificate") == -1) {
+		act_fail(f, a);
+		return;
+	}
 	if (r->body == NULL || r->len == 0 ||
 	    strstr(r->body, "-----BEGIN CERTIFICATE-----") == NULL) {
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "certificate: upstream answer is not a PEM chain");
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
-	if ((f->cert_pem = malloc(r->len + 1)) == NULL)
-		return act_oom(f, a);
+	if ((f->cert_pem = malloc(r->len + 1)) == NULL) {
+		act_oom(f, a);
+		return;
+	}
 	memcpy(f->cert_pem, r->body, r->len);
 	f->cert_pem[r->len] = '\0';
 	f->cert_pem_len = r->len;
@@ -608,7 +652,8 @@ on_post(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 {
 	if (r == NULL || r->status < 200 || r->status > 299) {
 		check_status(f, r, -1, -1, "request");
-		return act_fail(f, a);
+		act_fail(f, a);
+		return;
 	}
 	f->post_status = r->status;
 	if (r->json != NULL)
@@ -622,15 +667,20 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 {
 	switch (f->state) {
 	case S_POST:
-		return on_post(f, r, out);
+		on_post(f, r, out);
+		return;
 	case S_ACCOUNT:
-		return on_account(f, r, out);
+		on_account(f, r, out);
+		return;
 	case S_ORDER:
-		return on_order(f, r, now_ms, out);
+		on_order(f, r, now_ms, out);
+		return;
 	case S_AUTHZ_GET:
-		return on_authz(f, r, now_ms, out);
+		on_authz(f, r, now_ms, out);
+		return;
 	case S_CHALL:
-		return on_chall(f, r, now_ms, out);
+		on_chall(f, r, now_ms, out);
+		return;
 	case S_AUTHZ_WAIT:
 		/* Poll the same authorization; the answer is handled by
 		 * on_authz without answering the challenge again. */
@@ -641,9 +691,11 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 			act_oom(f, out);
 		return;
 	case S_AUTHZ_POLL:
-		return on_authz(f, r, now_ms, out);
+		on_authz(f, r, now_ms, out);
+		return;
 	case S_FINALIZE:
-		return on_order_state(f, r, now_ms, out, "finalize");
+		on_order_state(f, r, now_ms, out, "finalize");
+		return;
 	case S_ORDER_WAIT:
 		f->state = S_ORDER_GET;
 		act_send(f, out, f->order_url, strdup(""), "order");
@@ -651,14 +703,17 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 			act_oom(f, out);
 		return;
 	case S_ORDER_GET:
-		return on_order_state(f, r, now_ms, out, "order");
+		on_order_state(f, r, now_ms, out, "order");
+		return;
 	case S_DOWNLOAD:
-		return on_download(f, r, out);
+		on_download(f, r, out);
+		return;
 	case S_END:
 	default:
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 500,
 		    "flow stepped after its end");
-		return act_fail(f, out);
+		act_fail(f, out);
+		return;
 	}
 }
 
