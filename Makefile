@@ -61,7 +61,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/acme2.c proxy/core/log.c)
 
-.PHONY: all deps run test build-all unit unit-asan e2e check-layering check-config bench clean
+.PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean
 .SECONDARY:
 
 deps:
@@ -73,6 +73,9 @@ run: deps
 
 check-layering:
 	@bash tests/check_layering.sh
+
+check-style:
+	@bash tests/check_style.sh
 
 # Everything the tests run, built in parallel by `make test`.
 build-all: build/acme-bridge build/asan/acme-bridge build/asan/acme2-probe $(UNIT_BIN) $(UNIT_ASAN_BIN)
@@ -88,7 +91,7 @@ e2e: build/asan/acme-bridge build/acme-bridge build/asan/acme2-probe
 
 test:
 	@ACME_BRIDGE_TEST_DEPS=1 bash tests/deps.sh
-	$(MAKE) check-layering
+	$(MAKE) check-layering check-style
 	$(MAKE) -j$(JOBS) build-all
 	$(MAKE) unit unit-asan
 	$(MAKE) e2e

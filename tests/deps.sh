@@ -6,7 +6,7 @@ set -euo pipefail
 need=(build-essential pkg-config libuv1-dev node-llhttp libssl-dev libjansson-dev
       libcurl4-openssl-dev libsqlite3-dev openssl curl ca-certificates)
 if [ "${ACME_BRIDGE_TEST_DEPS:-}" = 1 ]; then
-	need+=(pebble dehydrated nodejs npm sqlite3 valgrind chromium)
+	need+=(pebble dehydrated nodejs npm sqlite3 valgrind chromium clang-format)
 fi
 
 missing=()

@@ -21,7 +21,7 @@ admin_handle(struct server_req *r, void *arg)
 		return;
 	}
 	if (strcmp(r->url, "/metrics") != 0) {
-		admin_page_handle(r, b);	/* the page, its assets, 404 */
+		admin_page_handle(r, b); /* the page, its assets, 404 */
 		return;
 	}
 	/* /metrics: Prometheus text format 0.0.4 (docs/observe.md) */
@@ -32,7 +32,8 @@ admin_handle(struct server_req *r, void *arg)
 		return;
 	}
 	if ((body = observe_metrics_text(b, &len)) == NULL) {
-		server_reply(r, 500, NULL, 0, "cannot render the metrics\n", 26);
+		server_reply(
+		    r, 500, NULL, 0, "cannot render the metrics\n", 26);
 		return;
 	}
 	server_reply(r, 200, h, 1, body, len);

@@ -12,7 +12,8 @@
 #include "page.h"
 #include "server.h"
 
-#define HDR_CSP "Content-Security-Policy: default-src 'self'; " \
+#define HDR_CSP \
+	"Content-Security-Policy: default-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 #define HDR_NOSNIFF "X-Content-Type-Options: nosniff"
 #define HDR_REFERRER "Referrer-Policy: no-referrer"
@@ -22,8 +23,8 @@
 static void
 reply_text(struct server_req *r, int status, const char *text, int allow)
 {
-	const char *h[] = { "Content-Type: text/plain; charset=utf-8",
-	    HDR_CSP, HDR_NOSNIFF, HDR_REFERRER, "Allow: GET, HEAD" };
+	const char *h[] = { "Content-Type: text/plain; charset=utf-8", HDR_CSP,
+		HDR_NOSNIFF, HDR_REFERRER, "Allow: GET, HEAD" };
 
 	server_reply(r, status, h, allow ? 5 : 4, text, strlen(text));
 }
@@ -57,11 +58,13 @@ render_page(struct bridge *b, size_t *len)
 	memset(failed, 0, sizeof(failed));
 	d.now = bridge_now();
 	d.traffic_from = page_traffic_from(d.now);
-	if (inventory_summary(b->store, 0, d.now, PAGE_EXPIRY_WINDOW, &sum) != 0 ||
+	if (inventory_summary(b->store, 0, d.now, PAGE_EXPIRY_WINDOW, &sum) !=
+		0 ||
 	    inventory_list(b->store, 0, d.now, &inv) != 0 ||
-	    inventory_traffic(b->store, d.traffic_from, PAGE_HOURS, counts,
-	    failed) != 0 ||
-	    inventory_failures(b->store, PAGE_MAX_FAILURES, &fails, &nfails) != 0) {
+	    inventory_traffic(
+		b->store, d.traffic_from, PAGE_HOURS, counts, failed) != 0 ||
+	    inventory_failures(b->store, PAGE_MAX_FAILURES, &fails, &nfails) !=
+		0) {
 		log_err("admin: cannot read the inventory from the store");
 		goto out;
 	}
@@ -72,7 +75,8 @@ render_page(struct bridge *b, size_t *len)
 	d.fails = fails;
 	d.nfails = nfails;
 	if ((html = page_render(&d, len)) == NULL)
-		log_err("admin: cannot render the migration page (%zu accounts)",
+		log_err(
+		    "admin: cannot render the migration page (%zu accounts)",
 		    inv.n);
 out:
 	inventory_list_free(&inv);
@@ -100,11 +104,13 @@ admin_page_handle(struct server_req *r, struct bridge *b)
 		return;
 	}
 	if (a != NULL) {
-		reply_body(r, a->type, "Cache-Control: no-cache", a->body, a->len);
+		reply_body(
+		    r, a->type, "Cache-Control: no-cache", a->body, a->len);
 		return;
 	}
 	if ((html = render_page(b, &len)) == NULL) {
-		reply_text(r, 500, "the inventory cannot be read (see the log)\n", 0);
+		reply_text(
+		    r, 500, "the inventory cannot be read (see the log)\n", 0);
 		return;
 	}
 	reply_body(r, "text/html; charset=utf-8", "Cache-Control: no-store",

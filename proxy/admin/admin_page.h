@@ -13,8 +13,8 @@ struct server_req;
 
 /* A file served from the binary. */
 struct admin_asset {
-	const char *path;		/* "/static/app.css" */
-	const char *type;		/* Content-Type */
+	const char *path; /* "/static/app.css" */
+	const char *type; /* Content-Type */
 	const char *body;
 	size_t len;
 };

@@ -6,46 +6,101 @@
 
 #include "metrics.h"
 
-#define NSTATUS 601			/* 0..599, and 600 = "other" */
+#define NSTATUS 601 /* 0..599, and 600 = "other" */
 #define STATUS_OTHER 600
 
 static const char *const v1_resources[] = {
-	"directory", "terms", "new-reg", "new-authz", "new-cert",
-	"revoke-cert", "key-change", "reg", "authz", "challenge", "cert",
-	"issuer-cert", "unknown", "other",
+	"directory",
+	"terms",
+	"new-reg",
+	"new-authz",
+	"new-cert",
+	"revoke-cert",
+	"key-change",
+	"reg",
+	"authz",
+	"challenge",
+	"cert",
+	"issuer-cert",
+	"unknown",
+	"other",
 };
 #define NV1 (sizeof(v1_resources) / sizeof(v1_resources[0]))
 
 static const char *const up_resources[] = {
-	"directory", "newNonce", "newAccount", "newOrder", "authorization",
-	"challenge", "finalize", "order", "certificate", "revokeCert",
-	"keyChange", "post", "other",
+	"directory",
+	"newNonce",
+	"newAccount",
+	"newOrder",
+	"authorization",
+	"challenge",
+	"finalize",
+	"order",
+	"certificate",
+	"revokeCert",
+	"keyChange",
+	"post",
+	"other",
 };
 #define NUP (sizeof(up_resources) / sizeof(up_resources[0]))
 
 /* v1 error types (urn:acme:error:*), reasons of failed issuances. */
 static const char *const reasons[] = {
-	"malformed", "unauthorized", "serverInternal", "badNonce", "badCSR",
-	"badPublicKey", "rateLimited", "rejectedIdentifier",
-	"unsupportedIdentifier", "invalidEmail", "caa", "dns", "connection",
-	"tls", "unknownHost", "agreementRequired", "other",
+	"malformed",
+	"unauthorized",
+	"serverInternal",
+	"badNonce",
+	"badCSR",
+	"badPublicKey",
+	"rateLimited",
+	"rejectedIdentifier",
+	"unsupportedIdentifier",
+	"invalidEmail",
+	"caa",
+	"dns",
+	"connection",
+	"tls",
+	"unknownHost",
+	"agreementRequired",
+	"other",
 };
 #define NREASONS (sizeof(reasons) / sizeof(reasons[0]))
 
 /* Upper bounds of the latency histogram, seconds (+Inf is implied). */
 static const double buckets[] = {
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+	0.005,
+	0.01,
+	0.025,
+	0.05,
+	0.1,
+	0.25,
+	0.5,
+	1,
+	2.5,
+	5,
+	10,
+	30,
 };
 static const char *const bucket_le[] = {
-	"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
-	"5", "10", "30",
+	"0.005",
+	"0.01",
+	"0.025",
+	"0.05",
+	"0.1",
+	"0.25",
+	"0.5",
+	"1",
+	"2.5",
+	"5",
+	"10",
+	"30",
 };
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
 struct metrics {
 	unsigned long long v1[NV1][NSTATUS];
 	unsigned long long up[NUP][NSTATUS];
-	unsigned long long up_bucket[NUP][NBUCKETS + 1];	/* not cumulative;
+	unsigned long long up_bucket[NUP][NBUCKETS + 1]; /* not cumulative;
 								 * last = +Inf */
 	unsigned long long up_count[NUP];
 	double up_sum[NUP];
@@ -81,8 +136,8 @@ lookup(const char *const *list, size_t n, const char *s)
 static size_t
 status_index(long status)
 {
-	return status >= 0 && status < STATUS_OTHER ? (size_t)status :
-	    STATUS_OTHER;
+	return status >= 0 && status < STATUS_OTHER ? (size_t)status
+						    : STATUS_OTHER;
 }
 
 void
@@ -100,14 +155,14 @@ metrics_v1(struct metrics *m, const char *resource, const char *method,
 }
 
 void
-metrics_upstream(struct metrics *m, const char *resource, long status,
-    double seconds)
+metrics_upstream(
+    struct metrics *m, const char *resource, long status, double seconds)
 {
 	size_t res = lookup(up_resources, NUP, resource), b;
 
 	if (m == NULL)
 		return;
-	if (!(seconds >= 0))		/* NaN too */
+	if (!(seconds >= 0)) /* NaN too */
 		seconds = 0;
 	m->up[res][status_index(status)]++;
 	for (b = 0; b < NBUCKETS && seconds > buckets[b]; b++)
@@ -144,8 +199,10 @@ label_copy(char *out, size_t outlen, const char *s)
 		char c = s[i];
 
 		out[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-' || c == '+') ? c : '_';
+			     (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			     c == '-' || c == '+')
+		    ? c
+		    : '_';
 	}
 	out[i] = '\0';
 }
@@ -158,8 +215,8 @@ metrics_clients_add(struct metrics_clients *mc, const char *family,
 	size_t i;
 
 	label_copy(f, sizeof(f), family);
-	label_copy(v, sizeof(v), family != NULL && family[0] != '\0' ?
-	    version : NULL);
+	label_copy(
+	    v, sizeof(v), family != NULL && family[0] != '\0' ? version : NULL);
 	for (i = 0; i < mc->n; i++)
 		if (strcmp(mc->c[i].family, f) == 0 &&
 		    strcmp(mc->c[i].version, v) == 0) {
@@ -267,19 +324,22 @@ by_status(struct sbuf *sb, const char *name, const char *const *res,
 			if (c[r][s] == 0)
 				continue;
 			status_label(st, sizeof(st), s);
-			sb_printf(sb, "%s{resource=\"%s\",status=\"%s\"} %llu\n",
-			    name, res[r], st, c[r][s]);
+			sb_printf(sb,
+			    "%s{resource=\"%s\",status=\"%s\"} %llu\n", name,
+			    res[r], st, c[r][s]);
 		}
 }
 
 static void
 histogram(struct sbuf *sb, const struct metrics *m)
 {
-	static const char name[] = "acme_bridge_upstream_request_duration_seconds";
+	static const char name[] =
+	    "acme_bridge_upstream_request_duration_seconds";
 	unsigned long long cum;
 	size_t r, b;
 
-	head(sb, name, "histogram", "Duration of upstream (RFC 8555) "
+	head(sb, name, "histogram",
+	    "Duration of upstream (RFC 8555) "
 	    "requests, by upstream resource (the final HTTP exchange of each: "
 	    "the bridge's badNonce retries are not counted separately).");
 	for (r = 0; r < NUP; r++) {
@@ -288,8 +348,9 @@ histogram(struct sbuf *sb, const struct metrics *m)
 		cum = 0;
 		for (b = 0; b < NBUCKETS; b++) {
 			cum += m->up_bucket[r][b];
-			sb_printf(sb, "%s_bucket{resource=\"%s\",le=\"%s\"} %llu\n",
-			    name, up_resources[r], bucket_le[b], cum);
+			sb_printf(sb,
+			    "%s_bucket{resource=\"%s\",le=\"%s\"} %llu\n", name,
+			    up_resources[r], bucket_le[b], cum);
 		}
 		sb_printf(sb, "%s_bucket{resource=\"%s\",le=\"+Inf\"} %llu\n",
 		    name, up_resources[r], m->up_count[r]);
@@ -308,12 +369,12 @@ counters(struct sbuf *sb, const struct metrics *m)
 	head(sb, "acme_bridge_v1_requests_total", "counter",
 	    "ACME v1 requests answered, by v1 resource and HTTP status.");
 	by_status(sb, "acme_bridge_v1_requests_total", v1_resources, NV1,
-	    (const unsigned long long (*)[NSTATUS])m->v1);
+	    (const unsigned long long(*)[NSTATUS])m->v1);
 	head(sb, "acme_bridge_upstream_requests_total", "counter",
 	    "Upstream (RFC 8555) requests, by upstream resource and HTTP "
 	    "status of the final answer (0: no HTTP answer).");
 	by_status(sb, "acme_bridge_upstream_requests_total", up_resources, NUP,
-	    (const unsigned long long (*)[NSTATUS])m->up);
+	    (const unsigned long long(*)[NSTATUS])m->up);
 	histogram(sb, m);
 	head(sb, "acme_bridge_issuances_total", "counter",
 	    "Certificates issued to v1 clients.");
@@ -322,12 +383,14 @@ counters(struct sbuf *sb, const struct metrics *m)
 	    "Failed v1 new-cert requests, by v1 error type.");
 	for (i = 0; i < NREASONS; i++)
 		if (m->failures[i] != 0)
-			sb_printf(sb, "acme_bridge_issuance_failures_total"
-			    "{reason=\"%s\"} %llu\n", reasons[i], m->failures[i]);
+			sb_printf(sb,
+			    "acme_bridge_issuance_failures_total"
+			    "{reason=\"%s\"} %llu\n",
+			    reasons[i], m->failures[i]);
 	head(sb, "acme_bridge_access_log_errors_total", "counter",
 	    "Access log lines that could not be written.");
-	sb_printf(sb, "acme_bridge_access_log_errors_total %llu\n",
-	    m->log_errors);
+	sb_printf(
+	    sb, "acme_bridge_access_log_errors_total %llu\n", m->log_errors);
 }
 
 static void
@@ -338,11 +401,12 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 
 	head(sb, "acme_bridge_open_connections", "gauge",
 	    "Open client connections to the v1 front end.");
-	sb_printf(sb, "acme_bridge_open_connections %lld\n", g->open_connections);
+	sb_printf(
+	    sb, "acme_bridge_open_connections %lld\n", g->open_connections);
 	head(sb, "acme_bridge_nonces_outstanding", "gauge",
 	    "v1 nonces handed out and not yet used.");
-	sb_printf(sb, "acme_bridge_nonces_outstanding %lld\n",
-	    g->nonces_outstanding);
+	sb_printf(
+	    sb, "acme_bridge_nonces_outstanding %lld\n", g->nonces_outstanding);
 	head(sb, "acme_bridge_upstream_nonce_pool", "gauge",
 	    "Upstream nonces held for the next RFC 8555 requests.");
 	sb_printf(sb, "acme_bridge_upstream_nonce_pool %lld\n",
@@ -353,17 +417,20 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	    "v1 accounts in the client inventory, by the client family and "
 	    "version they last used.");
 	for (i = 0; i < mc->n; i++)
-		sb_printf(sb, "acme_bridge_v1_accounts{family=\"%s\","
-		    "version=\"%s\"} %lld\n", mc->c[i].family, mc->c[i].version,
-		    mc->c[i].accounts);
+		sb_printf(sb,
+		    "acme_bridge_v1_accounts{family=\"%s\","
+		    "version=\"%s\"} %lld\n",
+		    mc->c[i].family, mc->c[i].version, mc->c[i].accounts);
 	if (mc->other > 0)
-		sb_printf(sb, "acme_bridge_v1_accounts{family=\"other\","
-		    "version=\"other\"} %lld\n", mc->other);
+		sb_printf(sb,
+		    "acme_bridge_v1_accounts{family=\"other\","
+		    "version=\"other\"} %lld\n",
+		    mc->other);
 }
 
 char *
-metrics_text(const struct metrics *m, const struct metrics_gauges *g,
-    size_t *len)
+metrics_text(
+    const struct metrics *m, const struct metrics_gauges *g, size_t *len)
 {
 	struct sbuf sb;
 

@@ -19,8 +19,8 @@ void metrics_v1(struct metrics *m, const char *resource, const char *method,
     int status, const char *errtype);
 /* An upstream call finished: RFC 8555 resource ("newOrder"), HTTP status
  * (0 = transport failure), its duration. */
-void metrics_upstream(struct metrics *m, const char *resource, long status,
-    double seconds);
+void metrics_upstream(
+    struct metrics *m, const char *resource, long status, double seconds);
 /* A certificate was issued. */
 void metrics_issued(struct metrics *m);
 /* An access log line could not be written. */
@@ -37,7 +37,7 @@ struct metrics_clients {
 	} c[METRICS_CLIENTS_MAX];
 	size_t n;
 	long long other;
-	int ok;				/* 0: the inventory is unavailable;
+	int ok; /* 0: the inventory is unavailable;
 					 * the gauge is left out */
 };
 /* n more accounts of family/version. */
@@ -49,12 +49,12 @@ struct metrics_gauges {
 	long long open_connections;
 	long long nonces_outstanding;
 	long long upstream_nonce_pool;
-	const struct metrics_clients *clients;	/* may be NULL */
+	const struct metrics_clients *clients; /* may be NULL */
 };
 
 /* The whole exposition, malloc'd; *len its length. NULL when out of
  * memory. */
-char *metrics_text(const struct metrics *m, const struct metrics_gauges *g,
-    size_t *len);
+char *metrics_text(
+    const struct metrics *m, const struct metrics_gauges *g, size_t *len);
 
 #endif

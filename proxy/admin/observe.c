@@ -22,9 +22,9 @@
 #define LOG_MODE 0640
 
 struct obs_state {
-	int fd;				/* the access log; -1 = none */
-	int own;			/* 1: a file of ours (log_file) */
-	int failing;			/* last write failed (warn once) */
+	int fd;	     /* the access log; -1 = none */
+	int own;     /* 1: a file of ours (log_file) */
+	int failing; /* last write failed (warn once) */
 	struct metrics *m;
 };
 
@@ -45,8 +45,9 @@ open_log(const char *path)
 	int fd, tries;
 
 	for (tries = 0; tries < 3; tries++) {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
-		    O_CLOEXEC, LOG_MODE);
+		fd = open(path,
+		    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+		    LOG_MODE);
 		if (fd >= 0) {
 			(void)fchmod(fd, LOG_MODE);
 			return fd;
@@ -95,10 +96,11 @@ observe_reopen(struct bridge *b)
 	int fd;
 
 	if (s == NULL || !s->own)
-		return;			/* standard output: nothing to do */
+		return; /* standard output: nothing to do */
 	if ((fd = open_log(b->cfg->log_file)) == -1) {
 		log_warn("access log %s: cannot reopen (%s); still writing to "
-		    "the old file", b->cfg->log_file, strerror(errno));
+			 "the old file",
+		    b->cfg->log_file, strerror(errno));
 		return;
 	}
 	close(s->fd);
@@ -162,8 +164,8 @@ inventory_note_v1(struct bridge *b, const struct server_req *r,
 	 * is answered anyway. */
 	if (b->store == NULL)
 		return;
-	(void)inventory_count(b->store, inventory_failed(o->resource, status),
-	    now);
+	(void)inventory_count(
+	    b->store, inventory_failed(o->resource, status), now);
 	memset(&v, 0, sizeof(v));
 	v.account_id = o->account_id;
 	v.addr = r->peer;
@@ -183,8 +185,8 @@ inventory_note_issued(struct bridge *b, long long account_id,
 {
 	(void)names;
 	if (b->store != NULL)
-		(void)inventory_issued(b->store, account_id, serial, not_after,
-		    bridge_now());
+		(void)inventory_issued(
+		    b->store, account_id, serial, not_after, bridge_now());
 }
 
 /* --- hooks ---------------------------------------------------------------- */
@@ -198,7 +200,7 @@ observe_name(struct obs_req *o, const char *name)
 	while ((p = strstr(p, name)) != NULL) {
 		if ((p == o->names || p[-1] == ',') &&
 		    (p[len] == ',' || p[len] == '\0'))
-			return;		/* already there */
+			return; /* already there */
 		p += len;
 	}
 	if (have + (have ? 1 : 0) + len >= sizeof(o->names))
@@ -269,8 +271,9 @@ access_log(struct obs_state *s, const struct server_req *r,
 	e.names = o->names;
 	e.status = status;
 	e.error_type = errtype;
-	e.latency_ms = r->start > 0 ?
-	    ((double)uv_hrtime() / 1e9 - r->start) * 1000 : 0;
+	e.latency_ms = r->start > 0
+	    ? ((double)uv_hrtime() / 1e9 - r->start) * 1000
+	    : 0;
 	e.up = up;
 	e.nup = i;
 	e.dropped = o->dropped;
@@ -324,7 +327,7 @@ client_counts(struct bridge *b, struct metrics_clients *mc)
 	mc->ok = 0;
 	if (b->store == NULL ||
 	    inventory_versions(b->store, client_count, mc) == -1)
-		return;			/* the gauge is left out */
+		return; /* the gauge is left out */
 	mc->ok = 1;
 }
 
@@ -340,12 +343,15 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	if (s == NULL)
 		return NULL;
 	memset(&g, 0, sizeof(g));
-	g.open_connections = b->front != NULL ?
-	    (long long)server_connections(b->front) : 0;
-	g.nonces_outstanding = b->nonces != NULL ?
-	    (long long)nonce_set_count(b->nonces) : 0;
-	g.upstream_nonce_pool = b->upstream_nonce_pool != NULL ?
-	    b->upstream_nonce_pool(b) : 0;
+	g.open_connections = b->front != NULL
+	    ? (long long)server_connections(b->front)
+	    : 0;
+	g.nonces_outstanding = b->nonces != NULL
+	    ? (long long)nonce_set_count(b->nonces)
+	    : 0;
+	g.upstream_nonce_pool = b->upstream_nonce_pool != NULL
+	    ? b->upstream_nonce_pool(b)
+	    : 0;
 	if ((mc = calloc(1, sizeof(*mc))) != NULL)
 		client_counts(b, mc);
 	g.clients = mc;

@@ -16,21 +16,21 @@ struct server_req;
 
 /* One upstream call caused by a v1 request. */
 struct obs_upcall {
-	char what[24];			/* upstream resource: "newOrder" */
-	long status;			/* HTTP status, 0 = transport failure */
-	char ptype[48];			/* RFC 8555 problem type suffix or "" */
+	char what[24];	/* upstream resource: "newOrder" */
+	long status;	/* HTTP status, 0 = transport failure */
+	char ptype[48]; /* RFC 8555 problem type suffix or "" */
 	double seconds;
 };
 
 /* What a v1 request did, filled as it is answered (in struct ep). */
 struct obs_req {
-	char resource[24];		/* "new-cert", "directory", ... */
-	long long account_id;		/* 0 when unknown */
-	char names[OBS_NAMES_MAX];	/* requested names, comma-separated */
+	char resource[24];	   /* "new-cert", "directory", ... */
+	long long account_id;	   /* 0 when unknown */
+	char names[OBS_NAMES_MAX]; /* requested names, comma-separated */
 	struct obs_upcall up[OBS_UPCALLS_MAX];
 	size_t nup;
-	size_t dropped;			/* upstream calls beyond the array */
-	char error_detail[256];		/* v1 problem detail when it failed */
+	size_t dropped;		/* upstream calls beyond the array */
+	char error_detail[256]; /* v1 problem detail when it failed */
 };
 
 /* Open the log file (config log_file, "" = stdout) and the metrics. */
@@ -53,8 +53,8 @@ void observe_v1(struct bridge *b, const struct server_req *r,
     const struct obs_req *o, int status, const char *errtype);
 
 /* A certificate was issued (the inventory and the issuance metrics). */
-void observe_issued(struct bridge *b, long long account_id,
-    const char *serial, const char *names, long long not_after);
+void observe_issued(struct bridge *b, long long account_id, const char *serial,
+    const char *names, long long not_after);
 
 /* Prometheus text exposition of every metric into a malloc'd buffer. */
 char *observe_metrics_text(struct bridge *b, size_t *len);

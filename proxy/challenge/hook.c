@@ -23,24 +23,24 @@
 #include "hook.h"
 #include "log.h"
 
-#define HOOK_OUT_MAX 2048	/* output kept per stream */
-#define HOOK_LOG_LINES 5	/* lines logged per stream */
-#define HOOK_LINE_LOG 240	/* bytes of one escaped line */
-#define HOOK_GRACE_MS 2000	/* SIGTERM -> SIGKILL -> give up */
-#define HOOK_DRAIN_MS 500	/* output read after the exit */
-#define HOOK_SHUTDOWN_MS 5000	/* cap on hooks started while stopping */
-#define HOOK_VALUE_LEN 43	/* base64url of 32 bytes */
+#define HOOK_OUT_MAX 2048     /* output kept per stream */
+#define HOOK_LOG_LINES 5      /* lines logged per stream */
+#define HOOK_LINE_LOG 240     /* bytes of one escaped line */
+#define HOOK_GRACE_MS 2000    /* SIGTERM -> SIGKILL -> give up */
+#define HOOK_DRAIN_MS 500     /* output read after the exit */
+#define HOOK_SHUTDOWN_MS 5000 /* cap on hooks started while stopping */
+#define HOOK_VALUE_LEN 43     /* base64url of 32 bytes */
 
 struct hook;
 
 struct hook_out {
 	struct hook *h;
 	uv_pipe_t pipe;
-	const char *name;		/* "stdout" | "stderr" */
+	const char *name; /* "stdout" | "stderr" */
 	char buf[HOOK_OUT_MAX];
 	size_t len;
-	size_t dropped;			/* bytes beyond buf */
-	char rd[1024];			/* libuv read buffer */
+	size_t dropped; /* bytes beyond buf */
+	char rd[1024];	/* libuv read buffer */
 	int eof;
 };
 
@@ -56,20 +56,20 @@ struct hook {
 	uv_process_t proc;
 	uv_timer_t timer;
 	struct hook_out out[2];
-	int handles;			/* not yet closed */
+	int handles; /* not yet closed */
 	int pid;
 	long timeout_ms;
 	uint64_t started_ms;
-	int spawned;			/* uv_spawn was called (proc is open) */
+	int spawned; /* uv_spawn was called (proc is open) */
 	int exited, timed_out, cancelled, done;
-	char fail[128];			/* why it could not start, or "" */
+	char fail[128]; /* why it could not start, or "" */
 	enum hook_kill kill;
 	int64_t status;
 	int term_signal;
 	struct hook *prev, *next;
 };
 
-static struct hook *running;	/* hooks whose callback has not run,
+static struct hook *running; /* hooks whose callback has not run,
 				 * newest first (queued ones too) */
 
 static void start(struct hook *h);
@@ -103,7 +103,8 @@ close_all(struct hook *h)
 		uv_close((uv_handle_t *)&h->timer, on_closed);
 	for (i = 0; i < 2; i++)
 		if (!uv_is_closing((uv_handle_t *)&h->out[i].pipe))
-			uv_close((uv_handle_t *)&h->out[i].pipe, on_pipe_closed);
+			uv_close(
+			    (uv_handle_t *)&h->out[i].pipe, on_pipe_closed);
 }
 
 /* Signal the hook's process group (the hook and what it started), or the
@@ -157,16 +158,17 @@ describe(const struct hook *h, int *ok, char *why, size_t whylen)
 	if (h->fail[0] != '\0')
 		snprintf(why, whylen, "%s", h->fail);
 	else if (h->cancelled)
-		snprintf(why, whylen, "hook stopped: acme-bridge is shutting "
+		snprintf(why, whylen,
+		    "hook stopped: acme-bridge is shutting "
 		    "down");
 	else if (h->timed_out)
-		snprintf(why, whylen, "hook timed out after %ld ms",
-		    h->timeout_ms);
+		snprintf(
+		    why, whylen, "hook timed out after %ld ms", h->timeout_ms);
 	else if (!h->exited)
 		snprintf(why, whylen, "hook did not exit after SIGKILL");
 	else if (h->term_signal != 0)
-		snprintf(why, whylen, "hook killed by signal %d",
-		    h->term_signal);
+		snprintf(
+		    why, whylen, "hook killed by signal %d", h->term_signal);
 	else if (h->status != 0)
 		snprintf(why, whylen, "hook exited with status %lld",
 		    (long long)h->status);
@@ -217,14 +219,14 @@ complete(struct hook *h)
 	log_output(h, &h->out[1], !ok);
 	if (ok)
 		log_info("dns-01 hook %s %s: ok (pid %d, %llu ms)", h->verb,
-		    h->domain, h->pid, (unsigned long long)(uv_now(h->b->loop) -
-		    h->started_ms));
+		    h->domain, h->pid,
+		    (unsigned long long)(uv_now(h->b->loop) - h->started_ms));
 	else
 		log_warn("dns-01 hook %s %s: %s (pid %d)", h->verb, h->domain,
 		    why, h->pid);
 	snprintf(domain, sizeof(domain), "%s", h->domain);
 	h->cb(h->arg, ok, why);
-	close_all(h);		/* h is freed in the close callbacks */
+	close_all(h); /* h is freed in the close callbacks */
 	if ((n = next_queued(domain)) != NULL)
 		start(n);
 }
@@ -235,7 +237,7 @@ on_timer(uv_timer_t *t)
 	struct hook *h = t->data;
 
 	if (h->exited) {
-		complete(h);	/* end of the output drain */
+		complete(h); /* end of the output drain */
 		return;
 	}
 	switch (h->kill) {
@@ -250,7 +252,7 @@ on_timer(uv_timer_t *t)
 		break;
 	case K_KILL:
 	default:
-		complete(h);	/* unkillable: give up on it */
+		complete(h); /* unkillable: give up on it */
 		return;
 	}
 	uv_timer_start(&h->timer, on_timer, HOOK_GRACE_MS, 0);
@@ -330,7 +332,7 @@ args_ok(const char *verb, const char *domain, const char *value)
 		char c = value[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			(c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
 	}
 	return 1;
@@ -344,7 +346,7 @@ init_handles(struct hook *h, uv_loop_t *loop)
 	h->proc.data = h;
 	uv_timer_init(loop, &h->timer);
 	h->timer.data = h;
-	h->handles = 1;			/* the timer; spawn() counts the process */
+	h->handles = 1; /* the timer; spawn() counts the process */
 	for (i = 0; i < 2; i++) {
 		h->out[i].h = h;
 		h->out[i].name = i == 0 ? "stdout" : "stderr";
@@ -373,7 +375,8 @@ cloexec_all(void)
 	if ((d = opendir("/proc/self/fd")) == NULL) {
 		for (fd = 3; fd < 1024; fd++)
 			if ((flags = fcntl((int)fd, F_GETFD)) != -1)
-				(void)fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+				(void)fcntl(
+				    (int)fd, F_SETFD, flags | FD_CLOEXEC);
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -405,7 +408,7 @@ spawn(struct hook *h)
 	args[4] = h->value;
 	args[5] = NULL;
 	memset(stdio, 0, sizeof(stdio));
-	stdio[0].flags = UV_IGNORE;		/* /dev/null */
+	stdio[0].flags = UV_IGNORE; /* /dev/null */
 	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[1].data.stream = (uv_stream_t *)&h->out[0].pipe;
 	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
@@ -414,8 +417,8 @@ spawn(struct hook *h)
 	opt.exit_cb = on_exit_cb;
 	opt.file = path;
 	opt.args = args;
-	opt.env = NULL;				/* the bridge's environment */
-	opt.flags = UV_PROCESS_DETACHED;	/* own process group */
+	opt.env = NULL;			 /* the bridge's environment */
+	opt.flags = UV_PROCESS_DETACHED; /* own process group */
 	opt.stdio_count = 3;
 	opt.stdio = stdio;
 	cloexec_all();
@@ -446,8 +449,8 @@ launch(struct hook *h)
 	uv_read_start((uv_stream_t *)&h->out[0].pipe, on_alloc, on_read);
 	uv_read_start((uv_stream_t *)&h->out[1].pipe, on_alloc, on_read);
 	uv_timer_start(&h->timer, on_timer, (uint64_t)h->timeout_ms, 0);
-	log_info("dns-01 hook %s %s: started (pid %d)", h->verb, h->domain,
-	    h->pid);
+	log_info(
+	    "dns-01 hook %s %s: started (pid %d)", h->verb, h->domain, h->pid);
 	return 0;
 }
 
@@ -518,7 +521,8 @@ hook_run(struct bridge *b, const char *verb, const char *domain,
 	running = h;
 	if (queued)
 		log_info("dns-01 hook %s %s: queued behind the one running for "
-		    "this name", verb, domain);
+			 "this name",
+		    verb, domain);
 	return 0;
 }
 
@@ -533,7 +537,7 @@ hook_cancel_all(struct bridge *b)
 			continue;
 		h->cancelled = 1;
 		if (!h->spawned)
-			continue;	/* completed when its turn comes */
+			continue; /* completed when its turn comes */
 		h->kill = K_TERM;
 		signal_group(h, SIGTERM);
 		uv_timer_stop(&h->timer);

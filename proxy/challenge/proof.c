@@ -23,34 +23,34 @@
 #include "upstream.h"
 #include "v1.h"
 
-#define PROOF_BODY_MAX 4096	/* bytes of a key authorization file read */
-#define PROOF_SHOWN_MAX 100	/* bytes of what was found shown in a detail */
+#define PROOF_BODY_MAX 4096 /* bytes of a key authorization file read */
+#define PROOF_SHOWN_MAX 100 /* bytes of what was found shown in a detail */
 #define PROOF_URL_MAX 512
 
 struct proof {
 	struct bridge *b;
-	struct proof_subject sub;	/* strings point into the copies below */
+	struct proof_subject sub; /* strings point into the copies below */
 	char name[DNS_NAME_MAX + 1];
 	char token[256];
 	char thumb[JWK_THUMBPRINT_LEN + 1];
 	proof_cb done;
 	void *arg;
-	struct resolver_query *q;	/* DNS lookup in flight, or NULL */
+	struct resolver_query *q; /* DNS lookup in flight, or NULL */
 	int qtype;
-	char host[DNS_NAME_MAX + 1];	/* the name looked up */
-	char url[PROOF_URL_MAX];	/* http-01: what is fetched */
+	char host[DNS_NAME_MAX + 1]; /* the name looked up */
+	char url[PROOF_URL_MAX];     /* http-01: what is fetched */
 	char expected[JWK_THUMBPRINT_LEN + 64];
-	long long t0;			/* ms */
+	long long t0; /* ms */
 	struct proof *prev, *next;
 };
 
-static struct proof *proofs;	/* in flight */
+static struct proof *proofs; /* in flight */
 
 /* ---- lifetime ---- */
 
 static struct proof *
-proof_new(struct bridge *b, const struct proof_subject *sub, proof_cb done,
-    void *arg)
+proof_new(
+    struct bridge *b, const struct proof_subject *sub, proof_cb done, void *arg)
 {
 	struct proof *p = calloc(1, sizeof(*p));
 
@@ -96,7 +96,8 @@ proof_end(struct proof *p, const struct problem *prob)
 
 	log_info("client-proof: authz %lld (%s, %s): %s%s after %lld ms",
 	    p->sub.authz_id, p->sub.name, v1_chall_type(p->sub.chall),
-	    prob == NULL ? "proven" : "failed, ", prob == NULL ? "" : problem_v1_name(prob->type),
+	    prob == NULL ? "proven" : "failed, ",
+	    prob == NULL ? "" : problem_v1_name(prob->type),
 	    bridge_now_ms() - p->t0);
 	proof_free(p);
 	done(arg, prob == NULL ? PROOF_PROVEN : PROOF_REFUTED, prob);
@@ -104,12 +105,12 @@ proof_end(struct proof *p, const struct problem *prob)
 
 /* A failure of ours (not the client's): answered here, the authorization
  * stays pending so that the client may try again. */
-static void
-proof_abort(struct proof *p, int status, enum v1_error type, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
+static void proof_abort(struct proof *p, int status, enum v1_error type,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-proof_abort(struct proof *p, int status, enum v1_error type, const char *fmt, ...)
+proof_abort(
+    struct proof *p, int status, enum v1_error type, const char *fmt, ...)
 {
 	struct problem prob;
 	proof_cb done = p->done;
@@ -129,12 +130,12 @@ proof_abort(struct proof *p, int status, enum v1_error type, const char *fmt, ..
 	done(arg, PROOF_ERROR, &prob);
 }
 
-static void
-proof_fail(struct proof *p, enum v1_error type, int status, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
+static void proof_fail(struct proof *p, enum v1_error type, int status,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-proof_fail(struct proof *p, enum v1_error type, int status, const char *fmt, ...)
+proof_fail(
+    struct proof *p, enum v1_error type, int status, const char *fmt, ...)
 {
 	struct problem prob;
 	va_list ap;
@@ -153,7 +154,8 @@ stopping(struct proof *p)
 {
 	if (!p->b->stopping && p->b->up != NULL)
 		return 0;
-	proof_abort(p, 503, V1E_SERVER_INTERNAL, "acme-bridge is shutting down");
+	proof_abort(
+	    p, 503, V1E_SERVER_INTERNAL, "acme-bridge is shutting down");
 	return 1;
 }
 
@@ -232,8 +234,8 @@ lookup(struct proof *p, int type)
 
 	p->qtype = type;
 	p->q = resolver_query(p->b->loop, c->proof_resolver_host,
-	    c->proof_resolver_port, p->host, type, c->proof_timeout_ms,
-	    on_dns, p, err, sizeof(err));
+	    c->proof_resolver_port, p->host, type, c->proof_timeout_ms, on_dns,
+	    p, err, sizeof(err));
 	if (p->q != NULL)
 		return 0;
 	proof_abort(p, 500, V1E_SERVER_INTERNAL, "client-proof: %s", err);
@@ -254,8 +256,8 @@ fail_lookup(struct proof *p, const struct dns_result *res, const char *why)
 	if (res == NULL)
 		log_warn("client-proof: authz %lld: %s %s: %s", p->sub.authz_id,
 		    dns_type_name(p->qtype, tb), p->host, why);
-	proof_fail(p, V1E_DNS, 400, "DNS problem: %s looking up %s for %s", what,
-	    dns_type_name(p->qtype, tb), p->host);
+	proof_fail(p, V1E_DNS, 400, "DNS problem: %s looking up %s for %s",
+	    what, dns_type_name(p->qtype, tb), p->host);
 }
 
 static void fetch(struct proof *p, const struct dns_answer *a);
@@ -267,8 +269,8 @@ check_txt(struct proof *p, const struct dns_result *res)
 	size_t want = strlen(p->expected), i;
 
 	if (res->n == 0) {
-		proof_fail(p, V1E_DNS, 400, "No TXT record found at %s",
-		    p->host);
+		proof_fail(
+		    p, V1E_DNS, 400, "No TXT record found at %s", p->host);
 		return;
 	}
 	for (i = 0; i < res->n; i++)
@@ -280,8 +282,10 @@ check_txt(struct proof *p, const struct dns_result *res)
 	shown(res->ans[0].txt, res->ans[0].len, got, sizeof(got));
 	if (res->n > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", res->n - 1);
-	proof_fail(p, V1E_UNAUTHORIZED, 403, "Incorrect TXT record \"%s\"%s found "
-	    "at %s", got, more, p->host);
+	proof_fail(p, V1E_UNAUTHORIZED, 403,
+	    "Incorrect TXT record \"%s\"%s found "
+	    "at %s",
+	    got, more, p->host);
 }
 
 static void
@@ -308,7 +312,8 @@ on_dns(void *arg, const struct dns_result *res, const char *why)
 		lookup(p, DNS_TYPE_AAAA);
 		return;
 	}
-	proof_fail(p, V1E_DNS, 400, "No valid IP addresses found for %s", p->host);
+	proof_fail(
+	    p, V1E_DNS, 400, "No valid IP addresses found for %s", p->host);
 }
 
 /* ---- HTTP ---- */
@@ -326,9 +331,11 @@ check_body(struct proof *p, const struct upstream_resp *r)
 		return;
 	}
 	shown(r->body != NULL ? r->body : "", len, got, sizeof(got));
-	proof_fail(p, V1E_UNAUTHORIZED, 403, "The key authorization file from the "
+	proof_fail(p, V1E_UNAUTHORIZED, 403,
+	    "The key authorization file from the "
 	    "server did not match this challenge: expected \"%s\" got \"%s\" "
-	    "(%s)", p->expected, got, p->url);
+	    "(%s)",
+	    p->expected, got, p->url);
 }
 
 static void
@@ -339,11 +346,13 @@ on_http(void *arg, const struct upstream_resp *r)
 	if (stopping(p))
 		return;
 	log_info("client-proof: authz %lld: GET %s -> %ld%s%s (%.0f ms)",
-	    p->sub.authz_id, p->url, r->status, r->status ? "" : " ",
-	    r->error, r->seconds * 1000);
+	    p->sub.authz_id, p->url, r->status, r->status ? "" : " ", r->error,
+	    r->seconds * 1000);
 	if (r->status == 0 && strstr(r->error, "too large") != NULL) {
-		proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
-		    "%s: larger than %d bytes", p->url, PROOF_BODY_MAX);
+		proof_fail(p, V1E_UNAUTHORIZED, 403,
+		    "Invalid response from "
+		    "%s: larger than %d bytes",
+		    p->url, PROOF_BODY_MAX);
 		return;
 	}
 	if (r->status == 0) {
@@ -352,8 +361,10 @@ on_http(void *arg, const struct upstream_resp *r)
 		return;
 	}
 	if (r->status != 200) {
-		proof_fail(p, V1E_UNAUTHORIZED, 403, "Invalid response from "
-		    "%s: %ld", p->url, r->status);
+		proof_fail(p, V1E_UNAUTHORIZED, 403,
+		    "Invalid response from "
+		    "%s: %ld",
+		    p->url, r->status);
 		return;
 	}
 	check_body(p, r);
@@ -365,18 +376,18 @@ fetch(struct proof *p, const struct dns_answer *a)
 	char addr[64];
 	int rc;
 
-	rc = a->type == DNS_TYPE_A ?
-	    uv_inet_ntop(AF_INET, a->addr, addr, sizeof(addr)) :
-	    uv_inet_ntop(AF_INET6, a->addr, addr, sizeof(addr));
+	rc = a->type == DNS_TYPE_A
+	    ? uv_inet_ntop(AF_INET, a->addr, addr, sizeof(addr))
+	    : uv_inet_ntop(AF_INET6, a->addr, addr, sizeof(addr));
 	if (rc != 0) {
-		proof_abort(p, 500, V1E_SERVER_INTERNAL,
-		    "client-proof: bad address");
+		proof_abort(
+		    p, 500, V1E_SERVER_INTERNAL, "client-proof: bad address");
 		return;
 	}
-	log_debug("client-proof: authz %lld: %s is %s", p->sub.authz_id, p->host,
-	    addr);
+	log_debug("client-proof: authz %lld: %s is %s", p->sub.authz_id,
+	    p->host, addr);
 	if (upstream_get_at(p->b->up, p->url, addr, p->b->cfg->proof_timeout_ms,
-	    PROOF_BODY_MAX, on_http, p) == -1)
+		PROOF_BODY_MAX, on_http, p) == -1)
 		proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: cannot start the HTTP request");
 }
@@ -389,14 +400,13 @@ setup_http01(struct proof *p)
 	int port = p->b->cfg->proof_http_port, n;
 
 	snprintf(p->host, sizeof(p->host), "%s", p->name);
-	snprintf(p->expected, sizeof(p->expected), "%s.%s", p->token,
-	    p->thumb);
-	n = port == 80 ?
-	    snprintf(p->url, sizeof(p->url),
-	    "http://%s/.well-known/acme-challenge/%s", p->name, p->token) :
-	    snprintf(p->url, sizeof(p->url),
-	    "http://%s:%d/.well-known/acme-challenge/%s", p->name, port,
-	    p->token);
+	snprintf(p->expected, sizeof(p->expected), "%s.%s", p->token, p->thumb);
+	n = port == 80
+	    ? snprintf(p->url, sizeof(p->url),
+		  "http://%s/.well-known/acme-challenge/%s", p->name, p->token)
+	    : snprintf(p->url, sizeof(p->url),
+		  "http://%s:%d/.well-known/acme-challenge/%s", p->name, port,
+		  p->token);
 	return n > 0 && (size_t)n < sizeof(p->url) ? 0 : -1;
 }
 
@@ -422,8 +432,10 @@ start(struct proof *p, int http)
 
 	rc = http ? setup_http01(p) : setup_dns01(p);
 	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host))) {
-		proof_fail(p, V1E_DNS, 400, "DNS problem: %.80s... is too "
-		    "long to look up", p->host);
+		proof_fail(p, V1E_DNS, 400,
+		    "DNS problem: %.80s... is too "
+		    "long to look up",
+		    p->host);
 		return;
 	}
 	if (rc != 0) {
@@ -450,7 +462,8 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
 		return problem_set(err, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 	if ((p = proof_new(b, sub, done, arg)) == NULL)
-		return problem_set(err, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return problem_set(
+		    err, V1E_SERVER_INTERNAL, 500, "out of memory");
 	start(p, http);
 	return 0;
 }

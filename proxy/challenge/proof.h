@@ -15,7 +15,7 @@ struct problem;
  * chall (V1_CHALL_HTTP01 or V1_CHALL_DNS01), against the thumbprint of the
  * v1 account key. proof_check copies the strings. */
 struct proof_subject {
-	long long authz_id;		/* for logs */
+	long long authz_id; /* for logs */
 	const char *name;
 	const char *token;
 	int chall;
@@ -28,8 +28,8 @@ struct proof_subject {
  * client's (out of memory, no usable resolver, shutdown; p is a 500/503):
  * the authorization stays pending so that the client may try again. */
 enum proof_verdict { PROOF_PROVEN, PROOF_REFUTED, PROOF_ERROR };
-typedef void (*proof_cb)(void *arg, enum proof_verdict v,
-    const struct problem *p);
+typedef void (*proof_cb)(
+    void *arg, enum proof_verdict v, const struct problem *p);
 
 /* Start the check; done(arg, ...) once it ends. Never blocks the loop.
  * 0, or -1 with err filled when it cannot start (done not called). */

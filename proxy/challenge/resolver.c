@@ -16,19 +16,19 @@
 struct resolver_query {
 	uv_udp_t udp;
 	uv_timer_t timer;
-	int have_udp, have_timer;	/* initialised handles */
-	int open_handles;		/* not yet closed */
-	int finished;			/* callback ran or cancelled */
+	int have_udp, have_timer; /* initialised handles */
+	int open_handles;	  /* not yet closed */
+	int finished;		  /* callback ran or cancelled */
 	int tries;
 	long try_ms;
 	uint16_t id;
 	int type;
 	char name[DNS_NAME_MAX + 2];
-	char server[80];		/* for logs */
+	char server[80]; /* for logs */
 	unsigned char qbuf[DNS_QUERY_MAX];
 	size_t qlen;
 	unsigned char rbuf[DNS_UDP_MAX];
-	char last_err[128];		/* the last send error, for the timeout */
+	char last_err[128]; /* the last send error, for the timeout */
 	struct dns_result res;
 	resolver_cb cb;
 	void *arg;
@@ -113,7 +113,8 @@ server_addr(const char *host, int port, struct sockaddr_storage *ss,
 
 	if (host == NULL || host[0] == '\0') {
 		if (system_nameserver(def, sizeof(def)) == -1) {
-			snprintf(err, errlen, "no nameserver in %s", RESOLV_CONF);
+			snprintf(
+			    err, errlen, "no nameserver in %s", RESOLV_CONF);
 			return -1;
 		}
 		host = def;
@@ -130,8 +131,8 @@ server_addr(const char *host, int port, struct sockaddr_storage *ss,
 		snprintf(shown, shownlen, "[%s]:%d", host, port);
 		return 0;
 	}
-	snprintf(err, errlen, "resolver %.64s is not a numeric IP address",
-	    host);
+	snprintf(
+	    err, errlen, "resolver %.64s is not a numeric IP address", host);
 	return -1;
 }
 
@@ -165,9 +166,9 @@ on_timer(uv_timer_t *t)
 		uv_timer_start(&q->timer, on_timer, (uint64_t)q->try_ms, 0);
 		return;
 	}
-	snprintf(why, sizeof(why), "no answer from %s after %d tries of %ld ms%s%s",
-	    q->server, TRIES, q->try_ms, q->last_err[0] ? ", " : "",
-	    q->last_err);
+	snprintf(why, sizeof(why),
+	    "no answer from %s after %d tries of %ld ms%s%s", q->server, TRIES,
+	    q->try_ms, q->last_err[0] ? ", " : "", q->last_err);
 	finish(q, NULL, why);
 }
 
@@ -205,7 +206,8 @@ on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	rc = dns_parse(q->rbuf, (size_t)nread, q->id, q->name, q->type, &q->res,
 	    err, sizeof(err));
 	if (rc == DNS_EMISMATCH) {
-		log_debug("dns: ignored a datagram from %s: %s", q->server, err);
+		log_debug(
+		    "dns: ignored a datagram from %s: %s", q->server, err);
 		return;
 	}
 	if (rc != DNS_OK) {
@@ -239,12 +241,13 @@ start(struct resolver_query *q, uv_loop_t *loop,
 	    (rc = uv_udp_recv_start(&q->udp, on_alloc, on_recv)) != 0)
 		goto fail;
 	send_try(q);
-	if ((rc = uv_timer_start(&q->timer, on_timer, (uint64_t)q->try_ms,
-	    0)) != 0)
+	if ((rc = uv_timer_start(
+		 &q->timer, on_timer, (uint64_t)q->try_ms, 0)) != 0)
 		goto fail;
 	return 0;
 fail:
-	snprintf(err, errlen, "DNS query to %s: %s", q->server, uv_strerror(rc));
+	snprintf(
+	    err, errlen, "DNS query to %s: %s", q->server, uv_strerror(rc));
 	return -1;
 }
 
@@ -257,7 +260,8 @@ resolver_query(uv_loop_t *loop, const char *host, int port, const char *name,
 	struct resolver_query *q = NULL;
 
 	if (loop == NULL || cb == NULL || !dns_name_ok(name)) {
-		snprintf(err, errlen, "cannot look up '%.64s'", name ? name : "");
+		snprintf(
+		    err, errlen, "cannot look up '%.64s'", name ? name : "");
 		return NULL;
 	}
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
@@ -267,16 +271,19 @@ resolver_query(uv_loop_t *loop, const char *host, int port, const char *name,
 	q->cb = cb;
 	q->arg = arg;
 	q->type = type;
-	q->try_ms = timeout_ms / TRIES < TRY_MS_MIN ? TRY_MS_MIN : timeout_ms / TRIES;
+	q->try_ms = timeout_ms / TRIES < TRY_MS_MIN ? TRY_MS_MIN
+						    : timeout_ms / TRIES;
 	snprintf(q->name, sizeof(q->name), "%s", name);
 	if (server_addr(host, port, &ss, q->server, sizeof(q->server), err,
-	    errlen) == -1) {
+		errlen) == -1) {
 		free(q);
 		return NULL;
 	}
-	if (dns_random_id(&q->id) == -1 || dns_query_build(q->id, name, type,
-	    q->qbuf, sizeof(q->qbuf), &q->qlen) == -1) {
-		snprintf(err, errlen, "cannot build a DNS query for %.64s", name);
+	if (dns_random_id(&q->id) == -1 ||
+	    dns_query_build(
+		q->id, name, type, q->qbuf, sizeof(q->qbuf), &q->qlen) == -1) {
+		snprintf(
+		    err, errlen, "cannot build a DNS query for %.64s", name);
 		free(q);
 		return NULL;
 	}

@@ -17,8 +17,8 @@ struct resolver_query;
  * else res == NULL and why says what failed ("timed out after 2 tries",
  * "malformed answer: ...", "connection refused"). Both only valid during
  * the call; the query is gone after it returns. */
-typedef void (*resolver_cb)(void *arg, const struct dns_result *res,
-    const char *why);
+typedef void (*resolver_cb)(
+    void *arg, const struct dns_result *res, const char *why);
 
 /* Ask server:port (a numeric IPv4/IPv6 address; host "" = the first
  * nameserver of /etc/resolv.conf, port 53) for name and type, each try

@@ -23,9 +23,9 @@ token_ok(const char *t)
 	for (i = 0; t[i] != '\0'; i++) {
 		char c = t[i];
 
-		if (i >= TOKEN_MAX || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_'))
+		if (i >= TOKEN_MAX ||
+		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
 	}
 	return i > 0;
@@ -70,8 +70,8 @@ responder_handle(struct server_req *r, void *arg)
 	}
 	rc = store_http01_get(b->store, token, bridge_now(), &keyauth);
 	if (rc != 0) {
-		answer(r, rc == 1 ? 404 : 500, rc == 1 ? "not found\n" :
-		    "store error\n");
+		answer(r, rc == 1 ? 404 : 500,
+		    rc == 1 ? "not found\n" : "store error\n");
 		return;
 	}
 	answer(r, 200, keyauth);

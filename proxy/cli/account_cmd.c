@@ -31,17 +31,23 @@
 
 static const char usage_text[] =
     "usage: acme-bridge account import --key FILE [--force] [--offline]\n"
-    "           [--config FILE] [--state FILE] [--upstream URL] [--upstream-ca FILE]\n"
+    "           [--config FILE] [--state FILE] [--upstream URL] [--upstream-ca "
+    "FILE]\n"
     "\n"
-    "Import a host's existing ACME account key (PEM: RSA >= 2048 bits, EC P-256\n"
-    "or P-384; not readable by others). The host's v1 client, using the same key,\n"
+    "Import a host's existing ACME account key (PEM: RSA >= 2048 bits, EC "
+    "P-256\n"
+    "or P-384; not readable by others). The host's v1 client, using the same "
+    "key,\n"
     "then works through the bridge with its existing account at the CA, and\n"
     "answers its challenges itself. See docs/accounts.md.\n"
     "\n"
     "  --key FILE           the account's private key\n"
-    "  --force              convert a v1 account already registered with this key\n"
-    "                       through the bridge (its bridge-held key is replaced)\n"
-    "  --offline            do not look the account up at the CA now (the bridge\n"
+    "  --force              convert a v1 account already registered with this "
+    "key\n"
+    "                       through the bridge (its bridge-held key is "
+    "replaced)\n"
+    "  --offline            do not look the account up at the CA now (the "
+    "bridge\n"
     "                       does it at the host's first request)\n"
     "  --config FILE, --state FILE, --upstream URL, --upstream-ca FILE\n"
     "                       as for the server (docs/config.md)\n";
@@ -57,8 +63,8 @@ struct lookup {
 	uv_loop_t loop;
 	uv_timer_t quit;
 	EVP_PKEY *key;
-	char *url;		/* the account URL found */
-	int no_account;		/* the CA has no account for the key */
+	char *url;	/* the account URL found */
+	int no_account; /* the CA has no account for the key */
 	char why[PROBLEM_DETAIL_MAX + 64];
 };
 
@@ -77,8 +83,10 @@ opt_value(int argc, char **argv, int *i, const char *name, const char **out)
 	if (strcmp(a, name) != 0)
 		return 0;
 	if (*i + 1 >= argc) {
-		fprintf(stderr, "acme-bridge account import: option '%s' needs "
-		    "a value\n", name);
+		fprintf(stderr,
+		    "acme-bridge account import: option '%s' needs "
+		    "a value\n",
+		    name);
 		return -1;
 	}
 	*out = argv[++*i];
@@ -89,9 +97,9 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--key", "--config", "--state",
-	    "--upstream", "--upstream-ca" };
+		"--upstream", "--upstream-ca" };
 	const char **slots[] = { &o->key, &o->config, &o->state, &o->upstream,
-	    &o->upstream_ca };
+		&o->upstream_ca };
 	size_t k;
 	int i, rc;
 
@@ -106,23 +114,27 @@ parse_args(int argc, char **argv, struct opts *o)
 			continue;
 		}
 		for (k = 0, rc = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			if ((rc = opt_value(argc, argv, &i, names[k],
-			    slots[k])) != 0)
+			if ((rc = opt_value(
+				 argc, argv, &i, names[k], slots[k])) != 0)
 				break;
 		if (rc == -1)
 			return -1;
 		if (rc == 0) {
 			char e[80];
 
-			fprintf(stderr, "acme-bridge account import: unknown "
-			    "option '%s'\n%s", log_escape(argv[i],
-			    strlen(argv[i]), e, sizeof(e)), usage_text);
+			fprintf(stderr,
+			    "acme-bridge account import: unknown "
+			    "option '%s'\n%s",
+			    log_escape(argv[i], strlen(argv[i]), e, sizeof(e)),
+			    usage_text);
 			return -1;
 		}
 	}
 	if (o->key == NULL || o->key[0] == '\0') {
-		fprintf(stderr, "acme-bridge account import: --key FILE is "
-		    "required\n%s", usage_text);
+		fprintf(stderr,
+		    "acme-bridge account import: --key FILE is "
+		    "required\n%s",
+		    usage_text);
 		return -1;
 	}
 	return 0;
@@ -179,21 +191,27 @@ read_key_file(const char *path)
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "acme-bridge account import: %s is not a "
-		    "regular file\n", path);
+		fprintf(stderr,
+		    "acme-bridge account import: %s is not a "
+		    "regular file\n",
+		    path);
 		goto fail;
 	}
 	if ((st.st_mode & 027) != 0) {
-		fprintf(stderr, "acme-bridge account import: %s is mode %03o: a "
-		    "private key must not be readable by others nor writable by "
-		    "the group (chmod 600 %s)\n", path,
-		    (unsigned)(st.st_mode & 0777), path);
+		fprintf(stderr,
+		    "acme-bridge account import: %s is mode %03o: a "
+		    "private key must not be readable by others nor writable "
+		    "by "
+		    "the group (chmod 600 %s)\n",
+		    path, (unsigned)(st.st_mode & 0777), path);
 		goto fail;
 	}
 	if (st.st_size <= 0 || st.st_size > KEY_FILE_MAX ||
 	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fprintf(stderr, "acme-bridge account import: %s: empty or "
-		    "larger than %d bytes\n", path, KEY_FILE_MAX);
+		fprintf(stderr,
+		    "acme-bridge account import: %s: empty or "
+		    "larger than %d bytes\n",
+		    path, KEY_FILE_MAX);
 		goto fail;
 	}
 	n = read(fd, buf, (size_t)st.st_size);
@@ -231,8 +249,10 @@ load_key(const char *path, char **jwk_text, char tp[JWK_THUMBPRINT_LEN + 1],
 	OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
 	if (pk == NULL) {
-		fprintf(stderr, "acme-bridge account import: %s: not a PEM "
-		    "private key (unencrypted RSA or EC)\n", path);
+		fprintf(stderr,
+		    "acme-bridge account import: %s: not a PEM "
+		    "private key (unencrypted RSA or EC)\n",
+		    path);
 		return NULL;
 	}
 	/* The same limits as a v1 client's key. */
@@ -240,18 +260,20 @@ load_key(const char *path, char **jwk_text, char tp[JWK_THUMBPRINT_LEN + 1],
 	    (pub = jwk_to_pkey(jwk, &p)) == NULL ||
 	    (alg = jwk_alg(pk)) == NULL) {
 		fprintf(stderr, "acme-bridge account import: %s: %s\n", path,
-		    p.detail[0] ? p.detail : "unsupported key type (RSA, "
-		    "EC P-256 or P-384 only)");
+		    p.detail[0] ? p.detail
+				: "unsupported key type (RSA, "
+				  "EC P-256 or P-384 only)");
 		goto fail;
 	}
 	if (jwk_thumbprint(jwk, tp) == -1 ||
-	    (*jwk_text = json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	    (*jwk_text = json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS)) ==
+		NULL)
 		goto fail;
 	if (strcmp(alg, "RS256") == 0)
 		snprintf(kind, kindlen, "RSA %d", EVP_PKEY_get_bits(pk));
 	else
-		snprintf(kind, kindlen, "EC %s", strcmp(alg, "ES256") == 0 ?
-		    "P-256" : "P-384");
+		snprintf(kind, kindlen, "EC %s",
+		    strcmp(alg, "ES256") == 0 ? "P-256" : "P-384");
 	json_decref(jwk);
 	EVP_PKEY_free(pub);
 	return pk;
@@ -316,8 +338,8 @@ on_dir_loaded(void *arg, int rc, const char *why)
 	struct flow *f;
 
 	if (rc != 0 || d == NULL) {
-		snprintf(l->why, sizeof(l->why), "%s", why ? why :
-		    "the directory cannot be loaded");
+		snprintf(l->why, sizeof(l->why), "%s",
+		    why ? why : "the directory cannot be loaded");
 		lookup_stop(l);
 		return;
 	}
@@ -338,8 +360,8 @@ on_dir_loaded(void *arg, int rc, const char *why)
 /* The URL of key's account at cfg's CA: 0 and *url; -1 with l->why set
  * (and l->no_account when the CA has none). */
 static int
-lookup_account(const struct config *cfg, struct store *s, EVP_PKEY *key,
-    struct lookup *l)
+lookup_account(
+    const struct config *cfg, struct store *s, EVP_PKEY *key, struct lookup *l)
 {
 	int rc = -1;
 
@@ -355,19 +377,22 @@ lookup_account(const struct config *cfg, struct store *s, EVP_PKEY *key,
 	l->b.loop = &l->loop;
 	uv_timer_init(&l->loop, &l->quit);
 	l->quit.data = l;
-	if ((l->b.up = upstream_new(&l->loop, cfg->upstream_ca[0] ?
-	    cfg->upstream_ca : NULL, cfg->upstream_timeout_ms)) == NULL ||
+	if ((l->b.up = upstream_new(&l->loop,
+		 cfg->upstream_ca[0] ? cfg->upstream_ca : NULL,
+		 cfg->upstream_timeout_ms)) == NULL ||
 	    (l->b.acme = acme2_new(&l->loop, l->b.up, cfg->upstream, 4)) ==
-	    NULL) {
-		snprintf(l->why, sizeof(l->why), "cannot set up the upstream "
-		    "client (CA file %s?)", cfg->upstream_ca[0] ?
-		    cfg->upstream_ca : "-");
+		NULL) {
+		snprintf(l->why, sizeof(l->why),
+		    "cannot set up the upstream "
+		    "client (CA file %s?)",
+		    cfg->upstream_ca[0] ? cfg->upstream_ca : "-");
 		lookup_stop(l);
 	} else
 		acme2_load(l->b.acme, 0, on_dir_loaded, l);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&l->loop) != 0)
-		log_warn("account import: the event loop did not close cleanly");
+		log_warn(
+		    "account import: the event loop did not close cleanly");
 	if (l->url != NULL)
 		rc = 0;
 	return rc;
@@ -388,8 +413,8 @@ fmt_time(long long t, char *buf, size_t len)
 
 /* Insert a new imported account a (zeroed here). 0 or -1. */
 static int
-insert_imported(struct store *s, struct store_account *a,
-    const char *jwk_text, const char *tp, const char *pem, const char *url)
+insert_imported(struct store *s, struct store_account *a, const char *jwk_text,
+    const char *tp, const char *pem, const char *url)
 {
 	int n;
 
@@ -418,7 +443,7 @@ convert_imported(struct store *s, struct store_account *a, const char *pem,
 	if ((a->v2_key_pem = strdup(pem)) == NULL ||
 	    store_account_update(s, a) == -1 ||
 	    ((url != NULL || !was_imported) &&
-	    store_account_set_upstream(s, a->id, url) == -1) ||
+		store_account_set_upstream(s, a->id, url) == -1) ||
 	    store_account_set_mode(s, a->id, ACCOUNT_IMPORTED, NULL) == -1 ||
 	    store_account_set_not_before(s, a->id, 0) == -1)
 		return -1;
@@ -436,26 +461,30 @@ print_imported(const struct store_account *a, int exists, int was_imported,
 	char when[40];
 
 	if (!exists)
-		printf("imported %s key %s as v1 account %lld (new)\n", kind, tp,
-		    a->id);
+		printf("imported %s key %s as v1 account %lld (new)\n", kind,
+		    tp, a->id);
 	else if (was_imported)
 		printf("v1 account %lld already uses this imported %s key %s: "
-		    "refreshed\n", a->id, kind, tp);
+		       "refreshed\n",
+		    a->id, kind, tp);
 	else {
 		fmt_time(a->created_at, when, sizeof(when));
-		printf("converted v1 account %lld (registered through the bridge "
+		printf(
+		    "converted v1 account %lld (registered through the bridge "
 		    "%s) to imported %s key %s: its bridge-held key was "
 		    "replaced; %d authorization(s) deactivated (the host "
-		    "authorizes its names again)\n", a->id, when, kind, tp,
-		    ndeact);
+		    "authorizes its names again)\n",
+		    a->id, when, kind, tp, ndeact);
 	}
 	if (url != NULL)
 		printf("upstream account: %s (found at the CA)\n", url);
 	else if (was_imported && a->v2_account_url != NULL)
-		printf("upstream account: %s (known, not looked up: --offline)\n",
+		printf(
+		    "upstream account: %s (known, not looked up: --offline)\n",
 		    a->v2_account_url);
 	else
-		printf("upstream account: looked up at the host's first request "
+		printf(
+		    "upstream account: looked up at the host's first request "
 		    "(--offline)\n");
 }
 
@@ -470,11 +499,13 @@ write_account(struct store *s, struct store_account *a, int exists,
 
 	if (store_begin(s) == -1)
 		return -1;
-	if ((!exists ? insert_imported(s, a, jwk_text, tp, pem, url) :
-	    convert_imported(s, a, pem, url, was_imported, &n)) == -1 ||
+	if ((!exists ? insert_imported(s, a, jwk_text, tp, pem, url)
+		     : convert_imported(s, a, pem, url, was_imported, &n)) ==
+		-1 ||
 	    store_commit(s) == -1) {
 		store_rollback(s);
-		fprintf(stderr, "acme-bridge account import: store error: "
+		fprintf(stderr,
+		    "acme-bridge account import: store error: "
 		    "nothing was changed\n");
 		return -1;
 	}
@@ -495,27 +526,33 @@ store_log(void *arg, const char *fn, const char *msg)
 static void
 say_needs_force(long long id)
 {
-	fprintf(stderr, "acme-bridge account import: v1 account %lld "
+	fprintf(stderr,
+	    "acme-bridge account import: v1 account %lld "
 	    "already uses this key: the host registered through the "
 	    "bridge, which holds its own upstream key for it. Re-run "
 	    "with --force to convert it: the bridge then uses this key "
 	    "and its existing account at the CA, and the host "
-	    "authorizes its names again. Nothing was changed.\n", id);
+	    "authorizes its names again. Nothing was changed.\n",
+	    id);
 }
 
 static void
 say_lookup_failed(const struct config *cfg, const struct lookup *l)
 {
 	if (l->no_account)
-		fprintf(stderr, "acme-bridge account import: no account "
+		fprintf(stderr,
+		    "acme-bridge account import: no account "
 		    "for this key at the CA %s: register it there first "
 		    "(or import with --offline and let the bridge look "
 		    "it up at the host's first request). The CA said: "
-		    "%s. Nothing was changed.\n", cfg->upstream, l->why);
+		    "%s. Nothing was changed.\n",
+		    cfg->upstream, l->why);
 	else
-		fprintf(stderr, "acme-bridge account import: cannot look "
+		fprintf(stderr,
+		    "acme-bridge account import: cannot look "
 		    "the account up at the CA: %s. Nothing was changed "
-		    "(--offline imports without looking).\n", l->why);
+		    "(--offline imports without looking).\n",
+		    l->why);
 }
 
 static int
@@ -531,12 +568,13 @@ import(const struct opts *o, const struct config *cfg)
 
 	memset(&a, 0, sizeof(a));
 	memset(&l, 0, sizeof(l));
-	if ((pk = load_key(o->key, &jwk_text, tp, kind, sizeof(kind))) == NULL ||
+	if ((pk = load_key(o->key, &jwk_text, tp, kind, sizeof(kind))) ==
+		NULL ||
 	    (pem = jwk_private_pem(pk)) == NULL)
 		goto out;
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
-	    (s = store_open_sqlite(cfg->state, store_log, NULL, err,
-	    sizeof(err))) == NULL) {
+	    (s = store_open_sqlite(
+		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "acme-bridge account import: state %s: %s\n",
 		    cfg->state, err);
 		goto out;
@@ -553,8 +591,8 @@ import(const struct opts *o, const struct config *cfg)
 		say_lookup_failed(cfg, &l);
 		goto out;
 	}
-	if (write_account(s, &a, found == 0, jwk_text, tp, pem, l.url,
-	    kind) == 0)
+	if (write_account(s, &a, found == 0, jwk_text, tp, pem, l.url, kind) ==
+	    0)
 		rc = 0;
 out:
 	free(l.url);
@@ -583,13 +621,14 @@ account_cmd_main(int argc, char **argv)
 	if (strcmp(argv[1], "import") != 0) {
 		char e[80];
 
-		fprintf(stderr, "acme-bridge account: unknown subcommand '%s'\n%s",
+		fprintf(stderr,
+		    "acme-bridge account: unknown subcommand '%s'\n%s",
 		    log_escape(argv[1], strlen(argv[1]), e, sizeof(e)),
 		    usage_text);
 		return 2;
 	}
-	if (argc > 2 && (strcmp(argv[2], "-h") == 0 ||
-	    strcmp(argv[2], "--help") == 0)) {
+	if (argc > 2 &&
+	    (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
@@ -602,7 +641,8 @@ account_cmd_main(int argc, char **argv)
 	}
 	log_min_level = LOG_WARN;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "acme-bridge account import: curl_global_init "
+		fprintf(stderr,
+		    "acme-bridge account import: curl_global_init "
 		    "failed\n");
 		config_free(&cfg);
 		return 1;

@@ -166,8 +166,8 @@ start(const struct config *cfg)
 	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
-	    (B.store = store_open_sqlite(cfg->state, store_log, NULL, err,
-	    sizeof(err))) == NULL) {
+	    (B.store = store_open_sqlite(
+		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
 		log_err("state %s: %s", cfg->state, err);
 		return -1;
 	}
@@ -176,26 +176,31 @@ start(const struct config *cfg)
 		return -1;
 	}
 	if ((B.nonces = nonce_set_new(cfg->nonce_cap)) == NULL ||
-	    (B.up = upstream_new(B.loop, cfg->upstream_ca[0] ?
-	    cfg->upstream_ca : NULL, cfg->upstream_timeout_ms)) == NULL ||
-	    (B.acme = acme2_new(B.loop, B.up, cfg->upstream, NONCE_POOL)) == NULL) {
+	    (B.up = upstream_new(B.loop,
+		 cfg->upstream_ca[0] ? cfg->upstream_ca : NULL,
+		 cfg->upstream_timeout_ms)) == NULL ||
+	    (B.acme = acme2_new(B.loop, B.up, cfg->upstream, NONCE_POOL)) ==
+		NULL) {
 		log_err("cannot set up the upstream client (CA file %s?)",
 		    cfg->upstream_ca[0] ? cfg->upstream_ca : "-");
 		return -1;
 	}
 	if (listen_on(&B.front, "v1", endpoints_handle, cfg->listen_host,
-	    cfg->listen_port) == -1)
+		cfg->listen_port) == -1)
 		return -1;
-	if (cfg->admin_port > 0 && listen_on(&B.admin, "admin", admin_handle,
-	    cfg->admin_host, cfg->admin_port) == -1)
+	if (cfg->admin_port > 0 &&
+	    listen_on(&B.admin, "admin", admin_handle, cfg->admin_host,
+		cfg->admin_port) == -1)
 		return -1;
-	if (cfg->http01_port > 0 && listen_on(&B.http01, "http-01",
-	    responder_handle, cfg->http01_host, cfg->http01_port) == -1)
+	if (cfg->http01_port > 0 &&
+	    listen_on(&B.http01, "http-01", responder_handle, cfg->http01_host,
+		cfg->http01_port) == -1)
 		return -1;
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
 	uv_signal_start(&sig_hup, on_hup, SIGHUP);
-	uv_timer_start(&housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
+	uv_timer_start(
+	    &housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
 	acme2_load(B.acme, DIR_RETRY_MS, on_dir, NULL);
 	return 0;
 }

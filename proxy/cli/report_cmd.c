@@ -20,7 +20,7 @@
 #define EXPIRY_DAYS 30
 #define DAY 86400LL
 #define NCOL 10
-#define CELL_MAX 96		/* bytes of one table cell, cut with "..." */
+#define CELL_MAX 96 /* bytes of one table cell, cut with "..." */
 
 static const char usage_text[] =
     "usage: acme-bridge report [--state FILE] [--config FILE]\n"
@@ -29,7 +29,8 @@ static const char usage_text[] =
     "The v1 clients the bridge has seen (the inventory in the state file),\n"
     "last seen first, and a summary line. See docs/report.md.\n"
     "\n"
-    "  --since DURATION     only clients seen in the last 90s, 30m, 24h, 7d, 2w\n"
+    "  --since DURATION     only clients seen in the last 90s, 30m, 24h, 7d, "
+    "2w\n"
     "  --since YYYY-MM-DD   only clients seen since that day, 00:00 UTC\n"
     "  --json               {\"clients\": [...], \"summary\": {...}}\n"
     "  --csv                RFC 4180 CSV with a header row\n"
@@ -41,7 +42,7 @@ enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 struct opts {
 	const char *config, *state, *since_arg;
 	enum fmt fmt;
-	long long since;	/* unix seconds, 0 = everything */
+	long long since; /* unix seconds, 0 = everything */
 	long long now;
 };
 
@@ -106,9 +107,10 @@ parse_date(const char *s)
 	time_t t;
 	int y, m, d, n = 0;
 
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
-	    n != 10 || s[4] != '-' || s[7] != '-' || y < 1970 || m < 1 ||
-	    m > 12 || d < 1 || d > 31)
+	if (strlen(s) != 10 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    s[4] != '-' || s[7] != '-' || y < 1970 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
@@ -116,7 +118,7 @@ parse_date(const char *s)
 	tm.tm_mday = d;
 	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
 	    back.tm_mday != d)
-		return -1;		/* 2025-02-30 */
+		return -1; /* 2025-02-30 */
 	return (long long)t;
 }
 
@@ -133,9 +135,10 @@ parse_since(struct opts *o)
 		o->since = v;
 	else
 		return usage_err("--since wants a duration (30m, 24h, 7d) or "
-		    "a date (YYYY-MM-DD), not", o->since_arg);
+				 "a date (YYYY-MM-DD), not",
+		    o->since_arg);
 	if (o->since <= 0)
-		o->since = 1;		/* 0 would mean "everything" */
+		o->since = 1; /* 0 would mean "everything" */
 	return 0;
 }
 
@@ -145,21 +148,25 @@ parse_args(int argc, char **argv, struct opts *o)
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--csv") ==
-		    0) {
+		if (strcmp(argv[i], "--json") == 0 ||
+		    strcmp(argv[i], "--csv") == 0) {
 			if (o->fmt != FMT_TABLE)
-				return usage_err("only one of --json and --csv,",
-				    argv[i]);
+				return usage_err(
+				    "only one of --json and --csv,", argv[i]);
 			o->fmt = argv[i][2] == 'j' ? FMT_JSON : FMT_CSV;
 			continue;
 		}
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 1;
 		}
-		if ((rc = opt_value(argc, argv, &i, "--state", &o->state)) == 0 &&
-		    (rc = opt_value(argc, argv, &i, "--config", &o->config)) == 0 &&
-		    (rc = opt_value(argc, argv, &i, "--since", &o->since_arg)) == 0)
+		if ((rc = opt_value(argc, argv, &i, "--state", &o->state)) ==
+			0 &&
+		    (rc = opt_value(argc, argv, &i, "--config", &o->config)) ==
+			0 &&
+		    (rc = opt_value(
+			 argc, argv, &i, "--since", &o->since_arg)) == 0)
 			return usage_err("unknown option", argv[i]);
 		if (rc == -1)
 			return -1;
@@ -222,8 +229,8 @@ fmt_time(long long t, enum tf f, char *buf, size_t n)
 static const char *
 client_name(const struct inventory_row *r)
 {
-	return r->family != NULL && r->family[0] != '\0' ? r->family :
-	    "unknown";
+	return r->family != NULL && r->family[0] != '\0' ? r->family
+							 : "unknown";
 }
 
 /* ---- table ---- */
@@ -246,8 +253,8 @@ set_cell(char *dst, size_t max, const char *s)
 			len--;
 	}
 	for (i = 0; i < len; i++)
-		dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
-		    s[i];
+		dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?'
+								      : s[i];
 	dst[i] = '\0';
 	if (len < strlen(s))
 		snprintf(dst + i, CELL_MAX - i, "...");
@@ -264,9 +271,9 @@ width(const char *s)
 	return w;
 }
 
-static const char *const heads[NCOL] = { "ACCOUNT", "LAST SEEN",
-    "FIRST SEEN", "ADDRESSES", "CLIENT", "VERSION", "NAMES", "CERTS",
-    "NEXT EXPIRY", "LAST ERROR" };
+static const char *const heads[NCOL] = { "ACCOUNT", "LAST SEEN", "FIRST SEEN",
+	"ADDRESSES", "CLIENT", "VERSION", "NAMES", "CERTS", "NEXT EXPIRY",
+	"LAST ERROR" };
 static const size_t caps[NCOL] = { 12, 16, 16, 40, 20, 16, 60, 6, 11, 72 };
 
 struct cells {
@@ -345,8 +352,8 @@ static void
 print_summary(const struct inventory_summary *s)
 {
 	printf("%lld v1 hosts, %lld client versions, %lld certificates "
-	    "expiring within %d days\n", s->hosts, s->versions, s->expiring,
-	    EXPIRY_DAYS);
+	       "expiring within %d days\n",
+	    s->hosts, s->versions, s->expiring, EXPIRY_DAYS);
 }
 
 /* ---- JSON ---- */
@@ -427,8 +434,8 @@ row_json(const struct inventory_row *r)
 	    json_object_set_new(o, "names", jlist(r->names)) ||
 	    json_object_set_new(o, "certs", json_integer(r->certs)) ||
 	    json_object_set_new(o, "next_expiry", jtime(r->next_expiry)) ||
-	    json_object_set_new(o, "last_error", r->last_error ?
-	    jstr(r->last_error) : json_null()) ||
+	    json_object_set_new(o, "last_error",
+		r->last_error ? jstr(r->last_error) : json_null()) ||
 	    json_object_set_new(o, "last_error_at", jtime(r->last_error_at))) {
 		json_decref(o);
 		return NULL;
@@ -446,8 +453,8 @@ summary_json(const struct inventory_summary *s, const struct opts *o)
 	if (json_object_set_new(j, "hosts", json_integer(s->hosts)) ||
 	    json_object_set_new(j, "versions", json_integer(s->versions)) ||
 	    json_object_set_new(j, "expiring", json_integer(s->expiring)) ||
-	    json_object_set_new(j, "expiring_within_days",
-	    json_integer(EXPIRY_DAYS)) ||
+	    json_object_set_new(
+		j, "expiring_within_days", json_integer(EXPIRY_DAYS)) ||
 	    json_object_set_new(j, "since", jtime(o->since)) ||
 	    json_object_set_new(j, "generated_at", jtime(o->now))) {
 		json_decref(j);
@@ -549,8 +556,9 @@ print_csv(const struct inventory_list *l)
 	size_t i;
 
 	fputs("account,last_seen,first_seen,addresses,client,version,names,"
-	    "certs,next_expiry,last_error,last_error_at,user_agent,thumbprint"
-	    "\r\n", stdout);
+	      "certs,next_expiry,last_error,last_error_at,user_agent,thumbprint"
+	      "\r\n",
+	    stdout);
 	for (i = 0; i < l->n; i++)
 		csv_row(&l->rows[i]);
 }
@@ -574,8 +582,8 @@ report(struct store *s, const struct opts *o)
 
 	if (inventory_list(s, o->since, o->now, &l) == -1)
 		return -1;
-	if (inventory_summary(s, o->since, o->now, EXPIRY_DAYS * DAY,
-	    &sum) == -1)
+	if (inventory_summary(s, o->since, o->now, EXPIRY_DAYS * DAY, &sum) ==
+	    -1)
 		goto out;
 	switch (o->fmt) {
 	case FMT_JSON:
@@ -587,8 +595,8 @@ report(struct store *s, const struct opts *o)
 		break;
 	default:
 		if (l.n == 0)
-			printf("no v1 client seen%s\n", o->since ? " since then" :
-			    " yet");
+			printf("no v1 client seen%s\n",
+			    o->since ? " since then" : " yet");
 		else if (print_table(&l) == -1)
 			break;
 		print_summary(&sum);
@@ -621,20 +629,23 @@ report_cmd_main(int argc, char **argv)
 		return 1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "acme-bridge report: state file %s: not a "
-		    "regular file\n", path);
+		fprintf(stderr,
+		    "acme-bridge report: state file %s: not a "
+		    "regular file\n",
+		    path);
 		return 1;
 	}
 	if (store_file_prepare(path, err, sizeof(err)) == -1 ||
-	    (s = store_open_sqlite(path, store_log, NULL, err,
-	    sizeof(err))) == NULL) {
+	    (s = store_open_sqlite(path, store_log, NULL, err, sizeof(err))) ==
+		NULL) {
 		fprintf(stderr, "acme-bridge report: %s\n", err);
 		return 1;
 	}
 	rc = report(s, &o);
 	store_close(s);
 	if (fflush(stdout) != 0 || ferror(stdout) || rc == -1) {
-		fprintf(stderr, "acme-bridge report: cannot read the inventory "
+		fprintf(stderr,
+		    "acme-bridge report: cannot read the inventory "
 		    "or write the report\n");
 		return 1;
 	}

@@ -23,8 +23,8 @@ struct bridge {
 	struct server *front;
 	struct server *http01;
 	struct server *admin;
-	void *obs;			/* observe.c's state */
-	struct flowrun *runs;		/* flows in progress */
+	void *obs;	      /* observe.c's state */
+	struct flowrun *runs; /* flows in progress */
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts

@@ -22,25 +22,25 @@
 #define CONFIG_BASE_URL_MAX 255
 
 enum config_type {
-	CT_STRING,	/* char[size] at off, checked by check() */
-	CT_ADDR,	/* "HOST:PORT": host char[size] at off, int port at off2 */
-	CT_BOOL,	/* int at off */
-	CT_SIZE,	/* size_t at off, min..max */
-	CT_MSEC,	/* long at off, min..max */
-	CT_COMMENT,	/* any string, ignored */
-	CT_JSON,	/* json_t * at off, checked by check_json() */
-	CT_INT,		/* int at off, min..max */
+	CT_STRING,  /* char[size] at off, checked by check() */
+	CT_ADDR,    /* "HOST:PORT": host char[size] at off, int port at off2 */
+	CT_BOOL,    /* int at off */
+	CT_SIZE,    /* size_t at off, min..max */
+	CT_MSEC,    /* long at off, min..max */
+	CT_COMMENT, /* any string, ignored */
+	CT_JSON,    /* json_t * at off, checked by check_json() */
+	CT_INT,	    /* int at off, min..max */
 };
 
 struct config_key {
-	const char *name;	/* JSON key */
-	const char *flag;	/* command-line flag, NULL for file only */
+	const char *name; /* JSON key */
+	const char *flag; /* command-line flag, NULL for file only */
 	enum config_type type;
 	size_t off, size, off2;
 	long min, max;
-	int empty_ok;		/* CT_ADDR: "" turns the listener off */
+	int empty_ok; /* CT_ADDR: "" turns the listener off */
 	int (*check)(char *v, char *why, size_t whylen);
-	const char *note;	/* numbers: why the range is what it is */
+	const char *note; /* numbers: why the range is what it is */
 	int (*check_json)(const json_t *v, char *why, size_t whylen);
 };
 
@@ -53,14 +53,39 @@ static int check_authz_mode(char *v, char *why, size_t whylen);
 static int check_executable(char *v, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define K_STR(n, fl, f, chk) { n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL, NULL }
-#define K_ADDR(n, fl, h, p, e) { n, fl, CT_ADDR, FIELD(h), offsetof(struct config, p), 0, 0, e, NULL, NULL, NULL }
-#define K_BOOL(n, fl, f) { n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL, NULL }
-#define K_SIZE(n, f, lo, hi) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL }
-#define K_SIZE_NOTE(n, f, lo, hi, note) { n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note, NULL }
-#define K_MSEC(n, f, lo, hi) { n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL }
-#define K_INT(n, f, lo, hi) { n, NULL, CT_INT, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL }
-#define K_JSON(n, f, chk) { n, NULL, CT_JSON, FIELD(f), 0, 0, 0, 0, NULL, NULL, chk }
+#define K_STR(n, fl, f, chk) \
+	{ \
+		n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL, NULL \
+	}
+#define K_ADDR(n, fl, h, p, e) \
+	{ \
+		n, fl, CT_ADDR, FIELD(h), offsetof(struct config, p), 0, 0, e, \
+		    NULL, NULL, NULL \
+	}
+#define K_BOOL(n, fl, f) \
+	{ \
+		n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL, NULL \
+	}
+#define K_SIZE(n, f, lo, hi) \
+	{ \
+		n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL \
+	}
+#define K_SIZE_NOTE(n, f, lo, hi, note) \
+	{ \
+		n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note, NULL \
+	}
+#define K_MSEC(n, f, lo, hi) \
+	{ \
+		n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL \
+	}
+#define K_INT(n, f, lo, hi) \
+	{ \
+		n, NULL, CT_INT, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL \
+	}
+#define K_JSON(n, f, chk) \
+	{ \
+		n, NULL, CT_JSON, FIELD(f), 0, 0, 0, 0, NULL, NULL, chk \
+	}
 
 /* The ranges are documented in docs/config.md: keep both in step. */
 static const struct config_key config_keys[] = {
@@ -86,7 +111,8 @@ static const struct config_key config_keys[] = {
 	K_ADDR("admin_listen", "--admin-listen", admin_host, admin_port, 1),
 	K_STR("authz_mode", NULL, authz_mode, check_authz_mode),
 	K_INT("proof_http_port", proof_http_port, 1, 65535),
-	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port, 1),
+	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port,
+	    1),
 	K_MSEC("proof_timeout_ms", proof_timeout_ms, 100, 120000),
 	K_STR("dns01_hook", NULL, dns01_hook, check_executable),
 	K_MSEC("dns01_hook_timeout_ms", dns01_hook_timeout_ms, 100, 600000),
@@ -101,7 +127,7 @@ enum flag_kind { FL_KEY, FL_CONFIG, FL_CHECK, FL_HELP, FL_VERSION };
 
 struct flag {
 	enum flag_kind kind;
-	const struct config_key *key;	/* FL_KEY */
+	const struct config_key *key; /* FL_KEY */
 	int takes_value;
 };
 
@@ -113,22 +139,27 @@ static const char usage_text[] =
     "  --config FILE          JSON config file (docs/config.md)\n"
     "  --listen ADDR:PORT     v1 listener (default 127.0.0.1:4000)\n"
     "  --http01-listen ADDR:PORT\n"
-    "                         http-01 responder, \"\" to disable (default 0.0.0.0:5002)\n"
-    "  --upstream URL         RFC 8555 directory URL (default Let's Encrypt production)\n"
+    "                         http-01 responder, \"\" to disable (default "
+    "0.0.0.0:5002)\n"
+    "  --upstream URL         RFC 8555 directory URL (default Let's Encrypt "
+    "production)\n"
     "  --upstream-ca FILE     extra PEM roots for the upstream CA\n"
     "  --state FILE           SQLite state file (default acme-bridge.db)\n"
     "  --agree-tos            agree to the CA's terms of service for clients\n"
-    "  --base-url URL         public base URL of the v1 API (default: from Host)\n"
+    "  --base-url URL         public base URL of the v1 API (default: from "
+    "Host)\n"
     "  --log-level LEVEL      debug, info, warn or error (default info)\n"
     "  --log-file FILE        JSON access log (default: standard output)\n"
     "  --admin-listen ADDR:PORT\n"
-    "                         /metrics and the migration page, \"\" to disable\n"
+    "                         /metrics and the migration page, \"\" to "
+    "disable\n"
     "                         (default 127.0.0.1:4001)\n"
     "  --check-config         check the configuration and exit\n"
     "  --version              print the version and exit\n"
     "  -h, --help             print this help and exit\n";
 
-void config_defaults(struct config *c)
+void
+config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
@@ -155,7 +186,8 @@ void config_defaults(struct config *c)
 	c->admin_port = 4001;
 }
 
-void config_free(struct config *c)
+void
+config_free(struct config *c)
 {
 	json_decref(c->dns01_names);
 	json_decref(c->accounts);
@@ -165,7 +197,8 @@ void config_free(struct config *c)
 
 /* ---- addresses ---- */
 
-static int parse_port(const char *s, int *port)
+static int
+parse_port(const char *s, int *port)
 {
 	long v = 0;
 	size_t n = strlen(s);
@@ -180,8 +213,9 @@ static int parse_port(const char *s, int *port)
 }
 
 /* Split s at the port colon into host (brackets removed) and port text. */
-static int split_addr(const char *s, char *host, size_t hostlen,
-    const char **portp, char *why, size_t whylen)
+static int
+split_addr(const char *s, char *host, size_t hostlen, const char **portp,
+    char *why, size_t whylen)
 {
 	const char *colon, *hs = s, *he;
 
@@ -201,7 +235,8 @@ static int split_addr(const char *s, char *host, size_t hostlen,
 		}
 		he = colon;
 		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
-			snprintf(why, whylen, "put an IPv6 address in brackets, like [::1]:80");
+			snprintf(why, whylen,
+			    "put an IPv6 address in brackets, like [::1]:80");
 			return -1;
 		}
 	}
@@ -216,8 +251,9 @@ static int split_addr(const char *s, char *host, size_t hostlen,
 }
 
 /* "localhost" becomes 127.0.0.1 so listeners need no resolver. */
-static int parse_addr(const char *s, char *host, size_t hostlen, int *port,
-    char *why, size_t whylen)
+static int
+parse_addr(const char *s, char *host, size_t hostlen, int *port, char *why,
+    size_t whylen)
 {
 	char h[64];
 	const char *ptxt = NULL;
@@ -229,8 +265,10 @@ static int parse_addr(const char *s, char *host, size_t hostlen, int *port,
 	if (af == AF_INET && strcmp(h, "localhost") == 0)
 		snprintf(h, sizeof(h), "127.0.0.1");
 	if (inet_pton(af, h, bin) != 1) {
-		snprintf(why, whylen, af == AF_INET6 ? "bad IPv6 address" :
-		    "host must be an IPv4 or [IPv6] literal or localhost");
+		snprintf(why, whylen,
+		    af == AF_INET6 ? "bad IPv6 address"
+				   : "host must be an IPv4 or [IPv6] literal "
+				     "or localhost");
 		return -1;
 	}
 	if (parse_port(ptxt, port) != 0) {
@@ -245,7 +283,8 @@ static int parse_addr(const char *s, char *host, size_t hostlen, int *port,
 	return 0;
 }
 
-int config_parse_addr(const char *s, char *host, size_t hostlen, int *port)
+int
+config_parse_addr(const char *s, char *host, size_t hostlen, int *port)
 {
 	char why[128];
 
@@ -254,7 +293,8 @@ int config_parse_addr(const char *s, char *host, size_t hostlen, int *port)
 
 /* ---- string checks (they may normalise v in place) ---- */
 
-static int has_ctl_or_space(const char *v)
+static int
+has_ctl_or_space(const char *v)
 {
 	for (; *v; v++)
 		if ((unsigned char)*v <= 0x20 || (unsigned char)*v >= 0x7f)
@@ -262,7 +302,8 @@ static int has_ctl_or_space(const char *v)
 	return 0;
 }
 
-static int check_url(char *v, char *why, size_t whylen)
+static int
+check_url(char *v, char *why, size_t whylen)
 {
 	size_t skip;
 
@@ -279,14 +320,17 @@ static int check_url(char *v, char *why, size_t whylen)
 		return -1;
 	}
 	if (has_ctl_or_space(v)) {
-		snprintf(why, whylen, "URL must not contain spaces, control or non-ASCII characters");
+		snprintf(why, whylen,
+		    "URL must not contain spaces, control or non-ASCII "
+		    "characters");
 		return -1;
 	}
 	return 0;
 }
 
 /* "" = derive from the Host header; otherwise a URL without trailing '/'. */
-static int check_base_url(char *v, char *why, size_t whylen)
+static int
+check_base_url(char *v, char *why, size_t whylen)
 {
 	size_t n;
 
@@ -294,8 +338,9 @@ static int check_base_url(char *v, char *why, size_t whylen)
 		return 0;
 	if (check_url(v, why, whylen) != 0)
 		return -1;
-	if (strlen(v) > CONFIG_BASE_URL_MAX) {	/* v1 URLs are built on it */
-		snprintf(why, whylen, "too long (at most %d bytes)", CONFIG_BASE_URL_MAX);
+	if (strlen(v) > CONFIG_BASE_URL_MAX) { /* v1 URLs are built on it */
+		snprintf(why, whylen, "too long (at most %d bytes)",
+		    CONFIG_BASE_URL_MAX);
 		return -1;
 	}
 	if (strchr(v, '?') != NULL || strchr(v, '#') != NULL) {
@@ -308,7 +353,8 @@ static int check_base_url(char *v, char *why, size_t whylen)
 	return 0;
 }
 
-static int check_nonempty(char *v, char *why, size_t whylen)
+static int
+check_nonempty(char *v, char *why, size_t whylen)
 {
 	if (v[0] != '\0')
 		return 0;
@@ -316,7 +362,8 @@ static int check_nonempty(char *v, char *why, size_t whylen)
 	return -1;
 }
 
-static int check_readable(char *v, char *why, size_t whylen)
+static int
+check_readable(char *v, char *why, size_t whylen)
 {
 	struct stat st;
 	int fd;
@@ -325,7 +372,8 @@ static int check_readable(char *v, char *why, size_t whylen)
 		return 0;
 	fd = open(v, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, whylen, "cannot read '%s': %s", v, strerror(errno));
+		snprintf(
+		    why, whylen, "cannot read '%s': %s", v, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -337,7 +385,8 @@ static int check_readable(char *v, char *why, size_t whylen)
 	return 0;
 }
 
-static int check_authz_mode(char *v, char *why, size_t whylen)
+static int
+check_authz_mode(char *v, char *why, size_t whylen)
 {
 	if (strcmp(v, "eager") == 0 || strcmp(v, "client-proof") == 0)
 		return 0;
@@ -346,7 +395,8 @@ static int check_authz_mode(char *v, char *why, size_t whylen)
 }
 
 /* A hook is run directly (no shell): it must be an executable file. */
-static int check_executable(char *v, char *why, size_t whylen)
+static int
+check_executable(char *v, char *why, size_t whylen)
 {
 	struct stat st;
 
@@ -363,9 +413,11 @@ static int check_executable(char *v, char *why, size_t whylen)
 	return 0;
 }
 
-static int check_level(char *v, char *why, size_t whylen)
+static int
+check_level(char *v, char *why, size_t whylen)
 {
-	static const char *const levels[] = { "debug", "info", "warn", "error" };
+	static const char *const levels[] = { "debug", "info", "warn",
+		"error" };
 
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
 		if (strcmp(v, levels[i]) == 0)
@@ -376,8 +428,9 @@ static int check_level(char *v, char *why, size_t whylen)
 
 /* ---- setters shared by the file and the flags ---- */
 
-static int set_text(struct config *c, const struct config_key *k,
-    const char *v, char *why, size_t whylen)
+static int
+set_text(struct config *c, const struct config_key *k, const char *v, char *why,
+    size_t whylen)
 {
 	char tmp[1024];
 	char *field = (char *)c + k->off;
@@ -390,11 +443,12 @@ static int set_text(struct config *c, const struct config_key *k,
 			*(int *)((char *)c + k->off2) = 0;
 			return 0;
 		}
-		return parse_addr(v, field, k->size, (int *)((char *)c + k->off2),
-		    why, whylen);
+		return parse_addr(v, field, k->size,
+		    (int *)((char *)c + k->off2), why, whylen);
 	}
 	if (strlen(v) >= k->size || strlen(v) >= sizeof(tmp)) {
-		snprintf(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+		snprintf(
+		    why, whylen, "too long (at most %zu bytes)", k->size - 1);
 		return -1;
 	}
 	memcpy(tmp, v, strlen(v) + 1);
@@ -404,12 +458,14 @@ static int set_text(struct config *c, const struct config_key *k,
 	return 0;
 }
 
-static int set_number(struct config *c, const struct config_key *k,
-    json_int_t v, char *why, size_t whylen)
+static int
+set_number(struct config *c, const struct config_key *k, json_int_t v,
+    char *why, size_t whylen)
 {
 	if (v < k->min || v > k->max) {
-		snprintf(why, whylen, "%lld is out of range: must be %ld..%ld%s%s",
-		    (long long)v, k->min, k->max, k->note ? "; " : "",
+		snprintf(why, whylen,
+		    "%lld is out of range: must be %ld..%ld%s%s", (long long)v,
+		    k->min, k->max, k->note ? "; " : "",
 		    k->note ? k->note : "");
 		return -1;
 	}
@@ -422,8 +478,9 @@ static int set_number(struct config *c, const struct config_key *k,
 	return 0;
 }
 
-static int set_json(struct config *c, const struct config_key *k,
-    const json_t *v, char *why, size_t whylen)
+static int
+set_json(struct config *c, const struct config_key *k, const json_t *v,
+    char *why, size_t whylen)
 {
 	switch (k->type) {
 	case CT_BOOL:
@@ -455,14 +512,18 @@ static int set_json(struct config *c, const struct config_key *k,
 		}
 		return set_text(c, k, json_string_value(v), why, whylen);
 	}
-	snprintf(why, whylen, "must be %s", k->type == CT_BOOL ? "true or false" :
-	    k->type == CT_JSON ? "an array or object" :
-	    k->type == CT_STRING || k->type == CT_ADDR || k->type == CT_COMMENT ?
-	    "a string" : "an integer");
+	snprintf(why, whylen, "must be %s",
+	    k->type == CT_BOOL	     ? "true or false"
+		: k->type == CT_JSON ? "an array or object"
+		: k->type == CT_STRING || k->type == CT_ADDR ||
+		    k->type == CT_COMMENT
+		? "a string"
+		: "an integer");
 	return -1;
 }
 
-static const struct config_key *key_find(const char *name)
+static const struct config_key *
+key_find(const char *name)
 {
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(config_keys[i].name, name) == 0)
@@ -474,7 +535,8 @@ static const struct config_key *key_find(const char *name)
 
 /* Line of top-level key `key` in the JSON text, 0 if not found (a key
  * written with escapes, say). Skips strings so values cannot fool it. */
-static int key_line(const char *t, size_t n, const char *key)
+static int
+key_line(const char *t, size_t n, const char *key)
 {
 	size_t klen = strlen(key), i, j, m;
 	int depth = 0, line = 1;
@@ -504,15 +566,17 @@ static int key_line(const char *t, size_t n, const char *key)
 	return 0;
 }
 
-static int read_file(const char *path, char **out, size_t *outlen,
-    char *err, size_t errlen)
+static int
+read_file(
+    const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t n;
 
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(
+		    err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(CONFIG_FILE_MAX + 1);
@@ -523,8 +587,8 @@ static int read_file(const char *path, char **out, size_t *outlen,
 	}
 	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
 	if (ferror(f) || n > CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ? "read error" :
-		    "larger than 1 MiB");
+		snprintf(err, errlen, "%s: %s", path,
+		    ferror(f) ? "read error" : "larger than 1 MiB");
 		fclose(f);
 		free(buf);
 		return -1;
@@ -535,21 +599,24 @@ static int read_file(const char *path, char **out, size_t *outlen,
 	return 0;
 }
 
-static void key_error(const char *path, const char *text, size_t n,
-    const char *key, const char *why, char *err, size_t errlen)
+static void
+key_error(const char *path, const char *text, size_t n, const char *key,
+    const char *why, char *err, size_t errlen)
 {
 	char ek[128];
 	int line = key_line(text, n, key);
 
 	log_escape(key, strlen(key), ek, sizeof(ek));
 	if (line > 0)
-		snprintf(err, errlen, "%s:%d: key '%s': %s", path, line, ek, why);
+		snprintf(
+		    err, errlen, "%s:%d: key '%s': %s", path, line, ek, why);
 	else
 		snprintf(err, errlen, "%s: key '%s': %s", path, ek, why);
 }
 
-static int apply_object(struct config *c, const char *path, const char *text,
-    size_t n, json_t *root, char *err, size_t errlen)
+static int
+apply_object(struct config *c, const char *path, const char *text, size_t n,
+    json_t *root, char *err, size_t errlen)
 {
 	const char *name;
 	json_t *v;
@@ -559,7 +626,8 @@ static int apply_object(struct config *c, const char *path, const char *text,
 		const struct config_key *k = key_find(name);
 
 		if (k == NULL) {
-			key_error(path, text, n, name, "unknown key", err, errlen);
+			key_error(
+			    path, text, n, name, "unknown key", err, errlen);
 			return -1;
 		}
 		if (set_json(c, k, v, why, sizeof(why)) != 0) {
@@ -570,8 +638,8 @@ static int apply_object(struct config *c, const char *path, const char *text,
 	return 0;
 }
 
-static int load_file(struct config *c, const char *path, char *err,
-    size_t errlen)
+static int
+load_file(struct config *c, const char *path, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t n = 0;
@@ -588,9 +656,11 @@ static int load_file(struct config *c, const char *path, char *err,
 		return -1;
 	root = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		snprintf(err, errlen, "%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
+		snprintf(err, errlen, "%s:%d: invalid JSON: %s", path,
+		    jerr.line, jerr.text);
 	else if (!json_is_object(root))
-		snprintf(err, errlen, "%s: the top level must be a JSON object", path);
+		snprintf(err, errlen, "%s: the top level must be a JSON object",
+		    path);
 	else
 		rc = apply_object(c, path, text, n, root, err, errlen);
 	json_decref(root);
@@ -600,11 +670,18 @@ static int load_file(struct config *c, const char *path, char *err,
 
 /* ---- flags ---- */
 
-static int flag_find(const char *name, struct flag *f)
+static int
+flag_find(const char *name, struct flag *f)
 {
-	static const struct { const char *name; enum flag_kind kind; int val; } special[] = {
-		{ "--config", FL_CONFIG, 1 }, { "--check-config", FL_CHECK, 0 },
-		{ "--help", FL_HELP, 0 }, { "-h", FL_HELP, 0 },
+	static const struct {
+		const char *name;
+		enum flag_kind kind;
+		int val;
+	} special[] = {
+		{ "--config", FL_CONFIG, 1 },
+		{ "--check-config", FL_CHECK, 0 },
+		{ "--help", FL_HELP, 0 },
+		{ "-h", FL_HELP, 0 },
 		{ "--version", FL_VERSION, 0 },
 	};
 
@@ -616,7 +693,8 @@ static int flag_find(const char *name, struct flag *f)
 			return 0;
 		}
 	for (size_t i = 0; i < NKEYS; i++)
-		if (config_keys[i].flag && strcmp(config_keys[i].flag, name) == 0) {
+		if (config_keys[i].flag &&
+		    strcmp(config_keys[i].flag, name) == 0) {
 			f->kind = FL_KEY;
 			f->key = &config_keys[i];
 			f->takes_value = config_keys[i].type != CT_BOOL;
@@ -627,8 +705,9 @@ static int flag_find(const char *name, struct flag *f)
 
 /* Read the flag at argv[*i] (advancing *i past its value). name gets the
  * flag without "=value"; *val is NULL for flags without a value. */
-static int flag_next(int argc, char **argv, int *i, struct flag *f,
-    char *name, size_t namelen, const char **val, char *err, size_t errlen)
+static int
+flag_next(int argc, char **argv, int *i, struct flag *f, char *name,
+    size_t namelen, const char **val, char *err, size_t errlen)
 {
 	const char *a = argv[*i], *eq = strchr(a, '=');
 	size_t nlen = eq && a[0] == '-' ? (size_t)(eq - a) : strlen(a);
@@ -668,8 +747,9 @@ static int flag_next(int argc, char **argv, int *i, struct flag *f,
 
 /* First pass: check the syntax of every flag and find --config and the
  * flags that stop early. */
-static int flags_scan(int argc, char **argv, const char **config, int *stop,
-    char *err, size_t errlen)
+static int
+flags_scan(int argc, char **argv, const char **config, int *stop, char *err,
+    size_t errlen)
 {
 	struct flag f;
 	char name[64];
@@ -678,7 +758,8 @@ static int flags_scan(int argc, char **argv, const char **config, int *stop,
 	*config = NULL;
 	*stop = 0;
 	for (int i = 1; i < argc; i++) {
-		if (flag_next(argc, argv, &i, &f, name, sizeof(name), &val, err, errlen) != 0)
+		if (flag_next(argc, argv, &i, &f, name, sizeof(name), &val, err,
+			errlen) != 0)
 			return -1;
 		if (f.kind == FL_CONFIG && *config != NULL) {
 			snprintf(err, errlen, "option '--config' given twice");
@@ -695,15 +776,16 @@ static int flags_scan(int argc, char **argv, const char **config, int *stop,
 }
 
 /* Second pass, after the file: the flags win. */
-static int flags_apply(struct config *c, int argc, char **argv, char *err,
-    size_t errlen)
+static int
+flags_apply(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	struct flag f;
 	char name[64], why[512];
 	const char *val;
 
 	for (int i = 1; i < argc; i++) {
-		if (flag_next(argc, argv, &i, &f, name, sizeof(name), &val, err, errlen) != 0)
+		if (flag_next(argc, argv, &i, &f, name, sizeof(name), &val, err,
+			errlen) != 0)
 			return -1;
 		if (f.kind == FL_CHECK)
 			c->check_only = 1;
@@ -719,8 +801,8 @@ static int flags_apply(struct config *c, int argc, char **argv, char *err,
 	return 0;
 }
 
-int config_load(struct config *c, int argc, char **argv, char *err,
-    size_t errlen)
+int
+config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *file = NULL;
 	int stop = 0;
@@ -744,9 +826,10 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 		return -1;
 	if (c->dns01_names != NULL && json_array_size(c->dns01_names) > 0 &&
 	    c->dns01_hook[0] == '\0') {
-		snprintf(err, errlen, "%s: key 'dns01_names': needs a dns01_hook "
-		    "to publish the TXT records", c->config_file[0] ?
-		    c->config_file : "config");
+		snprintf(err, errlen,
+		    "%s: key 'dns01_names': needs a dns01_hook "
+		    "to publish the TXT records",
+		    c->config_file[0] ? c->config_file : "config");
 		return -1;
 	}
 	return 0;

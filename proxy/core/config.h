@@ -7,48 +7,49 @@
 #include <jansson.h>
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
-#define CONFIG_LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
+#define CONFIG_LE_STAGING \
+	"https://acme-staging-v02.api.letsencrypt.org/directory"
 
 struct config {
-	char listen_host[64];		/* v1 front end */
+	char listen_host[64]; /* v1 front end */
 	int listen_port;
-	char http01_host[64];		/* http-01 responder; port 0 = off */
+	char http01_host[64]; /* http-01 responder; port 0 = off */
 	int http01_port;
-	char upstream[1024];		/* v2 directory URL */
-	char upstream_ca[1024];		/* extra PEM roots, "" for none */
-	char state[1024];		/* SQLite file */
-	int agree_tos;			/* operator agrees for clients */
-	char base_url[512];		/* public v1 base URL; "" = from Host */
+	char upstream[1024];	/* v2 directory URL */
+	char upstream_ca[1024]; /* extra PEM roots, "" for none */
+	char state[1024];	/* SQLite file */
+	int agree_tos;		/* operator agrees for clients */
+	char base_url[512];	/* public v1 base URL; "" = from Host */
 	/* limits and timeouts */
-	size_t max_connections;		/* 256 */
-	size_t max_header_bytes;	/* 16384 */
-	size_t max_body_bytes;		/* 65536 */
-	long header_timeout_ms;		/* 10000 */
-	long idle_timeout_ms;		/* 60000 */
-	long upstream_timeout_ms;	/* 30000, per upstream request */
-	long authz_wait_ms;		/* 20000: eager validation wait in new-authz */
-	long issue_timeout_ms;		/* 40000: the whole of new-cert */
-	size_t nonce_cap;		/* 10000 outstanding v1 nonces */
-	int check_only;			/* --check-config */
-	char config_file[1024];		/* "" when none */
-	char log_level[8];		/* "debug", "info" (default), "warn", "error" */
+	size_t max_connections;	  /* 256 */
+	size_t max_header_bytes;  /* 16384 */
+	size_t max_body_bytes;	  /* 65536 */
+	long header_timeout_ms;	  /* 10000 */
+	long idle_timeout_ms;	  /* 60000 */
+	long upstream_timeout_ms; /* 30000, per upstream request */
+	long authz_wait_ms;	/* 20000: eager validation wait in new-authz */
+	long issue_timeout_ms;	/* 40000: the whole of new-cert */
+	size_t nonce_cap;	/* 10000 outstanding v1 nonces */
+	int check_only;		/* --check-config */
+	char config_file[1024]; /* "" when none */
+	char log_level[8];	/* "debug", "info" (default), "warn", "error" */
 	/* validation (docs/config.md) */
-	char authz_mode[16];		/* "eager" (default) | "client-proof" */
-	int proof_http_port;		/* 80: port client-proof fetches http-01 on */
-	char proof_resolver_host[64];	/* DNS server for client-proof lookups; */
-	int proof_resolver_port;	/* "" = first nameserver of resolv.conf */
-	long proof_timeout_ms;		/* 10000 */
-	char dns01_hook[1024];		/* "" = dns-01 upstream unavailable */
-	long dns01_hook_timeout_ms;	/* 30000 */
-	json_t *dns01_names;		/* array of "name"/"*.suffix": answered
+	char authz_mode[16]; /* "eager" (default) | "client-proof" */
+	int proof_http_port; /* 80: port client-proof fetches http-01 on */
+	char proof_resolver_host[64]; /* DNS server for client-proof lookups; */
+	int proof_resolver_port;      /* "" = first nameserver of resolv.conf */
+	long proof_timeout_ms;	      /* 10000 */
+	char dns01_hook[1024];	      /* "" = dns-01 upstream unavailable */
+	long dns01_hook_timeout_ms;   /* 30000 */
+	json_t *dns01_names;	      /* array of "name"/"*.suffix": answered
 					 * upstream with dns-01; NULL = none */
 	/* observation (docs/observe.md) */
-	char log_file[1024];		/* JSON access log; "" = stdout */
-	char admin_host[64];		/* /metrics and the migration page; */
-	int admin_port;			/* 0 = off; default 127.0.0.1:4001 */
+	char log_file[1024]; /* JSON access log; "" = stdout */
+	char admin_host[64]; /* /metrics and the migration page; */
+	int admin_port;	     /* 0 = off; default 127.0.0.1:4001 */
 	/* accounts and policy (translate/policy.h), NULL when absent */
-	json_t *accounts;		/* {"mode": ..., "groups": [...]} */
-	json_t *policy;			/* [rule, ...] */
+	json_t *accounts; /* {"mode": ..., "groups": [...]} */
+	json_t *policy;	  /* [rule, ...] */
 };
 
 /* Release what config_load allocated (the JSON members). */
@@ -62,8 +63,8 @@ void config_defaults(struct config *c);
  * flags override it. Unknown flags, unknown keys, wrong types and bad
  * addresses fill err ("FILE: key 'x': reason") and return -1. --help prints
  * usage to stdout and returns 1. */
-int config_load(struct config *c, int argc, char **argv, char *err,
-    size_t errlen);
+int
+config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
 
 /* "HOST:PORT" -> host, port ("[::1]:80" too). 0 or -1. */
 int config_parse_addr(const char *s, char *host, size_t hostlen, int *port);

@@ -9,30 +9,37 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LINE_MAX 2048	/* whole line, newline included */
+#define LOG_LINE_MAX 2048 /* whole line, newline included */
 
 enum log_level log_min_level = LOG_INFO;
 
-static const char *log_level_name(enum log_level lvl)
+static const char *
+log_level_name(enum log_level lvl)
 {
 	switch (lvl) {
-	case LOG_DEBUG: return "DEBUG";
-	case LOG_INFO: return "INFO";
-	case LOG_WARN: return "WARN";
-	case LOG_ERR: return "ERROR";
+	case LOG_DEBUG:
+		return "DEBUG";
+	case LOG_INFO:
+		return "INFO";
+	case LOG_WARN:
+		return "WARN";
+	case LOG_ERR:
+		return "ERROR";
 	}
 	return "?";
 }
 
 /* "2026-11-22T16:40:01.123Z"; returns its length (0 if the clock fails). */
-static size_t log_stamp(char *buf, size_t len)
+static size_t
+log_stamp(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
 	size_t n;
 	int r;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL)
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL)
 		return 0;
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (n == 0)
@@ -44,7 +51,8 @@ static size_t log_stamp(char *buf, size_t len)
 }
 
 /* A format argument may still hold a newline; keep the record on one line. */
-static void log_flatten(char *s, size_t len)
+static void
+log_flatten(char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
@@ -53,7 +61,8 @@ static void log_flatten(char *s, size_t len)
 	}
 }
 
-void log_msg(enum log_level lvl, const char *fmt, ...)
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	char buf[LOG_LINE_MAX];
 	size_t n, room, body;
@@ -63,18 +72,19 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	if (lvl < log_min_level)
 		return;
 	n = log_stamp(buf, sizeof(buf));
-	r = snprintf(buf + n, sizeof(buf) - n, "%s%s ", n ? " " : "", log_level_name(lvl));
+	r = snprintf(buf + n, sizeof(buf) - n, "%s%s ", n ? " " : "",
+	    log_level_name(lvl));
 	if (r < 0)
 		return;
 	n += (size_t)r;
-	room = sizeof(buf) - n - 1;	/* keep one byte for the newline */
+	room = sizeof(buf) - n - 1; /* keep one byte for the newline */
 	va_start(ap, fmt);
 	r = vsnprintf(buf + n, room + 1, fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		return;
 	body = (size_t)r;
-	if (body > room) {		/* truncated: end with "..." */
+	if (body > room) { /* truncated: end with "..." */
 		body = room;
 		memcpy(buf + n + body - 3, "...", 3);
 	}
@@ -85,7 +95,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		;
 }
 
-char *log_escape(const char *s, size_t len, char *out, size_t outlen)
+char *
+log_escape(const char *s, size_t len, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -100,7 +111,7 @@ char *log_escape(const char *s, size_t len, char *out, size_t outlen)
 			out[o++] = (char)ch;
 			continue;
 		}
-		if (o + 4 > outlen - 1)	/* never cut an escape in half */
+		if (o + 4 > outlen - 1) /* never cut an escape in half */
 			break;
 		out[o++] = '\\';
 		out[o++] = 'x';

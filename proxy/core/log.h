@@ -12,8 +12,16 @@ extern enum log_level log_min_level;
 void log_msg(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-#define log_debug(...) do { if (log_min_level <= LOG_DEBUG) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
-#define log_info(...) do { if (log_min_level <= LOG_INFO) log_msg(LOG_INFO, __VA_ARGS__); } while (0)
+#define log_debug(...) \
+	do { \
+		if (log_min_level <= LOG_DEBUG) \
+			log_msg(LOG_DEBUG, __VA_ARGS__); \
+	} while (0)
+#define log_info(...) \
+	do { \
+		if (log_min_level <= LOG_INFO) \
+			log_msg(LOG_INFO, __VA_ARGS__); \
+	} while (0)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 

@@ -22,14 +22,14 @@
 #include "log.h"
 #include "policy.h"
 
-#define RATE_LIMIT_DEFAULT_S 600		/* rateLimited, no Retry-After */
+#define RATE_LIMIT_DEFAULT_S 600 /* rateLimited, no Retry-After */
 #define RATE_LIMIT_MAX_S (7 * 24 * 3600)
 
 /* One upstream account creation in progress and the requests waiting for
  * it (each continues with its own e->after_account). */
 struct creation {
-	long long account_id;		/* per-client or imported */
-	char group[sizeof(((struct store_group *)0)->name)];	/* or shared */
+	long long account_id; /* per-client or imported */
+	char group[sizeof(((struct store_group *)0)->name)]; /* or shared */
 	int imported;
 	struct ep **waiters;
 	size_t n, cap;
@@ -137,8 +137,9 @@ creation_find(long long account_id, const char *group)
 	struct creation *c;
 
 	for (c = creations; c != NULL; c = c->next)
-		if (group != NULL ? strcmp(c->group, group) == 0 :
-		    c->group[0] == '\0' && c->account_id == account_id)
+		if (group != NULL
+			? strcmp(c->group, group) == 0
+			: c->group[0] == '\0' && c->account_id == account_id)
 			return c;
 	return NULL;
 }
@@ -149,8 +150,9 @@ creation_add(struct creation *c, struct ep *e)
 	struct ep **w;
 
 	if (c->n == c->cap) {
-		if (c->cap > 65536 || (w = realloc(c->waiters,
-		    (c->cap ? c->cap * 2 : 4) * sizeof(*w))) == NULL)
+		if (c->cap > 65536 ||
+		    (w = realloc(c->waiters,
+			 (c->cap ? c->cap * 2 : 4) * sizeof(*w))) == NULL)
 			return -1;
 		c->waiters = w;
 		c->cap = c->cap ? c->cap * 2 : 4;
@@ -196,18 +198,19 @@ created_ok(struct creation *c, const char *url)
 	int rc;
 
 	creation_name(c, who, sizeof(who));
-	rc = c->group[0] != '\0' ?
-	    store_group_set_upstream(c->waiters[0]->b->store, c->group, url) :
-	    store_account_set_upstream(c->waiters[0]->b->store, c->account_id,
-	    url);
+	rc = c->group[0] != '\0'
+	    ? store_group_set_upstream(c->waiters[0]->b->store, c->group, url)
+	    : store_account_set_upstream(
+		  c->waiters[0]->b->store, c->account_id, url);
 	if (rc == 0)
-		log_info("%s: upstream account %s: %s", who, c->imported ?
-		    "found (imported key)" : "created", url);
+		log_info("%s: upstream account %s: %s", who,
+		    c->imported ? "found (imported key)" : "created", url);
 	for (i = 0; i < c->n; i++) {
 		struct ep *e = c->waiters[i];
 
 		if (rc == -1) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+			ep_reply_error(
+			    e, V1E_SERVER_INTERNAL, 500, "store error");
 			continue;
 		}
 		if (c->group[0] == '\0') {
@@ -216,7 +219,8 @@ created_ok(struct creation *c, const char *url)
 		}
 		if ((c->group[0] == '\0' && e->acct.v2_account_url == NULL) ||
 		    set_kid(e, url) == -1) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+			ep_reply_error(
+			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
 			continue;
 		}
 		e->after_account(e);
@@ -238,15 +242,18 @@ created_rate_limited(struct creation *c, const struct problem *p)
 		secs = RATE_LIMIT_MAX_S;
 	nb = bridge_now() + secs;
 	creation_name(c, who, sizeof(who));
-	if ((c->group[0] != '\0' ? store_group_set_not_before(s, c->group, nb) :
-	    store_account_set_not_before(s, c->account_id, nb)) == -1)
+	if ((c->group[0] != '\0'
+		    ? store_group_set_not_before(s, c->group, nb)
+		    : store_account_set_not_before(s, c->account_id, nb)) == -1)
 		log_err("%s: cannot store the rate limit time", who);
 	log_warn("%s: the CA rate-limited creating its upstream account; not "
-	    "asking again for %ld s", who, secs);
+		 "asking again for %ld s",
+	    who, secs);
 	for (i = 0; i < c->n; i++) {
 		struct problem q;
 
-		problem_set(&q, V1E_RATE_LIMITED, 429, "the CA refused to create "
+		problem_set(&q, V1E_RATE_LIMITED, 429,
+		    "the CA refused to create "
 		    "the upstream account for now (%.300s); retry after %ld s",
 		    p->detail, secs);
 		q.retry_after = secs;
@@ -271,7 +278,8 @@ on_created(void *arg, struct flow *f, int ok)
 			ep_reply_error(c->waiters[i], V1E_UNAUTHORIZED, 403,
 			    "no account for this key at the CA: register it "
 			    "there first or remove the import (the CA said: "
-			    "%.300s)", p->detail);
+			    "%.300s)",
+			    p->detail);
 	else
 		for (i = 0; i < c->n; i++)
 			ep_fail_flow(c->waiters[i], f);
@@ -290,7 +298,8 @@ creation_join(struct ep *e, const char *group)
 
 	if ((c = creation_find(e->acct.id, group)) != NULL) {
 		if (creation_add(c, e) == -1)
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+			ep_reply_error(
+			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL || creation_add(c, e) == -1) {
@@ -303,8 +312,8 @@ creation_join(struct ep *e, const char *group)
 	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
 	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
 		creation_free(c);
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-		    "cannot start newAccount");
+		ep_reply_error(
+		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 		return;
 	}
 	if (c->imported)
@@ -314,10 +323,12 @@ creation_join(struct ep *e, const char *group)
 	creations = c;
 	/* The access log shows newAccount in the line of the request that
 	 * started it (e waits until on_created). */
-	if (flowrun_start(e->b, f, e->v2key, NULL, &e->obs, on_created, c) == -1) {
+	if (flowrun_start(e->b, f, e->v2key, NULL, &e->obs, on_created, c) ==
+	    -1) {
 		creation_unlink(c);
 		creation_free(c);
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
+		ep_reply_error(
+		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 	}
 }
 
@@ -343,8 +354,9 @@ accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 		    "the upstream CA's directory is not loaded yet");
 		return;
 	}
-	if (bind_account(e) == -1 || (is_shared(&e->acct) &&
-	    group_load(e, e->acct.group_name, &g) == -1)) {
+	if (bind_account(e) == -1 ||
+	    (is_shared(&e->acct) &&
+		group_load(e, e->acct.group_name, &g) == -1)) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return;
 	}
@@ -366,7 +378,8 @@ accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
 	if (nb > now) {
 		struct problem p;
 
-		problem_set(&p, V1E_RATE_LIMITED, 429, "the CA rate-limited "
+		problem_set(&p, V1E_RATE_LIMITED, 429,
+		    "the CA rate-limited "
 		    "creating the upstream account for this client: retry "
 		    "after %lld s (the bridge does not ask the CA before then)",
 		    nb - now);

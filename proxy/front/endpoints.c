@@ -67,8 +67,9 @@ ep_send(struct ep *e, int status, const char *ctype, const void *body,
 		e->obs.account_id = e->acct.id;
 	observe_v1(e->b, r, &e->obs, status, errtype);
 	log_info("v1 req=%lu peer=%s %s %s -> %d%s%s %.0fms ua=\"%s\"", r->id,
-	    r->peer, r->method, log_escape(r->url, strlen(r->url), url,
-	    sizeof(url)), status, errtype ? " " : "", errtype ? errtype : "",
+	    r->peer, r->method,
+	    log_escape(r->url, strlen(r->url), url, sizeof(url)), status,
+	    errtype ? " " : "", errtype ? errtype : "",
 	    ((double)uv_hrtime() / 1e9 - r->start) * 1000,
 	    log_escape(r->user_agent, strlen(r->user_agent), ua, sizeof(ua)));
 	server_reply(r, status, h, n, body, len);
@@ -77,8 +78,8 @@ ep_send(struct ep *e, int status, const char *ctype, const void *body,
 }
 
 void
-ep_reply_body(struct ep *e, int status, const char *ctype, const void *body,
-    size_t len)
+ep_reply_body(
+    struct ep *e, int status, const char *ctype, const void *body, size_t len)
 {
 	ep_send(e, status, ctype, body, len, NULL);
 }
@@ -91,7 +92,8 @@ ep_reply_json(struct ep *e, int status, json_t *j)
 
 	json_decref(j);
 	if (s == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot render JSON");
+		ep_reply_error(
+		    e, V1E_SERVER_INTERNAL, 500, "cannot render JSON");
 		return;
 	}
 	ep_send(e, status, "application/json", s, len, NULL);
@@ -109,9 +111,10 @@ ep_reply_problem(struct ep *e, const struct problem *p)
 	json_decref(j);
 	if (p->retry_after > 0)
 		ep_header(e, "Retry-After: %ld", p->retry_after);
-	snprintf(e->obs.error_detail, sizeof(e->obs.error_detail), "%s",
-	    p->detail);
-	log_info("v1 req=%lu error %s: %s", e->req->id, problem_v1_name(p->type),
+	snprintf(
+	    e->obs.error_detail, sizeof(e->obs.error_detail), "%s", p->detail);
+	log_info("v1 req=%lu error %s: %s", e->req->id,
+	    problem_v1_name(p->type),
 	    log_escape(p->detail, strlen(p->detail), det, sizeof(det)));
 	ep_send(e, p->status, "application/problem+json", s ? s : "",
 	    s ? len : 0, problem_v1_name(p->type));
@@ -119,8 +122,8 @@ ep_reply_problem(struct ep *e, const struct problem *p)
 }
 
 void
-ep_reply_error(struct ep *e, enum v1_error type, int status, const char *fmt,
-    ...)
+ep_reply_error(
+    struct ep *e, enum v1_error type, int status, const char *fmt, ...)
 {
 	struct problem p;
 	va_list ap;
@@ -144,7 +147,8 @@ host_ok(const char *h)
 	if (h[0] == '\0' || strlen(h) > 255)
 		return 0;
 	for (i = 0; h[i] != '\0'; i++)
-		if (!isalnum((unsigned char)h[i]) && strchr(".-:[]_", h[i]) == NULL)
+		if (!isalnum((unsigned char)h[i]) &&
+		    strchr(".-:[]_", h[i]) == NULL)
 			return 0;
 	return 1;
 }
@@ -188,7 +192,8 @@ pct_decode(const char *s, char *out, size_t outlen, size_t *n)
 		if (o + 1 >= outlen)
 			return -1;
 		if (*s == '%' && isxdigit((unsigned char)s[1]) &&
-		    isxdigit((unsigned char)s[2]) && sscanf(s + 1, "%2x", &v) == 1) {
+		    isxdigit((unsigned char)s[2]) &&
+		    sscanf(s + 1, "%2x", &v) == 1) {
 			out[o++] = (char)v;
 			s += 2;
 		} else
@@ -215,20 +220,22 @@ get_terms(struct ep *e)
 		    "the upstream CA publishes no terms of service");
 		return;
 	}
-	if (strncmp(tos, "https://", 8) == 0 || strncmp(tos, "http://", 7) == 0) {
+	if (strncmp(tos, "https://", 8) == 0 ||
+	    strncmp(tos, "http://", 7) == 0) {
 		ep_header(e, "Location: %s", tos);
 		ep_reply_body(e, 302, NULL, "", 0);
 		return;
 	}
-	if (strncmp(tos, "data:", 5) == 0 && (comma = strchr(tos, ',')) != NULL &&
+	if (strncmp(tos, "data:", 5) == 0 &&
+	    (comma = strchr(tos, ',')) != NULL &&
 	    strstr(tos, ";base64") == NULL) {
 		snprintf(ctype, sizeof(ctype), "%.*s", (int)(comma - tos - 5),
 		    tos + 5);
 		blen = strlen(comma);
 		if ((buf = malloc(blen + 1)) != NULL &&
 		    pct_decode(comma + 1, buf, blen + 1, &n) == 0) {
-			ep_reply_body(e, 200, ctype[0] ? ctype : "text/plain",
-			    buf, n);
+			ep_reply_body(
+			    e, 200, ctype[0] ? ctype : "text/plain", buf, n);
 			free(buf);
 			return;
 		}
@@ -349,8 +356,7 @@ method_bit(const char *m)
 static void
 allow_header(struct ep *e, int allowed)
 {
-	ep_header(e, "Allow: %s%s%s",
-	    (allowed & M_GET) ? "GET, HEAD" : "",
+	ep_header(e, "Allow: %s%s%s", (allowed & M_GET) ? "GET, HEAD" : "",
 	    (allowed & M_GET) && (allowed & M_POST) ? ", " : "",
 	    (allowed & M_POST) ? "POST" : "");
 }
@@ -421,7 +427,7 @@ route(struct ep *e)
 {
 	static const struct {
 		const char *path;
-		const char *resource;	/* for the access log and metrics */
+		const char *resource; /* for the access log and metrics */
 		void (*get)(struct ep *);
 		void (*post)(struct ep *);
 	} fixed[] = {

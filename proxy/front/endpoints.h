@@ -23,22 +23,22 @@
 struct ep {
 	struct bridge *b;
 	struct server_req *req;
-	char base[EP_BASE_MAX];		/* v1 base URL for this request */
-	char path[SERVER_URL_MAX + 1];	/* URL path without the query */
-	char hdr[EP_HDR_MAX][EP_HDR_LEN];	/* extra response headers */
+	char base[EP_BASE_MAX];		  /* v1 base URL for this request */
+	char path[SERVER_URL_MAX + 1];	  /* URL path without the query */
+	char hdr[EP_HDR_MAX][EP_HDR_LEN]; /* extra response headers */
 	size_t nhdr;
-	struct jws_v1 jws;		/* the verified request */
-	struct store_account acct;	/* its account (POSTs) */
-	struct store_authz authz;	/* the authorization at hand */
-	long long id;			/* id from the URL */
-	int idx;			/* challenge index from the URL */
-	EVP_PKEY *v2key;		/* the upstream account's key */
+	struct jws_v1 jws;	   /* the verified request */
+	struct store_account acct; /* its account (POSTs) */
+	struct store_authz authz;  /* the authorization at hand */
+	long long id;		   /* id from the URL */
+	int idx;		   /* challenge index from the URL */
+	EVP_PKEY *v2key;	   /* the upstream account's key */
 	char v2thumb[JWK_THUMBPRINT_LEN + 1];
-	char *kid;			/* the upstream account URL */
-	int passthrough;		/* imported: the client answers */
-	int readonly;			/* a GET: refreshes never answer */
-	struct obs_req obs;		/* for the access log and inventory */
-	void (*after_account)(struct ep *);	/* continuation */
+	char *kid;	    /* the upstream account URL */
+	int passthrough;    /* imported: the client answers */
+	int readonly;	    /* a GET: refreshes never answer */
+	struct obs_req obs; /* for the access log and inventory */
+	void (*after_account)(struct ep *); /* continuation */
 	char *csr_b64;
 	char **names;
 	size_t nnames;
@@ -51,12 +51,12 @@ void ep_header(struct ep *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Replies: each adds Replay-Nonce and Cache-Control, logs one line, sends,
  * and frees e. */
-void ep_reply_json(struct ep *e, int status, json_t *j);	/* steals j */
+void ep_reply_json(struct ep *e, int status, json_t *j); /* steals j */
 void ep_reply_problem(struct ep *e, const struct problem *p);
 void ep_reply_error(struct ep *e, enum v1_error type, int status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void ep_reply_body(struct ep *e, int status, const char *ctype,
-    const void *body, size_t len);
+void ep_reply_body(
+    struct ep *e, int status, const char *ctype, const void *body, size_t len);
 
 /* Signed POSTs (v1_post.c). */
 void ep_new_reg(struct ep *e);

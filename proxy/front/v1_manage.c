@@ -24,8 +24,8 @@
 /* One signed POST upstream with e->v2key and e->kid (payload "" is a
  * POST-as-GET). 0, or -1 when it could not start (cb not called). */
 static int
-upstream_post(struct ep *e, const char *url, const char *payload,
-    flowrun_cb cb, void *arg)
+upstream_post(struct ep *e, const char *url, const char *payload, flowrun_cb cb,
+    void *arg)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
 	const char *names[1] = { url };
@@ -37,7 +37,7 @@ upstream_post(struct ep *e, const char *url, const char *payload,
 	fd.new_account = d->new_account;
 	fd.new_order = d->new_order;
 	if ((f = flow_new(FLOW_POST, &fd, names, 1, payload, NULL,
-	    bridge_now_ms() + e->b->cfg->upstream_timeout_ms)) == NULL)
+		 bridge_now_ms() + e->b->cfg->upstream_timeout_ms)) == NULL)
 		return -1;
 	return flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb, arg);
 }
@@ -52,8 +52,7 @@ reg_deactivated(struct ep *e)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return;
 	}
-	log_info("v1 req=%lu account %lld deactivated", e->req->id,
-	    e->acct.id);
+	log_info("v1 req=%lu account %lld deactivated", e->req->id, e->acct.id);
 	/* Boulder: 200, the Registration, no Link headers. */
 	ep_reply_json(e, 200, v1_registration(&e->acct));
 }
@@ -73,10 +72,11 @@ on_reg_deactivate(void *arg, struct flow *f, int ok)
 			return;
 		}
 		log_warn("account %lld: upstream account was already "
-		    "deactivated", e->acct.id);
-	} else
-		log_info("account %lld: upstream account deactivated",
+			 "deactivated",
 		    e->acct.id);
+	} else
+		log_info(
+		    "account %lld: upstream account deactivated", e->acct.id);
 	reg_deactivated(e);
 }
 
@@ -100,7 +100,7 @@ ep_reg_deactivate(struct ep *e)
 		return;
 	}
 	if (upstream_post(e, e->acct.v2_account_url, DEACTIVATE,
-	    on_reg_deactivate, e) == -1)
+		on_reg_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream account deactivation");
 }
@@ -134,8 +134,8 @@ on_authz_look(void *arg, struct flow *f, int ok)
 	const char *st = NULL;
 
 	if (ok)
-		st = json_string_value(json_object_get(flow_post_json(f),
-		    "status"));
+		st = json_string_value(
+		    json_object_get(flow_post_json(f), "status"));
 	if (st != NULL && strcmp(st, "valid") != 0 &&
 	    strcmp(st, "pending") != 0) {
 		/* deactivated, invalid, expired or revoked: unusable
@@ -160,7 +160,7 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 		authz_deactivated(e);
 		return;
 	}
-	if (flow_problem(f)->type == V1E_NONE) {	/* shutting down */
+	if (flow_problem(f)->type == V1E_NONE) { /* shutting down */
 		ep_fail_flow(e, f);
 		return;
 	}
@@ -172,8 +172,8 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 	}
 	d->e = e;
 	d->refusal = *flow_problem(f);
-	if (upstream_post(e, e->authz.v2_authz_url, "", on_authz_look,
-	    d) == -1) {
+	if (upstream_post(e, e->authz.v2_authz_url, "", on_authz_look, d) ==
+	    -1) {
 		ep_reply_problem(e, &d->refusal);
 		free(d);
 	}
@@ -194,8 +194,7 @@ ep_authz_post(struct ep *e)
 		return;
 	}
 	if (e->authz.expires <= bridge_now()) {
-		ep_reply_error(e, V1E_MALFORMED, 404,
-		    "Expired authorization");
+		ep_reply_error(e, V1E_MALFORMED, 404, "Expired authorization");
 		return;
 	}
 	if (e->authz.account_id != e->acct.id) {
@@ -214,10 +213,11 @@ ep_authz_post(struct ep *e)
 	    e->authz.status != AUTHZ_PENDING) {
 		ep_reply_error(e, V1E_MALFORMED, 400,
 		    "Only valid and pending authorizations can be deactivated "
-		    "(this one is %s)", authz_status_name(e->authz.status));
+		    "(this one is %s)",
+		    authz_status_name(e->authz.status));
 		return;
 	}
-	if (e->authz.v2_authz_url == NULL) {	/* nothing upstream yet */
+	if (e->authz.v2_authz_url == NULL) { /* nothing upstream yet */
 		authz_deactivated(e);
 		return;
 	}
@@ -227,7 +227,7 @@ ep_authz_post(struct ep *e)
 		return;
 	}
 	if (upstream_post(e, e->authz.v2_authz_url, DEACTIVATE,
-	    on_authz_deactivate, e) == -1)
+		on_authz_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream authorization deactivation");
 }
@@ -245,10 +245,10 @@ revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
 	int by_key = EVP_PKEY_eq(pub, e->jws.key) == 1, rc = 1;
 
 	if (!by_key)
-		rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
-		    &e->acct);
-	if (v1_revoke_allowed(by_key, rc, &e->acct, c->account_id, &who,
-	    &p) == -1) {
+		rc = store_account_by_thumbprint(
+		    e->b->store, e->jws.thumbprint, &e->acct);
+	if (v1_revoke_allowed(by_key, rc, &e->acct, c->account_id, &who, &p) ==
+	    -1) {
 		ep_reply_problem(e, &p);
 		return -1;
 	}
@@ -283,8 +283,8 @@ on_revoked(void *arg, struct flow *f, int ok)
 /* Revoke upstream through the account that issued c (the only one the CA
  * lets revoke it without the certificate's key). */
 static void
-revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
-    int by_key)
+revoke_upstream(
+    struct ep *e, const struct store_cert *c, int reason, int by_key)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
 	json_t *pl = NULL;
@@ -302,8 +302,8 @@ revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
 	}
 	if ((b64 = b64url_encode(c->der, c->der_len)) == NULL ||
 	    (pl = json_pack("{s:s}", "certificate", b64)) == NULL ||
-	    (reason >= 0 && json_object_set_new(pl, "reason",
-	    json_integer(reason)) != 0) ||
+	    (reason >= 0 &&
+		json_object_set_new(pl, "reason", json_integer(reason)) != 0) ||
 	    (text = json_dumps(pl, JSON_COMPACT)) == NULL ||
 	    (e->names = calloc(1, sizeof(char *))) == NULL ||
 	    (e->names[0] = strdup(c->serial)) == NULL) {
@@ -313,8 +313,9 @@ revoke_upstream(struct ep *e, const struct store_cert *c, int reason,
 	e->nnames = 1;
 	e->id = c->id;
 	log_info("v1 req=%lu revoking certificate %s of account %lld, "
-	    "signed by %s, reason %d%s", e->req->id, c->serial,
-	    c->account_id, by_key ? "the certificate's key" : "the account",
+		 "signed by %s, reason %d%s",
+	    e->req->id, c->serial, c->account_id,
+	    by_key ? "the certificate's key" : "the account",
 	    reason < 0 ? 0 : reason, reason < 0 ? " (none given)" : "");
 	if (upstream_post(e, d->revoke_cert, text, on_revoked, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
@@ -342,15 +343,17 @@ ep_revoke_cert(struct ep *e)
 	if (ep_verify(e, "revoke-cert", 0) == -1)
 		return;
 	b64 = json_string_value(json_object_get(e->jws.payload, "certificate"));
-	if (b64 == NULL || (der = b64url_decode(b64, strlen(b64), &len)) == NULL ||
+	if (b64 == NULL ||
+	    (der = b64url_decode(b64, strlen(b64), &len)) == NULL ||
 	    chain_der_serial(der, len, serial, &pub) == -1) {
-		ep_reply_error(e, V1E_MALFORMED, 400, "certificate must be the "
+		ep_reply_error(e, V1E_MALFORMED, 400,
+		    "certificate must be the "
 		    "base64url DER of one X.509 certificate");
 		goto out;
 	}
 	if (v1_revoke_reason(e->jws.payload, &reason, &p) == -1 ||
 	    v1_revoke_target(store_cert_by_serial(e->b->store, serial, &c), &c,
-	    der, len, &p) == -1) {
+		der, len, &p) == -1) {
 		ep_reply_problem(e, &p);
 		goto out;
 	}
@@ -392,8 +395,8 @@ key_change_check(struct ep *e, const struct jws_v1 *in)
 	struct problem p;
 	long long other;
 
-	if (v1_key_change_check(e->base, e->acct.id, in, account_by_key, e,
-	    &other, &p) == 0)
+	if (v1_key_change_check(
+		e->base, e->acct.id, in, account_by_key, e, &other, &p) == 0)
 		return 0;
 	if (other != 0)
 		ep_header(e, "Location: %s/acme/reg/%lld", e->base, other);

@@ -22,7 +22,7 @@
 #include "v1.h"
 #include "v1_rules.h"
 
-#define AUTHZ_LIFETIME (7 * 24 * 3600)	/* a v1 authorization's validity */
+#define AUTHZ_LIFETIME (7 * 24 * 3600) /* a v1 authorization's validity */
 
 static int
 nonce_check(void *arg, const char *nonce)
@@ -38,7 +38,8 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 
 	memset(&p, 0, sizeof(p));
 	if (!e->req->has_content_length) {
-		ep_reply_error(e, V1E_MALFORMED, 411, "Content-Length header required");
+		ep_reply_error(
+		    e, V1E_MALFORMED, 411, "Content-Length header required");
 		return -1;
 	}
 	if (e->req->body == NULL || e->req->body_len == 0) {
@@ -46,14 +47,14 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 		return -1;
 	}
 	if (jws_v1_verify(e->req->body, e->req->body_len, resource, nonce_check,
-	    e->b->nonces, &e->jws, &p) == -1) {
+		e->b->nonces, &e->jws, &p) == -1) {
 		ep_reply_problem(e, &p);
 		return -1;
 	}
 	if (!need_account)
 		return 0;
-	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint,
-	    &e->acct);
+	rc = store_account_by_thumbprint(
+	    e->b->store, e->jws.thumbprint, &e->acct);
 	if (v1_signer_check(rc, e->acct.status, &p) == -1) {
 		ep_reply_problem(e, &p);
 		return -1;
@@ -70,7 +71,7 @@ check_reg_payload(struct ep *e, struct v1_reg_update *u)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
 	struct v1_terms t = { e->base, d ? d->terms_of_service : NULL,
-	    e->acct.agreement };
+		e->acct.agreement };
 	struct problem p;
 
 	if (v1_reg_payload(e->jws.payload, &t, u, &p) == 0)
@@ -86,14 +87,48 @@ reg_links(struct ep *e)
 	ep_header(e, "Link: <%s/terms>;rel=\"terms-of-service\"", e->base);
 }
 
+/* A new account record in a for the verified key: a fresh P-256 key of
+ * the bridge's, the client's JWK, contact (taken) and agreement. 0, or -1
+ * (out of memory or no key: nothing is kept, contact freed). */
+static int
+new_account_record(
+    struct ep *e, struct store_account *a, char *contact, const char *agreement)
+{
+	EVP_PKEY *k = NULL;
+	char *jwk = NULL, *pem = NULL, *agr = NULL;
+
+	if ((agreement == NULL || agreement[0] == '\0' ||
+		(agr = strdup(agreement)) != NULL) &&
+	    (k = jwk_generate_p256()) != NULL &&
+	    (pem = jwk_private_pem(k)) != NULL)
+		jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS);
+	EVP_PKEY_free(k);
+	if (jwk == NULL) {
+		if (pem != NULL)
+			OPENSSL_cleanse(pem, strlen(pem));
+		free(pem);
+		free(agr);
+		free(contact);
+		return -1;
+	}
+	store_account_clear(a);
+	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", e->jws.thumbprint);
+	a->jwk = jwk;
+	a->contact = contact;
+	a->agreement = agr;
+	snprintf(a->initial_ip, sizeof(a->initial_ip), "%s", e->req->peer);
+	a->created_at = bridge_now();
+	a->status = ACCOUNT_VALID;
+	a->v2_key_pem = pem;
+	return 0;
+}
+
 void
 ep_new_reg(struct ep *e)
 {
 	struct store_account *a = &e->acct;
-	EVP_PKEY *k = NULL;
 	struct v1_reg_update u;
 	struct problem p;
-	char *contact = NULL, *jwk = NULL, *pem = NULL, *agreement_copy = NULL;
 	int rc;
 
 	if (ep_verify(e, "new-reg", 0) == -1)
@@ -101,51 +136,27 @@ ep_new_reg(struct ep *e)
 	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint, a);
 	if (v1_new_reg_check(rc, &p) == -1) {
 		if (rc == 0)
-			ep_header(e, "Location: %s/acme/reg/%lld", e->base,
-			    a->id);
+			ep_header(
+			    e, "Location: %s/acme/reg/%lld", e->base, a->id);
 		ep_reply_problem(e, &p);
 		return;
 	}
 	if (check_reg_payload(e, &u) == -1)
 		return;
-	contact = u.contact;
-	if (u.agreement != NULL && u.agreement[0] != '\0' &&
-	    (agreement_copy = strdup(u.agreement)) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
+	if (new_account_record(e, a, u.contact, u.agreement) == -1) {
+		ep_reply_error(
+		    e, V1E_SERVER_INTERNAL, 500, "cannot create a key");
+		return;
 	}
-	if ((k = jwk_generate_p256()) == NULL || (pem = jwk_private_pem(k)) == NULL ||
-	    (jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot create a key");
-		goto out;
-	}
-	store_account_clear(a);
-	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", e->jws.thumbprint);
-	a->jwk = jwk;
-	a->contact = contact;
-	a->agreement = agreement_copy;
-	snprintf(a->initial_ip, sizeof(a->initial_ip), "%s", e->req->peer);
-	a->created_at = bridge_now();
-	a->status = ACCOUNT_VALID;
-	a->v2_key_pem = pem;
-	jwk = contact = pem = agreement_copy = NULL;
 	if (store_account_insert(e->b->store, a) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		goto out;
+		return;
 	}
 	log_info("v1 req=%lu registered account %lld (%s)", e->req->id, a->id,
 	    a->thumbprint);
 	ep_header(e, "Location: %s/acme/reg/%lld", e->base, a->id);
 	reg_links(e);
 	ep_reply_json(e, 201, v1_registration(a));
-out:
-	EVP_PKEY_free(k);
-	free(contact);
-	free(agreement_copy);
-	free(jwk);
-	if (pem != NULL)
-		OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
 }
 
 /* The contact and agreement of u into a (taking u's contact). 0 or -1. */
@@ -230,8 +241,8 @@ ep_flow_prepare(struct ep *e, struct flow *f)
 	if (e->passthrough) {
 		/* A GET must not answer for a client that may not have
 		 * provisioned its file yet. */
-		flow_set_answer(f, e->readonly ? FLOW_ANSWER_NONE :
-		    FLOW_ANSWER_CLIENT);
+		flow_set_answer(
+		    f, e->readonly ? FLOW_ANSWER_NONE : FLOW_ANSWER_CLIENT);
 		if (e->idx == V1_CHALL_DNS01 && e->authz.name[0] != '\0')
 			return flow_set_challenge(f, e->authz.name, "dns-01");
 		return 0;
@@ -239,8 +250,9 @@ ep_flow_prepare(struct ep *e, struct flow *f)
 	if (c->dns01_names == NULL)
 		return 0;
 	if (e->nnames == 0)
-		return policy_name_match(c->dns01_names, e->authz.name) ?
-		    flow_set_challenge(f, e->authz.name, "dns-01") : 0;
+		return policy_name_match(c->dns01_names, e->authz.name)
+		    ? flow_set_challenge(f, e->authz.name, "dns-01")
+		    : 0;
 	for (i = 0; i < e->nnames; i++)
 		if (policy_name_match(c->dns01_names, e->names[i]) &&
 		    flow_set_challenge(f, e->names[i], "dns-01") == -1)
@@ -277,8 +289,8 @@ dehydrated_quirk(struct ep *e, json_t *authz)
 	    strstr(e->req->user_agent, "dehydrated/") == NULL)
 		return;
 	json_array_foreach(json_object_get(authz, "challenges"), i, ch)
-		json_object_set_new(ch, "validationRecord", json_pack("{s:O}",
-		    "uri", json_object_get(ch, "uri")));
+		json_object_set_new(ch, "validationRecord",
+		    json_pack("{s:O}", "uri", json_object_get(ch, "uri")));
 }
 
 void
@@ -288,8 +300,8 @@ ep_send_authz(struct ep *e, int status)
 
 	ep_header(e, "Link: <%s/acme/new-cert>;rel=\"next\"", e->base);
 	if (status == 201)
-		ep_header(e, "Location: %s/acme/authz/%lld", e->base,
-		    e->authz.id);
+		ep_header(
+		    e, "Location: %s/acme/authz/%lld", e->base, e->authz.id);
 	if (j != NULL)
 		dehydrated_quirk(e, j);
 	ep_reply_json(e, status, j);
@@ -303,8 +315,8 @@ ep_send_challenge(struct ep *e)
 	snprintf(uri, sizeof(uri), "%s/acme/challenge/%lld/%d", e->base,
 	    e->authz.id, e->idx);
 	ep_header(e, "Location: %s", uri);
-	ep_header(e, "Link: <%s/acme/authz/%lld>;rel=\"up\"", e->base,
-	    e->authz.id);
+	ep_header(
+	    e, "Link: <%s/acme/authz/%lld>;rel=\"up\"", e->base, e->authz.id);
 	ep_reply_json(e, 202, v1_challenge(e->base, &e->authz, e->idx));
 }
 
@@ -363,7 +375,8 @@ start_flow(struct ep *e, enum flow_kind kind, long timeout_ms, flowrun_cb cb)
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
 	struct flow_dir fd = { d->new_account, d->new_order };
 	const char *one[1] = { e->authz.name };
-	const char *const *names = e->nnames ? (const char *const *)e->names : one;
+	const char *const *names = e->nnames ? (const char *const *)e->names
+					     : one;
 	struct flow *f;
 
 	f = flow_new(kind, &fd, names, e->nnames ? e->nnames : 1, e->csr_b64,
@@ -372,9 +385,10 @@ start_flow(struct ep *e, enum flow_kind kind, long timeout_ms, flowrun_cb cb)
 		flow_free(f);
 		f = NULL;
 	}
-	if (f == NULL || flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb,
-	    e) == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "cannot start newOrder");
+	if (f == NULL ||
+	    flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb, e) == -1) {
+		ep_reply_error(
+		    e, V1E_SERVER_INTERNAL, 500, "cannot start newOrder");
 		return -1;
 	}
 	return 0;
@@ -422,10 +436,10 @@ ep_new_authz(struct ep *e)
 	observe_name(&e->obs, name);
 	if (name_allowed(e, name) == -1)
 		return;
-	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
-	    &e->authz);
+	rc = store_authz_find_valid(
+	    e->b->store, e->acct.id, name, bridge_now(), &e->authz);
 	if (rc == 0) {
-		ep_send_authz(e, 201);	/* Boulder reused valid ones */
+		ep_send_authz(e, 201); /* Boulder reused valid ones */
 		return;
 	}
 	if (rc == -1) {
@@ -445,8 +459,8 @@ ep_new_authz(struct ep *e)
 	if (client_proof(e)) {
 		/* Nothing upstream until the client proves control. */
 		if (store_authz_insert(e->b->store, &e->authz) == -1) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-			    "store error");
+			ep_reply_error(
+			    e, V1E_SERVER_INTERNAL, 500, "store error");
 			return;
 		}
 		ep_send_authz(e, 201);
@@ -499,8 +513,9 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 		flow_free(f);
 		f = NULL;
 	}
-	if (f == NULL || flowrun_start(e->b, f, e->v2key,
-	    e->kid, &e->obs, on_refresh_done, e) == -1)
+	if (f == NULL ||
+	    flowrun_start(
+		e->b, f, e->v2key, e->kid, &e->obs, on_refresh_done, e) == -1)
 		then(e);
 }
 
@@ -519,7 +534,8 @@ on_proof_authz_done(void *arg, struct flow *f, int ok)
 		return;
 	}
 	log_info("account %lld: authorization %lld for %s proven by the "
-	    "client, upstream %s", e->acct.id, e->authz.id, e->authz.name,
+		 "client, upstream %s",
+	    e->acct.id, e->authz.id, e->authz.name,
 	    authz_status_name(e->authz.status));
 	ep_send_challenge(e);
 }
@@ -528,7 +544,8 @@ on_proof_authz_done(void *arg, struct flow *f, int ok)
 static void
 proof_authz_flow(struct ep *e)
 {
-	start_flow(e, FLOW_AUTHZ, e->b->cfg->authz_wait_ms, on_proof_authz_done);
+	start_flow(
+	    e, FLOW_AUTHZ, e->b->cfg->authz_wait_ms, on_proof_authz_done);
 }
 
 static void
@@ -560,7 +577,8 @@ on_proof(void *arg, enum proof_verdict v, const struct problem *p)
 		return;
 	}
 	log_info("account %lld: authorization %lld for %s: client proof "
-	    "failed: %s", e->acct.id, e->authz.id, e->authz.name, p->detail);
+		 "failed: %s",
+	    e->acct.id, e->authz.id, e->authz.name, p->detail);
 	ep_send_challenge(e);
 }
 
@@ -569,8 +587,10 @@ static void
 check_client_proof(struct ep *e)
 {
 	struct proof_subject sub = {
-		.authz_id = e->authz.id, .name = e->authz.name,
-		.token = e->authz.token, .chall = e->idx,
+		.authz_id = e->authz.id,
+		.name = e->authz.name,
+		.token = e->authz.token,
+		.chall = e->idx,
 		.thumbprint = e->jws.thumbprint,
 	};
 	struct problem p;
@@ -592,20 +612,20 @@ ep_challenge_post(struct ep *e)
 	if (v1_chall_found(rc, e->idx, &p) == -1 ||
 	    v1_chall_owner(&e->authz, e->acct.id, &p) == -1 ||
 	    (ka = v1_key_authorization(e->jws.payload, e->authz.token,
-	    e->jws.thumbprint, want, sizeof(want), &p)) == -1) {
+		 e->jws.thumbprint, want, sizeof(want), &p)) == -1) {
 		ep_reply_problem(e, &p);
 		return;
 	}
 	/* The first right answer is kept, as Boulder showed it back. */
 	if (ka == 1 && e->authz.key_authorization == NULL) {
 		if ((e->authz.key_authorization = strdup(want)) == NULL) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-			    "out of memory");
+			ep_reply_error(
+			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
 			return;
 		}
 		if (store_authz_update(e->b->store, &e->authz) == -1) {
-			ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-			    "store error");
+			ep_reply_error(
+			    e, V1E_SERVER_INTERNAL, 500, "store error");
 			return;
 		}
 	}
@@ -640,15 +660,16 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	c.der = ch.der[0];
 	c.der_len = ch.len[0];
 	c.chain_pem = (char *)flow_cert_pem(f);
-	snprintf(c.issuer_id, sizeof(c.issuer_id), "%s", ch.n > 1 ? ch.id[1] : "");
+	snprintf(
+	    c.issuer_id, sizeof(c.issuer_id), "%s", ch.n > 1 ? ch.id[1] : "");
 	c.not_after = ch.not_after;
 	c.created_at = bridge_now();
 	c.v2_cert_url = (char *)flow_cert_url(f);
 	if (store_begin(e->b->store) == -1)
 		goto fail;
 	for (i = 1; i < ch.n; i++)
-		if (store_issuer_put(e->b->store, ch.id[i], ch.der[i], ch.len[i],
-		    i + 1 < ch.n ? ch.id[i + 1] : "") == -1)
+		if (store_issuer_put(e->b->store, ch.id[i], ch.der[i],
+			ch.len[i], i + 1 < ch.n ? ch.id[i + 1] : "") == -1)
 			goto fail_tx;
 	if (store_cert_insert(e->b->store, &c) == -1 ||
 	    store_commit(e->b->store) == -1)
@@ -697,8 +718,8 @@ authz_valid(void *arg, const char *name)
 	int rc;
 
 	memset(&z, 0, sizeof(z));
-	rc = store_authz_find_valid(e->b->store, e->acct.id, name, bridge_now(),
-	    &z);
+	rc = store_authz_find_valid(
+	    e->b->store, e->acct.id, name, bridge_now(), &z);
 	store_authz_clear(&z);
 	return rc == -1 ? -1 : rc == 0;
 }

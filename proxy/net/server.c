@@ -23,12 +23,12 @@ struct conn {
 	uv_timer_t timer;
 	struct server *srv;
 	llhttp_t parser;
-	struct server_req *req;		/* being parsed or with the handler */
-	int in_flight;			/* the handler has req */
+	struct server_req *req; /* being parsed or with the handler */
+	int in_flight;		/* the handler has req */
 	int closing;
 	int open_handles;
 	int keep_alive;
-	char *pending;			/* unparsed bytes read ahead */
+	char *pending; /* unparsed bytes read ahead */
 	size_t pending_len;
 	size_t header_bytes;
 	char hname[HEADER_NAME_MAX + 1];
@@ -259,8 +259,8 @@ on_header_value_complete(llhttp_t *p)
 			copy_header(r->user_agent, sizeof(r->user_agent), v,
 			    c->hval_len);
 		else if (strcasecmp(c->hname, "content-type") == 0)
-			copy_header(r->content_type, sizeof(r->content_type),
-			    v, c->hval_len);
+			copy_header(r->content_type, sizeof(r->content_type), v,
+			    c->hval_len);
 		else if (strcasecmp(c->hname, "content-length") == 0)
 			r->has_content_length = 1;
 	}
@@ -346,7 +346,7 @@ conn_close(struct conn *c)
 	uv_timer_stop(&c->timer);
 	if (c->req != NULL) {
 		if (c->in_flight)
-			c->req->conn = NULL;	/* its owner frees it */
+			c->req->conn = NULL; /* its owner frees it */
 		else
 			req_free(c->req);
 		c->req = NULL;
@@ -364,7 +364,7 @@ keep_pending(struct conn *c, const char *data, size_t len)
 		return;
 	if (len > SIZE_MAX - c->pending_len - 1 ||
 	    c->pending_len + len > c->srv->lim.max_header_bytes +
-	    c->srv->lim.max_body_bytes + READ_CHUNK) {
+		    c->srv->lim.max_body_bytes + READ_CHUNK) {
 		conn_close(c);
 		return;
 	}
@@ -473,27 +473,48 @@ static const char *
 status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 302: return "Found";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -527,11 +548,11 @@ reply_render(char *buf, size_t size, int status, const char *const *hdrs,
 {
 	size_t off, i;
 
-	off = (size_t)snprintf(buf, size, "HTTP/1.1 %d %s\r\n", status,
-	    status_text(status));
+	off = (size_t)snprintf(
+	    buf, size, "HTTP/1.1 %d %s\r\n", status, status_text(status));
 	for (i = 0; i < nhdrs; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s\r\n",
-		    hdrs[i]);
+		off += (size_t)snprintf(
+		    buf + off, size - off, "%s\r\n", hdrs[i]);
 	off += (size_t)snprintf(buf + off, size - off,
 	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
 	    keep_alive ? "keep-alive" : "close");
@@ -561,8 +582,8 @@ server_reply(struct server_req *r, int status, const char *const *hdrs,
 	    (wr = calloc(1, sizeof(*wr))) == NULL ||
 	    (wr->buf = malloc(size)) == NULL)
 		goto fail;
-	off = reply_render(wr->buf, size, status, hdrs, nhdrs, body, len, head,
-	    c->keep_alive);
+	off = reply_render(
+	    wr->buf, size, status, hdrs, nhdrs, body, len, head, c->keep_alive);
 	wr->c = c;
 	wr->close_after = !c->keep_alive;
 	req_free(r);
@@ -624,8 +645,8 @@ on_connection(uv_stream_t *l, int status)
 }
 
 struct server *
-server_new(uv_loop_t *loop, const struct server_limits *lim,
-    server_handler h, void *arg, const char *name)
+server_new(uv_loop_t *loop, const struct server_limits *lim, server_handler h,
+    void *arg, const char *name)
 {
 	struct server *s = calloc(1, sizeof(*s));
 
@@ -665,8 +686,8 @@ server_listen(struct server *s, const char *host, int port)
 	s->listener.data = s;
 	s->listening = 1;
 	if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0)) != 0 ||
-	    (rc = uv_listen((uv_stream_t *)&s->listener, 128,
-	    on_connection)) != 0)
+	    (rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection)) !=
+		0)
 		return rc;
 	return 0;
 }

@@ -21,23 +21,23 @@ struct server_limits {
 };
 
 struct server_req {
-	unsigned long id;		/* request id for logs */
+	unsigned long id; /* request id for logs */
 	char method[8];
-	char url[SERVER_URL_MAX + 1];	/* the path and query as sent */
-	char host[256];			/* Host header ("" when none) */
+	char url[SERVER_URL_MAX + 1]; /* the path and query as sent */
+	char host[256];		      /* Host header ("" when none) */
 	char user_agent[256];
 	char content_type[128];
 	int has_content_length;
-	char peer[64];			/* client address */
-	char *body;			/* NUL-terminated, may be NULL */
+	char peer[64]; /* client address */
+	char *body;    /* NUL-terminated, may be NULL */
 	size_t body_len;
 	/* Set by the server when the request must be refused: the handler
 	 * only renders the error (status 400/413/414/431, reason text). */
 	int reject_status;
 	const char *reject_reason;
-	double start;			/* uv_hrtime at headers complete, s */
-	void *conn;			/* internal; NULL once the client left */
-	void *user;			/* for the handler */
+	double start; /* uv_hrtime at headers complete, s */
+	void *conn;   /* internal; NULL once the client left */
+	void *user;   /* for the handler */
 	struct server *srv;
 };
 

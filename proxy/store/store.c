@@ -8,8 +8,8 @@
 #include "store_handle.h"
 
 struct store *
-store_new(const struct store_ops *ops, void *impl, store_log_fn *log,
-    void *log_arg)
+store_new(
+    const struct store_ops *ops, void *impl, store_log_fn *log, void *log_arg)
 {
 	struct store *s;
 
@@ -83,15 +83,15 @@ store_account_set_mode(struct store *s, long long id, enum account_mode mode,
 }
 
 int
-store_account_set_upstream(struct store *s, long long id,
-    const char *v2_account_url)
+store_account_set_upstream(
+    struct store *s, long long id, const char *v2_account_url)
 {
 	return s->ops->account_set_upstream(s->impl, id, v2_account_url);
 }
 
 int
-store_account_set_not_before(struct store *s, long long id,
-    long long not_before)
+store_account_set_not_before(
+    struct store *s, long long id, long long not_before)
 {
 	return s->ops->account_set_not_before(s->impl, id, not_before);
 }
@@ -103,8 +103,8 @@ store_account_count_group(struct store *s, const char *name)
 }
 
 int
-store_account_by_thumbprint(struct store *s, const char *thumbprint,
-    struct store_account *out)
+store_account_by_thumbprint(
+    struct store *s, const char *thumbprint, struct store_account *out)
 {
 	return s->ops->account_by_thumbprint(s->impl, thumbprint, out);
 }
@@ -128,15 +128,15 @@ store_group_insert(struct store *s, const struct store_group *g)
 }
 
 int
-store_group_set_upstream(struct store *s, const char *name,
-    const char *v2_account_url)
+store_group_set_upstream(
+    struct store *s, const char *name, const char *v2_account_url)
 {
 	return s->ops->group_set_upstream(s->impl, name, v2_account_url);
 }
 
 int
-store_group_set_not_before(struct store *s, const char *name,
-    long long not_before)
+store_group_set_not_before(
+    struct store *s, const char *name, long long not_before)
 {
 	return s->ops->group_set_not_before(s->impl, name, not_before);
 }
@@ -160,19 +160,19 @@ store_authz_by_id(struct store *s, long long id, struct store_authz *out)
 }
 
 int
-store_authz_find_valid(struct store *s, long long account_id,
-    const char *name, long long now, struct store_authz *out)
+store_authz_find_valid(struct store *s, long long account_id, const char *name,
+    long long now, struct store_authz *out)
 {
-	return s->ops->authz_find(s->impl, account_id, name, AUTHZ_VALID, now,
-	    out);
+	return s->ops->authz_find(
+	    s->impl, account_id, name, AUTHZ_VALID, now, out);
 }
 
 int
 store_authz_find_pending(struct store *s, long long account_id,
     const char *name, long long now, struct store_authz *out)
 {
-	return s->ops->authz_find(s->impl, account_id, name, AUTHZ_PENDING,
-	    now, out);
+	return s->ops->authz_find(
+	    s->impl, account_id, name, AUTHZ_PENDING, now, out);
 }
 
 int
@@ -182,15 +182,15 @@ store_authz_deactivate_account(struct store *s, long long account_id)
 }
 
 int
-store_http01_put(struct store *s, const char *token, const char *keyauth,
-    long long expires)
+store_http01_put(
+    struct store *s, const char *token, const char *keyauth, long long expires)
 {
 	return s->ops->http01_put(s->impl, token, keyauth, expires);
 }
 
 int
-store_http01_get(struct store *s, const char *token, long long now,
-    char **keyauth)
+store_http01_get(
+    struct store *s, const char *token, long long now, char **keyauth)
 {
 	return s->ops->http01_get(s->impl, token, now, keyauth);
 }
@@ -214,8 +214,8 @@ store_cert_insert(struct store *s, struct store_cert *c)
 }
 
 int
-store_cert_by_serial(struct store *s, const char *serial,
-    struct store_cert *out)
+store_cert_by_serial(
+    struct store *s, const char *serial, struct store_cert *out)
 {
 	return s->ops->cert_by_serial(s->impl, serial, out);
 }

@@ -92,19 +92,19 @@ int store_account_insert(struct store *s, struct store_account *a);
 int store_account_update(struct store *s, const struct store_account *a);
 /* Set the mode and the group (NULL or "" for none) of account id. The
  * setters return -1 when there is no such account. */
-int store_account_set_mode(struct store *s, long long id, enum account_mode mode,
-    const char *group_name);
+int store_account_set_mode(struct store *s, long long id,
+    enum account_mode mode, const char *group_name);
 /* Set the upstream account URL (NULL to forget it) of account id. */
-int store_account_set_upstream(struct store *s, long long id,
-    const char *v2_account_url);
-int store_account_set_not_before(struct store *s, long long id,
-    long long not_before);
+int store_account_set_upstream(
+    struct store *s, long long id, const char *v2_account_url);
+int store_account_set_not_before(
+    struct store *s, long long id, long long not_before);
 /* How many accounts of mode shared use group name; -1 on error. */
 long long store_account_count_group(struct store *s, const char *name);
 int store_account_by_thumbprint(struct store *s, const char *thumbprint,
-    struct store_account *out);		/* 0, 1 not found, -1 */
+    struct store_account *out); /* 0, 1 not found, -1 */
 int store_account_by_id(struct store *s, long long id,
-    struct store_account *out);		/* 0, 1 not found, -1 */
+    struct store_account *out); /* 0, 1 not found, -1 */
 
 /* 0, 1 not found, -1. */
 int store_group_get(struct store *s, const char *name, struct store_group *out);
@@ -113,10 +113,10 @@ int store_group_get(struct store *s, const char *name, struct store_group *out);
  * get one 0 and one 1. */
 int store_group_insert(struct store *s, const struct store_group *g);
 /* -1 when there is no such group. */
-int store_group_set_upstream(struct store *s, const char *name,
-    const char *v2_account_url);
-int store_group_set_not_before(struct store *s, const char *name,
-    long long not_before);
+int store_group_set_upstream(
+    struct store *s, const char *name, const char *v2_account_url);
+int store_group_set_not_before(
+    struct store *s, const char *name, long long not_before);
 
 /* Insert z (not id); sets z->id. -1 when z->account_id is no account. */
 int store_authz_insert(struct store *s, struct store_authz *z);
@@ -136,12 +136,12 @@ int store_authz_deactivate_account(struct store *s, long long account_id);
 
 /* http-01 answers: token -> key authorization, until expires. put
  * replaces an answer of the same token. */
-int store_http01_put(struct store *s, const char *token, const char *keyauth,
-    long long expires);
+int store_http01_put(
+    struct store *s, const char *token, const char *keyauth, long long expires);
 /* 0 and *keyauth malloc'd (the caller frees it); 1 when unknown or
  * expires <= now; *keyauth is NULL unless 0. */
-int store_http01_get(struct store *s, const char *token, long long now,
-    char **keyauth);
+int store_http01_get(
+    struct store *s, const char *token, long long now, char **keyauth);
 /* 0 also when there was no such token. */
 int store_http01_delete(struct store *s, const char *token);
 /* Delete the answers with expires <= now; returns how many or -1. */
@@ -150,8 +150,8 @@ int store_http01_expire(struct store *s, long long now);
 /* Insert c (not id); sets c->id. -1 when its serial is taken. der is
  * kept as bytes (der_len of them; none for NULL or 0). */
 int store_cert_insert(struct store *s, struct store_cert *c);
-int store_cert_by_serial(struct store *s, const char *serial,
-    struct store_cert *out);		/* 0, 1, -1 */
+int store_cert_by_serial(
+    struct store *s, const char *serial, struct store_cert *out); /* 0, 1, -1 */
 /* -1 when there is no such certificate. */
 int store_cert_set_revoked(struct store *s, long long id);
 
@@ -170,18 +170,18 @@ int store_issuer_get(struct store *s, const char *id, unsigned char **der,
  * the client identified, names lower-cased. What to keep of it was
  * decided: the implementation writes it all. */
 struct store_seen {
-	long long account_id;	/* 0: no known account, a failure only */
+	long long account_id; /* 0: no known account, a failure only */
 	long long now;
-	const char *addr;		/* "" when unknown */
-	const char *user_agent;		/* when account_id != 0 */
-	const char *family, *version;	/* of the client; "" when unknown */
-	const char *const *names;	/* distinct or not; at most
+	const char *addr;	      /* "" when unknown */
+	const char *user_agent;	      /* when account_id != 0 */
+	const char *family, *version; /* of the client; "" when unknown */
+	const char *const *names;     /* distinct or not; at most
 					 * INVENTORY_NAMES_PER_REQ */
 	size_t nnames;
-	int failed;			/* inventory_failed(): the fields below
+	int failed; /* inventory_failed(): the fields below
 					 * are set */
 	const char *resource, *error_type, *detail;
-	const char *last_error;		/* "type: detail", for the client */
+	const char *last_error; /* "type: detail", for the client */
 };
 
 /* The operations of an implementation; impl is its own state, given to
@@ -218,22 +218,22 @@ struct store_ops {
 	int (*account_update)(void *impl, const struct store_account *a);
 	int (*account_set_mode)(void *impl, long long id,
 	    enum account_mode mode, const char *group_name);
-	int (*account_set_upstream)(void *impl, long long id,
-	    const char *v2_account_url);
-	int (*account_set_not_before)(void *impl, long long id,
-	    long long not_before);
+	int (*account_set_upstream)(
+	    void *impl, long long id, const char *v2_account_url);
+	int (*account_set_not_before)(
+	    void *impl, long long id, long long not_before);
 	long long (*account_count_group)(void *impl, const char *name);
-	int (*account_by_thumbprint)(void *impl, const char *thumbprint,
-	    struct store_account *out);
-	int (*account_by_id)(void *impl, long long id,
-	    struct store_account *out);
+	int (*account_by_thumbprint)(
+	    void *impl, const char *thumbprint, struct store_account *out);
+	int (*account_by_id)(
+	    void *impl, long long id, struct store_account *out);
 
 	int (*group_get)(void *impl, const char *name, struct store_group *out);
 	int (*group_insert)(void *impl, const struct store_group *g);
-	int (*group_set_upstream)(void *impl, const char *name,
-	    const char *v2_account_url);
-	int (*group_set_not_before)(void *impl, const char *name,
-	    long long not_before);
+	int (*group_set_upstream)(
+	    void *impl, const char *name, const char *v2_account_url);
+	int (*group_set_not_before)(
+	    void *impl, const char *name, long long not_before);
 
 	int (*authz_insert)(void *impl, struct store_authz *z);
 	int (*authz_update)(void *impl, const struct store_authz *z);
@@ -244,14 +244,14 @@ struct store_ops {
 
 	int (*http01_put)(void *impl, const char *token, const char *keyauth,
 	    long long expires);
-	int (*http01_get)(void *impl, const char *token, long long now,
-	    char **keyauth);
+	int (*http01_get)(
+	    void *impl, const char *token, long long now, char **keyauth);
 	int (*http01_delete)(void *impl, const char *token);
 	int (*http01_expire)(void *impl, long long now);
 
 	int (*cert_insert)(void *impl, struct store_cert *c);
-	int (*cert_by_serial)(void *impl, const char *serial,
-	    struct store_cert *out);
+	int (*cert_by_serial)(
+	    void *impl, const char *serial, struct store_cert *out);
 	int (*cert_set_revoked)(void *impl, long long id);
 
 	int (*issuer_put)(void *impl, const char *id, const unsigned char *der,
@@ -260,19 +260,22 @@ struct store_ops {
 	    size_t *len, char up_id[33]);
 
 	int (*inventory_record)(void *impl, const struct store_seen *v);
-	int (*inventory_count)(void *impl, long long hour, int failed,
-	    long long keep_from);
-	int (*inventory_issued)(void *impl, long long account_id,
-	    long long now);
+	int (*inventory_count)(
+	    void *impl, long long hour, int failed, long long keep_from);
+	int (*inventory_issued)(
+	    void *impl, long long account_id, long long now);
 	int (*inventory_list)(void *impl, long long since, long long now,
 	    struct inventory_list *out);
 	int (*inventory_traffic)(void *impl, long long from, long long to,
 	    void (*cb)(void *arg, long long hour, long long requests,
-	    long long failures), void *arg);
-	int (*inventory_failures)(void *impl, size_t max,
-	    struct inventory_failure *out, size_t *n);
-	int (*inventory_versions)(void *impl, void (*cb)(void *arg,
-	    const char *family, const char *version, long long n), void *arg);
+		long long failures),
+	    void *arg);
+	int (*inventory_failures)(
+	    void *impl, size_t max, struct inventory_failure *out, size_t *n);
+	int (*inventory_versions)(void *impl,
+	    void (*cb)(void *arg, const char *family, const char *version,
+		long long n),
+	    void *arg);
 	int (*inventory_summary)(void *impl, long long since, long long now,
 	    long long within, struct inventory_summary *out);
 };
@@ -281,8 +284,8 @@ struct store_ops {
  * (which must outlive it) with impl; log and log_arg as given to the open
  * function (the generic layer reports its own errors there). NULL when
  * out of memory: impl is then still the caller's to close. */
-struct store *store_new(const struct store_ops *ops, void *impl,
-    store_log_fn *log, void *log_arg);
+struct store *store_new(
+    const struct store_ops *ops, void *impl, store_log_fn *log, void *log_arg);
 /* The table and state behind s, for a wrapper that forwards to them
  * (tracing, counting: tests/unit/test_store.c); s still owns them. */
 const struct store_ops *store_ops_of(const struct store *s, void **impl);

@@ -8,8 +8,8 @@
 
 struct store {
 	const struct store_ops *ops;
-	void *impl;			/* the implementation's own state */
-	store_log_fn *log;		/* may be NULL */
+	void *impl;	   /* the implementation's own state */
+	store_log_fn *log; /* may be NULL */
 	void *log_arg;
 };
 

@@ -75,11 +75,11 @@ names_split(const char *names, struct seen_names *out)
 
 /* The failure's fields and the account's "type: detail". */
 static void
-seen_failure(const struct inventory_seen *v, struct seen_text *t,
-    struct store_seen *w)
+seen_failure(
+    const struct inventory_seen *v, struct seen_text *t, struct store_seen *w)
 {
-	inventory_clean(t->type, sizeof(t->type),
-	    v->error_type ? v->error_type : "");
+	inventory_clean(
+	    t->type, sizeof(t->type), v->error_type ? v->error_type : "");
 	inventory_clean_detail(t->detail, sizeof(t->detail), v->error_detail);
 	inventory_clean(t->res, sizeof(t->res), v->resource);
 	if (t->type[0] == '\0')
@@ -94,8 +94,8 @@ seen_failure(const struct inventory_seen *v, struct seen_text *t,
 
 /* The client of a known account: User-Agent, family, version, names. */
 static int
-seen_client(const struct inventory_seen *v, struct seen_text *t,
-    struct store_seen *w)
+seen_client(
+    const struct inventory_seen *v, struct seen_text *t, struct store_seen *w)
 {
 	inventory_clean(t->ua, sizeof(t->ua), v->user_agent);
 	inventory_client_identify(t->ua, v->content_type, &t->client);
@@ -110,8 +110,7 @@ seen_client(const struct inventory_seen *v, struct seen_text *t,
 }
 
 int
-inventory_record(struct store *s, const struct inventory_seen *v,
-    long long now)
+inventory_record(struct store *s, const struct inventory_seen *v, long long now)
 {
 	struct seen_text *t;
 	struct store_seen w;
@@ -119,8 +118,8 @@ inventory_record(struct store *s, const struct inventory_seen *v,
 
 	memset(&w, 0, sizeof(w));
 	w.failed = inventory_failed(v->resource, v->status);
-	if (v->account_id == 0 && (!w.failed || v->resource == NULL ||
-	    v->resource[0] == '\0'))
+	if (v->account_id == 0 &&
+	    (!w.failed || v->resource == NULL || v->resource[0] == '\0'))
 		return 0;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		store_log(s, __func__, "out of memory");
@@ -147,8 +146,8 @@ inventory_count(struct store *s, int failed, long long now)
 {
 	long long hour = now - now % HOUR;
 
-	return s->ops->inventory_count(s->impl, hour, failed ? 1 : 0,
-	    hour - INVENTORY_TRAFFIC_KEEP);
+	return s->ops->inventory_count(
+	    s->impl, hour, failed ? 1 : 0, hour - INVENTORY_TRAFFIC_KEEP);
 }
 
 int
@@ -165,8 +164,8 @@ inventory_issued(struct store *s, long long account_id, const char *serial,
 }
 
 int
-inventory_list(struct store *s, long long since, long long now,
-    struct inventory_list *out)
+inventory_list(
+    struct store *s, long long since, long long now, struct inventory_list *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (s->ops->inventory_list(s->impl, since, now, out) == 0)
@@ -210,8 +209,7 @@ struct traffic_fill {
 };
 
 static void
-traffic_hour(void *arg, long long hour, long long requests,
-    long long failures)
+traffic_hour(void *arg, long long hour, long long requests, long long failures)
 {
 	struct traffic_fill *t = arg;
 	long long i;
@@ -227,8 +225,8 @@ traffic_hour(void *arg, long long hour, long long requests,
 }
 
 int
-inventory_traffic(struct store *s, long long from, size_t n,
-    long long *counts, long long *failures)
+inventory_traffic(struct store *s, long long from, size_t n, long long *counts,
+    long long *failures)
 {
 	struct traffic_fill t = { from, n, counts, failures };
 
@@ -240,13 +238,13 @@ inventory_traffic(struct store *s, long long from, size_t n,
 		store_log(s, __func__, "too many hours");
 		return -1;
 	}
-	return s->ops->inventory_traffic(s->impl, from,
-	    from + (long long)n * HOUR, traffic_hour, &t);
+	return s->ops->inventory_traffic(
+	    s->impl, from, from + (long long)n * HOUR, traffic_hour, &t);
 }
 
 int
-inventory_failures(struct store *s, size_t max,
-    struct inventory_failure **out, size_t *n)
+inventory_failures(
+    struct store *s, size_t max, struct inventory_failure **out, size_t *n)
 {
 	struct inventory_failure *f;
 	size_t k = 0;
@@ -291,8 +289,9 @@ inventory_failures_free(struct inventory_failure *f, size_t n)
 }
 
 int
-inventory_versions(struct store *s, void (*cb)(void *arg,
-    const char *family, const char *version, long long n), void *arg)
+inventory_versions(struct store *s,
+    void (*cb)(void *arg, const char *family, const char *version, long long n),
+    void *arg)
 {
 	return s->ops->inventory_versions(s->impl, cb, arg);
 }

@@ -17,14 +17,14 @@ struct store;
 /* A failure (inventory_failed) also sets the account's last error and is
  * kept in the failures list. account_id 0 (no known account): only a
  * failure of a named v1 resource is kept, in the failures list. */
-int inventory_record(struct store *s, const struct inventory_seen *v,
-    long long now);
+int inventory_record(
+    struct store *s, const struct inventory_seen *v, long long now);
 
 /* Any v1 request (known account or not): traffic per hour; failed as
  * inventory_failed() says. */
 int inventory_count(struct store *s, int failed, long long now);
-int inventory_issued(struct store *s, long long account_id,
-    const char *serial, long long not_after, long long now);
+int inventory_issued(struct store *s, long long account_id, const char *serial,
+    long long not_after, long long now);
 
 /* Rows seen since `since` (0 = all), sorted by last_seen, newest first
  * (then the larger account id). next_expiry is the earliest not_after
@@ -41,14 +41,15 @@ int inventory_traffic(struct store *s, long long from, size_t n,
 
 /* The newest failures first, at most max (cut to INVENTORY_FAILURES_MAX):
  * *out malloc'd (NULL when none), *n entries. */
-int inventory_failures(struct store *s, size_t max,
-    struct inventory_failure **out, size_t *n);
+int inventory_failures(
+    struct store *s, size_t max, struct inventory_failure **out, size_t *n);
 void inventory_failures_free(struct inventory_failure *f, size_t n);
 
 /* v1 accounts per client family and version (one query; for the metrics
  * gauge): cb(arg, family, version, count) per pair. 0 or -1. */
-int inventory_versions(struct store *s, void (*cb)(void *arg,
-    const char *family, const char *version, long long n), void *arg);
+int inventory_versions(struct store *s,
+    void (*cb)(void *arg, const char *family, const char *version, long long n),
+    void *arg);
 
 int inventory_summary(struct store *s, long long since, long long now,
     long long within, struct inventory_summary *out);

@@ -17,75 +17,84 @@
 
 #include "store_sqlite.h"
 
-#define ACC_COLS "id, thumbprint, jwk, contact, agreement, initial_ip, " \
+#define ACC_COLS \
+	"id, thumbprint, jwk, contact, agreement, initial_ip, " \
 	"created_at, status, v2_key_pem, v2_account_url, mode, group_name, " \
 	"not_before"
 #define G_COLS "name, v2_key_pem, v2_account_url, not_before, created_at"
-#define AZ_COLS "id, account_id, name, status, expires, token, v2_order_url, " \
+#define AZ_COLS \
+	"id, account_id, name, status, expires, token, v2_order_url, " \
 	"v2_authz_url, v2_chall_url, error, key_authorization, created_at"
-#define C_COLS "id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
+#define C_COLS \
+	"id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
 	"created_at, v2_cert_url, revoked"
 
 static const char *const sqls[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_ACC_INS] = "INSERT INTO accounts(thumbprint, jwk, contact, "
+	[ST_ACC_INS] =
+	    "INSERT INTO accounts(thumbprint, jwk, contact, "
 	    "agreement, initial_ip, created_at, status, v2_key_pem, "
 	    "v2_account_url, mode, group_name, not_before) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_ACC_UPD] = "UPDATE accounts SET thumbprint = ?1, jwk = ?2, "
+	[ST_ACC_UPD] =
+	    "UPDATE accounts SET thumbprint = ?1, jwk = ?2, "
 	    "contact = ?3, agreement = ?4, status = ?5, v2_key_pem = ?6 "
 	    "WHERE id = ?7",
 	[ST_ACC_BY_TP] = "SELECT " ACC_COLS " FROM accounts "
-	    "WHERE thumbprint = ?1",
+			 "WHERE thumbprint = ?1",
 	[ST_ACC_BY_ID] = "SELECT " ACC_COLS " FROM accounts WHERE id = ?1",
 	[ST_ACC_MODE] = "UPDATE accounts SET mode = ?1, group_name = ?2 "
-	    "WHERE id = ?3",
+			"WHERE id = ?3",
 	[ST_ACC_URL] = "UPDATE accounts SET v2_account_url = ?1 WHERE id = ?2",
 	[ST_ACC_NB] = "UPDATE accounts SET not_before = ?1 WHERE id = ?2",
-	[ST_ACC_COUNT_G] = "SELECT count(*) FROM accounts WHERE mode = 'shared' "
+	[ST_ACC_COUNT_G] =
+	    "SELECT count(*) FROM accounts WHERE mode = 'shared' "
 	    "AND group_name = ?1",
 	[ST_G_GET] = "SELECT " G_COLS " FROM groups WHERE name = ?1",
 	[ST_G_INS] = "INSERT INTO groups(" G_COLS ") "
-	    "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
+		     "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
 	[ST_G_URL] = "UPDATE groups SET v2_account_url = ?1 WHERE name = ?2",
 	[ST_G_NB] = "UPDATE groups SET not_before = ?1 WHERE name = ?2",
 	[ST_AZ_INS] = "INSERT INTO authzs(account_id, name, status, expires, "
-	    "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
-	    "key_authorization, created_at) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_AZ_UPD] = "UPDATE authzs SET account_id = ?1, name = ?2, "
+		      "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
+		      "key_authorization, created_at) "
+		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_AZ_UPD] =
+	    "UPDATE authzs SET account_id = ?1, name = ?2, "
 	    "status = ?3, expires = ?4, token = ?5, v2_order_url = ?6, "
 	    "v2_authz_url = ?7, v2_chall_url = ?8, error = ?9, "
 	    "key_authorization = ?10, created_at = ?11 WHERE id = ?12",
 	[ST_AZ_BY_ID] = "SELECT " AZ_COLS " FROM authzs WHERE id = ?1",
 	[ST_AZ_FIND] = "SELECT " AZ_COLS " FROM authzs WHERE account_id = ?1 "
-	    "AND name = ?2 AND status = ?3 AND expires > ?4 "
-	    "ORDER BY id DESC LIMIT 1",
-	[ST_AZ_DEACT] = "UPDATE authzs SET status = 'deactivated' "
+		       "AND name = ?2 AND status = ?3 AND expires > ?4 "
+		       "ORDER BY id DESC LIMIT 1",
+	[ST_AZ_DEACT] =
+	    "UPDATE authzs SET status = 'deactivated' "
 	    "WHERE account_id = ?1 AND status IN ('pending', 'valid')",
 	[ST_H_PUT] = "INSERT INTO http01(token, keyauth, expires) "
-	    "VALUES(?1, ?2, ?3) ON CONFLICT(token) DO UPDATE SET "
-	    "keyauth = excluded.keyauth, expires = excluded.expires",
+		     "VALUES(?1, ?2, ?3) ON CONFLICT(token) DO UPDATE SET "
+		     "keyauth = excluded.keyauth, expires = excluded.expires",
 	[ST_H_GET] = "SELECT keyauth FROM http01 "
-	    "WHERE token = ?1 AND expires > ?2",
+		     "WHERE token = ?1 AND expires > ?2",
 	[ST_H_DEL] = "DELETE FROM http01 WHERE token = ?1",
 	[ST_H_EXP] = "DELETE FROM http01 WHERE expires <= ?1",
 	[ST_C_INS] = "INSERT INTO certs(account_id, serial, der, chain_pem, "
-	    "issuer_id, not_after, created_at, v2_cert_url, revoked) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		     "issuer_id, not_after, created_at, v2_cert_url, revoked) "
+		     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_C_BY_SERIAL] = "SELECT " C_COLS " FROM certs WHERE serial = ?1",
 	[ST_C_REVOKE] = "UPDATE certs SET revoked = 1 WHERE id = ?1",
 	[ST_I_PUT] = "INSERT INTO issuers(id, der, up_id) VALUES(?1, ?2, ?3) "
-	    "ON CONFLICT(id) DO UPDATE SET der = excluded.der, "
-	    "up_id = excluded.up_id",
+		     "ON CONFLICT(id) DO UPDATE SET der = excluded.der, "
+		     "up_id = excluded.up_id",
 	[ST_I_GET] = "SELECT der, up_id FROM issuers WHERE id = ?1",
 	/* the client inventory (inventory.c; schema version 3) */
 	[ST_INV_SP] = "SAVEPOINT inventory",
 	[ST_INV_RELEASE] = "RELEASE inventory",
 	[ST_INV_ROLLBACK_TO] = "ROLLBACK TO inventory",
-	[ST_INV_CLIENT] = "INSERT INTO clients(account_id, first_seen, "
+	[ST_INV_CLIENT] =
+	    "INSERT INTO clients(account_id, first_seen, "
 	    "last_seen, user_agent, family, version, requests) "
 	    "VALUES(?1, ?2, ?2, ?3, ?4, ?5, 1) ON CONFLICT(account_id) DO "
 	    "UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
@@ -93,58 +102,69 @@ static const char *const sqls[ST_MAX] = {
 	    "user_agent = excluded.user_agent, family = excluded.family, "
 	    "version = excluded.version, requests = requests + 1",
 	[ST_INV_CLIENT_ERR] = "UPDATE clients SET last_error = ?2, "
-	    "last_error_at = ?3 WHERE account_id = ?1",
-	[ST_INV_CLIENT_ISSUED] = "INSERT INTO clients(account_id, first_seen, "
+			      "last_error_at = ?3 WHERE account_id = ?1",
+	[ST_INV_CLIENT_ISSUED] =
+	    "INSERT INTO clients(account_id, first_seen, "
 	    "last_seen, issued) VALUES(?1, ?2, ?2, 1) "
 	    "ON CONFLICT(account_id) DO UPDATE SET issued = issued + 1, "
 	    "last_seen = max(last_seen, excluded.last_seen)",
 	[ST_INV_ADDR_UPD] = "UPDATE client_addrs SET "
-	    "last_seen = max(last_seen, ?3) WHERE account_id = ?1 AND addr = ?2",
+			    "last_seen = max(last_seen, ?3) WHERE account_id = "
+			    "?1 AND addr = ?2",
 	[ST_INV_ADDR_INS] = "INSERT INTO client_addrs(account_id, addr, "
-	    "last_seen) VALUES(?1, ?2, ?3)",
-	[ST_INV_ADDR_TRIM] = "DELETE FROM client_addrs WHERE account_id = ?1 "
+			    "last_seen) VALUES(?1, ?2, ?3)",
+	[ST_INV_ADDR_TRIM] =
+	    "DELETE FROM client_addrs WHERE account_id = ?1 "
 	    "AND addr NOT IN (SELECT addr FROM client_addrs "
 	    "WHERE account_id = ?1 ORDER BY last_seen DESC, addr LIMIT ?2)",
 	[ST_INV_NAME_UPD] = "UPDATE client_names SET "
-	    "last_seen = max(last_seen, ?3) WHERE account_id = ?1 AND name = ?2",
+			    "last_seen = max(last_seen, ?3) WHERE account_id = "
+			    "?1 AND name = ?2",
 	[ST_INV_NAME_INS] = "INSERT INTO client_names(account_id, name, "
-	    "last_seen) VALUES(?1, ?2, ?3)",
-	[ST_INV_NAME_TRIM] = "DELETE FROM client_names WHERE account_id = ?1 "
+			    "last_seen) VALUES(?1, ?2, ?3)",
+	[ST_INV_NAME_TRIM] =
+	    "DELETE FROM client_names WHERE account_id = ?1 "
 	    "AND name NOT IN (SELECT name FROM client_names "
 	    "WHERE account_id = ?1 ORDER BY last_seen DESC, name LIMIT ?2)",
 	[ST_INV_TRAFFIC] = "UPDATE traffic SET requests = requests + 1, "
-	    "failures = failures + ?2 WHERE hour = ?1",
+			   "failures = failures + ?2 WHERE hour = ?1",
 	[ST_INV_TRAFFIC_INS] = "INSERT INTO traffic(hour, requests, failures) "
-	    "VALUES(?1, 1, ?2)",
+			       "VALUES(?1, 1, ?2)",
 	[ST_INV_TRAFFIC_TRIM] = "DELETE FROM traffic WHERE hour < ?1",
 	[ST_INV_TRAFFIC_GET] = "SELECT hour, requests, failures FROM traffic "
-	    "WHERE hour >= ?1 AND hour < ?2",
-	[ST_INV_FAIL_INS] = "INSERT INTO failures(at, account_id, resource, "
+			       "WHERE hour >= ?1 AND hour < ?2",
+	[ST_INV_FAIL_INS] =
+	    "INSERT INTO failures(at, account_id, resource, "
 	    "error_type, detail, addr) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_INV_FAIL_TRIM] = "DELETE FROM failures "
-	    "WHERE id <= (SELECT max(id) FROM failures) - ?1",
+			     "WHERE id <= (SELECT max(id) FROM failures) - ?1",
 	[ST_INV_FAILS] = "SELECT at, account_id, resource, error_type, detail, "
-	    "addr FROM failures ORDER BY id DESC LIMIT ?1",
-	[ST_INV_LIST] = "SELECT c.account_id, a.thumbprint, c.user_agent, "
+			 "addr FROM failures ORDER BY id DESC LIMIT ?1",
+	[ST_INV_LIST] =
+	    "SELECT c.account_id, a.thumbprint, c.user_agent, "
 	    "c.family, c.version, c.first_seen, c.last_seen, c.last_error, "
 	    "c.last_error_at, (SELECT count(*) FROM certs "
-	    "WHERE account_id = c.account_id), (SELECT min(not_after) FROM certs "
-	    "WHERE account_id = c.account_id AND revoked = 0 AND not_after > ?2) "
+	    "WHERE account_id = c.account_id), (SELECT min(not_after) FROM "
+	    "certs "
+	    "WHERE account_id = c.account_id AND revoked = 0 AND not_after > "
+	    "?2) "
 	    "FROM clients c LEFT JOIN accounts a ON a.id = c.account_id "
-	    "WHERE c.last_seen >= ?1 ORDER BY c.last_seen DESC, c.account_id DESC",
+	    "WHERE c.last_seen >= ?1 ORDER BY c.last_seen DESC, c.account_id "
+	    "DESC",
 	[ST_INV_ADDRS] = "SELECT addr FROM client_addrs WHERE account_id = ?1 "
-	    "ORDER BY last_seen DESC, addr",
+			 "ORDER BY last_seen DESC, addr",
 	[ST_INV_NAMES] = "SELECT name FROM client_names WHERE account_id = ?1 "
-	    "ORDER BY name",
-	[ST_INV_VERSIONS] = "SELECT coalesce(family, ''), coalesce(version, ''), "
+			 "ORDER BY name",
+	[ST_INV_VERSIONS] =
+	    "SELECT coalesce(family, ''), coalesce(version, ''), "
 	    "count(*) FROM clients GROUP BY 1, 2",
-	[ST_INV_SUM_HOSTS] = "SELECT count(*), count(DISTINCT "
+	[ST_INV_SUM_HOSTS] =
+	    "SELECT count(*), count(DISTINCT "
 	    "coalesce(family, '') || '/' || coalesce(version, '')) "
 	    "FROM clients WHERE last_seen >= ?1",
 	[ST_INV_SUM_EXPIRING] = "SELECT count(*) FROM certs WHERE revoked = 0 "
-	    "AND not_after > ?1 AND not_after <= ?2",
+				"AND not_after > ?1 AND not_after <= ?2",
 };
-
 
 void
 sq_log(const struct sq *q, const char *fn, const char *msg)
@@ -165,7 +185,7 @@ stmt(struct sq *q, enum st id, const char *fn)
 {
 	if (q->st[id] == NULL &&
 	    sqlite3_prepare_v2(q->db, sqls[id], -1, &q->st[id], NULL) !=
-	    SQLITE_OK) {
+		SQLITE_OK) {
 		sq_err(q, fn);
 		q->st[id] = NULL;
 	}
@@ -184,8 +204,8 @@ bind_one(sqlite3_stmt *st, int i, const struct sq_arg *a)
 		/* an empty blob, not NULL: a certificate always has bytes */
 		if (a->b == NULL || a->len == 0)
 			return sqlite3_bind_zeroblob(st, i, 0);
-		return sqlite3_bind_blob64(st, i, a->b, (sqlite3_uint64)a->len,
-		    SQLITE_TRANSIENT);
+		return sqlite3_bind_blob64(
+		    st, i, a->b, (sqlite3_uint64)a->len, SQLITE_TRANSIENT);
 	}
 	return SQLITE_MISUSE;
 }
@@ -200,8 +220,8 @@ sq_done(sqlite3_stmt *st)
 }
 
 sqlite3_stmt *
-sq_bound(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
-    const char *fn)
+sq_bound(
+    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn)
 {
 	sqlite3_stmt *st;
 	size_t i;
@@ -221,8 +241,8 @@ sq_bound(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 }
 
 long long
-sq_exec(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
-    const char *fn)
+sq_exec(
+    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn)
 {
 	sqlite3_stmt *st;
 	long long changed = -1;
@@ -238,8 +258,8 @@ sq_exec(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 }
 
 int
-sq_update(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
-    const char *fn)
+sq_update(
+    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn)
 {
 	long long changed;
 
@@ -264,8 +284,7 @@ sq_insert(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 
 int
 sq_get(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
-    int (*row)(sqlite3_stmt *, void *), void *out, size_t size,
-    const char *fn)
+    int (*row)(sqlite3_stmt *, void *), void *out, size_t size, const char *fn)
 {
 	sqlite3_stmt *st;
 	int rc = -1;
@@ -297,8 +316,8 @@ sq_each(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 
 	if ((st = sq_bound(q, id, a, n, fn)) == NULL)
 		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW &&
-	    (rc = row(st, arg)) == 0)
+	while (
+	    (step = sqlite3_step(st)) == SQLITE_ROW && (rc = row(st, arg)) == 0)
 		;
 	if (rc == -1)
 		sq_log(q, fn, "out of memory");
@@ -474,8 +493,8 @@ static const struct store_ops sq_ops = {
 };
 
 struct store *
-store_open_sqlite(const char *path, store_log_fn *log, void *log_arg,
-    char *err, size_t errlen)
+store_open_sqlite(const char *path, store_log_fn *log, void *log_arg, char *err,
+    size_t errlen)
 {
 	struct store *s;
 	struct sq *q;
@@ -494,8 +513,8 @@ store_open_sqlite(const char *path, store_log_fn *log, void *log_arg,
 	 * its mode (store_file_prepare); an empty file is a new database. */
 	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
-		sq_seterr(err, errlen, path, q->db != NULL ?
-		    sqlite3_errmsg(q->db) : "out of memory");
+		sq_seterr(err, errlen, path,
+		    q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");
 		goto fail;
 	}
 	if (sq_setup(q->db, err, errlen) == -1)

@@ -67,11 +67,18 @@ int
 sq_account_insert(void *impl, struct store_account *a)
 {
 	const struct sq_arg arg[] = {
-		SQ_T(a->thumbprint), SQ_T(a->jwk), SQ_T(a->contact),
-		SQ_T(a->agreement), SQ_T(a->initial_ip), SQ_I(a->created_at),
-		SQ_T(account_status_name(a->status)), SQ_T(a->v2_key_pem),
-		SQ_T(a->v2_account_url), SQ_T(account_mode_name(a->mode)),
-		SQ_T(group_or_null(a->group_name)), SQ_I(a->not_before),
+		SQ_T(a->thumbprint),
+		SQ_T(a->jwk),
+		SQ_T(a->contact),
+		SQ_T(a->agreement),
+		SQ_T(a->initial_ip),
+		SQ_I(a->created_at),
+		SQ_T(account_status_name(a->status)),
+		SQ_T(a->v2_key_pem),
+		SQ_T(a->v2_account_url),
+		SQ_T(account_mode_name(a->mode)),
+		SQ_T(group_or_null(a->group_name)),
+		SQ_I(a->not_before),
 	};
 
 	return sq_insert(impl, ST_ACC_INS, arg, SQ_N(arg), &a->id, __func__);
@@ -81,17 +88,20 @@ int
 sq_account_update(void *impl, const struct store_account *a)
 {
 	const struct sq_arg arg[] = {
-		SQ_T(a->thumbprint), SQ_T(a->jwk), SQ_T(a->contact),
-		SQ_T(a->agreement), SQ_T(account_status_name(a->status)),
-		SQ_T(a->v2_key_pem), SQ_I(a->id),
+		SQ_T(a->thumbprint),
+		SQ_T(a->jwk),
+		SQ_T(a->contact),
+		SQ_T(a->agreement),
+		SQ_T(account_status_name(a->status)),
+		SQ_T(a->v2_key_pem),
+		SQ_I(a->id),
 	};
 
 	return sq_update(impl, ST_ACC_UPD, arg, SQ_N(arg), __func__);
 }
 
 int
-sq_account_by_thumbprint(void *impl, const char *tp,
-    struct store_account *out)
+sq_account_by_thumbprint(void *impl, const char *tp, struct store_account *out)
 {
 	const struct sq_arg arg[] = { SQ_T(tp) };
 
@@ -109,11 +119,12 @@ sq_account_by_id(void *impl, long long id, struct store_account *out)
 }
 
 int
-sq_account_set_mode(void *impl, long long id, enum account_mode mode,
-    const char *group_name)
+sq_account_set_mode(
+    void *impl, long long id, enum account_mode mode, const char *group_name)
 {
 	const struct sq_arg arg[] = {
-		SQ_T(account_mode_name(mode)), SQ_T(group_or_null(group_name)),
+		SQ_T(account_mode_name(mode)),
+		SQ_T(group_or_null(group_name)),
 		SQ_I(id),
 	};
 
@@ -142,8 +153,8 @@ sq_account_count_group(void *impl, const char *name)
 	const struct sq_arg arg[] = { SQ_T(name) };
 	long long n;
 
-	if (sq_ints(impl, ST_ACC_COUNT_G, arg, SQ_N(arg), &n, 1,
-	    __func__) == -1)
+	if (sq_ints(impl, ST_ACC_COUNT_G, arg, SQ_N(arg), &n, 1, __func__) ==
+	    -1)
 		return -1;
 	return n;
 }
@@ -163,8 +174,11 @@ int
 sq_group_insert(void *impl, const struct store_group *g)
 {
 	const struct sq_arg arg[] = {
-		SQ_T(g->name), SQ_T(g->v2_key_pem), SQ_T(g->v2_account_url),
-		SQ_I(g->not_before), SQ_I(g->created_at),
+		SQ_T(g->name),
+		SQ_T(g->v2_key_pem),
+		SQ_T(g->v2_account_url),
+		SQ_I(g->not_before),
+		SQ_I(g->created_at),
 	};
 	long long n;
 

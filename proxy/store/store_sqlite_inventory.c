@@ -35,15 +35,12 @@ struct upsert {
 	enum st upd, ins, trim;
 };
 
-static const struct upsert addr_upsert = {
-	ST_INV_ADDR_UPD, ST_INV_ADDR_INS, ST_INV_ADDR_TRIM
-};
-static const struct upsert name_upsert = {
-	ST_INV_NAME_UPD, ST_INV_NAME_INS, ST_INV_NAME_TRIM
-};
-static const struct upsert traffic_upsert = {
-	ST_INV_TRAFFIC, ST_INV_TRAFFIC_INS, ST_INV_TRAFFIC_TRIM
-};
+static const struct upsert addr_upsert = { ST_INV_ADDR_UPD, ST_INV_ADDR_INS,
+	ST_INV_ADDR_TRIM };
+static const struct upsert name_upsert = { ST_INV_NAME_UPD, ST_INV_NAME_INS,
+	ST_INV_NAME_TRIM };
+static const struct upsert traffic_upsert = { ST_INV_TRAFFIC,
+	ST_INV_TRAFFIC_INS, ST_INV_TRAFFIC_TRIM };
 
 static int
 upsert_trim(struct sq *q, const struct upsert *u, const struct sq_arg *a,
@@ -66,9 +63,8 @@ static int
 upsert_pair(struct sq *q, const struct upsert *u, const struct store_seen *v,
     const char *value, long long keep)
 {
-	const struct sq_arg arg[] = {
-		SQ_I(v->account_id), SQ_T(value), SQ_I(v->now)
-	};
+	const struct sq_arg arg[] = { SQ_I(v->account_id), SQ_T(value),
+		SQ_I(v->now) };
 	const struct sq_arg trim[] = { SQ_I(v->account_id), SQ_I(keep) };
 
 	return upsert_trim(q, u, arg, SQ_N(arg), trim, SQ_N(trim));
@@ -79,19 +75,22 @@ static int
 record_client(struct sq *q, const struct store_seen *v)
 {
 	const struct sq_arg arg[] = {
-		SQ_I(v->account_id), SQ_I(v->now), SQ_T(v->user_agent),
-		SQ_T(v->family), SQ_T(v->version),
+		SQ_I(v->account_id),
+		SQ_I(v->now),
+		SQ_T(v->user_agent),
+		SQ_T(v->family),
+		SQ_T(v->version),
 	};
 	size_t i;
 
 	if (sq_exec(q, ST_INV_CLIENT, arg, SQ_N(arg), __func__) == -1)
 		return -1;
-	if (v->addr[0] != '\0' && upsert_pair(q, &addr_upsert, v, v->addr,
-	    INVENTORY_ADDRS_MAX) == -1)
+	if (v->addr[0] != '\0' &&
+	    upsert_pair(q, &addr_upsert, v, v->addr, INVENTORY_ADDRS_MAX) == -1)
 		return -1;
 	for (i = 0; i < v->nnames; i++)
 		if (upsert_pair(q, &name_upsert, v, v->names[i],
-		    INVENTORY_NAMES_MAX) == -1)
+			INVENTORY_NAMES_MAX) == -1)
 			return -1;
 	return 0;
 }
@@ -101,21 +100,25 @@ static int
 record_failure(struct sq *q, const struct store_seen *v)
 {
 	const struct sq_arg fail[] = {
-		SQ_I(v->now), SQ_I(v->account_id), SQ_T(v->resource),
-		SQ_T(v->error_type), SQ_T(v->detail), SQ_T(v->addr),
+		SQ_I(v->now),
+		SQ_I(v->account_id),
+		SQ_T(v->resource),
+		SQ_T(v->error_type),
+		SQ_T(v->detail),
+		SQ_T(v->addr),
 	};
 	const struct sq_arg trim[] = { SQ_I(INVENTORY_FAILURES_MAX) };
-	const struct sq_arg last[] = {
-		SQ_I(v->account_id), SQ_T(v->last_error), SQ_I(v->now)
-	};
+	const struct sq_arg last[] = { SQ_I(v->account_id), SQ_T(v->last_error),
+		SQ_I(v->now) };
 
 	if (sq_exec(q, ST_INV_FAIL_INS, fail, SQ_N(fail), __func__) == -1 ||
 	    sq_exec(q, ST_INV_FAIL_TRIM, trim, SQ_N(trim), __func__) == -1)
 		return -1;
 	if (v->account_id == 0)
 		return 0;
-	return sq_exec(q, ST_INV_CLIENT_ERR, last, SQ_N(last), __func__) == -1 ?
-	    -1 : 0;
+	return sq_exec(q, ST_INV_CLIENT_ERR, last, SQ_N(last), __func__) == -1
+	    ? -1
+	    : 0;
 }
 
 /* One savepoint: all the request's rows or none, and inside a caller's
@@ -137,15 +140,14 @@ sq_inventory_record(void *impl, const struct store_seen *v)
 }
 
 int
-sq_inventory_count(void *impl, long long hour, int failed,
-    long long keep_from)
+sq_inventory_count(void *impl, long long hour, int failed, long long keep_from)
 {
 	const struct sq_arg arg[] = { SQ_I(hour), SQ_I(failed) };
 	const struct sq_arg trim[] = { SQ_I(keep_from) };
 
 	/* the first request of an hour makes its row, and old hours go */
-	return upsert_trim(impl, &traffic_upsert, arg, SQ_N(arg), trim,
-	    SQ_N(trim));
+	return upsert_trim(
+	    impl, &traffic_upsert, arg, SQ_N(arg), trim, SQ_N(trim));
 }
 
 int
@@ -153,8 +155,10 @@ sq_inventory_issued(void *impl, long long account_id, long long now)
 {
 	const struct sq_arg arg[] = { SQ_I(account_id), SQ_I(now) };
 
-	return sq_exec(impl, ST_INV_CLIENT_ISSUED, arg, SQ_N(arg),
-	    __func__) == -1 ? -1 : 0;
+	return sq_exec(impl, ST_INV_CLIENT_ISSUED, arg, SQ_N(arg), __func__) ==
+		-1
+	    ? -1
+	    : 0;
 }
 
 /* ---- reads ---- */
@@ -243,7 +247,7 @@ list_row(sqlite3_stmt *st, void *arg)
 	r->last_seen = sqlite3_column_int64(st, 6);
 	r->last_error_at = sqlite3_column_int64(st, 8);
 	r->certs = sqlite3_column_int64(st, 9);
-	r->next_expiry = sqlite3_column_int64(st, 10);	/* NULL -> 0 */
+	r->next_expiry = sqlite3_column_int64(st, 10); /* NULL -> 0 */
 	if (sq_col_str(st, 1, &r->thumbprint) == -1 ||
 	    sq_col_str(st, 2, &r->user_agent) == -1 ||
 	    sq_col_str(st, 3, &r->family) == -1 ||
@@ -254,8 +258,8 @@ list_row(sqlite3_stmt *st, void *arg)
 }
 
 int
-sq_inventory_list(void *impl, long long since, long long now,
-    struct inventory_list *out)
+sq_inventory_list(
+    void *impl, long long since, long long now, struct inventory_list *out)
 {
 	const struct sq_arg arg[] = { SQ_I(since), SQ_I(now) };
 	struct list_fill f = { out, 0 };
@@ -263,12 +267,12 @@ sq_inventory_list(void *impl, long long since, long long now,
 	size_t i;
 
 	if (sq_each(impl, ST_INV_LIST, arg, SQ_N(arg), list_row, &f,
-	    __func__) == -1)
+		__func__) == -1)
 		return -1;
 	for (i = 0; i < out->n; i++) {
 		r = &out->rows[i];
-		if (joined(impl, ST_INV_ADDRS, r->account_id,
-		    &r->addresses) == -1 ||
+		if (joined(impl, ST_INV_ADDRS, r->account_id, &r->addresses) ==
+			-1 ||
 		    joined(impl, ST_INV_NAMES, r->account_id, &r->names) == -1)
 			return -1;
 	}
@@ -293,14 +297,15 @@ traffic_row(sqlite3_stmt *st, void *arg)
 
 int
 sq_inventory_traffic(void *impl, long long from, long long to,
-    void (*cb)(void *arg, long long hour, long long requests,
-    long long failures), void *arg)
+    void (*cb)(
+	void *arg, long long hour, long long requests, long long failures),
+    void *arg)
 {
 	const struct sq_arg a[] = { SQ_I(from), SQ_I(to) };
 	struct traffic_cb t = { cb, arg };
 
-	return sq_each(impl, ST_INV_TRAFFIC_GET, a, SQ_N(a), traffic_row, &t,
-	    __func__);
+	return sq_each(
+	    impl, ST_INV_TRAFFIC_GET, a, SQ_N(a), traffic_row, &t, __func__);
 }
 
 /* The failures array being filled. */
@@ -329,15 +334,15 @@ failure_row(sqlite3_stmt *st, void *arg)
 }
 
 int
-sq_inventory_failures(void *impl, size_t max, struct inventory_failure *out,
-    size_t *n)
+sq_inventory_failures(
+    void *impl, size_t max, struct inventory_failure *out, size_t *n)
 {
 	const struct sq_arg arg[] = { SQ_I((long long)max) };
 	struct fail_fill ff = { out, max, n };
 
 	*n = 0;
-	return sq_each(impl, ST_INV_FAILS, arg, SQ_N(arg), failure_row, &ff,
-	    __func__);
+	return sq_each(
+	    impl, ST_INV_FAILS, arg, SQ_N(arg), failure_row, &ff, __func__);
 }
 
 struct versions_cb {
@@ -360,13 +365,14 @@ versions_row(sqlite3_stmt *st, void *arg)
 }
 
 int
-sq_inventory_versions(void *impl, void (*cb)(void *arg, const char *family,
-    const char *version, long long n), void *arg)
+sq_inventory_versions(void *impl,
+    void (*cb)(void *arg, const char *family, const char *version, long long n),
+    void *arg)
 {
 	struct versions_cb v = { cb, arg };
 
-	return sq_each(impl, ST_INV_VERSIONS, NULL, 0, versions_row, &v,
-	    __func__);
+	return sq_each(
+	    impl, ST_INV_VERSIONS, NULL, 0, versions_row, &v, __func__);
 }
 
 int
@@ -378,9 +384,9 @@ sq_inventory_summary(void *impl, long long since, long long now,
 	long long hv[2];
 
 	if (sq_ints(impl, ST_INV_SUM_HOSTS, hosts, SQ_N(hosts), hv, 2,
-	    __func__) == -1 ||
+		__func__) == -1 ||
 	    sq_ints(impl, ST_INV_SUM_EXPIRING, expiring, SQ_N(expiring),
-	    &out->expiring, 1, __func__) == -1)
+		&out->expiring, 1, __func__) == -1)
 		return -1;
 	out->hosts = hv[0];
 	out->versions = hv[1];

@@ -89,10 +89,11 @@ issuer_row(sqlite3_stmt *st, void *out)
  * the update. */
 #define AUTHZ_ARGS(z) \
 	SQ_I((z)->account_id), SQ_T((z)->name), \
-	SQ_T(authz_status_name((z)->status)), SQ_I((z)->expires), \
-	SQ_T((z)->token), SQ_T((z)->v2_order_url), SQ_T((z)->v2_authz_url), \
-	SQ_T((z)->v2_chall_url), SQ_T((z)->error), \
-	SQ_T((z)->key_authorization), SQ_I((z)->created_at)
+	    SQ_T(authz_status_name((z)->status)), SQ_I((z)->expires), \
+	    SQ_T((z)->token), SQ_T((z)->v2_order_url), \
+	    SQ_T((z)->v2_authz_url), SQ_T((z)->v2_chall_url), \
+	    SQ_T((z)->error), SQ_T((z)->key_authorization), \
+	    SQ_I((z)->created_at)
 
 int
 sq_authz_insert(void *impl, struct store_authz *z)
@@ -124,7 +125,9 @@ sq_authz_find(void *impl, long long account_id, const char *name,
     enum authz_status status, long long now, struct store_authz *out)
 {
 	const struct sq_arg arg[] = {
-		SQ_I(account_id), SQ_T(name), SQ_T(authz_status_name(status)),
+		SQ_I(account_id),
+		SQ_T(name),
+		SQ_T(authz_status_name(status)),
 		SQ_I(now),
 	};
 
@@ -143,10 +146,11 @@ sq_authz_deactivate_account(void *impl, long long account_id)
 /* http-01 answers */
 
 int
-sq_http01_put(void *impl, const char *token, const char *keyauth,
-    long long expires)
+sq_http01_put(
+    void *impl, const char *token, const char *keyauth, long long expires)
 {
-	const struct sq_arg arg[] = { SQ_T(token), SQ_T(keyauth), SQ_I(expires) };
+	const struct sq_arg arg[] = { SQ_T(token), SQ_T(keyauth),
+		SQ_I(expires) };
 
 	return sq_exec(impl, ST_H_PUT, arg, SQ_N(arg), __func__) == -1 ? -1 : 0;
 }
@@ -184,9 +188,15 @@ int
 sq_cert_insert(void *impl, struct store_cert *c)
 {
 	const struct sq_arg arg[] = {
-		SQ_I(c->account_id), SQ_T(c->serial), SQ_B(c->der, c->der_len),
-		SQ_T(c->chain_pem), SQ_T(c->issuer_id), SQ_I(c->not_after),
-		SQ_I(c->created_at), SQ_T(c->v2_cert_url), SQ_I(c->revoked),
+		SQ_I(c->account_id),
+		SQ_T(c->serial),
+		SQ_B(c->der, c->der_len),
+		SQ_T(c->chain_pem),
+		SQ_T(c->issuer_id),
+		SQ_I(c->not_after),
+		SQ_I(c->created_at),
+		SQ_T(c->v2_cert_url),
+		SQ_I(c->revoked),
 	};
 
 	return sq_insert(impl, ST_C_INS, arg, SQ_N(arg), &c->id, __func__);
@@ -212,11 +222,13 @@ sq_cert_set_revoked(void *impl, long long id)
 /* issuers */
 
 int
-sq_issuer_put(void *impl, const char *id, const unsigned char *der,
-    size_t len, const char *up_id)
+sq_issuer_put(void *impl, const char *id, const unsigned char *der, size_t len,
+    const char *up_id)
 {
 	const struct sq_arg arg[] = {
-		SQ_T(id), SQ_B(der, len), SQ_T(up_id != NULL ? up_id : ""),
+		SQ_T(id),
+		SQ_B(der, len),
+		SQ_T(up_id != NULL ? up_id : ""),
 	};
 
 	return sq_exec(impl, ST_I_PUT, arg, SQ_N(arg), __func__) == -1 ? -1 : 0;

@@ -12,37 +12,37 @@
 
 /* Version 1: the tables as first released (created when missing). */
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS accounts("
-	" id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
-	" jwk TEXT NOT NULL, contact TEXT, agreement TEXT, initial_ip TEXT,"
-	" created_at INTEGER, status TEXT, v2_key_pem TEXT NOT NULL,"
-	" v2_account_url TEXT);"
-	"CREATE TABLE IF NOT EXISTS authzs("
-	" id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),"
-	" name TEXT, status TEXT, expires INTEGER, token TEXT,"
-	" v2_order_url TEXT, v2_authz_url TEXT, v2_chall_url TEXT, error TEXT,"
-	" key_authorization TEXT, created_at INTEGER);"
-	"CREATE INDEX IF NOT EXISTS authzs_account_name"
-	" ON authzs(account_id, name);"
-	"CREATE TABLE IF NOT EXISTS http01("
-	" token TEXT PRIMARY KEY, keyauth TEXT, expires INTEGER);"
-	"CREATE TABLE IF NOT EXISTS certs("
-	" id INTEGER PRIMARY KEY, account_id INTEGER, serial TEXT UNIQUE,"
-	" der BLOB, chain_pem TEXT, issuer_id TEXT, not_after INTEGER,"
-	" created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS issuers("
-	" id TEXT PRIMARY KEY, der BLOB, up_id TEXT);";
+    "CREATE TABLE IF NOT EXISTS accounts("
+    " id INTEGER PRIMARY KEY, thumbprint TEXT UNIQUE NOT NULL,"
+    " jwk TEXT NOT NULL, contact TEXT, agreement TEXT, initial_ip TEXT,"
+    " created_at INTEGER, status TEXT, v2_key_pem TEXT NOT NULL,"
+    " v2_account_url TEXT);"
+    "CREATE TABLE IF NOT EXISTS authzs("
+    " id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(id),"
+    " name TEXT, status TEXT, expires INTEGER, token TEXT,"
+    " v2_order_url TEXT, v2_authz_url TEXT, v2_chall_url TEXT, error TEXT,"
+    " key_authorization TEXT, created_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS authzs_account_name"
+    " ON authzs(account_id, name);"
+    "CREATE TABLE IF NOT EXISTS http01("
+    " token TEXT PRIMARY KEY, keyauth TEXT, expires INTEGER);"
+    "CREATE TABLE IF NOT EXISTS certs("
+    " id INTEGER PRIMARY KEY, account_id INTEGER, serial TEXT UNIQUE,"
+    " der BLOB, chain_pem TEXT, issuer_id TEXT, not_after INTEGER,"
+    " created_at INTEGER, v2_cert_url TEXT, revoked INTEGER DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS issuers("
+    " id TEXT PRIMARY KEY, der BLOB, up_id TEXT);";
 
 /* Version 2: account modes (per-client, shared, imported), the shared
  * groups, and "not before" times after a rateLimited account creation. */
 static const char migrate2[] =
-	"ALTER TABLE accounts ADD COLUMN mode TEXT DEFAULT 'per-client';"
-	"ALTER TABLE accounts ADD COLUMN group_name TEXT;"
-	"ALTER TABLE accounts ADD COLUMN not_before INTEGER DEFAULT 0;"
-	"CREATE TABLE groups("
-	" name TEXT PRIMARY KEY, v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
-	" not_before INTEGER DEFAULT 0, created_at INTEGER);"
-	"PRAGMA user_version = 2;";
+    "ALTER TABLE accounts ADD COLUMN mode TEXT DEFAULT 'per-client';"
+    "ALTER TABLE accounts ADD COLUMN group_name TEXT;"
+    "ALTER TABLE accounts ADD COLUMN not_before INTEGER DEFAULT 0;"
+    "CREATE TABLE groups("
+    " name TEXT PRIMARY KEY, v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
+    " not_before INTEGER DEFAULT 0, created_at INTEGER);"
+    "PRAGMA user_version = 2;";
 
 /* Version 3: the client inventory (inventory.h): one row per v1 account
  * seen, its addresses and requested names, v1 traffic per hour and the
@@ -51,42 +51,42 @@ static const char migrate2[] =
  * the address they registered from, the names they were authorized for),
  * so hosts that were already there appear in the report. */
 static const char migrate3[] =
-	"CREATE TABLE clients("
-	" account_id INTEGER PRIMARY KEY, first_seen INTEGER NOT NULL,"
-	" last_seen INTEGER NOT NULL, user_agent TEXT, family TEXT,"
-	" version TEXT, last_error TEXT, last_error_at INTEGER DEFAULT 0,"
-	" requests INTEGER DEFAULT 0, issued INTEGER DEFAULT 0);"
-	"CREATE INDEX clients_last_seen ON clients(last_seen);"
-	"CREATE TABLE client_addrs("
-	" account_id INTEGER NOT NULL, addr TEXT NOT NULL, last_seen INTEGER,"
-	" PRIMARY KEY(account_id, addr));"
-	"CREATE TABLE client_names("
-	" account_id INTEGER NOT NULL, name TEXT NOT NULL, last_seen INTEGER,"
-	" PRIMARY KEY(account_id, name));"
-	"CREATE TABLE traffic("
-	" hour INTEGER PRIMARY KEY, requests INTEGER NOT NULL DEFAULT 0,"
-	" failures INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE failures("
-	" id INTEGER PRIMARY KEY, at INTEGER, account_id INTEGER,"
-	" resource TEXT, error_type TEXT, detail TEXT, addr TEXT);"
-	"CREATE INDEX IF NOT EXISTS certs_account ON certs(account_id);"
-	"INSERT INTO clients(account_id, first_seen, last_seen, family, version,"
-	" issued)"
-	" SELECT a.id, coalesce(a.created_at, 0), max(coalesce(a.created_at, 0),"
-	"  coalesce((SELECT max(created_at) FROM authzs"
-	"   WHERE account_id = a.id), 0),"
-	"  coalesce((SELECT max(created_at) FROM certs"
-	"   WHERE account_id = a.id), 0)), '', '',"
-	"  (SELECT count(*) FROM certs WHERE account_id = a.id)"
-	" FROM accounts a;"
-	"INSERT INTO client_addrs(account_id, addr, last_seen)"
-	" SELECT id, initial_ip, coalesce(created_at, 0) FROM accounts"
-	" WHERE initial_ip IS NOT NULL AND initial_ip != '';"
-	"INSERT INTO client_names(account_id, name, last_seen)"
-	" SELECT account_id, name, max(coalesce(created_at, 0)) FROM authzs"
-	" WHERE account_id IS NOT NULL AND name IS NOT NULL"
-	" GROUP BY account_id, name;"
-	"PRAGMA user_version = 3;";
+    "CREATE TABLE clients("
+    " account_id INTEGER PRIMARY KEY, first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL, user_agent TEXT, family TEXT,"
+    " version TEXT, last_error TEXT, last_error_at INTEGER DEFAULT 0,"
+    " requests INTEGER DEFAULT 0, issued INTEGER DEFAULT 0);"
+    "CREATE INDEX clients_last_seen ON clients(last_seen);"
+    "CREATE TABLE client_addrs("
+    " account_id INTEGER NOT NULL, addr TEXT NOT NULL, last_seen INTEGER,"
+    " PRIMARY KEY(account_id, addr));"
+    "CREATE TABLE client_names("
+    " account_id INTEGER NOT NULL, name TEXT NOT NULL, last_seen INTEGER,"
+    " PRIMARY KEY(account_id, name));"
+    "CREATE TABLE traffic("
+    " hour INTEGER PRIMARY KEY, requests INTEGER NOT NULL DEFAULT 0,"
+    " failures INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE failures("
+    " id INTEGER PRIMARY KEY, at INTEGER, account_id INTEGER,"
+    " resource TEXT, error_type TEXT, detail TEXT, addr TEXT);"
+    "CREATE INDEX IF NOT EXISTS certs_account ON certs(account_id);"
+    "INSERT INTO clients(account_id, first_seen, last_seen, family, version,"
+    " issued)"
+    " SELECT a.id, coalesce(a.created_at, 0), max(coalesce(a.created_at, 0),"
+    "  coalesce((SELECT max(created_at) FROM authzs"
+    "   WHERE account_id = a.id), 0),"
+    "  coalesce((SELECT max(created_at) FROM certs"
+    "   WHERE account_id = a.id), 0)), '', '',"
+    "  (SELECT count(*) FROM certs WHERE account_id = a.id)"
+    " FROM accounts a;"
+    "INSERT INTO client_addrs(account_id, addr, last_seen)"
+    " SELECT id, initial_ip, coalesce(created_at, 0) FROM accounts"
+    " WHERE initial_ip IS NOT NULL AND initial_ip != '';"
+    "INSERT INTO client_names(account_id, name, last_seen)"
+    " SELECT account_id, name, max(coalesce(created_at, 0)) FROM authzs"
+    " WHERE account_id IS NOT NULL AND name IS NOT NULL"
+    " GROUP BY account_id, name;"
+    "PRAGMA user_version = 3;";
 
 static int
 user_version(sqlite3 *db, int *v)
@@ -140,15 +140,17 @@ sq_setup(sqlite3 *db, char *err, size_t errlen)
 		goto rollback;
 	if (v > STORE_SCHEMA_VERSION) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		sq_seterr(err, errlen, "store_open_sqlite", "database schema is "
+		sq_seterr(err, errlen, "store_open_sqlite",
+		    "database schema is "
 		    "newer than this program");
 		return -1;
 	}
 	/* Version 0 is a new file: create version 1, then upgrade. Each
 	 * step runs in this one transaction: all or nothing. */
-	if (v < 1 && (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL) !=
-	    SQLITE_OK))
+	if (v < 1 &&
+	    (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+		sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL) !=
+		    SQLITE_OK))
 		goto rollback;
 	if (v < 2 && sqlite3_exec(db, migrate2, NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;

@@ -30,12 +30,12 @@ struct acme2 {
 	struct nonce_pool *pool;
 	struct acme2_dir dir;
 	int loaded;
-	uv_timer_t *retry;		/* freed in its close callback */
+	uv_timer_t *retry; /* freed in its close callback */
 	long retry_ms;
 	void (*done)(void *arg, int ok, const char *why);
 	void *done_arg;
-	struct acme2_dirload *dirload;	/* directory GET in flight */
-	struct acme2_post *posts;	/* posts in flight */
+	struct acme2_dirload *dirload; /* directory GET in flight */
+	struct acme2_post *posts;      /* posts in flight */
 	int freeing;
 };
 
@@ -45,8 +45,8 @@ struct acme2_dirload {
 };
 
 struct acme2_post {
-	struct acme2 *c;		/* NULL once detached by acme2_free */
-	EVP_PKEY *key;			/* own reference */
+	struct acme2 *c; /* NULL once detached by acme2_free */
+	EVP_PKEY *key;	 /* own reference */
 	char *kid, *url, *payload;
 	acme2_cb cb;
 	void *arg;
@@ -55,7 +55,8 @@ struct acme2_post {
 	struct acme2_post *prev, *next;
 };
 
-static char *dup_str(const char *s)
+static char *
+dup_str(const char *s)
 {
 	size_t n;
 	char *d;
@@ -71,14 +72,16 @@ static char *dup_str(const char *s)
 	return d;
 }
 
-static void fake_resp(struct upstream_resp *r, const char *why)
+static void
+fake_resp(struct upstream_resp *r, const char *why)
 {
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
 	snprintf(r->error, sizeof(r->error), "%s", why);
 }
 
-static json_t *parse_body(const struct upstream_resp *r)
+static json_t *
+parse_body(const struct upstream_resp *r)
 {
 	if (!r->body || r->len == 0)
 		return NULL;
@@ -86,16 +89,19 @@ static json_t *parse_body(const struct upstream_resp *r)
 }
 
 /* A nonce usable as is: 1..NONCE_UPSTREAM_MAX base64url characters. */
-static int nonce_usable(const char *s)
+static int
+nonce_usable(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
 	return n > 0 && n <= NONCE_UPSTREAM_MAX &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_") == n;
+	    strspn(s,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789-_") == n;
 }
 
-static void keep_nonce(struct acme2 *c, const struct upstream_resp *r)
+static void
+keep_nonce(struct acme2 *c, const struct upstream_resp *r)
 {
 	if (r->replay_nonce)
 		nonce_pool_put(c->pool, r->replay_nonce);
@@ -103,7 +109,8 @@ static void keep_nonce(struct acme2 *c, const struct upstream_resp *r)
 
 /* ---- directory ---- */
 
-static void dir_clear(struct acme2_dir *d)
+static void
+dir_clear(struct acme2_dir *d)
 {
 	free(d->new_nonce);
 	free(d->new_account);
@@ -115,7 +122,8 @@ static void dir_clear(struct acme2_dir *d)
 }
 
 /* A copy of the non-empty string member `name` of obj, or NULL. */
-static char *dir_url(const json_t *obj, const char *name)
+static char *
+dir_url(const json_t *obj, const char *name)
 {
 	const char *s = json_string_value(json_object_get(obj, name));
 
@@ -123,8 +131,8 @@ static char *dir_url(const json_t *obj, const char *name)
 }
 
 /* Fill d from the directory document; -1 and why when it is unusable. */
-static int dir_parse(const json_t *doc, struct acme2_dir *d, char *why,
-    size_t whylen)
+static int
+dir_parse(const json_t *doc, struct acme2_dir *d, char *why, size_t whylen)
 {
 	const char *missing = NULL;
 
@@ -137,8 +145,8 @@ static int dir_parse(const json_t *doc, struct acme2_dir *d, char *why,
 	d->new_order = dir_url(doc, "newOrder");
 	d->revoke_cert = dir_url(doc, "revokeCert");
 	d->key_change = dir_url(doc, "keyChange");
-	d->terms_of_service = dir_url(json_object_get(doc, "meta"),
-	    "termsOfService");
+	d->terms_of_service = dir_url(
+	    json_object_get(doc, "meta"), "termsOfService");
 	if (!d->new_order)
 		missing = "newOrder";
 	if (!d->new_account)
@@ -156,19 +164,22 @@ static int dir_parse(const json_t *doc, struct acme2_dir *d, char *why,
 
 static void dir_try(struct acme2 *c);
 
-static void on_retry(uv_timer_t *t)
+static void
+on_retry(uv_timer_t *t)
 {
 	dir_try(t->data);
 }
 
-static void on_retry_closed(uv_handle_t *h)
+static void
+on_retry_closed(uv_handle_t *h)
 {
 	free(h);
 }
 
 /* Judge a directory answer: 0 with c->dir replaced, or -1 and why. */
-static int dir_accept(struct acme2 *c, const struct upstream_resp *r,
-    char *why, size_t whylen)
+static int
+dir_accept(
+    struct acme2 *c, const struct upstream_resp *r, char *why, size_t whylen)
 {
 	struct acme2_dir d;
 	json_t *doc;
@@ -200,7 +211,8 @@ static int dir_accept(struct acme2 *c, const struct upstream_resp *r,
 
 /* After an attempt: arm the retry on failure, then tell the caller last,
  * since done may free c. */
-static void dir_attempted(struct acme2 *c, int rc, const char *why)
+static void
+dir_attempted(struct acme2 *c, int rc, const char *why)
 {
 	void (*done)(void *, int, const char *) = c->done;
 	void *arg = c->done_arg;
@@ -211,7 +223,8 @@ static void dir_attempted(struct acme2 *c, int rc, const char *why)
 		done(arg, rc, rc < 0 ? why : "");
 }
 
-static void on_dir(void *arg, const struct upstream_resp *r)
+static void
+on_dir(void *arg, const struct upstream_resp *r)
 {
 	struct acme2_dirload *dl = arg;
 	struct acme2 *c = dl->c;
@@ -227,7 +240,8 @@ static void on_dir(void *arg, const struct upstream_resp *r)
 	dir_attempted(c, rc, why);
 }
 
-static void dir_try(struct acme2 *c)
+static void
+dir_try(struct acme2 *c)
 {
 	struct acme2_dirload *dl;
 
@@ -239,8 +253,8 @@ static void dir_try(struct acme2 *c)
 		return;
 	}
 	dl->c = c;
-	if (upstream_fetch(c->up, "GET", c->dir_url, NULL, 0, NULL, on_dir,
-	    dl) < 0) {
+	if (upstream_fetch(
+		c->up, "GET", c->dir_url, NULL, 0, NULL, on_dir, dl) < 0) {
 		free(dl);
 		dir_attempted(c, -1, "cannot start the directory request");
 		return;
@@ -248,7 +262,8 @@ static void dir_try(struct acme2 *c)
 	c->dirload = dl;
 }
 
-void acme2_load(struct acme2 *c, long retry_ms,
+void
+acme2_load(struct acme2 *c, long retry_ms,
     void (*done)(void *arg, int ok, const char *why), void *arg)
 {
 	if (!c || c->freeing)
@@ -260,14 +275,16 @@ void acme2_load(struct acme2 *c, long retry_ms,
 	dir_try(c);
 }
 
-const struct acme2_dir *acme2_directory(const struct acme2 *c)
+const struct acme2_dir *
+acme2_directory(const struct acme2 *c)
 {
 	return c && c->loaded ? &c->dir : NULL;
 }
 
 /* ---- signed posts ---- */
 
-static void post_link(struct acme2 *c, struct acme2_post *p)
+static void
+post_link(struct acme2 *c, struct acme2_post *p)
 {
 	p->prev = NULL;
 	p->next = c->posts;
@@ -276,7 +293,8 @@ static void post_link(struct acme2 *c, struct acme2_post *p)
 	c->posts = p;
 }
 
-static void post_unlink(struct acme2 *c, struct acme2_post *p)
+static void
+post_unlink(struct acme2 *c, struct acme2_post *p)
 {
 	if (p->prev)
 		p->prev->next = p->next;
@@ -287,7 +305,8 @@ static void post_unlink(struct acme2 *c, struct acme2_post *p)
 	p->prev = p->next = NULL;
 }
 
-static void post_destroy(struct acme2_post *p)
+static void
+post_destroy(struct acme2_post *p)
 {
 	EVP_PKEY_free(p->key);
 	free(p->kid);
@@ -298,8 +317,8 @@ static void post_destroy(struct acme2_post *p)
 
 /* The final answer: detach p, call back, free p. Leaves c alone after the
  * callback (which may free c). */
-static void post_finish(struct acme2_post *p, const struct upstream_resp *r,
-    json_t *json)
+static void
+post_finish(struct acme2_post *p, const struct upstream_resp *r, json_t *json)
 {
 	acme2_cb cb = p->cb;
 	void *arg = p->arg;
@@ -310,7 +329,8 @@ static void post_finish(struct acme2_post *p, const struct upstream_resp *r,
 	post_destroy(p);
 }
 
-static void post_fail(struct acme2_post *p, const char *why)
+static void
+post_fail(struct acme2_post *p, const char *why)
 {
 	struct upstream_resp r;
 
@@ -320,8 +340,9 @@ static void post_fail(struct acme2_post *p, const char *why)
 
 /* Fail p as a transport failure saying why, keeping the answer's
  * Retry-After (the flows pass it on to the v1 client). */
-static void post_fail_answer(struct acme2_post *p,
-    const struct upstream_resp *ans, const char *why)
+static void
+post_fail_answer(
+    struct acme2_post *p, const struct upstream_resp *ans, const char *why)
 {
 	struct upstream_resp r;
 
@@ -335,7 +356,8 @@ static void on_post_answer(void *arg, const struct upstream_resp *r);
 static void on_nonce(void *arg, const struct upstream_resp *r);
 
 /* Sign with p->nonce (used up either way) and send. 0 or -1. */
-static int post_send(struct acme2_post *p)
+static int
+post_send(struct acme2_post *p)
 {
 	char *jws = jws_v2_sign(p->key, p->kid, p->nonce, p->url, p->payload);
 	int rc;
@@ -350,7 +372,8 @@ static int post_send(struct acme2_post *p)
 }
 
 /* Send with a pooled nonce, or ask newNonce for one first. 0 or -1. */
-static int post_start(struct acme2_post *p)
+static int
+post_start(struct acme2_post *p)
 {
 	struct acme2 *c = p->c;
 
@@ -358,11 +381,12 @@ static int post_start(struct acme2_post *p)
 		return post_send(p);
 	if (!c->dir.new_nonce)
 		return -1;
-	return upstream_fetch(c->up, "HEAD", c->dir.new_nonce, NULL, 0, NULL,
-	    on_nonce, p);
+	return upstream_fetch(
+	    c->up, "HEAD", c->dir.new_nonce, NULL, 0, NULL, on_nonce, p);
 }
 
-static void on_nonce(void *arg, const struct upstream_resp *r)
+static void
+on_nonce(void *arg, const struct upstream_resp *r)
 {
 	struct acme2_post *p = arg;
 
@@ -379,8 +403,8 @@ static void on_nonce(void *arg, const struct upstream_resp *r)
 		char why[64];
 
 		/* not the answer of the POST the flow asked for */
-		snprintf(why, sizeof(why), "newNonce answered HTTP %ld",
-		    r->status);
+		snprintf(
+		    why, sizeof(why), "newNonce answered HTTP %ld", r->status);
 		post_fail_answer(p, r, why);
 		return;
 	}
@@ -393,15 +417,18 @@ static void on_nonce(void *arg, const struct upstream_resp *r)
 		post_fail(p, "cannot start the signed upstream request");
 }
 
-static int is_bad_nonce(const struct upstream_resp *r, const json_t *json)
+static int
+is_bad_nonce(const struct upstream_resp *r, const json_t *json)
 {
 	const char *type = json_string_value(json_object_get(json, "type"));
 
-	return r->status == 400 && type && strcmp(type, ACME2_BADNONCE_URN) == 0;
+	return r->status == 400 && type &&
+	    strcmp(type, ACME2_BADNONCE_URN) == 0;
 }
 
 /* Retry after badNonce with the answer's nonce, else a fresh one. */
-static int post_retry(struct acme2_post *p, const struct upstream_resp *r)
+static int
+post_retry(struct acme2_post *p, const struct upstream_resp *r)
 {
 	char esc[256];
 
@@ -418,13 +445,15 @@ static int post_retry(struct acme2_post *p, const struct upstream_resp *r)
 
 /* A body that says it is JSON (application/json, problem+json) and is not:
  * a broken answer, not one the flows should read as "no document". */
-static int is_broken_json(const struct upstream_resp *r, const json_t *json)
+static int
+is_broken_json(const struct upstream_resp *r, const json_t *json)
 {
 	return !json && r->status != 0 && r->body && r->len > 0 &&
 	    r->content_type && strstr(r->content_type, "json");
 }
 
-static void on_post_answer(void *arg, const struct upstream_resp *r)
+static void
+on_post_answer(void *arg, const struct upstream_resp *r)
 {
 	struct acme2_post *p = arg;
 	json_t *json;
@@ -442,12 +471,15 @@ static void on_post_answer(void *arg, const struct upstream_resp *r)
 	}
 	if (is_bad_nonce(r, json))
 		log_warn("acme2: %s still answers badNonce after %d retries; "
-		    "giving up", log_escape(p->url, strlen(p->url), esc,
-		    sizeof(esc)), ACME2_BADNONCE_RETRIES);
+			 "giving up",
+		    log_escape(p->url, strlen(p->url), esc, sizeof(esc)),
+		    ACME2_BADNONCE_RETRIES);
 	keep_nonce(p->c, r);
 	if (is_broken_json(r, json)) {
-		snprintf(why, sizeof(why), "the CA's answer (HTTP %ld, %.60s) "
-		    "is not valid JSON", r->status, r->content_type);
+		snprintf(why, sizeof(why),
+		    "the CA's answer (HTTP %ld, %.60s) "
+		    "is not valid JSON",
+		    r->status, r->content_type);
 		post_fail_answer(p, r, why);
 		return;
 	}
@@ -455,8 +487,9 @@ static void on_post_answer(void *arg, const struct upstream_resp *r)
 	json_decref(json);
 }
 
-static struct acme2_post *post_new(struct acme2 *c, EVP_PKEY *key,
-    const char *kid, const char *url, const char *payload)
+static struct acme2_post *
+post_new(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
+    const char *payload)
 {
 	struct acme2_post *p = calloc(1, sizeof(*p));
 
@@ -476,8 +509,9 @@ static struct acme2_post *post_new(struct acme2 *c, EVP_PKEY *key,
 	return p;
 }
 
-int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid,
-    const char *url, const char *payload, acme2_cb cb, void *arg)
+int
+acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
+    const char *payload, acme2_cb cb, void *arg)
 {
 	struct acme2_post *p;
 
@@ -497,15 +531,17 @@ int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid,
 	return 0;
 }
 
-size_t acme2_nonce_pool_size(const struct acme2 *c)
+size_t
+acme2_nonce_pool_size(const struct acme2 *c)
 {
 	return c ? nonce_pool_count(c->pool) : 0;
 }
 
 /* ---- lifetime ---- */
 
-struct acme2 *acme2_new(uv_loop_t *loop, struct upstream *up,
-    const char *directory_url, size_t nonce_pool_cap)
+struct acme2 *
+acme2_new(uv_loop_t *loop, struct upstream *up, const char *directory_url,
+    size_t nonce_pool_cap)
 {
 	struct acme2 *c;
 
@@ -533,7 +569,8 @@ fail:
 }
 
 /* Answer every post in flight with "aborted" and detach it. */
-static void abort_posts(struct acme2 *c)
+static void
+abort_posts(struct acme2 *c)
 {
 	struct upstream_resp r;
 
@@ -548,7 +585,8 @@ static void abort_posts(struct acme2 *c)
 	}
 }
 
-void acme2_free(struct acme2 *c)
+void
+acme2_free(struct acme2 *c)
 {
 	if (!c || c->freeing)
 		return;

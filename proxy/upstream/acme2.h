@@ -14,13 +14,13 @@ struct acme2;
 
 struct acme2_dir {
 	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change;
-	char *terms_of_service;	/* meta.termsOfService, or NULL */
+	char *terms_of_service; /* meta.termsOfService, or NULL */
 };
 
 /* Called with the final answer: json is the parsed body when it was JSON
  * (NULL otherwise), r the raw response. Both are freed after return. */
-typedef void (*acme2_cb)(void *arg, const struct upstream_resp *r,
-    json_t *json);
+typedef void (*acme2_cb)(
+    void *arg, const struct upstream_resp *r, json_t *json);
 
 struct acme2 *acme2_new(uv_loop_t *loop, struct upstream *up,
     const char *directory_url, size_t nonce_pool_cap);
@@ -37,8 +37,8 @@ const struct acme2_dir *acme2_directory(const struct acme2 *c);
  * nonce from the pool or newNonce, retries badNonce up to
  * ACME2_BADNONCE_RETRIES times, keeps every Replay-Nonce it sees. 0, or -1
  * when nothing could be started (cb not called). */
-int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid,
-    const char *url, const char *payload, acme2_cb cb, void *arg);
+int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
+    const char *payload, acme2_cb cb, void *arg);
 
 size_t acme2_nonce_pool_size(const struct acme2 *c);
 void acme2_free(struct acme2 *c);

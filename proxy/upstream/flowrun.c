@@ -24,7 +24,7 @@
 struct dns01_record {
 	char name[CSR_NAME_MAX + 1];
 	char value[FLOW_DNS01_TXT_LEN + 1];
-	int ok;				/* "present" succeeded */
+	int ok; /* "present" succeeded */
 };
 
 struct flowrun {
@@ -34,12 +34,12 @@ struct flowrun {
 	char *kid;
 	flowrun_cb cb;
 	void *arg;
-	struct obs_req *obs;		/* the waiting v1 request's record */
-	const char *what;		/* the upstream resource in flight */
+	struct obs_req *obs; /* the waiting v1 request's record */
+	const char *what;    /* the upstream resource in flight */
 	uv_timer_t timer;
 	int waiting;
 	int finished;
-	struct flow_action pending;	/* the dns-01 SEND waiting for its hook */
+	struct flow_action pending; /* the dns-01 SEND waiting for its hook */
 	struct dns01_record *records;
 	size_t nrecords;
 	struct flowrun *prev, *next;
@@ -72,7 +72,7 @@ on_cleanup(void *arg, int ok, const char *why)
 {
 	(void)arg;
 	(void)ok;
-	(void)why;		/* hook.c logged the outcome */
+	(void)why; /* hook.c logged the outcome */
 }
 
 /* Remove every TXT record this run presented (fire and forget). */
@@ -83,7 +83,7 @@ dns01_cleanup(struct flowrun *r)
 
 	for (i = 0; i < r->nrecords; i++)
 		if (run_hook(r->b, "cleanup", r->records[i].name,
-		    r->records[i].value, on_cleanup, NULL) == -1)
+			r->records[i].value, on_cleanup, NULL) == -1)
 			log_warn("dns-01: TXT record for %s left in place",
 			    r->records[i].name);
 	free(r->records);
@@ -152,8 +152,8 @@ send_post(struct flowrun *r, const struct flow_action *a)
 
 	log_debug("upstream: POST %s (%s)", a->what, a->url);
 	r->what = a->what;
-	if (acme2_post(b->acme, r->key, a->use_jwk ? NULL : r->kid,
-	    a->url, a->payload, on_answer, r) == -1) {
+	if (acme2_post(b->acme, r->key, a->use_jwk ? NULL : r->kid, a->url,
+		a->payload, on_answer, r) == -1) {
 		struct flow_resp fr;
 		struct flow_action n;
 
@@ -206,8 +206,30 @@ on_present(void *arg, int ok, const char *why)
 	}
 	rec->ok = 1;
 	log_info("dns-01: TXT record for %s presented, answering the "
-	    "challenge", rec->name);
+		 "challenge",
+	    rec->name);
 	send_post(r, &r->pending);
+}
+
+/* The TXT value for a's key authorization into txt, or -1 with p saying
+ * why the record cannot be published. */
+static int
+dns01_txt_for(struct flowrun *r, const struct flow_action *a,
+    char txt[FLOW_DNS01_TXT_LEN + 1], struct problem *p)
+{
+	if (r->b->stopping)
+		return problem_set(p, V1E_SERVER_INTERNAL, 503,
+		    "acme-bridge is shutting down");
+	if (r->b->cfg->dns01_hook[0] == '\0')
+		return problem_set(p, V1E_SERVER_INTERNAL, 500,
+		    "dns-01 for %s needs a dns01_hook, and none is configured",
+		    a->provision_name);
+	if (flow_dns01_txt(a->provision_keyauth, txt) == -1 ||
+	    strlen(a->provision_name) > CSR_NAME_MAX)
+		return problem_set(p, V1E_SERVER_INTERNAL, 500,
+		    "dns-01 for %.253s: cannot compute the TXT record",
+		    a->provision_name);
+	return 0;
 }
 
 /* Publish the TXT record through the hook, then answer the challenge. */
@@ -220,23 +242,7 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	size_t i;
 
 	memset(&p, 0, sizeof(p));
-	if (r->b->stopping) {
-		problem_set(&p, V1E_SERVER_INTERNAL, 503,
-		    "acme-bridge is shutting down");
-		run_abort(r, &p);
-		return;
-	}
-	if (r->b->cfg->dns01_hook[0] == '\0') {
-		problem_set(&p, V1E_SERVER_INTERNAL, 500, "dns-01 for %s needs a "
-		    "dns01_hook, and none is configured", a->provision_name);
-		run_abort(r, &p);
-		return;
-	}
-	if (flow_dns01_txt(a->provision_keyauth, txt) == -1 ||
-	    strlen(a->provision_name) > CSR_NAME_MAX) {
-		problem_set(&p, V1E_SERVER_INTERNAL, 500,
-		    "dns-01 for %.253s: cannot compute the TXT record",
-		    a->provision_name);
+	if (dns01_txt_for(r, a, txt, &p) == -1) {
 		run_abort(r, &p);
 		return;
 	}
@@ -248,8 +254,9 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 			send_post(r, a);
 			return;
 		}
-	if (r->nrecords >= FLOW_MAX_NAMES * 2 || (rec = realloc(r->records,
-	    (r->nrecords + 1) * sizeof(*rec))) == NULL) {
+	if (r->nrecords >= FLOW_MAX_NAMES * 2 ||
+	    (rec = realloc(r->records, (r->nrecords + 1) * sizeof(*rec))) ==
+		NULL) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		run_abort(r, &p);
 		return;
@@ -263,8 +270,8 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	 * it is stepped again: after the hook. */
 	r->pending = *a;
 	r->nrecords++;
-	if (run_hook(r->b, "present", rec->name, rec->value, on_present,
-	    r) == -1) {
+	if (run_hook(r->b, "present", rec->name, rec->value, on_present, r) ==
+	    -1) {
 		r->nrecords--;
 		problem_set(&p, V1E_SERVER_INTERNAL, 500,
 		    "dns-01 hook could not be started for %s", rec->name);
@@ -287,7 +294,7 @@ run_action(struct flowrun *r, struct flow_action *a)
 		if (a->provision_token != NULL &&
 		    strcmp(a->provision_type, "http-01") == 0 &&
 		    store_http01_put(b->store, a->provision_token,
-		    a->provision_keyauth, bridge_now() + HTTP01_TTL) == -1)
+			a->provision_keyauth, bridge_now() + HTTP01_TTL) == -1)
 			log_err("flowrun: cannot store http-01 answer");
 		send_post(r, a);
 		return;
@@ -310,8 +317,8 @@ run_action(struct flowrun *r, struct flow_action *a)
 }
 
 int
-flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key,
-    const char *kid, struct obs_req *obs, flowrun_cb cb, void *arg)
+flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key, const char *kid,
+    struct obs_req *obs, flowrun_cb cb, void *arg)
 {
 	struct flowrun *r;
 	struct flow_action a;

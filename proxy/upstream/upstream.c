@@ -30,7 +30,7 @@
 
 /* One socket curl wants watched. Freed in its close callback. */
 struct up_sock {
-	uv_poll_t poll;			/* first: the handle is the struct */
+	uv_poll_t poll; /* first: the handle is the struct */
 	curl_socket_t fd;
 	struct upstream *u;
 	struct up_sock *prev, *next;
@@ -44,10 +44,10 @@ struct up_req {
 	upstream_cb cb;
 	void *arg;
 	struct upstream_resp resp;
-	size_t cap;			/* allocated size of resp.body */
-	size_t nlines;			/* header lines seen */
-	size_t body_max;		/* 0: UPSTREAM_BODY_MAX */
-	const char *fail;		/* why a callback aborted the transfer */
+	size_t cap;	  /* allocated size of resp.body */
+	size_t nlines;	  /* header lines seen */
+	size_t body_max;  /* 0: UPSTREAM_BODY_MAX */
+	const char *fail; /* why a callback aborted the transfer */
 	char errbuf[CURL_ERROR_SIZE];
 	struct up_req *prev, *next;
 };
@@ -56,10 +56,10 @@ struct upstream {
 	uv_loop_t *loop;
 	CURLM *multi;
 	uv_timer_t timer;
-	STACK_OF(X509) *extra_ca;	/* roots from ca_file, or NULL */
+	STACK_OF(X509) * extra_ca; /* roots from ca_file, or NULL */
 	long timeout_ms;
 	size_t pending;
-	size_t open_handles;		/* libuv handles not yet closed */
+	size_t open_handles; /* libuv handles not yet closed */
 	struct up_req *reqs;
 	struct up_sock *socks;
 	int closing;
@@ -69,7 +69,8 @@ struct upstream {
 
 /* ---- lists ---- */
 
-static void req_link(struct upstream *u, struct up_req *r)
+static void
+req_link(struct upstream *u, struct up_req *r)
 {
 	r->prev = NULL;
 	r->next = u->reqs;
@@ -79,7 +80,8 @@ static void req_link(struct upstream *u, struct up_req *r)
 	u->pending++;
 }
 
-static void req_unlink(struct upstream *u, struct up_req *r)
+static void
+req_unlink(struct upstream *u, struct up_req *r)
 {
 	if (r->prev)
 		r->prev->next = r->next;
@@ -91,7 +93,8 @@ static void req_unlink(struct upstream *u, struct up_req *r)
 	u->pending--;
 }
 
-static void sock_unlink(struct upstream *u, struct up_sock *s)
+static void
+sock_unlink(struct upstream *u, struct up_sock *s)
 {
 	if (s->prev)
 		s->prev->next = s->next;
@@ -104,7 +107,8 @@ static void sock_unlink(struct upstream *u, struct up_sock *s)
 
 /* ---- teardown ---- */
 
-static void upstream_destroy(struct upstream *u)
+static void
+upstream_destroy(struct upstream *u)
 {
 	void (*free_cb)(void *) = u->free_cb;
 	void *free_arg = u->free_arg;
@@ -116,14 +120,16 @@ static void upstream_destroy(struct upstream *u)
 		free_cb(free_arg);
 }
 
-static void handle_gone(struct upstream *u)
+static void
+handle_gone(struct upstream *u)
 {
 	u->open_handles--;
 	if (u->closing && u->open_handles == 0)
 		upstream_destroy(u);
 }
 
-static void on_sock_closed(uv_handle_t *h)
+static void
+on_sock_closed(uv_handle_t *h)
 {
 	struct up_sock *s = (struct up_sock *)h;
 	struct upstream *u = s->u;
@@ -132,19 +138,22 @@ static void on_sock_closed(uv_handle_t *h)
 	handle_gone(u);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void
+on_timer_closed(uv_handle_t *h)
 {
 	handle_gone(h->data);
 }
 
-static void sock_close(struct up_sock *s)
+static void
+sock_close(struct up_sock *s)
 {
 	sock_unlink(s->u, s);
 	uv_poll_stop(&s->poll);
 	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
 }
 
-static void resp_free(struct upstream_resp *r)
+static void
+resp_free(struct upstream_resp *r)
 {
 	free(r->body);
 	free(r->location);
@@ -154,7 +163,8 @@ static void resp_free(struct upstream_resp *r)
 
 /* ---- completion ---- */
 
-static void req_fill_result(struct up_req *r, CURLcode rc)
+static void
+req_fill_result(struct up_req *r, CURLcode rc)
 {
 	struct upstream_resp *resp = &r->resp;
 	const char *why;
@@ -162,17 +172,20 @@ static void req_fill_result(struct up_req *r, CURLcode rc)
 
 	curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &resp->seconds);
 	if (rc == CURLE_OK && !r->fail) {
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+		curl_easy_getinfo(
+		    r->easy, CURLINFO_RESPONSE_CODE, &resp->status);
 		resp->error[0] = '\0';
 		return;
 	}
-	why = r->fail ? r->fail : r->errbuf[0] ? r->errbuf :
-	    curl_easy_strerror(rc);
+	why = r->fail	   ? r->fail
+	    : r->errbuf[0] ? r->errbuf
+			   : curl_easy_strerror(rc);
 	resp->status = 0;
 	/* curl says "Couldn't connect to server": add why (refused, ...) */
 	if (rc == CURLE_COULDNT_CONNECT && !r->fail &&
 	    curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno) ==
-	    CURLE_OK && os_errno != 0)
+		CURLE_OK &&
+	    os_errno != 0)
 		snprintf(resp->error, sizeof(resp->error), "%s (%s)", why,
 		    strerror((int)os_errno));
 	else
@@ -183,7 +196,8 @@ static void req_fill_result(struct up_req *r, CURLcode rc)
 }
 
 /* Detach r from curl and the list, run its callback, free it. */
-static void req_finish(struct up_req *r, CURLcode rc)
+static void
+req_finish(struct up_req *r, CURLcode rc)
 {
 	struct upstream *u = r->u;
 
@@ -197,7 +211,8 @@ static void req_finish(struct up_req *r, CURLcode rc)
 	free(r);
 }
 
-static void check_multi_info(struct upstream *u)
+static void
+check_multi_info(struct upstream *u)
 {
 	CURLMsg *msg;
 	int left;
@@ -216,7 +231,8 @@ static void check_multi_info(struct upstream *u)
 
 /* ---- libuv <-> curl ---- */
 
-static void on_poll(uv_poll_t *h, int status, int events)
+static void
+on_poll(uv_poll_t *h, int status, int events)
 {
 	struct up_sock *s = (struct up_sock *)h;
 	struct upstream *u = s->u;
@@ -232,7 +248,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	check_multi_info(u);
 }
 
-static void on_timeout(uv_timer_t *t)
+static void
+on_timeout(uv_timer_t *t)
 {
 	struct upstream *u = t->data;
 	int running;
@@ -241,18 +258,22 @@ static void on_timeout(uv_timer_t *t)
 	check_multi_info(u);
 }
 
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+static int
+on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct upstream *u = userp;
 
 	(void)multi;
 	if (timeout_ms < 0)
 		return uv_timer_stop(&u->timer) == 0 ? 0 : -1;
-	return uv_timer_start(&u->timer, on_timeout, (uint64_t)timeout_ms, 0)
-	    == 0 ? 0 : -1;
+	return uv_timer_start(&u->timer, on_timeout, (uint64_t)timeout_ms, 0) ==
+		0
+	    ? 0
+	    : -1;
 }
 
-static struct up_sock *sock_new(struct upstream *u, curl_socket_t fd)
+static struct up_sock *
+sock_new(struct upstream *u, curl_socket_t fd)
 {
 	struct up_sock *s = calloc(1, sizeof(*s));
 
@@ -273,8 +294,9 @@ static struct up_sock *sock_new(struct upstream *u, curl_socket_t fd)
 	return s;
 }
 
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
+static int
+on_curl_socket(
+    CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct upstream *u = userp;
 	struct up_sock *s = socketp;
@@ -299,7 +321,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 
 /* ---- response callbacks ---- */
 
-static int body_reserve(struct up_req *r, size_t need)
+static int
+body_reserve(struct up_req *r, size_t need)
 {
 	size_t cap = r->cap ? r->cap : UP_BODY_CHUNK;
 	char *p;
@@ -319,7 +342,8 @@ static int body_reserve(struct up_req *r, size_t need)
 	return 0;
 }
 
-static size_t on_body(char *data, size_t size, size_t n, void *userp)
+static size_t
+on_body(char *data, size_t size, size_t n, void *userp)
 {
 	struct up_req *r = userp;
 	size_t len;
@@ -327,7 +351,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 	if (n && size > SIZE_MAX / n)
 		return 0;
 	len = size * n;
-	if (len > (r->body_max ? r->body_max : UPSTREAM_BODY_MAX) - r->resp.len) {
+	if (len >
+	    (r->body_max ? r->body_max : UPSTREAM_BODY_MAX) - r->resp.len) {
 		r->fail = "upstream answer too large";
 		return 0;
 	}
@@ -343,7 +368,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 
 /* Delta seconds or an HTTP date, as seconds from now clamped to 0..86400;
  * -1 when it is neither. */
-static long parse_retry_after(const char *v)
+static long
+parse_retry_after(const char *v)
 {
 	const char *p = v;
 	long n = 0;
@@ -366,13 +392,14 @@ static long parse_retry_after(const char *v)
 	return d > UP_RETRY_AFTER_MAX ? UP_RETRY_AFTER_MAX : (long)d;
 }
 
-static int header_is(const char *name, size_t nlen, const char *want)
+static int
+header_is(const char *name, size_t nlen, const char *want)
 {
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
 }
 
-static char **header_slot(struct upstream_resp *resp, const char *name,
-    size_t nlen)
+static char **
+header_slot(struct upstream_resp *resp, const char *name, size_t nlen)
 {
 	if (header_is(name, nlen, "location"))
 		return &resp->location;
@@ -383,13 +410,15 @@ static char **header_slot(struct upstream_resp *resp, const char *name,
 	return NULL;
 }
 
-static int is_ows(char c)
+static int
+is_ows(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /* A new response head (after a 1xx, say): forget what the last one said. */
-static void headers_reset(struct upstream_resp *resp)
+static void
+headers_reset(struct upstream_resp *resp)
 {
 	free(resp->location);
 	free(resp->replay_nonce);
@@ -399,7 +428,8 @@ static void headers_reset(struct upstream_resp *resp)
 }
 
 /* One "Name: value" line of len bytes. 0, or -1 out of memory. */
-static int header_line(struct up_req *r, const char *line, size_t len)
+static int
+header_line(struct up_req *r, const char *line, size_t len)
 {
 	const char *colon = memchr(line, ':', len), *v, *end = line + len;
 	char **slot, *copy;
@@ -433,7 +463,8 @@ static int header_line(struct up_req *r, const char *line, size_t len)
 	return 0;
 }
 
-static size_t on_header(char *buf, size_t size, size_t n, void *userp)
+static size_t
+on_header(char *buf, size_t size, size_t n, void *userp)
 {
 	struct up_req *r = userp;
 	size_t len;
@@ -461,7 +492,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *userp)
 }
 
 /* Adds the extra roots to the store curl built from the system bundle. */
-static CURLcode on_ssl_ctx(CURL *easy, void *ssl_ctx, void *userp)
+static CURLcode
+on_ssl_ctx(CURL *easy, void *ssl_ctx, void *userp)
 {
 	STACK_OF(X509) *extra = userp;
 	X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
@@ -481,52 +513,72 @@ static CURLcode on_ssl_ctx(CURL *easy, void *ssl_ctx, void *userp)
 
 /* ---- request setup ---- */
 
-static int url_scheme_ok(const char *url)
+static int
+url_scheme_ok(const char *url)
 {
 	return strncasecmp(url, "https://", 8) == 0 ||
 	    strncasecmp(url, "http://", 7) == 0;
 }
 
-static int req_set_common(struct up_req *r, const char *url)
+static int
+req_set_common(struct up_req *r, const char *url)
 {
 	struct upstream *u = r->u;
 	CURL *e = r->easy;
-	long connect_ms = u->timeout_ms < UP_CONNECT_TIMEOUT_MAX_MS ?
-	    u->timeout_ms : UP_CONNECT_TIMEOUT_MAX_MS;
+	long connect_ms = u->timeout_ms < UP_CONNECT_TIMEOUT_MAX_MS
+	    ? u->timeout_ms
+	    : UP_CONNECT_TIMEOUT_MAX_MS;
 	int ok = 1;
 
 	ok = ok && curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_PRIVATE, r) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, u->timeout_ms) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, UP_PROTOCOLS) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, UP_PROTOCOLS) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, u->timeout_ms) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) ==
+		CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, UP_PROTOCOLS) ==
+		CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, UP_PROTOCOLS) ==
+		CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_USERAGENT, UP_USER_AGENT) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, UP_USER_AGENT) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_HEADERDATA, r) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK;
 	return ok ? 0 : -1;
 }
 
-static int req_set_ca(struct up_req *r)
+static int
+req_set_ca(struct up_req *r)
 {
 	CURL *e = r->easy;
 	int ok = 1;
 
 	if (!r->u->extra_ca)
 		return 0;
-	ok = ok && curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, r->u->extra_ca) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ==
+		CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, r->u->extra_ca) ==
+		CURLE_OK;
 	return ok ? 0 : -1;
 }
 
-static int req_add_header(struct up_req *r, const char *h)
+static int
+req_add_header(struct up_req *r, const char *h)
 {
 	struct curl_slist *l = curl_slist_append(r->hdrs, h);
 
@@ -536,8 +588,9 @@ static int req_add_header(struct up_req *r, const char *h)
 	return 0;
 }
 
-static int req_set_post(struct up_req *r, const char *body, size_t len,
-    const char *content_type)
+static int
+req_set_post(
+    struct up_req *r, const char *body, size_t len, const char *content_type)
 {
 	CURL *e = r->easy;
 	char line[256];
@@ -556,29 +609,36 @@ static int req_set_post(struct up_req *r, const char *body, size_t len,
 	if (req_add_header(r, "Expect:") < 0)
 		return -1;
 	ok = ok && curl_easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)len) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
-	    body ? body : "") == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) ==
+		CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? body : "") ==
+		CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs) == CURLE_OK;
 	return ok ? 0 : -1;
 }
 
-static int req_set_method(struct up_req *r, const char *method,
-    const char *body, size_t len, const char *content_type)
+static int
+req_set_method(struct up_req *r, const char *method, const char *body,
+    size_t len, const char *content_type)
 {
 	if (strcmp(method, "GET") == 0)
-		return curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L) == CURLE_OK ?
-		    0 : -1;
+		return curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L) ==
+			CURLE_OK
+		    ? 0
+		    : -1;
 	if (strcmp(method, "HEAD") == 0)
-		return curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L) == CURLE_OK ?
-		    0 : -1;
+		return curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L) == CURLE_OK
+		    ? 0
+		    : -1;
 	if (strcmp(method, "POST") == 0)
 		return req_set_post(r, body, len, content_type);
 	return -1;
 }
 
-static void req_discard(struct up_req *r)
+static void
+req_discard(struct up_req *r)
 {
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
@@ -587,7 +647,8 @@ static void req_discard(struct up_req *r)
 	free(r);
 }
 
-int upstream_fetch(struct upstream *u, const char *method, const char *url,
+int
+upstream_fetch(struct upstream *u, const char *method, const char *url,
     const char *body, size_t len, const char *content_type, upstream_cb cb,
     void *arg)
 {
@@ -617,20 +678,24 @@ fail:
 
 /* CURLOPT_CONNECT_TO "::ADDR:" (any host and port of the URL -> ADDR, the
  * URL's port), kept in r->hdrs, which a GET does not otherwise use. */
-static int req_set_connect_to(struct up_req *r, const char *addr)
+static int
+req_set_connect_to(struct up_req *r, const char *addr)
 {
 	char line[80];
 	int n;
 
-	n = snprintf(line, sizeof(line), strchr(addr, ':') ? "::[%s]:" :
-	    "::%s:", addr);
+	n = snprintf(
+	    line, sizeof(line), strchr(addr, ':') ? "::[%s]:" : "::%s:", addr);
 	if (n < 0 || (size_t)n >= sizeof(line) || req_add_header(r, line) < 0)
 		return -1;
 	return curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->hdrs) ==
-	    CURLE_OK ? 0 : -1;
+		CURLE_OK
+	    ? 0
+	    : -1;
 }
 
-int upstream_get_at(struct upstream *u, const char *url, const char *addr,
+int
+upstream_get_at(struct upstream *u, const char *url, const char *addr,
     long timeout_ms, size_t body_max, upstream_cb cb, void *arg)
 {
 	struct up_req *r;
@@ -652,12 +717,16 @@ int upstream_get_at(struct upstream *u, const char *url, const char *addr,
 	if (!e || req_set_common(r, url) < 0 || req_set_connect_to(r, addr) < 0)
 		goto fail;
 	ok = ok && curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, "") == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
-	ok = ok && curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
+	ok = ok &&
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) ==
+		CURLE_OK;
 	if (!ok || curl_multi_add_handle(u->multi, e) != CURLM_OK)
 		goto fail;
 	req_link(u, r);
@@ -667,7 +736,8 @@ fail:
 	return -1;
 }
 
-size_t upstream_pending(const struct upstream *u)
+size_t
+upstream_pending(const struct upstream *u)
 {
 	return u ? u->pending : 0;
 }
@@ -675,7 +745,7 @@ size_t upstream_pending(const struct upstream *u)
 /* ---- lifetime ---- */
 
 /* The PEM certificates of path (at least one), or NULL. */
-static STACK_OF(X509) *load_ca_file(const char *path)
+static STACK_OF(X509) * load_ca_file(const char *path)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	BIO *bio = BIO_new_file(path, "r");
@@ -705,24 +775,29 @@ fail:
 	return NULL;
 }
 
-static int multi_setup(struct upstream *u)
+static int
+multi_setup(struct upstream *u)
 {
 	int ok = 1;
 
 	u->multi = curl_multi_init();
 	if (!u->multi)
 		return -1;
-	ok = ok && curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION,
-	    on_curl_socket) == CURLM_OK;
-	ok = ok && curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u) == CURLM_OK;
-	ok = ok && curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION,
-	    on_curl_timer) == CURLM_OK;
-	ok = ok && curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u) == CURLM_OK;
+	ok = ok &&
+	    curl_multi_setopt(
+		u->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) == CURLM_OK;
+	ok = ok &&
+	    curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u) == CURLM_OK;
+	ok = ok &&
+	    curl_multi_setopt(
+		u->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) == CURLM_OK;
+	ok = ok &&
+	    curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u) == CURLM_OK;
 	return ok ? 0 : -1;
 }
 
-struct upstream *upstream_new(uv_loop_t *loop, const char *ca_file,
-    long timeout_ms)
+struct upstream *
+upstream_new(uv_loop_t *loop, const char *ca_file, long timeout_ms)
 {
 	struct upstream *u;
 
@@ -753,7 +828,8 @@ fail:
 	return NULL;
 }
 
-void upstream_close(struct upstream *u, void (*free_cb)(void *), void *arg)
+void
+upstream_close(struct upstream *u, void (*free_cb)(void *), void *arg)
 {
 	if (!u || u->closing)
 		return;
@@ -765,10 +841,10 @@ void upstream_close(struct upstream *u, void (*free_cb)(void *), void *arg)
 		req_finish(u->reqs, CURLE_ABORTED_BY_CALLBACK);
 	}
 	/* curl must not call back into handles that are going away */
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION,
-	    (curl_socket_callback)NULL);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION,
-	    (curl_multi_timer_callback)NULL);
+	curl_multi_setopt(
+	    u->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL);
+	curl_multi_setopt(
+	    u->multi, CURLMOPT_TIMERFUNCTION, (curl_multi_timer_callback)NULL);
 	while (u->socks)
 		sock_close(u->socks);
 	curl_multi_cleanup(u->multi);

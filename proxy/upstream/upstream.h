@@ -7,20 +7,20 @@
 #include <stddef.h>
 #include <uv.h>
 
-#define UPSTREAM_BODY_MAX (1024 * 1024)	/* larger answers fail the request */
+#define UPSTREAM_BODY_MAX (1024 * 1024) /* larger answers fail the request */
 
 struct upstream;
 
 struct upstream_resp {
-	long status;		/* HTTP status, 0 when the transfer failed */
-	char *body;		/* NUL-terminated, may be NULL when empty */
+	long status; /* HTTP status, 0 when the transfer failed */
+	char *body;  /* NUL-terminated, may be NULL when empty */
 	size_t len;
-	char *location;		/* Location header or NULL */
-	char *replay_nonce;	/* Replay-Nonce header or NULL */
-	char *content_type;	/* Content-Type header or NULL */
-	long retry_after;	/* Retry-After in seconds (delta or date), -1 none */
-	char error[256];	/* transport error text when status == 0 */
-	double seconds;		/* total time of the transfer */
+	char *location;	    /* Location header or NULL */
+	char *replay_nonce; /* Replay-Nonce header or NULL */
+	char *content_type; /* Content-Type header or NULL */
+	long retry_after; /* Retry-After in seconds (delta or date), -1 none */
+	char error[256];  /* transport error text when status == 0 */
+	double seconds;	  /* total time of the transfer */
 };
 
 /* Called once per request on the loop thread; r is freed after it returns. */
@@ -28,8 +28,8 @@ typedef void (*upstream_cb)(void *arg, const struct upstream_resp *r);
 
 /* ca_file: extra PEM roots to trust besides the system store (may be NULL).
  * timeout_ms: per-request total timeout. NULL on error. */
-struct upstream *upstream_new(uv_loop_t *loop, const char *ca_file,
-    long timeout_ms);
+struct upstream *
+upstream_new(uv_loop_t *loop, const char *ca_file, long timeout_ms);
 
 /* Start a request. method "GET", "HEAD" or "POST"; body (len bytes) only for
  * POST, sent with content_type. 0, or -1 when it could not be started (cb is

@@ -22,7 +22,8 @@ b64url_encode(const unsigned char *in, size_t len)
 	if ((out = malloc(olen + 1)) == NULL)
 		return NULL;
 	for (i = 0; i + 3 <= len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = b64url_alphabet[(v >> 18) & 0x3f];
 		out[o++] = b64url_alphabet[(v >> 12) & 0x3f];
 		out[o++] = b64url_alphabet[(v >> 6) & 0x3f];

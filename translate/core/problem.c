@@ -12,14 +12,14 @@
 
 /* How the detail of a mapped problem reads (docs/errors.md). */
 enum lead {
-	L_REFUSED,	/* "the CA refused <what>: <CA detail>" */
-	L_RATE,		/* rate limited */
-	L_FAILED,	/* the CA failed: try again later */
-	L_NONCE,	/* badNonce after every retry the bridge made */
-	L_ACCOUNT,	/* the bridge's upstream account is unknown */
-	L_EAB,		/* external account binding required */
-	L_USER,		/* the account holder must act (terms, ...) */
-	L_VALIDATION	/* the CA could not validate the name */
+	L_REFUSED,   /* "the CA refused <what>: <CA detail>" */
+	L_RATE,	     /* rate limited */
+	L_FAILED,    /* the CA failed: try again later */
+	L_NONCE,     /* badNonce after every retry the bridge made */
+	L_ACCOUNT,   /* the bridge's upstream account is unknown */
+	L_EAB,	     /* external account binding required */
+	L_USER,	     /* the account holder must act (terms, ...) */
+	L_VALIDATION /* the CA could not validate the name */
 };
 
 /* v2 type suffix -> v1 type suffix, HTTP status and the detail's lead.
@@ -87,8 +87,8 @@ problem_v1_name(enum v1_error type)
 }
 
 int
-problem_set(struct problem *p, enum v1_error type, int status,
-    const char *fmt, ...)
+problem_set(
+    struct problem *p, enum v1_error type, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -111,8 +111,8 @@ problem_v1_json(const struct problem *p)
 	char type[128];
 	int n;
 
-	n = snprintf(type, sizeof(type), V1_PREFIX "%s",
-	    problem_v1_name(p->type));
+	n = snprintf(
+	    type, sizeof(type), V1_PREFIX "%s", problem_v1_name(p->type));
 	if (n < 0 || (size_t)n >= sizeof(type))
 		goto out;
 	if ((o = json_object()) == NULL)
@@ -249,8 +249,8 @@ contains_ci(const char *s, const char *needle)
 static int
 is_paused(const char *t, const char *d)
 {
-	if (d == NULL || (strcmp(t, "rateLimited") != 0 &&
-	    strcmp(t, "unauthorized") != 0))
+	if (d == NULL ||
+	    (strcmp(t, "rateLimited") != 0 && strcmp(t, "unauthorized") != 0))
 		return 0;
 	return contains_ci(d, "temporarily prevented from requesting") ||
 	    contains_ci(d, "paused") || contains_ci(d, "unpause");
@@ -259,8 +259,7 @@ is_paused(const char *t, const char *d)
 /* The detail: what the bridge makes of it, then the CA's own text (kept
  * whole: it may carry a URL the account holder needs). */
 static void
-set_detail(struct problem *p, enum lead lead, const char *what,
-    const char *d)
+set_detail(struct problem *p, enum lead lead, const char *what, const char *d)
 {
 	switch (lead) {
 	case L_RATE:
@@ -274,13 +273,16 @@ set_detail(struct problem *p, enum lead lead, const char *what,
 	case L_NONCE:
 		snprintf(p->detail, sizeof(p->detail),
 		    "upstream kept rejecting nonces: the CA answered %s with "
-		    "badNonce to every retry (try again later): %s", what, d);
+		    "badNonce to every retry (try again later): %s",
+		    what, d);
 		break;
 	case L_ACCOUNT:
 		snprintf(p->detail, sizeof(p->detail),
 		    "the CA does not know this registration's upstream account "
-		    "(%s; deactivated upstream, or --upstream now names another "
-		    "CA?): %s", what, d);
+		    "(%s; deactivated upstream, or --upstream now names "
+		    "another "
+		    "CA?): %s",
+		    what, d);
 		break;
 	case L_EAB:
 		snprintf(p->detail, sizeof(p->detail),
@@ -291,7 +293,8 @@ set_detail(struct problem *p, enum lead lead, const char *what,
 	case L_USER:
 		snprintf(p->detail, sizeof(p->detail),
 		    "the CA requires action from the account holder before %s "
-		    "(new terms of service?): %s", what, d);
+		    "(new terms of service?): %s",
+		    what, d);
 		break;
 	case L_VALIDATION:
 		snprintf(p->detail, sizeof(p->detail),
@@ -313,8 +316,8 @@ append_instance(struct problem *p, const char *url)
 
 	if (url == NULL || *url == '\0' || strstr(p->detail, url) != NULL)
 		return;
-	(void)snprintf(p->detail + len, sizeof(p->detail) - len, " (see %s)",
-	    url);
+	(void)snprintf(
+	    p->detail + len, sizeof(p->detail) - len, " (see %s)", url);
 }
 
 /* No usable problem document: a transport failure or a bare HTTP status. */
@@ -322,21 +325,23 @@ static void
 from_status(struct problem *p, long http_status, const char *what)
 {
 	if (http_status == 0)
-		problem_set(p, V1E_SERVER_INTERNAL, 503, "upstream %s failed",
-		    what);
+		problem_set(
+		    p, V1E_SERVER_INTERNAL, 503, "upstream %s failed", what);
 	else if (http_status == 429)
 		problem_set(p, V1E_RATE_LIMITED, 429,
 		    "the CA rate-limited %s (HTTP 429 without a problem "
-		    "document)", what);
+		    "document)",
+		    what);
 	else
 		problem_set(p, V1E_SERVER_INTERNAL, 503,
 		    "upstream %s answered HTTP %ld without a problem document "
-		    "(try again later)", what, http_status);
+		    "(try again later)",
+		    what, http_status);
 }
 
 void
-problem_from_v2(struct problem *p, long http_status, const json_t *doc,
-    const char *what)
+problem_from_v2(
+    struct problem *p, long http_status, const json_t *doc, const char *what)
 {
 	const char *t, *d;
 	char dbuf[96];
@@ -353,7 +358,8 @@ problem_from_v2(struct problem *p, long http_status, const json_t *doc,
 	if (strcmp(t, "compound") == 0)
 		t = compound_type(doc);
 	if (strcmp(t, "alreadyRevoked") == 0) {
-		problem_set(p, V1E_MALFORMED, 409, "Certificate already revoked");
+		problem_set(
+		    p, V1E_MALFORMED, 409, "Certificate already revoked");
 		return;
 	}
 	if ((i = map_index(t)) >= 0) {
@@ -381,12 +387,13 @@ problem_from_v2(struct problem *p, long http_status, const json_t *doc,
 		snprintf(p->detail, sizeof(p->detail),
 		    "the CA has paused this account for these names (%s); the "
 		    "account holder must open the unpause URL in the CA's "
-		    "message, then retry: %s", what, d);
+		    "message, then retry: %s",
+		    what, d);
 	else
 		set_detail(p, lead, what, d);
 	if (lead == L_USER)
-		append_instance(p, json_string_value(json_object_get(doc,
-		    "instance")));
+		append_instance(
+		    p, json_string_value(json_object_get(doc, "instance")));
 	append_subproblems(p, doc);
 }
 
@@ -397,7 +404,7 @@ problem_v1_authz_status(const char *v2)
 
 	if (v2 == NULL)
 		return AUTHZ_PENDING;
-	if (authz_status_parse(v2, &st) == 0)	/* the same four words */
+	if (authz_status_parse(v2, &st) == 0) /* the same four words */
 		return st;
 	if (strcmp(v2, "expired") == 0 || strcmp(v2, "revoked") == 0)
 		return AUTHZ_INVALID;

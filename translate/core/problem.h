@@ -38,7 +38,7 @@ struct problem {
 	enum v1_error type;
 	int status;
 	char detail[PROBLEM_DETAIL_MAX];
-	long retry_after;	/* seconds, 0 when none (rateLimited) */
+	long retry_after; /* seconds, 0 when none (rateLimited) */
 };
 
 /* Fill p; detail is printf-formatted and truncated to fit. Returns -1 always,
@@ -53,8 +53,8 @@ json_t *problem_v1_json(const struct problem *p);
 /* Map an upstream RFC 8555 problem document (may be NULL or not JSON) and its
  * HTTP status to a v1 problem; `what` names the upstream operation for the
  * detail ("newOrder"). */
-void problem_from_v2(struct problem *p, long http_status, const json_t *doc,
-    const char *what);
+void problem_from_v2(
+    struct problem *p, long http_status, const json_t *doc, const char *what);
 
 /* The v2 problem type suffix ("badNonce") of doc, or "" when none. */
 const char *problem_v2_type(const json_t *doc);

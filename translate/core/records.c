@@ -6,12 +6,10 @@
 #include "records.h"
 
 static const char *const account_status_names[] = { "valid", "deactivated" };
-static const char *const account_mode_names[] = {
-	"per-client", "shared", "imported"
-};
-static const char *const authz_status_names[] = {
-	"pending", "valid", "invalid", "deactivated"
-};
+static const char *const account_mode_names[] = { "per-client", "shared",
+	"imported" };
+static const char *const authz_status_names[] = { "pending", "valid", "invalid",
+	"deactivated" };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -99,7 +97,6 @@ store_account_clear(struct store_account *a)
 	memset(a, 0, sizeof(*a));
 }
 
-
 void
 store_group_clear(struct store_group *g)
 {
@@ -111,7 +108,6 @@ store_group_clear(struct store_group *g)
 	free(g->v2_account_url);
 	memset(g, 0, sizeof(*g));
 }
-
 
 void
 store_authz_clear(struct store_authz *z)
@@ -125,7 +121,6 @@ store_authz_clear(struct store_authz *z)
 	free(z->key_authorization);
 	memset(z, 0, sizeof(*z));
 }
-
 
 void
 store_cert_clear(struct store_cert *c)

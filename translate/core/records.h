@@ -14,7 +14,10 @@
 enum account_status { ACCOUNT_VALID, ACCOUNT_DEACTIVATED };
 enum account_mode { ACCOUNT_PER_CLIENT, ACCOUNT_SHARED, ACCOUNT_IMPORTED };
 enum authz_status {
-	AUTHZ_PENDING, AUTHZ_VALID, AUTHZ_INVALID, AUTHZ_DEACTIVATED
+	AUTHZ_PENDING,
+	AUTHZ_VALID,
+	AUTHZ_INVALID,
+	AUTHZ_DEACTIVATED
 };
 
 const char *account_status_name(enum account_status st);
@@ -26,21 +29,21 @@ int account_mode_parse(const char *s, enum account_mode *out);
 int authz_status_parse(const char *s, enum authz_status *out);
 
 struct store_account {
-	long long id;			/* v1 registration id (1, 2, ...) */
-	char thumbprint[B64URL_SHA256_LEN + 1];	/* of the v1 key */
-	char *jwk;			/* v1 public JWK, JSON text */
-	char *contact;			/* JSON array text, or NULL */
-	char *agreement;		/* agreed v1 terms URL, or NULL */
+	long long id; /* v1 registration id (1, 2, ...) */
+	char thumbprint[B64URL_SHA256_LEN + 1]; /* of the v1 key */
+	char *jwk;				/* v1 public JWK, JSON text */
+	char *contact;				/* JSON array text, or NULL */
+	char *agreement; /* agreed v1 terms URL, or NULL */
 	char initial_ip[64];
-	long long created_at;		/* unix seconds */
+	long long created_at; /* unix seconds */
 	enum account_status status;
-	char *v2_key_pem;		/* bridge's private P-256 key, PKCS#8 PEM;
+	char *v2_key_pem;     /* bridge's private P-256 key, PKCS#8 PEM;
 					 * imported: the host's own key */
-	char *v2_account_url;		/* upstream account URL (kid), or NULL */
+	char *v2_account_url; /* upstream account URL (kid), or NULL */
 	/* How the upstream account is chosen (proxy/accounts.h): */
 	enum account_mode mode;
-	char group_name[65];		/* shared: the group, else "" */
-	long long not_before;		/* no upstream account creation before
+	char group_name[65];  /* shared: the group, else "" */
+	long long not_before; /* no upstream account creation before
 					 * this (unix s; rateLimited), 0 */
 };
 
@@ -50,26 +53,26 @@ void store_account_clear(struct store_account *a);
  * v1 account the config puts in the group, created on first need. */
 struct store_group {
 	char name[65];
-	char *v2_key_pem;		/* PKCS#8 PEM */
-	char *v2_account_url;		/* NULL until created upstream */
-	long long not_before;		/* as in store_account */
+	char *v2_key_pem;     /* PKCS#8 PEM */
+	char *v2_account_url; /* NULL until created upstream */
+	long long not_before; /* as in store_account */
 	long long created_at;
 };
 
 void store_group_clear(struct store_group *g);
 
 struct store_authz {
-	long long id;			/* v1 authz id */
+	long long id; /* v1 authz id */
 	long long account_id;
-	char name[254];			/* lower-cased DNS name */
-	enum authz_status status;	/* v1 status */
-	long long expires;		/* unix seconds */
-	char token[48];			/* the bridge's v1 token for this authz */
+	char name[254];		  /* lower-cased DNS name */
+	enum authz_status status; /* v1 status */
+	long long expires;	  /* unix seconds */
+	char token[48];		  /* the bridge's v1 token for this authz */
 	char *v2_order_url;
 	char *v2_authz_url;
-	char *v2_chall_url;		/* the upstream http-01 challenge */
-	char *error;			/* v1 problem JSON text for invalid, or NULL */
-	char *key_authorization;	/* what the v1 client posted, or NULL */
+	char *v2_chall_url;	 /* the upstream http-01 challenge */
+	char *error;		 /* v1 problem JSON text for invalid, or NULL */
+	char *key_authorization; /* what the v1 client posted, or NULL */
 	long long created_at;
 };
 
@@ -78,12 +81,12 @@ void store_authz_clear(struct store_authz *z);
 struct store_cert {
 	long long id;
 	long long account_id;
-	char serial[80];		/* lower-case hex, as in the v1 cert URL */
-	unsigned char *der;		/* the leaf */
+	char serial[80];    /* lower-case hex, as in the v1 cert URL */
+	unsigned char *der; /* the leaf */
 	size_t der_len;
-	char *chain_pem;		/* the upstream chain as downloaded */
-	char issuer_id[33];		/* first issuer's id, "" when none */
-	long long not_after;		/* unix seconds */
+	char *chain_pem;     /* the upstream chain as downloaded */
+	char issuer_id[33];  /* first issuer's id, "" when none */
+	long long not_after; /* unix seconds */
 	long long created_at;
 	char *v2_cert_url;
 	int revoked;

@@ -132,8 +132,8 @@ dns_query_build(uint16_t id, const char *name, int type, unsigned char *buf,
 	memset(buf, 0, HDR_LEN);
 	put16(buf, id);
 	put16(buf + 2, FLAG_RD);
-	put16(buf + 4, 1);	/* QDCOUNT */
-	put16(buf + 10, 1);	/* ARCOUNT: the OPT record */
+	put16(buf + 4, 1);  /* QDCOUNT */
+	put16(buf + 10, 1); /* ARCOUNT: the OPT record */
 	o = HDR_LEN + put_name(name, buf + HDR_LEN);
 	put16(buf + o, (unsigned)type);
 	put16(buf + o + 2, DNS_CLASS_IN);
@@ -171,7 +171,8 @@ name_append(char *out, size_t *o, const unsigned char *label, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = label[i];
 
-		out[(*o)++] = (char)(c < 0x21 || c > 0x7e || c == '.' ? '?' : c);
+		out[(*o)++] = (char)(c < 0x21 || c > 0x7e || c == '.' ? '?'
+								      : c);
 	}
 	out[*o] = '\0';
 }
@@ -179,8 +180,8 @@ name_append(char *out, size_t *o, const unsigned char *label, size_t n)
 /* Decode the name at off into out (DNS_NAME_MAX + 1 bytes); *after is the
  * offset just past it in the message. 0 or -1 (malformed). */
 static int
-read_name(const unsigned char *msg, size_t len, size_t off, char *out,
-    size_t *after)
+read_name(
+    const unsigned char *msg, size_t len, size_t off, char *out, size_t *after)
 {
 	size_t pos = off, limit = off, o = 0, wire = 0;
 	int jumps = 0;
@@ -208,7 +209,7 @@ read_name(const unsigned char *msg, size_t len, size_t off, char *out,
 			continue;
 		}
 		if ((c & 0xC0) != 0)
-			return -1;	/* 0x40/0x80: extended label types */
+			return -1; /* 0x40/0x80: extended label types */
 		if (c == 0)
 			break;
 		if (pos + 1 + c > len || wire + 1 + c > WIRE_NAME_MAX - 1)
@@ -265,7 +266,8 @@ read_answers(const unsigned char *msg, size_t len, size_t off, unsigned count,
 		r->rdlen = get16(msg + next + 8);
 		r->rdoff = next + 10;
 		if (r->rdlen > len - r->rdoff) {
-			set_err(err, errlen, "record data past the end of the answer");
+			set_err(err, errlen,
+			    "record data past the end of the answer");
 			return DNS_EMALFORMED;
 		}
 		off = r->rdoff + r->rdlen;
@@ -276,8 +278,8 @@ read_answers(const unsigned char *msg, size_t len, size_t off, unsigned count,
 
 /* The CNAME target of r (inside its data) into out. 0 or -1. */
 static int
-cname_target(const unsigned char *msg, size_t len, const struct rr *r,
-    char *out)
+cname_target(
+    const unsigned char *msg, size_t len, const struct rr *r, char *out)
 {
 	size_t after;
 
@@ -311,7 +313,7 @@ follow_cnames(const unsigned char *msg, size_t len, const struct rr *rrs,
 		}
 		(*n)++;
 	}
-	return DNS_OK;	/* a longer chain: what we have */
+	return DNS_OK; /* a longer chain: what we have */
 }
 
 /* The strings of a TXT record, concatenated. 0 or -1. */
@@ -411,9 +413,10 @@ collect(const unsigned char *msg, size_t len, size_t off, unsigned an,
 	size_t nrr, nchain, i;
 	int rc;
 
-	if ((rc = read_answers(msg, len, off, an, rrs, &nrr, err, errlen)) != DNS_OK ||
+	if ((rc = read_answers(msg, len, off, an, rrs, &nrr, err, errlen)) !=
+		DNS_OK ||
 	    (rc = follow_cnames(msg, len, rrs, nrr, name, chain, &nchain, err,
-	    errlen)) != DNS_OK)
+		 errlen)) != DNS_OK)
 		return rc;
 	for (i = 0; i < nrr && res->n < DNS_ANSWERS_MAX; i++) {
 		if (rrs[i].type != type || rrs[i].klass != DNS_CLASS_IN ||
@@ -438,17 +441,19 @@ dns_parse(const unsigned char *msg, size_t len, uint16_t id, const char *name,
 
 	set_err(err, errlen, "");
 	if (msg == NULL || res == NULL || !dns_name_ok(name) ||
-	    (type != DNS_TYPE_A && type != DNS_TYPE_AAAA && type != DNS_TYPE_TXT)) {
+	    (type != DNS_TYPE_A && type != DNS_TYPE_AAAA &&
+		type != DNS_TYPE_TXT)) {
 		set_err(err, errlen, "bad arguments");
 		return DNS_EMALFORMED;
 	}
 	res->rcode = 0;
 	res->n = 0;
-	if ((rc = check_header(msg, len, id, &res->rcode, &qd, &an, err,
-	    errlen)) != DNS_OK)
+	if ((rc = check_header(
+		 msg, len, id, &res->rcode, &qd, &an, err, errlen)) != DNS_OK)
 		return rc;
-	if (qd == 1 && (rc = check_question(msg, len, &off, name, type, err,
-	    errlen)) != DNS_OK)
+	if (qd == 1 &&
+	    (rc = check_question(msg, len, &off, name, type, err, errlen)) !=
+		DNS_OK)
 		return rc;
 	if (res->rcode != DNS_RCODE_NOERROR)
 		return DNS_OK;
@@ -473,11 +478,15 @@ dns_resolv_conf_first(const char *text, char *host, size_t hostlen)
 			eol = p + strlen(p);
 		while (q < eol && (*q == ' ' || *q == '\t'))
 			q++;
-		if ((size_t)(eol - q) > 10 && strncmp(q, "nameserver", 10) == 0 &&
+		if ((size_t)(eol - q) > 10 &&
+		    strncmp(q, "nameserver", 10) == 0 &&
 		    (q[10] == ' ' || q[10] == '\t')) {
-			for (a = q + 10; a < eol && (*a == ' ' || *a == '\t'); a++)
+			for (a = q + 10; a < eol && (*a == ' ' || *a == '\t');
+			     a++)
 				;
-			for (n = 0; a + n < eol && strchr(" \t\r#;", a[n]) == NULL; n++)
+			for (n = 0;
+			     a + n < eol && strchr(" \t\r#;", a[n]) == NULL;
+			     n++)
 				;
 			if (n > 0 && n < hostlen) {
 				memcpy(host, a, n);

@@ -21,31 +21,31 @@
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_REFUSED 5
 
-#define DNS_NAME_MAX 253	/* text form, without the final dot */
-#define DNS_QUERY_MAX 512	/* a query always fits */
-#define DNS_UDP_MAX 4096	/* the largest answer read */
-#define DNS_EDNS_SIZE 1232	/* UDP payload size advertised (EDNS0) */
-#define DNS_ANSWERS_MAX 16	/* answers of the asked type kept */
-#define DNS_RR_MAX 64		/* answer records looked at */
-#define DNS_TXT_MAX 512		/* bytes kept of one TXT record */
-#define DNS_CNAME_MAX 8		/* CNAME links followed */
-#define DNS_PTR_MAX 32		/* compression pointers per name */
+#define DNS_NAME_MAX 253   /* text form, without the final dot */
+#define DNS_QUERY_MAX 512  /* a query always fits */
+#define DNS_UDP_MAX 4096   /* the largest answer read */
+#define DNS_EDNS_SIZE 1232 /* UDP payload size advertised (EDNS0) */
+#define DNS_ANSWERS_MAX 16 /* answers of the asked type kept */
+#define DNS_RR_MAX 64	   /* answer records looked at */
+#define DNS_TXT_MAX 512	   /* bytes kept of one TXT record */
+#define DNS_CNAME_MAX 8	   /* CNAME links followed */
+#define DNS_PTR_MAX 32	   /* compression pointers per name */
 
 /* Return values of dns_parse. */
 #define DNS_OK 0
-#define DNS_EMALFORMED (-1)	/* the answer is broken (or truncated, TC) */
-#define DNS_EMISMATCH (-2)	/* not the answer to this query: ignore */
+#define DNS_EMALFORMED (-1) /* the answer is broken (or truncated, TC) */
+#define DNS_EMISMATCH (-2)  /* not the answer to this query: ignore */
 
 struct dns_answer {
-	int type;			/* DNS_TYPE_A, _AAAA or _TXT */
-	unsigned char addr[16];		/* A: 4 bytes, AAAA: 16 */
-	char txt[DNS_TXT_MAX + 1];	/* TXT: the strings concatenated, NUL */
-	size_t len;			/* bytes in addr or txt */
-	int truncated;			/* TXT longer than DNS_TXT_MAX */
+	int type;		   /* DNS_TYPE_A, _AAAA or _TXT */
+	unsigned char addr[16];	   /* A: 4 bytes, AAAA: 16 */
+	char txt[DNS_TXT_MAX + 1]; /* TXT: the strings concatenated, NUL */
+	size_t len;		   /* bytes in addr or txt */
+	int truncated;		   /* TXT longer than DNS_TXT_MAX */
 };
 
 struct dns_result {
-	int rcode;			/* DNS_RCODE_* (answers only for 0) */
+	int rcode; /* DNS_RCODE_* (answers only for 0) */
 	size_t n;
 	struct dns_answer ans[DNS_ANSWERS_MAX];
 };
@@ -57,8 +57,8 @@ int dns_name_ok(const char *name);
 /* A recursive (RD) query with id for name and type, class IN, with an EDNS0
  * OPT record advertising DNS_EDNS_SIZE. Writes *len bytes to buf (cap at
  * least DNS_QUERY_MAX is always enough). 0, or -1 on a bad name or type. */
-int dns_query_build(uint16_t id, const char *name, int type,
-    unsigned char *buf, size_t cap, size_t *len);
+int dns_query_build(uint16_t id, const char *name, int type, unsigned char *buf,
+    size_t cap, size_t *len);
 
 /* A random query id (OpenSSL RAND_bytes). 0 or -1. */
 int dns_random_id(uint16_t *id);
@@ -70,9 +70,9 @@ int dns_random_id(uint16_t *id);
  * order, at most DNS_ANSWERS_MAX. DNS_EMISMATCH: not a response, another id
  * or another question. DNS_EMALFORMED: broken, truncated (TC) or not a
  * standard query answer; err says why. */
-int dns_parse(const unsigned char *msg, size_t len, uint16_t id,
-    const char *name, int type, struct dns_result *res, char *err,
-    size_t errlen);
+int
+dns_parse(const unsigned char *msg, size_t len, uint16_t id, const char *name,
+    int type, struct dns_result *res, char *err, size_t errlen);
 
 /* The address of the first "nameserver" line of resolv.conf text (comments
  * '#' and ';' ignored). 0, or -1 when there is none. */

@@ -9,21 +9,21 @@
 #include "flow.h"
 
 enum flow_state {
-	S_ACCOUNT,		/* newAccount sent */
-	S_ORDER,		/* newOrder sent */
-	S_AUTHZ_GET,		/* POST-as-GET authz[cur] sent */
-	S_CHALL,		/* challenge answer for authz[cur] sent */
-	S_AUTHZ_WAIT,		/* waiting before polling authz[cur] */
-	S_AUTHZ_POLL,		/* POST-as-GET authz[cur] sent, polling */
-	S_FINALIZE,		/* finalize sent */
-	S_ORDER_WAIT,		/* waiting before polling the order */
-	S_ORDER_GET,		/* POST-as-GET order sent */
-	S_DOWNLOAD,		/* POST-as-GET certificate sent */
-	S_POST,			/* FLOW_POST's request sent */
+	S_ACCOUNT,    /* newAccount sent */
+	S_ORDER,      /* newOrder sent */
+	S_AUTHZ_GET,  /* POST-as-GET authz[cur] sent */
+	S_CHALL,      /* challenge answer for authz[cur] sent */
+	S_AUTHZ_WAIT, /* waiting before polling authz[cur] */
+	S_AUTHZ_POLL, /* POST-as-GET authz[cur] sent, polling */
+	S_FINALIZE,   /* finalize sent */
+	S_ORDER_WAIT, /* waiting before polling the order */
+	S_ORDER_GET,  /* POST-as-GET order sent */
+	S_DOWNLOAD,   /* POST-as-GET certificate sent */
+	S_POST,	      /* FLOW_POST's request sent */
 	S_END
 };
 
-#define POLL_FIRST_MS 50	/* Pebble validates in ms; real CAs send Retry-After */
+#define POLL_FIRST_MS 50 /* Pebble validates in ms; real CAs send Retry-After */
 #define POLL_MAX_MS 3000
 
 struct flow {
@@ -38,15 +38,15 @@ struct flow {
 	char *account_url, *order_url, *finalize_url, *cert_url;
 	char *cert_pem;
 	size_t cert_pem_len;
-	char *payload;			/* owned text of the last SEND */
-	char *keyauth;			/* owned text of the last provisioning */
+	char *payload; /* owned text of the last SEND */
+	char *keyauth; /* owned text of the last provisioning */
 	long poll_ms;
 	struct problem prob;
 	enum flow_answer answer;
 	int only_existing;
-	char **dns01;			/* names answered with dns-01 */
+	char **dns01; /* names answered with dns-01 */
 	size_t ndns01;
-	char *post_url;			/* FLOW_POST */
+	char *post_url; /* FLOW_POST */
 	long post_status;
 	json_t *post_json;
 };
@@ -70,14 +70,15 @@ copy_str(char *dst, size_t size, const char *src)
 
 struct flow *
 flow_new(enum flow_kind kind, const struct flow_dir *dir,
-    const char *const *names, size_t n, const char *csr_b64,
-    const char *thumb, long long deadline_ms)
+    const char *const *names, size_t n, const char *csr_b64, const char *thumb,
+    long long deadline_ms)
 {
 	struct flow *f = NULL;
 	size_t i;
 
 	if (dir == NULL || n > FLOW_MAX_NAMES ||
-	    (kind != FLOW_ACCOUNT && kind != FLOW_POST && (n == 0 || thumb == NULL)) ||
+	    (kind != FLOW_ACCOUNT && kind != FLOW_POST &&
+		(n == 0 || thumb == NULL)) ||
 	    ((kind == FLOW_CERT || kind == FLOW_POST) && csr_b64 == NULL) ||
 	    (kind == FLOW_POST && n != 1))
 		return NULL;
@@ -108,8 +109,8 @@ flow_new(enum flow_kind kind, const struct flow_dir *dir,
 		else
 			copy_str(f->authz[i].name, sizeof(f->authz[i].name),
 			    names[i]);
-		copy_str(f->authz[i].status, sizeof(f->authz[i].status),
-		    "pending");
+		copy_str(
+		    f->authz[i].status, sizeof(f->authz[i].status), "pending");
 	}
 	return f;
 fail:
@@ -193,8 +194,8 @@ chall_type_for(const struct flow *f, const char *name)
 /* --- actions --------------------------------------------------------- */
 
 static void
-act_send(struct flow *f, struct flow_action *a, const char *url,
-    char *payload, const char *what)
+act_send(struct flow *f, struct flow_action *a, const char *url, char *payload,
+    const char *what)
 {
 	memset(a, 0, sizeof(*a));
 	free(f->payload);
@@ -261,12 +262,12 @@ dump(json_t *j)
 
 /* An upstream answer with an unexpected status fails the flow. */
 static int
-check_status(struct flow *f, const struct flow_resp *r, long want1,
-    long want2, const char *what)
+check_status(struct flow *f, const struct flow_resp *r, long want1, long want2,
+    const char *what)
 {
 	if (r == NULL)
-		return problem_set(&f->prob, V1E_SERVER_INTERNAL, 500,
-		    "%s: no answer", what);
+		return problem_set(
+		    &f->prob, V1E_SERVER_INTERNAL, 500, "%s: no answer", what);
 	if (r->status == want1 || r->status == want2)
 		return 0;
 	if (r->status == 0) {
@@ -298,8 +299,9 @@ send_order(struct flow *f, struct flow_action *a)
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
-		    "dns", "value", f->authz[i].name));
+		json_array_append_new(ids,
+		    json_pack("{s:s, s:s}", "type", "dns", "value",
+			f->authz[i].name));
 	o = json_pack("{s:o}", "identifiers", ids);
 	f->state = S_ORDER;
 	act_send(f, a, f->new_order, dump(o), "newOrder");
@@ -314,9 +316,11 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 	switch (f->kind) {
 	case FLOW_ACCOUNT:
 		f->state = S_ACCOUNT;
-		act_send(f, out, f->new_account, strdup(f->only_existing ?
-		    "{\"onlyReturnExisting\":true}" :
-		    "{\"termsOfServiceAgreed\":true}"), "newAccount");
+		act_send(f, out, f->new_account,
+		    strdup(f->only_existing
+			    ? "{\"onlyReturnExisting\":true}"
+			    : "{\"termsOfServiceAgreed\":true}"),
+		    "newAccount");
 		if (out->payload == NULL)
 			act_oom(f, out);
 		else
@@ -345,7 +349,8 @@ on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 		act_fail(f, a);
 		return;
 	}
-	if (r->location == NULL || (f->account_url = strdup(r->location)) == NULL) {
+	if (r->location == NULL ||
+	    (f->account_url = strdup(r->location)) == NULL) {
 		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
 		    "newAccount: upstream gave no account URL");
 		act_fail(f, a);
@@ -396,8 +401,7 @@ static void
 send_authz_get(struct flow *f, struct flow_action *a)
 {
 	f->state = S_AUTHZ_GET;
-	act_send(f, a, f->authz[f->cur].authz_url, strdup(""),
-	    "authorization");
+	act_send(f, a, f->authz[f->cur].authz_url, strdup(""), "authorization");
 	if (a->payload == NULL)
 		act_oom(f, a);
 }
@@ -439,7 +443,8 @@ read_authz(struct flow *f, const json_t *j)
 
 	if (status == NULL || name == NULL)
 		return problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
-		    "authorization: upstream answer has no status or identifier");
+		    "authorization: upstream answer has no status or "
+		    "identifier");
 	/* The CA may list authorizations in any order: name each slot by
 	 * what it really is. */
 	copy_str(z->name, sizeof(z->name), name);
@@ -467,7 +472,9 @@ read_authz(struct flow *f, const json_t *j)
 			z->error = dump(problem_v1_json(&p));
 		}
 		return json_is_string(json_object_get(ch, "status")) &&
-		    strcmp(jstr(ch, "status"), "pending") == 0 ? 1 : 0;
+			strcmp(jstr(ch, "status"), "pending") == 0
+		    ? 1
+		    : 0;
 	}
 	return 0;
 }
@@ -475,8 +482,7 @@ read_authz(struct flow *f, const json_t *j)
 /* POST the challenge of z with its key authorization, published first
  * (the action's provision_* fields) when the bridge answers itself. */
 static void
-answer_chall(struct flow *f, const struct flow_authz *z,
-    struct flow_action *a)
+answer_chall(struct flow *f, const struct flow_authz *z, struct flow_action *a)
 {
 	size_t klen = strlen(z->token) + 1 + strlen(f->thumb) + 1;
 
@@ -498,6 +504,25 @@ answer_chall(struct flow *f, const struct flow_authz *z,
 		a->provision_token = z->token;
 		a->provision_keyauth = f->keyauth;
 	}
+}
+
+/* z is still pending: poll it again, or stop at the deadline (a failure
+ * for a certificate; for an authorization the client polls). */
+static void
+poll_authz(struct flow *f, const struct flow_authz *z,
+    const struct flow_resp *r, long long now, struct flow_action *a)
+{
+	if (now < f->deadline) {
+		act_wait(f, a, S_AUTHZ_WAIT, r, now);
+		return;
+	}
+	if (f->kind != FLOW_CERT) {
+		act_done(f, a);
+		return;
+	}
+	problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
+	    "timed out waiting for the CA to validate %s", z->name);
+	act_fail(f, a);
 }
 
 static void
@@ -527,7 +552,7 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 			act_fail(f, a);
 			return;
 		}
-		act_done(f, a);	/* the caller reads the status */
+		act_done(f, a); /* the caller reads the status */
 		return;
 	}
 	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
@@ -540,7 +565,8 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 	/* Imported accounts: the v1 client answers through its own
 	 * challenge POST (FLOW_CHECK); a new authorization stops here. */
 	if (((f->answer == FLOW_ANSWER_CLIENT && f->kind == FLOW_AUTHZ) ||
-	    f->answer == FLOW_ANSWER_NONE) && f->state == S_AUTHZ_GET) {
+		f->answer == FLOW_ANSWER_NONE) &&
+	    f->state == S_AUTHZ_GET) {
 		act_done(f, a);
 		return;
 	}
@@ -548,18 +574,7 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		answer_chall(f, z, a);
 		return;
 	}
-	if (now >= f->deadline) {
-		if (f->kind == FLOW_CERT) {
-			problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
-			    "timed out waiting for the CA to validate %s",
-			    z->name);
-			act_fail(f, a);
-			return;
-		}
-		act_done(f, a);	/* still pending: the client polls */
-		return;
-	}
-	act_wait(f, a, S_AUTHZ_WAIT, r, now);
+	poll_authz(f, z, r, now, a);
 }
 
 static void
@@ -735,7 +750,8 @@ flow_dns01_txt(const char *keyauth, char out[FLOW_DNS01_TXT_LEN + 1])
 	out[0] = '\0';
 	if (keyauth == NULL ||
 	    EVP_Digest(keyauth, strlen(keyauth), md, &mdlen, EVP_sha256(),
-	    NULL) != 1 || mdlen != 32)
+		NULL) != 1 ||
+	    mdlen != 32)
 		goto done;
 	if ((enc = b64url_encode(md, mdlen)) == NULL ||
 	    strlen(enc) != FLOW_DNS01_TXT_LEN)
@@ -747,15 +763,51 @@ done:
 	return rc;
 }
 
-const char *flow_account_url(const struct flow *f) { return f->account_url; }
-const char *flow_order_url(const struct flow *f) { return f->order_url; }
-size_t flow_authz_count(const struct flow *f) { return f->n; }
-const char *flow_cert_pem(const struct flow *f) { return f->cert_pem; }
-size_t flow_cert_pem_len(const struct flow *f) { return f->cert_pem_len; }
-const char *flow_cert_url(const struct flow *f) { return f->cert_url; }
-const struct problem *flow_problem(const struct flow *f) { return &f->prob; }
-long flow_post_status(const struct flow *f) { return f->post_status; }
-const json_t *flow_post_json(const struct flow *f) { return f->post_json; }
+const char *
+flow_account_url(const struct flow *f)
+{
+	return f->account_url;
+}
+const char *
+flow_order_url(const struct flow *f)
+{
+	return f->order_url;
+}
+size_t
+flow_authz_count(const struct flow *f)
+{
+	return f->n;
+}
+const char *
+flow_cert_pem(const struct flow *f)
+{
+	return f->cert_pem;
+}
+size_t
+flow_cert_pem_len(const struct flow *f)
+{
+	return f->cert_pem_len;
+}
+const char *
+flow_cert_url(const struct flow *f)
+{
+	return f->cert_url;
+}
+const struct problem *
+flow_problem(const struct flow *f)
+{
+	return &f->prob;
+}
+long
+flow_post_status(const struct flow *f)
+{
+	return f->post_status;
+}
+const json_t *
+flow_post_json(const struct flow *f)
+{
+	return f->post_json;
+}
 
 const struct flow_authz *
 flow_authz_get(const struct flow *f, size_t i)

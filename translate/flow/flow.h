@@ -36,16 +36,16 @@ enum flow_act { FLOW_SEND, FLOW_WAIT, FLOW_DONE, FLOW_FAIL };
 
 struct flow_action {
 	enum flow_act act;
-	const char *url;		/* SEND: v2 URL to POST to */
-	const char *payload;		/* SEND: JSON text, "" = POST-as-GET */
-	int use_jwk;			/* SEND: sign with jwk, not kid */
-	const char *what;		/* SEND: upstream resource name, for logs */
-	long wait_ms;			/* WAIT */
+	const char *url;     /* SEND: v2 URL to POST to */
+	const char *payload; /* SEND: JSON text, "" = POST-as-GET */
+	int use_jwk;	     /* SEND: sign with jwk, not kid */
+	const char *what;    /* SEND: upstream resource name, for logs */
+	long wait_ms;	     /* WAIT */
 	/* SEND: an answer to publish before sending, or NULLs: for http-01
 	 * serve keyauth at the token's path; for dns-01 publish the TXT
 	 * record base64url(SHA-256(keyauth)) at _acme-challenge.<name>. */
-	const char *provision_type;	/* "http-01" | "dns-01" */
-	const char *provision_name;	/* the identifier */
+	const char *provision_type; /* "http-01" | "dns-01" */
+	const char *provision_name; /* the identifier */
 	const char *provision_token;
 	const char *provision_keyauth;
 };
@@ -53,11 +53,11 @@ struct flow_action {
 /* An upstream answer. status 0 = transport failure (error says why). */
 struct flow_resp {
 	long status;
-	const json_t *json;		/* parsed body or NULL */
-	const char *body;		/* raw body (the PEM chain) */
+	const json_t *json; /* parsed body or NULL */
+	const char *body;   /* raw body (the PEM chain) */
 	size_t len;
 	const char *location;
-	long retry_after;		/* seconds, -1 when absent */
+	long retry_after; /* seconds, -1 when absent */
 	const char *error;
 };
 
@@ -69,11 +69,11 @@ struct flow_dir {
 struct flow_authz {
 	char name[254];
 	char *authz_url;
-	char *chall_url;		/* the challenge we answer */
-	char chall_type[16];		/* its type: "http-01" | "dns-01" */
-	char token[256];		/* its token */
-	char status[16];		/* v2 authorization status */
-	char *error;			/* v1 problem JSON of a failed challenge */
+	char *chall_url;     /* the challenge we answer */
+	char chall_type[16]; /* its type: "http-01" | "dns-01" */
+	char token[256];     /* its token */
+	char status[16];     /* v2 authorization status */
+	char *error;	     /* v1 problem JSON of a failed challenge */
 };
 
 struct flow;
@@ -83,8 +83,8 @@ struct flow;
  * (for key authorizations). deadline_ms: absolute, same clock as now.
  * FLOW_CHECK takes the authorization URL in names[0]. NULL on bad input. */
 struct flow *flow_new(enum flow_kind kind, const struct flow_dir *dir,
-    const char *const *names, size_t n, const char *csr_b64,
-    const char *thumb, long long deadline_ms);
+    const char *const *names, size_t n, const char *csr_b64, const char *thumb,
+    long long deadline_ms);
 void flow_free(struct flow *f);
 
 /* Use challenge type ("http-01" or "dns-01") for name. 0 or -1. */
@@ -101,8 +101,8 @@ void flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 
 /* Fail f now with p (an answer the proxy could not get: a dns-01 hook
  * that failed); out is FLOW_FAIL and flow_problem(f) a copy of p. */
-void flow_abort(struct flow *f, const struct problem *p,
-    struct flow_action *out);
+void
+flow_abort(struct flow *f, const struct problem *p, struct flow_action *out);
 
 /* The dns-01 TXT value for keyauth: base64url(SHA-256(keyauth)), 43
  * characters and a NUL (RFC 8555 section 8.4). 0, or -1. */

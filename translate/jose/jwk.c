@@ -20,9 +20,9 @@
 #define JWK_RSA_MAX_E_BYTES 8
 
 struct jwk_curve {
-	const char *crv;	/* JWK name */
-	const char *group;	/* OpenSSL group name */
-	const char *alias;	/* another OpenSSL spelling */
+	const char *crv;   /* JWK name */
+	const char *group; /* OpenSSL group name */
+	const char *alias; /* another OpenSSL spelling */
 	size_t coordlen;
 	const char *alg;
 };
@@ -64,23 +64,24 @@ jwk_pkey_curve(EVP_PKEY *pk)
 
 	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC)
 		return NULL;
-	if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, sizeof(group), &glen))
+	if (!EVP_PKEY_get_utf8_string_param(
+		pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen))
 		return NULL;
 	return jwk_curve_by_group(group);
 }
 
 /* Decode the base64url string member `name` of jwk. */
 static unsigned char *
-jwk_member_bytes(const json_t *jwk, const char *name, size_t *len,
-    struct problem *p)
+jwk_member_bytes(
+    const json_t *jwk, const char *name, size_t *len, struct problem *p)
 {
 	const json_t *v;
 	unsigned char *buf = NULL;
 
 	v = json_object_get(jwk, name);
 	if (v == NULL) {
-		problem_set(p, V1E_MALFORMED, 400, "JWK is missing \"%s\"", name);
+		problem_set(
+		    p, V1E_MALFORMED, 400, "JWK is missing \"%s\"", name);
 		return NULL;
 	}
 	if (!json_is_string(v)) {
@@ -115,6 +116,30 @@ out:
 	return pk;
 }
 
+/* Boulder's RSA key rules: size in bounds, odd modulus, odd exponent of
+ * at least 65537 (min_e) and at most JWK_RSA_MAX_E_BYTES. 0 or -1 (p). */
+static int
+jwk_rsa_check(
+    const BIGNUM *n, const BIGNUM *e, const BIGNUM *min_e, struct problem *p)
+{
+	int bits = BN_num_bits(n);
+
+	if (bits < JWK_RSA_MIN_BITS)
+		return problem_set(
+		    p, V1E_BAD_PUBLIC_KEY, 400, "key too small: %d bits", bits);
+	if (bits > JWK_RSA_MAX_BITS)
+		return problem_set(
+		    p, V1E_BAD_PUBLIC_KEY, 400, "key too large: %d bits", bits);
+	if (!BN_is_odd(n))
+		return problem_set(
+		    p, V1E_BAD_PUBLIC_KEY, 400, "RSA modulus is even");
+	if (!BN_is_odd(e) || BN_cmp(e, min_e) < 0 ||
+	    BN_num_bytes(e) > JWK_RSA_MAX_E_BYTES)
+		return problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
+		    "RSA public exponent must be odd and at least 65537");
+	return 0;
+}
+
 static EVP_PKEY *
 jwk_rsa_to_pkey(const json_t *jwk, struct problem *p)
 {
@@ -123,13 +148,13 @@ jwk_rsa_to_pkey(const json_t *jwk, struct problem *p)
 	BIGNUM *n = NULL, *e = NULL, *min_e = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *pk = NULL;
-	int bits;
 
 	if ((nb = jwk_member_bytes(jwk, "n", &nlen, p)) == NULL ||
 	    (eb = jwk_member_bytes(jwk, "e", &elen, p)) == NULL)
 		goto out;
 	if (nlen > JWK_RSA_MAX_BITS / 8 + 64 || elen > 64) {
-		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "RSA key members too long");
+		problem_set(
+		    p, V1E_BAD_PUBLIC_KEY, 400, "RSA key members too long");
 		goto out;
 	}
 	if ((n = BN_bin2bn(nb, (int)nlen, NULL)) == NULL ||
@@ -138,25 +163,8 @@ jwk_rsa_to_pkey(const json_t *jwk, struct problem *p)
 		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
-	bits = BN_num_bits(n);
-	if (bits < JWK_RSA_MIN_BITS) {
-		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "key too small: %d bits", bits);
+	if (jwk_rsa_check(n, e, min_e, p) == -1)
 		goto out;
-	}
-	if (bits > JWK_RSA_MAX_BITS) {
-		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "key too large: %d bits", bits);
-		goto out;
-	}
-	if (!BN_is_odd(n)) {
-		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "RSA modulus is even");
-		goto out;
-	}
-	if (!BN_is_odd(e) || BN_cmp(e, min_e) < 0 ||
-	    BN_num_bytes(e) > JWK_RSA_MAX_E_BYTES) {
-		problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
-		    "RSA public exponent must be odd and at least 65537");
-		goto out;
-	}
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
@@ -164,7 +172,8 @@ jwk_rsa_to_pkey(const json_t *jwk, struct problem *p)
 		goto out;
 	}
 	if ((pk = jwk_fromdata("RSA", bld)) == NULL)
-		problem_set(p, V1E_BAD_PUBLIC_KEY, 400, "invalid RSA public key");
+		problem_set(
+		    p, V1E_BAD_PUBLIC_KEY, 400, "invalid RSA public key");
 out:
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
@@ -216,8 +225,8 @@ jwk_ec_to_pkey(const json_t *jwk, struct problem *p)
 		goto out;
 	if (xlen != c->coordlen || ylen != c->coordlen) {
 		problem_set(p, V1E_BAD_PUBLIC_KEY, 400,
-		    "%s coordinates must be %zu bytes (x %zu, y %zu)",
-		    c->crv, c->coordlen, xlen, ylen);
+		    "%s coordinates must be %zu bytes (x %zu, y %zu)", c->crv,
+		    c->coordlen, xlen, ylen);
 		goto out;
 	}
 	if ((pt = malloc(1 + 2 * c->coordlen)) == NULL) {
@@ -228,10 +237,10 @@ jwk_ec_to_pkey(const json_t *jwk, struct problem *p)
 	memcpy(pt + 1, x, c->coordlen);
 	memcpy(pt + 1 + c->coordlen, y, c->coordlen);
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    c->group, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    pt, 1 + 2 * c->coordlen)) {
+	    !OSSL_PARAM_BLD_push_utf8_string(
+		bld, OSSL_PKEY_PARAM_GROUP_NAME, c->group, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(
+		bld, OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * c->coordlen)) {
 		problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto out;
 	}
@@ -265,8 +274,8 @@ jwk_to_pkey(const json_t *jwk, struct problem *p)
 		return NULL;
 	}
 	if (json_object_get(jwk, "d") != NULL) {
-		problem_set(p, V1E_MALFORMED, 400,
-		    "JWK contains private key material");
+		problem_set(
+		    p, V1E_MALFORMED, 400, "JWK contains private key material");
 		return NULL;
 	}
 	s = json_string_value(kty);
@@ -288,7 +297,8 @@ jwk_copy_member(json_t *dst, const json_t *src, const char *name)
 	v = json_object_get(src, name);
 	if (!json_is_string(v))
 		return -1;
-	return json_object_set_new(dst, name, json_string(json_string_value(v)));
+	return json_object_set_new(
+	    dst, name, json_string(json_string_value(v)));
 }
 
 int
@@ -347,7 +357,7 @@ jwk_bn_b64(const BIGNUM *bn, size_t padlen)
 
 	len = padlen ? (int)padlen : BN_num_bytes(bn);
 	if (len <= 0)
-		len = 1;	/* zero encodes as one zero octet */
+		len = 1; /* zero encodes as one zero octet */
 	if ((buf = calloc(1, (size_t)len)) == NULL)
 		goto out;
 	if (BN_bn2binpad(bn, buf, len) != len)
@@ -395,8 +405,8 @@ jwk_ec_from_pkey(EVP_PKEY *pk)
 	if ((xs = jwk_bn_b64(x, c->coordlen)) == NULL ||
 	    (ys = jwk_bn_b64(y, c->coordlen)) == NULL)
 		goto out;
-	j = json_pack("{s:s, s:s, s:s, s:s}", "crv", c->crv, "kty", "EC",
-	    "x", xs, "y", ys);
+	j = json_pack("{s:s, s:s, s:s, s:s}", "crv", c->crv, "kty", "EC", "x",
+	    xs, "y", ys);
 out:
 	BN_free(x);
 	BN_free(y);

@@ -8,7 +8,7 @@
 
 #include "b64url.h"
 
-#define JWK_THUMBPRINT_LEN B64URL_SHA256_LEN	/* base64url of SHA-256 */
+#define JWK_THUMBPRINT_LEN B64URL_SHA256_LEN /* base64url of SHA-256 */
 
 struct problem;
 

@@ -19,12 +19,12 @@
 
 /* The pieces of one parsed JWS (all borrowed or owned as noted). */
 struct jws_parts {
-	json_t *doc;		/* owned: the JWS as a JSON object */
+	json_t *doc; /* owned: the JWS as a JSON object */
 	const char *protected_b64;
 	const char *payload_b64;
 	const char *sig_b64;
-	json_t *protected_hdr;	/* owned: decoded protected header */
-	json_t *merged;		/* owned: protected over unprotected */
+	json_t *protected_hdr;	   /* owned: decoded protected header */
+	json_t *merged;		   /* owned: protected over unprotected */
 	const json_t *unprotected; /* borrowed from doc */
 };
 
@@ -101,7 +101,7 @@ jws_raw_to_der(const unsigned char *raw, size_t coordlen, unsigned char **der,
 		goto out;
 	if (!ECDSA_SIG_set0(es, r, s))
 		goto out;
-	r = s = NULL;	/* owned by es now */
+	r = s = NULL; /* owned by es now */
 	if ((len = i2d_ECDSA_SIG(es, &buf)) <= 0)
 		goto out;
 	*der = buf;
@@ -213,9 +213,8 @@ jws_compact_to_json(const char *body, size_t len)
 	if (d2 == NULL ||
 	    memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - body)) != NULL)
 		return NULL;
-	return json_pack("{s:s%, s:s%, s:s%}",
-	    "protected", body, (size_t)(d1 - body),
-	    "payload", d1 + 1, (size_t)(d2 - d1 - 1),
+	return json_pack("{s:s%, s:s%, s:s%}", "protected", body,
+	    (size_t)(d1 - body), "payload", d1 + 1, (size_t)(d2 - d1 - 1),
 	    "signature", d2 + 1, len - (size_t)(d2 + 1 - body));
 }
 
@@ -239,8 +238,8 @@ jws_general_to_flat(json_t *doc, struct problem *p)
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"signatures\" is not a non-empty array");
 	if (json_array_size(sigs) > 1)
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "Too many signatures in POST body");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "Too many signatures in POST body");
 	one = json_array_get(sigs, 0);
 	if (!json_is_object(one))
 		return problem_set(p, V1E_MALFORMED, 400,
@@ -273,8 +272,8 @@ jws_decode_json(const char *b64, const char *what, struct problem *p)
 		problem_set(p, V1E_MALFORMED, 400, "%s is not valid JSON: %s",
 		    what, err.text);
 	else if (!json_is_object(j)) {
-		problem_set(p, V1E_MALFORMED, 400, "%s is not a JSON object",
-		    what);
+		problem_set(
+		    p, V1E_MALFORMED, 400, "%s is not a JSON object", what);
 		json_decref(j);
 		j = NULL;
 	}
@@ -295,32 +294,35 @@ jws_parts_load(struct jws_parts *jp, struct problem *p)
 	sig = json_object_get(jp->doc, "signature");
 	jp->unprotected = json_object_get(jp->doc, "header");
 	if (prot != NULL && !json_is_string(prot))
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "JWS \"protected\" is not a string");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "JWS \"protected\" is not a string");
 	if (!json_is_string(pay))
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "JWS has no \"payload\" string");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "JWS has no \"payload\" string");
 	if (!json_is_string(sig))
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "JWS has no \"signature\" string");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "JWS has no \"signature\" string");
 	if (jp->unprotected != NULL && !json_is_object(jp->unprotected))
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"header\" is not a JSON object");
 	jp->protected_b64 = prot ? json_string_value(prot) : "";
 	jp->payload_b64 = json_string_value(pay);
 	jp->sig_b64 = json_string_value(sig);
-	if (prot != NULL && (jp->protected_hdr = jws_decode_json(
-	    jp->protected_b64, "protected header", p)) == NULL)
+	if (prot != NULL &&
+	    (jp->protected_hdr = jws_decode_json(
+		 jp->protected_b64, "protected header", p)) == NULL)
 		return -1;
 	if (jp->protected_hdr == NULL &&
 	    (jp->protected_hdr = json_object()) == NULL)
-		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return problem_set(
+		    p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	/* protected wins over the unprotected header on duplicates */
-	jp->merged = jp->unprotected ? json_deep_copy(jp->unprotected) :
-	    json_object();
+	jp->merged = jp->unprotected ? json_deep_copy(jp->unprotected)
+				     : json_object();
 	if (jp->merged == NULL ||
 	    json_object_update(jp->merged, jp->protected_hdr) != 0)
-		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return problem_set(
+		    p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	if (json_object_get(jp->merged, "crit") != NULL)
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"crit\" header is not supported");
@@ -328,8 +330,8 @@ jws_parts_load(struct jws_parts *jp, struct problem *p)
 }
 
 static int
-jws_parse_body(const char *body, size_t len, struct jws_parts *jp,
-    struct problem *p)
+jws_parse_body(
+    const char *body, size_t len, struct jws_parts *jp, struct problem *p)
 {
 	json_error_t err;
 	size_t i = 0;
@@ -345,8 +347,8 @@ jws_parse_body(const char *body, size_t len, struct jws_parts *jp,
 			return problem_set(p, V1E_MALFORMED, 400,
 			    "Parse error reading JWS: not a JSON object");
 	} else if ((jp->doc = jws_compact_to_json(body, len)) == NULL)
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "Parse error reading JWS");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "Parse error reading JWS");
 	return jws_parts_load(jp, p);
 }
 
@@ -359,20 +361,21 @@ jws_check_alg(const struct jws_parts *jp, EVP_PKEY *key, const json_t *jwk,
 
 	a = json_object_get(jp->merged, "alg");
 	if (!json_is_string(a))
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "JWS has no \"alg\" header");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "JWS has no \"alg\" header");
 	alg = json_string_value(a);
 	if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0 &&
 	    strcmp(alg, "ES384") != 0)
 		return problem_set(p, V1E_MALFORMED, 400,
-		    "unsupported alg \"%.16s\" (RS256, ES256, ES384 only)", alg);
+		    "unsupported alg \"%.16s\" (RS256, ES256, ES384 only)",
+		    alg);
 	if ((kalg = jwk_alg(key)) == NULL || strcmp(kalg, alg) != 0)
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS alg %s does not match the key (expected %s)", alg,
 		    kalg ? kalg : "none");
 	ja = json_object_get(jwk, "alg");
-	if (ja != NULL && (!json_is_string(ja) ||
-	    strcmp(json_string_value(ja), alg) != 0))
+	if (ja != NULL &&
+	    (!json_is_string(ja) || strcmp(json_string_value(ja), alg) != 0))
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWK alg does not match the JWS alg %s", alg);
 	*algp = alg;
@@ -388,10 +391,10 @@ jws_check_sig(const struct jws_parts *jp, EVP_PKEY *key, const char *alg,
 	size_t siglen = 0, plen, ylen, ilen;
 	int rc = -1;
 
-	if ((sig = b64url_decode(jp->sig_b64, strlen(jp->sig_b64),
-	    &siglen)) == NULL)
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "bad base64url in signature");
+	if ((sig = b64url_decode(jp->sig_b64, strlen(jp->sig_b64), &siglen)) ==
+	    NULL)
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "bad base64url in signature");
 	plen = strlen(jp->protected_b64);
 	ylen = strlen(jp->payload_b64);
 	if (plen > SIZE_MAX - 2 || ylen > SIZE_MAX - 2 - plen) {
@@ -407,8 +410,8 @@ jws_check_sig(const struct jws_parts *jp, EVP_PKEY *key, const char *alg,
 	input[plen] = '.';
 	memcpy(input + plen + 1, jp->payload_b64, ylen);
 	input[ilen] = '\0';
-	if (jws_verify_raw(key, alg, (const unsigned char *)input, ilen,
-	    sig, siglen) != 0) {
+	if (jws_verify_raw(key, alg, (const unsigned char *)input, ilen, sig,
+		siglen) != 0) {
 		problem_set(p, V1E_MALFORMED, 400, "JWS verification error");
 		goto out;
 	}
@@ -431,12 +434,12 @@ jws_check_nonce(const struct jws_parts *jp, jws_nonce_fn nonce_fn,
 			return problem_set(p, V1E_BAD_NONCE, 400,
 			    "JWS has no anti-replay nonce in the protected "
 			    "header (nonce must be protected)");
-		return problem_set(p, V1E_BAD_NONCE, 400,
-		    "JWS has no anti-replay nonce");
+		return problem_set(
+		    p, V1E_BAD_NONCE, 400, "JWS has no anti-replay nonce");
 	}
 	if (!json_is_string(n) || json_string_length(n) == 0)
-		return problem_set(p, V1E_BAD_NONCE, 400,
-		    "JWS has invalid anti-replay nonce");
+		return problem_set(
+		    p, V1E_BAD_NONCE, 400, "JWS has invalid anti-replay nonce");
 	if (nonce_fn != NULL && nonce_fn(nonce_arg, json_string_value(n)) != 0)
 		/* Boulder quoted the nonce; logs and the inventory keep
 		 * details, so the nonce stays out of it. */
@@ -457,10 +460,10 @@ jws_check_payload(const struct jws_parts *jp, const char *resource,
 	json_error_t err;
 	int rc = -1;
 
-	if ((raw = b64url_decode(jp->payload_b64, strlen(jp->payload_b64),
-	    &rawlen)) == NULL)
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "bad base64url in payload");
+	if ((raw = b64url_decode(
+		 jp->payload_b64, strlen(jp->payload_b64), &rawlen)) == NULL)
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "bad base64url in payload");
 	if ((j = json_loadb((const char *)raw, rawlen, 0, &err)) == NULL) {
 		problem_set(p, V1E_MALFORMED, 400,
 		    "Request payload did not parse as JSON: %s", err.text);
@@ -481,8 +484,8 @@ jws_check_payload(const struct jws_parts *jp, const char *resource,
 		if (strcmp(json_string_value(r), resource) != 0) {
 			problem_set(p, V1E_MALFORMED, 400,
 			    "JWS resource payload does not match the HTTP "
-			    "resource: %.64s != %.64s", json_string_value(r),
-			    resource);
+			    "resource: %.64s != %.64s",
+			    json_string_value(r), resource);
 			goto out;
 		}
 	}
@@ -507,7 +510,8 @@ jws_v1_check(struct jws_parts *jp, int need_nonce, const char *resource,
 
 	jwk = json_object_get(jp->merged, "jwk");
 	if (jwk == NULL)
-		return problem_set(p, V1E_MALFORMED, 400, "No JWK in JWS header");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "No JWK in JWS header");
 	if (!json_is_object(jwk))
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"jwk\" header is not a JSON object");
@@ -522,10 +526,11 @@ jws_v1_check(struct jws_parts *jp, int need_nonce, const char *resource,
 	if (jws_check_payload(jp, resource, &out->payload, p) != 0)
 		return -1;
 	if (jwk_thumbprint(jwk, out->thumbprint) != 0)
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "cannot compute the JWK thumbprint");
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "cannot compute the JWK thumbprint");
 	if ((out->jwk = json_deep_copy(jwk)) == NULL)
-		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return problem_set(
+		    p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	if ((size_t)snprintf(out->alg, sizeof(out->alg), "%s", alg) >=
 	    sizeof(out->alg))
 		return problem_set(p, V1E_SERVER_INTERNAL, 500, "alg too long");
@@ -543,7 +548,8 @@ jws_v1_verify(const char *body, size_t len, const char *resource,
 	memset(&jp, 0, sizeof(jp));
 	memset(out, 0, sizeof(*out));
 	if (body == NULL || len == 0) {
-		problem_set(p, V1E_MALFORMED, 400, "Parse error reading JWS: "
+		problem_set(p, V1E_MALFORMED, 400,
+		    "Parse error reading JWS: "
 		    "empty body");
 		goto out;
 	}
@@ -564,8 +570,7 @@ out:
 }
 
 int
-jws_v1_verify_object(const json_t *jws, struct jws_v1 *out,
-    struct problem *p)
+jws_v1_verify_object(const json_t *jws, struct jws_v1 *out, struct problem *p)
 {
 	struct jws_parts jp;
 	int rc = -1;
@@ -573,8 +578,8 @@ jws_v1_verify_object(const json_t *jws, struct jws_v1 *out,
 	memset(&jp, 0, sizeof(jp));
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(jws)) {
-		problem_set(p, V1E_MALFORMED, 400,
-		    "inner JWS is not a JSON object");
+		problem_set(
+		    p, V1E_MALFORMED, 400, "inner JWS is not a JSON object");
 		goto out;
 	}
 	if ((jp.doc = json_deep_copy(jws)) == NULL) {
@@ -637,8 +642,8 @@ fail:
 }
 
 char *
-jws_v2_sign(EVP_PKEY *key, const char *kid, const char *nonce,
-    const char *url, const char *payload)
+jws_v2_sign(EVP_PKEY *key, const char *kid, const char *nonce, const char *url,
+    const char *payload)
 {
 	const char *alg;
 	json_t *prot = NULL, *doc = NULL;
@@ -669,12 +674,12 @@ jws_v2_sign(EVP_PKEY *key, const char *kid, const char *nonce,
 	memcpy(input + plen + 1, pay_b64, ylen);
 	input[plen + 1 + ylen] = '\0';
 	if (jws_sign_raw(key, (const unsigned char *)input, plen + 1 + ylen,
-	    &sig, &siglen) != 0)
+		&sig, &siglen) != 0)
 		goto out;
 	if ((sig_b64 = b64url_encode(sig, siglen)) == NULL)
 		goto out;
-	doc = json_pack("{s:s, s:s, s:s}", "protected", prot_b64,
-	    "payload", pay_b64, "signature", sig_b64);
+	doc = json_pack("{s:s, s:s, s:s}", "protected", prot_b64, "payload",
+	    pay_b64, "signature", sig_b64);
 	if (doc != NULL)
 		res = json_dumps(doc, JSON_COMPACT);
 out:

@@ -14,9 +14,9 @@ struct problem;
 typedef int (*jws_nonce_fn)(void *arg, const char *nonce);
 
 struct jws_v1 {
-	json_t *jwk;		/* the signer's JWK (merged header), owned */
-	json_t *payload;	/* the payload JSON object, owned */
-	EVP_PKEY *key;		/* the signer's public key, owned */
+	json_t *jwk;	 /* the signer's JWK (merged header), owned */
+	json_t *payload; /* the payload JSON object, owned */
+	EVP_PKEY *key;	 /* the signer's public key, owned */
 	char thumbprint[JWK_THUMBPRINT_LEN + 1];
 	char alg[8];
 };
@@ -34,8 +34,8 @@ int jws_v1_verify(const char *body, size_t len, const char *resource,
 
 /* Like jws_v1_verify for a JWS embedded as a JSON object (the inner JWS of a
  * v1 key-change): no nonce and no resource check. */
-int jws_v1_verify_object(const json_t *jws, struct jws_v1 *out,
-    struct problem *p);
+int
+jws_v1_verify_object(const json_t *jws, struct jws_v1 *out, struct problem *p);
 
 void jws_v1_free(struct jws_v1 *j);
 

@@ -93,8 +93,8 @@ names_array(const char *names)
 		c = strchr(p, ',');
 		len = c != NULL ? (size_t)(c - p) : strlen(p);
 		if (len > 0) {
-			accesslog_clean(p, len < 255 ? len : 255, one,
-			    sizeof(one));
+			accesslog_clean(
+			    p, len < 255 ? len : 255, one, sizeof(one));
 			json_array_append_new(a, json_string(one));
 		}
 		p = c != NULL ? c + 1 : NULL;
@@ -147,13 +147,13 @@ accesslog_line(const struct accesslog_entry *e, size_t *len)
 	if ((o = json_object()) == NULL)
 		goto out;
 	json_object_set_new(o, "time", json_string(stamp));
-	json_object_set_new(o, "request_id", json_integer(
-	    (json_int_t)e->request_id));
+	json_object_set_new(
+	    o, "request_id", json_integer((json_int_t)e->request_id));
 	json_object_set_new(o, "client", jclean(e->client, 64, 0));
-	json_object_set_new(o, "user_agent", jclean(e->user_agent,
-	    ACCESSLOG_UA_MAX, 0));
-	json_object_set_new(o, "account_id", e->account_id > 0 ?
-	    json_integer(e->account_id) : json_null());
+	json_object_set_new(
+	    o, "user_agent", jclean(e->user_agent, ACCESSLOG_UA_MAX, 0));
+	json_object_set_new(o, "account_id",
+	    e->account_id > 0 ? json_integer(e->account_id) : json_null());
 	json_object_set_new(o, "method", jclean(e->method, 16, 0));
 	json_object_set_new(o, "resource", jclean(e->resource, 32, 1));
 	json_object_set_new(o, "path", jpath(e->url));

@@ -7,34 +7,34 @@
 
 #include <stddef.h>
 
-#define ACCESSLOG_UA_MAX 256		/* User-Agent bytes kept */
-#define ACCESSLOG_PATH_MAX 512		/* URL path bytes kept */
+#define ACCESSLOG_UA_MAX 256   /* User-Agent bytes kept */
+#define ACCESSLOG_PATH_MAX 512 /* URL path bytes kept */
 
 struct accesslog_upcall {
-	const char *method;		/* "POST" */
-	const char *resource;		/* "newOrder" */
-	long status;			/* HTTP status, 0 = transport failure */
-	const char *problem;		/* RFC 8555 problem type suffix, "" or NULL */
+	const char *method;   /* "POST" */
+	const char *resource; /* "newOrder" */
+	long status;	      /* HTTP status, 0 = transport failure */
+	const char *problem;  /* RFC 8555 problem type suffix, "" or NULL */
 	double seconds;
 };
 
 struct accesslog_entry {
-	long long time_ms;		/* unix milliseconds of the answer */
+	long long time_ms; /* unix milliseconds of the answer */
 	unsigned long request_id;
-	const char *client;		/* client address */
-	const char *user_agent;		/* "" when none */
-	long long account_id;		/* 0 = unknown (null) */
-	const char *resource;		/* "new-cert"; "" = none (null) */
+	const char *client;	/* client address */
+	const char *user_agent; /* "" when none */
+	long long account_id;	/* 0 = unknown (null) */
+	const char *resource;	/* "new-cert"; "" = none (null) */
 	const char *method;
-	const char *url;		/* path and query as sent; the query is
+	const char *url;   /* path and query as sent; the query is
 					 * dropped */
-	const char *names;		/* comma-separated, may be "" */
+	const char *names; /* comma-separated, may be "" */
 	int status;
-	const char *error_type;		/* v1 problem type suffix or NULL */
+	const char *error_type; /* v1 problem type suffix or NULL */
 	double latency_ms;
 	const struct accesslog_upcall *up;
 	size_t nup;
-	size_t dropped;			/* upstream calls not in up */
+	size_t dropped; /* upstream calls not in up */
 };
 
 /* "2026-11-22T16:40:01.123Z" into buf (at least 25 bytes). 0 or -1. */

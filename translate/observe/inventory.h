@@ -21,27 +21,27 @@ void inventory_ua_parse(const char *ua, struct ua_info *out);
  * User-Agent at all and the request's Content-Type is application/json,
  * acme-client 1.0.0 (the only v1 version of the node package: its `request`
  * library sends no User-Agent, and every other v1 client sends one). */
-void inventory_client_identify(const char *ua, const char *content_type,
-    struct ua_info *out);
+void inventory_client_identify(
+    const char *ua, const char *content_type, struct ua_info *out);
 
 /* Bounds of what is kept. */
-#define INVENTORY_ADDRS_MAX 16		/* addresses per account, newest */
-#define INVENTORY_NAMES_MAX 256		/* names per account, newest */
-#define INVENTORY_NAMES_PER_REQ 100	/* names taken from one request */
-#define INVENTORY_FAILURES_MAX 1000	/* failures kept, newest */
-#define INVENTORY_TRAFFIC_KEEP (90LL * 86400)	/* hours kept, seconds */
+#define INVENTORY_ADDRS_MAX 16	    /* addresses per account, newest */
+#define INVENTORY_NAMES_MAX 256	    /* names per account, newest */
+#define INVENTORY_NAMES_PER_REQ 100 /* names taken from one request */
+#define INVENTORY_FAILURES_MAX 1000 /* failures kept, newest */
+#define INVENTORY_TRAFFIC_KEEP (90LL * 86400) /* hours kept, seconds */
 
 /* One v1 request of a known account, at unix time now. */
 struct inventory_seen {
 	long long account_id;
-	const char *addr;		/* client address */
-	const char *user_agent;		/* raw, bounded by the caller */
-	const char *names;		/* requested names, comma-separated */
-	int status;			/* HTTP status answered */
-	const char *error_type;		/* v1 problem type suffix or NULL */
-	const char *error_detail;	/* its detail or NULL */
-	const char *resource;		/* "new-cert", ... */
-	const char *content_type;	/* request Content-Type or NULL (to
+	const char *addr;	  /* client address */
+	const char *user_agent;	  /* raw, bounded by the caller */
+	const char *names;	  /* requested names, comma-separated */
+	int status;		  /* HTTP status answered */
+	const char *error_type;	  /* v1 problem type suffix or NULL */
+	const char *error_detail; /* its detail or NULL */
+	const char *resource;	  /* "new-cert", ... */
+	const char *content_type; /* request Content-Type or NULL (to
 					 * recognise acme-client 1.0.0) */
 };
 /* src (NULL = "") into dst of size n, cut on a character boundary, as
@@ -60,16 +60,16 @@ int inventory_failed(const char *resource, int status);
 struct inventory_row {
 	long long account_id;
 	char *thumbprint;
-	char *addresses;		/* comma-separated, most recent first */
-	char *family;			/* latest client family */
-	char *version;			/* latest client version */
-	char *user_agent;		/* latest raw User-Agent */
+	char *addresses;  /* comma-separated, most recent first */
+	char *family;	  /* latest client family */
+	char *version;	  /* latest client version */
+	char *user_agent; /* latest raw User-Agent */
 	long long first_seen, last_seen;
-	char *names;			/* names requested, comma-separated */
-	long long certs;		/* certificates issued */
-	long long next_expiry;		/* earliest notAfter of its valid
+	char *names;	       /* names requested, comma-separated */
+	long long certs;       /* certificates issued */
+	long long next_expiry; /* earliest notAfter of its valid
 					 * certificates, 0 when none */
-	char *last_error;		/* "type: detail" or NULL */
+	char *last_error;      /* "type: detail" or NULL */
 	long long last_error_at;
 };
 struct inventory_list {
@@ -77,14 +77,12 @@ struct inventory_list {
 	size_t n;
 };
 
-
 /* Recent failures, newest first, at most max. */
 struct inventory_failure {
 	long long at;
 	long long account_id;
 	char *resource, *error_type, *detail, *addr;
 };
-
 
 /* Summary: v1 hosts (accounts seen since `since`), distinct client
  * family+version pairs, certificates expiring within `within` seconds of

@@ -27,11 +27,11 @@ utf8_len(const unsigned char *p)
 	for (i = 1; i < n; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-	if ((p[0] == 0xc2 && p[1] < 0xa0) ||		/* C1 controls */
-	    (p[0] == 0xe0 && p[1] < 0xa0) ||		/* overlong */
-	    (p[0] == 0xed && p[1] >= 0xa0) ||		/* surrogates */
-	    (p[0] == 0xf0 && p[1] < 0x90) ||		/* overlong */
-	    (p[0] == 0xf4 && p[1] >= 0x90))		/* > U+10FFFF */
+	if ((p[0] == 0xc2 && p[1] < 0xa0) ||  /* C1 controls */
+	    (p[0] == 0xe0 && p[1] < 0xa0) ||  /* overlong */
+	    (p[0] == 0xed && p[1] >= 0xa0) || /* surrogates */
+	    (p[0] == 0xf0 && p[1] < 0x90) ||  /* overlong */
+	    (p[0] == 0xf4 && p[1] >= 0x90))   /* > U+10FFFF */
 		return 0;
 	return n;
 }
@@ -87,14 +87,14 @@ inventory_clean_detail(char *dst, size_t n, const char *src)
 	if ((p = strcasestr(tmp, "nonce")) != NULL) {
 		for (q = p + 5; *q != '\0' && !isalnum((unsigned char)*q); q++)
 			;
-		if (*q != '\0' && (size_t)(p + 5 - tmp) + sizeof(hidden) + 1 <
-		    sizeof(tmp))
-			snprintf(tmp + (p + 5 - tmp), sizeof(tmp) -
-			    (size_t)(p + 5 - tmp), " %s", hidden);
+		if (*q != '\0' &&
+		    (size_t)(p + 5 - tmp) + sizeof(hidden) + 1 < sizeof(tmp))
+			snprintf(tmp + (p + 5 - tmp),
+			    sizeof(tmp) - (size_t)(p + 5 - tmp), " %s", hidden);
 	}
-	for (p = tmp; *p != '\0' && len + 1 < n; ) {
+	for (p = tmp; *p != '\0' && len + 1 < n;) {
 		for (run = 0, up = low = 0; b64u_char((unsigned char)p[run]);
-		    run++) {
+		     run++) {
 			up |= isupper((unsigned char)p[run]) != 0;
 			low |= islower((unsigned char)p[run]) != 0;
 		}
@@ -115,6 +115,7 @@ inventory_clean_detail(char *dst, size_t n, const char *src)
 int
 inventory_failed(const char *resource, int status)
 {
-	return status >= 400 && !(status == 409 && resource != NULL &&
-	    strcmp(resource, "new-reg") == 0);
+	return status >= 400 &&
+	    !(status == 409 && resource != NULL &&
+		strcmp(resource, "new-reg") == 0);
 }

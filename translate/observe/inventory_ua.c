@@ -55,7 +55,8 @@ static const struct {
 static int
 tok_char(int c)
 {
-	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return isalnum(c) ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static int
@@ -97,16 +98,18 @@ ua_tokens(const char *ua, struct ua_tok *t, size_t max)
 		t[n].nlen = (size_t)(p - t[n].name);
 		if (*p == '/') {
 			p++;
-			if ((*p == 'v' || *p == 'V') && isdigit((unsigned char)p[1]))
+			if ((*p == 'v' || *p == 'V') &&
+			    isdigit((unsigned char)p[1]))
 				p++;
 			t[n].ver = p;
 			while (ver_char((unsigned char)*p))
 				p++;
 			t[n].vlen = (size_t)(p - t[n].ver);
-			if (t[n].vlen == 0 || !isdigit((unsigned char)t[n].ver[0]))
+			if (t[n].vlen == 0 ||
+			    !isdigit((unsigned char)t[n].ver[0]))
 				t[n].vlen = 0;
 			while (*p != '\0' && *p != ' ' && *p != '(')
-				p++;	/* the rest of an odd version */
+				p++; /* the rest of an odd version */
 		}
 		n++;
 	}
@@ -135,8 +138,9 @@ ua_set(struct ua_info *out, const char *family, size_t flen,
 	memcpy(out->family, family, flen);
 	out->family[flen] = '\0';
 	snprintf(out->version, sizeof(out->version), "%.*s",
-	    (int)(t->vlen < sizeof(out->version) ? t->vlen :
-	    sizeof(out->version) - 1), t->ver ? t->ver : "");
+	    (int)(t->vlen < sizeof(out->version) ? t->vlen
+						 : sizeof(out->version) - 1),
+	    t->ver ? t->ver : "");
 }
 
 /* The first token of kind whose family is known (named) or, for
@@ -158,8 +162,9 @@ ua_pick(const struct ua_tok *t, size_t n, int known, enum ua_kind kind,
 			ua_set(out, fam, strlen(fam), &t[i]);
 			return 1;
 		}
-		if ((kind == UA_APP ? k >= 0 : k < 0 || ua_known[k].kind !=
-		    UA_LIB) || t[i].vlen == 0)
+		if ((kind == UA_APP ? k >= 0
+				    : k < 0 || ua_known[k].kind != UA_LIB) ||
+		    t[i].vlen == 0)
 			continue;
 		ua_set(out, t[i].name, t[i].nlen, &t[i]);
 		return 1;
@@ -187,8 +192,8 @@ inventory_ua_parse(const char *ua, struct ua_info *out)
 }
 
 void
-inventory_client_identify(const char *ua, const char *content_type,
-    struct ua_info *out)
+inventory_client_identify(
+    const char *ua, const char *content_type, struct ua_info *out)
 {
 	static const char json[] = "application/json";
 	size_t n = sizeof(json) - 1;
@@ -197,7 +202,7 @@ inventory_client_identify(const char *ua, const char *content_type,
 	if (out->family[0] != '\0' || (ua != NULL && ua[0] != '\0') ||
 	    content_type == NULL || strncasecmp(content_type, json, n) != 0 ||
 	    (content_type[n] != '\0' && content_type[n] != ';' &&
-	    content_type[n] != ' '))
+		content_type[n] != ' '))
 		return;
 	snprintf(out->family, sizeof(out->family), "acme-client");
 	snprintf(out->version, sizeof(out->version), "1.0.0");

@@ -97,12 +97,18 @@ static const char *
 esc_entity(unsigned char c)
 {
 	switch (c) {
-	case '&': return "&amp;";
-	case '<': return "&lt;";
-	case '>': return "&gt;";
-	case '"': return "&quot;";
-	case '\'': return "&#39;";
-	default: break;
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		break;
 	}
 	if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
 		return "?";
@@ -119,8 +125,8 @@ pb_esc_len(struct pbuf *b, const char *s, size_t len, int spaced)
 
 	for (i = 0; i < len; i++) {
 		e = esc_entity((unsigned char)s[i]);
-		if (e == NULL && !(spaced && s[i] == ',' && i + 1 < len &&
-		    s[i + 1] != ' '))
+		if (e == NULL &&
+		    !(spaced && s[i] == ',' && i + 1 < len && s[i + 1] != ' '))
 			continue;
 		pb_put(b, s + run, i - run);
 		run = i + 1;
@@ -253,7 +259,8 @@ td_time(struct pbuf *b, long long now, long long t, const char *cls)
 
 	fmt_time(t, when);
 	fmt_age(now, t, age);
-	pb_printf(b, "<td class=\"time%s%s\" data-sort=\"%lld\" title=\"%s\">%s</td>",
+	pb_printf(b,
+	    "<td class=\"time%s%s\" data-sort=\"%lld\" title=\"%s\">%s</td>",
 	    cls ? " " : "", cls ? cls : "", t, age, when);
 }
 
@@ -278,31 +285,41 @@ render_head(struct pbuf *b, const struct page_data *d)
 	char when[32];
 
 	fmt_time(d->now, when);
-	pb_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	pb_str(b,
+	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">\n"
 	    "<title>acme-bridge: ACME v1 migration</title>\n"
 	    "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
-	    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+	    "<link rel=\"icon\" href=\"/static/favicon.svg\" "
+	    "type=\"image/svg+xml\">\n"
 	    "<script src=\"/static/app.js\" defer></script>\n"
 	    "</head>\n<body>\n<header>\n<h1>ACME v1 migration</h1>\n");
-	pb_printf(b, "<p class=\"summary\" id=\"summary\"><strong>%lld</strong> "
-	    "%s, <strong>%lld</strong> %s, <strong>%lld</strong> %s within 30 days</p>\n",
-	    s->hosts, plural(s->hosts, "v1 host", "v1 hosts"),
-	    s->versions, plural(s->versions, "client version", "client versions"),
-	    s->expiring, plural(s->expiring, "certificate expiring",
-	    "certificates expiring"));
-	pb_printf(b, "<p class=\"generated\">Generated %s UTC by acme-bridge. "
-	    "Times are UTC.</p>\n</header>\n<main>\n", when);
+	pb_printf(b,
+	    "<p class=\"summary\" id=\"summary\"><strong>%lld</strong> "
+	    "%s, <strong>%lld</strong> %s, <strong>%lld</strong> %s within 30 "
+	    "days</p>\n",
+	    s->hosts, plural(s->hosts, "v1 host", "v1 hosts"), s->versions,
+	    plural(s->versions, "client version", "client versions"),
+	    s->expiring,
+	    plural(
+		s->expiring, "certificate expiring", "certificates expiring"));
+	pb_printf(b,
+	    "<p class=\"generated\">Generated %s UTC by acme-bridge. "
+	    "Times are UTC.</p>\n</header>\n<main>\n",
+	    when);
 }
 
 static void
-render_row(struct pbuf *b, const struct page_data *d,
-    const struct inventory_row *r)
+render_row(
+    struct pbuf *b, const struct page_data *d, const struct inventory_row *r)
 {
 	const char *exp_cls = NULL;
 
-	pb_printf(b, "<tr data-account=\"%lld\"><td class=\"num\" data-sort=\"%lld\" title=\"",
+	pb_printf(b,
+	    "<tr data-account=\"%lld\"><td class=\"num\" data-sort=\"%lld\" "
+	    "title=\"",
 	    r->account_id, r->account_id);
 	pb_esc(b, r->thumbprint, CELL_SHORT_MAX, 0);
 	pb_printf(b, "\">%lld</td>", r->account_id);
@@ -347,11 +364,17 @@ render_inventory(struct pbuf *b, const struct page_data *d)
 	const struct inventory_list *l = d->inv;
 	size_t i, n = l->n < PAGE_MAX_ROWS ? l->n : PAGE_MAX_ROWS;
 
-	pb_str(b, "<section id=\"inventory-section\">\n<h2>Inventory: v1 accounts</h2>\n");
+	pb_str(b,
+	    "<section id=\"inventory-section\">\n<h2>Inventory: v1 "
+	    "accounts</h2>\n");
 	if (l->n > n)
-		pb_printf(b, "<p class=\"note\">Showing the %zu most recently seen of "
-		    "%zu accounts (acme-bridge report lists all).</p>\n", n, l->n);
-	pb_str(b, "<div class=\"scroll\"><table id=\"inventory\" class=\"sortable\">\n"
+		pb_printf(b,
+		    "<p class=\"note\">Showing the %zu most recently seen of "
+		    "%zu accounts (acme-bridge report lists all).</p>\n",
+		    n, l->n);
+	pb_str(b,
+	    "<div class=\"scroll\"><table id=\"inventory\" "
+	    "class=\"sortable\">\n"
 	    "<thead><tr><th data-type=\"num\">Account</th>"
 	    "<th data-type=\"num\" aria-sort=\"descending\">Last seen</th>"
 	    "<th data-type=\"num\">First seen</th><th>Addresses</th>"
@@ -362,14 +385,14 @@ render_inventory(struct pbuf *b, const struct page_data *d)
 	for (i = 0; i < n; i++)
 		render_row(b, d, &l->rows[i]);
 	if (n == 0)
-		pb_str(b, "<tr class=\"empty\"><td colspan=\"10\">No v1 account "
+		pb_str(b,
+		    "<tr class=\"empty\"><td colspan=\"10\">No v1 account "
 		    "has been seen yet.</td></tr>\n");
 	pb_str(b, "</tbody>\n</table></div>\n</section>\n");
 }
 
 static void
-render_hour(struct pbuf *b, const struct page_data *d, size_t i,
-    long long max)
+render_hour(struct pbuf *b, const struct page_data *d, size_t i, long long max)
 {
 	long long t = d->traffic_from + (long long)i * 3600;
 	long long n = d->counts[i] > 0 ? d->counts[i] : 0;
@@ -384,13 +407,19 @@ render_hour(struct pbuf *b, const struct page_data *d, size_t i,
 	if (fh > total)
 		fh = total;
 	fmt_time(t, when);
-	pb_printf(b, "<g class=\"hour\" data-t=\"%lld\" data-n=\"%lld\" data-f=\"%lld\">"
-	    "<title>%s UTC: %lld %s, %lld failed</title>", t, n, f, when, n,
-	    plural(n, "request", "requests"), f);
-	pb_printf(b, "<rect class=\"bar-ok\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
+	pb_printf(b,
+	    "<g class=\"hour\" data-t=\"%lld\" data-n=\"%lld\" data-f=\"%lld\">"
+	    "<title>%s UTC: %lld %s, %lld failed</title>",
+	    t, n, f, when, n, plural(n, "request", "requests"), f);
+	pb_printf(b,
+	    "<rect class=\"bar-ok\" x=\"%d\" y=\"%d\" width=\"%d\" "
+	    "height=\"%d\"/>",
 	    x, TR_BASE - (total - fh), TR_BAR, total - fh);
-	pb_printf(b, "<rect class=\"bar-fail\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
-	    "</g>\n", x, TR_BASE - total, TR_BAR, fh);
+	pb_printf(b,
+	    "<rect class=\"bar-fail\" x=\"%d\" y=\"%d\" width=\"%d\" "
+	    "height=\"%d\"/>"
+	    "</g>\n",
+	    x, TR_BASE - total, TR_BAR, fh);
 }
 
 /* Axis lines, the request scale on the left, a tick and a date at every
@@ -400,15 +429,21 @@ render_axes(struct pbuf *b, const struct page_data *d, long long max)
 {
 	size_t i;
 
-	pb_printf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+	pb_printf(b,
+	    "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 	    TR_LEFT - 2, TR_TOP, TR_W - 8, TR_TOP);
-	pb_printf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
-	    TR_LEFT - 2, TR_TOP + PAGE_CHART_H / 2, TR_W - 8, TR_TOP + PAGE_CHART_H / 2);
-	pb_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+	pb_printf(b,
+	    "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+	    TR_LEFT - 2, TR_TOP + PAGE_CHART_H / 2, TR_W - 8,
+	    TR_TOP + PAGE_CHART_H / 2);
+	pb_printf(b,
+	    "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 	    TR_LEFT - 2, TR_BASE, TR_W - 8, TR_BASE);
-	pb_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+	pb_printf(b,
+	    "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 	    TR_LEFT - 2, TR_TOP, TR_LEFT - 2, TR_BASE);
-	pb_printf(b, "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n"
+	pb_printf(b,
+	    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n"
 	    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n"
 	    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">0</text>\n",
 	    TR_LEFT - 6, TR_TOP + 4, max, TR_LEFT - 6,
@@ -423,11 +458,15 @@ render_axes(struct pbuf *b, const struct page_data *d, long long max)
 		if (t % 86400 != 0 || gmtime_r(&tt, &tm) == NULL ||
 		    strftime(day, sizeof(day), "%b %d", &tm) == 0)
 			continue;
-		pb_printf(b, "<line class=\"day\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		pb_printf(b,
+		    "<line class=\"day\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+		    "y2=\"%d\"/>"
 		    "<text class=\"xlabel\" x=\"%d\" y=\"%d\">%s</text>\n",
-		    x - 1, TR_TOP, x - 1, TR_BASE + 5, x - 1, TR_BASE + 18, day);
+		    x - 1, TR_TOP, x - 1, TR_BASE + 5, x - 1, TR_BASE + 18,
+		    day);
 	}
-	pb_printf(b, "<text class=\"xlabel now\" x=\"%d\" y=\"%d\">now</text>\n",
+	pb_printf(b,
+	    "<text class=\"xlabel now\" x=\"%d\" y=\"%d\">now</text>\n",
 	    TR_LEFT + PAGE_HOURS * TR_STEP, TR_BASE + 18);
 }
 
@@ -447,15 +486,21 @@ render_traffic(struct pbuf *b, const struct page_data *d)
 	}
 	if (max < 1)
 		max = 1;
-	pb_str(b, "<section id=\"traffic-section\">\n"
+	pb_str(b,
+	    "<section id=\"traffic-section\">\n"
 	    "<h2>v1 requests per hour, last 7 days</h2>\n");
-	pb_printf(b, "<p class=\"note\"><strong>%lld</strong> %s in the last 7 days, "
-	    "<strong>%lld</strong> failed. <span class=\"key key-ok\"></span> answered "
-	    "<span class=\"key key-fail\"></span> failed</p>\n", total,
-	    plural(total, "request", "requests"), failed);
-	pb_printf(b, "<svg id=\"traffic\" class=\"chart\" viewBox=\"0 0 %d %d\" "
-	    "role=\"img\" aria-label=\"v1 requests per hour for the last 7 days: "
-	    "%lld requests, %lld failed\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	pb_printf(b,
+	    "<p class=\"note\"><strong>%lld</strong> %s in the last 7 days, "
+	    "<strong>%lld</strong> failed. <span class=\"key key-ok\"></span> "
+	    "answered "
+	    "<span class=\"key key-fail\"></span> failed</p>\n",
+	    total, plural(total, "request", "requests"), failed);
+	pb_printf(b,
+	    "<svg id=\"traffic\" class=\"chart\" viewBox=\"0 0 %d %d\" "
+	    "role=\"img\" aria-label=\"v1 requests per hour for the last 7 "
+	    "days: "
+	    "%lld requests, %lld failed\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\">\n",
 	    TR_W, TR_H, total, failed);
 	render_axes(b, d, max);
 	for (i = 0; i < PAGE_HOURS; i++)
@@ -475,8 +520,9 @@ cmp_row_version(const void *a, const void *b)
 	const struct inventory_row *y = *(const struct inventory_row *const *)b;
 	int c = strcmp(x->family ? x->family : "", y->family ? y->family : "");
 
-	return c ? c : strcmp(x->version ? x->version : "",
-	    y->version ? y->version : "");
+	return c ? c
+		 : strcmp(x->version ? x->version : "",
+		       y->version ? y->version : "");
 }
 
 static int
@@ -537,16 +583,20 @@ render_vbar(struct pbuf *b, int row, const char *family, const char *version,
 	pb_esc(b, family, CELL_SHORT_MAX, 0);
 	pb_str(b, "\" data-version=\"");
 	pb_esc(b, version, CELL_SHORT_MAX, 0);
-	pb_printf(b, "\" data-n=\"%lld\"><text class=\"vlabel\" x=\"%d\" y=\"%d\">",
-	    n, VR_LABEL_W - 8, y + 13);
+	pb_printf(b,
+	    "\" data-n=\"%lld\"><text class=\"vlabel\" x=\"%d\" y=\"%d\">", n,
+	    VR_LABEL_W - 8, y + 13);
 	pb_esc(b, family[0] ? family : "unknown", VERSION_LABEL_MAX, 0);
 	if (version[0] != '\0') {
 		pb_str(b, " ");
 		pb_esc(b, version, VERSION_LABEL_MAX, 0);
 	}
-	pb_printf(b, "</text><rect class=\"bar-version\" x=\"%d\" y=\"%d\" "
-	    "width=\"%d\" height=\"16\"/><text class=\"vcount\" x=\"%d\" y=\"%d\">"
-	    "%lld</text></g>\n", VR_LABEL_W, y, w, VR_LABEL_W + w + 6, y + 13, n);
+	pb_printf(b,
+	    "</text><rect class=\"bar-version\" x=\"%d\" y=\"%d\" "
+	    "width=\"%d\" height=\"16\"/><text class=\"vcount\" x=\"%d\" "
+	    "y=\"%d\">"
+	    "%lld</text></g>\n",
+	    VR_LABEL_W, y, w, VR_LABEL_W + w + 6, y + 13, n);
 }
 
 static void
@@ -556,25 +606,29 @@ render_versions(struct pbuf *b, const struct page_data *d)
 	size_t ng = 0, i, shown;
 	long long other = 0;
 
-	pb_str(b, "<section id=\"versions-section\">\n"
+	pb_str(b,
+	    "<section id=\"versions-section\">\n"
 	    "<h2>Client versions (v1 accounts per client and version)</h2>\n");
 	g = version_groups(d->inv, &ng);
 	if (g == NULL) {
 		if (d->inv->n > 0)
 			b->err = 1;
-		pb_str(b, "<p class=\"empty\">No v1 client has been seen yet.</p>\n"
+		pb_str(b,
+		    "<p class=\"empty\">No v1 client has been seen yet.</p>\n"
 		    "</section>\n");
 		return;
 	}
 	shown = ng > PAGE_MAX_VERSIONS ? PAGE_MAX_VERSIONS - 1 : ng;
 	for (i = shown; i < ng; i++)
 		other += g[i].n;
-	pb_printf(b, "<svg id=\"versions\" class=\"chart\" viewBox=\"0 0 %d %d\" "
+	pb_printf(b,
+	    "<svg id=\"versions\" class=\"chart\" viewBox=\"0 0 %d %d\" "
 	    "role=\"img\" aria-label=\"v1 accounts per client version\" "
-	    "xmlns=\"http://www.w3.org/2000/svg\">\n", VR_W,
-	    (int)(shown + (other > 0)) * VR_ROW + 10);
+	    "xmlns=\"http://www.w3.org/2000/svg\">\n",
+	    VR_W, (int)(shown + (other > 0)) * VR_ROW + 10);
 	for (i = 0; i < shown; i++)
-		render_vbar(b, (int)i, g[i].family, g[i].version, g[i].n, g[0].n);
+		render_vbar(
+		    b, (int)i, g[i].family, g[i].version, g[i].n, g[0].n);
 	if (other > 0)
 		render_vbar(b, (int)shown, "other versions", "", other,
 		    other > g[0].n ? other : g[0].n);
@@ -585,20 +639,26 @@ render_versions(struct pbuf *b, const struct page_data *d)
 static void
 render_failures(struct pbuf *b, const struct page_data *d)
 {
-	size_t i, n = d->nfails < PAGE_MAX_FAILURES ? d->nfails : PAGE_MAX_FAILURES;
+	size_t i,
+	    n = d->nfails < PAGE_MAX_FAILURES ? d->nfails : PAGE_MAX_FAILURES;
 	const struct inventory_failure *f;
 
-	pb_str(b, "<section id=\"failures-section\">\n<h2>Recent failures</h2>\n"
+	pb_str(b,
+	    "<section id=\"failures-section\">\n<h2>Recent failures</h2>\n"
 	    "<div class=\"scroll\"><table id=\"failures\" class=\"sortable\">\n"
-	    "<thead><tr><th data-type=\"num\" aria-sort=\"descending\">Time</th>"
+	    "<thead><tr><th data-type=\"num\" "
+	    "aria-sort=\"descending\">Time</th>"
 	    "<th data-type=\"num\">Account</th><th>Resource</th>"
-	    "<th>v1 error</th><th>Detail</th><th>Address</th></tr></thead>\n<tbody>\n");
+	    "<th>v1 "
+	    "error</th><th>Detail</th><th>Address</th></tr></"
+	    "thead>\n<tbody>\n");
 	for (i = 0; i < n; i++) {
 		f = &d->fails[i];
 		pb_str(b, "<tr>");
 		td_time(b, d->now, f->at, NULL);
 		if (f->account_id > 0)
-			pb_printf(b, "<td class=\"num\" data-sort=\"%lld\">%lld</td>",
+			pb_printf(b,
+			    "<td class=\"num\" data-sort=\"%lld\">%lld</td>",
 			    f->account_id, f->account_id);
 		else
 			pb_str(b, "<td class=\"num\" data-sort=\"0\">-</td>");
@@ -613,7 +673,8 @@ render_failures(struct pbuf *b, const struct page_data *d)
 		pb_str(b, "</tr>\n");
 	}
 	if (n == 0)
-		pb_str(b, "<tr class=\"empty\"><td colspan=\"6\">No failed v1 "
+		pb_str(b,
+		    "<tr class=\"empty\"><td colspan=\"6\">No failed v1 "
 		    "request recorded.</td></tr>\n");
 	pb_str(b, "</tbody>\n</table></div>\n</section>\n");
 }

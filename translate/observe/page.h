@@ -10,13 +10,13 @@
 
 #include "inventory.h"
 
-#define PAGE_HOURS 168			/* traffic chart: the last 7 days */
-#define PAGE_MAX_ROWS 1000		/* inventory rows shown */
-#define PAGE_MAX_FAILURES 50		/* recent failures shown */
-#define PAGE_MAX_VERSIONS 30		/* bars in the client version chart */
-#define PAGE_EXPIRY_WINDOW (30LL * 86400)	/* "expiring soon" */
-#define PAGE_MAX_BYTES (16u << 20)	/* the rendered page, at most */
-#define PAGE_CHART_H 160		/* traffic bars' full height, px */
+#define PAGE_HOURS 168			  /* traffic chart: the last 7 days */
+#define PAGE_MAX_ROWS 1000		  /* inventory rows shown */
+#define PAGE_MAX_FAILURES 50		  /* recent failures shown */
+#define PAGE_MAX_VERSIONS 30		  /* bars in the client version chart */
+#define PAGE_EXPIRY_WINDOW (30LL * 86400) /* "expiring soon" */
+#define PAGE_MAX_BYTES (16u << 20)	  /* the rendered page, at most */
+#define PAGE_CHART_H 160		  /* traffic bars' full height, px */
 
 /* What the page shows. counts and failures hold PAGE_HOURS values, the
  * v1 requests (and failed ones) of hour traffic_from + i * 3600; the last
@@ -24,11 +24,11 @@
 struct page_data {
 	long long now;
 	const struct inventory_summary *summary;
-	const struct inventory_list *inv;	/* newest first */
+	const struct inventory_list *inv; /* newest first */
 	long long traffic_from;
 	const long long *counts;
 	const long long *failures;
-	const struct inventory_failure *fails;	/* newest first */
+	const struct inventory_failure *fails; /* newest first */
 	size_t nfails;
 };
 

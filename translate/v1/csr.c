@@ -76,8 +76,9 @@ csr_add(struct csr_names *out, const unsigned char *raw, size_t len,
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "CSR %s is not a valid DNS name", where);
 	for (i = 0; i < len; i++)
-		name[i] = (raw[i] >= 'A' && raw[i] <= 'Z') ?
-		    (char)(raw[i] - 'A' + 'a') : (char)raw[i];
+		name[i] = (raw[i] >= 'A' && raw[i] <= 'Z')
+		    ? (char)(raw[i] - 'A' + 'a')
+		    : (char)raw[i];
 	name[len] = '\0';
 	if (strchr(name, '*') != NULL)
 		return problem_set(p, V1E_MALFORMED, 400,
@@ -106,11 +107,10 @@ csr_subject_names(X509_REQ *req, struct csr_names *out, struct problem *p)
 
 	if ((subj = X509_REQ_get_subject_name(req)) == NULL)
 		return 0;
-	while ((idx = X509_NAME_get_index_by_NID(subj, NID_commonName,
-	    idx)) >= 0) {
+	while ((idx = X509_NAME_get_index_by_NID(subj, NID_commonName, idx)) >=
+	    0) {
 		e = X509_NAME_get_entry(subj, idx);
-		len = ASN1_STRING_to_UTF8(&utf8,
-		    X509_NAME_ENTRY_get_data(e));
+		len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
 		if (len < 0)
 			return problem_set(p, V1E_BAD_CSR, 400,
 			    "CSR common name is not a valid string");
@@ -157,24 +157,27 @@ csr_san_names(X509_REQ *req, struct csr_names *out, struct problem *p)
 	gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
 	if (gens == NULL) {
 		if (crit == -1)
-			rc = 0;	/* no SAN extension */
+			rc = 0; /* no SAN extension */
 		else
-			problem_set(p, V1E_BAD_CSR, 400, crit == -2 ?
-			    "CSR has more than one subjectAltName extension" :
-			    "CSR subjectAltName extension does not parse");
+			problem_set(p, V1E_BAD_CSR, 400,
+			    crit == -2 ? "CSR has more than one subjectAltName "
+					 "extension"
+				       : "CSR subjectAltName extension does "
+					 "not parse");
 		goto out;
 	}
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
 		if (g->type != GEN_DNS) {
-			problem_set(p, V1E_BAD_CSR, 400, "CSR contains an %s "
+			problem_set(p, V1E_BAD_CSR, 400,
+			    "CSR contains an %s "
 			    "subjectAltName; only DNS names are supported",
 			    csr_gen_type(g->type));
 			goto out;
 		}
 		if (csr_add(out, ASN1_STRING_get0_data(g->d.dNSName),
-		    (size_t)ASN1_STRING_length(g->d.dNSName),
-		    "subjectAltName", p) != 0)
+			(size_t)ASN1_STRING_length(g->d.dNSName),
+			"subjectAltName", p) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -200,16 +203,19 @@ csr_names_get(const unsigned char *der, size_t len, struct csr_names *out,
 	}
 	if ((req = d2i_X509_REQ(NULL, &pp, (long)len)) == NULL ||
 	    pp != der + len) {
-		problem_set(p, V1E_BAD_CSR, 400, "CSR is not a valid DER PKCS#10 "
+		problem_set(p, V1E_BAD_CSR, 400,
+		    "CSR is not a valid DER PKCS#10 "
 		    "request");
 		goto out;
 	}
 	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
-		problem_set(p, V1E_BAD_CSR, 400, "CSR public key does not parse");
+		problem_set(
+		    p, V1E_BAD_CSR, 400, "CSR public key does not parse");
 		goto out;
 	}
 	if (X509_REQ_verify(req, pk) != 1) {
-		problem_set(p, V1E_BAD_CSR, 400, "CSR signature does not verify");
+		problem_set(
+		    p, V1E_BAD_CSR, 400, "CSR signature does not verify");
 		goto out;
 	}
 	if (csr_subject_names(req, out, p) != 0 ||

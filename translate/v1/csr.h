@@ -11,7 +11,8 @@ struct problem;
 
 struct csr_names {
 	size_t n;
-	char names[CSR_MAX_NAMES][CSR_NAME_MAX + 1];	/* lower-cased, unique, sorted */
+	char names[CSR_MAX_NAMES]
+		  [CSR_NAME_MAX + 1]; /* lower-cased, unique, sorted */
 };
 
 /* Parse DER; check the CSR's self-signature; collect CN and SAN dNSNames,

@@ -20,13 +20,13 @@
 struct slot {
 	char n[NONCE_LEN + 1];
 	uint64_t hash;
-	uint32_t prev, next;	/* FIFO links, or next on the free list */
+	uint32_t prev, next; /* FIFO links, or next on the free list */
 };
 
 struct nonce_set {
 	struct slot *slots;
-	uint32_t *tab;		/* slot index or NIL */
-	size_t mask;		/* table size - 1 */
+	uint32_t *tab; /* slot index or NIL */
+	size_t mask;   /* table size - 1 */
 	size_t cap, count;
 	uint32_t oldest, newest, freelist;
 };
@@ -53,7 +53,8 @@ b64url_raw(const unsigned char *in, size_t len, char *out)
 	size_t i, o = 0;
 
 	for (i = 0; i + 3 <= len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = al[v >> 18 & 63];
 		out[o++] = al[v >> 12 & 63];
 		out[o++] = al[v >> 6 & 63];
@@ -284,7 +285,7 @@ is_b64url(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			(c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
 	}
 	return 1;

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#define NONCE_LEN 43		/* base64url of 32 random bytes */
-#define NONCE_UPSTREAM_MAX 256	/* longest upstream nonce we keep */
+#define NONCE_LEN 43	       /* base64url of 32 random bytes */
+#define NONCE_UPSTREAM_MAX 256 /* longest upstream nonce we keep */
 
 struct nonce_set;
 

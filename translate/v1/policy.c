@@ -13,7 +13,7 @@
 
 #define NAME_MAX_LEN 253
 #define LABEL_MAX 63
-#define ADDR_TEXT_MAX 64	/* an IPv6 literal with a prefix fits */
+#define ADDR_TEXT_MAX 64 /* an IPv6 literal with a prefix fits */
 
 /* --- names and patterns --------------------------------------------------- */
 
@@ -37,17 +37,21 @@ dns_name_check(const char *s, char *why, size_t whylen)
 	for (i = 0; i <= len; i++) {
 		if (s[i] == '.' || s[i] == '\0') {
 			if (lab == 0) {
-				snprintf(why, whylen, "empty label (leading, "
+				snprintf(why, whylen,
+				    "empty label (leading, "
 				    "trailing or double dot)");
 				return -1;
 			}
 			if (lab > LABEL_MAX) {
-				snprintf(why, whylen, "label longer than %d "
-				    "characters", LABEL_MAX);
+				snprintf(why, whylen,
+				    "label longer than %d "
+				    "characters",
+				    LABEL_MAX);
 				return -1;
 			}
 			if (s[i - 1] == '-' || s[i - lab] == '-') {
-				snprintf(why, whylen, "label starting or "
+				snprintf(why, whylen,
+				    "label starting or "
 				    "ending with '-'");
 				return -1;
 			}
@@ -55,12 +59,14 @@ dns_name_check(const char *s, char *why, size_t whylen)
 			continue;
 		}
 		if (s[i] == '*') {
-			snprintf(why, whylen, "'*' is only allowed as a whole "
+			snprintf(why, whylen,
+			    "'*' is only allowed as a whole "
 			    "leading label, as in \"*.example.org\"");
 			return -1;
 		}
 		if (!is_ldh(s[i])) {
-			snprintf(why, whylen, "character that is not a "
+			snprintf(why, whylen,
+			    "character that is not a "
 			    "letter, digit, '-' or '.'");
 			return -1;
 		}
@@ -73,7 +79,8 @@ static int
 pattern_check(const char *s, char *why, size_t whylen)
 {
 	if (strcmp(s, "*") == 0) {
-		snprintf(why, whylen, "not a pattern alone (write "
+		snprintf(why, whylen,
+		    "not a pattern alone (write "
 		    "\"*.example.org\" for the names below example.org)");
 		return -1;
 	}
@@ -90,7 +97,8 @@ policy_patterns_check(const json_t *patterns, char *why, size_t whylen)
 	size_t i;
 
 	if (!json_is_array(patterns)) {
-		snprintf(why, whylen, "must be an array of names or \"*.suffix\" "
+		snprintf(why, whylen,
+		    "must be an array of names or \"*.suffix\" "
 		    "patterns");
 		return -1;
 	}
@@ -120,7 +128,7 @@ pattern_match(const char *pat, const char *name)
 
 	if (strncmp(pat, "*.", 2) != 0)
 		return strcasecmp(pat, name) == 0;
-	pl = strlen(pat + 1);		/* ".suffix" */
+	pl = strlen(pat + 1); /* ".suffix" */
 	nl = strlen(name);
 	return nl > pl && strcasecmp(name + nl - pl, pat + 1) == 0;
 }
@@ -134,7 +142,8 @@ policy_name_match(const json_t *patterns, const char *name)
 	if (name == NULL)
 		return 0;
 	json_array_foreach(patterns, i, v)
-		if (json_is_string(v) && pattern_match(json_string_value(v), name))
+		if (json_is_string(v) &&
+		    pattern_match(json_string_value(v), name))
 			return 1;
 	return 0;
 }
@@ -142,13 +151,13 @@ policy_name_match(const json_t *patterns, const char *name)
 /* --- addresses ------------------------------------------------------------- */
 
 struct net {
-	int v6;			/* 0: IPv4 (4 bytes), 1: IPv6 (16) */
+	int v6; /* 0: IPv4 (4 bytes), 1: IPv6 (16) */
 	unsigned char a[16];
-	int bits;		/* prefix length */
+	int bits; /* prefix length */
 };
 
-static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0xff, 0xff };
+static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	0xff };
 
 /* An address literal (no prefix) into n, full length. 0 or -1. */
 static int
@@ -212,7 +221,8 @@ net_parse(const char *s, struct net *n, char *why, size_t whylen)
 	}
 	max = n->bits;
 	if (n->v6 && memcmp(n->a, v4mapped, sizeof(v4mapped)) == 0) {
-		snprintf(why, whylen, "an IPv4-mapped IPv6 address: write "
+		snprintf(why, whylen,
+		    "an IPv4-mapped IPv6 address: write "
 		    "the IPv4 form (it matches mapped clients too)");
 		return -1;
 	}
@@ -222,7 +232,8 @@ net_parse(const char *s, struct net *n, char *why, size_t whylen)
 
 		if (dl == 0 || dl > 3 || strspn(d, "0123456789") != dl ||
 		    (dl > 1 && d[0] == '0') || (bits = atoi(d)) > max) {
-			snprintf(why, whylen, "prefix length must be 0..%d", max);
+			snprintf(
+			    why, whylen, "prefix length must be 0..%d", max);
 			return -1;
 		}
 		n->bits = bits;
@@ -233,8 +244,10 @@ net_parse(const char *s, struct net *n, char *why, size_t whylen)
 		if (b >= 8)
 			continue;
 		if ((n->a[i] & (b <= 0 ? 0xff : (0xff >> b))) != 0) {
-			snprintf(why, whylen, "bits set beyond the /%d "
-			    "prefix (a typo?)", n->bits);
+			snprintf(why, whylen,
+			    "bits set beyond the /%d "
+			    "prefix (a typo?)",
+			    n->bits);
 			return -1;
 		}
 	}
@@ -267,8 +280,10 @@ thumbprint_ok(const char *s)
 	if (strlen(s) != JWK_THUMBPRINT_LEN)
 		return 0;
 	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+			s[i] == '_'))
 			return 0;
 	return 1;
 }
@@ -282,7 +297,8 @@ match_list(const json_t *m, const char *key, const json_t **out, char *why,
 	if (*out == NULL)
 		return 0;
 	if (!json_is_array(*out) || json_array_size(*out) == 0) {
-		snprintf(why, whylen, "match.%s must be a non-empty array", key);
+		snprintf(
+		    why, whylen, "match.%s must be a non-empty array", key);
 		return -1;
 	}
 	return 0;
@@ -296,21 +312,26 @@ match_members_check(const json_t *m, char *why, size_t whylen)
 
 	json_object_foreach((json_t *)m, k, v) {
 		(void)v;
-		if (strcmp(k, "accounts") != 0 && strcmp(k, "thumbprints") != 0 &&
+		if (strcmp(k, "accounts") != 0 &&
+		    strcmp(k, "thumbprints") != 0 &&
 		    strcmp(k, "addresses") != 0 && strcmp(k, "any") != 0) {
-			snprintf(why, whylen, "match has an unknown member "
-			    "'%.40s' (accounts, thumbprints, addresses, any)", k);
+			snprintf(why, whylen,
+			    "match has an unknown member "
+			    "'%.40s' (accounts, thumbprints, addresses, any)",
+			    k);
 			return -1;
 		}
 	}
 	if (json_object_size(m) == 0) {
-		snprintf(why, whylen, "match is empty: list accounts, "
+		snprintf(why, whylen,
+		    "match is empty: list accounts, "
 		    "thumbprints or addresses, or say \"any\": true");
 		return -1;
 	}
 	v = json_object_get(m, "any");
 	if (v != NULL && !json_is_true(v)) {
-		snprintf(why, whylen, "match.any must be true (leave it out "
+		snprintf(why, whylen,
+		    "match.any must be true (leave it out "
 		    "otherwise)");
 		return -1;
 	}
@@ -336,26 +357,34 @@ match_check(const json_t *m, char *why, size_t whylen)
 		return -1;
 	json_array_foreach(acc, i, v)
 		if (!json_is_integer(v) || json_integer_value(v) < 1) {
-			snprintf(why, whylen, "match.accounts[%zu] must be a v1 "
-			    "account id (an integer >= 1)", i);
+			snprintf(why, whylen,
+			    "match.accounts[%zu] must be a v1 "
+			    "account id (an integer >= 1)",
+			    i);
 			return -1;
 		}
 	json_array_foreach(tps, i, v)
-		if (!json_is_string(v) || !thumbprint_ok(json_string_value(v))) {
-			snprintf(why, whylen, "match.thumbprints[%zu] must be an "
-			    "RFC 7638 thumbprint (43 base64url characters)", i);
+		if (!json_is_string(v) ||
+		    !thumbprint_ok(json_string_value(v))) {
+			snprintf(why, whylen,
+			    "match.thumbprints[%zu] must be an "
+			    "RFC 7638 thumbprint (43 base64url characters)",
+			    i);
 			return -1;
 		}
 	json_array_foreach(addrs, i, v) {
-		if (!json_is_string(v) || strlen(json_string_value(v)) !=
-		    json_string_length(v)) {
-			snprintf(why, whylen, "match.addresses[%zu] must be a "
-			    "string", i);
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			snprintf(why, whylen,
+			    "match.addresses[%zu] must be a "
+			    "string",
+			    i);
 			return -1;
 		}
 		if (net_parse(json_string_value(v), &n, r, sizeof(r)) == -1) {
-			snprintf(why, whylen, "match.addresses[%zu] \"%.60s\": %s",
-			    i, json_string_value(v), r);
+			snprintf(why, whylen,
+			    "match.addresses[%zu] \"%.60s\": %s", i,
+			    json_string_value(v), r);
 			return -1;
 		}
 	}
@@ -403,7 +432,8 @@ entry_name_ok(const json_t *v, int strict)
 	size_t i, len;
 
 	if (s == NULL || (len = strlen(s)) != json_string_length(v) ||
-	    len == 0 || len > POLICY_NAME_MAX || s[0] == ' ' || s[len - 1] == ' ')
+	    len == 0 || len > POLICY_NAME_MAX || s[0] == ' ' ||
+	    s[len - 1] == ' ')
 		return 0;
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
@@ -416,8 +446,8 @@ entry_name_ok(const json_t *v, int strict)
 
 /* The entry's members are all in allowed (NULL-terminated). */
 static int
-members_check(const json_t *o, const char *const *allowed, char *why,
-    size_t whylen)
+members_check(
+    const json_t *o, const char *const *allowed, char *why, size_t whylen)
 {
 	const char *k;
 	const json_t *v;
@@ -443,8 +473,9 @@ name_unique(const json_t *arr, size_t i, const char *name)
 	size_t j;
 
 	for (j = 0; j < i; j++)
-		if (strcmp(json_string_value(json_object_get(
-		    json_array_get(arr, j), "name")), name) == 0)
+		if (strcmp(json_string_value(
+			       json_object_get(json_array_get(arr, j), "name")),
+			name) == 0)
 			return 0;
 	return 1;
 }
@@ -453,19 +484,23 @@ static int
 rule_check(const json_t *rules, size_t i, char *why, size_t whylen)
 {
 	static const char *const allowed[] = { "name", "match", "allow",
-	    "_comment", NULL };
+		"_comment", NULL };
 	const json_t *r = json_array_get(rules, i), *name;
 	char inner[320], pat[280];
 
 	if (!json_is_object(r)) {
-		snprintf(why, whylen, "rule [%zu] must be an object with name, "
-		    "match and allow", i);
+		snprintf(why, whylen,
+		    "rule [%zu] must be an object with name, "
+		    "match and allow",
+		    i);
 		return -1;
 	}
 	name = json_object_get(r, "name");
 	if (!entry_name_ok(name, 0)) {
-		snprintf(why, whylen, "rule [%zu]: name must be 1..%d printable "
-		    "characters", i, POLICY_NAME_MAX);
+		snprintf(why, whylen,
+		    "rule [%zu]: name must be 1..%d printable "
+		    "characters",
+		    i, POLICY_NAME_MAX);
 		return -1;
 	}
 	if (!name_unique(rules, i, json_string_value(name))) {
@@ -474,22 +509,24 @@ rule_check(const json_t *rules, size_t i, char *why, size_t whylen)
 		return -1;
 	}
 	if (members_check(r, allowed, inner, sizeof(inner)) == -1 ||
-	    match_check(json_object_get(r, "match"), inner, sizeof(inner)) == -1)
+	    match_check(json_object_get(r, "match"), inner, sizeof(inner)) ==
+		-1)
 		goto bad;
 	if (json_object_get(r, "allow") == NULL) {
-		snprintf(inner, sizeof(inner), "allow is missing (an array of "
+		snprintf(inner, sizeof(inner),
+		    "allow is missing (an array of "
 		    "names and \"*.suffix\" patterns)");
 		goto bad;
 	}
-	if (policy_patterns_check(json_object_get(r, "allow"), pat,
-	    sizeof(pat)) == -1) {
+	if (policy_patterns_check(
+		json_object_get(r, "allow"), pat, sizeof(pat)) == -1) {
 		snprintf(inner, sizeof(inner), "allow: %s", pat);
 		goto bad;
 	}
 	return 0;
 bad:
-	snprintf(why, whylen, "rule [%zu] '%s': %s", i,
-	    json_string_value(name), inner);
+	snprintf(why, whylen, "rule [%zu] '%s': %s", i, json_string_value(name),
+	    inner);
 	return -1;
 }
 
@@ -499,12 +536,14 @@ policy_rules_check(const json_t *rules, char *why, size_t whylen)
 	size_t i;
 
 	if (!json_is_array(rules)) {
-		snprintf(why, whylen, "must be an array of rules {\"name\", "
+		snprintf(why, whylen,
+		    "must be an array of rules {\"name\", "
 		    "\"match\", \"allow\"}");
 		return -1;
 	}
 	if (json_array_size(rules) == 0) {
-		snprintf(why, whylen, "is empty: that would refuse every name; "
+		snprintf(why, whylen,
+		    "is empty: that would refuse every name; "
 		    "leave the key out to allow everything");
 		return -1;
 	}
@@ -518,19 +557,23 @@ static int
 group_check(const json_t *groups, size_t i, char *why, size_t whylen)
 {
 	static const char *const allowed[] = { "name", "match", "_comment",
-	    NULL };
+		NULL };
 	const json_t *g = json_array_get(groups, i), *name;
 	char inner[320];
 
 	if (!json_is_object(g)) {
-		snprintf(why, whylen, "groups[%zu] must be an object with name "
-		    "and match", i);
+		snprintf(why, whylen,
+		    "groups[%zu] must be an object with name "
+		    "and match",
+		    i);
 		return -1;
 	}
 	name = json_object_get(g, "name");
 	if (!entry_name_ok(name, 1)) {
-		snprintf(why, whylen, "groups[%zu]: name must be 1..%d of "
-		    "A-Z a-z 0-9 . _ -", i, POLICY_NAME_MAX);
+		snprintf(why, whylen,
+		    "groups[%zu]: name must be 1..%d of "
+		    "A-Z a-z 0-9 . _ -",
+		    i, POLICY_NAME_MAX);
 		return -1;
 	}
 	if (!name_unique(groups, i, json_string_value(name))) {
@@ -539,7 +582,8 @@ group_check(const json_t *groups, size_t i, char *why, size_t whylen)
 		return -1;
 	}
 	if (members_check(g, allowed, inner, sizeof(inner)) == -1 ||
-	    match_check(json_object_get(g, "match"), inner, sizeof(inner)) == -1) {
+	    match_check(json_object_get(g, "match"), inner, sizeof(inner)) ==
+		-1) {
 		snprintf(why, whylen, "groups[%zu] '%s': %s", i,
 		    json_string_value(name), inner);
 		return -1;
@@ -551,36 +595,41 @@ int
 policy_accounts_check(const json_t *accounts, char *why, size_t whylen)
 {
 	static const char *const allowed[] = { "mode", "groups", "_comment",
-	    NULL };
+		NULL };
 	const json_t *mode, *groups;
 	int shared;
 	size_t i;
 
 	if (!json_is_object(accounts)) {
-		snprintf(why, whylen, "must be an object {\"mode\": "
+		snprintf(why, whylen,
+		    "must be an object {\"mode\": "
 		    "\"per-client\" | \"shared\", \"groups\": [...]}");
 		return -1;
 	}
 	if (members_check(accounts, allowed, why, whylen) == -1)
 		return -1;
 	mode = json_object_get(accounts, "mode");
-	if (mode != NULL && (!json_is_string(mode) ||
-	    (strcmp(json_string_value(mode), "per-client") != 0 &&
-	    strcmp(json_string_value(mode), "shared") != 0))) {
-		snprintf(why, whylen, "mode must be \"per-client\" or \"shared\"");
+	if (mode != NULL &&
+	    (!json_is_string(mode) ||
+		(strcmp(json_string_value(mode), "per-client") != 0 &&
+		    strcmp(json_string_value(mode), "shared") != 0))) {
+		snprintf(
+		    why, whylen, "mode must be \"per-client\" or \"shared\"");
 		return -1;
 	}
 	shared = mode != NULL && strcmp(json_string_value(mode), "shared") == 0;
 	groups = json_object_get(accounts, "groups");
 	if (!shared && groups != NULL) {
-		snprintf(why, whylen, "groups are only used with \"mode\": "
+		snprintf(why, whylen,
+		    "groups are only used with \"mode\": "
 		    "\"shared\"");
 		return -1;
 	}
 	if (!shared)
 		return 0;
 	if (!json_is_array(groups) || json_array_size(groups) == 0) {
-		snprintf(why, whylen, "mode \"shared\" needs a non-empty groups "
+		snprintf(why, whylen,
+		    "mode \"shared\" needs a non-empty groups "
 		    "array [{\"name\", \"match\"}, ...]");
 		return -1;
 	}
@@ -647,13 +696,17 @@ policy_name_allowed(const json_t *rules, const struct policy_who *w,
 		    json_string_value(json_object_get(r, "name")));
 	}
 	if (nmatched > 0)
-		return problem_set(p, V1E_UNAUTHORIZED, 403, "name policy refuses "
-		    "%.253s: rule%s %s match%s this client and do%s not allow it",
+		return problem_set(p, V1E_UNAUTHORIZED, 403,
+		    "name policy refuses "
+		    "%.253s: rule%s %s match%s this client and do%s not allow "
+		    "it",
 		    name, nmatched > 1 ? "s" : "", matched,
 		    nmatched > 1 ? "" : "es", nmatched > 1 ? "" : "es");
-	return problem_set(p, V1E_UNAUTHORIZED, 403, "name policy refuses "
+	return problem_set(p, V1E_UNAUTHORIZED, 403,
+	    "name policy refuses "
 	    "%.253s: no rule matches this client (account %lld, key "
-	    "thumbprint %s, address %.64s)", name, w->account_id,
+	    "thumbprint %s, address %.64s)",
+	    name, w->account_id,
 	    w->thumbprint && w->thumbprint[0] ? w->thumbprint : "-",
 	    w->addr && w->addr[0] ? w->addr : "-");
 }

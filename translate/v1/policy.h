@@ -25,12 +25,12 @@
 
 struct problem;
 
-#define POLICY_NAME_MAX 64	/* rule and group names */
+#define POLICY_NAME_MAX 64 /* rule and group names */
 
 struct policy_who {
-	long long account_id;		/* 0 before registration */
-	const char *thumbprint;		/* may be NULL */
-	const char *addr;		/* client IP address text, may be NULL */
+	long long account_id;	/* 0 before registration */
+	const char *thumbprint; /* may be NULL */
+	const char *addr;	/* client IP address text, may be NULL */
 };
 
 /* Validate the config members; 0, or -1 with a reason in why naming the
@@ -62,8 +62,8 @@ int policy_name_allowed(const json_t *rules, const struct policy_who *w,
 /* The name of the first group (in config order) whose match covers w when
  * accounts has mode "shared", or NULL: w keeps its own upstream account
  * (per-client). The string is borrowed from accounts. */
-const char *policy_account_group(const json_t *accounts,
-    const struct policy_who *w);
+const char *
+policy_account_group(const json_t *accounts, const struct policy_who *w);
 
 /* 1 when name matches a pattern in the array, else 0. NULL: 0. */
 int policy_name_match(const json_t *patterns, const char *name);

@@ -31,9 +31,12 @@ const char *
 v1_chall_type(int idx)
 {
 	switch (idx) {
-	case V1_CHALL_HTTP01: return "http-01";
-	case V1_CHALL_DNS01: return "dns-01";
-	default: return NULL;
+	case V1_CHALL_HTTP01:
+		return "http-01";
+	case V1_CHALL_DNS01:
+		return "dns-01";
+	default:
+		return NULL;
 	}
 }
 
@@ -86,7 +89,8 @@ v1_registration(const struct store_account *a)
 	json_object_set_new(r, "initialIp", json_string(a->initial_ip));
 	v1_time(a->created_at, created);
 	json_object_set_new(r, "createdAt", json_string(created));
-	json_object_set_new(r, "status", json_string(account_status_name(a->status)));
+	json_object_set_new(
+	    r, "status", json_string(account_status_name(a->status)));
 	return r;
 }
 
@@ -114,12 +118,12 @@ v1_challenge(const char *base, const struct store_authz *z, int idx)
 	if (z->status == AUTHZ_INVALID && z->error != NULL &&
 	    (err = json_loads(z->error, 0, NULL)) != NULL)
 		json_object_set_new(c, "error", err);
-	json_object_set_new(c, "uri", json_sprintf("%s/acme/challenge/%lld/%d",
-	    base, z->id, idx));
+	json_object_set_new(c, "uri",
+	    json_sprintf("%s/acme/challenge/%lld/%d", base, z->id, idx));
 	json_object_set_new(c, "token", json_string(z->token));
 	if (z->key_authorization != NULL)
-		json_object_set_new(c, "keyAuthorization",
-		    json_string(z->key_authorization));
+		json_object_set_new(
+		    c, "keyAuthorization", json_string(z->key_authorization));
 	return c;
 }
 
@@ -136,10 +140,10 @@ v1_authz(const char *base, const struct store_authz *z)
 		json_decref(comb);
 		return NULL;
 	}
-	json_object_set_new(a, "identifier", json_pack("{s:s, s:s}", "type",
-	    "dns", "value", z->name));
-	json_object_set_new(a, "status",
-	    json_string(authz_status_name(z->status)));
+	json_object_set_new(a, "identifier",
+	    json_pack("{s:s, s:s}", "type", "dns", "value", z->name));
+	json_object_set_new(
+	    a, "status", json_string(authz_status_name(z->status)));
 	v1_time(z->expires, expires);
 	json_object_set_new(a, "expires", json_string(expires));
 	for (i = 0; i < V1_CHALL_COUNT; i++) {

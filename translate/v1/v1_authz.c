@@ -8,15 +8,16 @@
 #include "v1_rules.h"
 
 int
-v1_authz_identifier(const json_t *payload, char name[V1_NAME_MAX],
-    struct problem *p)
+v1_authz_identifier(
+    const json_t *payload, char name[V1_NAME_MAX], struct problem *p)
 {
 	const json_t *id = json_object_get(payload, "identifier");
 	const char *type = json_string_value(json_object_get(id, "type"));
 	const char *value = json_string_value(json_object_get(id, "value"));
 	size_t i;
 
-	if (type == NULL || value == NULL || type[0] == '\0' || value[0] == '\0')
+	if (type == NULL || value == NULL || type[0] == '\0' ||
+	    value[0] == '\0')
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "Invalid new-authorization request: missing identifier");
 	if (strcmp(type, "dns") != 0)
@@ -26,8 +27,9 @@ v1_authz_identifier(const json_t *payload, char name[V1_NAME_MAX],
 		return problem_set(p, V1E_MALFORMED, 400, "name too long");
 	/* ASCII only: a name with other bytes is refused just below. */
 	for (i = 0; value[i] != '\0'; i++)
-		name[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
-		    value[i] + 32 : value[i]);
+		name[i] = (char)(value[i] >= 'A' && value[i] <= 'Z'
+			? value[i] + 32
+			: value[i]);
 	name[i] = '\0';
 	if (!csr_name_valid(name))
 		return problem_set(p, V1E_REJECTED_IDENTIFIER, 400,
@@ -48,17 +50,17 @@ v1_names_allowed(const json_t *rules, const struct policy_who *w,
 }
 
 int
-v1_authz_found(int rc, const struct store_authz *z, long long now,
-    struct problem *p)
+v1_authz_found(
+    int rc, const struct store_authz *z, long long now, struct problem *p)
 {
 	if (rc == -1)
 		return problem_set(p, V1E_MALFORMED, 500, "store error");
 	if (rc != 0)
-		return problem_set(p, V1E_MALFORMED, 404,
-		    "No such authorization");
+		return problem_set(
+		    p, V1E_MALFORMED, 404, "No such authorization");
 	if (z->expires <= now)
-		return problem_set(p, V1E_MALFORMED, 404,
-		    "Expired authorization");
+		return problem_set(
+		    p, V1E_MALFORMED, 404, "Expired authorization");
 	return 0;
 }
 
@@ -73,8 +75,8 @@ v1_chall_found(int rc, int idx, struct problem *p)
 }
 
 int
-v1_chall_owner(const struct store_authz *z, long long signer_id,
-    struct problem *p)
+v1_chall_owner(
+    const struct store_authz *z, long long signer_id, struct problem *p)
 {
 	if (z->account_id != signer_id)
 		return problem_set(p, V1E_UNAUTHORIZED, 403,
@@ -94,8 +96,8 @@ v1_key_authorization(const json_t *payload, const char *token,
 		return 0;
 	n = snprintf(want, wantlen, "%s.%s", token, thumbprint);
 	if (n < 0 || (size_t)n >= wantlen)
-		return problem_set(p, V1E_SERVER_INTERNAL, 500,
-		    "key authorization too long");
+		return problem_set(
+		    p, V1E_SERVER_INTERNAL, 500, "key authorization too long");
 	if (!json_is_string(ka) || strcmp(json_string_value(ka), want) != 0)
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "provided key authorization was incorrect");
@@ -103,8 +105,8 @@ v1_key_authorization(const json_t *payload, const char *token,
 }
 
 int
-v1_authz_deactivate_check(const json_t *payload,
-    const struct store_authz *z, long long signer_id, struct problem *p)
+v1_authz_deactivate_check(const json_t *payload, const struct store_authz *z,
+    long long signer_id, struct problem *p)
 {
 	const char *st = json_string_value(json_object_get(payload, "status"));
 
@@ -118,6 +120,7 @@ v1_authz_deactivate_check(const json_t *payload,
 	if (z->status != AUTHZ_VALID && z->status != AUTHZ_PENDING)
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "Only valid and pending authorizations can be deactivated "
-		    "(this one is %s)", authz_status_name(z->status));
+		    "(this one is %s)",
+		    authz_status_name(z->status));
 	return 0;
 }

@@ -5,11 +5,11 @@
 #include "b64url.h"
 #include "v1_rules.h"
 
-#define MISSING_MAX 512	/* the names listed in the detail, truncated */
+#define MISSING_MAX 512 /* the names listed in the detail, truncated */
 
 int
-v1_cert_csr(const json_t *payload, unsigned char **der, size_t *len,
-    struct problem *p)
+v1_cert_csr(
+    const json_t *payload, unsigned char **der, size_t *len, struct problem *p)
 {
 	const char *csr = json_string_value(json_object_get(payload, "csr"));
 
@@ -34,8 +34,8 @@ v1_cert_authorized(const char *const *names, size_t n, v1_authz_lookup fn,
 	 * upstream order would be authorized by the bridge's account. */
 	for (i = 0; i < n; i++) {
 		if ((rc = fn(arg, names[i])) == -1)
-			return problem_set(p, V1E_SERVER_INTERNAL, 500,
-			    "store error");
+			return problem_set(
+			    p, V1E_SERVER_INTERNAL, 500, "store error");
 		if (rc == 1 || off >= sizeof(missing))
 			continue;
 		rc = snprintf(missing + off, sizeof(missing) - off, "%s%s",

@@ -6,7 +6,7 @@
 
 #include "v1_rules.h"
 
-#define ID_LIMIT (1LL << 53)	/* ids stay exact in a JSON number */
+#define ID_LIMIT (1LL << 53) /* ids stay exact in a JSON number */
 
 int
 v1_path_id(const char *path, const char *prefix, long long *id)

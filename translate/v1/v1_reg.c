@@ -81,15 +81,16 @@ agreement_check(const json_t *a, const struct v1_terms *t, struct problem *p)
 	size_t n = strlen(t->base);
 
 	if (!json_is_string(a))
-		return problem_set(p, V1E_MALFORMED, 400,
-		    "agreement must be a string");
-	if (s[0] == '\0' || (strncmp(s, t->base, n) == 0 &&
-	    strcmp(s + n, "/terms") == 0) || same(s, t->upstream) ||
-	    same(s, t->current))
+		return problem_set(
+		    p, V1E_MALFORMED, 400, "agreement must be a string");
+	if (s[0] == '\0' ||
+	    (strncmp(s, t->base, n) == 0 && strcmp(s + n, "/terms") == 0) ||
+	    same(s, t->upstream) || same(s, t->current))
 		return 0;
 	return problem_set(p, V1E_MALFORMED, 400,
 	    "Provided agreement URL [%.200s] does not match current agreement "
-	    "URL [%s/terms]", s, t->base);
+	    "URL [%s/terms]",
+	    s, t->base);
 }
 
 int
@@ -109,7 +110,8 @@ v1_reg_payload(const json_t *payload, const struct v1_terms *t,
 	}
 	if (c != NULL && !json_is_null(c) &&
 	    (u->contact = json_dumps(c, JSON_COMPACT)) == NULL)
-		return problem_set(p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return problem_set(
+		    p, V1E_SERVER_INTERNAL, 500, "out of memory");
 	return 0;
 }
 
@@ -132,13 +134,13 @@ v1_reg_status(const json_t *payload, enum account_status cur,
 	 * deactivates, whatever else the update holds; others are refused. */
 	*out = V1_REG_KEEP;
 	if (st == NULL || json_is_null(st) ||
-	    (s != NULL && (s[0] == '\0' ||
-	    strcmp(s, account_status_name(cur)) == 0)))
+	    (s != NULL &&
+		(s[0] == '\0' || strcmp(s, account_status_name(cur)) == 0)))
 		return 0;
 	if (s != NULL && strcmp(s, "deactivated") == 0) {
 		*out = V1_REG_DEACTIVATE;
 		return 0;
 	}
-	return problem_set(p, V1E_MALFORMED, 400,
-	    "Invalid value provided for status field");
+	return problem_set(
+	    p, V1E_MALFORMED, 400, "Invalid value provided for status field");
 }

@@ -16,9 +16,9 @@
 #include "problem.h"
 #include "records.h"
 
-#define V1_CONTACT_MAX 10	/* contact URLs in a registration */
-#define V1_CONTACT_LEN 320	/* bytes in one of them */
-#define V1_NAME_MAX 254		/* a DNS name and its NUL */
+#define V1_CONTACT_MAX 10  /* contact URLs in a registration */
+#define V1_CONTACT_LEN 320 /* bytes in one of them */
+#define V1_NAME_MAX 254	   /* a DNS name and its NUL */
 
 /* --- the signer (every signed request) ----------------------------------- */
 
@@ -54,8 +54,8 @@ void v1_reg_update_clear(struct v1_reg_update *u);
 
 /* What a reg POST asks of the account's status. */
 enum v1_reg_status {
-	V1_REG_KEEP,		/* absent, null, "" or the current status */
-	V1_REG_DEACTIVATE	/* "deactivated": whatever else it holds */
+	V1_REG_KEEP,	  /* absent, null, "" or the current status */
+	V1_REG_DEACTIVATE /* "deactivated": whatever else it holds */
 };
 
 /* The "status" member of a reg POST for an account whose status is cur:
@@ -74,8 +74,8 @@ int v1_new_reg_check(int rc, struct problem *p);
 
 /* The "identifier" of a new-authz payload: a "dns" name, lower-cased into
  * name and checked as a certificate name. 0, or -1 with *p. */
-int v1_authz_identifier(const json_t *payload, char name[V1_NAME_MAX],
-    struct problem *p);
+int v1_authz_identifier(
+    const json_t *payload, char name[V1_NAME_MAX], struct problem *p);
 
 /* The config's name policy (may be NULL: everything allowed) for the names
  * a client asks for: 0 when every one is allowed, else -1 with *p (the
@@ -85,15 +85,15 @@ int v1_names_allowed(const json_t *rules, const struct policy_who *w,
 
 /* An authorization as the store gave it (rc 0 found, 1 none, -1 store
  * error), still unexpired at now: 0 or -1 with *p. */
-int v1_authz_found(int rc, const struct store_authz *z, long long now,
-    struct problem *p);
+int v1_authz_found(
+    int rc, const struct store_authz *z, long long now, struct problem *p);
 
 /* A challenge URL's authorization (rc as above) and index: 0 or -1. */
 int v1_chall_found(int rc, int idx, struct problem *p);
 
 /* A challenge POST must come from the authorization's account. */
-int v1_chall_owner(const struct store_authz *z, long long signer_id,
-    struct problem *p);
+int v1_chall_owner(
+    const struct store_authz *z, long long signer_id, struct problem *p);
 
 /* The optional "keyAuthorization" of a challenge POST against the
  * authorization's token and the signer's thumbprint: 0 when absent, 1 when
@@ -110,8 +110,8 @@ int v1_authz_deactivate_check(const json_t *payload,
 
 /* The "csr" of a new-cert payload decoded: 0 with *der (malloc'd) and
  * *len, or -1 with *p. */
-int v1_cert_csr(const json_t *payload, unsigned char **der, size_t *len,
-    struct problem *p);
+int v1_cert_csr(
+    const json_t *payload, unsigned char **der, size_t *len, struct problem *p);
 
 /* Whether the account has a valid authorization for name: 1 yes, 0 no,
  * -1 store error. */
@@ -138,26 +138,25 @@ int v1_revoke_target(int rc, const struct store_cert *c,
 
 /* Who signed a revocation. */
 enum v1_revoker {
-	V1_REVOKER_ACCOUNT,	/* the valid account that issued it */
-	V1_REVOKER_CERT_KEY	/* the certificate's own key */
+	V1_REVOKER_ACCOUNT, /* the valid account that issued it */
+	V1_REVOKER_CERT_KEY /* the certificate's own key */
 };
 
 /* Whether the signer may revoke a certificate of account owner_id:
  * by_cert_key when the certificate's key signed; else the signer's account
  * as looked up by its key (rc 0 found into *signer, 1 none, -1 store
  * error). 0 with *out, or -1 with *p. */
-int v1_revoke_allowed(int by_cert_key, int rc,
-    const struct store_account *signer, long long owner_id,
-    enum v1_revoker *out, struct problem *p);
+int
+v1_revoke_allowed(int by_cert_key, int rc, const struct store_account *signer,
+    long long owner_id, enum v1_revoker *out, struct problem *p);
 
 /* An unexpired certificate (not_after against now): 0 or -1 with *p. */
-int v1_revoke_unexpired(long long not_after, long long now,
-    struct problem *p);
+int v1_revoke_unexpired(long long not_after, long long now, struct problem *p);
 
 /* An account id by the thumbprint of its key: 0 found (*id set), 1 none,
  * -1 store error. */
-typedef int (*v1_account_lookup)(void *arg, const char *thumbprint,
-    long long *id);
+typedef int (*v1_account_lookup)(
+    void *arg, const char *thumbprint, long long *id);
 
 /* key-change is refused for an imported account (its key is the account
  * key at the CA, which answers its challenges). 0 or -1 with *p. */
@@ -169,8 +168,8 @@ int v1_key_change_allowed(enum account_mode mode, struct problem *p);
  * the key is another account's, *other is its id (else 0), for the
  * Location header. */
 int v1_key_change_check(const char *base, long long acct_id,
-    const struct jws_v1 *in, v1_account_lookup fn, void *arg,
-    long long *other, struct problem *p);
+    const struct jws_v1 *in, v1_account_lookup fn, void *arg, long long *other,
+    struct problem *p);
 
 /* --- v1 paths (v1_path.c) ------------------------------------------------- */
 

@@ -38,7 +38,8 @@ serial_hex(X509 *x, char out[CHAIN_SERIAL_MAX])
 	size_t i, k, len;
 	int rc = -1;
 
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) ==
+		NULL ||
 	    (hex = BN_bn2hex(bn)) == NULL)
 		goto out;
 	len = strlen(hex);
@@ -49,8 +50,9 @@ serial_hex(X509 *x, char out[CHAIN_SERIAL_MAX])
 	if (len % 2 == 1)
 		out[i++] = '0';
 	for (k = 0; k < len; k++)
-		out[i++] = (char)(hex[k] >= 'A' && hex[k] <= 'F' ?
-		    hex[k] - 'A' + 'a' : hex[k]);
+		out[i++] = (char)(hex[k] >= 'A' && hex[k] <= 'F'
+			? hex[k] - 'A' + 'a'
+			: hex[k]);
 	out[i] = '\0';
 	rc = 0;
 out:
@@ -82,8 +84,8 @@ chain_der_serial(const unsigned char *der, size_t len,
 	if (pubkey != NULL)
 		*pubkey = NULL;
 	if (der == NULL || len == 0 || len > INT32_MAX ||
-	    (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
-	    p != der + len || serial_hex(x, serial) == -1)
+	    (x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    serial_hex(x, serial) == -1)
 		goto out;
 	if (pubkey != NULL && (*pubkey = X509_get_pubkey(x)) == NULL)
 		goto out;
@@ -132,7 +134,7 @@ chain_parse(const char *pem, size_t len, struct chain *out)
 		x = NULL;
 	}
 	rc = out->n > 0 ? 0 : -1;
-	ERR_clear_error();	/* the last read's "no start line" */
+	ERR_clear_error(); /* the last read's "no start line" */
 out:
 	X509_free(x);
 	BIO_free(bio);

@@ -6,15 +6,15 @@
 #include <openssl/evp.h>
 
 #define CHAIN_MAX 8
-#define CHAIN_SERIAL_MAX 80	/* serial hex + NUL */
+#define CHAIN_SERIAL_MAX 80 /* serial hex + NUL */
 
 struct chain {
-	unsigned char *der[CHAIN_MAX];	/* [0] leaf, then issuers, no root */
+	unsigned char *der[CHAIN_MAX]; /* [0] leaf, then issuers, no root */
 	size_t len[CHAIN_MAX];
-	char id[CHAIN_MAX][33];		/* issuer ids (see store.h) */
+	char id[CHAIN_MAX][33]; /* issuer ids (see store.h) */
 	size_t n;
-	char serial[CHAIN_SERIAL_MAX];	/* leaf serial, lower-case hex */
-	long long not_after;		/* leaf notAfter, unix seconds */
+	char serial[CHAIN_SERIAL_MAX]; /* leaf serial, lower-case hex */
+	long long not_after;	       /* leaf notAfter, unix seconds */
 };
 
 /* Parse pem (a leaf first, then its issuers). Self-signed certificates
