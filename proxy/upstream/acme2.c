@@ -7,6 +7,7 @@
  * with status 0 "aborted" and detaches them; a detached request frees itself
  * when its upstream request completes (or upstream_close aborts it). */
 #include "acme2.h"
+#include "str.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -54,23 +55,6 @@ struct acme2_post {
 	char nonce[NONCE_UPSTREAM_MAX + 1];
 	struct acme2_post *prev, *next;
 };
-
-static char *
-dup_str(const char *s)
-{
-	size_t n;
-	char *d;
-
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	if (n == SIZE_MAX)
-		return NULL;
-	d = malloc(n + 1);
-	if (d)
-		memcpy(d, s, n + 1);
-	return d;
-}
 
 static void
 fake_resp(struct upstream_resp *r, const char *why)
@@ -127,7 +111,7 @@ dir_url(const json_t *obj, const char *name)
 {
 	const char *s = json_string_value(json_object_get(obj, name));
 
-	return s && *s ? dup_str(s) : NULL;
+	return s && *s ? str_dup(s) : NULL;
 }
 
 /* Fill d from the directory document; -1 and why when it is unusable. */
@@ -497,9 +481,9 @@ post_new(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
 		return NULL;
 	p->c = c;
 	p->retries_left = ACME2_BADNONCE_RETRIES;
-	p->url = dup_str(url);
-	p->payload = dup_str(payload);
-	p->kid = dup_str(kid);
+	p->url = str_dup(url);
+	p->payload = str_dup(payload);
+	p->kid = str_dup(kid);
 	if (!p->url || !p->payload || (kid && !p->kid) ||
 	    EVP_PKEY_up_ref(key) != 1) {
 		post_destroy(p);
@@ -552,7 +536,7 @@ acme2_new(uv_loop_t *loop, struct upstream *up, const char *directory_url,
 		return NULL;
 	c->loop = loop;
 	c->up = up;
-	c->dir_url = dup_str(directory_url);
+	c->dir_url = str_dup(directory_url);
 	c->pool = nonce_pool_new(nonce_pool_cap);
 	c->retry = malloc(sizeof(*c->retry));
 	if (!c->dir_url || !c->pool || !c->retry ||

@@ -7,6 +7,7 @@
 
 #include "b64url.h"
 #include "flow.h"
+#include "str.h"
 
 enum flow_state {
 	S_ACCOUNT,    /* newAccount sent */
@@ -51,23 +52,6 @@ struct flow {
 	json_t *post_json;
 };
 
-static char *
-xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-static void
-copy_str(char *dst, size_t size, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 struct flow *
 flow_new(enum flow_kind kind, const struct flow_dir *dir,
     const char *const *names, size_t n, const char *csr_b64, const char *thumb,
@@ -86,10 +70,10 @@ flow_new(enum flow_kind kind, const struct flow_dir *dir,
 		return NULL;
 	f->kind = kind;
 	f->deadline = deadline_ms;
-	f->new_account = xstrdup(dir->new_account);
-	f->new_order = xstrdup(dir->new_order);
-	f->thumb = xstrdup(thumb);
-	f->csr_b64 = xstrdup(csr_b64);
+	f->new_account = str_dup(dir->new_account);
+	f->new_order = str_dup(dir->new_order);
+	f->thumb = str_dup(thumb);
+	f->csr_b64 = str_dup(csr_b64);
 	if (kind == FLOW_POST) {
 		if ((f->post_url = strdup(names[0])) == NULL) {
 			flow_free(f);
@@ -107,9 +91,9 @@ flow_new(enum flow_kind kind, const struct flow_dir *dir,
 		} else if (strlen(names[i]) >= sizeof(f->authz[i].name))
 			goto fail;
 		else
-			copy_str(f->authz[i].name, sizeof(f->authz[i].name),
+			str_copy(f->authz[i].name, sizeof(f->authz[i].name),
 			    names[i]);
-		copy_str(
+		str_copy(
 		    f->authz[i].status, sizeof(f->authz[i].status), "pending");
 	}
 	return f;
@@ -447,10 +431,10 @@ read_authz(struct flow *f, const json_t *j)
 		    "identifier");
 	/* The CA may list authorizations in any order: name each slot by
 	 * what it really is. */
-	copy_str(z->name, sizeof(z->name), name);
-	copy_str(z->status, sizeof(z->status), status);
+	str_copy(z->name, sizeof(z->name), name);
+	str_copy(z->status, sizeof(z->status), status);
 	want = chall_type_for(f, name);
-	copy_str(z->chall_type, sizeof(z->chall_type), want);
+	str_copy(z->chall_type, sizeof(z->chall_type), want);
 	json_array_foreach(json_object_get(j, "challenges"), i, ch) {
 		const char *type = jstr(ch, "type"), *url = jstr(ch, "url");
 		const char *token = jstr(ch, "token");
@@ -459,7 +443,7 @@ read_authz(struct flow *f, const json_t *j)
 			continue;
 		free(z->chall_url);
 		z->chall_url = strdup(url);
-		copy_str(z->token, sizeof(z->token), token ? token : "");
+		str_copy(z->token, sizeof(z->token), token ? token : "");
 		if ((err = json_object_get(ch, "error")) != NULL) {
 			struct problem p;
 
