@@ -4,6 +4,8 @@
  * docs/examples/multi-uv.c. Nothing here blocks the loop. */
 #include "upstream.h"
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,7 @@ struct up_sock {
 	uv_poll_t poll; /* first: the handle is the struct */
 	curl_socket_t fd;
 	struct upstream *u;
-	struct up_sock *prev, *next;
+	LIST_ENTRY(up_sock) link;
 };
 
 /* One transfer in flight. */
@@ -49,7 +51,7 @@ struct up_req {
 	size_t body_max;  /* 0: UPSTREAM_BODY_MAX */
 	const char *fail; /* why a callback aborted the transfer */
 	char errbuf[CURL_ERROR_SIZE];
-	struct up_req *prev, *next;
+	LIST_ENTRY(up_req) link;
 };
 
 struct upstream {
@@ -60,8 +62,8 @@ struct upstream {
 	long timeout_ms;
 	size_t pending;
 	size_t open_handles; /* libuv handles not yet closed */
-	struct up_req *reqs;
-	struct up_sock *socks;
+	LIST_HEAD(, up_req) reqs;
+	LIST_HEAD(, up_sock) socks;
 	int closing;
 	void (*free_cb)(void *);
 	void *free_arg;
@@ -72,37 +74,15 @@ struct upstream {
 static void
 req_link(struct upstream *u, struct up_req *r)
 {
-	r->prev = NULL;
-	r->next = u->reqs;
-	if (u->reqs)
-		u->reqs->prev = r;
-	u->reqs = r;
+	LIST_INSERT_HEAD(&u->reqs, r, link);
 	u->pending++;
 }
 
 static void
 req_unlink(struct upstream *u, struct up_req *r)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		u->reqs = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	r->prev = r->next = NULL;
+	LIST_REMOVE(r, link);
 	u->pending--;
-}
-
-static void
-sock_unlink(struct upstream *u, struct up_sock *s)
-{
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		u->socks = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = s->next = NULL;
 }
 
 /* ---- teardown ---- */
@@ -147,7 +127,7 @@ on_timer_closed(uv_handle_t *h)
 static void
 sock_close(struct up_sock *s)
 {
-	sock_unlink(s->u, s);
+	LIST_REMOVE(s, link);
 	uv_poll_stop(&s->poll);
 	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
 }
@@ -285,10 +265,7 @@ sock_new(struct upstream *u, curl_socket_t fd)
 	}
 	s->fd = fd;
 	s->u = u;
-	s->next = u->socks;
-	if (u->socks)
-		u->socks->prev = s;
-	u->socks = s;
+	LIST_INSERT_HEAD(&u->socks, s, link);
 	u->open_handles++;
 	curl_multi_assign(u->multi, fd, s);
 	return s;
@@ -647,6 +624,27 @@ req_discard(struct up_req *r)
 	free(r);
 }
 
+/* A transfer of url with the options every request has, not yet added
+ * to the multi handle; NULL when curl refuses (nothing to free). */
+static struct up_req *
+req_new(struct upstream *u, const char *url, upstream_cb cb, void *arg)
+{
+	struct up_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->u = u;
+	r->cb = cb;
+	r->arg = arg;
+	r->resp.retry_after = -1;
+	r->easy = curl_easy_init();
+	if (!r->easy || req_set_common(r, url) < 0) {
+		req_discard(r);
+		return NULL;
+	}
+	return r;
+}
+
 int
 upstream_fetch(struct upstream *u, const char *method, const char *url,
     const char *body, size_t len, const char *content_type, upstream_cb cb,
@@ -656,15 +654,9 @@ upstream_fetch(struct upstream *u, const char *method, const char *url,
 
 	if (!u || u->closing || !method || !url || !cb || !url_scheme_ok(url))
 		return -1;
-	r = calloc(1, sizeof(*r));
-	if (!r)
+	if ((r = req_new(u, url, cb, arg)) == NULL)
 		return -1;
-	r->u = u;
-	r->cb = cb;
-	r->arg = arg;
-	r->resp.retry_after = -1;
-	r->easy = curl_easy_init();
-	if (!r->easy || req_set_common(r, url) < 0 || req_set_ca(r) < 0 ||
+	if (req_set_ca(r) < 0 ||
 	    req_set_method(r, method, body, len, content_type) < 0)
 		goto fail;
 	if (curl_multi_add_handle(u->multi, r->easy) != CURLM_OK)
@@ -705,16 +697,11 @@ upstream_get_at(struct upstream *u, const char *url, const char *addr,
 	if (!u || u->closing || !url || !addr || !cb || timeout_ms <= 0 ||
 	    strncasecmp(url, "http://", 7) != 0 || strpbrk(addr, "[]/ \r\n"))
 		return -1;
-	r = calloc(1, sizeof(*r));
-	if (!r)
+	if ((r = req_new(u, url, cb, arg)) == NULL)
 		return -1;
-	r->u = u;
-	r->cb = cb;
-	r->arg = arg;
 	r->body_max = body_max;
-	r->resp.retry_after = -1;
-	r->easy = e = curl_easy_init();
-	if (!e || req_set_common(r, url) < 0 || req_set_connect_to(r, addr) < 0)
+	e = r->easy;
+	if (req_set_connect_to(r, addr) < 0)
 		goto fail;
 	ok = ok && curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	ok = ok &&
@@ -809,6 +796,8 @@ upstream_new(uv_loop_t *loop, const char *ca_file, long timeout_ms)
 	if (!u)
 		goto fail;
 	u->loop = loop;
+	LIST_INIT(&u->reqs);
+	LIST_INIT(&u->socks);
 	u->timeout_ms = timeout_ms;
 	if (ca_file && !(u->extra_ca = load_ca_file(ca_file)))
 		goto fail;
@@ -836,17 +825,17 @@ upstream_close(struct upstream *u, void (*free_cb)(void *), void *arg)
 	u->closing = 1;
 	u->free_cb = free_cb;
 	u->free_arg = arg;
-	while (u->reqs) {
-		u->reqs->fail = "aborted";
-		req_finish(u->reqs, CURLE_ABORTED_BY_CALLBACK);
+	while (!LIST_EMPTY(&u->reqs)) {
+		LIST_FIRST(&u->reqs)->fail = "aborted";
+		req_finish(LIST_FIRST(&u->reqs), CURLE_ABORTED_BY_CALLBACK);
 	}
 	/* curl must not call back into handles that are going away */
 	curl_multi_setopt(
 	    u->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL);
 	curl_multi_setopt(
 	    u->multi, CURLMOPT_TIMERFUNCTION, (curl_multi_timer_callback)NULL);
-	while (u->socks)
-		sock_close(u->socks);
+	while (!LIST_EMPTY(&u->socks))
+		sock_close(LIST_FIRST(&u->socks));
 	curl_multi_cleanup(u->multi);
 	u->multi = NULL;
 	uv_timer_stop(&u->timer);
