@@ -2,6 +2,8 @@
 #ifndef BRIDGE_H
 #define BRIDGE_H
 
+#include <sys/queue.h>
+
 #include <uv.h>
 
 #include "config.h"
@@ -12,6 +14,7 @@ struct upstream;
 struct acme2;
 struct server;
 struct flowrun;
+struct creation;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -25,6 +28,8 @@ struct bridge {
 	struct server *admin;
 	void *obs;	      /* observe.c's state */
 	struct flowrun *runs; /* flows in progress */
+	/* upstream account creations in progress (front/accounts.c) */
+	LIST_HEAD(, creation) creations;
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts

@@ -10,6 +10,8 @@
  *
  * Creating (or, imported, looking up) an upstream account is one flow per
  * account or group at a time: concurrent requests wait for the same one. */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +27,23 @@
 #define RATE_LIMIT_DEFAULT_S 600 /* rateLimited, no Retry-After */
 #define RATE_LIMIT_MAX_S (7 * 24 * 3600)
 
-/* One upstream account creation in progress and the requests waiting for
- * it (each continues with its own e->after_account). */
+/* A request waiting for an upstream account, and how it goes on. */
+struct waiter {
+	struct ep *e;
+	void (*next)(struct ep *e);
+};
+
+/* One upstream account creation in progress (in the bridge's list) and
+ * the requests waiting for it. */
 struct creation {
 	long long account_id; /* per-client or imported */
 	char group[sizeof(((struct store_group *)0)->name)]; /* or shared */
 	int imported;
-	struct ep **waiters;
+	struct bridge *b;
+	struct waiter *waiters;
 	size_t n, cap;
-	struct creation *next;
+	LIST_ENTRY(creation) link;
 };
-
-static struct creation *creations;
 
 static int
 is_imported(const struct store_account *a)
@@ -50,18 +57,18 @@ is_shared(const struct store_account *a)
 	return a->mode == ACCOUNT_SHARED && a->group_name[0] != '\0';
 }
 
-/* The upstream key in pem into e->v2key, and its thumbprint. */
+/* The upstream key in pem into e->up, and its thumbprint. */
 static int
 load_v2key(struct ep *e, const char *pem)
 {
 	json_t *jwk = NULL;
 	int rc = -1;
 
-	EVP_PKEY_free(e->v2key);
-	e->v2key = NULL;
-	if ((e->v2key = jwk_private_from_pem(pem)) == NULL ||
-	    (jwk = jwk_from_pkey(e->v2key)) == NULL ||
-	    jwk_thumbprint(jwk, e->v2thumb) == -1)
+	EVP_PKEY_free(e->up.key);
+	e->up.key = NULL;
+	if ((e->up.key = jwk_private_from_pem(pem)) == NULL ||
+	    (jwk = jwk_from_pkey(e->up.key)) == NULL ||
+	    jwk_thumbprint(jwk, e->up.thumb) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -72,9 +79,23 @@ out:
 static int
 set_kid(struct ep *e, const char *url)
 {
-	free(e->kid);
-	e->kid = url ? strdup(url) : NULL;
-	return url != NULL && e->kid == NULL ? -1 : 0;
+	free(e->up.kid);
+	e->up.kid = url ? strdup(url) : NULL;
+	return url != NULL && e->up.kid == NULL ? -1 : 0;
+}
+
+/* e->up from a's binding (and g, its group's row when shared). 0 or -1. */
+static int
+set_upstream(
+    struct ep *e, const struct store_account *a, const struct store_group *g)
+{
+	e->up.account_id = a->id;
+	e->up.passthrough = is_imported(a);
+	if (load_v2key(e, is_shared(a) ? g->v2_key_pem : a->v2_key_pem) == -1 ||
+	    set_kid(e, is_shared(a) ? g->v2_account_url : a->v2_account_url) ==
+		-1)
+		return -1;
+	return 0;
 }
 
 /* Bind e->acct by the config (imported accounts stay imported) and store
@@ -132,11 +153,11 @@ group_load(struct ep *e, const char *name, struct store_group *g)
 }
 
 static struct creation *
-creation_find(long long account_id, const char *group)
+creation_find(struct bridge *b, long long account_id, const char *group)
 {
 	struct creation *c;
 
-	for (c = creations; c != NULL; c = c->next)
+	LIST_FOREACH(c, &b->creations, link)
 		if (group != NULL
 			? strcmp(c->group, group) == 0
 			: c->group[0] == '\0' && c->account_id == account_id)
@@ -145,9 +166,9 @@ creation_find(long long account_id, const char *group)
 }
 
 static int
-creation_add(struct creation *c, struct ep *e)
+creation_add(struct creation *c, struct ep *e, void (*next)(struct ep *))
 {
-	struct ep **w;
+	struct waiter *w;
 
 	if (c->n == c->cap) {
 		if (c->cap > 65536 ||
@@ -157,20 +178,8 @@ creation_add(struct creation *c, struct ep *e)
 		c->waiters = w;
 		c->cap = c->cap ? c->cap * 2 : 4;
 	}
-	c->waiters[c->n++] = e;
+	c->waiters[c->n++] = (struct waiter){ e, next };
 	return 0;
-}
-
-static void
-creation_unlink(struct creation *c)
-{
-	struct creation **pp;
-
-	for (pp = &creations; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			return;
-		}
 }
 
 static void
@@ -199,14 +208,13 @@ created_ok(struct creation *c, const char *url)
 
 	creation_name(c, who, sizeof(who));
 	rc = c->group[0] != '\0'
-	    ? store_group_set_upstream(c->waiters[0]->b->store, c->group, url)
-	    : store_account_set_upstream(
-		  c->waiters[0]->b->store, c->account_id, url);
+	    ? store_group_set_upstream(c->b->store, c->group, url)
+	    : store_account_set_upstream(c->b->store, c->account_id, url);
 	if (rc == 0)
 		log_info("%s: upstream account %s: %s", who,
 		    c->imported ? "found (imported key)" : "created", url);
 	for (i = 0; i < c->n; i++) {
-		struct ep *e = c->waiters[i];
+		struct ep *e = c->waiters[i].e;
 
 		if (rc == -1) {
 			ep_reply_error(
@@ -223,7 +231,7 @@ created_ok(struct creation *c, const char *url)
 			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
 			continue;
 		}
-		e->after_account(e);
+		c->waiters[i].next(e);
 	}
 }
 
@@ -233,7 +241,7 @@ static void
 created_rate_limited(struct creation *c, const struct problem *p)
 {
 	long secs = p->retry_after > 0 ? p->retry_after : RATE_LIMIT_DEFAULT_S;
-	struct store *s = c->waiters[0]->b->store;
+	struct store *s = c->b->store;
 	long long nb;
 	char who[96];
 	size_t i;
@@ -257,7 +265,7 @@ created_rate_limited(struct creation *c, const struct problem *p)
 		    "the upstream account for now (%.300s); retry after %ld s",
 		    p->detail, secs);
 		q.retry_after = secs;
-		ep_reply_problem(c->waiters[i], &q);
+		ep_reply_problem(c->waiters[i].e, &q);
 	}
 }
 
@@ -268,150 +276,170 @@ on_created(void *arg, struct flow *f, int ok)
 	const struct problem *p = flow_problem(f);
 	size_t i;
 
-	creation_unlink(c);
+	LIST_REMOVE(c, link);
 	if (ok)
 		created_ok(c, flow_account_url(f));
 	else if (p->type == V1E_RATE_LIMITED)
 		created_rate_limited(c, p);
 	else if (c->imported && p->type == V1E_UNAUTHORIZED)
 		for (i = 0; i < c->n; i++)
-			ep_reply_error(c->waiters[i], V1E_UNAUTHORIZED, 403,
+			ep_reply_error(c->waiters[i].e, V1E_UNAUTHORIZED, 403,
 			    "no account for this key at the CA: register it "
 			    "there first or remove the import (the CA said: "
 			    "%.300s)",
 			    p->detail);
 	else
 		for (i = 0; i < c->n; i++)
-			ep_fail_flow(c->waiters[i], f);
+			ep_fail_flow(c->waiters[i].e, f);
 	creation_free(c);
 }
 
-/* Wait for the upstream account of e's binding, starting its creation
- * unless one is in progress. e->after_account is set. */
-static void
-creation_join(struct ep *e, const char *group)
+/* A new creation of e's upstream account (group's when group is set),
+ * e its first waiter, linked into the bridge's list. NULL out of memory. */
+static struct creation *
+creation_new(struct ep *e, const char *group, void (*next)(struct ep *))
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	struct flow_dir fd = { d->new_account, d->new_order };
-	struct creation *c;
-	struct flow *f;
+	struct creation *c = calloc(1, sizeof(*c));
 
-	if ((c = creation_find(e->acct.id, group)) != NULL) {
-		if (creation_add(c, e) == -1)
+	if (c == NULL || creation_add(c, e, next) == -1) {
+		free(c);
+		return NULL;
+	}
+	c->b = e->b;
+	c->account_id = e->acct.id;
+	c->imported = is_imported(&e->acct);
+	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
+	LIST_INSERT_HEAD(&e->b->creations, c, link);
+	return c;
+}
+
+/* Wait for the upstream account of e's binding, starting its creation
+ * unless one is in progress; then next(e). */
+static void
+creation_join(struct ep *e, const char *group, void (*next)(struct ep *))
+{
+	struct creation *c;
+	struct flow_dir fd;
+	struct flow *f = NULL;
+
+	if ((c = creation_find(e->b, e->acct.id, group)) != NULL) {
+		if (creation_add(c, e, next) == -1)
 			ep_reply_error(
 			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL || creation_add(c, e) == -1) {
-		free(c);
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		return;
-	}
-	c->account_id = e->acct.id;
-	c->imported = is_imported(&e->acct);
-	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
-	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
-		creation_free(c);
+	if (ep_flow_dir(e, &fd) == 0)
+		f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0);
+	if (f == NULL || (c = creation_new(e, group, next)) == NULL) {
+		flow_free(f);
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 		return;
 	}
 	if (c->imported)
 		flow_set_only_existing(f);
-	/* Linked first: the callback may run before flowrun_start returns. */
-	c->next = creations;
-	creations = c;
 	/* The access log shows newAccount in the line of the request that
 	 * started it (e waits until on_created). */
-	if (flowrun_start(e->b, f, e->v2key, NULL, &e->obs, on_created, c) ==
-	    -1) {
-		creation_unlink(c);
+	if (ep_flow_start(e, f, 1, on_created, c) == -1) {
+		LIST_REMOVE(c, link);
 		creation_free(c);
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 	}
 }
 
-void
-accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
+/* Whether e's account may act upstream now: terms agreed (imported
+ * accounts did at the CA) and the directory loaded. 0, or -1 after
+ * replying. */
+static int
+upstream_ready(struct ep *e)
 {
-	struct store_group g;
-	const char *pem, *url;
-	long long nb, now = bridge_now();
-
-	memset(&g, 0, sizeof(g));
-	/* An imported account agreed to the CA's terms when it was created
-	 * there. */
 	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
 	    !e->b->cfg->agree_tos && !is_imported(&e->acct)) {
 		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Must agree to subscriber agreement before any further "
 		    "actions");
-		return;
+		return -1;
 	}
 	if (acme2_directory(e->b->acme) == NULL) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "the upstream CA's directory is not loaded yet");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* rateLimited 429 until nb (the CA refused creating it before). */
+static void
+reply_not_before(struct ep *e, long long nb, long long now)
+{
+	struct problem p;
+
+	problem_set(&p, V1E_RATE_LIMITED, 429,
+	    "the CA rate-limited creating the upstream account for this "
+	    "client: retry after %lld s (the bridge does not ask the CA before "
+	    "then)",
+	    nb - now);
+	p.retry_after = (long)(nb - now);
+	ep_reply_problem(e, &p);
+}
+
+void
+accounts_with_upstream(struct ep *e, void (*next)(struct ep *))
+{
+	struct store_group g;
+	long long nb, now = bridge_now();
+	int shared;
+
+	memset(&g, 0, sizeof(g));
+	if (upstream_ready(e) == -1)
+		return;
 	if (bind_account(e) == -1 ||
-	    (is_shared(&e->acct) &&
+	    ((shared = is_shared(&e->acct)) &&
 		group_load(e, e->acct.group_name, &g) == -1)) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return;
 	}
-	pem = is_shared(&e->acct) ? g.v2_key_pem : e->acct.v2_key_pem;
-	url = is_shared(&e->acct) ? g.v2_account_url : e->acct.v2_account_url;
-	nb = is_shared(&e->acct) ? g.not_before : e->acct.not_before;
-	e->passthrough = is_imported(&e->acct);
-	if (load_v2key(e, pem) == -1 || set_kid(e, url) == -1) {
+	nb = shared ? g.not_before : e->acct.not_before;
+	if (set_upstream(e, &e->acct, &g) == -1) {
 		store_group_clear(&g);
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
 		return;
 	}
 	store_group_clear(&g);
-	if (e->kid != NULL) {
+	if (e->up.kid != NULL)
 		next(e);
-		return;
-	}
-	if (nb > now) {
-		struct problem p;
-
-		problem_set(&p, V1E_RATE_LIMITED, 429,
-		    "the CA rate-limited "
-		    "creating the upstream account for this client: retry "
-		    "after %lld s (the bridge does not ask the CA before then)",
-		    nb - now);
-		p.retry_after = (long)(nb - now);
-		ep_reply_problem(e, &p);
-		return;
-	}
-	e->after_account = next;
-	creation_join(e, is_shared(&e->acct) ? e->acct.group_name : NULL);
+	else if (nb > now)
+		reply_not_before(e, nb, now);
+	else
+		creation_join(e, shared ? e->acct.group_name : NULL, next);
 }
 
 int
 accounts_load_owner(struct ep *e, long long account_id)
 {
+	struct store_account own;
 	struct store_group g;
-	const char *pem, *url;
+	const struct store_account *a = &e->acct;
 	int rc = -1;
 
+	memset(&own, 0, sizeof(own));
 	memset(&g, 0, sizeof(g));
+	e->up.account_id = account_id;
 	if (e->acct.id != account_id) {
-		store_account_clear(&e->acct);
-		if (store_account_by_id(e->b->store, account_id, &e->acct) != 0)
-			return -1;
+		if (store_account_by_id(e->b->store, account_id, &own) != 0)
+			goto out;
+		a = &own;
 	}
-	if (is_shared(&e->acct) &&
-	    store_group_get(e->b->store, e->acct.group_name, &g) != 0)
-		return -1;
-	pem = is_shared(&e->acct) ? g.v2_key_pem : e->acct.v2_key_pem;
-	url = is_shared(&e->acct) ? g.v2_account_url : e->acct.v2_account_url;
-	e->passthrough = is_imported(&e->acct);
-	if (url != NULL && load_v2key(e, pem) == 0 && set_kid(e, url) == 0)
+	if (is_shared(a) &&
+	    store_group_get(e->b->store, a->group_name, &g) != 0)
+		goto out;
+	if ((is_shared(a) ? g.v2_account_url : a->v2_account_url) != NULL &&
+	    set_upstream(e, a, &g) == 0)
 		rc = 0;
+out:
+	store_account_clear(&own);
 	store_group_clear(&g);
 	return rc;
 }

@@ -17,28 +17,39 @@ void
 ep_header(struct ep *e, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
-	if (e->nhdr >= EP_HDR_MAX)
+	if (e->nhdr >= EP_HDR_MAX ||
+	    (e->hdr[e->nhdr] = malloc(EP_HDR_LEN)) == NULL) {
+		log_err("v1 req=%lu: response header dropped", e->req->id);
 		return;
+	}
 	va_start(ap, fmt);
-	vsnprintf(e->hdr[e->nhdr++], EP_HDR_LEN, fmt, ap);
+	n = vsnprintf(e->hdr[e->nhdr], EP_HDR_LEN, fmt, ap);
 	va_end(ap);
+	if (n < 0 || n >= EP_HDR_LEN) {
+		log_err("v1 req=%lu: response header too long", e->req->id);
+		free(e->hdr[e->nhdr]);
+		e->hdr[e->nhdr] = NULL;
+		return;
+	}
+	e->nhdr++;
 }
 
 static void
 ep_free(struct ep *e)
 {
-	size_t i;
-
+	while (e->nhdr > 0)
+		free(e->hdr[--e->nhdr]);
 	jws_v1_free(&e->jws);
 	store_account_clear(&e->acct);
-	store_authz_clear(&e->authz);
-	EVP_PKEY_free(e->v2key);
-	free(e->kid);
-	free(e->csr_b64);
-	for (i = 0; i < e->nnames; i++)
-		free(e->names[i]);
-	free(e->names);
+	EVP_PKEY_free(e->up.key);
+	free(e->up.kid);
+	if (e->az != NULL) {
+		store_authz_clear(&e->az->authz);
+		free(e->az);
+	}
+	ep_cert_free(e->cert);
 	free(e);
 }
 
@@ -63,8 +74,9 @@ ep_send(struct ep *e, int status, const char *ctype, const void *body,
 	}
 	for (i = 0; i < e->nhdr; i++)
 		h[n++] = e->hdr[i];
+	/* The signer, else the owner whose upstream account was used. */
 	if (e->obs.account_id == 0)
-		e->obs.account_id = e->acct.id;
+		e->obs.account_id = e->acct.id ? e->acct.id : e->up.account_id;
 	observe_v1(e->b, r, &e->obs, status, errtype);
 	log_info("v1 req=%lu peer=%s %s %s -> %d%s%s %.0fms ua=\"%s\"", r->id,
 	    r->peer, r->method,
@@ -135,6 +147,46 @@ ep_reply_error(
 	vsnprintf(p.detail, sizeof(p.detail), fmt, ap);
 	va_end(ap);
 	ep_reply_problem(e, &p);
+}
+
+/* --- verification ------------------------------------------------------ */
+
+static int
+nonce_check(void *arg, const char *nonce)
+{
+	return nonce_set_consume(arg, nonce);
+}
+
+int
+ep_verify(struct ep *e, const char *resource, int need_account)
+{
+	struct problem p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if (!e->req->has_content_length) {
+		ep_reply_error(
+		    e, V1E_MALFORMED, 411, "Content-Length header required");
+		return -1;
+	}
+	if (e->req->body == NULL || e->req->body_len == 0) {
+		ep_reply_error(e, V1E_MALFORMED, 400, "No body on POST");
+		return -1;
+	}
+	if (jws_v1_verify(e->req->body, e->req->body_len, resource, nonce_check,
+		e->b->nonces, &e->jws, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return -1;
+	}
+	if (!need_account)
+		return 0;
+	rc = store_account_by_thumbprint(
+	    e->b->store, e->jws.thumbprint, &e->acct);
+	if (v1_signer_check(rc, e->acct.status, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return -1;
+	}
+	return 0;
 }
 
 /* --- base URL ------------------------------------------------------------ */
@@ -246,52 +298,6 @@ get_terms(struct ep *e)
 }
 
 static void
-get_authz_done(struct ep *e)
-{
-	ep_send_authz(e, 200);
-}
-
-static void
-get_authz(struct ep *e)
-{
-	int rc = store_authz_by_id(e->b->store, e->id, &e->authz);
-
-	if (rc != 0) {
-		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
-		    rc == 1 ? "No such authorization" : "store error");
-		return;
-	}
-	if (e->authz.expires <= bridge_now()) {
-		ep_reply_error(e, V1E_MALFORMED, 404, "Expired authorization");
-		return;
-	}
-	if (e->authz.status != AUTHZ_PENDING) {
-		ep_send_authz(e, 200);
-		return;
-	}
-	e->readonly = 1;
-	ep_authz_refresh(e, 0, get_authz_done);
-}
-
-static void
-get_challenge(struct ep *e)
-{
-	int rc = store_authz_by_id(e->b->store, e->id, &e->authz);
-
-	if (rc != 0 || e->idx < 0 || e->idx >= V1_CHALL_COUNT) {
-		ep_reply_error(e, V1E_MALFORMED, rc == -1 ? 500 : 404,
-		    rc == -1 ? "store error" : "No such challenge");
-		return;
-	}
-	if (e->authz.status != AUTHZ_PENDING) {
-		ep_send_challenge(e);
-		return;
-	}
-	e->readonly = 1;
-	ep_authz_refresh(e, 0, ep_send_challenge);
-}
-
-static void
 send_der(struct ep *e, const unsigned char *der, size_t len, const char *up)
 {
 	if (up != NULL && up[0] != '\0')
@@ -399,82 +405,55 @@ dispatch(struct ep *e, void (*get)(struct ep *), void (*post)(struct ep *))
 	method_not_allowed(e, allowed);
 }
 
-#define CERT_PREFIX "/acme/cert/"
-#define ISSUER_PREFIX "/acme/issuer-cert/"
-
 static void
 get_cert_route(struct ep *e)
 {
-	get_cert(e, e->path + strlen(CERT_PREFIX));
+	get_cert(e, e->tail);
 }
 
 static void
 get_issuer_route(struct ep *e)
 {
-	get_issuer(e, e->path + strlen(ISSUER_PREFIX));
+	get_issuer(e, e->tail);
 }
 
 /* Methods per resource as Boulder's WFE1 (reference 1.2): GET implies
  * HEAD; OPTIONS everywhere; anything else 405 with Allow and a nonce. */
-static void
-set_resource(struct ep *e, const char *resource)
-{
-	snprintf(e->obs.resource, sizeof(e->obs.resource), "%s", resource);
-}
+static const struct {
+	void (*get)(struct ep *);
+	void (*post)(struct ep *);
+} handlers[V1R_COUNT] = {
+	[V1R_DIRECTORY] = { get_directory, NULL },
+	[V1R_TERMS] = { get_terms, NULL },
+	[V1R_NEW_REG] = { NULL, ep_new_reg },
+	[V1R_NEW_AUTHZ] = { NULL, ep_new_authz },
+	[V1R_NEW_CERT] = { NULL, ep_new_cert },
+	[V1R_REVOKE_CERT] = { NULL, ep_revoke_cert },
+	[V1R_KEY_CHANGE] = { NULL, ep_key_change },
+	[V1R_REG] = { NULL, ep_reg },
+	[V1R_AUTHZ] = { ep_get_authz, ep_authz_post },
+	[V1R_CHALLENGE] = { ep_get_challenge, ep_challenge_post },
+	[V1R_CERT] = { get_cert_route, NULL },
+	[V1R_ISSUER_CERT] = { get_issuer_route, NULL },
+};
 
 static void
 route(struct ep *e)
 {
-	static const struct {
-		const char *path;
-		const char *resource; /* for the access log and metrics */
-		void (*get)(struct ep *);
-		void (*post)(struct ep *);
-	} fixed[] = {
-		{ "/directory", "directory", get_directory, NULL },
-		{ "/", "directory", get_directory, NULL },
-		{ "/terms", "terms", get_terms, NULL },
-		{ "/acme/new-reg", "new-reg", NULL, ep_new_reg },
-		{ "/acme/new-authz", "new-authz", NULL, ep_new_authz },
-		{ "/acme/new-cert", "new-cert", NULL, ep_new_cert },
-		{ "/acme/revoke-cert", "revoke-cert", NULL, ep_revoke_cert },
-		{ "/acme/key-change", "key-change", NULL, ep_key_change },
-	};
-	size_t i;
+	struct v1_route r;
 
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (strcmp(e->path, fixed[i].path) == 0) {
-			set_resource(e, fixed[i].resource);
-			dispatch(e, fixed[i].get, fixed[i].post);
-			return;
-		}
-	if (v1_path_id(e->path, "/acme/reg/", &e->id)) {
-		set_resource(e, "reg");
-		dispatch(e, NULL, ep_reg);
+	v1_route(e->path, &r);
+	snprintf(e->obs.resource, sizeof(e->obs.resource), "%s",
+	    v1_resource_name(r.res));
+	e->id = r.id;
+	e->idx = r.idx;
+	e->tail = r.tail;
+	if (r.res == V1R_UNKNOWN) {
+		ep_reply_error(
+		    e, V1E_MALFORMED, 404, "Not found: no such v1 resource");
 		return;
 	}
-	if (v1_path_id(e->path, "/acme/authz/", &e->id)) {
-		set_resource(e, "authz");
-		dispatch(e, get_authz, ep_authz_post);
-		return;
-	}
-	if (v1_path_challenge(e->path, &e->id, &e->idx)) {
-		set_resource(e, "challenge");
-		dispatch(e, get_challenge, ep_challenge_post);
-		return;
-	}
-	if (v1_path_hex(e->path, CERT_PREFIX) != NULL) {
-		set_resource(e, "cert");
-		dispatch(e, get_cert_route, NULL);
-		return;
-	}
-	if (v1_path_hex(e->path, ISSUER_PREFIX) != NULL) {
-		set_resource(e, "issuer-cert");
-		dispatch(e, get_issuer_route, NULL);
-		return;
-	}
-	set_resource(e, "unknown");
-	ep_reply_error(e, V1E_MALFORMED, 404, "Not found: no such v1 resource");
+	dispatch(e, handlers[r.res].get, handlers[r.res].post);
 }
 
 void

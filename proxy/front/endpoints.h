@@ -1,6 +1,7 @@
-/* endpoints.h: internals shared by the v1 front end's files:
- * endpoints.c (routing, replies, GET resources) and v1_post.c (the signed
- * POST resources). */
+/* endpoints.h: internals shared by the v1 front end's files: endpoints.c
+ * (routing, the one reply path, the unauthenticated GET resources, JWS
+ * verification), op_flow.c (starting upstream flows), accounts.c (which
+ * upstream account signs) and one op_*.c file per group of operations. */
 #ifndef ENDPOINTS_H
 #define ENDPOINTS_H
 
@@ -8,6 +9,7 @@
 #include <jansson.h>
 
 #include "bridge.h"
+#include "flowrun.h"
 #include "jws.h"
 #include "nonce.h"
 #include "observe.h"
@@ -16,32 +18,48 @@
 #include "store.h"
 
 #define EP_HDR_MAX 8
-#define EP_HDR_LEN 1200
+#define EP_HDR_LEN 1200 /* one header line at most */
 #define EP_BASE_MAX 320
 
-/* One v1 request while it is being answered (possibly asynchronously). */
+/* The upstream (v2) account a request acts through: the signer's own
+ * binding (accounts_with_upstream) or the owner's of the object at hand
+ * (accounts_load_owner). Filled by accounts.c, used to sign flows. */
+struct ep_upstream {
+	long long account_id; /* the v1 account whose binding this is */
+	EVP_PKEY *key;	      /* its bridge-held v2 key */
+	char thumb[JWK_THUMBPRINT_LEN + 1];
+	char *kid;	 /* its upstream account URL, NULL before creation */
+	int passthrough; /* imported: the client answers challenges */
+};
+
+struct ep;
+
+/* An authorization operation's state (new-authz, challenge POST and GET,
+ * authorization GET and POST). */
+struct ep_authz {
+	struct store_authz authz;   /* the authorization at hand */
+	int readonly;		    /* a GET: refreshes never answer */
+	void (*then)(struct ep *e); /* after a refresh */
+};
+
+/* One v1 request while it is being answered (possibly asynchronously):
+ * the request, its signer, and the state of the operation it asked for. */
 struct ep {
 	struct bridge *b;
 	struct server_req *req;
-	char base[EP_BASE_MAX];		  /* v1 base URL for this request */
-	char path[SERVER_URL_MAX + 1];	  /* URL path without the query */
-	char hdr[EP_HDR_MAX][EP_HDR_LEN]; /* extra response headers */
+	char base[EP_BASE_MAX];	       /* v1 base URL for this request */
+	char path[SERVER_URL_MAX + 1]; /* URL path without the query */
+	long long id;		       /* the object id in the URL */
+	int idx;		       /* the challenge index in the URL */
+	const char *tail; /* the serial or issuer id in the URL (in path) */
+	char *hdr[EP_HDR_MAX]; /* extra response headers (allocated) */
 	size_t nhdr;
-	struct jws_v1 jws;	   /* the verified request */
-	struct store_account acct; /* its account (POSTs) */
-	struct store_authz authz;  /* the authorization at hand */
-	long long id;		   /* id from the URL */
-	int idx;		   /* challenge index from the URL */
-	EVP_PKEY *v2key;	   /* the upstream account's key */
-	char v2thumb[JWK_THUMBPRINT_LEN + 1];
-	char *kid;	    /* the upstream account URL */
-	int passthrough;    /* imported: the client answers */
-	int readonly;	    /* a GET: refreshes never answer */
-	struct obs_req obs; /* for the access log and inventory */
-	void (*after_account)(struct ep *); /* continuation */
-	char *csr_b64;
-	char **names;
-	size_t nnames;
+	struct jws_v1 jws;	   /* the verified request (POSTs) */
+	struct store_account acct; /* its signer's account (POSTs) */
+	struct obs_req obs;	   /* for the access log and inventory */
+	struct ep_upstream up;	   /* the v2 account it acts through */
+	struct ep_authz *az;	   /* authorization operations */
+	struct ep_cert *cert;	   /* new-cert (op_cert.c) */
 };
 
 /* The v1 listener's request handler; arg is the struct bridge. */
@@ -58,37 +76,54 @@ void ep_reply_error(struct ep *e, enum v1_error type, int status,
 void ep_reply_body(
     struct ep *e, int status, const char *ctype, const void *body, size_t len);
 
-/* Signed POSTs (v1_post.c). */
+/* Verify the JWS for resource and load the signer's account (unless
+ * new-reg). 0, or -1 after replying. */
+int ep_verify(struct ep *e, const char *resource, int need_account);
+
+/* The operations, by resource: op_reg.c (new-reg, reg), op_authz.c
+ * (new-authz, challenge POST, authorization and challenge GET), op_cert.c
+ * (new-cert), op_manage.c (account and authorization deactivation,
+ * revoke-cert, key-change). */
 void ep_new_reg(struct ep *e);
 void ep_reg(struct ep *e);
 void ep_new_authz(struct ep *e);
 void ep_challenge_post(struct ep *e);
+void ep_get_authz(struct ep *e);
+void ep_get_challenge(struct ep *e);
 void ep_new_cert(struct ep *e);
-
-/* Changes to what exists (v1_manage.c): account deactivation (from ep_reg,
- * e->acct verified as the signer), authorization POST (deactivation),
- * revoke-cert, key-change. */
-void ep_reg_deactivate(struct ep *e);
+struct ep_cert;
+void ep_cert_free(struct ep_cert *c);
+void ep_reg_deactivate(struct ep *e); /* from ep_reg, signer verified */
 void ep_authz_post(struct ep *e);
 void ep_revoke_cert(struct ep *e);
 void ep_key_change(struct ep *e);
 
-/* Set a flow's challenge types and answering mode for e. 0 or -1. */
-struct flow;
-int ep_flow_prepare(struct ep *e, struct flow *f);
-
-/* Reply with the problem of a failed flow. */
-struct flow;
-void ep_fail_flow(struct ep *e, struct flow *f);
-
-/* A pending authorization refreshed from upstream, then `then` (v1_post.c;
- * used by GETs of authz and challenge URLs too). */
-void ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *));
+/* Authorization state for e (allocated on first use, freed with e); NULL
+ * after replying 500. */
+struct ep_authz *ep_authz(struct ep *e);
+/* The authorization's v1 document or one of its challenges (e->idx). */
 void ep_send_authz(struct ep *e, int status);
 void ep_send_challenge(struct ep *e);
+/* A pending authorization refreshed from upstream (FLOW_CHECK, wait_ms),
+ * then `then`, whatever the outcome (the client polls again). */
+void ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *));
 
-/* Verify the JWS for resource and load the signer's account (unless
- * new-reg). 0, or -1 after replying. */
-int ep_verify(struct ep *e, const char *resource, int need_account);
+/* --- upstream flows (op_flow.c) ---------------------------------------- */
+
+/* The one place a v1 request starts upstream work: run f signed with
+ * e->up (by jwk when by_jwk: newAccount), reported in e's access log line;
+ * cb(arg) gets the outcome. 0, or -1 (f freed, cb not called). */
+int ep_flow_start(
+    struct ep *e, struct flow *f, int by_jwk, flowrun_cb cb, void *arg);
+/* Challenge types and answering mode of a flow for names (n of them):
+ * dns-01 where the config sends a name to the hook; an imported account's
+ * client answers itself. 0 or -1. */
+int ep_flow_prepare(
+    struct ep *e, struct flow *f, const char *const *names, size_t n);
+/* The upstream directory's URLs a flow needs. 0, or -1 (not loaded). */
+struct flow_dir;
+int ep_flow_dir(struct ep *e, struct flow_dir *fd);
+/* Reply with the problem of a failed flow. */
+void ep_fail_flow(struct ep *e, struct flow *f);
 
 #endif

@@ -569,6 +569,59 @@ test_paths(void)
 	}
 }
 
+static void
+test_route(void)
+{
+	struct v1_route r;
+
+	v1_route("/directory", &r);
+	CHECK(r.res == V1R_DIRECTORY);
+	v1_route("/", &r);
+	CHECK(r.res == V1R_DIRECTORY);
+	v1_route("/terms", &r);
+	CHECK(r.res == V1R_TERMS);
+	v1_route("/acme/new-reg", &r);
+	CHECK(r.res == V1R_NEW_REG);
+	CHECK_STR(v1_resource_name(r.res), "new-reg");
+	v1_route("/acme/new-authz", &r);
+	CHECK(r.res == V1R_NEW_AUTHZ);
+	v1_route("/acme/new-cert", &r);
+	CHECK(r.res == V1R_NEW_CERT);
+	v1_route("/acme/revoke-cert", &r);
+	CHECK(r.res == V1R_REVOKE_CERT);
+	v1_route("/acme/key-change", &r);
+	CHECK(r.res == V1R_KEY_CHANGE);
+	CHECK_STR(v1_resource_name(r.res), "key-change");
+	v1_route("/acme/reg/42", &r);
+	CHECK(r.res == V1R_REG && r.id == 42);
+	CHECK_STR(v1_resource_name(r.res), "reg");
+	v1_route("/acme/authz/7", &r);
+	CHECK(r.res == V1R_AUTHZ && r.id == 7);
+	v1_route("/acme/challenge/7/1", &r);
+	CHECK(r.res == V1R_CHALLENGE && r.id == 7 && r.idx == 1);
+	CHECK_STR(v1_resource_name(r.res), "challenge");
+	v1_route("/acme/cert/0a1f", &r);
+	CHECK(r.res == V1R_CERT && r.tail != NULL);
+	CHECK_STR(r.tail, "0a1f");
+	v1_route("/acme/issuer-cert/beef", &r);
+	CHECK(r.res == V1R_ISSUER_CERT);
+	CHECK_STR(r.tail, "beef");
+	CHECK_STR(v1_resource_name(r.res), "issuer-cert");
+	v1_route("/acme/new-reg/", &r);
+	CHECK(r.res == V1R_UNKNOWN);
+	v1_route("/directory/x", &r);
+	CHECK(r.res == V1R_UNKNOWN);
+	v1_route("/acme/reg/0", &r);
+	CHECK(r.res == V1R_UNKNOWN);
+	v1_route("/acme/cert/XYZ", &r);
+	CHECK(r.res == V1R_UNKNOWN && r.tail == NULL);
+	v1_route("", &r);
+	CHECK(r.res == V1R_UNKNOWN);
+	CHECK_STR(v1_resource_name(r.res), "unknown");
+	CHECK_STR(v1_resource_name(V1R_COUNT), "unknown");
+	CHECK_STR(v1_resource_name((enum v1_resource)-1), "unknown");
+}
+
 int
 main(void)
 {
@@ -590,5 +643,6 @@ main(void)
 	test_revoke_allowed();
 	test_key_change();
 	test_paths();
+	test_route();
 	return T_DONE();
 }

@@ -52,3 +52,64 @@ v1_path_challenge(const char *path, long long *id, int *idx)
 	*idx = (int)strtol(slash + 1, &end, 10);
 	return *end == '\0' && slash[1] != '\0' && strlen(slash + 1) < 3;
 }
+
+static const struct {
+	const char *path;
+	enum v1_resource res;
+} fixed_paths[] = {
+	{ "/directory", V1R_DIRECTORY },
+	{ "/", V1R_DIRECTORY },
+	{ "/terms", V1R_TERMS },
+	{ "/acme/new-reg", V1R_NEW_REG },
+	{ "/acme/new-authz", V1R_NEW_AUTHZ },
+	{ "/acme/new-cert", V1R_NEW_CERT },
+	{ "/acme/revoke-cert", V1R_REVOKE_CERT },
+	{ "/acme/key-change", V1R_KEY_CHANGE },
+};
+
+void
+v1_route(const char *path, struct v1_route *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < sizeof(fixed_paths) / sizeof(fixed_paths[0]); i++)
+		if (strcmp(path, fixed_paths[i].path) == 0) {
+			out->res = fixed_paths[i].res;
+			return;
+		}
+	if (v1_path_id(path, "/acme/reg/", &out->id))
+		out->res = V1R_REG;
+	else if (v1_path_id(path, "/acme/authz/", &out->id))
+		out->res = V1R_AUTHZ;
+	else if (v1_path_challenge(path, &out->id, &out->idx))
+		out->res = V1R_CHALLENGE;
+	else if ((out->tail = v1_path_hex(path, "/acme/cert/")) != NULL)
+		out->res = V1R_CERT;
+	else if ((out->tail = v1_path_hex(path, "/acme/issuer-cert/")) != NULL)
+		out->res = V1R_ISSUER_CERT;
+	else
+		out->res = V1R_UNKNOWN;
+}
+
+const char *
+v1_resource_name(enum v1_resource r)
+{
+	static const char *const names[V1R_COUNT] = {
+		[V1R_UNKNOWN] = "unknown",
+		[V1R_DIRECTORY] = "directory",
+		[V1R_TERMS] = "terms",
+		[V1R_NEW_REG] = "new-reg",
+		[V1R_NEW_AUTHZ] = "new-authz",
+		[V1R_NEW_CERT] = "new-cert",
+		[V1R_REVOKE_CERT] = "revoke-cert",
+		[V1R_KEY_CHANGE] = "key-change",
+		[V1R_REG] = "reg",
+		[V1R_AUTHZ] = "authz",
+		[V1R_CHALLENGE] = "challenge",
+		[V1R_CERT] = "cert",
+		[V1R_ISSUER_CERT] = "issuer-cert",
+	};
+
+	return (unsigned)r < V1R_COUNT ? names[r] : "unknown";
+}

@@ -183,4 +183,34 @@ int v1_path_challenge(const char *path, long long *id, int *idx);
  * NULL (a certificate serial or an issuer id). */
 const char *v1_path_hex(const char *path, const char *prefix);
 
+/* The v1 resources the bridge serves (docs/v1-endpoints.md). */
+enum v1_resource {
+	V1R_UNKNOWN,
+	V1R_DIRECTORY,
+	V1R_TERMS,
+	V1R_NEW_REG,
+	V1R_NEW_AUTHZ,
+	V1R_NEW_CERT,
+	V1R_REVOKE_CERT,
+	V1R_KEY_CHANGE,
+	V1R_REG,	 /* id */
+	V1R_AUTHZ,	 /* id */
+	V1R_CHALLENGE,	 /* id, idx */
+	V1R_CERT,	 /* tail: the serial */
+	V1R_ISSUER_CERT, /* tail: the issuer id */
+	V1R_COUNT
+};
+
+/* Where path (without the query) leads, with the ids it names (id, idx,
+ * tail: the hex part of a cert or issuer-cert path). */
+struct v1_route {
+	enum v1_resource res;
+	long long id;
+	int idx;
+	const char *tail; /* points into path */
+};
+void v1_route(const char *path, struct v1_route *out);
+/* "new-reg", "authz", ... ("unknown"), for the access log and metrics. */
+const char *v1_resource_name(enum v1_resource r);
+
 #endif

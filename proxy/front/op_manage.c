@@ -1,4 +1,4 @@
-/* v1_manage.c: the v1 resources that change what already exists: account
+/* op_manage.c: the v1 resources that change what already exists: account
  * deactivation (reached through ep_reg), authorization deactivation,
  * revocation and key change (docs/v1-endpoints.md). Each checks the whole
  * request before it touches the store or the upstream CA, so bad input
@@ -21,25 +21,22 @@
 
 #define DEACTIVATE "{\"status\":\"deactivated\"}"
 
-/* One signed POST upstream with e->v2key and e->kid (payload "" is a
- * POST-as-GET). 0, or -1 when it could not start (cb not called). */
+/* One signed POST upstream through e->up (payload "" is a POST-as-GET).
+ * 0, or -1 when it could not start (cb not called). */
 static int
 upstream_post(struct ep *e, const char *url, const char *payload, flowrun_cb cb,
     void *arg)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
 	const char *names[1] = { url };
 	struct flow_dir fd;
 	struct flow *f;
 
-	if (d == NULL || url == NULL || e->v2key == NULL || e->kid == NULL)
+	if (url == NULL || ep_flow_dir(e, &fd) == -1)
 		return -1;
-	fd.new_account = d->new_account;
-	fd.new_order = d->new_order;
 	if ((f = flow_new(FLOW_POST, &fd, names, 1, payload, NULL,
 		 bridge_now_ms() + e->b->cfg->upstream_timeout_ms)) == NULL)
 		return -1;
-	return flowrun_start(e->b, f, e->v2key, e->kid, &e->obs, cb, arg);
+	return ep_flow_start(e, f, 0, cb, arg);
 }
 
 /* --- account deactivation ------------------------------------------------ */
@@ -116,13 +113,15 @@ struct authz_deact {
 static void
 authz_deactivated(struct ep *e)
 {
-	e->authz.status = AUTHZ_DEACTIVATED;
-	if (store_authz_update(e->b->store, &e->authz) == -1) {
+	struct store_authz *a = &e->az->authz;
+
+	a->status = AUTHZ_DEACTIVATED;
+	if (store_authz_update(e->b->store, a) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return;
 	}
 	log_info("account %lld: authorization %lld for %s deactivated",
-	    e->authz.account_id, e->authz.id, e->authz.name);
+	    a->account_id, a->id, a->name);
 	ep_send_authz(e, 200);
 }
 
@@ -141,7 +140,7 @@ on_authz_look(void *arg, struct flow *f, int ok)
 		/* deactivated, invalid, expired or revoked: unusable
 		 * upstream already, which is what the client wants. */
 		log_info("authz %lld: upstream authorization is already %.16s",
-		    e->authz.id, st);
+		    e->az->authz.id, st);
 		free(d);
 		authz_deactivated(e);
 		return;
@@ -172,7 +171,7 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 	}
 	d->e = e;
 	d->refusal = *flow_problem(f);
-	if (upstream_post(e, e->authz.v2_authz_url, "", on_authz_look, d) ==
+	if (upstream_post(e, e->az->authz.v2_authz_url, "", on_authz_look, d) ==
 	    -1) {
 		ep_reply_problem(e, &d->refusal);
 		free(d);
@@ -182,51 +181,29 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 void
 ep_authz_post(struct ep *e)
 {
-	const char *st;
+	struct ep_authz *az;
+	struct problem p;
 	int rc;
 
-	if (ep_verify(e, "authz", 1) == -1)
+	if (ep_verify(e, "authz", 1) == -1 || (az = ep_authz(e)) == NULL)
 		return;
-	rc = store_authz_by_id(e->b->store, e->id, &e->authz);
-	if (rc != 0) {
-		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
-		    rc == 1 ? "No such authorization" : "store error");
-		return;
-	}
-	if (e->authz.expires <= bridge_now()) {
-		ep_reply_error(e, V1E_MALFORMED, 404, "Expired authorization");
+	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	if (v1_authz_found(rc, &az->authz, bridge_now(), &p) == -1 ||
+	    v1_authz_deactivate_check(
+		e->jws.payload, &az->authz, e->acct.id, &p) == -1) {
+		ep_reply_problem(e, &p);
 		return;
 	}
-	if (e->authz.account_id != e->acct.id) {
-		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
-		    "Registration ID doesn't match ID for authorization");
-		return;
-	}
-	st = json_string_value(json_object_get(e->jws.payload, "status"));
-	if (st == NULL || strcmp(st, "deactivated") != 0) {
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Invalid status value: an authorization POST only "
-		    "deactivates (\"status\": \"deactivated\")");
-		return;
-	}
-	if (e->authz.status != AUTHZ_VALID &&
-	    e->authz.status != AUTHZ_PENDING) {
-		ep_reply_error(e, V1E_MALFORMED, 400,
-		    "Only valid and pending authorizations can be deactivated "
-		    "(this one is %s)",
-		    authz_status_name(e->authz.status));
-		return;
-	}
-	if (e->authz.v2_authz_url == NULL) { /* nothing upstream yet */
+	if (az->authz.v2_authz_url == NULL) { /* nothing upstream yet */
 		authz_deactivated(e);
 		return;
 	}
-	if (accounts_load_owner(e, e->authz.account_id) == -1) {
+	if (accounts_load_owner(e, az->authz.account_id) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the account's upstream key");
 		return;
 	}
-	if (upstream_post(e, e->authz.v2_authz_url, DEACTIVATE,
+	if (upstream_post(e, az->authz.v2_authz_url, DEACTIVATE,
 		on_authz_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream authorization deactivation");
@@ -255,29 +232,53 @@ revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
 	return who == V1_REVOKER_CERT_KEY;
 }
 
+/* The certificate being revoked upstream. */
+struct revoke_op {
+	struct ep *e;
+	long long cert_id;
+	char serial[CHAIN_SERIAL_MAX];
+};
+
 static void
 on_revoked(void *arg, struct flow *f, int ok)
 {
-	struct ep *e = arg;
+	struct revoke_op *op = arg;
+	struct ep *e = op->e;
 	const struct problem *p = flow_problem(f);
-	const char *serial = e->nnames > 0 ? e->names[0] : "?";
 
 	if (!ok) {
 		/* Revoked upstream by other means: say so, and remember. */
 		if (p->type != V1E_NONE && p->status == 409 &&
 		    strcmp(p->detail, "Certificate already revoked") == 0 &&
-		    store_cert_set_revoked(e->b->store, e->id) == -1)
+		    store_cert_set_revoked(e->b->store, op->cert_id) == -1)
 			log_err("certificate %s: cannot store its revocation",
-			    serial);
+			    op->serial);
 		ep_fail_flow(e, f);
-		return;
-	}
-	if (store_cert_set_revoked(e->b->store, e->id) == -1) {
+	} else if (store_cert_set_revoked(e->b->store, op->cert_id) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
-		return;
+	else {
+		log_info("v1 req=%lu certificate %s revoked", e->req->id,
+		    op->serial);
+		ep_reply_body(e, 200, NULL, "", 0);
 	}
-	log_info("v1 req=%lu certificate %s revoked", e->req->id, serial);
-	ep_reply_body(e, 200, NULL, "", 0);
+	free(op);
+}
+
+/* The v2 revokeCert payload for c: {"certificate", "reason"?}. */
+static char *
+revoke_payload(const struct store_cert *c, int reason)
+{
+	json_t *pl = NULL;
+	char *b64 = NULL, *text = NULL;
+
+	if ((b64 = b64url_encode(c->der, c->der_len)) != NULL &&
+	    (pl = json_pack("{s:s}", "certificate", b64)) != NULL &&
+	    (reason < 0 ||
+		json_object_set_new(pl, "reason", json_integer(reason)) == 0))
+		text = json_dumps(pl, JSON_COMPACT);
+	json_decref(pl);
+	free(b64);
+	return text;
 }
 
 /* Revoke upstream through the account that issued c (the only one the CA
@@ -287,42 +288,37 @@ revoke_upstream(
     struct ep *e, const struct store_cert *c, int reason, int by_key)
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	json_t *pl = NULL;
-	char *b64 = NULL, *text = NULL;
+	struct revoke_op *op = NULL;
+	char *text = NULL;
 
 	if (d == NULL || d->revoke_cert == NULL) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "the upstream CA offers no revocation");
-		goto out;
+		return;
 	}
 	if (accounts_load_owner(e, c->account_id) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot load the issuing account's upstream key");
-		goto out;
+		return;
 	}
-	if ((b64 = b64url_encode(c->der, c->der_len)) == NULL ||
-	    (pl = json_pack("{s:s}", "certificate", b64)) == NULL ||
-	    (reason >= 0 &&
-		json_object_set_new(pl, "reason", json_integer(reason)) != 0) ||
-	    (text = json_dumps(pl, JSON_COMPACT)) == NULL ||
-	    (e->names = calloc(1, sizeof(char *))) == NULL ||
-	    (e->names[0] = strdup(c->serial)) == NULL) {
+	if ((text = revoke_payload(c, reason)) == NULL ||
+	    (op = calloc(1, sizeof(*op))) == NULL) {
+		free(text);
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
-		goto out;
+		return;
 	}
-	e->nnames = 1;
-	e->id = c->id;
+	*op = (struct revoke_op){ .e = e, .cert_id = c->id };
+	snprintf(op->serial, sizeof(op->serial), "%s", c->serial);
 	log_info("v1 req=%lu revoking certificate %s of account %lld, "
 		 "signed by %s, reason %d%s",
 	    e->req->id, c->serial, c->account_id,
 	    by_key ? "the certificate's key" : "the account",
 	    reason < 0 ? 0 : reason, reason < 0 ? " (none given)" : "");
-	if (upstream_post(e, d->revoke_cert, text, on_revoked, e) == -1)
+	if (upstream_post(e, d->revoke_cert, text, on_revoked, op) == -1) {
+		free(op);
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream revocation");
-out:
-	json_decref(pl);
-	free(b64);
+	}
 	free(text);
 }
 

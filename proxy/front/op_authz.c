@@ -1,0 +1,510 @@
+/* op_authz.c: the v1 authorization resources: new-authz, the challenge
+ * POST (the client's answer), and the GETs of an authorization and of a
+ * challenge, which refresh a pending one from upstream. Upstream work is a
+ * FLOW_AUTHZ (a one-name order, its challenge solved by the bridge) or a
+ * FLOW_CHECK (one known authorization); in client-proof mode the client's
+ * own answer is checked first (challenge/proof.c). The rules are
+ * translate/v1's (v1_rules.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "accounts.h"
+#include "b64url.h"
+#include "endpoints.h"
+#include "flow.h"
+#include "log.h"
+#include "policy.h"
+#include "proof.h"
+#include "v1.h"
+#include "v1_rules.h"
+
+#define AUTHZ_LIFETIME (7 * 24 * 3600) /* a v1 authorization's validity */
+
+struct ep_authz *
+ep_authz(struct ep *e)
+{
+	if (e->az == NULL && (e->az = calloc(1, sizeof(*e->az))) == NULL)
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+	return e->az;
+}
+
+/* --- replies ------------------------------------------------------------ */
+
+/* dehydrated 0.7.0 (API=1) reads a pending challenge's URL from
+ * validationRecord.uri and exits silently when that is missing (reference
+ * section 4.1): give it that non-standard object, and only it. */
+static void
+dehydrated_quirk(struct ep *e, json_t *authz)
+{
+	json_t *ch;
+	size_t i;
+
+	if (e->az->authz.status != AUTHZ_PENDING ||
+	    strstr(e->req->user_agent, "dehydrated/") == NULL)
+		return;
+	json_array_foreach(json_object_get(authz, "challenges"), i, ch)
+		json_object_set_new(ch, "validationRecord",
+		    json_pack("{s:O}", "uri", json_object_get(ch, "uri")));
+}
+
+void
+ep_send_authz(struct ep *e, int status)
+{
+	const struct store_authz *z = &e->az->authz;
+	json_t *j = v1_authz(e->base, z);
+
+	ep_header(e, "Link: <%s/acme/new-cert>;rel=\"next\"", e->base);
+	if (status == 201)
+		ep_header(e, "Location: %s/acme/authz/%lld", e->base, z->id);
+	if (j != NULL)
+		dehydrated_quirk(e, j);
+	ep_reply_json(e, status, j);
+}
+
+void
+ep_send_challenge(struct ep *e)
+{
+	const struct store_authz *z = &e->az->authz;
+
+	ep_header(
+	    e, "Location: %s/acme/challenge/%lld/%d", e->base, z->id, e->idx);
+	ep_header(e, "Link: <%s/acme/authz/%lld>;rel=\"up\"", e->base, z->id);
+	ep_reply_json(e, 202, v1_challenge(e->base, z, e->idx));
+}
+
+/* --- flow outcomes ------------------------------------------------------- */
+
+/* *dst = a copy of src unless src is NULL (or keep and dst is set). 0, or
+ * -1 out of memory (dst unchanged). */
+static int
+replace_str(char **dst, const char *src, int keep)
+{
+	char *c;
+
+	if (src == NULL || (keep && *dst != NULL))
+		return 0;
+	if ((c = strdup(src)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+/* Copy the outcome of an authorization flow into e's authorization. 0, or
+ * -1 out of memory (it may be partly updated: not to be stored). */
+static int
+take_authz(struct ep *e, struct flow *f)
+{
+	const struct flow_authz *fz = flow_authz_get(f, 0);
+	struct store_authz *a = &e->az->authz;
+
+	a->status = problem_v1_authz_status(fz->status);
+	if (replace_str(&a->v2_order_url, flow_order_url(f), 0) == -1 ||
+	    replace_str(&a->v2_authz_url, fz->authz_url, 1) == -1 ||
+	    replace_str(&a->v2_chall_url, fz->chall_url, 0) == -1 ||
+	    replace_str(&a->error, fz->error, 0) == -1)
+		return -1;
+	/* An imported account's client answers the CA's own challenge. */
+	if (e->up.passthrough && fz->token[0] != '\0')
+		snprintf(a->token, sizeof(a->token), "%s", fz->token);
+	return 0;
+}
+
+/* The outcome of f into e's authorization and the store (insert for a
+ * new one). 0, or -1 after replying. */
+static int
+store_outcome(struct ep *e, struct flow *f, int ok, int insert)
+{
+	struct store_authz *a = &e->az->authz;
+
+	if (!ok) {
+		ep_fail_flow(e, f);
+		return -1;
+	}
+	if (take_authz(e, f) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return -1;
+	}
+	if ((insert ? store_authz_insert(e->b->store, a)
+		    : store_authz_update(e->b->store, a)) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return -1;
+	}
+	return 0;
+}
+
+/* Start the FLOW_AUTHZ for e's authorization; cb gets the outcome. */
+static void
+start_authz_flow(struct ep *e, flowrun_cb cb)
+{
+	struct store_authz *a = &e->az->authz;
+	const char *names[1] = { a->name };
+	struct flow_dir fd;
+	struct flow *f = NULL;
+
+	if (ep_flow_dir(e, &fd) == 0)
+		f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->up.thumb,
+		    bridge_now_ms() + e->b->cfg->authz_wait_ms);
+	if (f != NULL && ep_flow_prepare(e, f, names, 1) == -1) {
+		flow_free(f);
+		f = NULL;
+	}
+	if (f == NULL || ep_flow_start(e, f, 0, cb, e) == -1)
+		ep_reply_error(
+		    e, V1E_SERVER_INTERNAL, 500, "cannot start newOrder");
+}
+
+/* --- new-authz ------------------------------------------------------------ */
+
+static void
+on_new_authz_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	struct store_authz *a = &e->az->authz;
+
+	if (store_outcome(e, f, ok, 1) == -1)
+		return;
+	log_info("account %lld: authorization %lld for %s is %s", e->acct.id,
+	    a->id, a->name, authz_status_name(a->status));
+	ep_send_authz(e, 201);
+}
+
+static void
+new_authz_flow(struct ep *e)
+{
+	start_authz_flow(e, on_new_authz_done);
+}
+
+static int
+new_token(char out[48])
+{
+	unsigned char rnd[32];
+	char *t;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    (t = b64url_encode(rnd, sizeof(rnd))) == NULL)
+		return -1;
+	snprintf(out, 48, "%s", t);
+	free(t);
+	return 0;
+}
+
+static int
+client_proof(const struct ep *e)
+{
+	return strcmp(e->b->cfg->authz_mode, "client-proof") == 0;
+}
+
+/* 0 when the policy lets this client have name; else replies, -1. */
+static int
+name_allowed(struct ep *e, const char *name)
+{
+	struct policy_who w = { e->acct.id, e->jws.thumbprint, e->req->peer };
+	struct problem p;
+
+	memset(&p, 0, sizeof(p));
+	if (policy_name_allowed(e->b->cfg->policy, &w, name, &p) == 0)
+		return 0;
+	ep_reply_problem(e, &p);
+	return -1;
+}
+
+/* A new pending authorization of e's account for name into a. 0 or -1. */
+static int
+new_authz_record(struct ep *e, struct store_authz *a, const char *name)
+{
+	store_authz_clear(a);
+	a->account_id = e->acct.id;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->status = AUTHZ_PENDING;
+	a->expires = bridge_now() + AUTHZ_LIFETIME;
+	a->created_at = bridge_now();
+	return new_token(a->token);
+}
+
+/* The verified request's identifier, allowed by the policy, into name. 0,
+ * or -1 after replying. */
+static int
+new_authz_name(struct ep *e, char name[V1_NAME_MAX])
+{
+	struct problem p;
+
+	if (v1_authz_identifier(e->jws.payload, name, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return -1;
+	}
+	observe_name(&e->obs, name);
+	return name_allowed(e, name);
+}
+
+void
+ep_new_authz(struct ep *e)
+{
+	struct ep_authz *az;
+	char name[V1_NAME_MAX];
+	int rc;
+
+	if (ep_verify(e, "new-authz", 1) == -1 ||
+	    new_authz_name(e, name) == -1 || (az = ep_authz(e)) == NULL)
+		return;
+	rc = store_authz_find_valid(
+	    e->b->store, e->acct.id, name, bridge_now(), &az->authz);
+	if (rc == 0) {
+		ep_send_authz(e, 201); /* Boulder reused valid ones */
+		return;
+	}
+	if (rc == -1 || new_authz_record(e, &az->authz, name) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		    rc == -1 ? "store error" : "no randomness");
+		return;
+	}
+	if (!client_proof(e)) {
+		accounts_with_upstream(e, new_authz_flow);
+		return;
+	}
+	/* Nothing upstream until the client proves control. */
+	if (store_authz_insert(e->b->store, &az->authz) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
+	ep_send_authz(e, 201);
+}
+
+/* --- refreshing a pending authorization ------------------------------------ */
+
+static void
+on_refresh_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	struct store_authz *a = &e->az->authz;
+
+	if (!ok) /* keep showing what we know; the client polls again */
+		log_warn("authz %lld: refresh failed: %s", a->id,
+		    flow_problem(f)->detail);
+	else if (take_authz(e, f) == -1 ||
+	    store_authz_update(e->b->store, a) == -1)
+		log_err("authz %lld: cannot store its new status", a->id);
+	e->az->then(e);
+}
+
+void
+ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
+{
+	struct store_authz *a = &e->az->authz;
+	const char *url[1] = { a->v2_authz_url }, *names[1] = { a->name };
+	struct flow_dir fd;
+	struct flow *f;
+
+	if (ep_flow_dir(e, &fd) == -1 || a->v2_authz_url == NULL ||
+	    accounts_load_owner(e, a->account_id) == -1) {
+		then(e);
+		return;
+	}
+	e->az->then = then;
+	f = flow_new(FLOW_CHECK, &fd, url, 1, NULL, e->up.thumb,
+	    bridge_now_ms() + wait_ms);
+	if (f != NULL && ep_flow_prepare(e, f, names, 1) == -1) {
+		flow_free(f);
+		f = NULL;
+	}
+	if (f == NULL || ep_flow_start(e, f, 0, on_refresh_done, e) == -1)
+		then(e);
+}
+
+/* --- client-proof --------------------------------------------------------- */
+
+static void
+on_proof_authz_done(void *arg, struct flow *f, int ok)
+{
+	struct ep *e = arg;
+	struct store_authz *a = &e->az->authz;
+
+	if (store_outcome(e, f, ok, 0) == -1)
+		return;
+	log_info("account %lld: authorization %lld for %s proven by the "
+		 "client, upstream %s",
+	    e->acct.id, a->id, a->name, authz_status_name(a->status));
+	ep_send_challenge(e);
+}
+
+/* The client proved control: now solve the upstream challenge. */
+static void
+proof_authz_flow(struct ep *e)
+{
+	start_authz_flow(e, on_proof_authz_done);
+}
+
+/* The client's own provisioning failed: the v1 challenge (and so the
+ * authorization) is invalid, with what was fetched. */
+static void
+proof_failed(struct ep *e, const struct problem *p)
+{
+	struct store_authz *a = &e->az->authz;
+	json_t *err = problem_v1_json(p);
+	char *text = err ? json_dumps(err, JSON_COMPACT | JSON_PRESERVE_ORDER)
+			 : NULL;
+
+	json_decref(err);
+	if (text == NULL) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return;
+	}
+	free(a->error);
+	a->error = text;
+	a->status = AUTHZ_INVALID;
+	if (store_authz_update(e->b->store, a) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return;
+	}
+	log_info("account %lld: authorization %lld for %s: client proof "
+		 "failed: %s",
+	    e->acct.id, a->id, a->name, p->detail);
+	ep_send_challenge(e);
+}
+
+static void
+on_proof(void *arg, enum proof_verdict v, const struct problem *p)
+{
+	struct ep *e = arg;
+
+	if (v == PROOF_ERROR)
+		ep_reply_problem(e, p);
+	else if (v == PROOF_PROVEN)
+		accounts_with_upstream(e, proof_authz_flow);
+	else
+		proof_failed(e, p);
+}
+
+/* Check the client's own answer before anything goes upstream. */
+static void
+check_client_proof(struct ep *e)
+{
+	const struct store_authz *a = &e->az->authz;
+	struct proof_subject sub = {
+		.authz_id = a->id,
+		.name = a->name,
+		.token = a->token,
+		.chall = e->idx,
+		.thumbprint = e->jws.thumbprint,
+	};
+	struct problem p;
+
+	if (proof_check(e->b, &sub, on_proof, e, &p) == -1)
+		ep_reply_problem(e, &p);
+}
+
+/* --- the challenge POST ------------------------------------------------- */
+
+/* The first right key authorization is kept, as Boulder showed it back.
+ * 0, or -1 after replying. */
+static int
+keep_key_authorization(struct ep *e, const char *want)
+{
+	struct store_authz *a = &e->az->authz;
+
+	if (a->key_authorization != NULL)
+		return 0;
+	if ((a->key_authorization = strdup(want)) == NULL) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
+		return -1;
+	}
+	if (store_authz_update(e->b->store, a) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
+		return -1;
+	}
+	return 0;
+}
+
+/* The verified challenge POST's authorization and answer, checked. 0, or
+ * -1 after replying. */
+static int
+challenge_answer(struct ep *e, struct store_authz *a)
+{
+	struct problem p;
+	char want[JWK_THUMBPRINT_LEN + 64];
+	int rc, ka;
+
+	rc = store_authz_by_id(e->b->store, e->id, a);
+	if (v1_chall_found(rc, e->idx, &p) == -1 ||
+	    v1_chall_owner(a, e->acct.id, &p) == -1 ||
+	    (ka = v1_key_authorization(e->jws.payload, a->token,
+		 e->jws.thumbprint, want, sizeof(want), &p)) == -1) {
+		ep_reply_problem(e, &p);
+		return -1;
+	}
+	return ka == 1 ? keep_key_authorization(e, want) : 0;
+}
+
+void
+ep_challenge_post(struct ep *e)
+{
+	struct ep_authz *az;
+
+	if (ep_verify(e, "challenge", 1) == -1 || (az = ep_authz(e)) == NULL ||
+	    challenge_answer(e, &az->authz) == -1)
+		return;
+	if (az->authz.status != AUTHZ_PENDING) {
+		ep_send_challenge(e);
+		return;
+	}
+	if (az->authz.v2_authz_url == NULL && client_proof(e)) {
+		check_client_proof(e);
+		return;
+	}
+	ep_authz_refresh(e, e->b->cfg->authz_wait_ms, ep_send_challenge);
+}
+
+/* --- GETs ------------------------------------------------------------- */
+
+static void
+get_authz_done(struct ep *e)
+{
+	ep_send_authz(e, 200);
+}
+
+void
+ep_get_authz(struct ep *e)
+{
+	struct ep_authz *az = ep_authz(e);
+	struct problem p;
+	int rc;
+
+	if (az == NULL)
+		return;
+	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	if (v1_authz_found(rc, &az->authz, bridge_now(), &p) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
+	if (az->authz.status != AUTHZ_PENDING) {
+		ep_send_authz(e, 200);
+		return;
+	}
+	az->readonly = 1;
+	ep_authz_refresh(e, 0, get_authz_done);
+}
+
+void
+ep_get_challenge(struct ep *e)
+{
+	struct ep_authz *az = ep_authz(e);
+	struct problem p;
+	int rc;
+
+	if (az == NULL)
+		return;
+	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	if (v1_chall_found(rc, e->idx, &p) == -1) {
+		ep_reply_problem(e, &p);
+		return;
+	}
+	if (az->authz.status != AUTHZ_PENDING) {
+		ep_send_challenge(e);
+		return;
+	}
+	az->readonly = 1;
+	ep_authz_refresh(e, 0, ep_send_challenge);
+}
