@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "bridge.h"
@@ -66,11 +67,11 @@ struct hook {
 	enum hook_kill kill;
 	int64_t status;
 	int term_signal;
-	struct hook *prev, *next;
+	LIST_ENTRY(hook) link; /* running */
 };
 
-static struct hook *running; /* hooks whose callback has not run,
-				 * newest first (queued ones too) */
+/* Hooks whose callback has not run, newest first (queued ones too). */
+static LIST_HEAD(hook_list, hook) running = LIST_HEAD_INITIALIZER(running);
 
 static void start(struct hook *h);
 
@@ -184,7 +185,7 @@ next_queued(const char *domain)
 {
 	struct hook *h, *oldest = NULL;
 
-	for (h = running; h != NULL; h = h->next) {
+	LIST_FOREACH(h, &running, link) {
 		if (h->done || strcmp(h->domain, domain) != 0)
 			continue;
 		if (h->spawned)
@@ -208,12 +209,7 @@ complete(struct hook *h)
 		return;
 	h->done = 1;
 	uv_timer_stop(&h->timer);
-	if (h->prev != NULL)
-		h->prev->next = h->next;
-	else
-		running = h->next;
-	if (h->next != NULL)
-		h->next->prev = h->prev;
+	LIST_REMOVE(h, link);
 	describe(h, &ok, why, sizeof(why));
 	log_output(h, &h->out[0], !ok);
 	log_output(h, &h->out[1], !ok);
@@ -477,7 +473,7 @@ domain_busy(const char *domain)
 {
 	const struct hook *o;
 
-	for (o = running; o != NULL; o = o->next)
+	LIST_FOREACH(o, &running, link)
 		if (!o->done && strcmp(o->domain, domain) == 0)
 			return 1;
 	return 0;
@@ -515,10 +511,7 @@ hook_run(struct bridge *b, const char *verb, const char *domain,
 		close_all(h);
 		return -1;
 	}
-	h->next = running;
-	if (running != NULL)
-		running->prev = h;
-	running = h;
+	LIST_INSERT_HEAD(&running, h, link);
 	if (queued)
 		log_info("dns-01 hook %s %s: queued behind the one running for "
 			 "this name",
@@ -532,7 +525,7 @@ hook_cancel_all(struct bridge *b)
 	struct hook *h;
 
 	(void)b;
-	for (h = running; h != NULL; h = h->next) {
+	LIST_FOREACH(h, &running, link) {
 		if (h->done || h->exited || h->kill != K_NONE)
 			continue;
 		h->cancelled = 1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <openssl/evp.h>
 
@@ -40,11 +41,11 @@ struct proof {
 	char host[DNS_NAME_MAX + 1]; /* the name looked up */
 	char url[PROOF_URL_MAX];     /* http-01: what is fetched */
 	char expected[JWK_THUMBPRINT_LEN + 64];
-	long long t0; /* ms */
-	struct proof *prev, *next;
+	long long t0;		/* ms */
+	LIST_ENTRY(proof) link; /* in flight */
 };
 
-static struct proof *proofs; /* in flight */
+static LIST_HEAD(proof_list, proof) proofs = LIST_HEAD_INITIALIZER(proofs);
 
 /* ---- lifetime ---- */
 
@@ -67,22 +68,14 @@ proof_new(
 	p->done = done;
 	p->arg = arg;
 	p->t0 = bridge_now_ms();
-	p->next = proofs;
-	if (proofs != NULL)
-		proofs->prev = p;
-	proofs = p;
+	LIST_INSERT_HEAD(&proofs, p, link);
 	return p;
 }
 
 static void
 proof_free(struct proof *p)
 {
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		proofs = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
+	LIST_REMOVE(p, link);
 	free(p);
 }
 
@@ -162,11 +155,11 @@ stopping(struct proof *p)
 void
 proof_cancel_all(void)
 {
-	struct proof *p = proofs, *next;
+	struct proof *p = LIST_FIRST(&proofs), *next;
 
 	/* HTTP fetches are aborted with the upstream client (on_http). */
 	for (; p != NULL; p = next) {
-		next = p->next;
+		next = LIST_NEXT(p, link);
 		if (p->q == NULL)
 			continue;
 		resolver_cancel(p->q);
