@@ -45,8 +45,6 @@ struct proof {
 	LIST_ENTRY(proof) link; /* in flight */
 };
 
-static LIST_HEAD(proof_list, proof) proofs = LIST_HEAD_INITIALIZER(proofs);
-
 /* ---- lifetime ---- */
 
 static struct proof *
@@ -68,7 +66,7 @@ proof_new(
 	p->done = done;
 	p->arg = arg;
 	p->t0 = bridge_now_ms();
-	LIST_INSERT_HEAD(&proofs, p, link);
+	LIST_INSERT_HEAD(&b->proofs, p, link);
 	return p;
 }
 
@@ -153,9 +151,9 @@ stopping(struct proof *p)
 }
 
 void
-proof_cancel_all(void)
+proof_cancel_all(struct bridge *b)
 {
-	struct proof *p = LIST_FIRST(&proofs), *next;
+	struct proof *p = LIST_FIRST(&b->proofs), *next;
 
 	/* HTTP fetches are aborted with the upstream client (on_http). */
 	for (; p != NULL; p = next) {

@@ -38,6 +38,6 @@ int proof_check(struct bridge *b, const struct proof_subject *sub,
 
 /* Shutdown: every check waiting on DNS is answered 503 at once (those
  * fetching over HTTP end when the upstream client aborts them). */
-void proof_cancel_all(void);
+void proof_cancel_all(struct bridge *b);
 
 #endif

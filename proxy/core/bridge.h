@@ -2,6 +2,7 @@
 #ifndef BRIDGE_H
 #define BRIDGE_H
 
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "config.h"
@@ -12,6 +13,8 @@ struct upstream;
 struct acme2;
 struct server;
 struct flowrun;
+struct proof;
+struct hook;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -25,6 +28,10 @@ struct bridge {
 	struct server *admin;
 	void *obs;	      /* observe.c's state */
 	struct flowrun *runs; /* flows in progress */
+	/* In flight in proxy/challenge, so that a shutdown can end them
+	 * (entries private to proof.c and hook.c; zeroed = empty). */
+	LIST_HEAD(proof_list, proof) proofs; /* client-proof checks */
+	LIST_HEAD(hook_list, hook) hooks;    /* dns-01 hooks, newest first */
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts
