@@ -42,6 +42,8 @@ struct proof {
 	char url[PROOF_URL_MAX];     /* http-01: what is fetched */
 	char expected[JWK_THUMBPRINT_LEN + 64];
 	long long t0;		/* ms */
+	int http;		/* http-01, else dns-01 */
+	uv_timer_t kick;	/* starts the check on the next loop turn */
 	LIST_ENTRY(proof) link; /* in flight */
 };
 
@@ -66,15 +68,25 @@ proof_new(
 	p->done = done;
 	p->arg = arg;
 	p->t0 = bridge_now_ms();
+	p->http = sub->chall == V1_CHALL_HTTP01;
+	uv_timer_init(b->loop, &p->kick);
+	p->kick.data = p;
 	LIST_INSERT_HEAD(&b->proofs, p, link);
 	return p;
 }
 
 static void
+on_proof_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+/* Off the list at once; the memory goes with the kick timer's close. */
+static void
 proof_free(struct proof *p)
 {
 	LIST_REMOVE(p, link);
-	free(p);
+	uv_close((uv_handle_t *)&p->kick, on_proof_closed);
 }
 
 /* The verdict: done(arg, PROOF_PROVEN, NULL) or (arg, PROOF_REFUTED,
@@ -415,12 +427,17 @@ setup_dns01(struct proof *p)
 }
 
 /* Set up the check and start its lookup; every outcome from here on is
- * reported through p->done. */
+ * reported through p->done. Runs from the kick timer, so that even a check
+ * that fails at once answers on the next loop turn, never inside
+ * proof_check. */
 static void
-start(struct proof *p, int http)
+start(uv_timer_t *t)
 {
-	int rc;
+	struct proof *p = t->data;
+	int rc, http = p->http;
 
+	if (stopping(p))
+		return;
 	rc = http ? setup_http01(p) : setup_dns01(p);
 	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host))) {
 		proof_fail(p, V1E_DNS, 400,
@@ -444,9 +461,8 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
     void *arg, struct problem *err)
 {
 	struct proof *p;
-	int http = sub->chall == V1_CHALL_HTTP01;
 
-	if (!http && sub->chall != V1_CHALL_DNS01)
+	if (sub->chall != V1_CHALL_HTTP01 && sub->chall != V1_CHALL_DNS01)
 		return problem_set(err, V1E_MALFORMED, 400,
 		    "challenge type cannot be checked");
 	if (b->stopping || b->up == NULL)
@@ -455,6 +471,10 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
 	if ((p = proof_new(b, sub, done, arg)) == NULL)
 		return problem_set(
 		    err, V1E_SERVER_INTERNAL, 500, "out of memory");
-	start(p, http);
+	if (uv_timer_start(&p->kick, start, 0, 0) != 0) {
+		proof_free(p);
+		return problem_set(
+		    err, V1E_SERVER_INTERNAL, 500, "cannot start the check");
+	}
 	return 0;
 }

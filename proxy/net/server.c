@@ -713,6 +713,12 @@ server_close(struct server *s, void (*done)(void *), void *arg)
 		next = LIST_NEXT(c, link);
 		conn_close(c);
 	}
+	/* A server that never listened closes an unused handle all the same,
+	 * so that done runs from the loop, never inside this call. */
+	if (!s->listening && uv_tcp_init(s->loop, &s->listener) == 0) {
+		s->listener.data = s;
+		s->listening = 1;
+	}
 	if (s->listening)
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 	else
