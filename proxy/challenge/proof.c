@@ -120,11 +120,8 @@ proof_abort(
 	void *arg = p->arg;
 	va_list ap;
 
-	memset(&prob, 0, sizeof(prob));
-	prob.type = type;
-	prob.status = status;
 	va_start(ap, fmt);
-	vsnprintf(prob.detail, sizeof(prob.detail), fmt, ap);
+	problem_vset(&prob, type, status, fmt, ap);
 	va_end(ap);
 	if (status >= 500 && !p->b->stopping)
 		log_err("client-proof: authz %lld: %s", p->sub.authz_id,
@@ -143,11 +140,8 @@ proof_fail(
 	struct problem prob;
 	va_list ap;
 
-	memset(&prob, 0, sizeof(prob));
-	prob.type = type;
-	prob.status = status;
 	va_start(ap, fmt);
-	vsnprintf(prob.detail, sizeof(prob.detail), fmt, ap);
+	problem_vset(&prob, type, status, fmt, ap);
 	va_end(ap);
 	proof_end(p, &prob);
 }
