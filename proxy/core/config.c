@@ -253,12 +253,17 @@ set_json(struct config *c, const struct config_key *k, const json_t *v,
 			break;
 		return set_number(c, k, json_integer_value(v), why, whylen);
 	case CT_JSON: {
-		json_t **slot = (json_t **)((char *)c + k->off);
+		json_t **slot = (json_t **)((char *)c + k->off), *copy;
 
 		if (k->check_json(v, why, whylen) != 0)
 			return -1;
+		/* A lost copy would read as "key absent" (a policy gone). */
+		if ((copy = json_deep_copy(v)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
 		json_decref(*slot);
-		*slot = json_deep_copy(v);
+		*slot = copy;
 		return 0;
 	}
 	default:
