@@ -48,8 +48,8 @@ $(1)/acme-bridge: $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC) $(PROXY_SRC)) $(p
 $(1)/unit/%: $(1)/obj/tests/unit/%.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC) $(STORE_SRC))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
-# proxy/core/config.c and log.c have a unit test of their own.
-$(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
+# proxy/core/config.c (with config_check.c) and log.c have a unit test of their own.
+$(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/config_check.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 endef

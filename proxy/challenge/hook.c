@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "bridge.h"
@@ -66,11 +67,8 @@ struct hook {
 	enum hook_kill kill;
 	int64_t status;
 	int term_signal;
-	struct hook *prev, *next;
+	LIST_ENTRY(hook) link; /* b->hooks: callback not run yet */
 };
-
-static struct hook *running; /* hooks whose callback has not run,
-				 * newest first (queued ones too) */
 
 static void start(struct hook *h);
 
@@ -180,11 +178,11 @@ describe(const struct hook *h, int *ok, char *why, size_t whylen)
 
 /* The oldest queued hook for domain, unless one for it is running. */
 static struct hook *
-next_queued(const char *domain)
+next_queued(struct bridge *b, const char *domain)
 {
 	struct hook *h, *oldest = NULL;
 
-	for (h = running; h != NULL; h = h->next) {
+	LIST_FOREACH(h, &b->hooks, link) {
 		if (h->done || strcmp(h->domain, domain) != 0)
 			continue;
 		if (h->spawned)
@@ -201,6 +199,7 @@ complete(struct hook *h)
 {
 	char why[128];
 	char domain[CSR_NAME_MAX + 1];
+	struct bridge *b = h->b;
 	struct hook *n;
 	int ok;
 
@@ -208,12 +207,7 @@ complete(struct hook *h)
 		return;
 	h->done = 1;
 	uv_timer_stop(&h->timer);
-	if (h->prev != NULL)
-		h->prev->next = h->next;
-	else
-		running = h->next;
-	if (h->next != NULL)
-		h->next->prev = h->prev;
+	LIST_REMOVE(h, link);
 	describe(h, &ok, why, sizeof(why));
 	log_output(h, &h->out[0], !ok);
 	log_output(h, &h->out[1], !ok);
@@ -227,7 +221,7 @@ complete(struct hook *h)
 	snprintf(domain, sizeof(domain), "%s", h->domain);
 	h->cb(h->arg, ok, why);
 	close_all(h); /* h is freed in the close callbacks */
-	if ((n = next_queued(domain)) != NULL)
+	if ((n = next_queued(b, domain)) != NULL)
 		start(n);
 }
 
@@ -473,11 +467,11 @@ start(struct hook *h)
 }
 
 static int
-domain_busy(const char *domain)
+domain_busy(struct bridge *b, const char *domain)
 {
 	const struct hook *o;
 
-	for (o = running; o != NULL; o = o->next)
+	LIST_FOREACH(o, &b->hooks, link)
 		if (!o->done && strcmp(o->domain, domain) == 0)
 			return 1;
 	return 0;
@@ -509,16 +503,13 @@ hook_run(struct bridge *b, const char *verb, const char *domain,
 	snprintf(h->domain, sizeof(h->domain), "%s", domain);
 	snprintf(h->value, sizeof(h->value), "%s", value);
 	init_handles(h, b->loop);
-	queued = domain_busy(domain);
+	queued = domain_busy(b, domain);
 	if (!queued && launch(h) != 0) {
 		h->done = 1;
 		close_all(h);
 		return -1;
 	}
-	h->next = running;
-	if (running != NULL)
-		running->prev = h;
-	running = h;
+	LIST_INSERT_HEAD(&b->hooks, h, link);
 	if (queued)
 		log_info("dns-01 hook %s %s: queued behind the one running for "
 			 "this name",
@@ -531,8 +522,7 @@ hook_cancel_all(struct bridge *b)
 {
 	struct hook *h;
 
-	(void)b;
-	for (h = running; h != NULL; h = h->next) {
+	LIST_FOREACH(h, &b->hooks, link) {
 		if (h->done || h->exited || h->kill != K_NONE)
 			continue;
 		h->cancelled = 1;

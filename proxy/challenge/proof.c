@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <openssl/evp.h>
 
@@ -40,11 +41,11 @@ struct proof {
 	char host[DNS_NAME_MAX + 1]; /* the name looked up */
 	char url[PROOF_URL_MAX];     /* http-01: what is fetched */
 	char expected[JWK_THUMBPRINT_LEN + 64];
-	long long t0; /* ms */
-	struct proof *prev, *next;
+	long long t0;		/* ms */
+	int http;		/* http-01, else dns-01 */
+	uv_timer_t kick;	/* starts the check on the next loop turn */
+	LIST_ENTRY(proof) link; /* in flight */
 };
-
-static struct proof *proofs; /* in flight */
 
 /* ---- lifetime ---- */
 
@@ -67,23 +68,25 @@ proof_new(
 	p->done = done;
 	p->arg = arg;
 	p->t0 = bridge_now_ms();
-	p->next = proofs;
-	if (proofs != NULL)
-		proofs->prev = p;
-	proofs = p;
+	p->http = sub->chall == V1_CHALL_HTTP01;
+	uv_timer_init(b->loop, &p->kick);
+	p->kick.data = p;
+	LIST_INSERT_HEAD(&b->proofs, p, link);
 	return p;
 }
 
 static void
+on_proof_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+/* Off the list at once; the memory goes with the kick timer's close. */
+static void
 proof_free(struct proof *p)
 {
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		proofs = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	free(p);
+	LIST_REMOVE(p, link);
+	uv_close((uv_handle_t *)&p->kick, on_proof_closed);
 }
 
 /* The verdict: done(arg, PROOF_PROVEN, NULL) or (arg, PROOF_REFUTED,
@@ -117,11 +120,8 @@ proof_abort(
 	void *arg = p->arg;
 	va_list ap;
 
-	memset(&prob, 0, sizeof(prob));
-	prob.type = type;
-	prob.status = status;
 	va_start(ap, fmt);
-	vsnprintf(prob.detail, sizeof(prob.detail), fmt, ap);
+	problem_vset(&prob, type, status, fmt, ap);
 	va_end(ap);
 	if (status >= 500 && !p->b->stopping)
 		log_err("client-proof: authz %lld: %s", p->sub.authz_id,
@@ -140,11 +140,8 @@ proof_fail(
 	struct problem prob;
 	va_list ap;
 
-	memset(&prob, 0, sizeof(prob));
-	prob.type = type;
-	prob.status = status;
 	va_start(ap, fmt);
-	vsnprintf(prob.detail, sizeof(prob.detail), fmt, ap);
+	problem_vset(&prob, type, status, fmt, ap);
 	va_end(ap);
 	proof_end(p, &prob);
 }
@@ -160,13 +157,13 @@ stopping(struct proof *p)
 }
 
 void
-proof_cancel_all(void)
+proof_cancel_all(struct bridge *b)
 {
-	struct proof *p = proofs, *next;
+	struct proof *p = LIST_FIRST(&b->proofs), *next;
 
 	/* HTTP fetches are aborted with the upstream client (on_http). */
 	for (; p != NULL; p = next) {
-		next = p->next;
+		next = LIST_NEXT(p, link);
 		if (p->q == NULL)
 			continue;
 		resolver_cancel(p->q);
@@ -424,12 +421,17 @@ setup_dns01(struct proof *p)
 }
 
 /* Set up the check and start its lookup; every outcome from here on is
- * reported through p->done. */
+ * reported through p->done. Runs from the kick timer, so that even a check
+ * that fails at once answers on the next loop turn, never inside
+ * proof_check. */
 static void
-start(struct proof *p, int http)
+start(uv_timer_t *t)
 {
-	int rc;
+	struct proof *p = t->data;
+	int rc, http = p->http;
 
+	if (stopping(p))
+		return;
 	rc = http ? setup_http01(p) : setup_dns01(p);
 	if (rc == 1 || (rc == 0 && !dns_name_ok(p->host))) {
 		proof_fail(p, V1E_DNS, 400,
@@ -453,9 +455,8 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
     void *arg, struct problem *err)
 {
 	struct proof *p;
-	int http = sub->chall == V1_CHALL_HTTP01;
 
-	if (!http && sub->chall != V1_CHALL_DNS01)
+	if (sub->chall != V1_CHALL_HTTP01 && sub->chall != V1_CHALL_DNS01)
 		return problem_set(err, V1E_MALFORMED, 400,
 		    "challenge type cannot be checked");
 	if (b->stopping || b->up == NULL)
@@ -464,6 +465,10 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
 	if ((p = proof_new(b, sub, done, arg)) == NULL)
 		return problem_set(
 		    err, V1E_SERVER_INTERNAL, 500, "out of memory");
-	start(p, http);
+	if (uv_timer_start(&p->kick, start, 0, 0) != 0) {
+		proof_free(p);
+		return problem_set(
+		    err, V1E_SERVER_INTERNAL, 500, "cannot start the check");
+	}
 	return 0;
 }

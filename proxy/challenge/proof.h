@@ -31,13 +31,14 @@ enum proof_verdict { PROOF_PROVEN, PROOF_REFUTED, PROOF_ERROR };
 typedef void (*proof_cb)(
     void *arg, enum proof_verdict v, const struct problem *p);
 
-/* Start the check; done(arg, ...) once it ends. Never blocks the loop.
- * 0, or -1 with err filled when it cannot start (done not called). */
+/* Start the check; done(arg, ...) once it ends, always from the loop (on a
+ * later turn, never inside proof_check). Never blocks the loop. 0, or -1
+ * with err filled when it cannot start (done not called). */
 int proof_check(struct bridge *b, const struct proof_subject *sub,
     proof_cb done, void *arg, struct problem *err);
 
 /* Shutdown: every check waiting on DNS is answered 503 at once (those
  * fetching over HTTP end when the upstream client aborts them). */
-void proof_cancel_all(void);
+void proof_cancel_all(struct bridge *b);
 
 #endif

@@ -18,6 +18,7 @@
 #include "account_cmd.h"
 #include "acme2.h"
 #include "bridge.h"
+#include "cli_opt.h"
 #include "config.h"
 #include "flow.h"
 #include "flowrun.h"
@@ -71,36 +72,13 @@ struct lookup {
 /* ---- arguments ---- */
 
 static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n) == 0 && a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	}
-	if (strcmp(a, name) != 0)
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr,
-		    "acme-bridge account import: option '%s' needs "
-		    "a value\n",
-		    name);
-		return -1;
-	}
-	*out = argv[++*i];
-	return 1;
-}
-
-static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const char *const names[] = { "--key", "--config", "--state",
-		"--upstream", "--upstream-ca" };
-	const char **slots[] = { &o->key, &o->config, &o->state, &o->upstream,
-		&o->upstream_ca };
-	size_t k;
+	const struct cli_opt opts[] = { { "--key", &o->key },
+		{ "--config", &o->config }, { "--state", &o->state },
+		{ "--upstream", &o->upstream },
+		{ "--upstream-ca", &o->upstream_ca } };
+	const char *missing = NULL;
 	int i, rc;
 
 	memset(o, 0, sizeof(*o));
@@ -113,12 +91,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->offline = 1;
 			continue;
 		}
-		for (k = 0, rc = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			if ((rc = opt_value(
-				 argc, argv, &i, names[k], slots[k])) != 0)
-				break;
-		if (rc == -1)
+		rc = cli_opt_value(argc, argv, &i, opts,
+		    sizeof(opts) / sizeof(opts[0]), &missing);
+		if (rc == -1) {
+			fprintf(stderr,
+			    "acme-bridge account import: option '%s' needs "
+			    "a value\n",
+			    missing);
 			return -1;
+		}
 		if (rc == 0) {
 			char e[80];
 

@@ -84,7 +84,7 @@ stop(void)
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&housekeeping, NULL);
 	flowrun_cancel_all(&B);
-	proof_cancel_all();
+	proof_cancel_all(&B);
 	if (B.front != NULL)
 		server_close(B.front, NULL, NULL);
 	if (B.http01 != NULL)

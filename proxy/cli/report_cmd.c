@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "cli_opt.h"
 #include "config.h"
 #include "store_inventory.h"
 #include "log.h"
@@ -56,25 +57,6 @@ usage_err(const char *what, const char *arg)
 	fprintf(stderr, "acme-bridge report: %s '%s'\n%s", what,
 	    log_escape(arg, strlen(arg), e, sizeof(e)), usage_text);
 	return -1;
-}
-
-/* "--name VALUE" or "--name=VALUE": 1 taken, 0 not this option, -1. */
-static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n) == 0 && a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	}
-	if (strcmp(a, name) != 0)
-		return 0;
-	if (*i + 1 >= argc)
-		return usage_err("option needs a value:", name);
-	*out = argv[++*i];
-	return 1;
 }
 
 /* "90s", "30m", "24h", "7d", "2w" -> seconds; -1 when not one. */
@@ -145,6 +127,9 @@ parse_since(struct opts *o)
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
+	const struct cli_opt opts[] = { { "--state", &o->state },
+		{ "--config", &o->config }, { "--since", &o->since_arg } };
+	const char *missing = NULL;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -161,15 +146,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_text, stdout);
 			return 1;
 		}
-		if ((rc = opt_value(argc, argv, &i, "--state", &o->state)) ==
-			0 &&
-		    (rc = opt_value(argc, argv, &i, "--config", &o->config)) ==
-			0 &&
-		    (rc = opt_value(
-			 argc, argv, &i, "--since", &o->since_arg)) == 0)
+		rc = cli_opt_value(argc, argv, &i, opts,
+		    sizeof(opts) / sizeof(opts[0]), &missing);
+		if (rc == 0)
 			return usage_err("unknown option", argv[i]);
 		if (rc == -1)
-			return -1;
+			return usage_err("option needs a value:", missing);
 	}
 	return parse_since(o);
 }

@@ -15,6 +15,8 @@ struct acme2;
 struct server;
 struct flowrun;
 struct creation;
+struct proof;
+struct hook;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -28,8 +30,12 @@ struct bridge {
 	struct server *admin;
 	void *obs;	      /* observe.c's state */
 	struct flowrun *runs; /* flows in progress */
-	/* upstream account creations in progress (front/accounts.c) */
-	LIST_HEAD(, creation) creations;
+	/* In flight, so that a shutdown can end them (entries private to
+	 * their files; zeroed = empty). */
+	LIST_HEAD(proof_list, proof) proofs; /* client-proof checks */
+	LIST_HEAD(hook_list, hook) hooks;    /* dns-01 hooks, newest first */
+	/* upstream account creations and their waiters (front/accounts.c) */
+	LIST_HEAD(creation_list, creation) creations;
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts

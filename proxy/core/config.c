@@ -3,23 +3,19 @@
  * setters serves both, so a value is checked the same way wherever it came
  * from. Errors name the file, the line when it can be found, and the key. */
 #include "config.h"
+#include "config_check.h"
 #include "policy.h"
 #include "log.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define CONFIG_VERSION "acme-bridge 0.1.0"
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define CONFIG_BODY_CAP 65536
-#define CONFIG_BASE_URL_MAX 255
 
 enum config_type {
 	CT_STRING,  /* char[size] at off, checked by check() */
@@ -43,14 +39,6 @@ struct config_key {
 	const char *note; /* numbers: why the range is what it is */
 	int (*check_json)(const json_t *v, char *why, size_t whylen);
 };
-
-static int check_url(char *v, char *why, size_t whylen);
-static int check_base_url(char *v, char *why, size_t whylen);
-static int check_nonempty(char *v, char *why, size_t whylen);
-static int check_readable(char *v, char *why, size_t whylen);
-static int check_level(char *v, char *why, size_t whylen);
-static int check_authz_mode(char *v, char *why, size_t whylen);
-static int check_executable(char *v, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define K_STR(n, fl, f, chk) \
@@ -91,12 +79,13 @@ static int check_executable(char *v, char *why, size_t whylen);
 static const struct config_key config_keys[] = {
 	K_ADDR("listen", "--listen", listen_host, listen_port, 0),
 	K_ADDR("http01_listen", "--http01-listen", http01_host, http01_port, 1),
-	K_STR("upstream", "--upstream", upstream, check_url),
-	K_STR("upstream_ca", "--upstream-ca", upstream_ca, check_readable),
-	K_STR("state", "--state", state, check_nonempty),
+	K_STR("upstream", "--upstream", upstream, config_check_url),
+	K_STR(
+	    "upstream_ca", "--upstream-ca", upstream_ca, config_check_readable),
+	K_STR("state", "--state", state, config_check_nonempty),
 	K_BOOL("agree_tos", "--agree-tos", agree_tos),
-	K_STR("base_url", "--base-url", base_url, check_base_url),
-	K_STR("log_level", "--log-level", log_level, check_level),
+	K_STR("base_url", "--base-url", base_url, config_check_base_url),
+	K_STR("log_level", "--log-level", log_level, config_check_level),
 	K_SIZE("max_connections", max_connections, 1, 100000),
 	K_SIZE("max_header_bytes", max_header_bytes, 1024, 1048576),
 	K_SIZE_NOTE("max_body_bytes", max_body_bytes, 1024, CONFIG_BODY_CAP,
@@ -109,12 +98,12 @@ static const struct config_key config_keys[] = {
 	K_SIZE("nonce_cap", nonce_cap, 16, 10000000),
 	K_STR("log_file", "--log-file", log_file, NULL),
 	K_ADDR("admin_listen", "--admin-listen", admin_host, admin_port, 1),
-	K_STR("authz_mode", NULL, authz_mode, check_authz_mode),
+	K_STR("authz_mode", NULL, authz_mode, config_check_authz_mode),
 	K_INT("proof_http_port", proof_http_port, 1, 65535),
 	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port,
 	    1),
 	K_MSEC("proof_timeout_ms", proof_timeout_ms, 100, 120000),
-	K_STR("dns01_hook", NULL, dns01_hook, check_executable),
+	K_STR("dns01_hook", NULL, dns01_hook, config_check_executable),
 	K_MSEC("dns01_hook_timeout_ms", dns01_hook_timeout_ms, 100, 600000),
 	K_JSON("dns01_names", dns01_names, policy_patterns_check),
 	K_JSON("accounts", accounts, policy_accounts_check),
@@ -195,237 +184,6 @@ config_free(struct config *c)
 	c->dns01_names = c->accounts = c->policy = NULL;
 }
 
-/* ---- addresses ---- */
-
-static int
-parse_port(const char *s, int *port)
-{
-	long v = 0;
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
-		return -1;
-	v = strtol(s, NULL, 10);
-	if (v < 1 || v > 65535)
-		return -1;
-	*port = (int)v;
-	return 0;
-}
-
-/* Split s at the port colon into host (brackets removed) and port text. */
-static int
-split_addr(const char *s, char *host, size_t hostlen, const char **portp,
-    char *why, size_t whylen)
-{
-	const char *colon, *hs = s, *he;
-
-	if (s[0] == '[') {
-		he = strchr(s, ']');
-		if (he == NULL || he[1] != ':') {
-			snprintf(why, whylen, "expected [IPV6]:PORT");
-			return -1;
-		}
-		hs = s + 1;
-		colon = he + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL) {
-			snprintf(why, whylen, "expected HOST:PORT");
-			return -1;
-		}
-		he = colon;
-		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
-			snprintf(why, whylen,
-			    "put an IPv6 address in brackets, like [::1]:80");
-			return -1;
-		}
-	}
-	if ((size_t)(he - hs) >= hostlen) {
-		snprintf(why, whylen, "host too long");
-		return -1;
-	}
-	memcpy(host, hs, (size_t)(he - hs));
-	host[he - hs] = '\0';
-	*portp = colon + 1;
-	return 0;
-}
-
-/* "localhost" becomes 127.0.0.1 so listeners need no resolver. */
-static int
-parse_addr(const char *s, char *host, size_t hostlen, int *port, char *why,
-    size_t whylen)
-{
-	char h[64];
-	const char *ptxt = NULL;
-	unsigned char bin[16];
-	int af = s[0] == '[' ? AF_INET6 : AF_INET;
-
-	if (split_addr(s, h, sizeof(h), &ptxt, why, whylen) != 0)
-		return -1;
-	if (af == AF_INET && strcmp(h, "localhost") == 0)
-		snprintf(h, sizeof(h), "127.0.0.1");
-	if (inet_pton(af, h, bin) != 1) {
-		snprintf(why, whylen,
-		    af == AF_INET6 ? "bad IPv6 address"
-				   : "host must be an IPv4 or [IPv6] literal "
-				     "or localhost");
-		return -1;
-	}
-	if (parse_port(ptxt, port) != 0) {
-		snprintf(why, whylen, "port must be 1..65535");
-		return -1;
-	}
-	if (strlen(h) >= hostlen) {
-		snprintf(why, whylen, "host too long");
-		return -1;
-	}
-	memcpy(host, h, strlen(h) + 1);
-	return 0;
-}
-
-int
-config_parse_addr(const char *s, char *host, size_t hostlen, int *port)
-{
-	char why[128];
-
-	return parse_addr(s, host, hostlen, port, why, sizeof(why));
-}
-
-/* ---- string checks (they may normalise v in place) ---- */
-
-static int
-has_ctl_or_space(const char *v)
-{
-	for (; *v; v++)
-		if ((unsigned char)*v <= 0x20 || (unsigned char)*v >= 0x7f)
-			return 1;
-	return 0;
-}
-
-static int
-check_url(char *v, char *why, size_t whylen)
-{
-	size_t skip;
-
-	if (strncmp(v, "https://", 8) == 0)
-		skip = 8;
-	else if (strncmp(v, "http://", 7) == 0)
-		skip = 7;
-	else {
-		snprintf(why, whylen, "must start with https:// or http://");
-		return -1;
-	}
-	if (v[skip] == '\0' || v[skip] == '/') {
-		snprintf(why, whylen, "URL has no host");
-		return -1;
-	}
-	if (has_ctl_or_space(v)) {
-		snprintf(why, whylen,
-		    "URL must not contain spaces, control or non-ASCII "
-		    "characters");
-		return -1;
-	}
-	return 0;
-}
-
-/* "" = derive from the Host header; otherwise a URL without trailing '/'. */
-static int
-check_base_url(char *v, char *why, size_t whylen)
-{
-	size_t n;
-
-	if (v[0] == '\0')
-		return 0;
-	if (check_url(v, why, whylen) != 0)
-		return -1;
-	if (strlen(v) > CONFIG_BASE_URL_MAX) { /* v1 URLs are built on it */
-		snprintf(why, whylen, "too long (at most %d bytes)",
-		    CONFIG_BASE_URL_MAX);
-		return -1;
-	}
-	if (strchr(v, '?') != NULL || strchr(v, '#') != NULL) {
-		snprintf(why, whylen, "must not have a query or fragment");
-		return -1;
-	}
-	n = strlen(v);
-	while (n > 0 && v[n - 1] == '/')
-		v[--n] = '\0';
-	return 0;
-}
-
-static int
-check_nonempty(char *v, char *why, size_t whylen)
-{
-	if (v[0] != '\0')
-		return 0;
-	snprintf(why, whylen, "must not be empty");
-	return -1;
-}
-
-static int
-check_readable(char *v, char *why, size_t whylen)
-{
-	struct stat st;
-	int fd;
-
-	if (v[0] == '\0')
-		return 0;
-	fd = open(v, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(
-		    why, whylen, "cannot read '%s': %s", v, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(why, whylen, "'%s' is not a regular file", v);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-static int
-check_authz_mode(char *v, char *why, size_t whylen)
-{
-	if (strcmp(v, "eager") == 0 || strcmp(v, "client-proof") == 0)
-		return 0;
-	snprintf(why, whylen, "must be \"eager\" or \"client-proof\"");
-	return -1;
-}
-
-/* A hook is run directly (no shell): it must be an executable file. */
-static int
-check_executable(char *v, char *why, size_t whylen)
-{
-	struct stat st;
-
-	if (v[0] == '\0')
-		return 0;
-	if (v[0] != '/') {
-		snprintf(why, whylen, "must be an absolute path");
-		return -1;
-	}
-	if (stat(v, &st) != 0 || !S_ISREG(st.st_mode) || access(v, X_OK) != 0) {
-		snprintf(why, whylen, "%s is not an executable file", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_level(char *v, char *why, size_t whylen)
-{
-	static const char *const levels[] = { "debug", "info", "warn",
-		"error" };
-
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strcmp(v, levels[i]) == 0)
-			return 0;
-	snprintf(why, whylen, "must be one of debug, info, warn, error");
-	return -1;
-}
-
 /* ---- setters shared by the file and the flags ---- */
 
 static int
@@ -443,7 +201,7 @@ set_text(struct config *c, const struct config_key *k, const char *v, char *why,
 			*(int *)((char *)c + k->off2) = 0;
 			return 0;
 		}
-		return parse_addr(v, field, k->size,
+		return config_addr_parse(v, field, k->size,
 		    (int *)((char *)c + k->off2), why, whylen);
 	}
 	if (strlen(v) >= k->size || strlen(v) >= sizeof(tmp)) {
@@ -495,12 +253,17 @@ set_json(struct config *c, const struct config_key *k, const json_t *v,
 			break;
 		return set_number(c, k, json_integer_value(v), why, whylen);
 	case CT_JSON: {
-		json_t **slot = (json_t **)((char *)c + k->off);
+		json_t **slot = (json_t **)((char *)c + k->off), *copy;
 
 		if (k->check_json(v, why, whylen) != 0)
 			return -1;
+		/* A lost copy would read as "key absent" (a policy gone). */
+		if ((copy = json_deep_copy(v)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
 		json_decref(*slot);
-		*slot = json_deep_copy(v);
+		*slot = copy;
 		return 0;
 	}
 	default:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
 #include <llhttp.h>
 
@@ -36,7 +37,7 @@ struct conn {
 	int hname_over;
 	char *hval;
 	size_t hval_len;
-	struct conn *prev, *next;
+	LIST_ENTRY(conn) link; /* server's conns */
 };
 
 struct server {
@@ -48,7 +49,7 @@ struct server {
 	server_handler handler;
 	void *arg;
 	char name[32];
-	struct conn *conns;
+	LIST_HEAD(conn_list, conn) conns;
 	size_t nconns;
 	unsigned long next_id;
 	int closing;
@@ -323,12 +324,7 @@ on_handle_closed(uv_handle_t *h)
 
 	if (--c->open_handles > 0)
 		return;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	s->nconns--;
 	free(c->pending);
 	free(c->hval);
@@ -622,10 +618,7 @@ on_connection(uv_stream_t *l, int status)
 	c->tcp.data = c;
 	c->timer.data = c;
 	c->open_handles = 2;
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
+	LIST_INSERT_HEAD(&s->conns, c, link);
 	s->nconns++;
 	if (uv_accept(l, (uv_stream_t *)&c->tcp) != 0) {
 		conn_close(c);
@@ -653,6 +646,7 @@ server_new(uv_loop_t *loop, const struct server_limits *lim, server_handler h,
 	if (s == NULL)
 		return NULL;
 	s->loop = loop;
+	LIST_INIT(&s->conns);
 	s->lim = *lim;
 	s->handler = h;
 	s->arg = arg;
@@ -715,9 +709,15 @@ server_close(struct server *s, void (*done)(void *), void *arg)
 	s->closing = 1;
 	s->done = done;
 	s->done_arg = arg;
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, link);
 		conn_close(c);
+	}
+	/* A server that never listened closes an unused handle all the same,
+	 * so that done runs from the loop, never inside this call. */
+	if (!s->listening && uv_tcp_init(s->loop, &s->listener) == 0) {
+		s->listener.data = s;
+		s->listening = 1;
 	}
 	if (s->listening)
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);

@@ -60,7 +60,7 @@ size_t server_connections(const struct server *s);
 
 /* Stop listening, close every connection (pending requests are left to
  * their owners: server_reply on them then only frees), then free s and call
- * done (may be NULL) when all handles are closed. */
+ * done (may be NULL) from the loop once all handles are closed. */
 void server_close(struct server *s, void (*done)(void *), void *arg);
 
 #endif

@@ -1,6 +1,8 @@
 /* test_records.c: the records' closed sets (translate/core/records.c):
  * every enum value has its wire/store spelling and parses back; unknown
- * words are refused; out-of-range values read as the first name. */
+ * words are refused; out-of-range values read as the first name. The
+ * *_clear functions free every heap member (ASan's leak check) and zero
+ * the record. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,11 +62,60 @@ test_v1_errors(void)
 	CHECK_STR(problem_v1_name(V1E_COUNT), "serverInternal");
 }
 
+/* Every byte of the size bytes at p is 0. */
+static int
+all_zero(const void *p, size_t size)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != 0)
+			return 0;
+	return 1;
+}
+
+static void
+test_clear(void)
+{
+	struct store_account a = { .id = 7 };
+	struct store_group g = { .not_before = 1 };
+	struct store_authz z = { .id = 3 };
+	struct store_cert c = { .der_len = 2 };
+
+	a.jwk = strdup("{}");
+	a.contact = strdup("[]");
+	a.v2_key_pem = strdup("-----BEGIN PRIVATE KEY-----");
+	store_account_clear(&a); /* agreement, v2_account_url NULL */
+	CHECK(all_zero(&a, sizeof(a)));
+	g.v2_key_pem = strdup("pem");
+	g.v2_account_url = strdup("https://ca.example/acct/1");
+	store_group_clear(&g);
+	CHECK(all_zero(&g, sizeof(g)));
+	z.v2_order_url = strdup("o");
+	z.v2_authz_url = strdup("a");
+	z.v2_chall_url = strdup("c");
+	z.error = strdup("{}");
+	z.key_authorization = strdup("t.k");
+	store_authz_clear(&z);
+	CHECK(all_zero(&z, sizeof(z)));
+	c.der = malloc(2);
+	c.chain_pem = strdup("chain");
+	c.v2_cert_url = strdup("u");
+	store_cert_clear(&c);
+	CHECK(all_zero(&c, sizeof(c)));
+	store_account_clear(NULL);
+	store_group_clear(NULL);
+	store_authz_clear(NULL);
+	store_cert_clear(NULL);
+}
+
 int
 main(void)
 {
 	test_account();
 	test_authz();
 	test_v1_errors();
+	test_clear();
 	return T_DONE();
 }

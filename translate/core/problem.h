@@ -2,6 +2,8 @@
 #ifndef PROBLEM_H
 #define PROBLEM_H
 
+#include <stdarg.h>
+
 #include <jansson.h>
 
 #include "records.h"
@@ -45,6 +47,9 @@ struct problem {
  * so callers can write `return problem_set(...)`. */
 int problem_set(struct problem *p, enum v1_error type, int status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* problem_set with a va_list, for functions that take a format too. */
+int problem_vset(struct problem *p, enum v1_error type, int status,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* {"type":"urn:acme:error:<type>","detail":...,"status":N}, member order as
  * Boulder's probs.ProblemDetails. New reference. */

@@ -1,5 +1,6 @@
 /* records.c: freeing the bridge's records (records.h); private keys are
  * wiped before their memory is freed. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,53 +83,79 @@ authz_status_parse(const char *s, enum authz_status *out)
 	return 0;
 }
 
+/* What a record owns on the heap: the offsets of its pointer members, and
+ * of the one holding a private key's PEM (wiped before it is freed). */
+struct owned {
+	size_t secret; /* offset + 1, or 0: no key */
+	size_t n;
+	size_t ptr[5];
+};
+
+#define AT(type, m) offsetof(struct type, m)
+
+static const struct owned account_owned = { AT(store_account, v2_key_pem) + 1,
+	4,
+	{ AT(store_account, jwk), AT(store_account, contact),
+	    AT(store_account, agreement), AT(store_account, v2_account_url) } };
+static const struct owned group_owned = { AT(store_group, v2_key_pem) + 1, 1,
+	{ AT(store_group, v2_account_url) } };
+static const struct owned authz_owned = { 0, 5,
+	{ AT(store_authz, v2_order_url), AT(store_authz, v2_authz_url),
+	    AT(store_authz, v2_chall_url), AT(store_authz, error),
+	    AT(store_authz, key_authorization) } };
+static const struct owned cert_owned = { 0, 3,
+	{ AT(store_cert, der), AT(store_cert, chain_pem),
+	    AT(store_cert, v2_cert_url) } };
+
+/* The pointer member at off of rec (char * or unsigned char *: the same
+ * representation as void *). */
+static void *
+member(void *rec, size_t off)
+{
+	void *p;
+
+	memcpy(&p, (char *)rec + off, sizeof(p));
+	return p;
+}
+
+/* Free what rec owns (the key wiped first), then zero it: size bytes. */
+static void
+record_clear(void *rec, size_t size, const struct owned *o)
+{
+	char *key;
+	size_t i;
+
+	if (rec == NULL)
+		return;
+	if (o->secret != 0 && (key = member(rec, o->secret - 1)) != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	for (i = 0; i < o->n; i++)
+		free(member(rec, o->ptr[i]));
+	memset(rec, 0, size);
+}
+
 void
 store_account_clear(struct store_account *a)
 {
-	if (a == NULL)
-		return;
-	free(a->jwk);
-	free(a->contact);
-	free(a->agreement);
-	if (a->v2_key_pem != NULL)
-		explicit_bzero(a->v2_key_pem, strlen(a->v2_key_pem));
-	free(a->v2_key_pem);
-	free(a->v2_account_url);
-	memset(a, 0, sizeof(*a));
+	record_clear(a, sizeof(*a), &account_owned);
 }
 
 void
 store_group_clear(struct store_group *g)
 {
-	if (g == NULL)
-		return;
-	if (g->v2_key_pem != NULL)
-		explicit_bzero(g->v2_key_pem, strlen(g->v2_key_pem));
-	free(g->v2_key_pem);
-	free(g->v2_account_url);
-	memset(g, 0, sizeof(*g));
+	record_clear(g, sizeof(*g), &group_owned);
 }
 
 void
 store_authz_clear(struct store_authz *z)
 {
-	if (z == NULL)
-		return;
-	free(z->v2_order_url);
-	free(z->v2_authz_url);
-	free(z->v2_chall_url);
-	free(z->error);
-	free(z->key_authorization);
-	memset(z, 0, sizeof(*z));
+	record_clear(z, sizeof(*z), &authz_owned);
 }
 
 void
 store_cert_clear(struct store_cert *c)
 {
-	if (c == NULL)
-		return;
-	free(c->der);
-	free(c->chain_pem);
-	free(c->v2_cert_url);
-	memset(c, 0, sizeof(*c));
+	record_clear(c, sizeof(*c), &cert_owned);
 }

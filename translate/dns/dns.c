@@ -499,38 +499,42 @@ dns_resolv_conf_first(const char *text, char *host, size_t hostlen)
 	return -1;
 }
 
+struct code_name {
+	int code;
+	const char *name;
+};
+
+/* The name of code in t, else prefix and the number (in buf). */
+static const char *
+code_name(const struct code_name *t, size_t n, int code, const char *prefix,
+    char buf[16])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].code == code)
+			return t[i].name;
+	snprintf(buf, 16, "%s%d", prefix, code);
+	return buf;
+}
+
 const char *
 dns_type_name(int type, char buf[16])
 {
-	switch (type) {
-	case DNS_TYPE_A:
-		return "A";
-	case DNS_TYPE_AAAA:
-		return "AAAA";
-	case DNS_TYPE_TXT:
-		return "TXT";
-	case DNS_TYPE_CNAME:
-		return "CNAME";
-	default:
-		snprintf(buf, 16, "TYPE%d", type);
-		return buf;
-	}
+	static const struct code_name t[] = { { DNS_TYPE_A, "A" },
+		{ DNS_TYPE_AAAA, "AAAA" }, { DNS_TYPE_TXT, "TXT" },
+		{ DNS_TYPE_CNAME, "CNAME" } };
+
+	return code_name(t, sizeof(t) / sizeof(t[0]), type, "TYPE", buf);
 }
 
 const char *
 dns_rcode_name(int rcode, char buf[16])
 {
-	switch (rcode) {
-	case DNS_RCODE_NOERROR:
-		return "NOERROR";
-	case DNS_RCODE_SERVFAIL:
-		return "SERVFAIL";
-	case DNS_RCODE_NXDOMAIN:
-		return "NXDOMAIN";
-	case DNS_RCODE_REFUSED:
-		return "REFUSED";
-	default:
-		snprintf(buf, 16, "RCODE%d", rcode);
-		return buf;
-	}
+	static const struct code_name t[] = { { DNS_RCODE_NOERROR, "NOERROR" },
+		{ DNS_RCODE_SERVFAIL, "SERVFAIL" },
+		{ DNS_RCODE_NXDOMAIN, "NXDOMAIN" },
+		{ DNS_RCODE_REFUSED, "REFUSED" } };
+
+	return code_name(t, sizeof(t) / sizeof(t[0]), rcode, "RCODE", buf);
 }

@@ -480,46 +480,70 @@ name_unique(const json_t *arr, size_t i, const char *name)
 	return 1;
 }
 
+/* What a rule and a group share, and how its messages name it. */
+struct entry_kind {
+	const char *label;	    /* "rule " | "groups": label[i] */
+	const char *members;	    /* the members it must have */
+	const char *name_chars;	    /* what its name may hold */
+	int strict;		    /* entry_name_ok's strict */
+	const char *const *allowed; /* its members, NULL-terminated */
+};
+
+/* Entry i of arr is an object of kind's members with a unique name and a
+ * valid match. 0 with *name set, or -1 with why. */
+static int
+entry_check(const json_t *arr, size_t i, const struct entry_kind *k,
+    const json_t **name, char *why, size_t whylen)
+{
+	const json_t *e = json_array_get(arr, i);
+	char inner[320];
+
+	if (!json_is_object(e)) {
+		snprintf(why, whylen, "%s[%zu] must be an object with %s",
+		    k->label, i, k->members);
+		return -1;
+	}
+	*name = json_object_get(e, "name");
+	if (!entry_name_ok(*name, k->strict)) {
+		snprintf(why, whylen, "%s[%zu]: name must be 1..%d %s",
+		    k->label, i, POLICY_NAME_MAX, k->name_chars);
+		return -1;
+	}
+	if (!name_unique(arr, i, json_string_value(*name))) {
+		snprintf(why, whylen, "%s[%zu]: name '%s' is used twice",
+		    k->label, i, json_string_value(*name));
+		return -1;
+	}
+	if (members_check(e, k->allowed, inner, sizeof(inner)) == -1 ||
+	    match_check(json_object_get(e, "match"), inner, sizeof(inner)) ==
+		-1) {
+		snprintf(why, whylen, "%s[%zu] '%s': %s", k->label, i,
+		    json_string_value(*name), inner);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 rule_check(const json_t *rules, size_t i, char *why, size_t whylen)
 {
 	static const char *const allowed[] = { "name", "match", "allow",
 		"_comment", NULL };
-	const json_t *r = json_array_get(rules, i), *name;
+	static const struct entry_kind kind = { "rule ",
+		"name, match and allow", "printable characters", 0, allowed };
+	const json_t *r = json_array_get(rules, i), *name, *allow;
 	char inner[320], pat[280];
 
-	if (!json_is_object(r)) {
-		snprintf(why, whylen,
-		    "rule [%zu] must be an object with name, "
-		    "match and allow",
-		    i);
+	if (entry_check(rules, i, &kind, &name, why, whylen) == -1)
 		return -1;
-	}
-	name = json_object_get(r, "name");
-	if (!entry_name_ok(name, 0)) {
-		snprintf(why, whylen,
-		    "rule [%zu]: name must be 1..%d printable "
-		    "characters",
-		    i, POLICY_NAME_MAX);
-		return -1;
-	}
-	if (!name_unique(rules, i, json_string_value(name))) {
-		snprintf(why, whylen, "rule [%zu]: name '%s' is used twice", i,
-		    json_string_value(name));
-		return -1;
-	}
-	if (members_check(r, allowed, inner, sizeof(inner)) == -1 ||
-	    match_check(json_object_get(r, "match"), inner, sizeof(inner)) ==
-		-1)
-		goto bad;
-	if (json_object_get(r, "allow") == NULL) {
+	allow = json_object_get(r, "allow");
+	if (allow == NULL) {
 		snprintf(inner, sizeof(inner),
 		    "allow is missing (an array of "
 		    "names and \"*.suffix\" patterns)");
 		goto bad;
 	}
-	if (policy_patterns_check(
-		json_object_get(r, "allow"), pat, sizeof(pat)) == -1) {
+	if (policy_patterns_check(allow, pat, sizeof(pat)) == -1) {
 		snprintf(inner, sizeof(inner), "allow: %s", pat);
 		goto bad;
 	}
@@ -558,37 +582,11 @@ group_check(const json_t *groups, size_t i, char *why, size_t whylen)
 {
 	static const char *const allowed[] = { "name", "match", "_comment",
 		NULL };
-	const json_t *g = json_array_get(groups, i), *name;
-	char inner[320];
+	static const struct entry_kind kind = { "groups", "name and match",
+		"of A-Z a-z 0-9 . _ -", 1, allowed };
+	const json_t *name;
 
-	if (!json_is_object(g)) {
-		snprintf(why, whylen,
-		    "groups[%zu] must be an object with name "
-		    "and match",
-		    i);
-		return -1;
-	}
-	name = json_object_get(g, "name");
-	if (!entry_name_ok(name, 1)) {
-		snprintf(why, whylen,
-		    "groups[%zu]: name must be 1..%d of "
-		    "A-Z a-z 0-9 . _ -",
-		    i, POLICY_NAME_MAX);
-		return -1;
-	}
-	if (!name_unique(groups, i, json_string_value(name))) {
-		snprintf(why, whylen, "groups[%zu]: name '%s' is used twice", i,
-		    json_string_value(name));
-		return -1;
-	}
-	if (members_check(g, allowed, inner, sizeof(inner)) == -1 ||
-	    match_check(json_object_get(g, "match"), inner, sizeof(inner)) ==
-		-1) {
-		snprintf(why, whylen, "groups[%zu] '%s': %s", i,
-		    json_string_value(name), inner);
-		return -1;
-	}
-	return 0;
+	return entry_check(groups, i, &kind, &name, why, whylen);
 }
 
 int
