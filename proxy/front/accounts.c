@@ -21,6 +21,7 @@
 #include "flowrun.h"
 #include "log.h"
 #include "policy.h"
+#include "problem_v2.h"
 
 #define RATE_LIMIT_DEFAULT_S 600 /* rateLimited, no Retry-After */
 #define RATE_LIMIT_MAX_S (7 * 24 * 3600)
@@ -265,9 +266,10 @@ static void
 on_created(void *arg, struct flow *f, int ok)
 {
 	struct creation *c = arg;
-	const struct problem *p = flow_problem(f);
+	struct problem prob, *p = &prob;
 	size_t i;
 
+	problem_v2_flow(p, flow_failure(f));
 	creation_unlink(c);
 	if (ok)
 		created_ok(c, flow_account_url(f));
@@ -310,14 +312,12 @@ creation_join(struct ep *e, const char *group)
 	c->account_id = e->acct.id;
 	c->imported = is_imported(&e->acct);
 	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
-	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
+	if ((f = flow_new_account(&fd, c->imported)) == NULL) {
 		creation_free(c);
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 		return;
 	}
-	if (c->imported)
-		flow_set_only_existing(f);
 	/* Linked first: the callback may run before flowrun_start returns. */
 	c->next = creations;
 	creations = c;

@@ -18,6 +18,7 @@
 #include "flowrun.h"
 #include "log.h"
 #include "policy.h"
+#include "problem_v2.h"
 #include "proof.h"
 #include "v1.h"
 #include "v1_rules.h"
@@ -219,14 +220,15 @@ ep_reg(struct ep *e)
 void
 ep_fail_flow(struct ep *e, struct flow *f)
 {
-	const struct problem *p = flow_problem(f);
+	struct problem p;
 
-	if (p->type == V1E_NONE) {
+	if (flow_failure(f)->source == FLOW_FAILED_NOT) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 		return;
 	}
-	ep_reply_problem(e, p);
+	problem_v2_flow(&p, flow_failure(f));
+	ep_reply_problem(e, &p);
 }
 
 /* Challenge types and answering for a flow of e: dns-01 for the names the
@@ -244,18 +246,18 @@ ep_flow_prepare(struct ep *e, struct flow *f)
 		flow_set_answer(
 		    f, e->readonly ? FLOW_ANSWER_NONE : FLOW_ANSWER_CLIENT);
 		if (e->idx == V1_CHALL_DNS01 && e->authz.name[0] != '\0')
-			return flow_set_challenge(f, e->authz.name, "dns-01");
+			return flow_set_challenge(f, e->authz.name, V2C_DNS01);
 		return 0;
 	}
 	if (c->dns01_names == NULL)
 		return 0;
 	if (e->nnames == 0)
 		return policy_name_match(c->dns01_names, e->authz.name)
-		    ? flow_set_challenge(f, e->authz.name, "dns-01")
+		    ? flow_set_challenge(f, e->authz.name, V2C_DNS01)
 		    : 0;
 	for (i = 0; i < e->nnames; i++)
 		if (policy_name_match(c->dns01_names, e->names[i]) &&
-		    flow_set_challenge(f, e->names[i], "dns-01") == -1)
+		    flow_set_challenge(f, e->names[i], V2C_DNS01) == -1)
 			return -1;
 	return 0;
 }
@@ -327,7 +329,7 @@ take_authz(struct ep *e, struct flow *f)
 	const struct flow_authz *z = flow_authz_get(f, 0);
 	struct store_authz *a = &e->authz;
 
-	a->status = problem_v1_authz_status(z->status);
+	a->status = problem_v2_authz_status(z->status);
 	if (flow_order_url(f) != NULL) {
 		free(a->v2_order_url);
 		a->v2_order_url = strdup(flow_order_url(f));
@@ -338,9 +340,14 @@ take_authz(struct ep *e, struct flow *f)
 		free(a->v2_chall_url);
 		a->v2_chall_url = strdup(z->chall_url);
 	}
-	if (z->error != NULL) {
+	if (z->chall_error != NULL) {
+		json_t *err = problem_v2_chall_error(z->chall_error);
+
 		free(a->error);
-		a->error = strdup(z->error);
+		a->error = err != NULL
+		    ? json_dumps(err, JSON_COMPACT | JSON_PRESERVE_ORDER)
+		    : NULL;
+		json_decref(err);
 	}
 	/* An imported account's client answers the CA's own challenge. */
 	if (e->passthrough && z->token[0] != '\0')
@@ -377,10 +384,13 @@ start_flow(struct ep *e, enum flow_kind kind, long timeout_ms, flowrun_cb cb)
 	const char *one[1] = { e->authz.name };
 	const char *const *names = e->nnames ? (const char *const *)e->names
 					     : one;
+	size_t n = e->nnames ? e->nnames : 1;
+	long long deadline = bridge_now_ms() + timeout_ms;
 	struct flow *f;
 
-	f = flow_new(kind, &fd, names, e->nnames ? e->nnames : 1, e->csr_b64,
-	    e->v2thumb, bridge_now_ms() + timeout_ms);
+	f = kind == FLOW_CERT
+	    ? flow_new_cert(&fd, names, n, e->csr_b64, e->v2thumb, deadline)
+	    : flow_new_authz(&fd, names, n, e->v2thumb, deadline);
 	if (f != NULL && ep_flow_prepare(e, f) == -1) {
 		flow_free(f);
 		f = NULL;
@@ -483,9 +493,12 @@ on_refresh_done(void *arg, struct flow *f, int ok)
 			log_err("authz %lld: cannot store its new status",
 			    e->authz.id);
 	} else {
+		struct problem p;
+
 		/* Keep showing what we know; the client polls again. */
-		log_warn("authz %lld: refresh failed: %s", e->authz.id,
-		    flow_problem(f)->detail);
+		problem_v2_flow(&p, flow_failure(f));
+		log_warn(
+		    "authz %lld: refresh failed: %s", e->authz.id, p.detail);
 	}
 	then(e);
 }
@@ -494,8 +507,6 @@ void
 ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 {
 	const struct acme2_dir *d = acme2_directory(e->b->acme);
-	struct flow_dir fd;
-	const char *names[1];
 	struct flow *f;
 
 	if (d == NULL || e->authz.v2_authz_url == NULL ||
@@ -503,12 +514,9 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 		then(e);
 		return;
 	}
-	fd.new_account = d->new_account;
-	fd.new_order = d->new_order;
-	names[0] = e->authz.v2_authz_url;
 	e->after_account = then;
-	f = flow_new(FLOW_CHECK, &fd, names, 1, NULL, e->v2thumb,
-	    bridge_now_ms() + wait_ms);
+	f = flow_new_check(
+	    e->authz.v2_authz_url, e->v2thumb, bridge_now_ms() + wait_ms);
 	if (f != NULL && ep_flow_prepare(e, f) == -1) {
 		flow_free(f);
 		f = NULL;
