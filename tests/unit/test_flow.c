@@ -787,7 +787,147 @@ test_new_refusals(void)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	CHECK(flow_new_authz(&dir, bigname, 1, THUMB, 1) == NULL);
+	CHECK(flow_new_cert(&dir, bigname, 1, "CSR", THUMB, 1) == NULL);
+	CHECK(flow_new_cert(&dir, names, 0, "CSR", THUMB, 1) == NULL);
+	CHECK(flow_new_cert(&dir, names, 1, "CSR", NULL, 1) == NULL);
+	CHECK(flow_new_account(NULL, 0) == NULL);
+	CHECK(flow_new_check(NULL, THUMB, 1) == NULL);
+	CHECK(flow_new_check("https://ca/authz/1", NULL, 1) == NULL);
+	CHECK(flow_new_post(NULL, "") == NULL);
+	CHECK(flow_new_post("https://ca/x", NULL) == NULL);
 	flow_free(NULL);
+}
+
+/* FLOW_ACCOUNT looking an account up; FLOW_POST's one request. */
+static void
+test_only_existing_and_post(void)
+{
+	const struct flow_failure *ff;
+	struct flow_action a;
+	struct flow *f;
+
+	f = flow_new_account(&dir, 1);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/new-acct", "{\"onlyReturnExisting\":true}"));
+	CHECK(a.use_jwk == 1);
+	answer(f, 400, v2_problem("urn:ietf:params:acme:error:"
+				  "accountDoesNotExist", "no such account"),
+	    NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_ACCOUNT_DOES_NOT_EXIST && ff->http_status == 400);
+	CHECK_STR(ff->what, "newAccount");
+	CHECK(ff->has_doc && strcmp(ff->doc.detail, "no such account") == 0);
+	CHECK_STR(problem_v1_name(fprob(f)->type), "unauthorized");
+	flow_free(f);
+
+	f = flow_new_post("https://ca/authz/1", "{\"status\":\"deactivated\"}");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK(flow_failure(f)->source == FLOW_FAILED_NOT);
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", "{\"status\":\"deactivated\"}"));
+	CHECK(a.use_jwk == 0);
+	answer(f, 200, json_pack("{s:s}", "status", "deactivated"), NULL, -1,
+	    10, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK(flow_post_status(f) == 200);
+	CHECK_STR(json_string_value(json_object_get(flow_post_json(f),
+		      "status")),
+	    "deactivated");
+	flow_free(f);
+
+	/* Refused: the CA's type and status, typed, for the caller to
+	 * decide on (already revoked, already deactivated). */
+	f = flow_new_post("https://ca/revoke", "{}");
+	flow_start(f, 0, &a);
+	answer(f, 400, v2_problem("urn:ietf:params:acme:error:alreadyRevoked",
+			   "Certificate already revoked"),
+	    NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_ALREADY_REVOKED && ff->http_status == 400);
+	CHECK(fprob(f)->status == 409);
+	flow_free(f);
+
+	/* A POST-as-GET. */
+	f = flow_new_post("https://ca/authz/2", "");
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/authz/2", ""));
+	answer(f, 0, NULL, NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_failure(f)->source == FLOW_FAILED_BRIDGE);
+	CHECK(flow_failure(f)->type == V2E_SERVER_INTERNAL);
+	CHECK(flow_failure(f)->http_status == 503);
+	flow_free(f);
+}
+
+/* Failures keep the CA's problem typed: a rate limit with Retry-After,
+ * and an order's own error after finalize. */
+static void
+test_typed_failures(void)
+{
+	const char *names[] = { "a.example" };
+	const struct flow_failure *ff;
+	struct flow_action a;
+	struct flow *f;
+	json_t *o;
+
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 429, v2_problem("urn:ietf:params:acme:error:rateLimited",
+			   "slow down"),
+	    NULL, 30, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_RATE_LIMITED && ff->http_status == 429);
+	CHECK(ff->retry_after == 30);
+	CHECK_STR(ff->what, "newOrder");
+	CHECK(fprob(f)->retry_after == 30);
+	flow_free(f);
+
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid",
+			   "https://ca/chall/1", "tokA"),
+	    NULL, -1, 20, &a);
+	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
+	    json_pack("{s:s}", "csr", "CSR")));
+	o = order("invalid", "https://ca/authz/1", NULL);
+	json_object_set_new(o, "error",
+	    v2_problem("urn:ietf:params:acme:error:badCSR", "weak key"));
+	answer(f, 200, o, NULL, -1, 30, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_BAD_CSR && ff->http_status == 403);
+	CHECK_STR(ff->what, "finalize");
+	CHECK_STR(problem_v1_name(fprob(f)->type), "badCSR");
+	flow_free(f);
+
+	/* An order with a status outside RFC 8555: a bridge failure. */
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid",
+			   "https://ca/chall/1", "tokA"),
+	    NULL, -1, 20, &a);
+	answer(f, 200, order("weird", "https://ca/authz/1", NULL), NULL, -1,
+	    30, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_failure(f)->source == FLOW_FAILED_BRIDGE);
+	CHECK(flow_failure(f)->http_status == 502);
+	flow_free(f);
 }
 
 int
@@ -805,5 +945,7 @@ main(void)
 	test_cert_not_pem();
 	test_failures();
 	test_new_refusals();
+	test_only_existing_and_post();
+	test_typed_failures();
 	return T_DONE();
 }

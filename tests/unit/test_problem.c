@@ -478,6 +478,91 @@ test_status(void)
 	CHECK_STR(problem_v2_chall_status(v2_status_parse(NULL)), "pending");
 }
 
+/* problem_v2_flow: each source of a flow failure as the v1 answer. */
+static void
+test_flow_failure(void)
+{
+	struct flow_failure ff;
+	struct problem p;
+	json_t *doc;
+
+	memset(&ff, 0, sizeof(ff));
+	memset(&p, 0x5a, sizeof(p));
+	problem_v2_flow(&p, &ff); /* no failure: the run was stopped */
+	CHECK(p.type == V1E_NONE && p.status == 0 && p.detail[0] == '\0');
+	CHECK(p.retry_after == 0);
+
+	CHECK(flow_failure_set(&ff, V2E_UNAUTHORIZED, 403, "authz is %s",
+		  "invalid") == -1);
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "unauthorized");
+	CHECK(p.status == 403);
+	CHECK_STR(p.detail, "authz is invalid");
+	flow_failure_set(&ff, V2E_SERVER_INTERNAL, 504, "timed out");
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "serverInternal");
+	CHECK(p.status == 504);
+	CHECK_STR(p.detail, "timed out");
+
+	/* Upstream without a document: by its HTTP status. */
+	memset(&ff, 0, sizeof(ff));
+	ff.source = FLOW_FAILED_UPSTREAM;
+	ff.http_status = 429;
+	snprintf(ff.what, sizeof(ff.what), "newOrder");
+	ff.retry_after = 60;
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "rateLimited");
+	CHECK(p.status == 429 && p.retry_after == 60);
+	CHECK(strstr(p.detail, "newOrder") != NULL);
+
+	/* Upstream with a document: as problem_v2_map, plus Retry-After. */
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:rateLimited", "detail", "too many");
+	CHECK(v2_problem_parse(doc, &ff.doc) == 0);
+	json_decref(doc);
+	ff.has_doc = 1;
+	ff.type = ff.doc.type;
+	ff.retry_after = 0;
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "rateLimited");
+	CHECK_STR(p.detail, "the CA rate-limited newOrder: too many");
+	CHECK(p.retry_after == 0);
+}
+
+/* A failed challenge's v1 error: type mapped, detail verbatim. */
+static void
+test_chall_error(void)
+{
+	struct v2_problem e;
+	json_t *doc, *o;
+	char *s;
+
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:incorrectResponse", "detail",
+	    "The key authorization file from the server did not match");
+	CHECK(v2_problem_parse(doc, &e) == 0);
+	json_decref(doc);
+	o = problem_v2_chall_error(&e);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(s, "{\"type\":\"urn:acme:error:unauthorized\",\"detail\":"
+		     "\"The key authorization file from the server did not "
+		     "match\",\"status\":403}");
+	free(s);
+	json_decref(o);
+
+	/* No detail: the bridge's wording for the type. */
+	doc = json_pack("{s:s}", "type", "urn:ietf:params:acme:error:dns");
+	CHECK(v2_problem_parse(doc, &e) == 0);
+	json_decref(doc);
+	o = problem_v2_chall_error(&e);
+	CHECK_STR(json_string_value(json_object_get(o, "type")),
+	    "urn:acme:error:dns");
+	CHECK_STR(json_string_value(json_object_get(o, "detail")),
+	    "the CA could not validate the name (validation): error dns");
+	CHECK(json_integer_value(json_object_get(o, "status")) == 400);
+	json_decref(o);
+}
+
 int
 main(void)
 {
@@ -487,5 +572,7 @@ main(void)
 	test_map_edges();
 	test_letsencrypt();
 	test_status();
+	test_flow_failure();
+	test_chall_error();
 	return T_DONE();
 }
