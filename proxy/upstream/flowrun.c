@@ -109,14 +109,6 @@ run_finish(struct flowrun *r, int ok)
 	uv_close((uv_handle_t *)&r->timer, on_timer_closed);
 }
 
-/* The problem type of an answer, for the metrics ("" when none). */
-static const char *
-problem_type_name(const json_t *json)
-{
-	return v2_err_name(
-	    v2_err_parse(json_string_value(json_object_get(json, "type"))));
-}
-
 static void
 on_answer(void *arg, const struct upstream_resp *ur, json_t *json)
 {
@@ -125,7 +117,7 @@ on_answer(void *arg, const struct upstream_resp *ur, json_t *json)
 	struct flow_action a;
 
 	observe_upstream(r->b, r->obs, r->what ? r->what : "?", ur->status,
-	    json != NULL ? problem_type_name(json) : "", ur->seconds);
+	    json != NULL ? v2_problem_type(json) : "", ur->seconds);
 	memset(&fr, 0, sizeof(fr));
 	fr.status = ur->status;
 	fr.json = json;

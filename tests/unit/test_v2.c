@@ -180,6 +180,25 @@ test_problem_errors(void)
 }
 
 static void
+test_problem_type(void)
+{
+	json_t *a = J("{\"type\":\"urn:ietf:params:acme:error:rateLimited\"}");
+	json_t *b = J("{\"type\":\"urn:ietf:params:acme:error:newThing\"}");
+	json_t *c = J("{\"type\":\"http-01\",\"status\":\"valid\"}");
+	json_t *d = J("{\"type\":\"urn:acme:error:malformed\"}");
+
+	CHECK_STR(v2_problem_type(a), "rateLimited");
+	CHECK_STR(v2_problem_type(b), "newThing"); /* as the CA gave it */
+	CHECK_STR(v2_problem_type(c), "");	   /* a challenge, no problem */
+	CHECK_STR(v2_problem_type(d), "malformed");
+	CHECK_STR(v2_problem_type(NULL), "");
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(d);
+}
+
+static void
 test_bad_nonce(void)
 {
 	json_t *j = J("{\"type\":\"urn:ietf:params:acme:error:badNonce\"}");
@@ -515,6 +534,7 @@ main(void)
 	test_err_names();
 	test_problem();
 	test_problem_errors();
+	test_problem_type();
 	test_bad_nonce();
 	test_directory();
 	test_account();

@@ -100,6 +100,10 @@ struct v2_problem {
 };
 
 int v2_problem_parse(const json_t *doc, struct v2_problem *out);
+/* The suffix of doc's problem type URN as the CA gave it ("badNonce"), or
+ * "" when doc has none (an answer that is not a problem: a challenge's
+ * "type" is not an error URN). Borrowed from doc. */
+const char *v2_problem_type(const json_t *doc);
 /* 1 when an answer (HTTP status, parsed body or NULL) is badNonce, the
  * one problem the bridge retries itself with the answer's nonce. */
 int v2_is_bad_nonce(long http_status, const json_t *doc);

@@ -151,6 +151,16 @@ bad:
 	return -1;
 }
 
+const char *
+v2_problem_type(const json_t *doc)
+{
+	const char *t = json_string_value(json_object_get(doc, "type"));
+
+	if (t == NULL || (t = type_suffix(t)) == NULL)
+		return "";
+	return t;
+}
+
 int
 v2_is_bad_nonce(long http_status, const json_t *doc)
 {
