@@ -25,6 +25,7 @@
 #include "jwk.h"
 #include "log.h"
 #include "problem.h"
+#include "problem_v2.h"
 #include "store.h"
 #include "upstream.h"
 
@@ -298,8 +299,9 @@ static void
 on_found(void *arg, struct flow *f, int ok)
 {
 	struct lookup *l = arg;
-	const struct problem *p = flow_problem(f);
+	struct problem prob, *p = &prob;
 
+	problem_v2_flow(p, flow_failure(f));
 	if (ok) {
 		if ((l->url = strdup(flow_account_url(f))) == NULL)
 			snprintf(l->why, sizeof(l->why), "out of memory");
@@ -326,12 +328,11 @@ on_dir_loaded(void *arg, int rc, const char *why)
 	}
 	fd.new_account = d->new_account;
 	fd.new_order = d->new_order;
-	if ((f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0)) == NULL) {
+	if ((f = flow_new_account(&fd, 1)) == NULL) {
 		snprintf(l->why, sizeof(l->why), "out of memory");
 		lookup_stop(l);
 		return;
 	}
-	flow_set_only_existing(f);
 	if (flowrun_start(&l->b, f, l->key, NULL, NULL, on_found, l) == -1) {
 		snprintf(l->why, sizeof(l->why), "cannot start newAccount");
 		lookup_stop(l);

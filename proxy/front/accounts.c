@@ -23,6 +23,7 @@
 #include "flowrun.h"
 #include "log.h"
 #include "policy.h"
+#include "problem_v2.h"
 
 #define RATE_LIMIT_DEFAULT_S 600 /* rateLimited, no Retry-After */
 #define RATE_LIMIT_MAX_S (7 * 24 * 3600)
@@ -273,9 +274,10 @@ static void
 on_created(void *arg, struct flow *f, int ok)
 {
 	struct creation *c = arg;
-	const struct problem *p = flow_problem(f);
+	struct problem prob, *p = &prob;
 	size_t i;
 
+	problem_v2_flow(p, flow_failure(f));
 	LIST_REMOVE(c, link);
 	if (ok)
 		created_ok(c, flow_account_url(f));
@@ -329,15 +331,13 @@ creation_join(struct ep *e, const char *group, void (*next)(struct ep *))
 		return;
 	}
 	if (ep_flow_dir(e, &fd) == 0)
-		f = flow_new(FLOW_ACCOUNT, &fd, NULL, 0, NULL, NULL, 0);
+		f = flow_new_account(&fd, is_imported(&e->acct));
 	if (f == NULL || (c = creation_new(e, group, next)) == NULL) {
 		flow_free(f);
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 		return;
 	}
-	if (c->imported)
-		flow_set_only_existing(f);
 	/* The access log shows newAccount in the line of the request that
 	 * started it (e waits until on_created). */
 	if (ep_flow_start(e, f, 1, on_created, c) == -1) {

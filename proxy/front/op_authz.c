@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "log.h"
 #include "policy.h"
+#include "problem_v2.h"
 #include "proof.h"
 #include "v1.h"
 #include "v1_rules.h"
@@ -93,6 +94,23 @@ replace_str(char **dst, const char *src, int keep)
 	return 0;
 }
 
+/* A failed challenge's v1 error document (JSON text) into *dst. 0, or -1
+ * out of memory. */
+static int
+take_chall_error(char **dst, const struct v2_problem *err)
+{
+	json_t *j = problem_v2_chall_error(err);
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)
+		       : NULL;
+
+	json_decref(j);
+	if (text == NULL)
+		return -1;
+	free(*dst);
+	*dst = text;
+	return 0;
+}
+
 /* Copy the outcome of an authorization flow into e's authorization. 0, or
  * -1 out of memory (it may be partly updated: not to be stored). */
 static int
@@ -101,11 +119,12 @@ take_authz(struct ep *e, struct flow *f)
 	const struct flow_authz *fz = flow_authz_get(f, 0);
 	struct store_authz *a = &e->az->authz;
 
-	a->status = problem_v1_authz_status(fz->status);
+	a->status = problem_v2_authz_status(fz->status);
 	if (replace_str(&a->v2_order_url, flow_order_url(f), 0) == -1 ||
 	    replace_str(&a->v2_authz_url, fz->authz_url, 1) == -1 ||
 	    replace_str(&a->v2_chall_url, fz->chall_url, 0) == -1 ||
-	    replace_str(&a->error, fz->error, 0) == -1)
+	    (fz->chall_error != NULL &&
+		take_chall_error(&a->error, fz->chall_error) == -1))
 		return -1;
 	/* An imported account's client answers the CA's own challenge. */
 	if (e->up.passthrough && fz->token[0] != '\0')
@@ -146,7 +165,7 @@ start_authz_flow(struct ep *e, flowrun_cb cb)
 	struct flow *f = NULL;
 
 	if (ep_flow_dir(e, &fd) == 0)
-		f = flow_new(FLOW_AUTHZ, &fd, names, 1, NULL, e->up.thumb,
+		f = flow_new_authz(&fd, names, 1, e->up.thumb,
 		    bridge_now_ms() + e->b->cfg->authz_wait_ms);
 	if (f != NULL && ep_flow_prepare(e, f, names, 1) == -1) {
 		flow_free(f);
@@ -281,10 +300,12 @@ on_refresh_done(void *arg, struct flow *f, int ok)
 	struct ep *e = arg;
 	struct store_authz *a = &e->az->authz;
 
-	if (!ok) /* keep showing what we know; the client polls again */
-		log_warn("authz %lld: refresh failed: %s", a->id,
-		    flow_problem(f)->detail);
-	else if (take_authz(e, f) == -1 ||
+	struct problem p;
+
+	if (!ok) { /* keep showing what we know; the client polls again */
+		problem_v2_flow(&p, flow_failure(f));
+		log_warn("authz %lld: refresh failed: %s", a->id, p.detail);
+	} else if (take_authz(e, f) == -1 ||
 	    store_authz_update(e->b->store, a) == -1)
 		log_err("authz %lld: cannot store its new status", a->id);
 	e->az->then(e);
@@ -294,7 +315,7 @@ void
 ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 {
 	struct store_authz *a = &e->az->authz;
-	const char *url[1] = { a->v2_authz_url }, *names[1] = { a->name };
+	const char *names[1] = { a->name };
 	struct flow_dir fd;
 	struct flow *f;
 
@@ -304,8 +325,8 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 		return;
 	}
 	e->az->then = then;
-	f = flow_new(FLOW_CHECK, &fd, url, 1, NULL, e->up.thumb,
-	    bridge_now_ms() + wait_ms);
+	f = flow_new_check(
+	    a->v2_authz_url, e->up.thumb, bridge_now_ms() + wait_ms);
 	if (f != NULL && ep_flow_prepare(e, f, names, 1) == -1) {
 		flow_free(f);
 		f = NULL;

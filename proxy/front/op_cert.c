@@ -125,8 +125,8 @@ new_cert_flow(struct ep *e)
 	struct flow *f = NULL;
 
 	if (ep_flow_dir(e, &fd) == 0)
-		f = flow_new(FLOW_CERT, &fd, names, c->n, c->csr_b64,
-		    e->up.thumb, bridge_now_ms() + e->b->cfg->issue_timeout_ms);
+		f = flow_new_cert(&fd, names, c->n, c->csr_b64, e->up.thumb,
+		    bridge_now_ms() + e->b->cfg->issue_timeout_ms);
 	if (f != NULL && ep_flow_prepare(e, f, names, c->n) == -1) {
 		flow_free(f);
 		f = NULL;

@@ -9,6 +9,7 @@
 #include "flow.h"
 #include "flowrun.h"
 #include "policy.h"
+#include "problem_v2.h"
 #include "v1.h"
 
 int
@@ -33,7 +34,7 @@ prepare_passthrough(struct ep *e, struct flow *f)
 	flow_set_answer(f,
 	    e->az && e->az->readonly ? FLOW_ANSWER_NONE : FLOW_ANSWER_CLIENT);
 	if (e->idx == V1_CHALL_DNS01 && z != NULL && z->name[0] != '\0')
-		return flow_set_challenge(f, z->name, "dns-01");
+		return flow_set_challenge(f, z->name, V2C_DNS01);
 	return 0;
 }
 
@@ -50,7 +51,7 @@ ep_flow_prepare(
 		return 0;
 	for (i = 0; i < n; i++)
 		if (policy_name_match(c->dns01_names, names[i]) &&
-		    flow_set_challenge(f, names[i], "dns-01") == -1)
+		    flow_set_challenge(f, names[i], V2C_DNS01) == -1)
 			return -1;
 	return 0;
 }
@@ -58,14 +59,15 @@ ep_flow_prepare(
 void
 ep_fail_flow(struct ep *e, struct flow *f)
 {
-	const struct problem *p = flow_problem(f);
+	struct problem p;
 
-	if (p->type == V1E_NONE) {
+	if (flow_failure(f)->source == FLOW_FAILED_NOT) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 		return;
 	}
-	ep_reply_problem(e, p);
+	problem_v2_flow(&p, flow_failure(f));
+	ep_reply_problem(e, &p);
 }
 
 int

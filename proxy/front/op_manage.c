@@ -17,9 +17,9 @@
 #include "flowrun.h"
 #include "log.h"
 #include "v1.h"
+#include "problem_v2.h"
 #include "v1_rules.h"
-
-#define DEACTIVATE "{\"status\":\"deactivated\"}"
+#include "v2.h"
 
 /* One signed POST upstream through e->up (payload "" is a POST-as-GET).
  * 0, or -1 when it could not start (cb not called). */
@@ -27,16 +27,24 @@ static int
 upstream_post(struct ep *e, const char *url, const char *payload, flowrun_cb cb,
     void *arg)
 {
-	const char *names[1] = { url };
-	struct flow_dir fd;
 	struct flow *f;
 
-	if (url == NULL || ep_flow_dir(e, &fd) == -1)
-		return -1;
-	if ((f = flow_new(FLOW_POST, &fd, names, 1, payload, NULL,
-		 bridge_now_ms() + e->b->cfg->upstream_timeout_ms)) == NULL)
+	if (url == NULL || (f = flow_new_post(url, payload)) == NULL)
 		return -1;
 	return ep_flow_start(e, f, 0, cb, arg);
+}
+
+/* upstream_post of a deactivation (an account or an authorization). */
+static int
+upstream_deactivate(struct ep *e, const char *url, flowrun_cb cb, void *arg)
+{
+	char *body = v2_body_deactivate();
+	int rc = -1;
+
+	if (body != NULL)
+		rc = upstream_post(e, url, body, cb, arg);
+	free(body);
+	return rc;
 }
 
 /* --- account deactivation ------------------------------------------------ */
@@ -58,13 +66,15 @@ static void
 on_reg_deactivate(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
-	const struct problem *p = flow_problem(f);
+	const struct flow_failure *ff = flow_failure(f);
 
 	if (!ok) {
 		/* Already deactivated upstream (an earlier attempt whose
-		 * local write failed): the goal is reached. */
-		if (p->type != V1E_UNAUTHORIZED ||
-		    strstr(p->detail, "deactivated") == NULL) {
+		 * local write failed): the CA refuses a deactivated account
+		 * with 403 unauthorized (RFC 8555 7.3.6), and the goal is
+		 * reached. */
+		if (ff->source != FLOW_FAILED_UPSTREAM ||
+		    ff->type != V2E_UNAUTHORIZED || ff->http_status != 403) {
 			ep_fail_flow(e, f);
 			return;
 		}
@@ -96,8 +106,8 @@ ep_reg_deactivate(struct ep *e)
 		    "cannot load the account's upstream key");
 		return;
 	}
-	if (upstream_post(e, e->acct.v2_account_url, DEACTIVATE,
-		on_reg_deactivate, e) == -1)
+	if (upstream_deactivate(
+		e, e->acct.v2_account_url, on_reg_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream account deactivation");
 }
@@ -130,17 +140,18 @@ on_authz_look(void *arg, struct flow *f, int ok)
 {
 	struct authz_deact *d = arg;
 	struct ep *e = d->e;
-	const char *st = NULL;
+	enum v2_status st = V2S_VALID;
+	struct v2_authz z;
 
-	if (ok)
-		st = json_string_value(
-		    json_object_get(flow_post_json(f), "status"));
-	if (st != NULL && strcmp(st, "valid") != 0 &&
-	    strcmp(st, "pending") != 0) {
+	if (ok && v2_authz_parse(flow_post_json(f), &z) == 0) {
+		st = z.status;
+		v2_authz_clear(&z);
+	}
+	if (st != V2S_VALID && st != V2S_PENDING) {
 		/* deactivated, invalid, expired or revoked: unusable
 		 * upstream already, which is what the client wants. */
-		log_info("authz %lld: upstream authorization is already %.16s",
-		    e->az->authz.id, st);
+		log_info("authz %lld: upstream authorization is already %s",
+		    e->az->authz.id, v2_status_name(st));
 		free(d);
 		authz_deactivated(e);
 		return;
@@ -159,7 +170,7 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 		authz_deactivated(e);
 		return;
 	}
-	if (flow_problem(f)->type == V1E_NONE) { /* shutting down */
+	if (flow_failure(f)->source == FLOW_FAILED_NOT) { /* shutting down */
 		ep_fail_flow(e, f);
 		return;
 	}
@@ -170,7 +181,7 @@ on_authz_deactivate(void *arg, struct flow *f, int ok)
 		return;
 	}
 	d->e = e;
-	d->refusal = *flow_problem(f);
+	problem_v2_flow(&d->refusal, flow_failure(f));
 	if (upstream_post(e, e->az->authz.v2_authz_url, "", on_authz_look, d) ==
 	    -1) {
 		ep_reply_problem(e, &d->refusal);
@@ -203,8 +214,8 @@ ep_authz_post(struct ep *e)
 		    "cannot load the account's upstream key");
 		return;
 	}
-	if (upstream_post(e, az->authz.v2_authz_url, DEACTIVATE,
-		on_authz_deactivate, e) == -1)
+	if (upstream_deactivate(
+		e, az->authz.v2_authz_url, on_authz_deactivate, e) == -1)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
 		    "cannot start the upstream authorization deactivation");
 }
@@ -244,12 +255,12 @@ on_revoked(void *arg, struct flow *f, int ok)
 {
 	struct revoke_op *op = arg;
 	struct ep *e = op->e;
-	const struct problem *p = flow_problem(f);
+	const struct flow_failure *ff = flow_failure(f);
 
 	if (!ok) {
 		/* Revoked upstream by other means: say so, and remember. */
-		if (p->type != V1E_NONE && p->status == 409 &&
-		    strcmp(p->detail, "Certificate already revoked") == 0 &&
+		if (ff->source == FLOW_FAILED_UPSTREAM &&
+		    ff->type == V2E_ALREADY_REVOKED &&
 		    store_cert_set_revoked(e->b->store, op->cert_id) == -1)
 			log_err("certificate %s: cannot store its revocation",
 			    op->serial);
@@ -264,19 +275,13 @@ on_revoked(void *arg, struct flow *f, int ok)
 	free(op);
 }
 
-/* The v2 revokeCert payload for c: {"certificate", "reason"?}. */
+/* The v2 revokeCert payload for c (reason < 0: none). */
 static char *
 revoke_payload(const struct store_cert *c, int reason)
 {
-	json_t *pl = NULL;
-	char *b64 = NULL, *text = NULL;
+	char *b64 = b64url_encode(c->der, c->der_len);
+	char *text = b64 ? v2_body_revoke(b64, reason) : NULL;
 
-	if ((b64 = b64url_encode(c->der, c->der_len)) != NULL &&
-	    (pl = json_pack("{s:s}", "certificate", b64)) != NULL &&
-	    (reason < 0 ||
-		json_object_set_new(pl, "reason", json_integer(reason)) == 0))
-		text = json_dumps(pl, JSON_COMPACT);
-	json_decref(pl);
 	free(b64);
 	return text;
 }

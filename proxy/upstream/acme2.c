@@ -17,9 +17,9 @@
 #include "jws.h"
 #include "log.h"
 #include "nonce.h"
+#include "v2.h"
 
 #define ACME2_JOSE_TYPE "application/jose+json"
-#define ACME2_BADNONCE_URN "urn:ietf:params:acme:error:badNonce"
 
 struct acme2_post;
 struct acme2_dirload;
@@ -105,43 +105,22 @@ dir_clear(struct acme2_dir *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* A copy of the non-empty string member `name` of obj, or NULL. */
-static char *
-dir_url(const json_t *obj, const char *name)
-{
-	const char *s = json_string_value(json_object_get(obj, name));
-
-	return s && *s ? str_dup(s) : NULL;
-}
-
-/* Fill d from the directory document; -1 and why when it is unusable. */
+/* Fill d from the directory document (translate/v2); -1 and why when it
+ * is unusable. */
 static int
 dir_parse(const json_t *doc, struct acme2_dir *d, char *why, size_t whylen)
 {
-	const char *missing = NULL;
+	struct v2_directory v;
 
-	if (!json_is_object(doc)) {
-		snprintf(why, whylen, "directory is not a JSON object");
+	if (v2_directory_parse(doc, &v, why, whylen) == -1)
 		return -1;
-	}
-	d->new_nonce = dir_url(doc, "newNonce");
-	d->new_account = dir_url(doc, "newAccount");
-	d->new_order = dir_url(doc, "newOrder");
-	d->revoke_cert = dir_url(doc, "revokeCert");
-	d->key_change = dir_url(doc, "keyChange");
-	d->terms_of_service = dir_url(
-	    json_object_get(doc, "meta"), "termsOfService");
-	if (!d->new_order)
-		missing = "newOrder";
-	if (!d->new_account)
-		missing = "newAccount";
-	if (!d->new_nonce)
-		missing = "newNonce";
-	if (!missing)
-		return 0;
-	snprintf(why, whylen, "directory lacks %s", missing);
-	dir_clear(d);
-	return -1;
+	d->new_nonce = v.new_nonce;
+	d->new_account = v.new_account;
+	d->new_order = v.new_order;
+	d->revoke_cert = v.revoke_cert;
+	d->key_change = v.key_change;
+	d->terms_of_service = v.terms_of_service;
+	return 0;
 }
 
 /* ---- directory loading ---- */
@@ -404,10 +383,7 @@ on_nonce(void *arg, const struct upstream_resp *r)
 static int
 is_bad_nonce(const struct upstream_resp *r, const json_t *json)
 {
-	const char *type = json_string_value(json_object_get(json, "type"));
-
-	return r->status == 400 && type &&
-	    strcmp(type, ACME2_BADNONCE_URN) == 0;
+	return v2_is_bad_nonce(r->status, json);
 }
 
 /* Retry after badNonce with the answer's nonce, else a fresh one. */

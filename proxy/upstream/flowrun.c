@@ -13,8 +13,7 @@
 #include "flowrun.h"
 #include "log.h"
 #include "observe.h"
-#include "problem.h"
-#include "problem.h"
+#include "v2.h"
 #include "store.h"
 
 #define HTTP01_TTL (7 * 24 * 3600)
@@ -118,7 +117,7 @@ on_answer(void *arg, const struct upstream_resp *ur, json_t *json)
 	struct flow_action a;
 
 	observe_upstream(r->b, r->obs, r->what ? r->what : "?", ur->status,
-	    json != NULL ? problem_v2_type(json) : "", ur->seconds);
+	    json != NULL ? v2_problem_type(json) : "", ur->seconds);
 	memset(&fr, 0, sizeof(fr));
 	fr.status = ur->status;
 	fr.json = json;
@@ -168,7 +167,7 @@ send_post(struct flowrun *r, const struct flow_action *a)
 
 /* Fail the flow with p (a dns-01 step that could not be done). */
 static void
-run_abort(struct flowrun *r, const struct problem *p)
+run_abort(struct flowrun *r, const struct flow_failure *p)
 {
 	struct flow_action n;
 
@@ -180,9 +179,8 @@ run_abort(struct flowrun *r, const struct problem *p)
 static int
 is_dns01(const struct flow_action *a)
 {
-	return a->provision_type != NULL && a->provision_name != NULL &&
-	    a->provision_keyauth != NULL &&
-	    strcmp(a->provision_type, "dns-01") == 0;
+	return a->provision_name != NULL && a->provision_keyauth != NULL &&
+	    a->provision_type == V2C_DNS01;
 }
 
 static void
@@ -190,16 +188,16 @@ on_present(void *arg, int ok, const char *why)
 {
 	struct flowrun *r = arg;
 	struct dns01_record *rec = &r->records[r->nrecords - 1];
-	struct problem p;
+	struct flow_failure p;
 
 	if (r->b->stopping) {
-		problem_set(&p, V1E_SERVER_INTERNAL, 503,
+		flow_failure_set(&p, V2E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 		run_abort(r, &p);
 		return;
 	}
 	if (!ok) {
-		problem_set(&p, V1E_SERVER_INTERNAL, 500,
+		flow_failure_set(&p, V2E_SERVER_INTERNAL, 500,
 		    "dns-01 hook failed for %s: %s", rec->name, why);
 		run_abort(r, &p);
 		return;
@@ -215,18 +213,18 @@ on_present(void *arg, int ok, const char *why)
  * why the record cannot be published. */
 static int
 dns01_txt_for(struct flowrun *r, const struct flow_action *a,
-    char txt[FLOW_DNS01_TXT_LEN + 1], struct problem *p)
+    char txt[FLOW_DNS01_TXT_LEN + 1], struct flow_failure *p)
 {
 	if (r->b->stopping)
-		return problem_set(p, V1E_SERVER_INTERNAL, 503,
+		return flow_failure_set(p, V2E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 	if (r->b->cfg->dns01_hook[0] == '\0')
-		return problem_set(p, V1E_SERVER_INTERNAL, 500,
+		return flow_failure_set(p, V2E_SERVER_INTERNAL, 500,
 		    "dns-01 for %s needs a dns01_hook, and none is configured",
 		    a->provision_name);
 	if (flow_dns01_txt(a->provision_keyauth, txt) == -1 ||
 	    strlen(a->provision_name) > CSR_NAME_MAX)
-		return problem_set(p, V1E_SERVER_INTERNAL, 500,
+		return flow_failure_set(p, V2E_SERVER_INTERNAL, 500,
 		    "dns-01 for %.253s: cannot compute the TXT record",
 		    a->provision_name);
 	return 0;
@@ -237,7 +235,7 @@ static void
 dns01_present(struct flowrun *r, const struct flow_action *a)
 {
 	struct dns01_record *rec;
-	struct problem p;
+	struct flow_failure p;
 	char txt[FLOW_DNS01_TXT_LEN + 1];
 	size_t i;
 
@@ -257,7 +255,7 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	if (r->nrecords >= FLOW_MAX_NAMES * 2 ||
 	    (rec = realloc(r->records, (r->nrecords + 1) * sizeof(*rec))) ==
 		NULL) {
-		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
+		flow_failure_set(&p, V2E_SERVER_INTERNAL, 500, "out of memory");
 		run_abort(r, &p);
 		return;
 	}
@@ -273,7 +271,7 @@ dns01_present(struct flowrun *r, const struct flow_action *a)
 	if (run_hook(r->b, "present", rec->name, rec->value, on_present, r) ==
 	    -1) {
 		r->nrecords--;
-		problem_set(&p, V1E_SERVER_INTERNAL, 500,
+		flow_failure_set(&p, V2E_SERVER_INTERNAL, 500,
 		    "dns-01 hook could not be started for %s", rec->name);
 		run_abort(r, &p);
 		return;
@@ -292,7 +290,7 @@ run_action(struct flowrun *r, struct flow_action *a)
 			return;
 		}
 		if (a->provision_token != NULL &&
-		    strcmp(a->provision_type, "http-01") == 0 &&
+		    a->provision_type == V2C_HTTP01 &&
 		    store_http01_put(b->store, a->provision_token,
 			a->provision_keyauth, bridge_now() + HTTP01_TTL) == -1)
 			log_err("flowrun: cannot store http-01 answer");

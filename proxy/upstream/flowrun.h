@@ -10,7 +10,7 @@ struct bridge;
 struct flow;
 struct obs_req;
 
-/* Called once with ok = 1 (done) or 0 (failed: flow_problem). The flow is
+/* Called once with ok = 1 (done) or 0 (failed: flow_failure). The flow is
  * freed after the callback returns. */
 typedef void (*flowrun_cb)(void *arg, struct flow *f, int ok);
 

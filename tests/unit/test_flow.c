@@ -7,6 +7,7 @@
 
 #include "flow.h"
 #include "problem.h"
+#include "problem_v2.h"
 #include "t.h"
 
 #define THUMB "THUMBprint_0123456789abcdefghijklmnopqrstuv"
@@ -37,6 +38,16 @@ answer(struct flow *f, long status, json_t *body, const char *location,
 }
 
 /* The end of a WAIT. */
+/* The v1 problem the proxy answers for f's failure. */
+static const struct problem *
+fprob(const struct flow *f)
+{
+	static struct problem p;
+
+	problem_v2_flow(&p, flow_failure(f));
+	return &p;
+}
+
 static void
 waited(struct flow *f, long long now, struct flow_action *a)
 {
@@ -115,7 +126,7 @@ test_account(void)
 	struct flow_action a;
 	const struct problem *p;
 
-	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	f = flow_new_account(&dir, 0);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
@@ -134,7 +145,7 @@ test_account(void)
 	flow_free(f);
 
 	/* An existing account: 200 + Location is fine too. */
-	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	f = flow_new_account(&dir, 0);
 	flow_start(f, 0, &a);
 	answer(f, 200, json_pack("{s:s}", "status", "valid"),
 	    "https://ca/acct/9", -1, 10, &a);
@@ -143,23 +154,23 @@ test_account(void)
 	flow_free(f);
 
 	/* v2 problem -> v1 problem */
-	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	f = flow_new_account(&dir, 0);
 	flow_start(f, 0, &a);
 	answer(f, 400, json_pack("{s:s}", "type",
 	    "urn:ietf:params:acme:error:malformed"), NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
-	p = flow_problem(f);
+	p = fprob(f);
 	CHECK_STR(problem_v1_name(p->type), "malformed");
 	CHECK(p->status == 400);
 	CHECK(flow_account_url(f) == NULL);
 	flow_free(f);
 
 	/* 201 without Location: no account URL, fail */
-	f = flow_new(FLOW_ACCOUNT, &dir, NULL, 0, NULL, NULL, 10000);
+	f = flow_new_account(&dir, 0);
 	flow_start(f, 0, &a);
 	answer(f, 201, json_pack("{s:s}", "status", "valid"), NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->status >= 500);
+	CHECK(fprob(f)->status >= 500);
 	CHECK(flow_account_url(f) == NULL);
 	flow_free(f);
 }
@@ -174,7 +185,7 @@ test_authz_happy(void)
 	struct flow_action a;
 	const struct flow_authz *z;
 
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
@@ -229,12 +240,12 @@ test_authz_happy(void)
 	z = flow_authz_get(f, 0);
 	CHECK(z != NULL);
 	if (z != NULL) {
-		CHECK_STR(z->status, "valid");
+		CHECK(z->status == V2S_VALID);
 		CHECK_STR(z->name, "a.example");
 		CHECK_STR(z->authz_url, "https://ca/authz/1");
 		CHECK_STR(z->chall_url, "https://ca/chall/1");
 		CHECK_STR(z->token, "tokA");
-		CHECK(z->error == NULL);
+		CHECK(z->chall_error == NULL);
 	}
 	CHECK(flow_authz_get(f, 1) == NULL);
 	flow_free(f);
@@ -248,7 +259,7 @@ test_authz_processing(void)
 	struct flow *f;
 	struct flow_action a;
 
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -260,14 +271,14 @@ test_authz_processing(void)
 	flow_free(f);
 
 	/* a pending authz without an http-01 challenge cannot be answered */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200, authz("a.example", "pending", NULL, NULL, NULL),
 	    NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != V1E_NONE);
+	CHECK(fprob(f)->type != V1E_NONE);
 	flow_free(f);
 }
 
@@ -278,8 +289,8 @@ run_to_deadline(enum flow_kind kind, struct flow_action *a, struct flow **fp)
 	const char *names[] = { "a.example" };
 	struct flow *f;
 
-	f = flow_new(kind, &dir, names, 1, kind == FLOW_CERT ? "CSR" : NULL,
-	    THUMB, 1000);
+	f = kind == FLOW_CERT ? flow_new_cert(&dir, names, 1, "CSR", THUMB, 1000)
+			      : flow_new_authz(&dir, names, 1, THUMB, 1000);
 	*fp = f;
 	flow_start(f, 0, a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
@@ -305,13 +316,13 @@ test_deadline(void)
 
 	run_to_deadline(FLOW_AUTHZ, &a, &f);
 	CHECK(a.act == FLOW_DONE);
-	CHECK_STR(flow_authz_get(f, 0)->status, "pending");
-	CHECK(flow_authz_get(f, 0)->error == NULL);
+	CHECK(flow_authz_get(f, 0)->status == V2S_PENDING);
+	CHECK(flow_authz_get(f, 0)->chall_error == NULL);
 	flow_free(f);
 
 	run_to_deadline(FLOW_CERT, &a, &f);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != V1E_NONE && flow_problem(f)->status >= 500);
+	CHECK(fprob(f)->type != V1E_NONE && fprob(f)->status >= 500);
 	CHECK(flow_cert_pem(f) == NULL);
 	flow_free(f);
 }
@@ -334,14 +345,27 @@ check_v1_error(const struct flow_authz *z)
 {
 	json_t *e;
 	const char *t, *d;
+	char *text;
 
-	CHECK(z->error != NULL);
-	if (z->error == NULL)
+	/* The flow keeps the CA's problem, typed ... */
+	CHECK(z->chall_error != NULL);
+	if (z->chall_error == NULL)
 		return;
-	CHECK(strstr(z->error, "urn:acme:error:") != NULL);
-	CHECK(strstr(z->error, DETAIL) != NULL);
-	CHECK(strstr(z->error, "urn:ietf:params") == NULL);
-	e = json_loads(z->error, 0, NULL);
+	CHECK(z->chall_error->type == V2E_INCORRECT_RESPONSE);
+	CHECK(z->chall_error->status == 403);
+	CHECK_STR(z->chall_error->detail, DETAIL);
+	/* ... and the v1 layer renders it as the challenge's v1 error. */
+	e = problem_v2_chall_error(z->chall_error);
+	text = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	CHECK(strstr(text, "urn:acme:error:") != NULL);
+	CHECK(strstr(text, DETAIL) != NULL);
+	CHECK(strstr(text, "urn:ietf:params") == NULL);
+	e = json_loads(text, 0, NULL);
+	free(text);
 	CHECK(json_is_object(e));
 	t = json_string_value(json_object_get(e, "type"));
 	d = json_string_value(json_object_get(e, "detail"));
@@ -360,19 +384,19 @@ test_invalid(void)
 	const struct flow_authz *z;
 
 	/* invalid at the first look */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200, invalid_authz("a.example"), NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_DONE);
 	z = flow_authz_get(f, 0);
-	CHECK_STR(z->status, "invalid");
+	CHECK(z->status == V2S_INVALID);
 	check_v1_error(z);
 	flow_free(f);
 
 	/* invalid after answering and polling */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -387,19 +411,19 @@ test_invalid(void)
 	answer(f, 200, invalid_authz("a.example"), NULL, -1, 310, &a);
 	CHECK(a.act == FLOW_DONE);
 	z = flow_authz_get(f, 0);
-	CHECK_STR(z->status, "invalid");
+	CHECK(z->status == V2S_INVALID);
 	check_v1_error(z);
 	flow_free(f);
 
 	/* FLOW_CERT: an invalid authorization fails the issuance */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200, invalid_authz("a.example"), NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK_STR(problem_v1_name(flow_problem(f)->type), "unauthorized");
-	CHECK(flow_problem(f)->status == 403);
+	CHECK_STR(problem_v1_name(fprob(f)->type), "unauthorized");
+	CHECK(fprob(f)->status == 403);
 	flow_free(f);
 }
 
@@ -412,7 +436,7 @@ test_authz_order(void)
 	struct flow_action a;
 	const struct flow_authz *z0, *z1;
 
-	f = flow_new(FLOW_AUTHZ, &dir, names, 2, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 2, THUMB, 60000);
 	CHECK(flow_authz_count(f) == 2);
 	flow_start(f, 0, &a);
 	CHECK(is_send_json(&a, "https://ca/new-order",
@@ -443,11 +467,11 @@ test_authz_order(void)
 	CHECK_STR(z0->name, "b.example");
 	CHECK_STR(z0->authz_url, "https://ca/authz/b");
 	CHECK_STR(z0->token, "tokB");
-	CHECK_STR(z0->status, "valid");
+	CHECK(z0->status == V2S_VALID);
 	CHECK_STR(z1->name, "a.example");
 	CHECK_STR(z1->authz_url, "https://ca/authz/a");
 	CHECK_STR(z1->token, "tokA");
-	CHECK_STR(z1->status, "valid");
+	CHECK(z1->status == V2S_VALID);
 	flow_free(f);
 }
 
@@ -460,7 +484,7 @@ test_check(void)
 	struct flow *f;
 	struct flow_action a;
 
-	f = flow_new(FLOW_CHECK, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_check(names[0], THUMB, 60000);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
@@ -470,7 +494,7 @@ test_check(void)
 	    "tokC"), NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_DONE);
 	CHECK_STR(flow_authz_get(f, 0)->name, "c.example");
-	CHECK_STR(flow_authz_get(f, 0)->status, "valid");
+	CHECK(flow_authz_get(f, 0)->status == V2S_VALID);
 	CHECK(flow_order_url(f) == NULL);
 	flow_free(f);
 }
@@ -490,7 +514,7 @@ test_check_answer_modes(void)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		f = flow_new(FLOW_CHECK, &dir, names, 1, NULL, THUMB, 60000);
+		f = flow_new_check(names[0], THUMB, 60000);
 		CHECK(f != NULL);
 		if (f == NULL)
 			return;
@@ -500,7 +524,7 @@ test_check_answer_modes(void)
 		    "https://ca/chall/8", "tokD"), NULL, -1, 10, &a);
 		if (modes[i] == FLOW_ANSWER_NONE) {
 			CHECK(a.act == FLOW_DONE);
-			CHECK_STR(flow_authz_get(f, 0)->status, "pending");
+			CHECK(flow_authz_get(f, 0)->status == V2S_PENDING);
 		} else {
 			CHECK(is_send(&a, "https://ca/chall/8", "{}"));
 			CHECK((a.provision_token != NULL) ==
@@ -521,7 +545,7 @@ test_cert_happy(void)
 	struct flow_resp r;
 	json_t *o;
 
-	f = flow_new(FLOW_CERT, &dir, names, 2, "Q1NSZGVy", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 2, "Q1NSZGVy", THUMB, 60000);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
@@ -580,7 +604,7 @@ test_cert_not_pem(void)
 	struct flow_resp r;
 	json_t *o;
 
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -616,7 +640,7 @@ test_failures(void)
 	json_t *o;
 
 	/* transport failure */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	memset(&r, 0, sizeof(r));
 	r.status = 0;
@@ -624,19 +648,19 @@ test_failures(void)
 	r.retry_after = -1;
 	flow_step(f, &r, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
-	p = flow_problem(f);
+	p = fprob(f);
 	CHECK_STR(problem_v1_name(p->type), "serverInternal");
 	CHECK(p->status == 503);
 	CHECK(strstr(p->detail, "connection refused") != NULL);
 	flow_free(f);
 
 	/* rate limited, with Retry-After */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 429, v2_problem("urn:ietf:params:acme:error:rateLimited",
 	    "too many new orders"), NULL, 60, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
-	p = flow_problem(f);
+	p = fprob(f);
 	CHECK_STR(problem_v1_name(p->type), "rateLimited");
 	CHECK(p->status == 429);
 	CHECK(p->retry_after == 60);
@@ -644,17 +668,17 @@ test_failures(void)
 	flow_free(f);
 
 	/* an order without finalize */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	o = order("pending", "https://ca/authz/1", NULL);
 	json_object_del(o, "finalize");
 	answer(f, 201, o, "https://ca/order/1", -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != V1E_NONE && flow_problem(f)->status >= 500);
+	CHECK(fprob(f)->type != V1E_NONE && fprob(f)->status >= 500);
 	flow_free(f);
 
 	/* an order without Location */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL), NULL, -1,
 	    10, &a);
@@ -662,7 +686,7 @@ test_failures(void)
 	flow_free(f);
 
 	/* an order with more authorizations than names */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1",
 	    "https://ca/authz/2"), "https://ca/order/1", -1, 10, &a);
@@ -670,7 +694,7 @@ test_failures(void)
 	flow_free(f);
 
 	/* an order whose authorizations are not strings */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	o = order("pending", NULL, NULL);
 	json_array_append_new(json_object_get(o, "authorizations"),
@@ -680,7 +704,7 @@ test_failures(void)
 	flow_free(f);
 
 	/* an authorization answer without status */
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -692,7 +716,7 @@ test_failures(void)
 	flow_free(f);
 
 	/* finalize refused with a v2 problem */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -702,12 +726,12 @@ test_failures(void)
 	answer(f, 400, v2_problem("urn:ietf:params:acme:error:badCSR",
 	    "key too small"), NULL, -1, 30, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK_STR(problem_v1_name(flow_problem(f)->type), "badCSR");
-	CHECK(flow_problem(f)->status == 400);
+	CHECK_STR(problem_v1_name(fprob(f)->type), "badCSR");
+	CHECK(fprob(f)->status == 400);
 	flow_free(f);
 
 	/* order invalid after finalize */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 60000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -716,11 +740,11 @@ test_failures(void)
 	answer(f, 200, order("invalid", "https://ca/authz/a", NULL), NULL, -1,
 	    30, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->type != V1E_NONE);
+	CHECK(fprob(f)->type != V1E_NONE);
 	flow_free(f);
 
 	/* order still processing at the deadline */
-	f = flow_new(FLOW_CERT, &dir, names, 1, "CSR", THUMB, 1000);
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 1000);
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
@@ -735,7 +759,7 @@ test_failures(void)
 	answer(f, 200, order("processing", "https://ca/authz/a", NULL), NULL,
 	    -1, 1010, &a);
 	CHECK(a.act == FLOW_FAIL);
-	CHECK(flow_problem(f)->status >= 500);
+	CHECK(fprob(f)->status >= 500);
 	flow_free(f);
 }
 
@@ -749,21 +773,161 @@ test_new_refusals(void)
 	struct flow *f;
 	size_t i;
 
-	CHECK(flow_new(FLOW_AUTHZ, NULL, names, 1, NULL, THUMB, 1) == NULL);
-	CHECK(flow_new(FLOW_AUTHZ, &dir, names, 0, NULL, THUMB, 1) == NULL);
-	CHECK(flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, NULL, 1) == NULL);
-	CHECK(flow_new(FLOW_CERT, &dir, names, 1, NULL, THUMB, 1) == NULL);
+	CHECK(flow_new_authz(NULL, names, 1, THUMB, 1) == NULL);
+	CHECK(flow_new_authz(&dir, names, 0, THUMB, 1) == NULL);
+	CHECK(flow_new_authz(&dir, names, 1, NULL, 1) == NULL);
+	CHECK(flow_new_cert(&dir, names, 1, NULL, THUMB, 1) == NULL);
 	for (i = 0; i < FLOW_MAX_NAMES + 1; i++)
 		many[i] = "a.example";
-	CHECK(flow_new(FLOW_AUTHZ, &dir, many, FLOW_MAX_NAMES + 1, NULL, THUMB,
+	CHECK(flow_new_authz(&dir, many, FLOW_MAX_NAMES + 1, THUMB,
 	    1) == NULL);
-	f = flow_new(FLOW_AUTHZ, &dir, many, FLOW_MAX_NAMES, NULL, THUMB, 1);
+	f = flow_new_authz(&dir, many, FLOW_MAX_NAMES, THUMB, 1);
 	CHECK(f != NULL && flow_authz_count(f) == FLOW_MAX_NAMES);
 	flow_free(f);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	CHECK(flow_new(FLOW_AUTHZ, &dir, bigname, 1, NULL, THUMB, 1) == NULL);
+	CHECK(flow_new_authz(&dir, bigname, 1, THUMB, 1) == NULL);
+	CHECK(flow_new_cert(&dir, bigname, 1, "CSR", THUMB, 1) == NULL);
+	CHECK(flow_new_cert(&dir, names, 0, "CSR", THUMB, 1) == NULL);
+	CHECK(flow_new_cert(&dir, names, 1, "CSR", NULL, 1) == NULL);
+	CHECK(flow_new_account(NULL, 0) == NULL);
+	CHECK(flow_new_check(NULL, THUMB, 1) == NULL);
+	CHECK(flow_new_check("https://ca/authz/1", NULL, 1) == NULL);
+	CHECK(flow_new_post(NULL, "") == NULL);
+	CHECK(flow_new_post("https://ca/x", NULL) == NULL);
 	flow_free(NULL);
+}
+
+/* FLOW_ACCOUNT looking an account up; FLOW_POST's one request. */
+static void
+test_only_existing_and_post(void)
+{
+	const struct flow_failure *ff;
+	struct flow_action a;
+	struct flow *f;
+
+	f = flow_new_account(&dir, 1);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/new-acct", "{\"onlyReturnExisting\":true}"));
+	CHECK(a.use_jwk == 1);
+	answer(f, 400, v2_problem("urn:ietf:params:acme:error:"
+				  "accountDoesNotExist", "no such account"),
+	    NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_ACCOUNT_DOES_NOT_EXIST && ff->http_status == 400);
+	CHECK_STR(ff->what, "newAccount");
+	CHECK(ff->has_doc && strcmp(ff->doc.detail, "no such account") == 0);
+	CHECK_STR(problem_v1_name(fprob(f)->type), "unauthorized");
+	flow_free(f);
+
+	f = flow_new_post("https://ca/authz/1", "{\"status\":\"deactivated\"}");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK(flow_failure(f)->source == FLOW_FAILED_NOT);
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/authz/1", "{\"status\":\"deactivated\"}"));
+	CHECK(a.use_jwk == 0);
+	answer(f, 200, json_pack("{s:s}", "status", "deactivated"), NULL, -1,
+	    10, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK(flow_post_status(f) == 200);
+	CHECK_STR(json_string_value(json_object_get(flow_post_json(f),
+		      "status")),
+	    "deactivated");
+	flow_free(f);
+
+	/* Refused: the CA's type and status, typed, for the caller to
+	 * decide on (already revoked, already deactivated). */
+	f = flow_new_post("https://ca/revoke", "{}");
+	flow_start(f, 0, &a);
+	answer(f, 400, v2_problem("urn:ietf:params:acme:error:alreadyRevoked",
+			   "Certificate already revoked"),
+	    NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_ALREADY_REVOKED && ff->http_status == 400);
+	CHECK(fprob(f)->status == 409);
+	flow_free(f);
+
+	/* A POST-as-GET. */
+	f = flow_new_post("https://ca/authz/2", "");
+	flow_start(f, 0, &a);
+	CHECK(is_send(&a, "https://ca/authz/2", ""));
+	answer(f, 0, NULL, NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_failure(f)->source == FLOW_FAILED_BRIDGE);
+	CHECK(flow_failure(f)->type == V2E_SERVER_INTERNAL);
+	CHECK(flow_failure(f)->http_status == 503);
+	flow_free(f);
+}
+
+/* Failures keep the CA's problem typed: a rate limit with Retry-After,
+ * and an order's own error after finalize. */
+static void
+test_typed_failures(void)
+{
+	const char *names[] = { "a.example" };
+	const struct flow_failure *ff;
+	struct flow_action a;
+	struct flow *f;
+	json_t *o;
+
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 429, v2_problem("urn:ietf:params:acme:error:rateLimited",
+			   "slow down"),
+	    NULL, 30, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_RATE_LIMITED && ff->http_status == 429);
+	CHECK(ff->retry_after == 30);
+	CHECK_STR(ff->what, "newOrder");
+	CHECK(fprob(f)->retry_after == 30);
+	flow_free(f);
+
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid",
+			   "https://ca/chall/1", "tokA"),
+	    NULL, -1, 20, &a);
+	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
+	    json_pack("{s:s}", "csr", "CSR")));
+	o = order("invalid", "https://ca/authz/1", NULL);
+	json_object_set_new(o, "error",
+	    v2_problem("urn:ietf:params:acme:error:badCSR", "weak key"));
+	answer(f, 200, o, NULL, -1, 30, &a);
+	CHECK(a.act == FLOW_FAIL);
+	ff = flow_failure(f);
+	CHECK(ff->source == FLOW_FAILED_UPSTREAM);
+	CHECK(ff->type == V2E_BAD_CSR && ff->http_status == 403);
+	CHECK_STR(ff->what, "finalize");
+	CHECK_STR(problem_v1_name(fprob(f)->type), "badCSR");
+	flow_free(f);
+
+	/* An order with a status outside RFC 8555: a bridge failure. */
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	flow_start(f, 0, &a);
+	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 10, &a);
+	answer(f, 200, authz("a.example", "valid", "valid",
+			   "https://ca/chall/1", "tokA"),
+	    NULL, -1, 20, &a);
+	answer(f, 200, order("weird", "https://ca/authz/1", NULL), NULL, -1,
+	    30, &a);
+	CHECK(a.act == FLOW_FAIL);
+	CHECK(flow_failure(f)->source == FLOW_FAILED_BRIDGE);
+	CHECK(flow_failure(f)->http_status == 502);
+	flow_free(f);
 }
 
 int
@@ -781,5 +945,7 @@ main(void)
 	test_cert_not_pem();
 	test_failures();
 	test_new_refusals();
+	test_only_existing_and_post();
+	test_typed_failures();
 	return T_DONE();
 }

@@ -11,6 +11,7 @@
 
 #include "flow.h"
 #include "problem.h"
+#include "problem_v2.h"
 #include "t.h"
 
 #define THUMB "THUMBprint_0123456789abcdefghijklmnopqrstuv"
@@ -74,15 +75,16 @@ test_dns01_send_and_abort(void)
 	const char *names[] = { "a.dns.example" };
 	struct flow *f;
 	struct flow_action a;
-	struct problem p;
-	const struct problem *got;
+	struct flow_failure p;
+	const struct flow_failure *got;
+	struct problem v1;
 	char txt[FLOW_DNS01_TXT_LEN + 1];
 
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
-	CHECK(flow_set_challenge(f, "a.dns.example", "dns-01") == 0);
+	CHECK(flow_set_challenge(f, "a.dns.example", V2C_DNS01) == 0);
 	flow_start(f, 0, &a);
 	answer(f, 201, json_pack("{s:s, s:s, s:[s]}", "status", "pending",
 	    "finalize", "https://ca/order/1/finalize", "authorizations",
@@ -91,7 +93,7 @@ test_dns01_send_and_abort(void)
 	answer(f, 200, authz_both("a.dns.example"), NULL, 20, &a);
 	CHECK(a.act == FLOW_SEND && a.url != NULL &&
 	    strcmp(a.url, "https://ca/chall/dns") == 0);
-	CHECK_STR(a.provision_type, "dns-01");
+	CHECK(a.provision_type == V2C_DNS01);
 	CHECK_STR(a.provision_name, "a.dns.example");
 	CHECK_STR(a.provision_token, "token");
 	CHECK_STR(a.provision_keyauth, "token." THUMB);
@@ -99,18 +101,25 @@ test_dns01_send_and_abort(void)
 	CHECK_STR(txt, "n5KN9HF7Fzf_DL6_gxsmgaWHolZdd1wBHd8EarAkqzc");
 
 	/* The hook failed: the flow fails with exactly that problem. */
-	problem_set(&p, V1E_SERVER_INTERNAL, 500,
+	CHECK(flow_failure_set(&p, V2E_SERVER_INTERNAL, 500,
 	    "dns-01 hook failed for %s: %s", "a.dns.example",
-	    "hook exited with status 1");
+	    "hook exited with status 1") == -1);
 	flow_abort(f, &p, &a);
 	CHECK(a.act == FLOW_FAIL);
-	got = flow_problem(f);
-	CHECK_STR(problem_v1_name(got->type), "serverInternal");
-	CHECK(got->status == 500);
+	got = flow_failure(f);
+	CHECK(got->source == FLOW_FAILED_BRIDGE);
+	CHECK(got->type == V2E_SERVER_INTERNAL);
+	CHECK(got->http_status == 500);
+	CHECK(!got->has_doc);
 	CHECK_STR(got->detail, "dns-01 hook failed for a.dns.example: hook "
 	    "exited with status 1");
+	/* As v1: exactly that problem. */
+	problem_v2_flow(&v1, got);
+	CHECK_STR(problem_v1_name(v1.type), "serverInternal");
+	CHECK(v1.status == 500);
+	CHECK_STR(v1.detail, got->detail);
 	CHECK(flow_authz_get(f, 0) != NULL &&
-	    strcmp(flow_authz_get(f, 0)->status, "pending") == 0);
+	    flow_authz_get(f, 0)->status == V2S_PENDING);
 	/* Nothing more to do after the abort. */
 	answer(f, 200, NULL, NULL, 30, &a);
 	CHECK(a.act == FLOW_FAIL);
@@ -126,7 +135,7 @@ test_http01_unchanged(void)
 	struct flow *f;
 	struct flow_action a;
 
-	f = flow_new(FLOW_AUTHZ, &dir, names, 1, NULL, THUMB, 60000);
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
@@ -137,7 +146,7 @@ test_http01_unchanged(void)
 	answer(f, 200, authz_both("a.example"), NULL, 20, &a);
 	CHECK(a.act == FLOW_SEND && a.url != NULL &&
 	    strcmp(a.url, "https://ca/chall/http") == 0);
-	CHECK_STR(a.provision_type, "http-01");
+	CHECK(a.provision_type == V2C_HTTP01);
 	CHECK_STR(a.provision_token, "httptoken");
 	flow_free(f);
 }

@@ -1,11 +1,35 @@
-/* test_problem.c: v1 problem documents and the v2 -> v1 mapping. */
+/* test_problem.c: v1 problem documents and the v2 -> v1 mapping
+ * (problem_v2.c, fed through the v2 problem parser as the flow does). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "problem.h"
+#include "problem_v2.h"
+#include "v2.h"
 #include "t.h"
+
+/* The old problem_from_v2: a document that is not a problem maps as none. */
+static void
+from_v2(struct problem *p, long status, const json_t *doc, const char *what)
+{
+	struct v2_problem q;
+
+	if (v2_problem_parse(doc, &q) == -1)
+		problem_v2_map(p, status, NULL, what);
+	else
+		problem_v2_map(p, status, &q, what);
+}
+
+/* The type suffix of doc as parsed, "" when none. */
+static const char *
+v2type(const json_t *doc)
+{
+	static struct v2_problem q;
+
+	return v2_problem_parse(doc, &q) == -1 ? "" : q.type_name;
+}
 
 static void
 test_set(void)
@@ -133,7 +157,7 @@ test_map(void)
 			    "detail", "upstream says no", "status", 400);
 			memset(&p, 0, sizeof(p));
 			p.retry_after = 7;
-			problem_from_v2(&p, 500, doc, "newOrder");
+			from_v2(&p, 500, doc, "newOrder");
 			if (strcmp(problem_v1_name(p.type), map[i].v1) != 0 ||
 			    p.status != map[i].status)
 				fprintf(stderr, "  (%s)\n", map[i].v2);
@@ -141,7 +165,7 @@ test_map(void)
 			CHECK(p.status == map[i].status);
 			CHECK(p.retry_after == 0);
 			CHECK_STR(p.detail, map[i].detail);
-			CHECK_STR(problem_v2_type(doc), map[i].v2);
+			CHECK_STR(v2type(doc), map[i].v2);
 			json_decref(doc);
 			CHECK(p.type != V1E_NONE);
 		}
@@ -157,7 +181,7 @@ test_map_edges(void)
 	doc = json_pack("{s:s, s:s, s:i}",
 	    "type", "urn:ietf:params:acme:error:rejectedIdentifier",
 	    "detail", "Order includes forbidden names", "status", 400);
-	problem_from_v2(&p, 400, doc, "newOrder");
+	from_v2(&p, 400, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rejectedIdentifier");
 	CHECK(p.status == 400);
 	CHECK_STR(p.detail,
@@ -167,19 +191,19 @@ test_map_edges(void)
 	/* unknown type, upstream 4xx -> malformed with that status */
 	doc = json_pack("{s:s, s:s}", "type", "urn:ietf:params:acme:error:new",
 	    "detail", "d");
-	problem_from_v2(&p, 404, doc, "order");
+	from_v2(&p, 404, doc, "order");
 	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(p.status == 404);
 	CHECK_STR(p.detail, "the CA refused order: d");
 	json_decref(doc);
 
 	/* unknown type with 429: a rate limit all the same */
-	problem_from_v2(&p, 429, NULL, "newOrder");
+	from_v2(&p, 429, NULL, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rateLimited");
 	CHECK(p.status == 429);
 	doc = json_pack("{s:s, s:s}", "type", "urn:example:slowDown",
 	    "detail", "later");
-	problem_from_v2(&p, 429, doc, "newOrder");
+	from_v2(&p, 429, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rateLimited");
 	CHECK(p.status == 429);
 	CHECK_STR(p.detail, "the CA rate-limited newOrder: later");
@@ -187,7 +211,7 @@ test_map_edges(void)
 
 	/* object without type, upstream 5xx: a failing CA, 503 */
 	doc = json_pack("{s:s}", "detail", "boom");
-	problem_from_v2(&p, 502, doc, "finalize");
+	from_v2(&p, 502, doc, "finalize");
 	CHECK_STR(problem_v1_name(p.type), "serverInternal");
 	CHECK(p.status == 503);
 	CHECK_STR(p.detail, "the CA failed finalize (try again later): boom");
@@ -195,7 +219,7 @@ test_map_edges(void)
 
 	/* an object with neither type nor detail */
 	doc = json_pack("{s:s}", "error", "x");
-	problem_from_v2(&p, 500, doc, "order");
+	from_v2(&p, 500, doc, "order");
 	CHECK_STR(problem_v1_name(p.type), "serverInternal");
 	CHECK(p.status == 503);
 	CHECK_STR(p.detail, "the CA failed order (try again later): HTTP 500");
@@ -203,27 +227,27 @@ test_map_edges(void)
 
 	/* a type but no detail */
 	doc = json_pack("{s:s}", "type", "urn:ietf:params:acme:error:badCSR");
-	problem_from_v2(&p, 400, doc, "finalize");
+	from_v2(&p, 400, doc, "finalize");
 	CHECK_STR(problem_v1_name(p.type), "badCSR");
 	CHECK_STR(p.detail, "the CA refused finalize: error badCSR");
 	json_decref(doc);
 
 	/* a non-ACME type namespace */
 	doc = json_pack("{s:s, s:s}", "type", "about:blank", "detail", "x");
-	CHECK_STR(problem_v2_type(doc), "");
-	problem_from_v2(&p, 500, doc, "w");
+	CHECK_STR(v2type(doc), "");
+	from_v2(&p, 500, doc, "w");
 	CHECK_STR(problem_v1_name(p.type), "serverInternal");
 	CHECK(p.status == 503);
 	json_decref(doc);
 
 	/* transport failure, NULL doc */
-	problem_from_v2(&p, 0, NULL, "newAccount");
+	from_v2(&p, 0, NULL, "newAccount");
 	CHECK_STR(problem_v1_name(p.type), "serverInternal");
 	CHECK(p.status == 503);
 	CHECK_STR(p.detail, "upstream newAccount failed");
 
 	/* 5xx without a problem document */
-	problem_from_v2(&p, 502, NULL, "newOrder");
+	from_v2(&p, 502, NULL, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "serverInternal");
 	CHECK(p.status == 503);
 	CHECK_STR(p.detail, "upstream newOrder answered HTTP 502 without a "
@@ -231,31 +255,31 @@ test_map_edges(void)
 
 	/* non-object doc, transport failure */
 	doc = json_string("not an object");
-	problem_from_v2(&p, 0, doc, "finalize");
+	from_v2(&p, 0, doc, "finalize");
 	CHECK(p.status == 503);
 	CHECK_STR(p.detail, "upstream finalize failed");
-	CHECK_STR(problem_v2_type(doc), "");
+	CHECK_STR(v2type(doc), "");
 	json_decref(doc);
 
 	/* NULL doc with 4xx: not the client's fault either */
-	problem_from_v2(&p, 404, NULL, "authorization");
+	from_v2(&p, 404, NULL, "authorization");
 	CHECK_STR(problem_v1_name(p.type), "serverInternal");
 	CHECK(p.status == 503);
 	CHECK_STR(p.detail, "upstream authorization answered HTTP 404 "
 	    "without a problem document (try again later)");
 
 	/* NULL what */
-	problem_from_v2(&p, 503, NULL, NULL);
+	from_v2(&p, 503, NULL, NULL);
 	CHECK_STR(p.detail, "upstream request answered HTTP 503 without a "
 	    "problem document (try again later)");
 
-	CHECK_STR(problem_v2_type(NULL), "");
+	CHECK_STR(v2type(NULL), "");
 
 	/* rateLimited: retry_after is the caller's */
 	doc = json_pack("{s:s, s:s}", "type",
 	    "urn:ietf:params:acme:error:rateLimited", "detail", "slow down");
 	p.retry_after = 99;
-	problem_from_v2(&p, 429, doc, "newOrder");
+	from_v2(&p, 429, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rateLimited");
 	CHECK(p.status == 429);
 	CHECK(p.retry_after == 0);
@@ -270,12 +294,12 @@ test_map_edges(void)
 	    "{\"type\":\"urn:ietf:params:acme:error:caa\","
 	    "\"detail\":\"CAA says no\"}]}", 0, NULL);
 	CHECK(doc != NULL);
-	problem_from_v2(&p, 400, doc, "newOrder");
+	from_v2(&p, 400, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(p.status == 400);
 	CHECK_STR(p.detail, "the CA refused newOrder: Cannot issue; "
 	    "a.example: forbidden; CAA says no");
-	CHECK_STR(problem_v2_type(doc), "compound");
+	CHECK_STR(v2type(doc), "compound");
 	json_decref(doc);
 
 	/* compound whose subproblems agree: their type */
@@ -288,7 +312,7 @@ test_map_edges(void)
 	    "\"identifier\":{\"type\":\"dns\",\"value\":\"b.example\"}}]}",
 	    0, NULL);
 	CHECK(doc != NULL);
-	problem_from_v2(&p, 403, doc, "finalize");
+	from_v2(&p, 403, doc, "finalize");
 	CHECK_STR(problem_v1_name(p.type), "caa");
 	CHECK(p.status == 403);
 	CHECK_STR(p.detail, "the CA refused finalize: Cannot issue for 2 "
@@ -310,7 +334,7 @@ test_map_edges(void)
 	    "\"identifier\":{\"type\":\"dns\",\"value\":\"y_.example\"}}]}",
 	    0, NULL);
 	CHECK(doc != NULL);
-	problem_from_v2(&p, 400, doc, "newOrder");
+	from_v2(&p, 400, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rejectedIdentifier");
 	CHECK(p.status == 400);
 	CHECK(strstr(p.detail, "; x.local: Domain name does not end with a "
@@ -342,7 +366,7 @@ test_letsencrypt(void)
 	doc = json_pack("{s:s, s:s, s:i}", "type",
 	    "urn:ietf:params:acme:error:rateLimited", "detail", det,
 	    "status", 429);
-	problem_from_v2(&p, 429, doc, "newOrder");
+	from_v2(&p, 429, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rateLimited");
 	CHECK(p.status == 429);
 	CHECK(strncmp(p.detail, "the CA has paused this account for these "
@@ -358,7 +382,7 @@ test_letsencrypt(void)
 	    "Your account is temporarily prevented from requesting "
 	    "certificates for c.example.com and possibly others. Please "
 	    "visit: https://portal.letsencrypt.org/sfe/v1/unpause?jwt=abc");
-	problem_from_v2(&p, 403, doc, "newOrder");
+	from_v2(&p, 403, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "unauthorized");
 	CHECK(p.status == 403);
 	CHECK(strstr(p.detail, "has paused this account") != NULL);
@@ -372,7 +396,7 @@ test_letsencrypt(void)
 	    "identifiers in the last 168h0m0s, retry after 2026-01-01 "
 	    "00:00:00 UTC: see https://letsencrypt.org/docs/rate-limits/"
 	    "#new-certificates-per-exact-set-of-hostnames");
-	problem_from_v2(&p, 429, doc, "newOrder");
+	from_v2(&p, 429, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "rateLimited");
 	CHECK(strncmp(p.detail, "the CA rate-limited newOrder: too many "
 	    "certificates (5)", 55) == 0);
@@ -384,7 +408,7 @@ test_letsencrypt(void)
 	doc = json_pack("{s:s, s:s}", "type",
 	    "urn:ietf:params:acme:error:badCSR", "detail",
 	    "Error finalizing order :: CSR contains more than one public key");
-	problem_from_v2(&p, 400, doc, "finalize");
+	from_v2(&p, 400, doc, "finalize");
 	CHECK_STR(problem_v1_name(p.type), "badCSR");
 	CHECK(p.status == 400);
 	CHECK_STR(p.detail, "the CA refused finalize: Error finalizing order "
@@ -393,14 +417,14 @@ test_letsencrypt(void)
 
 	doc = json_pack("{s:s, s:s}", "type", "urn:ietf:params:acme:error:caa",
 	    "detail", "CAA record for example.com prevents issuance");
-	problem_from_v2(&p, 403, doc, "finalize");
+	from_v2(&p, 403, doc, "finalize");
 	CHECK_STR(problem_v1_name(p.type), "caa");
 	CHECK(p.status == 403);
 	json_decref(doc);
 
 	doc = json_pack("{s:s, s:s}", "type", "urn:ietf:params:acme:error:dns",
 	    "detail", "DNS problem: NXDOMAIN looking up A for x.example.com");
-	problem_from_v2(&p, 403, doc, "validation");
+	from_v2(&p, 403, doc, "validation");
 	CHECK_STR(problem_v1_name(p.type), "dns");
 	CHECK(p.status == 400);
 	CHECK(strstr(p.detail, "NXDOMAIN looking up A") != NULL);
@@ -411,7 +435,7 @@ test_letsencrypt(void)
 	    "urn:ietf:params:acme:error:userActionRequired", "detail",
 	    "Terms of service have changed", "instance",
 	    "https://example.com/acme/agreement/?token=W8Ih3PswD-8");
-	problem_from_v2(&p, 403, doc, "newOrder");
+	from_v2(&p, 403, doc, "newOrder");
 	CHECK_STR(problem_v1_name(p.type), "unauthorized");
 	CHECK(p.status == 403);
 	CHECK_STR(p.detail, "the CA requires action from the account holder "
@@ -425,7 +449,7 @@ test_letsencrypt(void)
 	det[sizeof(det) - 1] = '\0';
 	doc = json_pack("{s:s, s:s}", "type",
 	    "urn:ietf:params:acme:error:malformed", "detail", det);
-	problem_from_v2(&p, 400, doc, "newOrder");
+	from_v2(&p, 400, doc, "newOrder");
 	CHECK(strlen(p.detail) == PROBLEM_DETAIL_MAX - 1);
 	json_decref(doc);
 }
@@ -447,11 +471,96 @@ test_status(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		CHECK_STR(authz_status_name(problem_v1_authz_status(tab[i].in)), tab[i].authz);
-		CHECK_STR(problem_v1_chall_status(tab[i].in), tab[i].chall);
+		CHECK_STR(authz_status_name(problem_v2_authz_status(v2_status_parse(tab[i].in))), tab[i].authz);
+		CHECK_STR(problem_v2_chall_status(v2_status_parse(tab[i].in)), tab[i].chall);
 	}
-	CHECK_STR(authz_status_name(problem_v1_authz_status(NULL)), "pending");
-	CHECK_STR(problem_v1_chall_status(NULL), "pending");
+	CHECK_STR(authz_status_name(problem_v2_authz_status(v2_status_parse(NULL))), "pending");
+	CHECK_STR(problem_v2_chall_status(v2_status_parse(NULL)), "pending");
+}
+
+/* problem_v2_flow: each source of a flow failure as the v1 answer. */
+static void
+test_flow_failure(void)
+{
+	struct flow_failure ff;
+	struct problem p;
+	json_t *doc;
+
+	memset(&ff, 0, sizeof(ff));
+	memset(&p, 0x5a, sizeof(p));
+	problem_v2_flow(&p, &ff); /* no failure: the run was stopped */
+	CHECK(p.type == V1E_NONE && p.status == 0 && p.detail[0] == '\0');
+	CHECK(p.retry_after == 0);
+
+	CHECK(flow_failure_set(&ff, V2E_UNAUTHORIZED, 403, "authz is %s",
+		  "invalid") == -1);
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "unauthorized");
+	CHECK(p.status == 403);
+	CHECK_STR(p.detail, "authz is invalid");
+	flow_failure_set(&ff, V2E_SERVER_INTERNAL, 504, "timed out");
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "serverInternal");
+	CHECK(p.status == 504);
+	CHECK_STR(p.detail, "timed out");
+
+	/* Upstream without a document: by its HTTP status. */
+	memset(&ff, 0, sizeof(ff));
+	ff.source = FLOW_FAILED_UPSTREAM;
+	ff.http_status = 429;
+	snprintf(ff.what, sizeof(ff.what), "newOrder");
+	ff.retry_after = 60;
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "rateLimited");
+	CHECK(p.status == 429 && p.retry_after == 60);
+	CHECK(strstr(p.detail, "newOrder") != NULL);
+
+	/* Upstream with a document: as problem_v2_map, plus Retry-After. */
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:rateLimited", "detail", "too many");
+	CHECK(v2_problem_parse(doc, &ff.doc) == 0);
+	json_decref(doc);
+	ff.has_doc = 1;
+	ff.type = ff.doc.type;
+	ff.retry_after = 0;
+	problem_v2_flow(&p, &ff);
+	CHECK_STR(problem_v1_name(p.type), "rateLimited");
+	CHECK_STR(p.detail, "the CA rate-limited newOrder: too many");
+	CHECK(p.retry_after == 0);
+}
+
+/* A failed challenge's v1 error: type mapped, detail verbatim. */
+static void
+test_chall_error(void)
+{
+	struct v2_problem e;
+	json_t *doc, *o;
+	char *s;
+
+	doc = json_pack("{s:s, s:s}", "type",
+	    "urn:ietf:params:acme:error:incorrectResponse", "detail",
+	    "The key authorization file from the server did not match");
+	CHECK(v2_problem_parse(doc, &e) == 0);
+	json_decref(doc);
+	o = problem_v2_chall_error(&e);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(s, "{\"type\":\"urn:acme:error:unauthorized\",\"detail\":"
+		     "\"The key authorization file from the server did not "
+		     "match\",\"status\":403}");
+	free(s);
+	json_decref(o);
+
+	/* No detail: the bridge's wording for the type. */
+	doc = json_pack("{s:s}", "type", "urn:ietf:params:acme:error:dns");
+	CHECK(v2_problem_parse(doc, &e) == 0);
+	json_decref(doc);
+	o = problem_v2_chall_error(&e);
+	CHECK_STR(json_string_value(json_object_get(o, "type")),
+	    "urn:acme:error:dns");
+	CHECK_STR(json_string_value(json_object_get(o, "detail")),
+	    "the CA could not validate the name (validation): error dns");
+	CHECK(json_integer_value(json_object_get(o, "status")) == 400);
+	json_decref(o);
 }
 
 int
@@ -463,5 +572,7 @@ main(void)
 	test_map_edges();
 	test_letsencrypt();
 	test_status();
+	test_flow_failure();
+	test_chall_error();
 	return T_DONE();
 }

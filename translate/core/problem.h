@@ -1,4 +1,5 @@
-/* problem.h: v1 error documents (urn:acme:error:*) and the v2 -> v1 mapping. */
+/* problem.h: v1 error documents (urn:acme:error:*). The v2 -> v1 mapping
+ * is translate/v1/problem_v2.h. */
 #ifndef PROBLEM_H
 #define PROBLEM_H
 
@@ -54,18 +55,5 @@ int problem_vset(struct problem *p, enum v1_error type, int status,
 /* {"type":"urn:acme:error:<type>","detail":...,"status":N}, member order as
  * Boulder's probs.ProblemDetails. New reference. */
 json_t *problem_v1_json(const struct problem *p);
-
-/* Map an upstream RFC 8555 problem document (may be NULL or not JSON) and its
- * HTTP status to a v1 problem; `what` names the upstream operation for the
- * detail ("newOrder"). */
-void problem_from_v2(
-    struct problem *p, long http_status, const json_t *doc, const char *what);
-
-/* The v2 problem type suffix ("badNonce") of doc, or "" when none. */
-const char *problem_v2_type(const json_t *doc);
-
-/* v2 -> v1 status words for authorizations and challenges. */
-enum authz_status problem_v1_authz_status(const char *v2);
-const char *problem_v1_chall_status(const char *v2);
 
 #endif

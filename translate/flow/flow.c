@@ -1,4 +1,5 @@
 /* flow.c: sans-I/O RFC 8555 flows (see flow.h). */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -42,64 +43,136 @@ struct flow {
 	char *payload; /* owned text of the last SEND */
 	char *keyauth; /* owned text of the last provisioning */
 	long poll_ms;
-	struct problem prob;
+	struct flow_failure fail;
 	enum flow_answer answer;
 	int only_existing;
 	char **dns01; /* names answered with dns-01 */
 	size_t ndns01;
-	char *post_url; /* FLOW_POST */
+	char *post_url, *post_payload; /* FLOW_POST */
 	long post_status;
 	json_t *post_json;
 };
 
-struct flow *
-flow_new(enum flow_kind kind, const struct flow_dir *dir,
-    const char *const *names, size_t n, const char *csr_b64, const char *thumb,
-    long long deadline_ms)
+/* The parts every kind shares. */
+static struct flow *
+flow_alloc(enum flow_kind kind, const struct flow_dir *dir, const char *thumb,
+    const char *csr_b64, long long deadline_ms)
 {
-	struct flow *f = NULL;
-	size_t i;
+	struct flow *f;
 
-	if (dir == NULL || n > FLOW_MAX_NAMES ||
-	    (kind != FLOW_ACCOUNT && kind != FLOW_POST &&
-		(n == 0 || thumb == NULL)) ||
-	    ((kind == FLOW_CERT || kind == FLOW_POST) && csr_b64 == NULL) ||
-	    (kind == FLOW_POST && n != 1))
-		return NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->kind = kind;
 	f->deadline = deadline_ms;
-	f->new_account = str_dup(dir->new_account);
-	f->new_order = str_dup(dir->new_order);
-	f->thumb = str_dup(thumb);
-	f->csr_b64 = str_dup(csr_b64);
-	if (kind == FLOW_POST) {
-		if ((f->post_url = strdup(names[0])) == NULL) {
-			flow_free(f);
-			return NULL;
-		}
-		return f;
-	}
-	f->n = n;
-	if (n > 0 && (f->authz = calloc(n, sizeof(*f->authz))) == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (kind == FLOW_CHECK) {
-			if ((f->authz[i].authz_url = strdup(names[i])) == NULL)
-				goto fail;
-		} else if (strlen(names[i]) >= sizeof(f->authz[i].name))
-			goto fail;
-		else
-			str_copy(f->authz[i].name, sizeof(f->authz[i].name),
-			    names[i]);
-		str_copy(
-		    f->authz[i].status, sizeof(f->authz[i].status), "pending");
+	if ((dir != NULL &&
+		(str_dup_to(&f->new_account, dir->new_account) == -1 ||
+		    str_dup_to(&f->new_order, dir->new_order) == -1)) ||
+	    str_dup_to(&f->thumb, thumb) == -1 ||
+	    str_dup_to(&f->csr_b64, csr_b64) == -1) {
+		flow_free(f);
+		return NULL;
 	}
 	return f;
-fail:
-	flow_free(f);
-	return NULL;
+}
+
+/* n authorization slots, each named by names[i] (NULL: unnamed yet). */
+static int
+flow_slots(struct flow *f, const char *const *names, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > FLOW_MAX_NAMES ||
+	    (f->authz = calloc(n, sizeof(*f->authz))) == NULL)
+		return -1;
+	f->n = n;
+	for (i = 0; i < n && names != NULL; i++)
+		if (names[i] == NULL ||
+		    str_copy(f->authz[i].name, sizeof(f->authz[i].name),
+			names[i]) == -1)
+			return -1;
+	return 0;
+}
+
+struct flow *
+flow_new_account(const struct flow_dir *dir, int only_existing)
+{
+	struct flow *f;
+
+	if (dir == NULL || dir->new_account == NULL ||
+	    (f = flow_alloc(FLOW_ACCOUNT, dir, NULL, NULL, 0)) == NULL)
+		return NULL;
+	f->only_existing = only_existing;
+	return f;
+}
+
+/* FLOW_AUTHZ and FLOW_CERT: an order for names. */
+static struct flow *
+flow_new_order(enum flow_kind kind, const struct flow_dir *dir,
+    const char *const *names, size_t n, const char *csr_b64, const char *thumb,
+    long long deadline_ms)
+{
+	struct flow *f;
+
+	if (dir == NULL || dir->new_order == NULL || names == NULL ||
+	    thumb == NULL ||
+	    (f = flow_alloc(kind, dir, thumb, csr_b64, deadline_ms)) == NULL)
+		return NULL;
+	if (flow_slots(f, names, n) == -1) {
+		flow_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct flow *
+flow_new_authz(const struct flow_dir *dir, const char *const *names, size_t n,
+    const char *thumb, long long deadline_ms)
+{
+	return flow_new_order(
+	    FLOW_AUTHZ, dir, names, n, NULL, thumb, deadline_ms);
+}
+
+struct flow *
+flow_new_cert(const struct flow_dir *dir, const char *const *names, size_t n,
+    const char *csr_b64, const char *thumb, long long deadline_ms)
+{
+	if (csr_b64 == NULL)
+		return NULL;
+	return flow_new_order(
+	    FLOW_CERT, dir, names, n, csr_b64, thumb, deadline_ms);
+}
+
+struct flow *
+flow_new_check(const char *authz_url, const char *thumb, long long deadline_ms)
+{
+	struct flow *f;
+
+	if (authz_url == NULL || thumb == NULL ||
+	    (f = flow_alloc(FLOW_CHECK, NULL, thumb, NULL, deadline_ms)) ==
+		NULL)
+		return NULL;
+	if (flow_slots(f, NULL, 1) == -1 ||
+	    (f->authz[0].authz_url = str_dup(authz_url)) == NULL) {
+		flow_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct flow *
+flow_new_post(const char *url, const char *payload)
+{
+	struct flow *f;
+
+	if (url == NULL || payload == NULL ||
+	    (f = flow_alloc(FLOW_POST, NULL, NULL, NULL, 0)) == NULL)
+		return NULL;
+	if ((f->post_url = str_dup(url)) == NULL ||
+	    (f->post_payload = str_dup(payload)) == NULL) {
+		flow_free(f);
+		return NULL;
+	}
+	return f;
 }
 
 void
@@ -112,7 +185,7 @@ flow_free(struct flow *f)
 	for (i = 0; i < f->n && f->authz != NULL; i++) {
 		free(f->authz[i].authz_url);
 		free(f->authz[i].chall_url);
-		free(f->authz[i].error);
+		free(f->authz[i].chall_error);
 	}
 	free(f->authz);
 	free(f->new_account);
@@ -130,18 +203,19 @@ flow_free(struct flow *f)
 		free(f->dns01[i]);
 	free(f->dns01);
 	free(f->post_url);
+	free(f->post_payload);
 	json_decref(f->post_json);
 	free(f);
 }
 
 int
-flow_set_challenge(struct flow *f, const char *name, const char *type)
+flow_set_challenge(struct flow *f, const char *name, enum v2_chall_type t)
 {
 	char **n;
 
-	if (strcmp(type, "http-01") == 0)
+	if (t == V2C_HTTP01)
 		return 0;
-	if (strcmp(type, "dns-01") != 0 || f->ndns01 >= FLOW_MAX_NAMES)
+	if (t != V2C_DNS01 || f->ndns01 >= FLOW_MAX_NAMES)
 		return -1;
 	if ((n = realloc(f->dns01, (f->ndns01 + 1) * sizeof(*n))) == NULL)
 		return -1;
@@ -158,21 +232,84 @@ flow_set_answer(struct flow *f, enum flow_answer mode)
 	f->answer = mode;
 }
 
-void
-flow_set_only_existing(struct flow *f)
-{
-	f->only_existing = 1;
-}
-
-static const char *
+static enum v2_chall_type
 chall_type_for(const struct flow *f, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < f->ndns01; i++)
 		if (strcmp(f->dns01[i], name) == 0)
-			return "dns-01";
-	return "http-01";
+			return V2C_DNS01;
+	return V2C_HTTP01;
+}
+
+/* --- failures ---------------------------------------------------------- */
+
+static void
+failure_vset(struct flow_failure *ff, enum v2_err type, long http_status,
+    const char *fmt, va_list ap)
+{
+	memset(ff, 0, sizeof(*ff));
+	ff->source = FLOW_FAILED_BRIDGE;
+	ff->type = type;
+	ff->http_status = http_status;
+	(void)vsnprintf(ff->detail, sizeof(ff->detail), fmt, ap);
+}
+
+int
+flow_failure_set(struct flow_failure *ff, enum v2_err type, long http_status,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	failure_vset(ff, type, http_status, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* f fails for a reason of the bridge's own. -1. */
+static int fail_bridge(struct flow *f, enum v2_err type, long http_status,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+fail_bridge(
+    struct flow *f, enum v2_err type, long http_status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	failure_vset(&f->fail, type, http_status, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* f fails with the CA's answer: its HTTP status and problem document (doc
+ * NULL or not a problem: none). -1. */
+static int
+fail_upstream(
+    struct flow *f, long http_status, const json_t *doc, const char *what)
+{
+	struct flow_failure *ff = &f->fail;
+
+	memset(ff, 0, sizeof(*ff));
+	ff->source = FLOW_FAILED_UPSTREAM;
+	ff->http_status = http_status;
+	str_copy(ff->what, sizeof(ff->what), what);
+	ff->has_doc = doc != NULL && v2_problem_parse(doc, &ff->doc) == 0;
+	ff->type = ff->has_doc ? ff->doc.type : V2E_NONE;
+	return -1;
+}
+
+/* As fail_upstream, from a problem already parsed (an order's error). */
+static void
+fail_upstream_doc(struct flow *f, long http_status,
+    const struct v2_problem *doc, const char *what)
+{
+	fail_upstream(f, http_status, NULL, what);
+	f->fail.has_doc = 1;
+	f->fail.doc = *doc;
+	f->fail.type = doc->type;
 }
 
 /* --- actions --------------------------------------------------------- */
@@ -209,7 +346,7 @@ act_done(struct flow *f, struct flow_action *a)
 static void
 act_oom(struct flow *f, struct flow_action *a)
 {
-	problem_set(&f->prob, V1E_SERVER_INTERNAL, 500, "out of memory");
+	fail_bridge(f, V2E_SERVER_INTERNAL, 500, "out of memory");
 	act_fail(f, a);
 }
 
@@ -233,42 +370,25 @@ act_wait(struct flow *f, struct flow_action *a, enum flow_state next,
 	a->wait_ms = ms;
 }
 
-static char *
-dump(json_t *j)
-{
-	char *s = NULL;
-
-	if (j != NULL)
-		s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return s;
-}
-
 /* An upstream answer with an unexpected status fails the flow. */
 static int
 check_status(struct flow *f, const struct flow_resp *r, long want1, long want2,
     const char *what)
 {
 	if (r == NULL)
-		return problem_set(
-		    &f->prob, V1E_SERVER_INTERNAL, 500, "%s: no answer", what);
+		return fail_bridge(
+		    f, V2E_SERVER_INTERNAL, 500, "%s: no answer", what);
 	if (r->status == want1 || r->status == want2)
 		return 0;
 	if (r->status == 0) {
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 503,
+		fail_bridge(f, V2E_SERVER_INTERNAL, 503,
 		    "upstream %s failed: %s", what, r->error ? r->error : "?");
 		return -1;
 	}
-	problem_from_v2(&f->prob, r->status, r->json, what);
+	fail_upstream(f, r->status, r->json, what);
 	if (r->retry_after > 0)
-		f->prob.retry_after = r->retry_after;
+		f->fail.retry_after = r->retry_after;
 	return -1;
-}
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-	return json_string_value(json_object_get(j, key));
 }
 
 /* --- steps ------------------------------------------------------------ */
@@ -279,16 +399,14 @@ static void next_authz(struct flow *f, long long now, struct flow_action *a);
 static void
 send_order(struct flow *f, struct flow_action *a)
 {
-	json_t *ids = json_array(), *o;
+	const char *names[FLOW_MAX_NAMES];
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		json_array_append_new(ids,
-		    json_pack("{s:s, s:s}", "type", "dns", "value",
-			f->authz[i].name));
-	o = json_pack("{s:o}", "identifiers", ids);
+		names[i] = f->authz[i].name;
 	f->state = S_ORDER;
-	act_send(f, a, f->new_order, dump(o), "newOrder");
+	act_send(
+	    f, a, f->new_order, v2_body_new_order(names, f->n), "newOrder");
 	if (a->payload == NULL)
 		act_oom(f, a);
 }
@@ -301,10 +419,7 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 	case FLOW_ACCOUNT:
 		f->state = S_ACCOUNT;
 		act_send(f, out, f->new_account,
-		    strdup(f->only_existing
-			    ? "{\"onlyReturnExisting\":true}"
-			    : "{\"termsOfServiceAgreed\":true}"),
-		    "newAccount");
+		    v2_body_new_account(f->only_existing), "newAccount");
 		if (out->payload == NULL)
 			act_oom(f, out);
 		else
@@ -316,7 +431,7 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 		break;
 	case FLOW_POST:
 		f->state = S_POST;
-		act_send(f, out, f->post_url, strdup(f->csr_b64), "post");
+		act_send(f, out, f->post_url, str_dup(f->post_payload), "post");
 		if (out->payload == NULL)
 			act_oom(f, out);
 		break;
@@ -335,7 +450,7 @@ on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	}
 	if (r->location == NULL ||
 	    (f->account_url = strdup(r->location)) == NULL) {
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
+		fail_bridge(f, V2E_SERVER_INTERNAL, 502,
 		    "newAccount: upstream gave no account URL");
 		act_fail(f, a);
 		return;
@@ -343,40 +458,48 @@ on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	act_done(f, a);
 }
 
+/* Take the order's URLs; its authorizations fill the slots in order (each
+ * slot is named again by what its authorization really is). */
+static int
+take_order(struct flow *f, const struct flow_resp *r, struct v2_order *o)
+{
+	size_t i;
+
+	if (str_dup_to(&f->order_url, r->location) == -1 ||
+	    str_dup_to(&f->finalize_url, o->finalize) == -1)
+		return -1;
+	for (i = 0; i < f->n; i++)
+		if (str_dup_to(&f->authz[i].authz_url, o->authz[i]) == -1)
+			return -1;
+	return 0;
+}
+
 static void
 on_order(struct flow *f, const struct flow_resp *r, long long now,
     struct flow_action *a)
 {
-	const json_t *authzs;
-	size_t i;
+	struct v2_order o;
 
+	memset(&o, 0, sizeof(o));
 	if (check_status(f, r, 201, 200, "newOrder") == -1) {
 		act_fail(f, a);
 		return;
 	}
-	authzs = json_object_get(r->json, "authorizations");
-	if (r->location == NULL || jstr(r->json, "finalize") == NULL ||
-	    !json_is_array(authzs) || json_array_size(authzs) != f->n) {
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
+	if (r->location == NULL || v2_order_parse(r->json, &o) == -1 ||
+	    o.nauthz != f->n) {
+		v2_order_clear(&o);
+		fail_bridge(f, V2E_SERVER_INTERNAL, 502,
 		    "newOrder: upstream order is missing its URL, finalize or "
 		    "authorizations");
 		act_fail(f, a);
 		return;
 	}
-	f->order_url = strdup(r->location);
-	f->finalize_url = strdup(jstr(r->json, "finalize"));
-	if (f->order_url == NULL || f->finalize_url == NULL) {
+	if (take_order(f, r, &o) == -1) {
+		v2_order_clear(&o);
 		act_oom(f, a);
 		return;
 	}
-	for (i = 0; i < f->n; i++) {
-		const char *u = json_string_value(json_array_get(authzs, i));
-
-		if (u == NULL || (f->authz[i].authz_url = strdup(u)) == NULL) {
-			act_oom(f, a);
-			return;
-		}
-	}
+	v2_order_clear(&o);
 	f->cur = 0;
 	next_authz(f, now, a);
 }
@@ -394,7 +517,7 @@ send_authz_get(struct flow *f, struct flow_action *a)
 static void
 next_authz(struct flow *f, long long now, struct flow_action *a)
 {
-	while (f->cur < f->n && strcmp(f->authz[f->cur].status, "valid") == 0)
+	while (f->cur < f->n && f->authz[f->cur].status == V2S_VALID)
 		f->cur++;
 	f->poll_ms = 0;
 	if (f->cur < f->n) {
@@ -406,61 +529,61 @@ next_authz(struct flow *f, long long now, struct flow_action *a)
 		return;
 	}
 	f->state = S_FINALIZE;
-	act_send(f, a, f->finalize_url,
-	    dump(json_pack("{s:s}", "csr", f->csr_b64)), "finalize");
+	act_send(
+	    f, a, f->finalize_url, v2_body_finalize(f->csr_b64), "finalize");
 	if (a->payload == NULL)
 		act_oom(f, a);
 	(void)now;
 }
 
-/* Record the authorization's name (matching it to our slot), status,
- * http-01 challenge and its error. */
+/* Keep a copy of the challenge's error in z. 0, or -1 (no memory). */
+static int
+take_chall_error(struct flow_authz *z, const struct v2_problem *err)
+{
+	struct v2_problem *copy;
+
+	if (err == NULL)
+		return 0;
+	if ((copy = malloc(sizeof(*copy))) == NULL)
+		return -1;
+	*copy = *err;
+	free(z->chall_error);
+	z->chall_error = copy;
+	return 0;
+}
+
+/* Record the authorization's name (matching it to our slot), status, the
+ * challenge of the type wanted and its error: 1 when that challenge is
+ * pending, 0 when not, -1 when f failed. */
 static int
 read_authz(struct flow *f, const json_t *j)
 {
 	struct flow_authz *z = &f->authz[f->cur];
-	const char *status = jstr(j, "status");
-	const char *name = jstr(json_object_get(j, "identifier"), "value");
-	const json_t *ch, *err;
-	const char *want;
-	size_t i;
+	const struct v2_challenge *ch;
+	struct v2_authz doc;
+	int rc = 0;
 
-	if (status == NULL || name == NULL)
-		return problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
+	if (v2_authz_parse(j, &doc) == -1)
+		return fail_bridge(f, V2E_SERVER_INTERNAL, 502,
 		    "authorization: upstream answer has no status or "
 		    "identifier");
 	/* The CA may list authorizations in any order: name each slot by
 	 * what it really is. */
-	str_copy(z->name, sizeof(z->name), name);
-	str_copy(z->status, sizeof(z->status), status);
-	want = chall_type_for(f, name);
-	str_copy(z->chall_type, sizeof(z->chall_type), want);
-	json_array_foreach(json_object_get(j, "challenges"), i, ch) {
-		const char *type = jstr(ch, "type"), *url = jstr(ch, "url");
-		const char *token = jstr(ch, "token");
-
-		if (type == NULL || strcmp(type, want) != 0 || url == NULL)
-			continue;
-		free(z->chall_url);
-		z->chall_url = strdup(url);
-		str_copy(z->token, sizeof(z->token), token ? token : "");
-		if ((err = json_object_get(ch, "error")) != NULL) {
-			struct problem p;
-
-			problem_from_v2(&p, 403, err, "validation");
-			/* The v2 detail is what the CA saw; keep it. */
-			if (jstr(err, "detail") != NULL)
-				snprintf(p.detail, sizeof(p.detail), "%s",
-				    jstr(err, "detail"));
-			free(z->error);
-			z->error = dump(problem_v1_json(&p));
+	str_copy(z->name, sizeof(z->name), doc.name);
+	z->status = doc.status;
+	z->chall_type = chall_type_for(f, doc.name);
+	if ((ch = v2_authz_challenge(&doc, z->chall_type)) != NULL) {
+		if (str_dup_to(&z->chall_url, ch->url) == -1 ||
+		    take_chall_error(z, ch->error) == -1)
+			rc = fail_bridge(
+			    f, V2E_SERVER_INTERNAL, 500, "out of memory");
+		else {
+			str_copy(z->token, sizeof(z->token), ch->token);
+			rc = ch->status == V2S_PENDING;
 		}
-		return json_is_string(json_object_get(ch, "status")) &&
-			strcmp(jstr(ch, "status"), "pending") == 0
-		    ? 1
-		    : 0;
 	}
-	return 0;
+	v2_authz_clear(&doc);
+	return rc;
 }
 
 /* POST the challenge of z with its key authorization, published first
@@ -504,7 +627,7 @@ poll_authz(struct flow *f, const struct flow_authz *z,
 		act_done(f, a);
 		return;
 	}
-	problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
+	fail_bridge(f, V2E_SERVER_INTERNAL, 504,
 	    "timed out waiting for the CA to validate %s", z->name);
 	act_fail(f, a);
 }
@@ -524,15 +647,15 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		act_fail(f, a);
 		return;
 	}
-	if (strcmp(z->status, "valid") == 0) {
+	if (z->status == V2S_VALID) {
 		next_authz(f, now, a);
 		return;
 	}
-	if (strcmp(z->status, "pending") != 0) {
+	if (z->status != V2S_PENDING) {
 		if (f->kind == FLOW_CERT) {
-			problem_set(&f->prob, V1E_UNAUTHORIZED, 403,
+			fail_bridge(f, V2E_UNAUTHORIZED, 403,
 			    "authorization for %s is %s upstream", z->name,
-			    z->status);
+			    v2_status_name(z->status));
 			act_fail(f, a);
 			return;
 		}
@@ -540,9 +663,9 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 		return;
 	}
 	if (z->chall_url == NULL && f->state == S_AUTHZ_GET) {
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
+		fail_bridge(f, V2E_SERVER_INTERNAL, 502,
 		    "authorization for %s offers no %s challenge", z->name,
-		    z->chall_type);
+		    v2_chall_type_name(z->chall_type));
 		act_fail(f, a);
 		return;
 	}
@@ -577,49 +700,56 @@ on_chall(struct flow *f, const struct flow_resp *r, long long now,
 	act_wait(f, a, S_AUTHZ_WAIT, NULL, now);
 }
 
+/* A finished order: its certificate URL, downloaded next. */
+static void
+send_download(struct flow *f, const char *cert, struct flow_action *a)
+{
+	if (str_dup_to(&f->cert_url, cert) == -1) {
+		act_oom(f, a);
+		return;
+	}
+	f->state = S_DOWNLOAD;
+	act_send(f, a, f->cert_url, strdup(""), "certificate");
+	if (a->payload == NULL)
+		act_oom(f, a);
+}
+
+/* The order after finalize: download when valid, fail when it cannot
+ * become valid any more, else poll it until the deadline. */
 static void
 on_order_state(struct flow *f, const struct flow_resp *r, long long now,
     struct flow_action *a, const char *what)
 {
-	const char *status, *cert;
+	struct v2_order o;
 
 	if (check_status(f, r, 200, 200, what) == -1) {
 		act_fail(f, a);
 		return;
 	}
-	status = jstr(r->json, "status");
-	cert = jstr(r->json, "certificate");
-	if (status != NULL && strcmp(status, "valid") == 0 && cert != NULL) {
-		if ((f->cert_url = strdup(cert)) == NULL) {
-			act_oom(f, a);
-			return;
-		}
-		f->state = S_DOWNLOAD;
-		act_send(f, a, f->cert_url, strdup(""), "certificate");
-		if (a->payload == NULL)
-			act_oom(f, a);
-		return;
-	}
-	if (status == NULL || strcmp(status, "invalid") == 0 ||
-	    strcmp(status, "pending") == 0 || strcmp(status, "ready") == 0) {
-		const json_t *err = json_object_get(r->json, "error");
-
-		if (err != NULL)
-			problem_from_v2(&f->prob, 403, err, what);
-		else
-			problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
-			    "%s: order is %s after finalize", what,
-			    status ? status : "without status");
+	if (v2_order_parse(r->json, &o) == -1) {
+		fail_bridge(f, V2E_SERVER_INTERNAL, 502,
+		    "%s: order is without status after finalize", what);
 		act_fail(f, a);
 		return;
 	}
-	if (now >= f->deadline) {
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 504,
+	if (o.status == V2S_VALID && o.certificate != NULL)
+		send_download(f, o.certificate, a);
+	else if (o.status == V2S_INVALID || o.status == V2S_PENDING ||
+	    o.status == V2S_READY) {
+		if (o.error != NULL)
+			fail_upstream_doc(f, 403, o.error, what);
+		else
+			fail_bridge(f, V2E_SERVER_INTERNAL, 502,
+			    "%s: order is %s after finalize", what,
+			    v2_status_name(o.status));
+		act_fail(f, a);
+	} else if (now >= f->deadline) {
+		fail_bridge(f, V2E_SERVER_INTERNAL, 504,
 		    "timed out waiting for the CA to issue");
 		act_fail(f, a);
-		return;
-	}
-	act_wait(f, a, S_ORDER_WAIT, r, now);
+	} else
+		act_wait(f, a, S_ORDER_WAIT, r, now);
+	v2_order_clear(&o);
 }
 
 static void
@@ -631,7 +761,7 @@ on_download(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	}
 	if (r->body == NULL || r->len == 0 ||
 	    strstr(r->body, "-----BEGIN CERTIFICATE-----") == NULL) {
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 502,
+		fail_bridge(f, V2E_SERVER_INTERNAL, 502,
 		    "certificate: upstream answer is not a PEM chain");
 		act_fail(f, a);
 		return;
@@ -709,17 +839,18 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 		return;
 	case S_END:
 	default:
-		problem_set(&f->prob, V1E_SERVER_INTERNAL, 500,
-		    "flow stepped after its end");
+		fail_bridge(
+		    f, V2E_SERVER_INTERNAL, 500, "flow stepped after its end");
 		act_fail(f, out);
 		return;
 	}
 }
 
 void
-flow_abort(struct flow *f, const struct problem *p, struct flow_action *out)
+flow_abort(
+    struct flow *f, const struct flow_failure *ff, struct flow_action *out)
 {
-	f->prob = *p;
+	f->fail = *ff;
 	act_fail(f, out);
 }
 
@@ -777,10 +908,10 @@ flow_cert_url(const struct flow *f)
 {
 	return f->cert_url;
 }
-const struct problem *
-flow_problem(const struct flow *f)
+const struct flow_failure *
+flow_failure(const struct flow *f)
 {
-	return &f->prob;
+	return &f->fail;
 }
 long
 flow_post_status(const struct flow *f)

@@ -10,7 +10,7 @@
  *   FLOW_CHECK    the same from one known authorization URL (no order)
  *   FLOW_CERT     FLOW_AUTHZ, then finalize with the CSR, poll the order,
  *                 download the PEM chain; the deadline is a failure here
- *   FLOW_POST     one signed POST (names[0] = URL, csr_b64 = payload):
+ *   FLOW_POST     one signed POST of a given payload to a given URL:
  *                 done on 2xx, the answer kept (revocation, deactivation)
  *
  * Challenges: http-01 unless flow_set_challenge names dns-01 for a name.
@@ -20,13 +20,17 @@
  * never provisions, and FLOW_AUTHZ then stops before answering: the v1
  * client's challenge POST answers it later through FLOW_CHECK.
  * FLOW_ANSWER_NONE only reads: a challenge is never answered (an imported
- * account's authorization fetched by an unauthenticated GET). */
+ * account's authorization fetched by an unauthenticated GET).
+ *
+ * The flow speaks v2 only: a failure is a struct flow_failure (the CA's
+ * problem document, typed, or the bridge's own reason); turning it into a
+ * v1 problem is the v1 layer's business (translate/v1/problem_v2.h). */
 #ifndef FLOW_H
 #define FLOW_H
 
 #include <stddef.h>
 #include <jansson.h>
-#include "problem.h"
+#include "v2.h"
 
 enum flow_kind { FLOW_ACCOUNT, FLOW_AUTHZ, FLOW_CHECK, FLOW_CERT, FLOW_POST };
 enum flow_answer { FLOW_ANSWER_SELF, FLOW_ANSWER_CLIENT, FLOW_ANSWER_NONE };
@@ -44,7 +48,7 @@ struct flow_action {
 	/* SEND: an answer to publish before sending, or NULLs: for http-01
 	 * serve keyauth at the token's path; for dns-01 publish the TXT
 	 * record base64url(SHA-256(keyauth)) at _acme-challenge.<name>. */
-	const char *provision_type; /* "http-01" | "dns-01" */
+	enum v2_chall_type provision_type;
 	const char *provision_name; /* the identifier */
 	const char *provision_token;
 	const char *provision_keyauth;
@@ -67,31 +71,65 @@ struct flow_dir {
 };
 
 struct flow_authz {
-	char name[254];
+	char name[V2_NAME_MAX + 1];
 	char *authz_url;
-	char *chall_url;     /* the challenge we answer */
-	char chall_type[16]; /* its type: "http-01" | "dns-01" */
-	char token[256];     /* its token */
-	char status[16];     /* v2 authorization status */
-	char *error;	     /* v1 problem JSON of a failed challenge */
+	char *chall_url;		/* the challenge we answer */
+	enum v2_chall_type chall_type;	/* its type */
+	char token[V2_TOKEN_MAX + 1];	/* its token */
+	enum v2_status status;		/* the authorization's status */
+	struct v2_problem *chall_error; /* a failed challenge's, or NULL */
 };
+
+/* Why a flow failed. */
+enum flow_failed {
+	FLOW_FAILED_NOT,     /* no failure recorded (the run was stopped) */
+	FLOW_FAILED_BRIDGE,  /* the bridge's own reason */
+	FLOW_FAILED_UPSTREAM /* the CA's answer */
+};
+
+struct flow_failure {
+	enum flow_failed source;
+	/* UPSTREAM: the CA's problem type (V2E_NONE: no problem document);
+	 * BRIDGE: V2E_SERVER_INTERNAL or V2E_UNAUTHORIZED. */
+	enum v2_err type;
+	/* UPSTREAM: the CA's HTTP status (403 for a problem inside an order
+	 * or challenge); BRIDGE: the status to answer with. */
+	long http_status;
+	long retry_after;	    /* seconds, 0 when none */
+	char what[32];		    /* UPSTREAM: the operation ("newOrder") */
+	char detail[V2_DETAIL_MAX]; /* BRIDGE: what went wrong */
+	int has_doc;		    /* UPSTREAM: doc holds the CA's problem */
+	struct v2_problem doc;
+};
+
+/* Set ff to a failure of the bridge's own; detail is printf-formatted.
+ * -1 always, for `return flow_failure_set(...)`. */
+int
+flow_failure_set(struct flow_failure *ff, enum v2_err type, long http_status,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 struct flow;
 
-/* names: n lower-cased DNS names (FLOW_ACCOUNT: none). csr_b64: base64url
- * DER (FLOW_CERT only). thumb: RFC 7638 thumbprint of the bridge's v2 key
- * (for key authorizations). deadline_ms: absolute, same clock as now.
- * FLOW_CHECK takes the authorization URL in names[0]. NULL on bad input. */
-struct flow *flow_new(enum flow_kind kind, const struct flow_dir *dir,
-    const char *const *names, size_t n, const char *csr_b64, const char *thumb,
-    long long deadline_ms);
+/* The constructors, one per kind; NULL on bad input or no memory.
+ * names: n lower-cased DNS names (1..FLOW_MAX_NAMES). thumb: RFC 7638
+ * thumbprint of the bridge's v2 key (for key authorizations). csr_b64:
+ * base64url DER. deadline_ms: absolute, same clock as now. */
+struct flow *flow_new_account(const struct flow_dir *dir, int only_existing);
+struct flow *
+flow_new_authz(const struct flow_dir *dir, const char *const *names, size_t n,
+    const char *thumb, long long deadline_ms);
+/* FLOW_CHECK: one known authorization, no order. */
+struct flow *
+flow_new_check(const char *authz_url, const char *thumb, long long deadline_ms);
+struct flow *flow_new_cert(const struct flow_dir *dir, const char *const *names,
+    size_t n, const char *csr_b64, const char *thumb, long long deadline_ms);
+/* payload "" is a POST-as-GET. */
+struct flow *flow_new_post(const char *url, const char *payload);
 void flow_free(struct flow *f);
 
-/* Use challenge type ("http-01" or "dns-01") for name. 0 or -1. */
-int flow_set_challenge(struct flow *f, const char *name, const char *type);
+/* Use challenge type t (V2C_HTTP01 or V2C_DNS01) for name. 0 or -1. */
+int flow_set_challenge(struct flow *f, const char *name, enum v2_chall_type t);
 void flow_set_answer(struct flow *f, enum flow_answer mode);
-/* FLOW_ACCOUNT: only look the account up (onlyReturnExisting). */
-void flow_set_only_existing(struct flow *f);
 
 /* The first action. */
 void flow_start(struct flow *f, long long now_ms, struct flow_action *out);
@@ -99,10 +137,10 @@ void flow_start(struct flow *f, long long now_ms, struct flow_action *out);
 void flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
     struct flow_action *out);
 
-/* Fail f now with p (an answer the proxy could not get: a dns-01 hook
- * that failed); out is FLOW_FAIL and flow_problem(f) a copy of p. */
-void
-flow_abort(struct flow *f, const struct problem *p, struct flow_action *out);
+/* Fail f now with ff (an answer the proxy could not get: a dns-01 hook
+ * that failed); out is FLOW_FAIL and flow_failure(f) a copy of ff. */
+void flow_abort(
+    struct flow *f, const struct flow_failure *ff, struct flow_action *out);
 
 /* The dns-01 TXT value for keyauth: base64url(SHA-256(keyauth)), 43
  * characters and a NUL (RFC 8555 section 8.4). 0, or -1. */
@@ -120,7 +158,8 @@ const char *flow_cert_url(const struct flow *f);
 /* FLOW_POST: the answer's status, JSON body (borrowed, may be NULL). */
 long flow_post_status(const struct flow *f);
 const json_t *flow_post_json(const struct flow *f);
-/* Valid after FLOW_FAIL. */
-const struct problem *flow_problem(const struct flow *f);
+/* Valid after FLOW_FAIL (FLOW_FAILED_NOT before, or when the run was
+ * stopped without the flow failing). */
+const struct flow_failure *flow_failure(const struct flow *f);
 
 #endif
