@@ -40,9 +40,7 @@ KEY_A=$W/a.pem
 KEY_B=$W/b.pem # never registered
 new_rsa_key "$KEY_A"
 new_rsa_key "$KEY_B"
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
+tos=$(v1_tos)
 st=$(v1_post "$R.reg" "$BRIDGE_URL/acme/new-reg" "$KEY_A" new-reg "{\"agreement\":\"$tos\"}")
 assert_eq "setup: new-reg account A" 201 "$st"
 REG_A=$(hdr "$R.reg.hdr" location || true)
