@@ -39,6 +39,16 @@ refused() {
 	fi
 	assert_eq "$name: store unchanged (accounts authzs certs upstream)" "$before" "$(store_counts)"
 }
+# refused_new KIND NAME TAG KEY DETAIL-ERE NOT-ERE DNSNAME...: new-KIND (authz:
+# one name, cert: a CSR for all) by KEY is refused (refused NAME, against
+# before=$(store_counts), left set for the next checks)
+refused_new() {
+	local kind=$1 name=$2 p=$R.$3 key=$4 ere=$5 notere=$6 st
+	shift 6
+	before=$(store_counts)
+	st=$("v1_new_$kind" "$p" "$key" "$@")
+	refused "$name" "$p" "$st" "$before" "$ere" "$notere"
+}
 
 KEY_A=$W/a.pem
 KEY_B=$W/b.pem
@@ -93,20 +103,16 @@ st=$(v1_new_authz "$R.aok" "$KEY_A" a.ok.example)
 assert_eq "A: new-authz a.ok.example 201 (allowed by ok-hosts)" 201 "$st"
 assert_eq "A: authz a.ok.example valid" valid "$(json_get "$R.aok.body" status || true)"
 
-before=$(store_counts)
-st=$(v1_new_authz "$R.abad" "$KEY_A" b.bad.example)
-refused "A: new-authz b.bad.example" "$R.abad" "$st" "$before" \
-	"name policy refuses b\.bad\.example: rule 'ok-hosts' matches this client and does not allow it" "someone-else"
+refused_new authz "A: new-authz b.bad.example" abad "$KEY_A" \
+	"name policy refuses b\.bad\.example: rule 'ok-hosts' matches this client and does not allow it" "someone-else" b.bad.example
 st=$(v1_new_authz "$R.asuffix" "$KEY_A" ok.example)
 refused "A: new-authz ok.example (the suffix itself)" "$R.asuffix" "$st" "$before" "rule 'ok-hosts' matches"
 # the client's spelling does not matter
 st=$(v1_new_authz "$R.aupper" "$KEY_A" C.OK.EXAMPLE)
 assert_eq "A: new-authz C.OK.EXAMPLE 201 (case-insensitive)" 201 "$st"
 
-before=$(store_counts)
-st=$(v1_new_authz "$R.bok" "$KEY_B" a.ok.example)
-refused "B (matched by no rule): new-authz a.ok.example" "$R.bok" "$st" "$before" \
-	"no rule matches this client \(account ${ID_B:-[0-9]+}, key thumbprint $TP_B, address 127\.0\.0\.1\)"
+refused_new authz "B (matched by no rule): new-authz a.ok.example" bok "$KEY_B" \
+	"no rule matches this client \(account ${ID_B:-[0-9]+}, key thumbprint $TP_B, address 127\.0\.0\.1\)" "" a.ok.example
 assert_eq "B: no upstream account was created" "" \
 	"$(db "select v2_account_url from accounts where thumbprint = '$TP_B';")"
 
@@ -114,10 +120,8 @@ assert_eq "B: no upstream account was created" "" \
 st=$(v1_new_cert "$R.acert" "$KEY_A" a.ok.example)
 assert_eq "A: new-cert a.ok.example 201" 201 "$st"
 assert_eq "A: certificate for a.ok.example" a.ok.example "$(cert_sans "$R.acert.body" der)"
-before=$(store_counts)
-st=$(v1_new_cert "$R.amixed" "$KEY_A" a.ok.example b.bad.example)
-refused "A: new-cert a.ok.example + b.bad.example" "$R.amixed" "$st" "$before" \
-	"refuses b\.bad\.example: rule 'ok-hosts'"
+refused_new cert "A: new-cert a.ok.example + b.bad.example" amixed "$KEY_A" \
+	"refuses b\.bad\.example: rule 'ok-hosts'" "" a.ok.example b.bad.example
 bridge_stop
 
 # ---- bridge 2 (same state): rules by address; the policy changed
@@ -133,17 +137,13 @@ bridge_start "$W/b2" --config "$W/p2.json" || finish # same BRIDGE_PORT and BRID
 st=$(v1_new_authz "$R.bloop" "$KEY_B" loop.example)
 assert_eq "B from 127.0.0.1: new-authz loop.example 201 (rule 'loopback')" 201 "$st"
 assert_eq "B: authz loop.example valid" valid "$(json_get "$R.bloop.body" status || true)"
-before=$(store_counts)
-st=$(v1_new_authz "$R.bx" "$KEY_B" x.ok.example)
-refused "B from 127.0.0.1: new-authz x.ok.example" "$R.bx" "$st" "$before" \
-	"rule 'loopback' matches this client and does not allow it" "'lan'"
+refused_new authz "B from 127.0.0.1: new-authz x.ok.example" bx "$KEY_B" \
+	"rule 'loopback' matches this client and does not allow it" "'lan'" x.ok.example
 # A's authorization of a.ok.example is still valid, but the policy no longer allows it
 assert_eq "A still holds a valid authz for a.ok.example" 1 \
 	"$(db "select count(*) from authzs where name = 'a.ok.example' and status = 'valid';")"
-before=$(store_counts)
-st=$(v1_new_cert "$R.aold" "$KEY_A" a.ok.example)
-refused "A: new-cert a.ok.example after the policy change" "$R.aold" "$st" "$before" \
-	"refuses a\.ok\.example: rule 'loopback' matches"
+refused_new cert "A: new-cert a.ok.example after the policy change" aold "$KEY_A" \
+	"refuses a\.ok\.example: rule 'loopback' matches" "" a.ok.example
 st=$(v1_new_cert "$R.bcert" "$KEY_B" loop.example)
 assert_eq "B: new-cert loop.example 201" 201 "$st"
 bridge_stop
