@@ -23,7 +23,7 @@ mkdir -p "$R"
 # relay_start, relay_fault JSON, relay_clear: lib.sh
 # relay_hits: how many times the relay's faults fired so far
 # (from its log: one "fault" line per hit)
-relay_hits() { grep -c ' relay_fault ' "$W/relay.log" || true; }
+relay_hits() { grep -c ' fault ' "$W/relay.log" || true; }
 
 db() { sqlite3 -cmd '.timeout 5000' "$BRIDGE_STATE" "$1" 2>&1; }
 # counts: "upstream-accounts authzs certs http01" from the state file
