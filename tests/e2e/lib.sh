@@ -26,8 +26,35 @@
 #   link_rel FILE REL              URL of a Link in the exact form <URL>;rel="REL"
 #   json_get FILE KEY...           value at a JSON path
 #   fresh_nonce                    Replay-Nonce of HEAD /directory
-#   v1_post PREFIX URL KEY RES PAYLOAD [jws.js flags]   signed v1 POST (jws.js)
+#   v1_post PREFIX URL KEY RES PAYLOAD [jws.js flags]   signed v1 POST (jws.js);
+#                                  E2E_NONCE, E2E_UA: that nonce, that User-Agent
 #   new_rsa_key, make_csr, b64url_file, cert_sans
+#   v1_tos                         terms-of-service URL of the bridge's directory
+#   v1_new_reg PREFIX KEY [PAYLOAD]            new-reg (default '{}'); prints the status
+#   v1_new_authz PREFIX KEY NAME               new-authz for a dns NAME; prints the status
+#   v1_new_cert PREFIX KEY NAME...             new-cert, fresh CSR (PREFIX.csr/); prints the status
+#   new_account PREFIX KEY NAME [AGREEMENT]    fresh KEY, new-reg agreeing to AGREEMENT
+#                                  (default $(v1_tos)); assert_eq NAME 201
+#   cert_verifies NAME PEM         pass NAME if PEM verifies against $W/root.pem +
+#                                  $W/intermediate.pem (pebble_roots "$W")
+# Tools and clients:
+#   need_tools TOOL...             die unless every TOOL is on PATH
+#   npm_ensure PKG VERSION [EXACT] PKG@VERSION in $NODE_DIR ($E2E_WORK_ROOT/node) unless
+#                                  there (EXACT: its package.json must say that version)
+#   node_results PREFIX EXIT-NAME RC OUT ERR   pass/fail "PREFIX: X" for each "RESULT ok X"
+#                                  / "RESULT fail X: WHY" line of OUT; then EXIT-NAME on RC
+#   dh_config DIR [LINE...]        dehydrated config DIR/config (API=1, http-01, rsa 2048,
+#                                  BASEDIR DIR, WELLKNOWN DIR/wellknown, CONTACT_EMAIL
+#                                  e2e@example.com); each LINE appended (the config is
+#                                  sourced shell: a later line wins, CONTACT_EMAIL= drops it)
+#   dh NAME DIR ARGS...            dehydrated --config DIR/config ARGS, log DIR/NAME.log;
+#                                  pass/fail "dehydrated NAME: exit 0"
+#   dh_rc NAME DIR ARGS...         the same, printing the exit status instead
+#   dh_cert_check DIR CERT SANS VERIFY-NAME  DIR/certs/CERT/cert.pem exists, verifies
+#                                  (cert_verifies VERIFY-NAME), "dehydrated CERT: SANs"
+# Fault relay (relay.js in front of Pebble):
+#   relay_start NAME [PORT]        W/NAME.port, W/NAME.log; sets RELAY (its origin)
+#   relay_fault JSON / relay_clear add one fault / remove them all
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_ROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -409,13 +436,13 @@ fresh_nonce() {
 
 # v1_post PREFIX URL KEY RESOURCE PAYLOAD [jws.js flags]: signed POST with a
 # fresh nonce from HEAD /directory (or $E2E_NONCE when set), like dehydrated
-# sends it; prints the HTTP status.
+# sends it, with the User-Agent $E2E_UA when set; prints the HTTP status.
 v1_post() {
 	local p=$1 url=$2 key=$3 res=$4 payload=$5; shift 5
 	local n=${E2E_NONCE:-}
 	[ -n "$n" ] || n=$(fresh_nonce)
 	node "$E2E_DIR/jws.js" --key "$key" --nonce "$n" --url-resource "$res" --payload "$payload" "$@" >"$p.req"
-	http_req "$p" -H 'Content-Type: application/jose+json' --data-binary "@$p.req" "$url"
+	http_req "$p" ${E2E_UA:+-A "$E2E_UA"} -H 'Content-Type: application/jose+json' --data-binary "@$p.req" "$url"
 }
 
 new_rsa_key() { # new_rsa_key FILE
@@ -486,3 +513,154 @@ check_problem() {
 		fail "$name" "$why body: $(head -c 300 "$p.body" | tr '\n' ' ')"
 	fi
 }
+
+# ------------------------------------------------------- v1 requests, accounts
+# v1_tos: the terms-of-service URL in the bridge's directory meta (empty if none)
+v1_tos() {
+	curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
+		let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+			try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })'
+}
+
+v1_new_reg() { # v1_new_reg PREFIX KEY [PAYLOAD] -> status
+	local payload='{}'
+	[ $# -lt 3 ] || payload=$3
+	v1_post "$1" "$BRIDGE_URL/acme/new-reg" "$2" new-reg "$payload"
+}
+
+v1_new_authz() { # v1_new_authz PREFIX KEY NAME -> status
+	v1_post "$1" "$BRIDGE_URL/acme/new-authz" "$2" new-authz \
+		"{\"identifier\":{\"type\":\"dns\",\"value\":\"$3\"}}"
+}
+
+v1_new_cert() { # v1_new_cert PREFIX KEY NAME... -> status
+	local p=$1 k=$2; shift 2
+	mkdir -p "$p.csr"
+	make_csr "$p.csr" "$@"
+	v1_post "$p" "$BRIDGE_URL/acme/new-cert" "$k" new-cert "{\"csr\":\"$(b64url_file "$p.csr/csr.der")\"}"
+}
+
+# new_account PREFIX KEY NAME [AGREEMENT]: a fresh RSA KEY registered with
+# new-reg agreeing to AGREEMENT (the directory's terms by default)
+new_account() {
+	local p=$1 key=$2 name=$3 agreement=${4-} st
+	new_rsa_key "$key"
+	[ $# -ge 4 ] || agreement=$(v1_tos)
+	st=$(v1_post "$p" "$BRIDGE_URL/acme/new-reg" "$key" new-reg "{\"agreement\":\"$agreement\"}")
+	assert_eq "$name" 201 "$st"
+}
+
+# cert_verifies NAME PEM: the chain from pebble_roots "$W" verifies PEM
+cert_verifies() {
+	local out
+	if out=$(openssl verify -CAfile "$W/root.pem" -untrusted "$W/intermediate.pem" "$2" 2>&1); then
+		pass "$1"
+	else
+		fail "$1" "$(printf '%s' "$out" | tr '\n' ' ')"
+	fi
+}
+
+# ------------------------------------------------------------ tools, clients
+need_tools() { # need_tools TOOL...
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || die "$t not installed (tests/deps.sh installs the test packages)"
+	done
+}
+
+NODE_DIR=$E2E_WORK_ROOT/node
+
+# npm_ensure PKG VERSION [EXACT]: PKG@VERSION under $NODE_DIR/node_modules,
+# installed (no browser download for playwright) when absent or, with EXACT,
+# when its package.json names another version
+npm_ensure() {
+	local pkg=$1 ver=$2 exact=${3:-} pj="$NODE_DIR/node_modules/$1/package.json"
+	if [ -f "$pj" ] && { [ -z "$exact" ] || grep -q "\"version\": \"$exact\"" "$pj"; }; then
+		return 0
+	fi
+	echo "   installing $pkg@$ver into $NODE_DIR"
+	mkdir -p "$NODE_DIR"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error \
+		--prefix "$NODE_DIR" "$pkg@$ver" >"$W/npm.log" 2>&1 ||
+		{ cat "$W/npm.log"; die "npm install $pkg@$ver failed"; }
+}
+
+# node_results PREFIX EXIT-NAME RC OUT ERR: the RESULT lines a node script
+# printed to OUT as results, then its exit status RC (stderr ERR on failure)
+node_results() {
+	local prefix=$1 exit_name=$2 rc=$3 out=$4 err=$5 line rest
+	while IFS= read -r line; do
+		case "$line" in
+			"RESULT ok "*) pass "$prefix: ${line#RESULT ok }" ;;
+			"RESULT fail "*) rest=${line#RESULT fail }; fail "$prefix: ${rest%%: *}" "${rest#*: }" ;;
+		esac
+	done <"$out"
+	if [ "$rc" -eq 0 ]; then pass "$exit_name"; else
+		fail "$exit_name" "status $rc; stderr tail:"
+		tail -n 15 "$err" | sed 's/^/    | /'
+	fi
+}
+
+# dh_config DIR [LINE...]: a dehydrated 0.7.0 config with its own BASEDIR
+dh_config() {
+	local d=$1; shift
+	mkdir -p "$d/wellknown"
+	cat >"$d/config" <<-EOF
+		CA="$BRIDGE_DIR_URL"
+		API=1
+		CHALLENGETYPE="http-01"
+		BASEDIR="$d"
+		WELLKNOWN="$d/wellknown"
+		KEY_ALGO=rsa
+		KEYSIZE=2048
+		CONTACT_EMAIL="e2e@example.com"
+	EOF
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$d/config"
+}
+
+dh_rc() { # dh_rc NAME DIR ARGS... -> exit status of dehydrated
+	local name=$1 d=$2 rc=0; shift 2
+	timeout 180 dehydrated --config "$d/config" "$@" >"$d/$name.log" 2>&1 || rc=$?
+	echo "$rc"
+}
+
+dh() { # dh NAME DIR ARGS...
+	local name=$1 d=$2 rc; shift 2
+	rc=$(dh_rc "$name" "$d" "$@")
+	if [ "$rc" -eq 0 ]; then
+		pass "dehydrated $name: exit 0"
+	else
+		fail "dehydrated $name: exit 0" "status $rc; output tail:"
+		tail -n 15 "$d/$name.log" | sed 's/^/    | /'
+	fi
+	return 0
+}
+
+dh_cert_check() { # dh_cert_check DIR CERT SANS VERIFY-NAME
+	local c="$1/certs/$2/cert.pem"
+	if [ -s "$c" ]; then
+		cert_verifies "$4" "$c"
+		assert_eq "dehydrated $2: SANs" "$3" "$(cert_sans "$c")"
+	else
+		fail "dehydrated $2: cert.pem exists" "missing $c"
+	fi
+}
+
+# ------------------------------------------------------------ fault relay
+relay_start() { # relay_start NAME [PORT]
+	local name=$1 port=${2:-0}
+	rm -f "$W/$name.port"
+	node "$E2E_DIR/relay.js" --upstream "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA" \
+		--cert "$PEBBLE_WORKDIR/tls-cert.pem" --key "$PEBBLE_WORKDIR/tls-key.pem" \
+		--port "$port" --port-file "$W/$name.port" 2>>"$W/$name.log" &
+	E2E_PIDS+=("$!")
+	wait_for 15 test -s "$W/$name.port" || die "relay did not start (see $W/$name.log)"
+	RELAY="https://127.0.0.1:$(cat "$W/$name.port")"
+}
+
+relay_fault() { # relay_fault JSON
+	curl -sf --max-time 10 --cacert "$PEBBLE_CA" -X POST --data "$1" "$RELAY/__fault" >/dev/null ||
+		fail "relay accepts fault $1" "control endpoint refused it"
+}
+
+relay_clear() { curl -sf --max-time 10 --cacert "$PEBBLE_CA" -X DELETE "$RELAY/__fault" >/dev/null; }

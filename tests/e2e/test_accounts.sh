@@ -22,27 +22,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin accounts
 
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
-command -v dehydrated >/dev/null || die "dehydrated not installed"
+need_tools sqlite3 dehydrated
 pebble_ensure "$W"
 pebble_roots "$W"
 R=$W/r
 mkdir -p "$R"
 
 db() { sqlite3 -cmd '.timeout 5000' "$BRIDGE_STATE" "$1" 2>&1; }
-new_authz() { # new_authz PREFIX KEY NAME -> status
-	v1_post "$1" "$BRIDGE_URL/acme/new-authz" "$2" new-authz \
-		"{\"identifier\":{\"type\":\"dns\",\"value\":\"$3\"}}"
-}
-new_cert() { # new_cert PREFIX KEY NAME... -> status
-	local p=$1 k=$2; shift 2
-	mkdir -p "$p.csr"
-	make_csr "$p.csr" "$@"
-	v1_post "$p" "$BRIDGE_URL/acme/new-cert" "$k" new-cert "{\"csr\":\"$(b64url_file "$p.csr/csr.der")\"}"
-}
-new_reg() { # new_reg PREFIX KEY -> status
-	v1_post "$1" "$BRIDGE_URL/acme/new-reg" "$2" new-reg '{}'
-}
 thumb() { node "$E2E_DIR/jws.js" --key "$1" --thumbprint; }
 detail_of() { json_get "$1.body" detail 2>/dev/null || echo "(no detail)"; }
 log_count() { grep -cE -- "$1" "$BRIDGE_LOG" || true; }
@@ -76,11 +62,11 @@ cat >"$W/shared.json" <<EOF
 EOF
 bridge_start "$W/b1" --config "$W/shared.json" || finish
 for k in 1 2 3; do
-	st=$(new_reg "$R.reg$k" "$W/k$k.pem")
+	st=$(v1_new_reg "$R.reg$k" "$W/k$k.pem")
 	assert_eq "shared: new-reg account $k 201" 201 "$st"
 done
 for k in 1 2 3; do
-	st=$(new_authz "$R.az$k" "$W/k$k.pem" "s$k.example")
+	st=$(v1_new_authz "$R.az$k" "$W/k$k.pem" "s$k.example")
 	assert_eq "shared: account $k new-authz s$k.example 201" 201 "$st"
 	assert_eq "shared: account $k authz valid" valid "$(json_get "$R.az$k.body" status || true)"
 done
@@ -114,14 +100,14 @@ assert_eq "shared: upstream, the group's authorization for s1.example is valid" 
 			try { process.stdout.write(JSON.parse(s).status); } catch (e) { process.stdout.write("?"); } })')"
 # ...but account 2 never authorized it: refused, nothing stored
 before=$(db "select (select count(*) from authzs), (select count(*) from certs);")
-st=$(new_cert "$R.c2s1" "$W/k2.pem" s1.example)
+st=$(v1_new_cert "$R.c2s1" "$W/k2.pem" s1.example)
 check_problem "shared: account 2 new-cert s1.example (authorized by account 1 only) -> 403" "$R.c2s1" 403 unauthorized "$st"
 assert_match "shared: the detail names s1.example" 'not found or expired: s1\.example' "$(detail_of "$R.c2s1")"
 assert_eq "shared: refused new-cert stored nothing" "$before" \
 	"$(db "select (select count(*) from authzs), (select count(*) from certs);")"
-st=$(new_cert "$R.c1s1" "$W/k1.pem" s1.example)
+st=$(v1_new_cert "$R.c1s1" "$W/k1.pem" s1.example)
 assert_eq "shared: account 1 new-cert s1.example 201" 201 "$st"
-st=$(new_cert "$R.c2s2" "$W/k2.pem" s2.example)
+st=$(v1_new_cert "$R.c2s2" "$W/k2.pem" s2.example)
 assert_eq "shared: account 2 new-cert s2.example 201 (same upstream account)" 201 "$st"
 assert_eq "shared: account 2's certificate" s2.example "$(cert_sans "$R.c2s2.body" der)"
 assert_eq "shared: still one upstream account for the group" 1 \
@@ -133,10 +119,10 @@ IMPORT_UPSTREAM=$PEBBLE_DIR_URL
 new_rsa_key "$W/kf.pem"
 chmod 600 "$W/kf.pem"
 URL_F=$(register_direct "$W/kf.pem")
-st=$(new_reg "$R.regf" "$W/kf.pem")
+st=$(v1_new_reg "$R.regf" "$W/kf.pem")
 assert_eq "force: new-reg through the bridge 201" 201 "$st"
 ID_F=$(json_get "$R.regf.body" id)
-st=$(new_authz "$R.pref" "$W/kf.pem" pre.example)
+st=$(v1_new_authz "$R.pref" "$W/kf.pem" pre.example)
 assert_eq "force: per-client new-authz pre.example 201 valid" "201 valid" "$st $(json_get "$R.pref.body" status || true)"
 import "$R.imp-f" "$W/kf.pem"
 assert_eq "force: import without --force: exit 1" 1 "$(cat "$R.imp-f.rc")"
@@ -150,24 +136,14 @@ assert_eq "force: now imported with the CA's own account" "imported|$URL_F" \
 	"$(db "select mode, v2_account_url from accounts where id = $ID_F;")"
 assert_eq "force: its old authorization is deactivated" deactivated \
 	"$(db "select status from authzs where account_id = $ID_F and name = 'pre.example';")"
-st=$(new_authz "$R.forcez" "$W/kf.pem" force.example)
+st=$(v1_new_authz "$R.forcez" "$W/kf.pem" force.example)
 assert_eq "force: new-authz after the conversion 201 pending (the client answers)" "201 pending" \
 	"$st $(json_get "$R.forcez.body" status || true)"
 bridge_stop
 
 # ================================================ 2. rateLimited, queued
 [ -r "$PEBBLE_WORKDIR/tls-cert.pem" ] || die "Pebble's TLS certificate not found in $PEBBLE_WORKDIR"
-rm -f "$W/relay.port"
-node "$E2E_DIR/relay.js" --upstream "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA" \
-	--cert "$PEBBLE_WORKDIR/tls-cert.pem" --key "$PEBBLE_WORKDIR/tls-key.pem" \
-	--port 0 --port-file "$W/relay.port" 2>>"$W/relay.log" &
-E2E_PIDS+=("$!")
-wait_for 15 test -s "$W/relay.port" || die "relay did not start (see $W/relay.log)"
-RELAY="https://127.0.0.1:$(cat "$W/relay.port")"
-fault() {
-	curl -sf --max-time 10 --cacert "$PEBBLE_CA" -X POST --data "$1" "$RELAY/__fault" >/dev/null ||
-		fail "relay accepts fault $1" "control endpoint refused it"
-}
+relay_start relay
 # newAccount requests the CA really considered: Pebble's own random badNonce
 # rejections (5%, retried by the bridge) are not counted.
 seen_new_account() {
@@ -184,11 +160,11 @@ EOF
 unset BRIDGE_PORT BRIDGE_STATE
 bridge_start "$W/b2" --config "$W/shared2.json" --upstream "$RELAY/dir" || finish
 for k in 4 5 6; do
-	st=$(new_reg "$R.reg$k" "$W/k$k.pem")
+	st=$(v1_new_reg "$R.reg$k" "$W/k$k.pem")
 	assert_eq "ratelimit: new-reg k$k 201" 201 "$st"
 done
-fault '{"match":"new-account","action":"rateLimited","retryAfter":3,"count":1,"detail":"too many registrations for this IP"}'
-st=$(new_authz "$R.rl4" "$W/k4.pem" r4.example)
+relay_fault '{"match":"new-account","action":"rateLimited","retryAfter":3,"count":1,"detail":"too many registrations for this IP"}'
+st=$(v1_new_authz "$R.rl4" "$W/k4.pem" r4.example)
 check_problem "ratelimit: group fleet-b, first request -> 429 rateLimited" "$R.rl4" 429 rateLimited "$st"
 assert_eq "ratelimit: Retry-After 3 (the CA's)" 3 "$(hdr "$R.rl4.hdr" retry-after || echo none)"
 assert_match "ratelimit: detail has the CA's reason" 'too many registrations for this IP' "$(detail_of "$R.rl4")"
@@ -200,24 +176,24 @@ if [ -n "$nb" ] && [ "$nb" -gt "$now" ] && [ "$nb" -le $((now + 4)) ]; then
 else
 	fail "ratelimit: the group's not_before is stored (now + 3 s)" "not_before '$nb', now $now"
 fi
-st=$(new_authz "$R.rl5" "$W/k5.pem" r5.example)
+st=$(v1_new_authz "$R.rl5" "$W/k5.pem" r5.example)
 check_problem "ratelimit: another account of the group -> 429 at once" "$R.rl5" 429 rateLimited "$st"
 ra=$(hdr "$R.rl5.hdr" retry-after || echo none)
 assert_match "ratelimit: Retry-After is the time left (1..3 s)" '^[123]$' "$ra"
-st=$(new_authz "$R.rl4b" "$W/k4.pem" r4.example)
+st=$(v1_new_authz "$R.rl4b" "$W/k4.pem" r4.example)
 check_problem "ratelimit: the first account again -> 429" "$R.rl4b" 429 rateLimited "$st"
 assert_eq "ratelimit: the CA was not asked again" 1 "$(seen_new_account)"
 assert_eq "ratelimit: no authorization stored" 0 "$(db 'select count(*) from authzs;')"
 # a per-client account is not held back by the group's limit
-st=$(new_authz "$R.rl6" "$W/k6.pem" r6.example)
+st=$(v1_new_authz "$R.rl6" "$W/k6.pem" r6.example)
 assert_eq "ratelimit: per-client account 3 new-authz 201" 201 "$st"
 assert_eq "ratelimit: its account was created (CA asked twice in all)" 2 "$(seen_new_account)"
 sleep 3.2
 # after Retry-After: two concurrent requests of the group, one newAccount
-fault '{"match":"new-account","action":"delay","ms":1500,"count":1}'
-(st=$(new_authz "$R.ok4" "$W/k4.pem" r4.example); echo "$st" >"$R.ok4.st") &
+relay_fault '{"match":"new-account","action":"delay","ms":1500,"count":1}'
+(st=$(v1_new_authz "$R.ok4" "$W/k4.pem" r4.example); echo "$st" >"$R.ok4.st") &
 p4=$!
-(st=$(new_authz "$R.ok5" "$W/k5.pem" r5.example); echo "$st" >"$R.ok5.st") &
+(st=$(v1_new_authz "$R.ok5" "$W/k5.pem" r5.example); echo "$st" >"$R.ok5.st") &
 p5=$!
 wait "$p4" "$p5" || true
 assert_eq "ratelimit: after Retry-After, account 1 new-authz 201" 201 "$(cat "$R.ok4.st" 2>/dev/null)"
@@ -283,7 +259,7 @@ unset BRIDGE_PORT
 BRIDGE_STATE=$STATE3 BRIDGE_NO_AGREE=1 bridge_start "$W/b3" || finish
 
 # --offline: the account is looked up at the first request
-st=$(new_authz "$R.lazy" "$W/kl.pem" lazy.example)
+st=$(v1_new_authz "$R.lazy" "$W/kl.pem" lazy.example)
 assert_eq "offline import: new-authz 201 pending (the client answers)" "201 pending" \
 	"$st $(json_get "$R.lazy.body" status || true)"
 assert_eq "offline import: the upstream account was found at the first request" "$URL_L" \
@@ -297,7 +273,7 @@ assert_match "... keeps the known upstream account" "already uses this imported 
 assert_eq "... in the store too" "$URL_L" \
 	"$(db "select v2_account_url from accounts where thumbprint = '$(thumb "$W/kl.pem")';")"
 before=$(db 'select count(*) from authzs;')
-st=$(new_authz "$R.noacct" "$W/kn.pem" none.example)
+st=$(v1_new_authz "$R.noacct" "$W/kn.pem" none.example)
 check_problem "imported key without an account at the CA: new-authz -> 403" "$R.noacct" 403 unauthorized "$st"
 assert_match "... detail" 'no account for this key at the CA: register it there first or remove the import' \
 	"$(detail_of "$R.noacct")"
@@ -305,24 +281,12 @@ assert_eq "... nothing stored" "$before" "$(db 'select count(*) from authzs;')"
 
 # dehydrated 0.7.0 with the imported key, serving its own http-01 files
 D=$W/dh
-mkdir -p "$D"
-cat >"$D/config" <<EOF
-CA="$BRIDGE_DIR_URL"
-API=1
-CHALLENGETYPE="http-01"
-BASEDIR="$D"
-WELLKNOWN="$WWW/.well-known/acme-challenge"
-KEY_ALGO=rsa
-KEYSIZE=2048
-RENEW_DAYS=30
-EOF
-rc=0
-timeout 120 dehydrated --config "$D/config" --register --accept-terms --privkey "$W/ki.pem" >"$D/register.log" 2>&1 || rc=$?
-assert_eq "dehydrated --register with the imported key: exit 0" 0 "$rc"
+dh_config "$D" CONTACT_EMAIL= "WELLKNOWN=\"$WWW/.well-known/acme-challenge\"" RENEW_DAYS=30
+assert_eq "dehydrated --register with the imported key: exit 0" 0 \
+	"$(dh_rc register "$D" --register --accept-terms --privkey "$W/ki.pem")"
 assert_match "dehydrated --register: the bridge said the key is registered (409)" 'Registration key is already in use' \
 	"$(cat "$W/ki.pem.json" 2>/dev/null)"
-rc=0
-timeout 180 dehydrated --config "$D/config" -c -d imp.example --privkey "$W/ki.pem" >"$D/issue.log" 2>&1 || rc=$?
+rc=$(dh_rc issue "$D" -c -d imp.example --privkey "$W/ki.pem")
 if [ "$rc" -eq 0 ]; then
 	pass "dehydrated -c -d imp.example (imported key): exit 0"
 else

@@ -7,14 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin acmeclient
 
-NODE_DIR=$E2E_WORK_ROOT/node
-if [ ! -f "$NODE_DIR/node_modules/acme-client/package.json" ] ||
-	! grep -q '"version": "1.0.0"' "$NODE_DIR/node_modules/acme-client/package.json"; then
-	echo "   installing acme-client@1.0.0 into $NODE_DIR"
-	mkdir -p "$NODE_DIR"
-	npm install --no-audit --no-fund --loglevel=error --prefix "$NODE_DIR" acme-client@1.0.0 >"$W/npm.log" 2>&1 ||
-		{ cat "$W/npm.log"; die "npm install acme-client@1.0.0 failed"; }
-fi
+npm_ensure acme-client 1.0.0 1.0.0
 
 pebble_ensure "$W"
 pebble_roots "$W"
@@ -27,23 +20,10 @@ rc=0
 NODE_PATH="$NODE_DIR/node_modules" NODE_NO_WARNINGS=1 \
 	timeout 240 node "$E2E_DIR/test_acme_client.js" "$BRIDGE_DIR_URL" "$OUT" "$DOMAIN" \
 	>"$W/node.out" 2>"$W/node.err" || rc=$?
-while IFS= read -r line; do
-	case "$line" in
-		"RESULT ok "*) pass "acme-client: ${line#RESULT ok }" ;;
-		"RESULT fail "*) rest=${line#RESULT fail }; fail "acme-client: ${rest%%: *}" "${rest#*: }" ;;
-	esac
-done <"$W/node.out"
-if [ "$rc" -eq 0 ]; then pass "acme-client script exit status 0"; else
-	fail "acme-client script exit status 0" "status $rc; stderr tail:"
-	tail -n 15 "$W/node.err" | sed 's/^/    | /'
-fi
+node_results acme-client "acme-client script exit status 0" "$rc" "$W/node.out" "$W/node.err"
 
 if [ -s "$OUT/cert.pem" ]; then
-	if openssl verify -CAfile "$W/root.pem" -untrusted "$W/intermediate.pem" "$OUT/cert.pem" >"$W/verify.out" 2>&1; then
-		pass "certificate verifies against Pebble's root"
-	else
-		fail "certificate verifies against Pebble's root" "$(tr '\n' ' ' <"$W/verify.out")"
-	fi
+	cert_verifies "certificate verifies against Pebble's root" "$OUT/cert.pem"
 	assert_eq "certificate SANs" "$DOMAIN" "$(cert_sans "$OUT/cert.pem")"
 	# The key in the certificate is the CSR's.
 	if [ "$(openssl x509 -in "$OUT/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER 2>/dev/null | openssl dgst -sha256)" = \

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin authzrules
 
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
+need_tools sqlite3
 pebble_ensure "$W"
 pebble_roots "$W"
 bridge_start "$W/b1" || finish
@@ -16,11 +16,6 @@ R=$W/r
 store_counts() { # accounts authzs certs
 	sqlite3 "$BRIDGE_STATE" 'select count(*) from accounts; select count(*) from authzs; select count(*) from certs;' 2>&1 |
 		tr '\n' ' ' | sed 's/ $//'
-}
-dir_tos() {
-	curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-		let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-			try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })'
 }
 # refused_cert NAME PREFIX STATUS BEFORE WANT-NAME [NOT-NAME]: 403 unauthorized
 # naming WANT-NAME (and not NOT-NAME), store counts unchanged since BEFORE
@@ -51,7 +46,7 @@ csr_b64() { # csr_b64 DIR NAME... -> base64url DER CSR
 	b64url_file "$1/csr.der"
 }
 
-tos=$(dir_tos)
+tos=$(v1_tos)
 KEY_A=$W/a.pem
 KEY_B=$W/b.pem
 new_rsa_key "$KEY_A"
@@ -105,7 +100,7 @@ if grep -q -- '--agree-tos' <(tr '\0' ' ' <"/proc/$BRIDGE_PID/cmdline"); then
 else
 	pass "second bridge runs without --agree-tos"
 fi
-tos=$(dir_tos)
+tos=$(v1_tos)
 assert_match "directory meta terms-of-service is a URL" '^https?://' "$tos"
 KEY_C=$W/c.pem
 new_rsa_key "$KEY_C"

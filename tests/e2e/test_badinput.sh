@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin badinput
 
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
+need_tools sqlite3
 pebble_ensure "$W"
 bridge_start "$W" || finish
 
@@ -40,9 +40,7 @@ KEY_A=$W/a.pem
 KEY_B=$W/b.pem # never registered
 new_rsa_key "$KEY_A"
 new_rsa_key "$KEY_B"
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
+tos=$(v1_tos)
 st=$(v1_post "$R.reg" "$BRIDGE_URL/acme/new-reg" "$KEY_A" new-reg "{\"agreement\":\"$tos\"}")
 assert_eq "setup: new-reg account A" 201 "$st"
 REG_A=$(hdr "$R.reg.hdr" location || true)
@@ -59,16 +57,12 @@ st=$(post_body "$R.c1" "$BRIDGE_URL/acme/new-reg" "$R.c1.req")
 bad_case "malformed JSON body" 400 malformed "$R.c1" "$st" "$before"
 
 # 2. "protected" is not base64url (fresh key on new-reg: would create an account)
-node "$JWS" --key "$KEY_B" --nonce "$(fresh_nonce)" --url-resource new-reg \
-	--payload "{\"agreement\":\"$tos\"}" --mangle protected >"$R.c2.req"
-st=$(post_body "$R.c2" "$BRIDGE_URL/acme/new-reg" "$R.c2.req")
+st=$(v1_post "$R.c2" "$BRIDGE_URL/acme/new-reg" "$KEY_B" new-reg "{\"agreement\":\"$tos\"}" --mangle protected)
 bad_case "bad base64url in protected" 400 malformed "$R.c2" "$st" "$before"
 
 # 3. body over 64 KiB (a well-formed JWS otherwise)
 pad=$(head -c 70000 /dev/zero | tr '\0' 'x')
-node "$JWS" --key "$KEY_B" --nonce "$(fresh_nonce)" --url-resource new-reg \
-	--payload "{\"agreement\":\"$tos\",\"pad\":\"$pad\"}" >"$R.c3.req"
-st=$(post_body "$R.c3" "$BRIDGE_URL/acme/new-reg" "$R.c3.req")
+st=$(v1_post "$R.c3" "$BRIDGE_URL/acme/new-reg" "$KEY_B" new-reg "{\"agreement\":\"$tos\",\"pad\":\"$pad\"}")
 bad_case "body over 64 KiB" "413 400" malformed "$R.c3" "$st" "$before"
 
 # 4. payload resource new-authz posted to /acme/new-reg (fresh key)
@@ -100,9 +94,8 @@ st=$(post_body "$R.c8" "$BRIDGE_URL/acme/new-authz" "$R.c8.req")
 bad_case "reused nonce" 400 badNonce "$R.c8" "$st" "$before8"
 
 # 9. a nonce the bridge never issued (well-formed base64url)
-node "$JWS" --key "$KEY_A" --nonce "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --url-resource new-authz \
-	--payload "$AUTHZ_PAYLOAD" >"$R.c9.req"
-st=$(post_body "$R.c9" "$BRIDGE_URL/acme/new-authz" "$R.c9.req")
+st=$(E2E_NONCE=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
+	v1_post "$R.c9" "$BRIDGE_URL/acme/new-authz" "$KEY_A" new-authz "$AUTHZ_PAYLOAD")
 bad_case "invented nonce" 400 badNonce "$R.c9" "$st" "$before"
 
 # 10. no nonce at all
@@ -111,15 +104,11 @@ st=$(post_body "$R.c10" "$BRIDGE_URL/acme/new-authz" "$R.c10.req")
 bad_case "missing nonce" 400 badNonce "$R.c10" "$st" "$before"
 
 # 11. nonce only in the unprotected header (not covered by the signature)
-node "$JWS" --key "$KEY_A" --nonce "$(fresh_nonce)" --nonce-unprotected --url-resource new-authz \
-	--payload "$AUTHZ_PAYLOAD" >"$R.c11.req"
-st=$(post_body "$R.c11" "$BRIDGE_URL/acme/new-authz" "$R.c11.req")
+st=$(v1_post "$R.c11" "$BRIDGE_URL/acme/new-authz" "$KEY_A" new-authz "$AUTHZ_PAYLOAD" --nonce-unprotected)
 bad_case "nonce only in the unprotected header" 400 badNonce "$R.c11" "$st" "$before"
 
 # 12. signature does not verify (known account, otherwise valid new-authz)
-node "$JWS" --key "$KEY_A" --nonce "$(fresh_nonce)" --url-resource new-authz \
-	--payload "$AUTHZ_PAYLOAD" --mangle signature >"$R.c12.req"
-st=$(post_body "$R.c12" "$BRIDGE_URL/acme/new-authz" "$R.c12.req")
+st=$(v1_post "$R.c12" "$BRIDGE_URL/acme/new-authz" "$KEY_A" new-authz "$AUTHZ_PAYLOAD" --mangle signature)
 bad_case "bad signature" 400 malformed "$R.c12" "$st" "$before"
 
 # 13. empty body

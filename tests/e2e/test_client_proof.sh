@@ -19,8 +19,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin clientproof
 
-command -v dehydrated >/dev/null || die "dehydrated not installed"
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
+need_tools dehydrated sqlite3
 pebble_ensure "$W"
 # a Pebble from before CHALLTESTSRV_DNS was exported: start our own
 if [ -z "${CHALLTESTSRV_DNS:-}" ] || [ -z "${CHALLTESTSRV_MGMT:-}" ]; then
@@ -51,13 +50,7 @@ EOF
 bridge_start "$W/b" --config "$W/proof.json" || finish
 
 R=$W/r
-verify_leaf() { # verify_leaf NAME PEM
-	if openssl verify -CAfile "$W/root.pem" -untrusted "$W/intermediate.pem" "$2" >"$2.verify" 2>&1; then
-		pass "$1: verifies against Pebble's root"
-	else
-		fail "$1: verifies against Pebble's root" "$(tr '\n' ' ' <"$2.verify")"
-	fi
-}
+verify_leaf() { cert_verifies "$1: verifies against Pebble's root" "$2"; } # NAME PEM
 sql() { sqlite3 "$BRIDGE_STATE" "$1" 2>&1; }
 status_of() { json_get "$1" status 2>/dev/null || echo "?"; }
 # chall FILE IDX KEY: a member of challenge IDX of an authz body
@@ -79,44 +72,19 @@ clear_txt() {
 
 # =========================================================== (1) dehydrated
 D=$W/dh
-mkdir -p "$D"
-cat >"$D/config" <<-EOF
-	CA="$BRIDGE_DIR_URL"
-	API=1
-	CHALLENGETYPE="http-01"
-	BASEDIR="$D"
-	WELLKNOWN="$WK"
-	KEY_ALGO=rsa
-	KEYSIZE=2048
-	CONTACT_EMAIL="e2e@example.com"
-	RENEW_DAYS=30
-EOF
-rc=0
-timeout 120 dehydrated --config "$D/config" --register --accept-terms >"$D/register.log" 2>&1 || rc=$?
-assert_eq "dehydrated register: exit 0" 0 "$rc"
+dh_config "$D" "WELLKNOWN=\"$WK\"" RENEW_DAYS=30 # the static server's directory
+dh register "$D" --register --accept-terms
 name=proof-dh.example
-rc=0
 t0=$SECONDS
-timeout 120 dehydrated --config "$D/config" -c -d "$name" >"$D/$name.log" 2>&1 || rc=$?
+dh "$name" "$D" -c -d "$name"
 echo "   (dehydrated $name: $((SECONDS - t0)) s)"
-if [ "$rc" -eq 0 ]; then
-	pass "dehydrated $name: exit 0"
-else
-	fail "dehydrated $name: exit 0" "status $rc; output tail:"
-	tail -n 15 "$D/$name.log" | sed 's/^/    | /'
-fi
 grep -q '+ 1 pending challenge(s)' "$D/$name.log" &&
 	pass "dehydrated: new-authz answered pending ('1 pending challenge(s)')" ||
 	fail "dehydrated: new-authz answered pending" "not in $D/$name.log"
 grep -q '+ Challenge is valid!' "$D/$name.log" &&
 	pass "dehydrated: 'Challenge is valid!'" ||
 	fail "dehydrated: 'Challenge is valid!'" "not in $D/$name.log"
-if [ -s "$D/certs/$name/cert.pem" ]; then
-	verify_leaf "dehydrated $name" "$D/certs/$name/cert.pem"
-	assert_eq "dehydrated $name: SANs" "$name" "$(cert_sans "$D/certs/$name/cert.pem")"
-else
-	fail "dehydrated $name: cert.pem exists" "missing $D/certs/$name/cert.pem"
-fi
+dh_cert_check "$D" "$name" "$name" "dehydrated $name: verifies against Pebble's root"
 dh_token=$(sql "select token from authzs where name='$name' order by id desc limit 1")
 assert_match "dehydrated authz has a bridge token" '^[A-Za-z0-9_-]{40,}$' "$dh_token"
 grep -Eq " GET /\.well-known/acme-challenge/$dh_token 200 [0-9]+ host=$name:$SPORT\$" "$ACCESS" &&
@@ -166,13 +134,8 @@ done
 
 # ============================================================ by hand (jws.js)
 KEY=$W/account.pem
-new_rsa_key "$KEY"
+new_account "$R.reg" "$KEY" "new-reg 201"
 thumb=$(node "$E2E_DIR/jws.js" --key "$KEY" --thumbprint)
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
-st=$(v1_post "$R.reg" "$BRIDGE_URL/acme/new-reg" "$KEY" new-reg "{\"agreement\":\"$tos\"}")
-assert_eq "new-reg 201" 201 "$st"
 
 # new_authz TAG NAME: new-authz; sets AZ_URL TOKEN (and checks pending, no upstream)
 new_authz() {

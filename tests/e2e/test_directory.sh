@@ -96,19 +96,23 @@ st=$(http_req "$R.404i" "$BRIDGE_URL/acme/issuer-cert/00000000000000000000000000
 check_problem "GET unknown issuer-cert -> 404 malformed problem" "$R.404i" 404 malformed "$st"
 
 # ---- keep-alive: two requests over one connection
-curl -sv --max-time 20 -o /dev/null -o /dev/null -w '%{http_code}\n' \
-	"$BRIDGE_DIR_URL" "$BRIDGE_DIR_URL" >"$R.ka.out" 2>"$R.ka.err" || true
-codes=$(tr -d '\r' <"$R.ka.out" | tr '\n' ' ')
-assert_eq "keep-alive: both requests answered 200" "200 200 " "$codes"
-if grep -Eiq 're-?using existing connection' "$R.ka.err"; then pass "keep-alive: second request reuses the connection"; else
-	fail "keep-alive: second request reuses the connection" "$(grep -Ei 'connect|connection' "$R.ka.err" | head -n 5 | tr '\n' '~')"; fi
+# keepalive TAG CODES-NAME WANT REUSE-NAME URL URL: curl -v fetches both URLs;
+# the status codes are WANT, and curl says it reused the connection
+keepalive() {
+	local tag=$1 codes_name=$2 want=$3 reuse_name=$4 codes
+	shift 4
+	curl -sv --max-time 20 -o /dev/null -o /dev/null -w '%{http_code}\n' "$@" >"$R.$tag.out" 2>"$R.$tag.err" || true
+	codes=$(tr -d '\r' <"$R.$tag.out" | tr '\n' ' ')
+	assert_eq "$codes_name" "$want" "$codes"
+	if grep -Eiq 're-?using existing connection' "$R.$tag.err"; then pass "$reuse_name"; else
+		fail "$reuse_name" "$(grep -Ei 'connect|connection' "$R.$tag.err" | head -n 5 | tr '\n' '~')"
+	fi
+}
+keepalive ka "keep-alive: both requests answered 200" "200 200 " \
+	"keep-alive: second request reuses the connection" "$BRIDGE_DIR_URL" "$BRIDGE_DIR_URL"
 # Same after an error response (the 404 must not close the connection either).
-curl -sv --max-time 20 -o /dev/null -o /dev/null -w '%{http_code}\n' \
-	"$BRIDGE_URL/no/such/path" "$BRIDGE_DIR_URL" >"$R.ka2.out" 2>"$R.ka2.err" || true
-codes=$(tr -d '\r' <"$R.ka2.out" | tr '\n' ' ')
-assert_eq "keep-alive after 404: answers 404 then 200" "404 200 " "$codes"
-if grep -Eiq 're-?using existing connection' "$R.ka2.err"; then pass "keep-alive after 404: connection reused"; else
-	fail "keep-alive after 404: connection reused" "$(grep -Ei 'connect|connection' "$R.ka2.err" | head -n 5 | tr '\n' '~')"; fi
+keepalive ka2 "keep-alive after 404: answers 404 then 200" "404 200 " \
+	"keep-alive after 404: connection reused" "$BRIDGE_URL/no/such/path" "$BRIDGE_DIR_URL"
 
 bridge_stop
 finish

@@ -9,8 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin dns01
 
-command -v dehydrated >/dev/null || die "dehydrated not installed"
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
+need_tools dehydrated sqlite3
 pebble_ensure "$W"
 pebble_roots "$W"
 [ -n "${CHALLTESTSRV_MGMT:-}" ] || die "CHALLTESTSRV_MGMT not exported by lib.sh"
@@ -30,38 +29,10 @@ new_bridge() {
 sql() { sqlite3 "$BRIDGE_STATE" "$1" 2>&1 || true; }
 responder_hits() { grep -c 'http-01 req=' "$BRIDGE_LOG" || true; }
 
-# dehydrated (API=1, CHALLENGETYPE http-01: the bridge picks the upstream type)
-dh_config() {
-	local d=$1
-	mkdir -p "$d/wellknown"
-	cat >"$d/config" <<-EOF
-		CA="$BRIDGE_DIR_URL"
-		API=1
-		CHALLENGETYPE="http-01"
-		BASEDIR="$d"
-		WELLKNOWN="$d/wellknown"
-		KEY_ALGO=rsa
-		KEYSIZE=2048
-		CONTACT_EMAIL="e2e@example.com"
-	EOF
-}
-dh() { # dh NAME DIR ARGS...
-	local name=$1 d=$2 rc=0; shift 2
-	timeout 180 dehydrated --config "$d/config" "$@" >"$d/$name.log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		pass "dehydrated $name: exit 0"
-	else
-		fail "dehydrated $name: exit 0" "status $rc; output tail:"
-		tail -n 15 "$d/$name.log" | sed 's/^/    | /'
-	fi
-}
+# dehydrated: dh_config, dh (lib.sh; CHALLENGETYPE http-01: the bridge picks the upstream type)
 check_cert() { # check_cert DIR CERTNAME "SANS"
 	local c="$1/certs/$2/cert.pem"
-	if openssl verify -CAfile "$W/root.pem" -untrusted "$W/intermediate.pem" "$c" >"$1/verify.out" 2>&1; then
-		pass "$2: certificate verifies against Pebble's root"
-	else
-		fail "$2: certificate verifies against Pebble's root" "$(tr '\n' ' ' <"$1/verify.out")"
-	fi
+	cert_verifies "$2: certificate verifies against Pebble's root" "$c"
 	assert_eq "$2: certificate SANs" "$3" "$(cert_sans "$c")"
 }
 # hook_calls NAME: the hook log lines for NAME ("VERB VALUE", in order)

@@ -12,7 +12,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin faults
 
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
+need_tools sqlite3
 pebble_ensure "$W"
 [ -r "$PEBBLE_WORKDIR/tls-cert.pem" ] && [ -r "$PEBBLE_WORKDIR/tls-key.pem" ] ||
 	die "Pebble's TLS certificate/key not found in PEBBLE_WORKDIR=$PEBBLE_WORKDIR"
@@ -20,23 +20,7 @@ R=$W/r
 mkdir -p "$R"
 
 # ------------------------------------------------------------------ helpers
-# relay_start NAME [PORT]: the relay in front of Pebble; sets RELAY (origin)
-relay_start() {
-	local name=$1 port=${2:-0}
-	rm -f "$W/$name.port"
-	node "$E2E_DIR/relay.js" --upstream "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA" \
-		--cert "$PEBBLE_WORKDIR/tls-cert.pem" --key "$PEBBLE_WORKDIR/tls-key.pem" \
-		--port "$port" --port-file "$W/$name.port" 2>>"$W/$name.log" &
-	E2E_PIDS+=("$!")
-	wait_for 15 test -s "$W/$name.port" || die "relay did not start (see $W/$name.log)"
-	RELAY="https://127.0.0.1:$(cat "$W/$name.port")"
-}
-# fault JSON: add a fault to the relay; fault_clear: remove them all
-fault() {
-	curl -sf --max-time 10 --cacert "$PEBBLE_CA" -X POST --data "$1" "$RELAY/__fault" >/dev/null ||
-		fail "relay accepts fault $1" "control endpoint refused it"
-}
-fault_clear() { curl -sf --max-time 10 --cacert "$PEBBLE_CA" -X DELETE "$RELAY/__fault" >/dev/null; }
+# relay_start, relay_fault JSON, relay_clear: lib.sh
 # relay_hits: how many times the relay's faults fired so far
 # (from its log: one "fault" line per hit)
 relay_hits() { grep -c ' fault ' "$W/relay.log" || true; }
@@ -51,17 +35,6 @@ counts() {
 now_ms() { date +%s%3N; }
 detail_of() { json_get "$1.body" detail 2>/dev/null || echo "(no detail)"; }
 
-# new_authz PREFIX KEY NAME: prints the status
-new_authz() {
-	v1_post "$1" "$BRIDGE_URL/acme/new-authz" "$2" new-authz \
-		"{\"identifier\":{\"type\":\"dns\",\"value\":\"$3\"}}"
-}
-# new_cert PREFIX KEY NAME: a fresh CSR for NAME; prints the status
-new_cert() {
-	mkdir -p "$1.csr"
-	make_csr "$1.csr" "$3"
-	v1_post "$1" "$BRIDGE_URL/acme/new-cert" "$2" new-cert "{\"csr\":\"$(b64url_file "$1.csr/csr.der")\"}"
-}
 # refused NAME PREFIX STATUS WANT-STATUS TYPE DETAIL-ERE BEFORE-COUNTS
 #   the problem, its detail, and unchanged state (BEFORE-COUNTS of 3 fields:
 #   http-01 answers not compared: new-cert may solve authorizations the CA
@@ -78,12 +51,7 @@ refused() {
 		assert_eq "$name: nothing stored (upstream-accounts authzs certs http01)" "$before" "$now"
 	fi
 }
-register() { # register PREFIX KEY: new-reg, agreeing to the terms
-	new_rsa_key "$2"
-	local st
-	st=$(v1_post "$1" "$BRIDGE_URL/acme/new-reg" "$2" new-reg "{\"agreement\":\"$BRIDGE_URL/terms\"}")
-	assert_eq "new-reg $(basename "$2") 201" 201 "$st"
-}
+register() { new_account "$1" "$2" "new-reg $(basename "$2") 201" "$BRIDGE_URL/terms"; } # PREFIX KEY
 
 # ================================================== bridge A, via the relay
 relay_start relay
@@ -97,7 +65,7 @@ wait_for 15 grep -q 'upstream directory loaded' "$BRIDGE_LOG" ||
 
 KEY=$W/k1.pem
 register "$R.reg1" "$KEY"
-st=$(new_authz "$R.base" "$KEY" base.example)
+st=$(v1_new_authz "$R.base" "$KEY" base.example)
 assert_eq "baseline: new-authz through the relay 201" 201 "$st"
 assert_eq "baseline: authorization valid" valid "$(json_get "$R.base.body" status)"
 assert_match "baseline: the relay saw the bridge's traffic" '"new-order":[1-9]' \
@@ -107,87 +75,74 @@ assert_match "baseline: the relay saw the bridge's traffic" '"new-order":[1-9]' 
 # new-authz succeeds (no poisoned state)
 retry_authz() {
 	local st
-	st=$(new_authz "$2" "$3" "$4")
+	st=$(v1_new_authz "$2" "$3" "$4")
 	assert_eq "$1: after clearing, the same new-authz 201" 201 "$st"
 	assert_eq "$1: after clearing, authorization valid" valid "$(json_get "$2.body" status 2>/dev/null || echo "?")"
+}
+# authz_fault NAME RETRY KEY TAG DNSNAME WANT TYPE ERE FAULT...: with the
+# FAULTs on, new-authz DNSNAME is refused (refused NAME, against before=counts,
+# left set); cleared, the same new-authz succeeds (retry_authz RETRY)
+authz_fault() {
+	local name=$1 retry=$2 key=$3 tag=$4 dns=$5 want=$6 type=$7 ere=$8 st f
+	shift 8
+	before=$(counts)
+	for f in "$@"; do relay_fault "$f"; done
+	st=$(v1_new_authz "$R.$tag" "$key" "$dns")
+	refused "$name" "$R.$tag" "$st" "$want" "$type" "$ere" "$before"
+	relay_clear
+	retry_authz "$retry" "$R.${tag}b" "$key" "$dns"
 }
 
 # ---- newAccount fails (a second v1 account, not yet known upstream)
 KEY2=$W/k2.pem
 register "$R.reg2" "$KEY2"
-before=$(counts)
-fault '{"match":"new-account","action":"500-problem","detail":"relay: the account service is down"}'
-st=$(new_authz "$R.acct" "$KEY2" acct.example)
-refused "newAccount 500 with a problem document" "$R.acct" "$st" 503 serverInternal \
-	'^the CA failed newAccount \(try again later\): relay: the account service is down$' "$before"
-fault_clear
-retry_authz "newAccount 500" "$R.acct2" "$KEY2" acct.example
+authz_fault "newAccount 500 with a problem document" "newAccount 500" "$KEY2" acct acct.example 503 serverInternal \
+	'^the CA failed newAccount \(try again later\): relay: the account service is down$' \
+	'{"match":"new-account","action":"500-problem","detail":"relay: the account service is down"}'
 assert_eq "newAccount 500: the upstream account is stored once it exists" \
 	"$(($(echo "$before" | cut -d' ' -f1) + 1))" "$(counts | cut -d' ' -f1)"
 
 # ---- newOrder: HTTP 500 without a problem document
-before=$(counts)
-fault '{"match":"new-order","action":"500"}'
-st=$(new_authz "$R.o500" "$KEY" o500.example)
-refused "newOrder HTTP 500, no problem document" "$R.o500" "$st" 503 serverInternal \
-	'^upstream newOrder answered HTTP 500 without a problem document' "$before"
-fault_clear
-retry_authz "newOrder HTTP 500" "$R.o500b" "$KEY" o500.example
+authz_fault "newOrder HTTP 500, no problem document" "newOrder HTTP 500" "$KEY" o500 o500.example 503 serverInternal \
+	'^upstream newOrder answered HTTP 500 without a problem document' '{"match":"new-order","action":"500"}'
 
 # ---- newOrder: HTTP 500 with a serverInternal problem document
-before=$(counts)
-fault '{"match":"new-order","action":"500-problem","detail":"relay: order database unavailable"}'
-st=$(new_authz "$R.o500p" "$KEY" o500p.example)
-refused "newOrder HTTP 500 problem+json" "$R.o500p" "$st" 503 serverInternal \
-	'^the CA failed newOrder \(try again later\): relay: order database unavailable$' "$before"
-fault_clear
-retry_authz "newOrder HTTP 500 problem+json" "$R.o500pb" "$KEY" o500p.example
+authz_fault "newOrder HTTP 500 problem+json" "newOrder HTTP 500 problem+json" "$KEY" o500p o500p.example 503 serverInternal \
+	'^the CA failed newOrder \(try again later\): relay: order database unavailable$' \
+	'{"match":"new-order","action":"500-problem","detail":"relay: order database unavailable"}'
 
 # ---- HTML 502 from something in front of the CA, on newNonce's HEAD (badNonce
 # answers without a fresh nonce drain the bridge's pool until it asks newNonce)
-before=$(counts)
-fault '{"match":"new-nonce","action":"status","status":502}'
-fault '{"match":"post","action":"badNonce","nonce":false}'
-st=$(new_authz "$R.nn" "$KEY" nn.example)
-refused "newNonce HTTP 502 (after a badNonce)" "$R.nn" "$st" 503 serverInternal \
-	'^upstream newOrder failed: newNonce answered HTTP 502$' "$before"
-fault_clear
-retry_authz "newNonce HTTP 502" "$R.nnb" "$KEY" nn.example
+authz_fault "newNonce HTTP 502 (after a badNonce)" "newNonce HTTP 502" "$KEY" nn nn.example 503 serverInternal \
+	'^upstream newOrder failed: newNonce answered HTTP 502$' \
+	'{"match":"new-nonce","action":"status","status":502}' '{"match":"post","action":"badNonce","nonce":false}'
 
 # ---- badNonce: fewer than the bridge's retries, then more
 hits0=$(relay_hits)
 before=$(counts)
-fault '{"match":"post","action":"badNonce","count":3}'
-st=$(new_authz "$R.bn3" "$KEY" bn3.example)
+relay_fault '{"match":"post","action":"badNonce","count":3}'
+st=$(v1_new_authz "$R.bn3" "$KEY" bn3.example)
 assert_eq "badNonce x3: new-authz still 201 (retried)" 201 "$st"
 assert_eq "badNonce x3: the relay refused 3 POSTs" 3 "$(($(relay_hits) - hits0))"
-fault_clear
+relay_clear
 hits0=$(relay_hits)
-before=$(counts)
-fault '{"match":"post","action":"badNonce","count":50}'
-st=$(new_authz "$R.bn50" "$KEY" bn50.example)
-refused "badNonce on every POST" "$R.bn50" "$st" 503 serverInternal \
-	'^upstream kept rejecting nonces: the CA answered newOrder with badNonce to every retry' "$before"
+authz_fault "badNonce on every POST" "badNonce on every POST" "$KEY" bn50 bn50.example 503 serverInternal \
+	'^upstream kept rejecting nonces: the CA answered newOrder with badNonce to every retry' \
+	'{"match":"post","action":"badNonce","count":50}'
 assert_eq "badNonce on every POST: 1 attempt + 8 retries, then the bridge gave up" 9 "$(($(relay_hits) - hits0))"
 grep -q 'still answers badNonce after 8 retries; giving up' "$BRIDGE_LOG" &&
 	pass "badNonce on every POST: logged" || fail "badNonce on every POST: logged" "no 'giving up' line in $BRIDGE_LOG"
-fault_clear
-retry_authz "badNonce on every POST" "$R.bn50b" "$KEY" bn50.example
 
 # ---- rateLimited with Retry-After
-before=$(counts)
-fault '{"match":"new-order","action":"rateLimited","retryAfter":60,"detail":"too many new orders (300) from this account in the last 3h0m0s"}'
-st=$(new_authz "$R.rl" "$KEY" rl.example)
-refused "newOrder rateLimited" "$R.rl" "$st" 429 rateLimited \
-	'^the CA rate-limited newOrder: too many new orders \(300\)' "$before"
+authz_fault "newOrder rateLimited" "newOrder rateLimited" "$KEY" rl rl.example 429 rateLimited \
+	'^the CA rate-limited newOrder: too many new orders \(300\)' \
+	'{"match":"new-order","action":"rateLimited","retryAfter":60,"detail":"too many new orders (300) from this account in the last 3h0m0s"}'
 assert_eq "newOrder rateLimited: Retry-After 60 passed on" 60 "$(hdr "$R.rl.hdr" retry-after || echo none)"
-fault_clear
-retry_authz "newOrder rateLimited" "$R.rlb" "$KEY" rl.example
 # Retry-After as an HTTP date two minutes ahead: the v1 client gets seconds
 when=$(date -u -d '+120 sec' '+%a, %d %b %Y %H:%M:%S GMT')
-fault "{\"match\":\"new-order\",\"action\":\"rateLimited\",\"retryAfter\":\"$when\"}"
-st=$(new_authz "$R.rld" "$KEY" rld.example)
-fault_clear
+relay_fault "{\"match\":\"new-order\",\"action\":\"rateLimited\",\"retryAfter\":\"$when\"}"
+st=$(v1_new_authz "$R.rld" "$KEY" rld.example)
+relay_clear
 ra=$(hdr "$R.rld.hdr" retry-after || echo none)
 if [ "$st" = 429 ] && [[ "$ra" =~ ^[0-9]+$ ]] && [ "$ra" -ge 110 ] && [ "$ra" -le 120 ]; then
 	pass "rateLimited with an HTTP-date Retry-After: 429, Retry-After $ra s"
@@ -199,8 +154,8 @@ fi
 jwt=$(head -c 600 /dev/urandom | openssl base64 -A | tr '+/' '-_' | tr -d '=' | head -c 700)
 unpause="https://portal.letsencrypt.org/sfe/v1/unpause?jwt=$jwt"
 before=$(counts)
-fault "{\"match\":\"new-order\",\"action\":\"problem\",\"type\":\"rateLimited\",\"status\":429,\"detail\":\"Your account is temporarily prevented from requesting certificates for paused.example and possibly others. Please visit: $unpause\"}"
-st=$(new_authz "$R.pause" "$KEY" paused.example)
+relay_fault "{\"match\":\"new-order\",\"action\":\"problem\",\"type\":\"rateLimited\",\"status\":429,\"detail\":\"Your account is temporarily prevented from requesting certificates for paused.example and possibly others. Please visit: $unpause\"}"
+st=$(v1_new_authz "$R.pause" "$KEY" paused.example)
 refused "paused account" "$R.pause" "$st" 429 rateLimited \
 	'^the CA has paused this account for these names \(newOrder\); the account holder must open the unpause URL' "$before"
 d=$(detail_of "$R.pause")
@@ -208,13 +163,13 @@ case "$d" in
 	*"Please visit: $unpause") pass "paused account: the ${#unpause}-character unpause URL is kept whole" ;;
 	*) fail "paused account: the unpause URL is kept whole" "detail: ${d:0:200}..." ;;
 esac
-fault_clear
+relay_clear
 
 # ---- a CA slower than upstream_timeout_ms (2000)
 before=$(counts)
-fault '{"match":"new-order","action":"delay","ms":4000}'
+relay_fault '{"match":"new-order","action":"delay","ms":4000}'
 t0=$(now_ms)
-st=$(new_authz "$R.slow" "$KEY" slow.example)
+st=$(v1_new_authz "$R.slow" "$KEY" slow.example)
 ms=$(($(now_ms) - t0))
 echo "   (new-authz with newOrder delayed 4 s, upstream_timeout_ms 2000: answered in $ms ms)"
 refused "newOrder slower than upstream_timeout_ms" "$R.slow" "$st" 503 serverInternal \
@@ -224,49 +179,40 @@ if [ "$ms" -ge 1900 ] && [ "$ms" -le 3900 ]; then
 else
 	fail "newOrder slower than upstream_timeout_ms: answered after ~2 s" "$ms ms"
 fi
-fault_clear
+relay_clear
 retry_authz "newOrder slow" "$R.slowb" "$KEY" slow.example
 
 # ---- garbage instead of the authorization's JSON
-before=$(counts)
-fault '{"match":"authz","action":"garbage"}'
-st=$(new_authz "$R.garb" "$KEY" garbage.example)
 # (Pebble rejects 5% of good nonces: the garbled answer may be that 400
 # problem document instead of the 200 authorization; either is garbage.)
-refused "authorization answer not JSON" "$R.garb" "$st" "502 503" serverInternal \
-	'^upstream authorization failed: the CA.s answer \(HTTP (200, application/json|400, application/problem\+json)(; charset=utf-8)?\) is not valid JSON$' "$before"
-fault_clear
-retry_authz "authorization garbage" "$R.garbb" "$KEY" garbage.example
+authz_fault "authorization answer not JSON" "authorization garbage" "$KEY" garb garbage.example "502 503" serverInternal \
+	'^upstream authorization failed: the CA.s answer \(HTTP (200, application/json|400, application/problem\+json)(; charset=utf-8)?\) is not valid JSON$' \
+	'{"match":"authz","action":"garbage"}'
 
 # ---- the connection closed half-way through newOrder's answer
-before=$(counts)
-fault '{"match":"new-order","action":"close"}'
-st=$(new_authz "$R.close" "$KEY" close.example)
-refused "newOrder answer cut short" "$R.close" "$st" 503 serverInternal \
-	'^upstream newOrder failed: .*(closed|remaining|[Rr]eset|Recv failure)' "$before"
-fault_clear
-retry_authz "newOrder cut short" "$R.closeb" "$KEY" close.example
+authz_fault "newOrder answer cut short" "newOrder cut short" "$KEY" close close.example 503 serverInternal \
+	'^upstream newOrder failed: .*(closed|remaining|[Rr]eset|Recv failure)' '{"match":"new-order","action":"close"}'
 
 # ---- the challenge: connection closed with no answer, then HTTP 500. The
 # http-01 answer published just before the challenge POST stays (the CA may
 # have the POST; see docs/errors.md): exactly one more row, no authorization.
 for mode in reset 500; do
 	before=$(counts)
-	fault "{\"match\":\"challenge\",\"action\":\"$mode\"}"
-	st=$(new_authz "$R.ch$mode" "$KEY" "ch$mode.example")
+	relay_fault "{\"match\":\"challenge\",\"action\":\"$mode\"}"
+	st=$(v1_new_authz "$R.ch$mode" "$KEY" "ch$mode.example")
 	want_http01=$(($(echo "$before" | cut -d' ' -f4) + 1))
 	check_problem "challenge $mode: 503 serverInternal" "$R.ch$mode" 503 serverInternal "$st"
 	assert_match "challenge $mode: detail" '^upstream challenge (failed: |answered HTTP 500)' "$(detail_of "$R.ch$mode")"
 	assert_eq "challenge $mode: no authorization stored, one http-01 answer kept" \
 		"$(echo "$before" | cut -d' ' -f1-3) $want_http01" "$(counts)"
-	fault_clear
+	relay_clear
 	retry_authz "challenge $mode" "$R.ch${mode}b" "$KEY" "ch$mode.example"
 done
 
 # ---- a pending authorization whose refresh fails (GET authz, challenge POST)
-fault '{"match":"authz","action":"merge","merge":{"status":"pending"}}'
-st=$(new_authz "$R.pend" "$KEY" pend.example)
-fault_clear
+relay_fault '{"match":"authz","action":"merge","merge":{"status":"pending"}}'
+st=$(v1_new_authz "$R.pend" "$KEY" pend.example)
+relay_clear
 assert_eq "pending: new-authz 201" 201 "$st"
 assert_eq "pending: authorization pending (the relay said so)" pending "$(json_get "$R.pend.body" status)"
 authz_url=$(hdr "$R.pend.hdr" location || true)
@@ -277,15 +223,15 @@ chall_url=$(node -e '
 	process.stdout.write(c ? c.uri : "");' "$R.pend.body")
 before=$(counts)
 for mode in 500 close garbage; do
-	fault "{\"match\":\"authz\",\"action\":\"$mode\"}"
+	relay_fault "{\"match\":\"authz\",\"action\":\"$mode\"}"
 	st=$(http_req "$R.pget$mode" "$authz_url")
 	assert_eq "pending, refresh $mode: GET authz answers 200 with what is stored" "200 pending" \
 		"$st $(json_get "$R.pget$mode.body" status 2>/dev/null || echo "?")"
-	fault_clear
+	relay_clear
 done
-fault '{"match":"authz","action":"500"}'
+relay_fault '{"match":"authz","action":"500"}'
 st=$(v1_post "$R.pch" "$chall_url" "$KEY" challenge "{\"type\":\"http-01\",\"keyAuthorization\":\"$(json_get "$R.pend.body" challenges 0 token 2>/dev/null).$(node "$E2E_DIR/jws.js" --key "$KEY" --thumbprint)\"}")
-fault_clear
+relay_clear
 assert_match "pending, refresh 500: challenge POST answers 202, pending" '^202 pending$' \
 	"$st $(json_get "$R.pch.body" status 2>/dev/null || echo "?")"
 assert_eq "pending, refresh failures: stored status still pending" pending \
@@ -303,12 +249,12 @@ assert_eq "pending, fault cleared: stored status valid" valid "$(db "select stat
 cert_fault() { # cert_fault LABEL FAULT-JSON... ; then new-cert base.example
 	local label=$1; shift
 	local f
-	for f in "$@"; do fault "$f"; done
+	for f in "$@"; do relay_fault "$f"; done
 	CERT_BEFORE=$(counts | cut -d' ' -f1-3)
 	CERT_T0=$(now_ms)
-	CERT_ST=$(new_cert "$R.c$label" "$KEY" base.example)
+	CERT_ST=$(v1_new_cert "$R.c$label" "$KEY" base.example)
 	CERT_MS=$(($(now_ms) - CERT_T0))
-	fault_clear
+	relay_clear
 }
 cert_fault norder '{"match":"new-order","action":"500-problem","detail":"relay: no orders today"}'
 refused "new-cert, newOrder 500" "$R.cnorder" "$CERT_ST" 503 serverInternal \
@@ -372,19 +318,19 @@ assert_eq "refused: GET /directory still 200 (local)" 200 "$st"
 KEY3=$W/k3.pem
 register "$R.reg3" "$KEY3"
 before=$(counts)
-st=$(new_authz "$R.bnoup" "$KEY3" dead.example)
+st=$(v1_new_authz "$R.bnoup" "$KEY3" dead.example)
 refused "refused: new-authz" "$R.bnoup" "$st" 503 serverInternal \
 	"^the upstream CA's directory is not loaded yet" "$before"
 assert_eq "refused: no upstream account, no authorization" "0 0 0 0" "$(counts)"
 # now something answers there, but the directory is an HTTP 500
 relay_start relay "$dead"
-fault '{"match":"directory","action":"500"}'
+relay_fault '{"match":"directory","action":"500"}'
 wait_for 12 grep -q "upstream directory https://127.0.0.1:$dead/dir: directory answered HTTP 500" "$BRIDGE_LOG" &&
 	pass "directory HTTP 500: logged" || fail "directory HTTP 500: logged" "see $BRIDGE_LOG"
-st=$(new_authz "$R.b500" "$KEY3" dead.example)
+st=$(v1_new_authz "$R.b500" "$KEY3" dead.example)
 refused "directory HTTP 500: new-authz" "$R.b500" "$st" 503 serverInternal \
 	"^the upstream CA's directory is not loaded yet" "$before"
-fault_clear
+relay_clear
 t0=$(now_ms)
 if wait_for 12 grep -q 'upstream directory loaded' "$BRIDGE_LOG"; then
 	echo "   (directory loaded $(($(now_ms) - t0)) ms after the fault was cleared; retry every 5 s)"
@@ -392,7 +338,7 @@ if wait_for 12 grep -q 'upstream directory loaded' "$BRIDGE_LOG"; then
 else
 	fail "directory fault cleared: loaded on a retry" "see $BRIDGE_LOG"
 fi
-st=$(new_authz "$R.bok" "$KEY3" dead.example)
+st=$(v1_new_authz "$R.bok" "$KEY3" dead.example)
 assert_eq "directory fault cleared: the same new-authz 201" 201 "$st"
 bridge_stop
 
@@ -407,7 +353,7 @@ wait_for 10 grep -Eq 'upstream directory .*: directory: .*(SSL certificate probl
 	fail "untrusted TLS: the log names the certificate problem" "$(grep 'upstream directory' "$BRIDGE_LOG" | tail -n 1)"
 KEY4=$W/k4.pem
 register "$R.reg4" "$KEY4"
-st=$(new_authz "$R.ctls" "$KEY4" tls.example)
+st=$(v1_new_authz "$R.ctls" "$KEY4" tls.example)
 refused "untrusted TLS: new-authz" "$R.ctls" "$st" 503 serverInternal \
 	"^the upstream CA's directory is not loaded yet" "0 0 0 0"
 bridge_stop

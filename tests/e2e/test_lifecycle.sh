@@ -10,9 +10,7 @@ pebble_roots "$W"
 bridge_start "$W" || finish
 
 R=$W/r
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
+tos=$(v1_tos)
 
 # ---- 6 clients, each new-reg + new-authz + new-cert, all at the same time
 N=6

@@ -23,6 +23,18 @@ now_ms() { date +%s%3N; }
 # must give a FAIL line later, not kill this script with SIGPIPE
 # shellcheck disable=SC2059 # TEXT is a printf format on purpose (\r\n)
 send() { (trap '' PIPE; printf "$2" >&"$1") 2>/dev/null || true; }
+# eof_within NAME OUT SECS MIN MAX: read fd 3 into OUT until EOF (SECS at
+# most); pass when the EOF came MIN..MAX ms after $t0
+eof_within() {
+	local name=$1 out=$2 secs=$3 lo=$4 hi=$5 rc=0 el
+	timeout "$secs" cat <&3 >"$out" || rc=$?
+	el=$(($(now_ms) - t0))
+	if [ "$rc" -eq 0 ] && [ "$el" -ge "$lo" ] && [ "$el" -le "$hi" ]; then
+		pass "$name (EOF after $el ms)"
+	else
+		fail "$name" "read ended with status $rc after $el ms (124 = still open after $secs s; want EOF in $lo..$hi ms)"
+	fi
+}
 
 # ---- (a) one 20 KB header: over max_header_bytes (16384) -> 431 problem
 big=$(head -c 20480 /dev/zero | tr '\0' 'h')
@@ -85,16 +97,8 @@ assert_eq "after closing the 4: GET /directory -> 200" 200 "$st"
 exec 3<>"/dev/tcp/127.0.0.1/$BRIDGE_PORT"
 t0=$(now_ms)
 send 3 'GET /direc'
-rc=0
-timeout 5 cat <&3 >"$R.partial.out" || rc=$?
-el=$(($(now_ms) - t0))
+eof_within "partial request line: server closes after the header timeout" "$R.partial.out" 5 700 3000
 exec 3>&-
-if [ "$rc" -eq 0 ] && [ "$el" -ge 700 ] && [ "$el" -le 3000 ]; then
-	pass "partial request line: server closes after the header timeout (EOF after $el ms)"
-else
-	fail "partial request line: server closes after the header timeout" \
-		"read ended with status $rc after $el ms (124 = still open after 5 s; want EOF in 700..3000 ms)"
-fi
 
 # headers trickled in one byte at a time are not a way around it
 exec 3<>"/dev/tcp/127.0.0.1/$BRIDGE_PORT"
@@ -106,35 +110,19 @@ t0=$(now_ms)
 	done
 ) &
 trickle=$!
-rc=0
-timeout 5 cat <&3 >"$R.trickle.out" || rc=$?
-el=$(($(now_ms) - t0))
+eof_within "request line trickled byte by byte: closed after the header timeout" "$R.trickle.out" 5 700 3000
 kill "$trickle" 2>/dev/null || true
 wait "$trickle" 2>/dev/null || true
 exec 3>&-
-if [ "$rc" -eq 0 ] && [ "$el" -ge 700 ] && [ "$el" -le 3000 ]; then
-	pass "request line trickled byte by byte: closed after the header timeout (EOF after $el ms)"
-else
-	fail "request line trickled byte by byte: closed after the header timeout" \
-		"read ended with status $rc after $el ms (want EOF in 700..3000 ms)"
-fi
 
 # ---- (e) idle timeout: a complete keep-alive request, then idle -> closed in ~2 s
 exec 3<>"/dev/tcp/127.0.0.1/$BRIDGE_PORT"
 t0=$(now_ms)
 send 3 'GET /directory HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
-rc=0
-timeout 6 cat <&3 >"$R.idle.out" || rc=$?
-el=$(($(now_ms) - t0))
+# 1600 ms lower bound: later than the 1 s header timeout, so it is the idle timer
+eof_within "idle keep-alive connection closed after the idle timeout" "$R.idle.out" 6 1600 4000
 exec 3>&-
 assert_match "keep-alive request answered before the idle close" '^HTTP/1\.1 200' "$(head -n 1 "$R.idle.out" | tr -d '\r')"
-# 1600 ms lower bound: later than the 1 s header timeout, so it is the idle timer
-if [ "$rc" -eq 0 ] && [ "$el" -ge 1600 ] && [ "$el" -le 4000 ]; then
-	pass "idle keep-alive connection closed after the idle timeout (EOF after $el ms)"
-else
-	fail "idle keep-alive connection closed after the idle timeout" \
-		"read ended with status $rc after $el ms (124 = still open after 6 s; want EOF in 1600..4000 ms)"
-fi
 
 # ---- (f) POST without Content-Length (chunked) -> 411 malformed problem
 KEY=$W/account.pem

@@ -16,9 +16,7 @@ pebble_roots "$W"
 bridge_start "$W" || finish
 
 R=$W/r
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
+tos=$(v1_tos)
 
 db() { sqlite3 "$BRIDGE_STATE" "$1" 2>&1 || true; }
 # snap: what a refused request must not change
@@ -193,33 +191,18 @@ check_problem "certificate 2 again with its key -> 409" "$R.rv2b" 409 malformed 
 
 # ---- dehydrated --revoke (account key, no reason); a second one gets 409 and counts it as done
 DH=$W/dh
-mkdir -p "$DH/wellknown"
-cat >"$DH/config" <<-EOF
-	CA="$BRIDGE_DIR_URL"
-	API=1
-	CHALLENGETYPE="http-01"
-	BASEDIR="$DH"
-	WELLKNOWN="$DH/wellknown"
-	KEY_ALGO=rsa
-	KEYSIZE=2048
-	RENEW_DAYS=30
-EOF
-dh() { # dh NAME ARGS...: exit status of dehydrated, output in $DH/NAME.log
-	local name=$1 rc=0; shift
-	timeout 120 dehydrated --config "$DH/config" "$@" >"$DH/$name.log" 2>&1 || rc=$?
-	echo "$rc"
-}
-assert_eq "dehydrated --register" 0 "$(dh register --register --accept-terms)"
-assert_eq "dehydrated -c -d dh.manage.example" 0 "$(dh issue -c -d dh.manage.example)"
+dh_config "$DH" CONTACT_EMAIL= RENEW_DAYS=30
+assert_eq "dehydrated --register" 0 "$(dh_rc register "$DH" --register --accept-terms)"
+assert_eq "dehydrated -c -d dh.manage.example" 0 "$(dh_rc issue "$DH" -c -d dh.manage.example)"
 dcert=$DH/certs/dh.manage.example/cert.pem
 dserial=$(openssl x509 -in "$dcert" -noout -serial 2>/dev/null | sed 's/^serial=//' | tr 'A-F' 'a-f' || true)
 cp -L "$dcert" "$DH/copy.pem" # --revoke renames the file it revoked
-assert_eq "dehydrated --revoke: exit 0" 0 "$(dh revoke --revoke "$dcert")"
+assert_eq "dehydrated --revoke: exit 0" 0 "$(dh_rc revoke "$DH" --revoke "$dcert")"
 assert_eq "dehydrated --revoke: Pebble reports it revoked" Revoked "$(pebble_status "$dserial" | cut -d' ' -f1)"
 assert_eq "dehydrated --revoke: revoked in the store" 1 \
 	"$(db "select revoked from certs where ltrim(serial, '0') = ltrim('$dserial', '0');")"
 assert_eq "dehydrated --revoke again: exit 0 (409 'Certificate already revoked' is success)" 0 \
-	"$(dh revoke2 --revoke "$DH/copy.pem")"
+	"$(dh_rc revoke2 "$DH" --revoke "$DH/copy.pem")"
 assert_eq "dehydrated --revoke again was answered 409" 1 \
 	"$(grep -c 'POST /acme/revoke-cert -> 409 malformed .*ua="dehydrated/' "$BRIDGE_LOG" || true)"
 

@@ -9,18 +9,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin page
 
-command -v dehydrated >/dev/null || die "dehydrated not installed"
+need_tools dehydrated
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || die "$CHROMIUM missing (apt-get install chromium; tests/deps.sh)"
 
-NODE_DIR=$E2E_WORK_ROOT/node
-if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
-	echo "   installing playwright-core@1 into $NODE_DIR (no browser download)"
-	mkdir -p "$NODE_DIR"
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error \
-		--prefix "$NODE_DIR" 'playwright-core@1' >"$W/npm.log" 2>&1 ||
-		{ cat "$W/npm.log"; die "npm install playwright-core@1 failed"; }
-fi
+npm_ensure playwright-core 1
 ARTIFACTS=$E2E_WORK_ROOT/artifacts
 mkdir -p "$ARTIFACTS"
 SHOT=$ARTIFACTS/migration-page.png
@@ -59,29 +52,6 @@ else
 fi
 
 # ---- v1 traffic: dehydrated 0.7.0, two accounts
-dh_config() {
-	local d=$1
-	mkdir -p "$d/wellknown"
-	cat >"$d/config" <<-EOF
-		CA="$BRIDGE_DIR_URL"
-		API=1
-		CHALLENGETYPE="http-01"
-		BASEDIR="$d"
-		WELLKNOWN="$d/wellknown"
-		KEY_ALGO=rsa
-		KEYSIZE=2048
-		CONTACT_EMAIL="e2e@example.com"
-	EOF
-}
-dh() { # dh NAME DIR ARGS...
-	local name=$1 d=$2; shift 2
-	local rc=0
-	timeout 180 dehydrated --config "$d/config" "$@" >"$d/$name.log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then pass "dehydrated $name: exit 0"; else
-		fail "dehydrated $name: exit 0" "status $rc; output tail:"
-		tail -n 15 "$d/$name.log" | sed 's/^/    | /'
-	fi
-}
 dh_id() { # dh_id DIR: the v1 account id dehydrated stored
 	local f
 	f=$(find "$1/accounts" -name registration_info.json 2>/dev/null | head -n 1)
@@ -105,10 +75,7 @@ assert_match "dehydrated account ids" '^[0-9]+ [0-9]+$' "$ID1 $ID2"
 HOSTILE='<script>alert(1)</script>/9.9'
 K3=$W/hostile.key
 new_rsa_key "$K3"
-hostile_post() { # hostile_post PREFIX URL RESOURCE PAYLOAD: v1 POST with the hostile UA
-	node "$E2E_DIR/jws.js" --key "$K3" --nonce "$(fresh_nonce)" --url-resource "$3" --payload "$4" >"$1.req"
-	http_req "$1" -A "$HOSTILE" -H 'Content-Type: application/jose+json' --data-binary "@$1.req" "$2"
-}
+hostile_post() { E2E_UA=$HOSTILE v1_post "$1" "$2" "$K3" "$3" "$4"; } # PREFIX URL RESOURCE PAYLOAD
 st=$(hostile_post "$W/h-reg" "$BRIDGE_URL/acme/new-reg" new-reg '{"contact":["mailto:h@example.com"]}')
 assert_eq "hostile new-reg is 201" 201 "$st"
 loc=$(hdr "$W/h-reg.hdr" location || true)
@@ -123,9 +90,7 @@ check_problem "hostile new-authz with a bad name fails" "$W/h-bad" 400 'malforme
 BAD_TYPE=$(json_get "$W/h-bad.body" type 2>/dev/null | sed 's/^urn:acme:error://' || true)
 # a rejected nonce: its value is quoted in the v1 detail, never on the page
 FAKE_NONCE=pageNonceNotIssued0123456789
-node "$E2E_DIR/jws.js" --key "$K3" --nonce "$FAKE_NONCE" --url-resource reg --payload '{}' >"$W/h-nonce.req"
-st=$(http_req "$W/h-nonce" -A "$HOSTILE" -H 'Content-Type: application/jose+json' \
-	--data-binary "@$W/h-nonce.req" "$BRIDGE_URL/acme/reg/$ID3")
+st=$(E2E_NONCE=$FAKE_NONCE hostile_post "$W/h-nonce" "$BRIDGE_URL/acme/reg/$ID3" reg '{}')
 check_problem "POST with a nonce the bridge never issued is badNonce" "$W/h-nonce" 400 badNonce "$st"
 
 # ---- the page in Chromium
@@ -144,16 +109,7 @@ rc=0
 NODE_PATH="$NODE_DIR/node_modules" NODE_NO_WARNINGS=1 CHROMIUM=$CHROMIUM \
 	timeout 120 node "$E2E_DIR/page_check.js" "$ADMIN/" "$W/expect.json" "$SHOT" \
 	>"$W/chromium.out" 2>"$W/chromium.err" || rc=$?
-while IFS= read -r line; do
-	case "$line" in
-		"RESULT ok "*) pass "chromium: ${line#RESULT ok }" ;;
-		"RESULT fail "*) rest=${line#RESULT fail }; fail "chromium: ${rest%%: *}" "${rest#*: }" ;;
-	esac
-done <"$W/chromium.out"
-if [ "$rc" -eq 0 ]; then pass "page_check.js exit status 0"; else
-	fail "page_check.js exit status 0" "status $rc; stderr tail:"
-	tail -n 15 "$W/chromium.err" | sed 's/^/    | /'
-fi
+node_results chromium "page_check.js exit status 0" "$rc" "$W/chromium.out" "$W/chromium.err"
 if [ -s "$SHOT" ]; then
 	echo "   screenshot: $SHOT"
 	cp "$SHOT" "$W/migration-page.png"

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin pending
 
-command -v dehydrated >/dev/null || die "dehydrated not installed"
+need_tools dehydrated
 
 # ---- a second Pebble, this script's own (never pebble_ensure's shared one)
 main_dir_url=${PEBBLE_DIR_URL:-}
@@ -33,51 +33,20 @@ bridge_start "$W/b" --config "$W/limits.json" || finish
 
 R=$W/r
 DH_UA='dehydrated/0.7.0 curl/7.88.1'
-verify_leaf() { # verify_leaf NAME PEM
-	if openssl verify -CAfile "$W/root.pem" -untrusted "$W/intermediate.pem" "$2" >"$2.verify" 2>&1; then
-		pass "$1: verifies against this Pebble's root"
-	else
-		fail "$1: verifies against this Pebble's root" "$(tr '\n' ' ' <"$2.verify")"
-	fi
-}
+verify_leaf() { cert_verifies "$1: verifies against this Pebble's root" "$2"; } # NAME PEM
 
 # ================================================================ (a) dehydrated
 D=$W/dh
-mkdir -p "$D/wellknown"
-cat >"$D/config" <<-EOF
-	CA="$BRIDGE_DIR_URL"
-	API=1
-	CHALLENGETYPE="http-01"
-	BASEDIR="$D"
-	WELLKNOWN="$D/wellknown"
-	KEY_ALGO=rsa
-	KEYSIZE=2048
-	CONTACT_EMAIL="e2e@example.com"
-	RENEW_DAYS=30
-EOF
-rc=0
-timeout 120 dehydrated --config "$D/config" --register --accept-terms >"$D/register.log" 2>&1 || rc=$?
-assert_eq "dehydrated register: exit 0" 0 "$rc"
+dh_config "$D" RENEW_DAYS=30
+dh register "$D" --register --accept-terms
 
 pending_runs=0
 for i in 1 2 3; do
 	name=dhpend$i.example
-	rc=0
 	t0=$SECONDS
-	timeout 120 dehydrated --config "$D/config" -c -d "$name" >"$D/$name.log" 2>&1 || rc=$?
+	dh "$name" "$D" -c -d "$name"
 	echo "   (dehydrated $name: $((SECONDS - t0)) s)"
-	if [ "$rc" -eq 0 ]; then
-		pass "dehydrated $name: exit 0"
-	else
-		fail "dehydrated $name: exit 0" "status $rc; output tail:"
-		tail -n 15 "$D/$name.log" | sed 's/^/    | /'
-	fi
-	if [ -s "$D/certs/$name/cert.pem" ]; then
-		verify_leaf "dehydrated $name" "$D/certs/$name/cert.pem"
-		assert_eq "dehydrated $name: SANs" "$name" "$(cert_sans "$D/certs/$name/cert.pem")"
-	else
-		fail "dehydrated $name: cert.pem exists" "missing $D/certs/$name/cert.pem"
-	fi
+	dh_cert_check "$D" "$name" "$name" "dehydrated $name: verifies against this Pebble's root"
 	if grep -q '+ 1 pending challenge(s)' "$D/$name.log" &&
 		! grep -q 'Found valid authorization' "$D/$name.log"; then
 		pending_runs=$((pending_runs + 1))
@@ -96,20 +65,11 @@ fi
 
 # ============================================================== (b) by hand
 KEY=$W/account.pem
-new_rsa_key "$KEY"
+new_account "$R.reg" "$KEY" "new-reg 201"
 thumb=$(node "$E2E_DIR/jws.js" --key "$KEY" --thumbprint)
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
-st=$(v1_post "$R.reg" "$BRIDGE_URL/acme/new-reg" "$KEY" new-reg "{\"agreement\":\"$tos\"}")
-assert_eq "new-reg 201" 201 "$st"
 
 # v1_post_ua PREFIX URL KEY RESOURCE PAYLOAD UA: v1_post with a User-Agent
-v1_post_ua() {
-	local p=$1 url=$2 key=$3 res=$4 payload=$5 ua=$6
-	node "$E2E_DIR/jws.js" --key "$key" --nonce "$(fresh_nonce)" --url-resource "$res" --payload "$payload" >"$p.req"
-	http_req "$p" -A "$ua" -H 'Content-Type: application/jose+json' --data-binary "@$p.req" "$url"
-}
+v1_post_ua() { E2E_UA=$6 v1_post "$1" "$2" "$3" "$4" "$5"; }
 # chall_check FILE MODE: "" if every challenge has status pending, a v1 uri
 # and a token, and validationRecord is {"uri": <its uri>} (MODE quirk) or
 # absent (MODE plain); otherwise what is wrong
@@ -224,10 +184,8 @@ if [ "$s" = valid ]; then
 fi
 
 # ---- new-cert
-mkdir -p "$W/csr"
-make_csr "$W/csr" "$name"
 t0=$SECONDS
-st=$(v1_post "$R.cert" "$BRIDGE_URL/acme/new-cert" "$KEY" new-cert "{\"csr\":\"$(b64url_file "$W/csr/csr.der")\"}")
+st=$(v1_new_cert "$R.cert" "$KEY" "$name")
 echo "   (new-cert took $((SECONDS - t0)) s)"
 assert_eq "new-cert 201" 201 "$st"
 assert_eq "new-cert leaf SANs" "$name" "$(cert_sans "$R.cert.body" der)"

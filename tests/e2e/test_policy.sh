@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin policy
 
-command -v sqlite3 >/dev/null || die "sqlite3 CLI missing (apt-get install sqlite3)"
+need_tools sqlite3
 pebble_ensure "$W"
 pebble_roots "$W"
 R=$W/r
@@ -22,16 +22,6 @@ store_counts() {
 	db "select (select count(*) from accounts), (select count(*) from authzs),
 		(select count(*) from certs),
 		(select count(*) from accounts where v2_account_url is not null);" | tr '|' ' '
-}
-new_authz() { # new_authz PREFIX KEY NAME -> status
-	v1_post "$1" "$BRIDGE_URL/acme/new-authz" "$2" new-authz \
-		"{\"identifier\":{\"type\":\"dns\",\"value\":\"$3\"}}"
-}
-new_cert() { # new_cert PREFIX KEY NAME... -> status
-	local p=$1 k=$2; shift 2
-	mkdir -p "$p.csr"
-	make_csr "$p.csr" "$@"
-	v1_post "$p" "$BRIDGE_URL/acme/new-cert" "$k" new-cert "{\"csr\":\"$(b64url_file "$p.csr/csr.der")\"}"
 }
 # refused NAME PREFIX STATUS BEFORE DETAIL-ERE [NOT-ERE]: 403 unauthorized,
 # detail matching DETAIL-ERE (and not NOT-ERE), store unchanged since BEFORE
@@ -48,6 +38,16 @@ refused() {
 		fi
 	fi
 	assert_eq "$name: store unchanged (accounts authzs certs upstream)" "$before" "$(store_counts)"
+}
+# refused_new KIND NAME TAG KEY DETAIL-ERE NOT-ERE DNSNAME...: new-KIND (authz:
+# one name, cert: a CSR for all) by KEY is refused (refused NAME, against
+# before=$(store_counts), left set for the next checks)
+refused_new() {
+	local kind=$1 name=$2 p=$R.$3 key=$4 ere=$5 notere=$6 st
+	shift 6
+	before=$(store_counts)
+	st=$("v1_new_$kind" "$p" "$key" "$@")
+	refused "$name" "$p" "$st" "$before" "$ere" "$notere"
 }
 
 KEY_A=$W/a.pem
@@ -99,35 +99,29 @@ st=$(v1_post "$R.regb" "$BRIDGE_URL/acme/new-reg" "$KEY_B" new-reg '{}')
 assert_eq "B: new-reg 201" 201 "$st"
 ID_B=$(json_get "$R.regb.body" id 2>/dev/null || E2E_JSON_RAW=1 json_get "$R.regb.body" id || true)
 
-st=$(new_authz "$R.aok" "$KEY_A" a.ok.example)
+st=$(v1_new_authz "$R.aok" "$KEY_A" a.ok.example)
 assert_eq "A: new-authz a.ok.example 201 (allowed by ok-hosts)" 201 "$st"
 assert_eq "A: authz a.ok.example valid" valid "$(json_get "$R.aok.body" status || true)"
 
-before=$(store_counts)
-st=$(new_authz "$R.abad" "$KEY_A" b.bad.example)
-refused "A: new-authz b.bad.example" "$R.abad" "$st" "$before" \
-	"name policy refuses b\.bad\.example: rule 'ok-hosts' matches this client and does not allow it" "someone-else"
-st=$(new_authz "$R.asuffix" "$KEY_A" ok.example)
+refused_new authz "A: new-authz b.bad.example" abad "$KEY_A" \
+	"name policy refuses b\.bad\.example: rule 'ok-hosts' matches this client and does not allow it" "someone-else" b.bad.example
+st=$(v1_new_authz "$R.asuffix" "$KEY_A" ok.example)
 refused "A: new-authz ok.example (the suffix itself)" "$R.asuffix" "$st" "$before" "rule 'ok-hosts' matches"
 # the client's spelling does not matter
-st=$(new_authz "$R.aupper" "$KEY_A" C.OK.EXAMPLE)
+st=$(v1_new_authz "$R.aupper" "$KEY_A" C.OK.EXAMPLE)
 assert_eq "A: new-authz C.OK.EXAMPLE 201 (case-insensitive)" 201 "$st"
 
-before=$(store_counts)
-st=$(new_authz "$R.bok" "$KEY_B" a.ok.example)
-refused "B (matched by no rule): new-authz a.ok.example" "$R.bok" "$st" "$before" \
-	"no rule matches this client \(account ${ID_B:-[0-9]+}, key thumbprint $TP_B, address 127\.0\.0\.1\)"
+refused_new authz "B (matched by no rule): new-authz a.ok.example" bok "$KEY_B" \
+	"no rule matches this client \(account ${ID_B:-[0-9]+}, key thumbprint $TP_B, address 127\.0\.0\.1\)" "" a.ok.example
 assert_eq "B: no upstream account was created" "" \
 	"$(db "select v2_account_url from accounts where thumbprint = '$TP_B';")"
 
 # new-cert: every CSR name is policed, even with a valid authorization
-st=$(new_cert "$R.acert" "$KEY_A" a.ok.example)
+st=$(v1_new_cert "$R.acert" "$KEY_A" a.ok.example)
 assert_eq "A: new-cert a.ok.example 201" 201 "$st"
 assert_eq "A: certificate for a.ok.example" a.ok.example "$(cert_sans "$R.acert.body" der)"
-before=$(store_counts)
-st=$(new_cert "$R.amixed" "$KEY_A" a.ok.example b.bad.example)
-refused "A: new-cert a.ok.example + b.bad.example" "$R.amixed" "$st" "$before" \
-	"refuses b\.bad\.example: rule 'ok-hosts'"
+refused_new cert "A: new-cert a.ok.example + b.bad.example" amixed "$KEY_A" \
+	"refuses b\.bad\.example: rule 'ok-hosts'" "" a.ok.example b.bad.example
 bridge_stop
 
 # ---- bridge 2 (same state): rules by address; the policy changed
@@ -140,21 +134,17 @@ cat >"$W/p2.json" <<EOF
 }
 EOF
 bridge_start "$W/b2" --config "$W/p2.json" || finish # same BRIDGE_PORT and BRIDGE_STATE
-st=$(new_authz "$R.bloop" "$KEY_B" loop.example)
+st=$(v1_new_authz "$R.bloop" "$KEY_B" loop.example)
 assert_eq "B from 127.0.0.1: new-authz loop.example 201 (rule 'loopback')" 201 "$st"
 assert_eq "B: authz loop.example valid" valid "$(json_get "$R.bloop.body" status || true)"
-before=$(store_counts)
-st=$(new_authz "$R.bx" "$KEY_B" x.ok.example)
-refused "B from 127.0.0.1: new-authz x.ok.example" "$R.bx" "$st" "$before" \
-	"rule 'loopback' matches this client and does not allow it" "'lan'"
+refused_new authz "B from 127.0.0.1: new-authz x.ok.example" bx "$KEY_B" \
+	"rule 'loopback' matches this client and does not allow it" "'lan'" x.ok.example
 # A's authorization of a.ok.example is still valid, but the policy no longer allows it
 assert_eq "A still holds a valid authz for a.ok.example" 1 \
 	"$(db "select count(*) from authzs where name = 'a.ok.example' and status = 'valid';")"
-before=$(store_counts)
-st=$(new_cert "$R.aold" "$KEY_A" a.ok.example)
-refused "A: new-cert a.ok.example after the policy change" "$R.aold" "$st" "$before" \
-	"refuses a\.ok\.example: rule 'loopback' matches"
-st=$(new_cert "$R.bcert" "$KEY_B" loop.example)
+refused_new cert "A: new-cert a.ok.example after the policy change" aold "$KEY_A" \
+	"refuses a\.ok\.example: rule 'loopback' matches" "" a.ok.example
+st=$(v1_new_cert "$R.bcert" "$KEY_B" loop.example)
 assert_eq "B: new-cert loop.example 201" 201 "$st"
 bridge_stop
 finish

@@ -10,15 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin report
 
-command -v dehydrated >/dev/null || die "dehydrated not installed"
-NODE_DIR=$E2E_WORK_ROOT/node
-if [ ! -f "$NODE_DIR/node_modules/acme-client/package.json" ] ||
-	! grep -q '"version": "1.0.0"' "$NODE_DIR/node_modules/acme-client/package.json"; then
-	echo "   installing acme-client@1.0.0 into $NODE_DIR"
-	mkdir -p "$NODE_DIR"
-	npm install --no-audit --no-fund --loglevel=error --prefix "$NODE_DIR" acme-client@1.0.0 >"$W/npm.log" 2>&1 ||
-		{ cat "$W/npm.log"; die "npm install acme-client@1.0.0 failed"; }
-fi
+need_tools dehydrated
+npm_ensure acme-client 1.0.0 1.0.0
 
 pebble_ensure "$W"
 bridge_start "$W" || finish
@@ -29,27 +22,9 @@ DH_UA="dehydrated/0.7.0 curl/$(curl -V 2>&1 | head -n1 | awk '{print $2}')"
 
 # ---- dehydrated: register, one certificate for two names
 D=$W/dh
-mkdir -p "$D/wellknown"
-cat >"$D/config" <<EOF
-CA="$BRIDGE_DIR_URL"
-API=1
-CHALLENGETYPE="http-01"
-BASEDIR="$D"
-WELLKNOWN="$D/wellknown"
-KEY_ALGO=rsa
-KEYSIZE=2048
-CONTACT_EMAIL="e2e@example.com"
-EOF
-dh() { # dh NAME ARGS...
-	local name=$1 rc=0; shift
-	timeout 180 dehydrated --config "$D/config" "$@" >"$D/$name.log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then pass "dehydrated $name: exit 0"; else
-		fail "dehydrated $name: exit 0" "status $rc"
-		tail -n 15 "$D/$name.log" | sed 's/^/    | /'
-	fi
-}
-dh register --register --accept-terms
-dh issue -c -d a.report.example -d b.report.example
+dh_config "$D"
+dh register "$D" --register --accept-terms
+dh issue "$D" -c -d a.report.example -d b.report.example
 t0=$(date +%s)
 
 # ---- acme-client 1.0.0: one certificate (registerAccount, then easy(),
@@ -199,7 +174,7 @@ bridge_stop
 report --json >"$W/stopped.json" || true
 check_json "report with the bridge stopped: the same clients" "$W/stopped.json" 1
 bridge_start "$W" || finish # same port and state
-dh renew -c -x -d a.report.example -d b.report.example
+dh renew "$D" -c -x -d a.report.example -d b.report.example
 report --json >"$W/after.json" || true
 check_json "after a restart and a renewal: dehydrated has 2 certificates" "$W/after.json" 2
 first_before=$(node -e 'const j=require(process.argv[1]);console.log(j.clients.find(c=>c.client==="dehydrated").first_seen)' "$W/report.json")

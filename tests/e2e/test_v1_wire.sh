@@ -13,9 +13,7 @@ bridge_start "$W" || finish
 R=$W/r
 KEY=$W/account.pem
 new_rsa_key "$KEY"
-tos=$(curl -s --max-time 30 "$BRIDGE_DIR_URL" | node -e '
-	let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-		try { process.stdout.write(JSON.parse(s).meta["terms-of-service"] || ""); } catch (e) {} })')
+tos=$(v1_tos)
 
 # ---- new-reg
 st=$(v1_post "$R.reg" "$BRIDGE_URL/acme/new-reg" "$KEY" new-reg \
@@ -150,11 +148,7 @@ assert_eq "new-cert Location names the leaf's serial" "$(echo "$serial" | sed 's
 up_url=$(link_rel "$R.cert.hdr" up)
 assert_match "new-cert Link <.../acme/issuer-cert/<id>>;rel=\"up\"" "^$BRIDGE_URL/acme/issuer-cert/[A-Za-z0-9_-]+\$" "$up_url"
 openssl x509 -inform DER -in "$R.cert.body" -out "$W/leaf.pem" 2>/dev/null || true
-if openssl verify -CAfile "$W/root.pem" -untrusted "$W/intermediate.pem" "$W/leaf.pem" >"$R.verify" 2>&1; then
-	pass "new-cert leaf verifies against Pebble's root"
-else
-	fail "new-cert leaf verifies against Pebble's root" "$(tr '\n' ' ' <"$R.verify")"
-fi
+cert_verifies "new-cert leaf verifies against Pebble's root" "$W/leaf.pem"
 
 if [ -n "$cert_url" ]; then
 	st=$(http_req "$R.getcert" "$cert_url")

@@ -9,17 +9,10 @@
 // badNonce answers (Pebble rejects some good nonces) are retried.
 'use strict';
 const crypto = require('crypto');
-const fs = require('fs');
+const { b64u, cli } = require('./v2_http.js');
 
-const [dirUrl, caFile, keyFile, kid, url] = process.argv.slice(2);
-if (!url) {
-	process.stderr.write('usage: node v2_get.js DIRECTORY_URL CA_PEM KEY_PEM KID URL\n');
-	process.exit(2);
-}
-const ca = fs.readFileSync(caFile);
-const key = crypto.createPrivateKey(fs.readFileSync(keyFile));
-const { b64u, requester } = require('./v2_http.js');
-const request = requester(ca);
+const { args, key, request } = cli('v2_get.js', ['KID', 'URL']);
+const [dirUrl, , , kid, url] = args;
 
 async function main() {
 	const dir = JSON.parse((await request('GET', dirUrl)).body);

@@ -11,17 +11,10 @@
 // badNonce answers (Pebble rejects some good nonces) are retried.
 'use strict';
 const crypto = require('crypto');
-const fs = require('fs');
+const { b64u, cli } = require('./v2_http.js');
 
-const [dirUrl, caFile, keyFile] = process.argv.slice(2);
-if (!keyFile) {
-	process.stderr.write('usage: node v2_register.js DIRECTORY_URL CA_PEM KEY_PEM\n');
-	process.exit(2);
-}
-const ca = fs.readFileSync(caFile);
-const key = crypto.createPrivateKey(fs.readFileSync(keyFile));
-const { b64u, requester } = require('./v2_http.js');
-const request = requester(ca);
+const { args, key, request } = cli('v2_register.js', []);
+const dirUrl = args[0];
 
 function jwkAndAlg() {
 	const full = key.export({ format: 'jwk' });
