@@ -12,6 +12,7 @@ struct upstream;
 struct acme2;
 struct server;
 struct flowrun;
+struct keyring;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -20,6 +21,7 @@ struct bridge {
 	struct nonce_set *nonces;
 	struct upstream *up;
 	struct acme2 *acme;
+	struct keyring *keyring; /* every bridge-held private key (keyring.h) */
 	struct server *front;
 	struct server *http01;
 	struct server *admin;

@@ -50,23 +50,23 @@ is_shared(const struct store_account *a)
 	return a->mode == ACCOUNT_SHARED && a->group_name[0] != '\0';
 }
 
-/* The upstream key in pem into e->v2key, and its thumbprint. */
+/* The upstream key in pem into the keyring (parsed the first time only)
+ * and held as e->v2key; its id is its thumbprint, e->v2thumb. */
 static int
 load_v2key(struct ep *e, const char *pem)
 {
-	json_t *jwk = NULL;
-	int rc = -1;
+	char id[KEYRING_ID_LEN + 1];
 
-	EVP_PKEY_free(e->v2key);
-	e->v2key = NULL;
-	if ((e->v2key = jwk_private_from_pem(pem)) == NULL ||
-	    (jwk = jwk_from_pkey(e->v2key)) == NULL ||
-	    jwk_thumbprint(jwk, e->v2thumb) == -1)
-		goto out;
-	rc = 0;
-out:
-	json_decref(jwk);
-	return rc;
+	if (e->v2key[0] != '\0')
+		keyring_release(e->b->keyring, e->v2key);
+	e->v2key[0] = '\0';
+	if (pem == NULL ||
+	    keyring_import_pem(e->b->keyring, pem, strlen(pem), id) == -1 ||
+	    keyring_hold(e->b->keyring, id) == -1)
+		return -1;
+	memcpy(e->v2key, id, sizeof(id));
+	memcpy(e->v2thumb, id, sizeof(id));
+	return 0;
 }
 
 static int
@@ -109,7 +109,7 @@ bind_account(struct ep *e)
 static int
 group_load(struct ep *e, const char *name, struct store_group *g)
 {
-	EVP_PKEY *k = NULL;
+	char id[KEYRING_ID_LEN + 1];
 	int rc;
 
 	if ((rc = store_group_get(e->b->store, name, g)) != 1)
@@ -117,14 +117,12 @@ group_load(struct ep *e, const char *name, struct store_group *g)
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->created_at = bridge_now();
-	if ((k = jwk_generate_p256()) == NULL ||
-	    (g->v2_key_pem = jwk_private_pem(k)) == NULL ||
+	if (keyring_generate(e->b->keyring, id) == -1 ||
+	    (g->v2_key_pem = keyring_private_pem(e->b->keyring, id)) == NULL ||
 	    (rc = store_group_insert(e->b->store, g)) == -1) {
-		EVP_PKEY_free(k);
 		store_group_clear(g);
 		return -1;
 	}
-	EVP_PKEY_free(k);
 	if (rc == 0)
 		log_info("group %s: new upstream key", name);
 	store_group_clear(g);

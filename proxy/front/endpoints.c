@@ -33,7 +33,8 @@ ep_free(struct ep *e)
 	jws_v1_free(&e->jws);
 	store_account_clear(&e->acct);
 	store_authz_clear(&e->authz);
-	EVP_PKEY_free(e->v2key);
+	if (e->v2key[0] != '\0')
+		keyring_release(e->b->keyring, e->v2key);
 	free(e->kid);
 	free(e->csr_b64);
 	for (i = 0; i < e->nnames; i++)

@@ -9,6 +9,7 @@
 
 #include "bridge.h"
 #include "jws.h"
+#include "keyring.h"
 #include "nonce.h"
 #include "observe.h"
 #include "problem.h"
@@ -32,7 +33,8 @@ struct ep {
 	struct store_authz authz;  /* the authorization at hand */
 	long long id;		   /* id from the URL */
 	int idx;		   /* challenge index from the URL */
-	EVP_PKEY *v2key;	   /* the upstream account's key */
+	/* the upstream account's key: its id, held in b->keyring */
+	char v2key[KEYRING_ID_LEN + 1];
 	char v2thumb[JWK_THUMBPRINT_LEN + 1];
 	char *kid;	    /* the upstream account URL */
 	int passthrough;    /* imported: the client answers */

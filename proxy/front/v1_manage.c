@@ -32,7 +32,7 @@ upstream_post(struct ep *e, const char *url, const char *payload, flowrun_cb cb,
 	struct flow_dir fd;
 	struct flow *f;
 
-	if (d == NULL || url == NULL || e->v2key == NULL || e->kid == NULL)
+	if (d == NULL || url == NULL || e->v2key[0] == '\0' || e->kid == NULL)
 		return -1;
 	fd.new_account = d->new_account;
 	fd.new_order = d->new_order;

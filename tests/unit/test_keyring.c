@@ -97,15 +97,18 @@ test_bad_pem(void)
 	static const char junk[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n"
 				   "-----END PRIVATE KEY-----\n";
 	EVP_PKEY *ec = jwk_generate_p256();
+	EVP_PKEY *p521 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
 	BIO *bio = BIO_new(BIO_s_mem());
 	struct keyring *kr = keyring_new(4);
-	char id[KEYRING_ID_LEN + 1], *pub = NULL;
+	char id[KEYRING_ID_LEN + 1], *pub = NULL, *other = pem_of(p521, 1);
 	long len;
 
 	CHECK(keyring_new(0) == NULL);
 	CHECK(keyring_import_pem(kr, junk, strlen(junk), id) == -1);
 	CHECK(id[0] == '\0');
 	CHECK(keyring_import_pem(kr, "hello", 5, id) == -1);
+	CHECK(other != NULL &&
+	    keyring_import_pem(kr, other, strlen(other), id) == -2);
 	CHECK(keyring_import_pem(kr, junk, 0, id) == -1);
 	CHECK(keyring_import_pem(kr, NULL, 4, id) == -1);
 	CHECK(keyring_import_pem(NULL, junk, strlen(junk), id) == -1);
@@ -126,6 +129,8 @@ test_bad_pem(void)
 	keyring_free(kr);
 	keyring_free(NULL);
 	EVP_PKEY_free(ec);
+	EVP_PKEY_free(p521);
+	free(other);
 }
 
 /* Verify the flattened JWS js with the public key of id: its protected

@@ -321,8 +321,13 @@ keyring_import_pem(struct keyring *kr, const char *pem, size_t len,
 		memcpy(id, e->id, sizeof(e->id));
 		return 0;
 	}
-	if ((pk = kr_parse(pem, len)) == NULL ||
-	    (e = kr_add(kr, pk, id)) == NULL)
+	if ((pk = kr_parse(pem, len)) == NULL)
+		return -1;
+	if (jwk_alg(pk) == NULL) {
+		EVP_PKEY_free(pk);
+		return -2;
+	}
+	if ((e = kr_add(kr, pk, id)) == NULL)
 		return -1;
 	kr_set_sum(kr, e, sum);
 	return 0;

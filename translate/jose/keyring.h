@@ -29,8 +29,9 @@ void keyring_free(struct keyring *kr);
 /* Parse the private key in pem[0..len) (RSA or EC P-256/P-384, the JWS
  * algorithms RS256/ES256/ES384) and put its id in id. The same key imported
  * again gives the same id and is parsed only to be recognised. The keyring
- * keeps no reference to pem. 0, or -1 (not such a key, out of memory, or
- * full of held keys). */
+ * keeps no reference to pem. 0; -2 when pem is a private key of another
+ * type; -1 when it is no private key, out of memory, or the keyring is full
+ * of held keys. */
 int keyring_import_pem(struct keyring *kr, const char *pem, size_t len,
     char id[KEYRING_ID_LEN + 1]);
 
