@@ -61,7 +61,7 @@ load_v2key(struct ep *e, const char *pem)
 		keyring_release(e->b->keyring, e->v2key);
 	e->v2key[0] = '\0';
 	if (pem == NULL ||
-	    keyring_import_pem(e->b->keyring, pem, strlen(pem), id) == -1 ||
+	    keyring_import_pem(e->b->keyring, pem, strlen(pem), id) != 0 ||
 	    keyring_hold(e->b->keyring, id) == -1)
 		return -1;
 	memcpy(e->v2key, id, sizeof(id));
