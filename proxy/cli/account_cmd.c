@@ -23,6 +23,7 @@
 #include "flow.h"
 #include "flowrun.h"
 #include "jwk.h"
+#include "keyring.h"
 #include "log.h"
 #include "problem.h"
 #include "problem_v2.h"
@@ -64,7 +65,8 @@ struct lookup {
 	struct bridge b;
 	uv_loop_t loop;
 	uv_timer_t quit;
-	EVP_PKEY *key;
+	/* the key: its id in b.keyring */
+	const char *key_id;
 	char *url;	/* the account URL found */
 	int no_account; /* the CA has no account for the key */
 	char why[PROBLEM_DETAIL_MAX + 64];
@@ -213,57 +215,57 @@ fail:
 	return NULL;
 }
 
-/* The key, its public JWK text and thumbprint, and a printable kind. */
-static EVP_PKEY *
-load_key(const char *path, char **jwk_text, char tp[JWK_THUMBPRINT_LEN + 1],
-    char *kind, size_t kindlen)
+/* The key into kr, its id (= thumbprint), its public JWK text and a
+ * printable kind. 0 or -1 (said why). */
+static int
+load_key(struct keyring *kr, const char *path, char **jwk_text,
+    char tp[JWK_THUMBPRINT_LEN + 1], char *kind, size_t kindlen)
 {
 	struct problem p;
-	EVP_PKEY *pk = NULL, *pub = NULL;
+	EVP_PKEY *pub = NULL;
 	json_t *jwk = NULL;
 	char *pem = NULL;
-	const char *alg;
+	const char *alg = NULL;
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	if ((pem = read_key_file(path)) == NULL)
-		return NULL;
-	pk = jwk_private_from_pem(pem);
+		return -1;
+	rc = keyring_import_pem(kr, pem, strlen(pem), tp);
 	OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
-	if (pk == NULL) {
+	if (rc == -1) {
 		fprintf(stderr,
 		    "acme-bridge account import: %s: not a PEM "
 		    "private key (unencrypted RSA or EC)\n",
 		    path);
-		return NULL;
+		return -1;
 	}
-	/* The same limits as a v1 client's key. */
-	if ((jwk = jwk_from_pkey(pk)) == NULL ||
+	/* The same limits as a v1 client's key (pub: the public key). */
+	if (rc == -2 || (jwk = keyring_jwk(kr, tp)) == NULL ||
 	    (pub = jwk_to_pkey(jwk, &p)) == NULL ||
-	    (alg = jwk_alg(pk)) == NULL) {
+	    (alg = keyring_alg(kr, tp)) == NULL) {
 		fprintf(stderr, "acme-bridge account import: %s: %s\n", path,
 		    p.detail[0] ? p.detail
 				: "unsupported key type (RSA, "
 				  "EC P-256 or P-384 only)");
 		goto fail;
 	}
-	if (jwk_thumbprint(jwk, tp) == -1 ||
-	    (*jwk_text = json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS)) ==
-		NULL)
+	if ((*jwk_text = json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS)) ==
+	    NULL)
 		goto fail;
 	if (strcmp(alg, "RS256") == 0)
-		snprintf(kind, kindlen, "RSA %d", EVP_PKEY_get_bits(pk));
+		snprintf(kind, kindlen, "RSA %d", EVP_PKEY_get_bits(pub));
 	else
 		snprintf(kind, kindlen, "EC %s",
 		    strcmp(alg, "ES256") == 0 ? "P-256" : "P-384");
 	json_decref(jwk);
 	EVP_PKEY_free(pub);
-	return pk;
+	return 0;
 fail:
 	json_decref(jwk);
 	EVP_PKEY_free(pub);
-	EVP_PKEY_free(pk);
-	return NULL;
+	return -1;
 }
 
 /* ---- the upstream lookup ---- */
@@ -333,22 +335,23 @@ on_dir_loaded(void *arg, int rc, const char *why)
 		lookup_stop(l);
 		return;
 	}
-	if (flowrun_start(&l->b, f, l->key, NULL, NULL, on_found, l) == -1) {
+	if (flowrun_start(&l->b, f, l->key_id, NULL, NULL, on_found, l) == -1) {
 		snprintf(l->why, sizeof(l->why), "cannot start newAccount");
 		lookup_stop(l);
 	}
 }
 
-/* The URL of key's account at cfg's CA: 0 and *url; -1 with l->why set
- * (and l->no_account when the CA has none). */
+/* The URL of the account of key key_id (in kr) at cfg's CA: 0 and *url;
+ * -1 with l->why set (and l->no_account when the CA has none). */
 static int
-lookup_account(
-    const struct config *cfg, struct store *s, EVP_PKEY *key, struct lookup *l)
+lookup_account(const struct config *cfg, struct store *s, struct keyring *kr,
+    const char *key_id, struct lookup *l)
 {
 	int rc = -1;
 
 	memset(l, 0, sizeof(*l));
-	l->key = key;
+	l->key_id = key_id;
+	l->b.keyring = kr;
 	l->b.cfg = cfg;
 	l->b.store = s;
 	l->b.dir_ready = 0;
@@ -543,16 +546,17 @@ import(const struct opts *o, const struct config *cfg)
 	struct store_account a;
 	struct lookup l;
 	struct store *s = NULL;
-	EVP_PKEY *pk = NULL;
+	struct keyring *kr = NULL;
 	char *jwk_text = NULL, *pem = NULL;
 	char tp[JWK_THUMBPRINT_LEN + 1], kind[32], err[512];
 	int rc = 1, found;
 
 	memset(&a, 0, sizeof(a));
 	memset(&l, 0, sizeof(l));
-	if ((pk = load_key(o->key, &jwk_text, tp, kind, sizeof(kind))) ==
-		NULL ||
-	    (pem = jwk_private_pem(pk)) == NULL)
+	/* tp is the key's id in kr (its thumbprint); pem its PKCS#8 form. */
+	if ((kr = keyring_new(1)) == NULL ||
+	    load_key(kr, o->key, &jwk_text, tp, kind, sizeof(kind)) == -1 ||
+	    (pem = keyring_private_pem(kr, tp)) == NULL)
 		goto out;
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
 	    (s = store_open_sqlite(
@@ -569,7 +573,7 @@ import(const struct opts *o, const struct config *cfg)
 		say_needs_force(a.id);
 		goto out;
 	}
-	if (!o->offline && lookup_account(cfg, s, pk, &l) == -1) {
+	if (!o->offline && lookup_account(cfg, s, kr, tp, &l) == -1) {
 		say_lookup_failed(cfg, &l);
 		goto out;
 	}
@@ -580,11 +584,9 @@ out:
 	free(l.url);
 	store_account_clear(&a);
 	store_close(s);
-	if (pem != NULL)
-		OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
+	keyring_pem_free(pem);
 	free(jwk_text);
-	EVP_PKEY_free(pk);
+	keyring_free(kr);
 	return rc;
 }
 

@@ -20,6 +20,7 @@
 #include "endpoints.h"
 #include "flowrun.h"
 #include "hook.h"
+#include "keyring.h"
 #include "log.h"
 #include "nonce.h"
 #include "proof.h"
@@ -175,6 +176,11 @@ start(const struct config *cfg)
 		log_err("cannot open the access log %s", cfg->log_file);
 		return -1;
 	}
+	/* Every private key of the bridge's lives in B.keyring (keyring.h). */
+	if ((B.keyring = keyring_new(KEYRING_DEFAULT_CAP)) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
 	if ((B.nonces = nonce_set_new(cfg->nonce_cap)) == NULL ||
 	    (B.up = upstream_new(B.loop,
 		 cfg->upstream_ca[0] ? cfg->upstream_ca : NULL,
@@ -261,6 +267,7 @@ main(int argc, char **argv)
 	uv_loop_close(uv_default_loop());
 	if (B.nonces != NULL)
 		nonce_set_free(B.nonces);
+	keyring_free(B.keyring); /* after the loop: nothing holds a key now */
 	observe_close(&B);
 	if (B.store != NULL)
 		store_close(B.store);

@@ -17,6 +17,7 @@ struct flowrun;
 struct creation;
 struct proof;
 struct hook;
+struct keyring;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -25,6 +26,7 @@ struct bridge {
 	struct nonce_set *nonces;
 	struct upstream *up;
 	struct acme2 *acme;
+	struct keyring *keyring; /* every bridge-held private key (keyring.h) */
 	struct server *front;
 	struct server *http01;
 	struct server *admin;

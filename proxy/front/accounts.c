@@ -58,23 +58,23 @@ is_shared(const struct store_account *a)
 	return a->mode == ACCOUNT_SHARED && a->group_name[0] != '\0';
 }
 
-/* The upstream key in pem into e->up, and its thumbprint. */
+/* The upstream key in pem into the keyring (parsed the first time only)
+ * and held as e->up.key; its id is its thumbprint, e->up.thumb. */
 static int
 load_v2key(struct ep *e, const char *pem)
 {
-	json_t *jwk = NULL;
-	int rc = -1;
+	char id[KEYRING_ID_LEN + 1];
 
-	EVP_PKEY_free(e->up.key);
-	e->up.key = NULL;
-	if ((e->up.key = jwk_private_from_pem(pem)) == NULL ||
-	    (jwk = jwk_from_pkey(e->up.key)) == NULL ||
-	    jwk_thumbprint(jwk, e->up.thumb) == -1)
-		goto out;
-	rc = 0;
-out:
-	json_decref(jwk);
-	return rc;
+	if (e->up.key[0] != '\0')
+		keyring_release(e->b->keyring, e->up.key);
+	e->up.key[0] = '\0';
+	if (pem == NULL ||
+	    keyring_import_pem(e->b->keyring, pem, strlen(pem), id) != 0 ||
+	    keyring_hold(e->b->keyring, id) == -1)
+		return -1;
+	memcpy(e->up.key, id, sizeof(id));
+	memcpy(e->up.thumb, id, sizeof(id));
+	return 0;
 }
 
 static int
@@ -131,7 +131,7 @@ bind_account(struct ep *e)
 static int
 group_load(struct ep *e, const char *name, struct store_group *g)
 {
-	EVP_PKEY *k = NULL;
+	char id[KEYRING_ID_LEN + 1];
 	int rc;
 
 	if ((rc = store_group_get(e->b->store, name, g)) != 1)
@@ -139,14 +139,12 @@ group_load(struct ep *e, const char *name, struct store_group *g)
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->created_at = bridge_now();
-	if ((k = jwk_generate_p256()) == NULL ||
-	    (g->v2_key_pem = jwk_private_pem(k)) == NULL ||
+	if (keyring_generate(e->b->keyring, id) == -1 ||
+	    (g->v2_key_pem = keyring_private_pem(e->b->keyring, id)) == NULL ||
 	    (rc = store_group_insert(e->b->store, g)) == -1) {
-		EVP_PKEY_free(k);
 		store_group_clear(g);
 		return -1;
 	}
-	EVP_PKEY_free(k);
 	if (rc == 0)
 		log_info("group %s: new upstream key", name);
 	store_group_clear(g);

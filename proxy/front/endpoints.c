@@ -43,7 +43,8 @@ ep_free(struct ep *e)
 		free(e->hdr[--e->nhdr]);
 	jws_v1_free(&e->jws);
 	store_account_clear(&e->acct);
-	EVP_PKEY_free(e->up.key);
+	if (e->up.key[0] != '\0')
+		keyring_release(e->b->keyring, e->up.key);
 	free(e->up.kid);
 	if (e->az != NULL) {
 		store_authz_clear(&e->az->authz);

@@ -11,6 +11,7 @@
 #include "bridge.h"
 #include "flowrun.h"
 #include "jws.h"
+#include "keyring.h"
 #include "nonce.h"
 #include "observe.h"
 #include "problem.h"
@@ -25,9 +26,9 @@
  * binding (accounts_with_upstream) or the owner's of the object at hand
  * (accounts_load_owner). Filled by accounts.c, used to sign flows. */
 struct ep_upstream {
-	long long account_id; /* the v1 account whose binding this is */
-	EVP_PKEY *key;	      /* its bridge-held v2 key */
-	char thumb[JWK_THUMBPRINT_LEN + 1];
+	long long account_id;	      /* the v1 account whose binding this is */
+	char key[KEYRING_ID_LEN + 1]; /* its v2 key's id, held in b->keyring */
+	char thumb[JWK_THUMBPRINT_LEN + 1]; /* its RFC 7638 thumbprint */
 	char *kid;	 /* its upstream account URL, NULL before creation */
 	int passthrough; /* imported: the client answers challenges */
 };

@@ -16,7 +16,7 @@ int
 ep_flow_start(
     struct ep *e, struct flow *f, int by_jwk, flowrun_cb cb, void *arg)
 {
-	if (e->up.key == NULL || (!by_jwk && e->up.kid == NULL)) {
+	if (e->up.key[0] == '\0' || (!by_jwk && e->up.kid == NULL)) {
 		flow_free(f);
 		return -1;
 	}

@@ -42,15 +42,14 @@ static int
 new_account_record(
     struct ep *e, struct store_account *a, char *contact, const char *agreement)
 {
-	EVP_PKEY *k = NULL;
+	char id[KEYRING_ID_LEN + 1];
 	char *jwk = NULL, *pem = NULL, *agr = NULL;
 
 	if ((agreement == NULL || agreement[0] == '\0' ||
 		(agr = strdup(agreement)) != NULL) &&
-	    (k = jwk_generate_p256()) != NULL &&
-	    (pem = jwk_private_pem(k)) != NULL)
+	    keyring_generate(e->b->keyring, id) == 0 &&
+	    (pem = keyring_private_pem(e->b->keyring, id)) != NULL)
 		jwk = json_dumps(e->jws.jwk, JSON_COMPACT | JSON_SORT_KEYS);
-	EVP_PKEY_free(k);
 	if (jwk == NULL) {
 		if (pem != NULL)
 			OPENSSL_cleanse(pem, strlen(pem));

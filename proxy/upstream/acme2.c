@@ -1,6 +1,7 @@
 /* acme2.c: the bridge's RFC 8555 client on top of upstream.c: loads the
  * directory (retrying on a timer), keeps a pool of upstream nonces, signs
- * POSTs (jws_v2_sign) and retries badNonce answers with the nonce they carry.
+ * POSTs (keyring_sign_jws: the key stays in the keyring, held while the post
+ * is in flight) and retries badNonce answers with the nonce they carry.
  *
  * Each in-flight post has exactly one upstream request outstanding (HEAD
  * newNonce or the signed POST). acme2_free answers the posts still in flight
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jws.h"
+#include "keyring.h"
 #include "log.h"
 #include "nonce.h"
 #include "v2.h"
@@ -46,8 +47,9 @@ struct acme2_dirload {
 };
 
 struct acme2_post {
-	struct acme2 *c; /* NULL once detached by acme2_free */
-	EVP_PKEY *key;	 /* own reference */
+	struct acme2 *c;    /* NULL once detached by acme2_free */
+	struct keyring *kr; /* holding key_id; NULL once released */
+	char key_id[KEYRING_ID_LEN + 1];
 	char *kid, *url, *payload;
 	acme2_cb cb;
 	void *arg;
@@ -268,10 +270,20 @@ post_unlink(struct acme2 *c, struct acme2_post *p)
 	p->prev = p->next = NULL;
 }
 
+/* Let the keyring evict the key again: done when p is answered or detached,
+ * so that a detached post never touches a keyring freed since. */
+static void
+post_release_key(struct acme2_post *p)
+{
+	if (p->kr != NULL)
+		keyring_release(p->kr, p->key_id);
+	p->kr = NULL;
+}
+
 static void
 post_destroy(struct acme2_post *p)
 {
-	EVP_PKEY_free(p->key);
+	post_release_key(p);
 	free(p->kid);
 	free(p->url);
 	free(p->payload);
@@ -288,6 +300,7 @@ post_finish(struct acme2_post *p, const struct upstream_resp *r, json_t *json)
 
 	post_unlink(p->c, p);
 	p->c = NULL;
+	post_release_key(p);
 	cb(arg, r, json);
 	post_destroy(p);
 }
@@ -322,7 +335,8 @@ static void on_nonce(void *arg, const struct upstream_resp *r);
 static int
 post_send(struct acme2_post *p)
 {
-	char *jws = jws_v2_sign(p->key, p->kid, p->nonce, p->url, p->payload);
+	char *jws = keyring_sign_jws(
+	    p->kr, p->key_id, p->kid, p->nonce, p->url, p->payload);
 	int rc;
 
 	p->nonce[0] = '\0';
@@ -448,8 +462,8 @@ on_post_answer(void *arg, const struct upstream_resp *r)
 }
 
 static struct acme2_post *
-post_new(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
-    const char *payload)
+post_new(struct acme2 *c, struct keyring *kr, const char *key_id,
+    const char *kid, const char *url, const char *payload)
 {
 	struct acme2_post *p = calloc(1, sizeof(*p));
 
@@ -461,23 +475,26 @@ post_new(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
 	p->payload = str_dup(payload);
 	p->kid = str_dup(kid);
 	if (!p->url || !p->payload || (kid && !p->kid) ||
-	    EVP_PKEY_up_ref(key) != 1) {
+	    strlen(key_id) > KEYRING_ID_LEN || keyring_hold(kr, key_id) != 0) {
 		post_destroy(p);
 		return NULL;
 	}
-	p->key = key;
+	p->kr = kr;
+	snprintf(p->key_id, sizeof(p->key_id), "%s", key_id);
 	return p;
 }
 
 int
-acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
-    const char *payload, acme2_cb cb, void *arg)
+acme2_post(struct acme2 *c, struct keyring *kr, const char *key_id,
+    const char *kid, const char *url, const char *payload, acme2_cb cb,
+    void *arg)
 {
 	struct acme2_post *p;
 
-	if (!c || c->freeing || !c->loaded || !key || !url || !payload || !cb)
+	if (!c || c->freeing || !c->loaded || !kr || !key_id || !url ||
+	    !payload || !cb)
 		return -1;
-	p = post_new(c, key, kid, url, payload);
+	p = post_new(c, kr, key_id, kid, url, payload);
 	if (!p)
 		return -1;
 	p->cb = cb;
@@ -541,6 +558,7 @@ abort_posts(struct acme2 *c)
 
 		post_unlink(c, p);
 		p->c = NULL;
+		post_release_key(p);
 		cb(p->arg, &r, NULL);
 	}
 }

@@ -4,13 +4,13 @@
 #ifndef ACME2_H
 #define ACME2_H
 
-#include <openssl/evp.h>
 #include <jansson.h>
 #include "upstream.h"
 
 #define ACME2_BADNONCE_RETRIES 8
 
 struct acme2;
+struct keyring;
 
 struct acme2_dir {
 	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change;
@@ -32,13 +32,15 @@ void acme2_load(struct acme2 *c, long retry_ms,
 /* NULL until the directory is loaded. */
 const struct acme2_dir *acme2_directory(const struct acme2 *c);
 
-/* POST payload to url signed with key: kid is the account URL, or NULL to
- * embed the public jwk (newAccount). payload "" is a POST-as-GET. Gets a
+/* POST payload to url signed with key key_id of kr (held there until the
+ * answer): kid is the account URL, or NULL to embed the public jwk
+ * (newAccount). payload "" is a POST-as-GET. Gets a
  * nonce from the pool or newNonce, retries badNonce up to
  * ACME2_BADNONCE_RETRIES times, keeps every Replay-Nonce it sees. 0, or -1
  * when nothing could be started (cb not called). */
-int acme2_post(struct acme2 *c, EVP_PKEY *key, const char *kid, const char *url,
-    const char *payload, acme2_cb cb, void *arg);
+int acme2_post(struct acme2 *c, struct keyring *kr, const char *key_id,
+    const char *kid, const char *url, const char *payload, acme2_cb cb,
+    void *arg);
 
 size_t acme2_nonce_pool_size(const struct acme2 *c);
 void acme2_free(struct acme2 *c);

@@ -11,6 +11,7 @@
 #include "csr.h"
 #include "flow.h"
 #include "flowrun.h"
+#include "keyring.h"
 #include "log.h"
 #include "observe.h"
 #include "v2.h"
@@ -29,7 +30,7 @@ struct dns01_record {
 struct flowrun {
 	struct bridge *b;
 	struct flow *f;
-	EVP_PKEY *key;
+	char key_id[KEYRING_ID_LEN + 1]; /* held in b->keyring until the end */
 	char *kid;
 	flowrun_cb cb;
 	void *arg;
@@ -61,7 +62,6 @@ on_timer_closed(uv_handle_t *h)
 {
 	struct flowrun *r = h->data;
 
-	EVP_PKEY_free(r->key);
 	free(r->kid);
 	free(r);
 }
@@ -103,6 +103,7 @@ run_finish(struct flowrun *r, int ok)
 	if (r->next != NULL)
 		r->next->prev = r->prev;
 	dns01_cleanup(r);
+	keyring_release(b->keyring, r->key_id);
 	r->cb(r->arg, r->f, ok);
 	flow_free(r->f);
 	r->f = NULL;
@@ -151,8 +152,9 @@ send_post(struct flowrun *r, const struct flow_action *a)
 
 	log_debug("upstream: POST %s (%s)", a->what, a->url);
 	r->what = a->what;
-	if (acme2_post(b->acme, r->key, a->use_jwk ? NULL : r->kid, a->url,
-		a->payload, on_answer, r) == -1) {
+	if (acme2_post(b->acme, b->keyring, r->key_id,
+		a->use_jwk ? NULL : r->kid, a->url, a->payload, on_answer,
+		r) == -1) {
 		struct flow_resp fr;
 		struct flow_action n;
 
@@ -315,8 +317,8 @@ run_action(struct flowrun *r, struct flow_action *a)
 }
 
 int
-flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key, const char *kid,
-    struct obs_req *obs, flowrun_cb cb, void *arg)
+flowrun_start(struct bridge *b, struct flow *f, const char *key_id,
+    const char *kid, struct obs_req *obs, flowrun_cb cb, void *arg)
 {
 	struct flowrun *r;
 	struct flow_action a;
@@ -325,18 +327,20 @@ flowrun_start(struct bridge *b, struct flow *f, EVP_PKEY *key, const char *kid,
 		flow_free(f);
 		return -1;
 	}
-	if (kid != NULL && (r->kid = strdup(kid)) == NULL) {
+	if ((kid != NULL && (r->kid = strdup(kid)) == NULL) || key_id == NULL ||
+	    strlen(key_id) > KEYRING_ID_LEN ||
+	    keyring_hold(b->keyring, key_id) == -1) {
+		free(r->kid);
 		free(r);
 		flow_free(f);
 		return -1;
 	}
+	memcpy(r->key_id, key_id, strlen(key_id) + 1);
 	r->b = b;
 	r->f = f;
 	r->cb = cb;
 	r->arg = arg;
 	r->obs = obs;
-	EVP_PKEY_up_ref(key);
-	r->key = key;
 	uv_timer_init(b->loop, &r->timer);
 	r->timer.data = r;
 	r->next = b->runs;

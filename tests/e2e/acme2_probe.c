@@ -14,7 +14,7 @@
 #include <uv.h>
 
 #include "acme2.h"
-#include "jwk.h"
+#include "keyring.h"
 #include "log.h"
 #include "upstream.h"
 
@@ -30,7 +30,8 @@ struct probe {
 	uv_timer_t guard;
 	struct upstream *up;
 	struct acme2 *c;
-	EVP_PKEY *key;
+	struct keyring *kr;
+	char key_id[KEYRING_ID_LEN + 1];
 	char *kid;
 	char *order_url;
 	int load_attempts;
@@ -121,7 +122,7 @@ static void on_order_get(void *arg, const struct upstream_resp *r, json_t *json)
 
 static void fetch_order(struct probe *st)
 {
-	int rc = acme2_post(st->c, st->key, st->kid, st->order_url, "",
+	int rc = acme2_post(st->c, st->kr, st->key_id, st->kid, st->order_url, "",
 	    on_order_get, st);
 
 	check(st, rc == 0, "POST-as-GET order starts");
@@ -152,7 +153,7 @@ static void new_order(struct probe *st)
 {
 	const char *payload =
 	    "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"probe.example\"}]}";
-	int rc = acme2_post(st->c, st->key, st->kid,
+	int rc = acme2_post(st->c, st->kr, st->key_id, st->kid,
 	    acme2_directory(st->c)->new_order, payload, on_order, st);
 
 	check(st, rc == 0, "newOrder starts");
@@ -183,13 +184,14 @@ static void new_account(struct probe *st)
 {
 	int rc;
 
-	st->key = jwk_generate_p256();
-	check(st, st->key != NULL, "P-256 key generated");
-	if (!st->key) {
+	st->kr = keyring_new(1);
+	check(st, st->kr != NULL && keyring_generate(st->kr, st->key_id) == 0,
+	    "P-256 key generated");
+	if (!st->kr || !st->key_id[0]) {
 		shutdown_probe(st);
 		return;
 	}
-	rc = acme2_post(st->c, st->key, NULL,
+	rc = acme2_post(st->c, st->kr, st->key_id, NULL,
 	    acme2_directory(st->c)->new_account,
 	    "{\"termsOfServiceAgreed\":true}", on_account, st);
 	check(st, rc == 0, "newAccount starts");
@@ -271,7 +273,7 @@ int main(int argc, char **argv)
 	check(&st, st.up_freed, "upstream closed and freed");
 	closed = uv_loop_close(&st.loop);
 	check(&st, closed == 0, "every handle closed");
-	EVP_PKEY_free(st.key);
+	keyring_free(st.kr);
 	free(st.kid);
 	free(st.order_url);
 	printf("acme2_probe: %d passed, %d failed\n", st.passed, st.failed);
