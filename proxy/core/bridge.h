@@ -30,8 +30,8 @@ struct bridge {
 	struct server *front;
 	struct server *http01;
 	struct server *admin;
-	void *obs;	      /* observe.c's state */
-	struct flowrun *runs; /* flows in progress */
+	void *obs;			       /* observe.c's state */
+	LIST_HEAD(flowrun_list, flowrun) runs; /* flows in progress */
 	/* In flight, so that a shutdown can end them (entries private to
 	 * their files; zeroed = empty). */
 	LIST_HEAD(proof_list, proof) proofs; /* client-proof checks */

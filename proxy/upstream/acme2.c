@@ -10,6 +10,8 @@
 #include "acme2.h"
 #include "str.h"
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,7 @@ struct acme2 {
 	void (*done)(void *arg, int ok, const char *why);
 	void *done_arg;
 	struct acme2_dirload *dirload; /* directory GET in flight */
-	struct acme2_post *posts;      /* posts in flight */
+	LIST_HEAD(, acme2_post) posts; /* posts in flight */
 	int freeing;
 };
 
@@ -55,7 +57,7 @@ struct acme2_post {
 	void *arg;
 	int retries_left;
 	char nonce[NONCE_UPSTREAM_MAX + 1];
-	struct acme2_post *prev, *next;
+	LIST_ENTRY(acme2_post) link;
 };
 
 static void
@@ -248,28 +250,6 @@ acme2_directory(const struct acme2 *c)
 
 /* ---- signed posts ---- */
 
-static void
-post_link(struct acme2 *c, struct acme2_post *p)
-{
-	p->prev = NULL;
-	p->next = c->posts;
-	if (c->posts)
-		c->posts->prev = p;
-	c->posts = p;
-}
-
-static void
-post_unlink(struct acme2 *c, struct acme2_post *p)
-{
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		c->posts = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	p->prev = p->next = NULL;
-}
-
 /* Let the keyring evict the key again: done when p is answered or detached,
  * so that a detached post never touches a keyring freed since. */
 static void
@@ -298,7 +278,7 @@ post_finish(struct acme2_post *p, const struct upstream_resp *r, json_t *json)
 	acme2_cb cb = p->cb;
 	void *arg = p->arg;
 
-	post_unlink(p->c, p);
+	LIST_REMOVE(p, link);
 	p->c = NULL;
 	post_release_key(p);
 	cb(arg, r, json);
@@ -499,9 +479,9 @@ acme2_post(struct acme2 *c, struct keyring *kr, const char *key_id,
 		return -1;
 	p->cb = cb;
 	p->arg = arg;
-	post_link(c, p);
+	LIST_INSERT_HEAD(&c->posts, p, link);
 	if (post_start(p) < 0) {
-		post_unlink(c, p);
+		LIST_REMOVE(p, link);
 		post_destroy(p);
 		return -1;
 	}
@@ -527,6 +507,7 @@ acme2_new(uv_loop_t *loop, struct upstream *up, const char *directory_url,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	LIST_INIT(&c->posts);
 	c->loop = loop;
 	c->up = up;
 	c->dir_url = str_dup(directory_url);
@@ -552,11 +533,11 @@ abort_posts(struct acme2 *c)
 	struct upstream_resp r;
 
 	fake_resp(&r, "aborted");
-	while (c->posts) {
-		struct acme2_post *p = c->posts;
+	while (!LIST_EMPTY(&c->posts)) {
+		struct acme2_post *p = LIST_FIRST(&c->posts);
 		acme2_cb cb = p->cb;
 
-		post_unlink(c, p);
+		LIST_REMOVE(p, link);
 		p->c = NULL;
 		post_release_key(p);
 		cb(p->arg, &r, NULL);

@@ -37,12 +37,13 @@ struct flowrun {
 	struct obs_req *obs; /* the waiting v1 request's record */
 	const char *what;    /* the upstream resource in flight */
 	uv_timer_t timer;
-	int waiting;
+	int waiting; /* on the timer: a WAIT, or the start (started 0) */
+	int started; /* flow_start called */
 	int finished;
 	struct flow_action pending; /* the dns-01 SEND waiting for its hook */
 	struct dns01_record *records;
 	size_t nrecords;
-	struct flowrun *prev, *next;
+	LIST_ENTRY(flowrun) link; /* in b->runs */
 };
 
 static void run_action(struct flowrun *r, struct flow_action *a);
@@ -96,12 +97,7 @@ run_finish(struct flowrun *r, int ok)
 	struct bridge *b = r->b;
 
 	r->finished = 1;
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		b->runs = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
+	LIST_REMOVE(r, link);
 	dns01_cleanup(r);
 	keyring_release(b->keyring, r->key_id);
 	r->cb(r->arg, r->f, ok);
@@ -140,7 +136,11 @@ on_wake(uv_timer_t *t)
 	struct flow_action a;
 
 	r->waiting = 0;
-	flow_step(r->f, NULL, bridge_now_ms(), &a);
+	if (!r->started) {
+		r->started = 1;
+		flow_start(r->f, bridge_now_ms(), &a);
+	} else
+		flow_step(r->f, NULL, bridge_now_ms(), &a);
 	run_action(r, &a);
 }
 
@@ -321,7 +321,6 @@ flowrun_start(struct bridge *b, struct flow *f, const char *key_id,
     const char *kid, struct obs_req *obs, flowrun_cb cb, void *arg)
 {
 	struct flowrun *r;
-	struct flow_action a;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		flow_free(f);
@@ -343,12 +342,12 @@ flowrun_start(struct bridge *b, struct flow *f, const char *key_id,
 	r->obs = obs;
 	uv_timer_init(b->loop, &r->timer);
 	r->timer.data = r;
-	r->next = b->runs;
-	if (b->runs != NULL)
-		b->runs->prev = r;
-	b->runs = r;
-	flow_start(f, bridge_now_ms(), &a);
-	run_action(r, &a);
+	LIST_INSERT_HEAD(&b->runs, r, link);
+	/* The first step runs on the next loop turn, so that cb never runs
+	 * inside the caller's call (a failure to send the first request
+	 * would otherwise answer the caller before it returns). */
+	r->waiting = 1;
+	uv_timer_start(&r->timer, on_wake, 0, 0);
 	return 0;
 }
 
@@ -360,8 +359,8 @@ flowrun_cancel_all(struct bridge *b)
 	/* Runs waiting for a dns-01 hook fail as their hook is killed. */
 	if (b->dns01_hook_cancel_all != NULL)
 		b->dns01_hook_cancel_all(b);
-	for (r = b->runs; r != NULL; r = next) {
-		next = r->next;
+	for (r = LIST_FIRST(&b->runs); r != NULL; r = next) {
+		next = LIST_NEXT(r, link);
 		if (r->waiting) {
 			uv_timer_stop(&r->timer);
 			r->waiting = 0;

@@ -8,8 +8,9 @@ struct bridge;
 struct flow;
 struct obs_req;
 
-/* Called once with ok = 1 (done) or 0 (failed: flow_failure). The flow is
- * freed after the callback returns. */
+/* Called once, never inside flowrun_start (the first step runs on the
+ * next loop turn), with ok = 1 (done) or 0 (failed: flow_failure). The flow
+ * is freed after the callback returns. */
 typedef void (*flowrun_cb)(void *arg, struct flow *f, int ok);
 
 /* Start f signed with key key_id of b->keyring (held there until the run
