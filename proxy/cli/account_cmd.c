@@ -308,7 +308,7 @@ on_found(void *arg, struct flow *f, int ok)
 		if ((l->url = strdup(flow_account_url(f))) == NULL)
 			snprintf(l->why, sizeof(l->why), "out of memory");
 	} else {
-		l->no_account = p->type == V1E_UNAUTHORIZED;
+		l->no_account = flow_failure_no_account(flow_failure(f));
 		snprintf(l->why, sizeof(l->why), "%s", p->detail);
 	}
 	lookup_stop(l);

@@ -279,9 +279,9 @@ on_created(void *arg, struct flow *f, int ok)
 	LIST_REMOVE(c, link);
 	if (ok)
 		created_ok(c, flow_account_url(f));
-	else if (p->type == V1E_RATE_LIMITED)
+	else if (flow_failure_rate_limited(flow_failure(f)))
 		created_rate_limited(c, p);
-	else if (c->imported && p->type == V1E_UNAUTHORIZED)
+	else if (c->imported && flow_failure_no_account(flow_failure(f)))
 		for (i = 0; i < c->n; i++)
 			ep_reply_error(c->waiters[i].e, V1E_UNAUTHORIZED, 403,
 			    "no account for this key at the CA: register it "

@@ -13,9 +13,8 @@
 #define THUMB "THUMBprint_0123456789abcdefghijklmnopqrstuv"
 #define DETAIL "The key authorization file from the server did not match"
 
-static const struct flow_dir dir = {
-	"https://ca/new-acct", "https://ca/new-order"
-};
+static const struct flow_dir dir = { "https://ca/new-acct",
+	"https://ca/new-order" };
 
 static const char pem_body[] =
     "-----BEGIN CERTIFICATE-----\nMIIBleaf\n-----END CERTIFICATE-----\n"
@@ -70,8 +69,9 @@ is_send_json(const struct flow_action *a, const char *url, json_t *want)
 
 	if (a->act == FLOW_SEND && a->payload != NULL)
 		got = json_loads(a->payload, 0, NULL);
-	ok = a->act == FLOW_SEND && a->url != NULL && strcmp(a->url, url) == 0 &&
-	    got != NULL && want != NULL && json_equal(got, want);
+	ok = a->act == FLOW_SEND && a->url != NULL &&
+	    strcmp(a->url, url) == 0 && got != NULL && want != NULL &&
+	    json_equal(got, want);
 	json_decref(got);
 	json_decref(want);
 	return ok;
@@ -80,8 +80,8 @@ is_send_json(const struct flow_action *a, const char *url, json_t *want)
 static json_t *
 order(const char *status, const char *a1, const char *a2)
 {
-	json_t *o = json_pack("{s:s, s:s, s:[]}", "status", status,
-	    "finalize", "https://ca/order/1/finalize", "authorizations");
+	json_t *o = json_pack("{s:s, s:s, s:[]}", "status", status, "finalize",
+	    "https://ca/order/1/finalize", "authorizations");
 	json_t *az = json_object_get(o, "authorizations");
 
 	if (a1 != NULL)
@@ -97,24 +97,24 @@ static json_t *
 authz(const char *name, const char *status, const char *cstatus,
     const char *chall_url, const char *token)
 {
-	json_t *z = json_pack("{s:{s:s, s:s}, s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}",
-	    "identifier", "type", "dns", "value", name,
-	    "status", status, "expires", "2030-01-01T00:00:00Z",
-	    "challenges", "type", "dns-01", "url", "https://ca/chall/dns",
-	    "status", "pending", "token", "dnstoken");
+	json_t *z = json_pack(
+	    "{s:{s:s, s:s}, s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}", "identifier",
+	    "type", "dns", "value", name, "status", status, "expires",
+	    "2030-01-01T00:00:00Z", "challenges", "type", "dns-01", "url",
+	    "https://ca/chall/dns", "status", "pending", "token", "dnstoken");
 
 	if (cstatus != NULL)
 		json_array_append_new(json_object_get(z, "challenges"),
-		    json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01",
-		    "url", chall_url, "status", cstatus, "token", token));
+		    json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01", "url",
+			chall_url, "status", cstatus, "token", token));
 	return z;
 }
 
 static json_t *
 v2_problem(const char *type, const char *detail)
 {
-	return json_pack("{s:s, s:s, s:i}", "type", type, "detail", detail,
-	    "status", 400);
+	return json_pack(
+	    "{s:s, s:s, s:i}", "type", type, "detail", detail, "status", 400);
 }
 
 /* --- FLOW_ACCOUNT ---------------------------------------------------- */
@@ -156,8 +156,9 @@ test_account(void)
 	/* v2 problem -> v1 problem */
 	f = flow_new_account(&dir, 0);
 	flow_start(f, 0, &a);
-	answer(f, 400, json_pack("{s:s}", "type",
-	    "urn:ietf:params:acme:error:malformed"), NULL, -1, 10, &a);
+	answer(f, 400,
+	    json_pack("{s:s}", "type", "urn:ietf:params:acme:error:malformed"),
+	    NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	p = fprob(f);
 	CHECK_STR(problem_v1_name(p->type), "malformed");
@@ -192,25 +193,28 @@ test_authz_happy(void)
 	CHECK(flow_authz_count(f) == 1);
 	flow_start(f, 0, &a);
 	CHECK(is_send_json(&a, "https://ca/new-order",
-	    json_pack("{s:[{s:s, s:s}]}", "identifiers", "type", "dns",
-	    "value", "a.example")));
+	    json_pack("{s:[{s:s, s:s}]}", "identifiers", "type", "dns", "value",
+		"a.example")));
 	CHECK(a.use_jwk == 0);
 
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	CHECK(is_send(&a, "https://ca/authz/1", ""));	/* POST-as-GET */
+	CHECK(is_send(&a, "https://ca/authz/1", "")); /* POST-as-GET */
 	CHECK(a.provision_token == NULL);
 	CHECK_STR(flow_order_url(f), "https://ca/order/1");
 
-	answer(f, 200, authz("a.example", "pending", "pending",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "pending", "pending", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 20, &a);
 	CHECK(is_send(&a, "https://ca/chall/1", "{}"));
 	CHECK(a.use_jwk == 0);
 	CHECK_STR(a.provision_token, "tokA");
 	CHECK_STR(a.provision_keyauth, "tokA." THUMB);
 
-	answer(f, 200, json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01",
-	    "url", "https://ca/chall/1", "status", "processing", "token", "tokA"),
+	answer(f, 200,
+	    json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01", "url",
+		"https://ca/chall/1", "status", "processing", "token", "tokA"),
 	    NULL, -1, 30, &a);
 	CHECK(a.act == FLOW_WAIT);
 	CHECK(a.wait_ms > 0 && a.wait_ms <= 60000 - 30);
@@ -221,21 +225,26 @@ test_authz_happy(void)
 
 	/* still pending, the CA has not picked the answer up yet: wait
 	 * again, never answer the challenge a second time */
-	answer(f, 200, authz("a.example", "pending", "pending",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 310, &a);
+	answer(f, 200,
+	    authz("a.example", "pending", "pending", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 310, &a);
 	CHECK(a.act == FLOW_WAIT);
 	CHECK(a.wait_ms > 0);
 	waited(f, 900, &a);
 	CHECK(is_send(&a, "https://ca/authz/1", ""));
 	/* challenge processing: the same */
-	answer(f, 200, authz("a.example", "pending", "processing",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 910, &a);
+	answer(f, 200,
+	    authz("a.example", "pending", "processing", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 910, &a);
 	CHECK(a.act == FLOW_WAIT);
 	waited(f, 1500, &a);
 	CHECK(is_send(&a, "https://ca/authz/1", ""));
 
-	answer(f, 200, authz("a.example", "valid", "valid",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 1510, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/1", "tokA"),
+	    NULL, -1, 1510, &a);
 	CHECK(a.act == FLOW_DONE);
 	z = flow_authz_get(f, 0);
 	CHECK(z != NULL);
@@ -263,8 +272,10 @@ test_authz_processing(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "pending", "processing",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "pending", "processing", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_WAIT);
 	waited(f, 300, &a);
 	CHECK(is_send(&a, "https://ca/authz/1", ""));
@@ -275,8 +286,8 @@ test_authz_processing(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "pending", NULL, NULL, NULL),
-	    NULL, -1, 20, &a);
+	answer(f, 200, authz("a.example", "pending", NULL, NULL, NULL), NULL,
+	    -1, 20, &a);
 	CHECK(a.act == FLOW_FAIL);
 	CHECK(fprob(f)->type != V1E_NONE);
 	flow_free(f);
@@ -289,23 +300,28 @@ run_to_deadline(enum flow_kind kind, struct flow_action *a, struct flow **fp)
 	const char *names[] = { "a.example" };
 	struct flow *f;
 
-	f = kind == FLOW_CERT ? flow_new_cert(&dir, names, 1, "CSR", THUMB, 1000)
-			      : flow_new_authz(&dir, names, 1, THUMB, 1000);
+	f = kind == FLOW_CERT
+	    ? flow_new_cert(&dir, names, 1, "CSR", THUMB, 1000)
+	    : flow_new_authz(&dir, names, 1, THUMB, 1000);
 	*fp = f;
 	flow_start(f, 0, a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, a);
-	answer(f, 200, authz("a.example", "pending", "pending",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 20, a);
+	answer(f, 200,
+	    authz("a.example", "pending", "pending", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 20, a);
 	CHECK(is_send(a, "https://ca/chall/1", "{}"));
 	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1,
 	    800, a);
 	CHECK(a->act == FLOW_WAIT);
-	CHECK(a->wait_ms >= 0 && a->wait_ms <= 200);	/* not past the deadline */
+	CHECK(a->wait_ms >= 0 && a->wait_ms <= 200); /* not past the deadline */
 	waited(f, 1000, a);
 	CHECK(is_send(a, "https://ca/authz/1", ""));
-	answer(f, 200, authz("a.example", "pending", "processing",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 1100, a);
+	answer(f, 200,
+	    authz("a.example", "pending", "processing", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 1100, a);
 }
 
 static void
@@ -330,13 +346,14 @@ test_deadline(void)
 static json_t *
 invalid_authz(const char *name)
 {
-	json_t *z = authz(name, "invalid", "invalid", "https://ca/chall/1",
-	    "tokA");
+	json_t *z = authz(
+	    name, "invalid", "invalid", "https://ca/chall/1", "tokA");
 	json_t *ch = json_array_get(json_object_get(z, "challenges"), 1);
 
-	json_object_set_new(ch, "error", json_pack("{s:s, s:s, s:i}", "type",
-	    "urn:ietf:params:acme:error:incorrectResponse", "detail", DETAIL,
-	    "status", 403));
+	json_object_set_new(ch, "error",
+	    json_pack("{s:s, s:s, s:i}", "type",
+		"urn:ietf:params:acme:error:incorrectResponse", "detail",
+		DETAIL, "status", 403));
 	return z;
 }
 
@@ -370,7 +387,7 @@ check_v1_error(const struct flow_authz *z)
 	t = json_string_value(json_object_get(e, "type"));
 	d = json_string_value(json_object_get(e, "detail"));
 	CHECK(t != NULL && strncmp(t, "urn:acme:error:", 15) == 0);
-	CHECK_STR(d, DETAIL);		/* what the CA saw, verbatim */
+	CHECK_STR(d, DETAIL); /* what the CA saw, verbatim */
 	CHECK(json_is_integer(json_object_get(e, "status")));
 	json_decref(e);
 }
@@ -400,11 +417,13 @@ test_invalid(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "pending", "pending",
-	    "https://ca/chall/1", "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "pending", "pending", "https://ca/chall/1",
+		"tokA"),
+	    NULL, -1, 20, &a);
 	CHECK(is_send(&a, "https://ca/chall/1", "{}"));
-	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1,
-	    30, &a);
+	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1, 30,
+	    &a);
 	CHECK(a.act == FLOW_WAIT);
 	waited(f, 300, &a);
 	CHECK(is_send(&a, "https://ca/authz/1", ""));
@@ -440,26 +459,31 @@ test_authz_order(void)
 	CHECK(flow_authz_count(f) == 2);
 	flow_start(f, 0, &a);
 	CHECK(is_send_json(&a, "https://ca/new-order",
-	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers",
-	    "type", "dns", "value", "a.example",
-	    "type", "dns", "value", "b.example")));
-	answer(f, 201, order("pending", "https://ca/authz/b",
-	    "https://ca/authz/a"), "https://ca/order/1", -1, 10, &a);
+	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers", "type",
+		"dns", "value", "a.example", "type", "dns", "value",
+		"b.example")));
+	answer(f, 201,
+	    order("pending", "https://ca/authz/b", "https://ca/authz/a"),
+	    "https://ca/order/1", -1, 10, &a);
 	CHECK(is_send(&a, "https://ca/authz/b", ""));
-	answer(f, 200, authz("b.example", "valid", "valid", "https://ca/chall/b",
-	    "tokB"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("b.example", "valid", "valid", "https://ca/chall/b", "tokB"),
+	    NULL, -1, 20, &a);
 	CHECK(is_send(&a, "https://ca/authz/a", ""));
-	answer(f, 200, authz("a.example", "pending", "pending",
-	    "https://ca/chall/a", "tokA"), NULL, -1, 30, &a);
+	answer(f, 200,
+	    authz("a.example", "pending", "pending", "https://ca/chall/a",
+		"tokA"),
+	    NULL, -1, 30, &a);
 	CHECK(is_send(&a, "https://ca/chall/a", "{}"));
 	CHECK_STR(a.provision_token, "tokA");
 	CHECK_STR(a.provision_keyauth, "tokA." THUMB);
-	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1,
-	    40, &a);
+	answer(f, 200, json_pack("{s:s}", "status", "processing"), NULL, -1, 40,
+	    &a);
 	waited(f, 300, &a);
 	CHECK(is_send(&a, "https://ca/authz/a", ""));
-	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
-	    "tokA"), NULL, -1, 310, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 310, &a);
 	CHECK(a.act == FLOW_DONE);
 	z0 = flow_authz_get(f, 0);
 	z1 = flow_authz_get(f, 1);
@@ -489,9 +513,10 @@ test_check(void)
 	if (f == NULL)
 		return;
 	flow_start(f, 0, &a);
-	CHECK(is_send(&a, "https://ca/authz/7", ""));	/* no newOrder */
-	answer(f, 200, authz("c.example", "valid", "valid", "https://ca/chall/7",
-	    "tokC"), NULL, -1, 10, &a);
+	CHECK(is_send(&a, "https://ca/authz/7", "")); /* no newOrder */
+	answer(f, 200,
+	    authz("c.example", "valid", "valid", "https://ca/chall/7", "tokC"),
+	    NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_DONE);
 	CHECK_STR(flow_authz_get(f, 0)->name, "c.example");
 	CHECK(flow_authz_get(f, 0)->status == V2S_VALID);
@@ -508,7 +533,7 @@ test_check_answer_modes(void)
 {
 	const char *names[] = { "https://ca/authz/8" };
 	enum flow_answer modes[] = { FLOW_ANSWER_SELF, FLOW_ANSWER_CLIENT,
-	    FLOW_ANSWER_NONE };
+		FLOW_ANSWER_NONE };
 	struct flow *f;
 	struct flow_action a;
 	size_t i;
@@ -520,8 +545,10 @@ test_check_answer_modes(void)
 			return;
 		flow_set_answer(f, modes[i]);
 		flow_start(f, 0, &a);
-		answer(f, 200, authz("d.example", "pending", "pending",
-		    "https://ca/chall/8", "tokD"), NULL, -1, 10, &a);
+		answer(f, 200,
+		    authz("d.example", "pending", "pending",
+			"https://ca/chall/8", "tokD"),
+		    NULL, -1, 10, &a);
 		if (modes[i] == FLOW_ANSWER_NONE) {
 			CHECK(a.act == FLOW_DONE);
 			CHECK(flow_authz_get(f, 0)->status == V2S_PENDING);
@@ -551,18 +578,21 @@ test_cert_happy(void)
 		return;
 	flow_start(f, 0, &a);
 	CHECK(is_send_json(&a, "https://ca/new-order",
-	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers",
-	    "type", "dns", "value", "a.example",
-	    "type", "dns", "value", "b.example")));
+	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers", "type",
+		"dns", "value", "a.example", "type", "dns", "value",
+		"b.example")));
 	/* reused authorizations: the order is ready at once */
-	answer(f, 201, order("ready", "https://ca/authz/a", "https://ca/authz/b"),
+	answer(f, 201,
+	    order("ready", "https://ca/authz/a", "https://ca/authz/b"),
 	    "https://ca/order/1", -1, 10, &a);
 	CHECK(is_send(&a, "https://ca/authz/a", ""));
-	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
-	    "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 20, &a);
 	CHECK(is_send(&a, "https://ca/authz/b", ""));
-	answer(f, 200, authz("b.example", "valid", "valid", "https://ca/chall/b",
-	    "tokB"), NULL, -1, 30, &a);
+	answer(f, 200,
+	    authz("b.example", "valid", "valid", "https://ca/chall/b", "tokB"),
+	    NULL, -1, 30, &a);
 	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
 	    json_pack("{s:s}", "csr", "Q1NSZGVy")));
 	CHECK(a.provision_token == NULL);
@@ -570,7 +600,7 @@ test_cert_happy(void)
 	o = order("processing", "https://ca/authz/a", "https://ca/authz/b");
 	answer(f, 200, o, "https://ca/order/1", 2, 40, &a);
 	CHECK(a.act == FLOW_WAIT);
-	CHECK(a.wait_ms == 2000);	/* Retry-After: 2 */
+	CHECK(a.wait_ms == 2000); /* Retry-After: 2 */
 	waited(f, 2040, &a);
 	CHECK(is_send(&a, "https://ca/order/1", ""));
 
@@ -588,7 +618,7 @@ test_cert_happy(void)
 	CHECK(a.act == FLOW_DONE);
 	CHECK_STR(flow_cert_pem(f), pem_body);
 	CHECK(flow_cert_pem_len(f) == strlen(pem_body));
-	CHECK(flow_cert_pem(f) != pem_body);	/* a copy */
+	CHECK(flow_cert_pem(f) != pem_body); /* a copy */
 	CHECK_STR(flow_cert_url(f), "https://ca/cert/1");
 	CHECK_STR(flow_order_url(f), "https://ca/order/1");
 	flow_free(f);
@@ -608,13 +638,14 @@ test_cert_not_pem(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
-	    "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 20, &a);
 	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
 	    json_pack("{s:s}", "csr", "CSR")));
 	o = order("valid", "https://ca/authz/a", NULL);
 	json_object_set_new(o, "certificate", json_string("https://ca/cert/1"));
-	answer(f, 200, o, NULL, -1, 30, &a);	/* valid at once */
+	answer(f, 200, o, NULL, -1, 30, &a); /* valid at once */
 	CHECK(is_send(&a, "https://ca/cert/1", ""));
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
@@ -657,8 +688,10 @@ test_failures(void)
 	/* rate limited, with Retry-After */
 	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 429, v2_problem("urn:ietf:params:acme:error:rateLimited",
-	    "too many new orders"), NULL, 60, 10, &a);
+	answer(f, 429,
+	    v2_problem("urn:ietf:params:acme:error:rateLimited",
+		"too many new orders"),
+	    NULL, 60, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	p = fprob(f);
 	CHECK_STR(problem_v1_name(p->type), "rateLimited");
@@ -688,8 +721,9 @@ test_failures(void)
 	/* an order with more authorizations than names */
 	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("pending", "https://ca/authz/1",
-	    "https://ca/authz/2"), "https://ca/order/1", -1, 10, &a);
+	answer(f, 201,
+	    order("pending", "https://ca/authz/1", "https://ca/authz/2"),
+	    "https://ca/order/1", -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	flow_free(f);
 
@@ -697,8 +731,8 @@ test_failures(void)
 	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
 	o = order("pending", NULL, NULL);
-	json_array_append_new(json_object_get(o, "authorizations"),
-	    json_integer(5));
+	json_array_append_new(
+	    json_object_get(o, "authorizations"), json_integer(5));
 	answer(f, 201, o, "https://ca/order/1", -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	flow_free(f);
@@ -708,8 +742,8 @@ test_failures(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	o = authz("a.example", "pending", "pending", "https://ca/chall/1",
-	    "tokA");
+	o = authz(
+	    "a.example", "pending", "pending", "https://ca/chall/1", "tokA");
 	json_object_del(o, "status");
 	answer(f, 200, o, NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_FAIL);
@@ -720,11 +754,13 @@ test_failures(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
-	    "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 20, &a);
 	CHECK(a.act == FLOW_SEND);
-	answer(f, 400, v2_problem("urn:ietf:params:acme:error:badCSR",
-	    "key too small"), NULL, -1, 30, &a);
+	answer(f, 400,
+	    v2_problem("urn:ietf:params:acme:error:badCSR", "key too small"),
+	    NULL, -1, 30, &a);
 	CHECK(a.act == FLOW_FAIL);
 	CHECK_STR(problem_v1_name(fprob(f)->type), "badCSR");
 	CHECK(fprob(f)->status == 400);
@@ -735,8 +771,9 @@ test_failures(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
-	    "tokA"), NULL, -1, 20, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 20, &a);
 	answer(f, 200, order("invalid", "https://ca/authz/a", NULL), NULL, -1,
 	    30, &a);
 	CHECK(a.act == FLOW_FAIL);
@@ -748,12 +785,13 @@ test_failures(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "valid", "valid", "https://ca/chall/a",
-	    "tokA"), NULL, -1, 20, &a);
-	answer(f, 200, order("processing", "https://ca/authz/a", NULL), NULL,
-	    5, 900, &a);
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 20, &a);
+	answer(f, 200, order("processing", "https://ca/authz/a", NULL), NULL, 5,
+	    900, &a);
 	CHECK(a.act == FLOW_WAIT);
-	CHECK(a.wait_ms >= 0 && a.wait_ms <= 100);	/* clamped */
+	CHECK(a.wait_ms >= 0 && a.wait_ms <= 100); /* clamped */
 	waited(f, 1000, &a);
 	CHECK(is_send(&a, "https://ca/order/1", ""));
 	answer(f, 200, order("processing", "https://ca/authz/a", NULL), NULL,
@@ -779,8 +817,7 @@ test_new_refusals(void)
 	CHECK(flow_new_cert(&dir, names, 1, NULL, THUMB, 1) == NULL);
 	for (i = 0; i < FLOW_MAX_NAMES + 1; i++)
 		many[i] = "a.example";
-	CHECK(flow_new_authz(&dir, many, FLOW_MAX_NAMES + 1, THUMB,
-	    1) == NULL);
+	CHECK(flow_new_authz(&dir, many, FLOW_MAX_NAMES + 1, THUMB, 1) == NULL);
 	f = flow_new_authz(&dir, many, FLOW_MAX_NAMES, THUMB, 1);
 	CHECK(f != NULL && flow_authz_count(f) == FLOW_MAX_NAMES);
 	flow_free(f);
@@ -811,10 +848,13 @@ test_only_existing_and_post(void)
 	if (f == NULL)
 		return;
 	flow_start(f, 0, &a);
-	CHECK(is_send(&a, "https://ca/new-acct", "{\"onlyReturnExisting\":true}"));
+	CHECK(is_send(
+	    &a, "https://ca/new-acct", "{\"onlyReturnExisting\":true}"));
 	CHECK(a.use_jwk == 1);
-	answer(f, 400, v2_problem("urn:ietf:params:acme:error:"
-				  "accountDoesNotExist", "no such account"),
+	answer(f, 400,
+	    v2_problem("urn:ietf:params:acme:error:"
+		       "accountDoesNotExist",
+		"no such account"),
 	    NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	ff = flow_failure(f);
@@ -831,14 +871,15 @@ test_only_existing_and_post(void)
 		return;
 	CHECK(flow_failure(f)->source == FLOW_FAILED_NOT);
 	flow_start(f, 0, &a);
-	CHECK(is_send(&a, "https://ca/authz/1", "{\"status\":\"deactivated\"}"));
+	CHECK(
+	    is_send(&a, "https://ca/authz/1", "{\"status\":\"deactivated\"}"));
 	CHECK(a.use_jwk == 0);
 	answer(f, 200, json_pack("{s:s}", "status", "deactivated"), NULL, -1,
 	    10, &a);
 	CHECK(a.act == FLOW_DONE);
 	CHECK(flow_post_status(f) == 200);
-	CHECK_STR(json_string_value(json_object_get(flow_post_json(f),
-		      "status")),
+	CHECK_STR(
+	    json_string_value(json_object_get(flow_post_json(f), "status")),
 	    "deactivated");
 	flow_free(f);
 
@@ -846,8 +887,9 @@ test_only_existing_and_post(void)
 	 * decide on (already revoked, already deactivated). */
 	f = flow_new_post("https://ca/revoke", "{}");
 	flow_start(f, 0, &a);
-	answer(f, 400, v2_problem("urn:ietf:params:acme:error:alreadyRevoked",
-			   "Certificate already revoked"),
+	answer(f, 400,
+	    v2_problem("urn:ietf:params:acme:error:alreadyRevoked",
+		"Certificate already revoked"),
 	    NULL, -1, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	ff = flow_failure(f);
@@ -881,8 +923,8 @@ test_typed_failures(void)
 
 	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 429, v2_problem("urn:ietf:params:acme:error:rateLimited",
-			   "slow down"),
+	answer(f, 429,
+	    v2_problem("urn:ietf:params:acme:error:rateLimited", "slow down"),
 	    NULL, 30, 10, &a);
 	CHECK(a.act == FLOW_FAIL);
 	ff = flow_failure(f);
@@ -897,8 +939,8 @@ test_typed_failures(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "valid", "valid",
-			   "https://ca/chall/1", "tokA"),
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/1", "tokA"),
 	    NULL, -1, 20, &a);
 	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
 	    json_pack("{s:s}", "csr", "CSR")));
@@ -919,15 +961,49 @@ test_typed_failures(void)
 	flow_start(f, 0, &a);
 	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
-	answer(f, 200, authz("a.example", "valid", "valid",
-			   "https://ca/chall/1", "tokA"),
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/1", "tokA"),
 	    NULL, -1, 20, &a);
-	answer(f, 200, order("weird", "https://ca/authz/1", NULL), NULL, -1,
-	    30, &a);
+	answer(f, 200, order("weird", "https://ca/authz/1", NULL), NULL, -1, 30,
+	    &a);
 	CHECK(a.act == FLOW_FAIL);
 	CHECK(flow_failure(f)->source == FLOW_FAILED_BRIDGE);
 	CHECK(flow_failure(f)->http_status == 502);
 	flow_free(f);
+}
+
+/* Decisions on failures read the type and the status, never the text. */
+static void
+test_failure_decisions(void)
+{
+	struct flow_failure ff;
+
+	memset(&ff, 0, sizeof(ff));
+	CHECK(!flow_failure_rate_limited(&ff) && !flow_failure_no_account(&ff));
+	ff.source = FLOW_FAILED_UPSTREAM;
+	ff.type = V2E_RATE_LIMITED;
+	ff.http_status = 429;
+	CHECK(flow_failure_is(&ff, V2E_RATE_LIMITED));
+	CHECK(flow_failure_rate_limited(&ff));
+	ff.type = V2E_NONE; /* a bare 429, no problem document */
+	CHECK(flow_failure_rate_limited(&ff));
+	ff.type = V2E_OTHER; /* a type the bridge does not know */
+	CHECK(flow_failure_rate_limited(&ff));
+	ff.type = V2E_MALFORMED;
+	CHECK(!flow_failure_rate_limited(&ff)); /* typed: the type decides */
+	ff.type = V2E_ACCOUNT_DOES_NOT_EXIST;
+	ff.http_status = 400;
+	CHECK(flow_failure_no_account(&ff) && !flow_failure_rate_limited(&ff));
+	ff.type = V2E_UNAUTHORIZED;
+	ff.http_status = 403;
+	CHECK(flow_failure_no_account(&ff));
+	snprintf(ff.detail, sizeof(ff.detail), "rate limited, no account");
+	ff.type = V2E_SERVER_INTERNAL;
+	CHECK(!flow_failure_no_account(&ff) && !flow_failure_rate_limited(&ff));
+	/* The bridge's own failures are never the CA's answer. */
+	flow_failure_set(&ff, V2E_UNAUTHORIZED, 429, "hook refused");
+	CHECK(!flow_failure_is(&ff, V2E_UNAUTHORIZED));
+	CHECK(!flow_failure_no_account(&ff) && !flow_failure_rate_limited(&ff));
 }
 
 int
@@ -947,5 +1023,6 @@ main(void)
 	test_new_refusals();
 	test_only_existing_and_post();
 	test_typed_failures();
+	test_failure_decisions();
 	return T_DONE();
 }

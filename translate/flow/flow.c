@@ -268,6 +268,28 @@ flow_failure_set(struct flow_failure *ff, enum v2_err type, long http_status,
 	return -1;
 }
 
+int
+flow_failure_is(const struct flow_failure *ff, enum v2_err t)
+{
+	return ff->source == FLOW_FAILED_UPSTREAM && ff->type == t;
+}
+
+int
+flow_failure_rate_limited(const struct flow_failure *ff)
+{
+	return flow_failure_is(ff, V2E_RATE_LIMITED) ||
+	    (ff->source == FLOW_FAILED_UPSTREAM &&
+		(ff->type == V2E_NONE || ff->type == V2E_OTHER) &&
+		ff->http_status == 429);
+}
+
+int
+flow_failure_no_account(const struct flow_failure *ff)
+{
+	return flow_failure_is(ff, V2E_ACCOUNT_DOES_NOT_EXIST) ||
+	    flow_failure_is(ff, V2E_UNAUTHORIZED);
+}
+
 /* f fails for a reason of the bridge's own. -1. */
 static int fail_bridge(struct flow *f, enum v2_err type, long http_status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -108,6 +108,15 @@ int
 flow_failure_set(struct flow_failure *ff, enum v2_err type, long http_status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Decisions on a failure, by the CA's problem type and HTTP status (never
+ * its wording): whether the CA answered with problem type t; whether it
+ * refused for now (rateLimited, or a bare HTTP 429). */
+int flow_failure_is(const struct flow_failure *ff, enum v2_err t);
+int flow_failure_rate_limited(const struct flow_failure *ff);
+/* FLOW_ACCOUNT with only_existing: the CA has no account for the key
+ * (accountDoesNotExist, or unauthorized as some CAs answer). */
+int flow_failure_no_account(const struct flow_failure *ff);
+
 struct flow;
 
 /* The constructors, one per kind; NULL on bad input or no memory.
