@@ -241,12 +241,10 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
-	if (strcmp(cfg.log_level, "debug") == 0)
-		log_min_level = LOG_DEBUG;
-	else if (strcmp(cfg.log_level, "warn") == 0)
-		log_min_level = LOG_WARN;
-	else if (strcmp(cfg.log_level, "error") == 0)
-		log_min_level = LOG_ERR;
+	log_min_level = cfg.log_level == CONFIG_LOG_DEBUG ? LOG_DEBUG
+	    : cfg.log_level == CONFIG_LOG_WARN		  ? LOG_WARN
+	    : cfg.log_level == CONFIG_LOG_ERROR		  ? LOG_ERR
+							  : LOG_INFO;
 	if (cfg.check_only) {
 		printf("acme-bridge: configuration OK\n");
 		config_free(&cfg);

@@ -17,6 +17,10 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define CONFIG_BODY_CAP 65536
 
+const char *const config_log_level_names[] = { "debug", "info", "warn", "error",
+	NULL };
+const char *const config_authz_mode_names[] = { "eager", "client-proof", NULL };
+
 enum config_type {
 	CT_STRING,  /* char[size] at off, checked by check() */
 	CT_ADDR,    /* "HOST:PORT": host char[size] at off, int port at off2 */
@@ -26,6 +30,7 @@ enum config_type {
 	CT_COMMENT, /* any string, ignored */
 	CT_JSON,    /* json_t * at off, checked by check_json() */
 	CT_INT,	    /* int at off, min..max */
+	CT_ENUM,    /* int at off: the index of the string in names[] */
 };
 
 struct config_key {
@@ -38,41 +43,50 @@ struct config_key {
 	int (*check)(char *v, char *why, size_t whylen);
 	const char *note; /* numbers: why the range is what it is */
 	int (*check_json)(const json_t *v, char *why, size_t whylen);
+	const char *const *names; /* CT_ENUM: the spellings, NULL-ended */
 };
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define K_STR(n, fl, f, chk) \
 	{ \
-		n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL, NULL \
+		n, fl, CT_STRING, FIELD(f), 0, 0, 0, 0, chk, NULL, NULL, NULL \
 	}
 #define K_ADDR(n, fl, h, p, e) \
 	{ \
 		n, fl, CT_ADDR, FIELD(h), offsetof(struct config, p), 0, 0, e, \
-		    NULL, NULL, NULL \
+		    NULL, NULL, NULL, NULL \
 	}
 #define K_BOOL(n, fl, f) \
 	{ \
-		n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL, NULL \
+		n, fl, CT_BOOL, FIELD(f), 0, 0, 1, 0, NULL, NULL, NULL, NULL \
 	}
 #define K_SIZE(n, f, lo, hi) \
 	{ \
-		n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL \
+		n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL, \
+		    NULL \
 	}
 #define K_SIZE_NOTE(n, f, lo, hi, note) \
 	{ \
-		n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note, NULL \
+		n, NULL, CT_SIZE, FIELD(f), 0, lo, hi, 0, NULL, note, NULL, \
+		    NULL \
 	}
 #define K_MSEC(n, f, lo, hi) \
 	{ \
-		n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL \
+		n, NULL, CT_MSEC, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL, \
+		    NULL \
 	}
 #define K_INT(n, f, lo, hi) \
 	{ \
-		n, NULL, CT_INT, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL \
+		n, NULL, CT_INT, FIELD(f), 0, lo, hi, 0, NULL, NULL, NULL, \
+		    NULL \
+	}
+#define K_ENUM(n, fl, f, names) \
+	{ \
+		n, fl, CT_ENUM, FIELD(f), 0, 0, 0, 0, NULL, NULL, NULL, names \
 	}
 #define K_JSON(n, f, chk) \
 	{ \
-		n, NULL, CT_JSON, FIELD(f), 0, 0, 0, 0, NULL, NULL, chk \
+		n, NULL, CT_JSON, FIELD(f), 0, 0, 0, 0, NULL, NULL, chk, NULL \
 	}
 
 /* The ranges are documented in docs/config.md: keep both in step. */
@@ -85,7 +99,7 @@ static const struct config_key config_keys[] = {
 	K_STR("state", "--state", state, config_check_nonempty),
 	K_BOOL("agree_tos", "--agree-tos", agree_tos),
 	K_STR("base_url", "--base-url", base_url, config_check_base_url),
-	K_STR("log_level", "--log-level", log_level, config_check_level),
+	K_ENUM("log_level", "--log-level", log_level, config_log_level_names),
 	K_SIZE("max_connections", max_connections, 1, 100000),
 	K_SIZE("max_header_bytes", max_header_bytes, 1024, 1048576),
 	K_SIZE_NOTE("max_body_bytes", max_body_bytes, 1024, CONFIG_BODY_CAP,
@@ -98,7 +112,7 @@ static const struct config_key config_keys[] = {
 	K_SIZE("nonce_cap", nonce_cap, 16, 10000000),
 	K_STR("log_file", "--log-file", log_file, NULL),
 	K_ADDR("admin_listen", "--admin-listen", admin_host, admin_port, 1),
-	K_STR("authz_mode", NULL, authz_mode, config_check_authz_mode),
+	K_ENUM("authz_mode", NULL, authz_mode, config_authz_mode_names),
 	K_INT("proof_http_port", proof_http_port, 1, 65535),
 	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port,
 	    1),
@@ -108,7 +122,8 @@ static const struct config_key config_keys[] = {
 	K_JSON("dns01_names", dns01_names, policy_patterns_check),
 	K_JSON("accounts", accounts, policy_accounts_check),
 	K_JSON("policy", policy, policy_rules_check),
-	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL },
+	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
+	    NULL },
 };
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -166,8 +181,8 @@ config_defaults(struct config *c)
 	c->authz_wait_ms = 20000;
 	c->issue_timeout_ms = 40000;
 	c->nonce_cap = 10000;
-	snprintf(c->log_level, sizeof(c->log_level), "info");
-	snprintf(c->authz_mode, sizeof(c->authz_mode), "eager");
+	c->log_level = CONFIG_LOG_INFO;
+	c->authz_mode = AUTHZ_MODE_EAGER;
 	c->proof_http_port = 80;
 	c->proof_timeout_ms = 10000;
 	c->dns01_hook_timeout_ms = 30000;
@@ -186,6 +201,29 @@ config_free(struct config *c)
 
 /* ---- setters shared by the file and the flags ---- */
 
+/* v's index in k->names into the int field; else why says "must be "a",
+ * "b" or "c"". */
+static int
+set_enum(struct config *c, const struct config_key *k, const char *v, char *why,
+    size_t whylen)
+{
+	size_t i, n, len;
+
+	for (n = 0; k->names[n] != NULL; n++)
+		if (strcmp(v, k->names[n]) == 0) {
+			*(int *)((char *)c + k->off) = (int)n;
+			return 0;
+		}
+	snprintf(why, whylen, "must be");
+	for (i = 0; i < n && (len = strlen(why)) < whylen; i++)
+		snprintf(why + len, whylen - len, "%s\"%s\"",
+		    i == 0	     ? " "
+			: i + 1 == n ? " or "
+				     : ", ",
+		    k->names[i]);
+	return -1;
+}
+
 static int
 set_text(struct config *c, const struct config_key *k, const char *v, char *why,
     size_t whylen)
@@ -195,6 +233,8 @@ set_text(struct config *c, const struct config_key *k, const char *v, char *why,
 
 	if (k->type == CT_COMMENT)
 		return 0;
+	if (k->type == CT_ENUM)
+		return set_enum(c, k, v, why, whylen);
 	if (k->type == CT_ADDR) {
 		if (v[0] == '\0' && k->empty_ok) {
 			field[0] = '\0';
@@ -279,7 +319,7 @@ set_json(struct config *c, const struct config_key *k, const json_t *v,
 	    k->type == CT_BOOL	     ? "true or false"
 		: k->type == CT_JSON ? "an array or object"
 		: k->type == CT_STRING || k->type == CT_ADDR ||
-		    k->type == CT_COMMENT
+		    k->type == CT_COMMENT || k->type == CT_ENUM
 		? "a string"
 		: "an integer");
 	return -1;

@@ -10,6 +10,18 @@
 #define CONFIG_LE_STAGING \
 	"https://acme-staging-v02.api.letsencrypt.org/directory"
 
+/* The closed sets among the keys; their spellings (the config file's and
+ * the flags') are the *_names arrays, in enum order, NULL-ended. */
+enum config_log_level {
+	CONFIG_LOG_DEBUG,
+	CONFIG_LOG_INFO,
+	CONFIG_LOG_WARN,
+	CONFIG_LOG_ERROR
+};
+enum authz_mode { AUTHZ_MODE_EAGER, AUTHZ_MODE_CLIENT_PROOF };
+extern const char *const config_log_level_names[];
+extern const char *const config_authz_mode_names[];
+
 struct config {
 	char listen_host[64]; /* v1 front end */
 	int listen_port;
@@ -32,9 +44,9 @@ struct config {
 	size_t nonce_cap;	/* 10000 outstanding v1 nonces */
 	int check_only;		/* --check-config */
 	char config_file[1024]; /* "" when none */
-	char log_level[8];	/* "debug", "info" (default), "warn", "error" */
+	enum config_log_level log_level; /* "info" by default */
 	/* validation (docs/config.md) */
-	char authz_mode[16]; /* "eager" (default) | "client-proof" */
+	enum authz_mode authz_mode; /* "eager" by default */
 	int proof_http_port; /* 80: port client-proof fetches http-01 on */
 	char proof_resolver_host[64]; /* DNS server for client-proof lookups; */
 	int proof_resolver_port;      /* "" = first nameserver of resolv.conf */

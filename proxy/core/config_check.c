@@ -205,15 +205,6 @@ config_check_readable(char *v, char *why, size_t whylen)
 	return 0;
 }
 
-int
-config_check_authz_mode(char *v, char *why, size_t whylen)
-{
-	if (strcmp(v, "eager") == 0 || strcmp(v, "client-proof") == 0)
-		return 0;
-	snprintf(why, whylen, "must be \"eager\" or \"client-proof\"");
-	return -1;
-}
-
 /* A hook is run directly (no shell): it must be an executable file. */
 int
 config_check_executable(char *v, char *why, size_t whylen)
@@ -231,17 +222,4 @@ config_check_executable(char *v, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
-}
-
-int
-config_check_level(char *v, char *why, size_t whylen)
-{
-	static const char *const levels[] = { "debug", "info", "warn",
-		"error" };
-
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strcmp(v, levels[i]) == 0)
-			return 0;
-	snprintf(why, whylen, "must be one of debug, info, warn, error");
-	return -1;
 }

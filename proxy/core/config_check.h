@@ -14,8 +14,6 @@ int config_check_url(char *v, char *why, size_t whylen);
 int config_check_base_url(char *v, char *why, size_t whylen);
 int config_check_nonempty(char *v, char *why, size_t whylen);
 int config_check_readable(char *v, char *why, size_t whylen);
-int config_check_level(char *v, char *why, size_t whylen);
-int config_check_authz_mode(char *v, char *why, size_t whylen);
 int config_check_executable(char *v, char *why, size_t whylen);
 
 #endif

@@ -214,7 +214,7 @@ new_token(char out[48])
 static int
 client_proof(const struct ep *e)
 {
-	return strcmp(e->b->cfg->authz_mode, "client-proof") == 0;
+	return e->b->cfg->authz_mode == AUTHZ_MODE_CLIENT_PROOF;
 }
 
 /* 0 when the policy lets this client have name; else replies, -1. */

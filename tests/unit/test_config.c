@@ -103,7 +103,8 @@ static void test_defaults(void)
 	CHECK(c.nonce_cap == 10000);
 	CHECK(c.check_only == 0);
 	CHECK_STR(c.config_file, "");
-	CHECK_STR(c.log_level, "info");
+	CHECK(c.log_level == CONFIG_LOG_INFO);
+	CHECK(c.authz_mode == AUTHZ_MODE_EAGER);
 }
 
 static void test_valid_file(void)
@@ -153,7 +154,7 @@ static void test_valid_file(void)
 	CHECK(c.authz_wait_ms == 10000);
 	CHECK(c.issue_timeout_ms == 35000);
 	CHECK(c.nonce_cap == 500);
-	CHECK_STR(c.log_level, "debug");
+	CHECK(c.log_level == CONFIG_LOG_DEBUG);
 	CHECK(strncmp(c.config_file, "/tmp/acme-bridge-test-", 22) == 0);
 
 	/* An empty object is valid and leaves the defaults. */
@@ -205,7 +206,7 @@ static void test_flag_equals(void)
 	CHECK_STR(c.listen_host, "::1");
 	CHECK(c.listen_port == 4001);
 	CHECK_STR(c.upstream, "http://127.0.0.1:14000/dir");
-	CHECK_STR(c.log_level, "debug");
+	CHECK(c.log_level == CONFIG_LOG_DEBUG);
 	CHECK_STR(c.http01_host, "");
 	CHECK(c.http01_port == 0);
 	CHECK_STR(c.base_url, "http://b.example");
@@ -238,6 +239,26 @@ static void test_unknown_key(void)
 	/* a control byte in the key is escaped in the message */
 	CHECK(load_text(&c, err, sizeof(err), "{\"a\\u0001b\": 1}") == -1);
 	CHECK(HAS(err, "key 'a\\x01b': unknown key"));
+}
+
+/* Closed sets are enums; a value outside names every spelling. */
+static void test_enums(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK(load_text(&c, err, sizeof(err), "{\"authz_mode\": \"client-proof\"}") == 0);
+	CHECK(c.authz_mode == AUTHZ_MODE_CLIENT_PROOF);
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"authz_mode\": \"lazy\"}") == -1);
+	CHECK(HAS(err, "key 'authz_mode': must be \"eager\" or \"client-proof\""));
+	CHECK(load_text(&c, err, sizeof(err), "{\"log_level\": \"warn\"}") == 0);
+	CHECK(c.log_level == CONFIG_LOG_WARN);
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"log_level\": \"loud\"}") == -1);
+	CHECK(HAS(err, "must be \"debug\", \"info\", \"warn\" or \"error\""));
+	CHECK(load_text(&c, err, sizeof(err), "{\"log_level\": 3}") == -1);
+	CHECK(HAS(err, "key 'log_level': must be a string"));
 }
 
 static void test_wrong_type(void)
@@ -361,7 +382,7 @@ static void test_strings(void)
 	CHECK(load(&c, err, sizeof(err), "--state", "", (char *)NULL) == -1);
 	CHECK(HAS(err, "must not be empty"));
 	CHECK(load(&c, err, sizeof(err), "--log-level", "loud", (char *)NULL) == -1);
-	CHECK(HAS(err, "debug, info, warn, error"));
+	CHECK(HAS(err, "--log-level") && HAS(err, "must be \"debug\", \"info\", \"warn\" or \"error\""));
 	CHECK(load(&c, err, sizeof(err), "--upstream-ca", "/nonexistent/ca.pem", (char *)NULL) == -1);
 	CHECK(HAS(err, "/nonexistent/ca.pem") && HAS(err, "No such file"));
 	CHECK(load(&c, err, sizeof(err), "--upstream-ca", "/tmp", (char *)NULL) == -1);
@@ -602,6 +623,7 @@ int main(void)
 	test_flag_equals();
 	test_unknown_key();
 	test_wrong_type();
+	test_enums();
 	test_bad_json();
 	test_addresses();
 	test_numbers();
