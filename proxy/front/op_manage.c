@@ -47,6 +47,22 @@ upstream_deactivate(struct ep *e, const char *url, flowrun_cb cb, void *arg)
 	return rc;
 }
 
+/* Deactivate url upstream through owner's upstream account; cb(e) gets
+ * the outcome; what ("account") words the errors. Replies on failure. */
+static void
+deactivate_upstream(struct ep *e, long long owner, const char *url,
+    flowrun_cb cb, const char *what)
+{
+	if (accounts_load_owner(e, owner) == -1) {
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		    "cannot load the account's upstream key");
+		return;
+	}
+	if (upstream_deactivate(e, url, cb, e) == -1)
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
+		    "cannot start the upstream %s deactivation", what);
+}
+
 /* --- account deactivation ------------------------------------------------ */
 
 static void
@@ -101,15 +117,8 @@ ep_reg_deactivate(struct ep *e)
 		reg_deactivated(e);
 		return;
 	}
-	if (accounts_load_owner(e, e->acct.id) == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-		    "cannot load the account's upstream key");
-		return;
-	}
-	if (upstream_deactivate(
-		e, e->acct.v2_account_url, on_reg_deactivate, e) == -1)
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-		    "cannot start the upstream account deactivation");
+	deactivate_upstream(e, e->acct.id, e->acct.v2_account_url,
+	    on_reg_deactivate, "account");
 }
 
 /* --- authorization deactivation ----------------------------------------- */
@@ -209,15 +218,8 @@ ep_authz_post(struct ep *e)
 		authz_deactivated(e);
 		return;
 	}
-	if (accounts_load_owner(e, az->authz.account_id) == -1) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-		    "cannot load the account's upstream key");
-		return;
-	}
-	if (upstream_deactivate(
-		e, az->authz.v2_authz_url, on_authz_deactivate, e) == -1)
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 500,
-		    "cannot start the upstream authorization deactivation");
+	deactivate_upstream(e, az->authz.account_id, az->authz.v2_authz_url,
+	    on_authz_deactivate, "authorization");
 }
 
 /* --- revocation ------------------------------------------------------- */

@@ -140,56 +140,35 @@ is_paused(enum v2_err t, const char *d)
 	    contains_ci(d, "paused") || contains_ci(d, "unpause");
 }
 
+/* How each lead reads: before, the operation, after, then the CA's own
+ * text (docs/errors.md). */
+static const struct {
+	const char *before, *after;
+} lead_words[] = {
+	[L_REFUSED] = { "the CA refused ", ": " },
+	[L_RATE] = { "the CA rate-limited ", ": " },
+	[L_FAILED] = { "the CA failed ", " (try again later): " },
+	[L_NONCE] = { "upstream kept rejecting nonces: the CA answered ",
+	    " with badNonce to every retry (try again later): " },
+	[L_ACCOUNT] = { "the CA does not know this registration's upstream "
+			"account (",
+	    "; deactivated upstream, or --upstream now names another CA?): " },
+	[L_EAB] = { "the CA requires external account binding (",
+	    "), which acme-bridge does not support: use a CA that does not: " },
+	[L_USER] = { "the CA requires action from the account holder before ",
+	    " (new terms of service?): " },
+	[L_VALIDATION] = { "the CA could not validate the name (", "): " },
+};
+
 /* The detail: what the bridge makes of it, then the CA's own text (kept
  * whole: it may carry a URL the account holder needs). */
 static void
 set_detail(struct problem *p, enum lead lead, const char *what, const char *d)
 {
-	switch (lead) {
-	case L_RATE:
-		snprintf(p->detail, sizeof(p->detail),
-		    "the CA rate-limited %s: %s", what, d);
-		break;
-	case L_FAILED:
-		snprintf(p->detail, sizeof(p->detail),
-		    "the CA failed %s (try again later): %s", what, d);
-		break;
-	case L_NONCE:
-		snprintf(p->detail, sizeof(p->detail),
-		    "upstream kept rejecting nonces: the CA answered %s with "
-		    "badNonce to every retry (try again later): %s",
-		    what, d);
-		break;
-	case L_ACCOUNT:
-		snprintf(p->detail, sizeof(p->detail),
-		    "the CA does not know this registration's upstream account "
-		    "(%s; deactivated upstream, or --upstream now names "
-		    "another "
-		    "CA?): %s",
-		    what, d);
-		break;
-	case L_EAB:
-		snprintf(p->detail, sizeof(p->detail),
-		    "the CA requires external account binding (%s), which "
-		    "acme-bridge does not support: use a CA that does not: %s",
-		    what, d);
-		break;
-	case L_USER:
-		snprintf(p->detail, sizeof(p->detail),
-		    "the CA requires action from the account holder before %s "
-		    "(new terms of service?): %s",
-		    what, d);
-		break;
-	case L_VALIDATION:
-		snprintf(p->detail, sizeof(p->detail),
-		    "the CA could not validate the name (%s): %s", what, d);
-		break;
-	case L_REFUSED:
-	default:
-		snprintf(p->detail, sizeof(p->detail), "the CA refused %s: %s",
-		    what, d);
-		break;
-	}
+	if ((unsigned)lead >= sizeof(lead_words) / sizeof(lead_words[0]))
+		lead = L_REFUSED;
+	snprintf(p->detail, sizeof(p->detail), "%s%s%s%s",
+	    lead_words[lead].before, what, lead_words[lead].after, d);
 }
 
 /* Append " (see <url>)" as room allows. */

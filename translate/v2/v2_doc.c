@@ -26,6 +26,18 @@ static const char *const chall_names[] = {
 	[V2C_OTHER] = "other",
 };
 
+/* The index of s among the first n names, or n (the "other" value). */
+static int
+name_index(const char *const *names, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return n;
+}
+
 const char *
 v2_status_name(enum v2_status s)
 {
@@ -35,12 +47,7 @@ v2_status_name(enum v2_status s)
 enum v2_status
 v2_status_parse(const char *s)
 {
-	int i;
-
-	for (i = 0; s != NULL && i < V2S_UNKNOWN; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return (enum v2_status)i;
-	return V2S_UNKNOWN;
+	return (enum v2_status)name_index(status_names, V2S_UNKNOWN, s);
 }
 
 const char *
@@ -52,12 +59,7 @@ v2_chall_type_name(enum v2_chall_type t)
 enum v2_chall_type
 v2_chall_type_parse(const char *s)
 {
-	int i;
-
-	for (i = 0; s != NULL && i < V2C_OTHER; i++)
-		if (strcmp(s, chall_names[i]) == 0)
-			return (enum v2_chall_type)i;
-	return V2C_OTHER;
+	return (enum v2_chall_type)name_index(chall_names, V2C_OTHER, s);
 }
 
 /* --- member helpers ---------------------------------------------------- */
