@@ -318,7 +318,7 @@ static void
 on_dir_loaded(void *arg, int rc, const char *why)
 {
 	struct lookup *l = arg;
-	const struct acme2_dir *d = acme2_directory(l->b.acme);
+	const struct v2_directory *d = acme2_directory(l->b.acme);
 	struct flow_dir fd;
 	struct flow *f;
 

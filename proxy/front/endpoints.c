@@ -262,7 +262,7 @@ pct_decode(const char *s, char *out, size_t outlen, size_t *n)
 static void
 get_terms(struct ep *e)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->b->acme);
 	const char *tos = d ? d->terms_of_service : NULL;
 	const char *comma;
 	char ctype[100], *buf = NULL;

@@ -73,7 +73,7 @@ ep_fail_flow(struct ep *e, struct flow *f)
 int
 ep_flow_dir(struct ep *e, struct flow_dir *fd)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->b->acme);
 
 	if (d == NULL)
 		return -1;

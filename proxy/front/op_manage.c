@@ -294,7 +294,7 @@ static void
 revoke_upstream(
     struct ep *e, const struct store_cert *c, int reason, int by_key)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->b->acme);
 	struct revoke_op *op = NULL;
 	char *text = NULL;
 

@@ -17,7 +17,7 @@
 static int
 check_reg_payload(struct ep *e, struct v1_reg_update *u)
 {
-	const struct acme2_dir *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->b->acme);
 	struct v1_terms t = { e->base, d ? d->terms_of_service : NULL,
 		e->acct.agreement };
 	struct problem p;

@@ -32,7 +32,7 @@ struct acme2 {
 	struct upstream *up;
 	char *dir_url;
 	struct nonce_pool *pool;
-	struct acme2_dir dir;
+	struct v2_directory dir;
 	int loaded;
 	uv_timer_t *retry; /* freed in its close callback */
 	long retry_ms;
@@ -95,39 +95,7 @@ keep_nonce(struct acme2 *c, const struct upstream_resp *r)
 		nonce_pool_put(c->pool, r->replay_nonce);
 }
 
-/* ---- directory ---- */
-
-static void
-dir_clear(struct acme2_dir *d)
-{
-	free(d->new_nonce);
-	free(d->new_account);
-	free(d->new_order);
-	free(d->revoke_cert);
-	free(d->key_change);
-	free(d->terms_of_service);
-	memset(d, 0, sizeof(*d));
-}
-
-/* Fill d from the directory document (translate/v2); -1 and why when it
- * is unusable. */
-static int
-dir_parse(const json_t *doc, struct acme2_dir *d, char *why, size_t whylen)
-{
-	struct v2_directory v;
-
-	if (v2_directory_parse(doc, &v, why, whylen) == -1)
-		return -1;
-	d->new_nonce = v.new_nonce;
-	d->new_account = v.new_account;
-	d->new_order = v.new_order;
-	d->revoke_cert = v.revoke_cert;
-	d->key_change = v.key_change;
-	d->terms_of_service = v.terms_of_service;
-	return 0;
-}
-
-/* ---- directory loading ---- */
+/* ---- directory loading (the document is translate/v2's) ---- */
 
 static void dir_try(struct acme2 *c);
 
@@ -148,7 +116,7 @@ static int
 dir_accept(
     struct acme2 *c, const struct upstream_resp *r, char *why, size_t whylen)
 {
-	struct acme2_dir d;
+	struct v2_directory d;
 	json_t *doc;
 	int rc;
 
@@ -166,11 +134,11 @@ dir_accept(
 		snprintf(why, whylen, "directory is not JSON");
 		return -1;
 	}
-	rc = dir_parse(doc, &d, why, whylen);
+	rc = v2_directory_parse(doc, &d, why, whylen);
 	json_decref(doc);
 	if (rc < 0)
 		return -1;
-	dir_clear(&c->dir);
+	v2_directory_clear(&c->dir);
 	c->dir = d;
 	c->loaded = 1;
 	return 0;
@@ -242,7 +210,7 @@ acme2_load(struct acme2 *c, long retry_ms,
 	dir_try(c);
 }
 
-const struct acme2_dir *
+const struct v2_directory *
 acme2_directory(const struct acme2 *c)
 {
 	return c && c->loaded ? &c->dir : NULL;
@@ -557,7 +525,7 @@ acme2_free(struct acme2 *c)
 	abort_posts(c);
 	uv_timer_stop(c->retry);
 	uv_close((uv_handle_t *)c->retry, on_retry_closed);
-	dir_clear(&c->dir);
+	v2_directory_clear(&c->dir);
 	nonce_pool_free(c->pool);
 	free(c->dir_url);
 	free(c);

@@ -6,16 +6,12 @@
 
 #include <jansson.h>
 #include "upstream.h"
+#include "v2.h"
 
 #define ACME2_BADNONCE_RETRIES 8
 
 struct acme2;
 struct keyring;
-
-struct acme2_dir {
-	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change;
-	char *terms_of_service; /* meta.termsOfService, or NULL */
-};
 
 /* Called with the final answer: json is the parsed body when it was JSON
  * (NULL otherwise), r the raw response. Both are freed after return. */
@@ -30,7 +26,7 @@ struct acme2 *acme2_new(uv_loop_t *loop, struct upstream *up,
 void acme2_load(struct acme2 *c, long retry_ms,
     void (*done)(void *arg, int ok, const char *why), void *arg);
 /* NULL until the directory is loaded. */
-const struct acme2_dir *acme2_directory(const struct acme2 *c);
+const struct v2_directory *acme2_directory(const struct acme2 *c);
 
 /* POST payload to url signed with key key_id of kr (held there until the
  * answer): kid is the account URL, or NULL to embed the public jwk

@@ -202,7 +202,7 @@ static void new_account(struct probe *st)
 static void on_loaded(void *arg, int ok, const char *why)
 {
 	struct probe *st = arg;
-	const struct acme2_dir *d;
+	const struct v2_directory *d;
 
 	if (ok != 0) {
 		fprintf(stderr, "acme2_probe: directory attempt %d: %s\n",
