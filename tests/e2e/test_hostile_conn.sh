@@ -10,6 +10,7 @@
 #  (d) the global cap filled with idle keep-alive sockets from 8 addresses:
 #      the oldest idle one is reclaimed, the legitimate client gets in
 #  (e) refusals are counted in /metrics, logged once a second at most
+#  (f) a chunked new-reg is accepted; a chunked body over the limit is 413
 # Each flood prints the legitimate client's "ok N/M" and latencies.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -142,6 +143,18 @@ else
 	fail "(e) refusals logged at most once a second" "$lines lines in $secs s"
 fi
 assert_match "(e) a log line carries the count" 'refused [0-9]+ connection' "$(grep -m1 'refused .* connection' "$BRIDGE_LOG" || true)"
+
+# ---- (f) chunked request bodies: accepted within max_body_bytes, else 413
+new_rsa_key "$W/kf.pem"
+node "$E2E_DIR/jws.js" --key "$W/kf.pem" --nonce "$(fresh_nonce)" --url-resource new-reg \
+	--payload '{"contact":["mailto:chunked@example.com"]}' >"$R.chunked.req"
+st=$(http_req "$R.chunked" -H 'Content-Type: application/jose+json' -H 'Transfer-Encoding: chunked' \
+	--data-binary "@$R.chunked.req" "$BRIDGE_URL/acme/new-reg")
+assert_eq "(f) chunked new-reg -> 201" 201 "$st"
+head -c 70000 /dev/zero | tr '\0' 'x' >"$R.bigchunk"
+st=$(http_req "$R.bigc" -H 'Content-Type: application/jose+json' -H 'Transfer-Encoding: chunked' \
+	--data-binary "@$R.bigchunk" "$BRIDGE_URL/acme/new-reg")
+check_problem "(f) chunked body over max_body_bytes -> 413 malformed problem" "$R.bigc" 413 malformed "$st"
 
 st=$(http_req "$R.alive" "$BRIDGE_DIR_URL")
 assert_eq "bridge still answers GET /directory" 200 "$st"
