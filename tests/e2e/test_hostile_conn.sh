@@ -11,6 +11,7 @@
 #      the oldest idle one is reclaimed, the legitimate client gets in
 #  (e) refusals are counted in /metrics, logged once a second at most
 #  (f) a chunked new-reg is accepted; a chunked body over the limit is 413
+#  (g) a connection that sends nothing is closed after first_byte_timeout_ms
 # Each flood prints the legitimate client's "ok N/M" and latencies.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -116,19 +117,26 @@ probe "(d) global cap of idle sockets" 20
 assert_eq "(d) 8 x 32 idle sockets: every legitimate GET answered (oldest idle reclaimed)" 20 "$PROBE_OK"
 for k in 0 1 2 3 4 5 6 7; do flood_stop "d-idle$k"; done
 
-# ---- (e) refusals in /metrics, and a rate-limited log
-curl -s --max-time 10 "$BRIDGE_ADMIN_URL/metrics" -o "$W/metrics.txt" || true
+# ---- (e) refusals in /metrics, and a rate-limited log; the scrape itself
+# goes through an idle flood of the admin listener from 127.0.0.5
+flood_start e-admin 127.0.0.5 "$BRIDGE_ADMIN_PORT" idle 100
+st=$(curl -s --max-time 10 -o "$W/metrics.txt" -w '%{http_code}' "$BRIDGE_ADMIN_URL/metrics" || true)
+assert_eq "(e) /metrics answered while 127.0.0.5 floods the admin listener" 200 "$st"
+flood_stop e-admin
 metric() { # metric LISTENER REASON -> the counter's value (0 when absent)
 	awk -v k="acme_bridge_connections_refused_total{listener=\"$1\",reason=\"$2\"}" \
 		'$1 == k { v = $2 } END { print v + 0 }' "$W/metrics.txt"
 }
 v1pa=$(metric v1 per_address)
 h1pa=$(metric http01 per_address)
+adpa=$(metric admin per_address)
 echo "   (e) refused: v1 per_address $v1pa, global $(metric v1 global); http01 per_address $h1pa, global $(metric http01 global)"
 [ "$v1pa" -ge 100 ] && pass "(e) v1 per-address refusals counted ($v1pa)" ||
 	fail "(e) v1 per-address refusals counted" "got $v1pa"
 [ "$h1pa" -ge 100 ] && pass "(e) http01 per-address refusals counted ($h1pa)" ||
 	fail "(e) http01 per-address refusals counted" "got $h1pa"
+[ "$adpa" -ge 1 ] && pass "(e) admin per-address refusals counted ($adpa)" ||
+	fail "(e) admin per-address refusals counted" "got $adpa"
 v1rc=$(awk '$1 == "acme_bridge_connections_reclaimed_total{listener=\"v1\"}" { v = $2 } END { print v + 0 }' "$W/metrics.txt")
 echo "   (e) v1 idle connections reclaimed: $v1rc"
 [ "$v1rc" -ge 20 ] && pass "(e) (d)'s reclaims counted ($v1rc >= its 20 GETs)" ||
@@ -155,6 +163,20 @@ head -c 70000 /dev/zero | tr '\0' 'x' >"$R.bigchunk"
 st=$(http_req "$R.bigc" -H 'Content-Type: application/jose+json' -H 'Transfer-Encoding: chunked' \
 	--data-binary "@$R.bigchunk" "$BRIDGE_URL/acme/new-reg")
 check_problem "(f) chunked body over max_body_bytes -> 413 malformed problem" "$R.bigc" 413 malformed "$st"
+
+# ---- (g) a connection that sends nothing is closed after
+# first_byte_timeout_ms (5 s), well before header_timeout_ms (10 s)
+exec 3<>"/dev/tcp/127.0.0.1/$BRIDGE_PORT"
+t0=$(date +%s%3N)
+rc=0
+timeout 20 cat <&3 >/dev/null || rc=$?
+el=$(($(date +%s%3N) - t0))
+exec 3>&-
+if [ "$rc" -eq 0 ] && [ "$el" -ge 4000 ] && [ "$el" -le 9000 ]; then
+	pass "(g) a silent connection is closed after first_byte_timeout_ms ($el ms)"
+else
+	fail "(g) a silent connection is closed after first_byte_timeout_ms" "read status $rc after $el ms (want EOF in 4000..9000 ms)"
+fi
 
 st=$(http_req "$R.alive" "$BRIDGE_DIR_URL")
 assert_eq "bridge still answers GET /directory" 200 "$st"
