@@ -174,6 +174,7 @@ dispatch(struct conn *c)
 	struct server_req *r = c->req;
 
 	c->in_flight = 1;
+	idle_leave(c); /* a request refused before on_message_begin, too */
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	if (r->start == 0)

@@ -139,7 +139,9 @@ echo "   (e) refused: v1 per_address $v1pa, global $(metric v1 global); http01 p
 	fail "(e) admin per-address refusals counted" "got $adpa"
 v1rc=$(awk '$1 == "acme_bridge_connections_reclaimed_total{listener=\"v1\"}" { v = $2 } END { print v + 0 }' "$W/metrics.txt")
 echo "   (e) v1 idle connections reclaimed: $v1rc"
-[ "$v1rc" -ge 20 ] && pass "(e) (d)'s reclaims counted ($v1rc >= its 20 GETs)" ||
+# (not one per GET: a GET may find the slot a reclaim freed before the
+# flooder takes it back)
+[ "$v1rc" -ge 1 ] && pass "(e) (d)'s reclaims counted ($v1rc)" ||
 	fail "(e) (d)'s reclaims counted" "acme_bridge_connections_reclaimed_total{listener=\"v1\"} $v1rc"
 lines=$(grep -c 'refused .* connection' "$BRIDGE_LOG" || true)
 secs=$((SECONDS - t_start))
