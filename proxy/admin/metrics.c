@@ -393,6 +393,46 @@ counters(struct sbuf *sb, const struct metrics *m)
 	    sb, "acme_bridge_access_log_errors_total %llu\n", m->log_errors);
 }
 
+/* In enum metrics_listener order. */
+static const char *const listener_names[METRICS_NLISTENERS] = {
+	"v1",
+	"http01",
+	"admin",
+};
+
+static void
+conn_counters(struct sbuf *sb, const struct metrics_gauges *g)
+{
+	const struct metrics_conns *c;
+	size_t i;
+
+	head(sb, "acme_bridge_connections_refused_total", "counter",
+	    "Connections refused, by listener and reason: per_address (the "
+	    "address held its cap) or global (the listener was full and had "
+	    "no idle connection to reclaim).");
+	for (i = 0; i < METRICS_NLISTENERS; i++) {
+		if (!(c = &g->conns[i])->present)
+			continue;
+		sb_printf(sb,
+		    "acme_bridge_connections_refused_total{listener=\"%s\","
+		    "reason=\"per_address\"} %llu\n",
+		    listener_names[i], c->refused_per_address);
+		sb_printf(sb,
+		    "acme_bridge_connections_refused_total{listener=\"%s\","
+		    "reason=\"global\"} %llu\n",
+		    listener_names[i], c->refused_global);
+	}
+	head(sb, "acme_bridge_connections_reclaimed_total", "counter",
+	    "Idle keep-alive connections closed to make room for a new one, "
+	    "by listener.");
+	for (i = 0; i < METRICS_NLISTENERS; i++)
+		if (g->conns[i].present)
+			sb_printf(sb,
+			    "acme_bridge_connections_reclaimed_total"
+			    "{listener=\"%s\"} %llu\n",
+			    listener_names[i], g->conns[i].reclaimed);
+}
+
 static void
 gauges(struct sbuf *sb, const struct metrics_gauges *g)
 {
@@ -444,6 +484,7 @@ metrics_text(
 		return NULL;
 	sb.p[0] = '\0';
 	counters(&sb, m);
+	conn_counters(&sb, g);
 	gauges(&sb, g);
 	if (sb.err) {
 		free(sb.p);

@@ -44,8 +44,22 @@ struct metrics_clients {
 void metrics_clients_add(struct metrics_clients *mc, const char *family,
     const char *version, long long n);
 
+/* Connection fairness per listener (issue 8), counted by the servers and
+ * read at scrape time; present = 0 when that listener is off. */
+enum metrics_listener {
+	METRICS_LISTENER_V1,
+	METRICS_LISTENER_HTTP01,
+	METRICS_LISTENER_ADMIN,
+	METRICS_NLISTENERS
+};
+struct metrics_conns {
+	int present;
+	unsigned long long refused_per_address, refused_global, reclaimed;
+};
+
 /* Values read at scrape time. */
 struct metrics_gauges {
+	struct metrics_conns conns[METRICS_NLISTENERS];
 	long long open_connections;
 	long long nonces_outstanding;
 	long long upstream_nonce_pool;

@@ -331,6 +331,16 @@ client_counts(struct bridge *b, struct metrics_clients *mc)
 	mc->ok = 1;
 }
 
+static void
+conn_counts(struct metrics_conns *c, const struct server *s)
+{
+	if ((c->present = s != NULL) == 0)
+		return;
+	c->refused_per_address = server_refused(s, 0);
+	c->refused_global = server_refused(s, 1);
+	c->reclaimed = server_reclaimed(s);
+}
+
 char *
 observe_metrics_text(struct bridge *b, size_t *len)
 {
@@ -343,6 +353,9 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	if (s == NULL)
 		return NULL;
 	memset(&g, 0, sizeof(g));
+	conn_counts(&g.conns[METRICS_LISTENER_V1], b->front);
+	conn_counts(&g.conns[METRICS_LISTENER_HTTP01], b->http01);
+	conn_counts(&g.conns[METRICS_LISTENER_ADMIN], b->admin);
 	g.open_connections = b->front != NULL
 	    ? (long long)server_connections(b->front)
 	    : 0;

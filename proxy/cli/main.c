@@ -120,16 +120,19 @@ on_signal(uv_signal_t *s, int signum)
 	stop();
 }
 
+/* Each listener has caps of its own (the whole, and per address). */
 static int
 listen_on(struct server **srv, const char *name, server_handler h,
-    const char *host, int port)
+    const char *host, int port, size_t max_conns, size_t max_per_address)
 {
 	struct server_limits lim;
 	int rc;
 
-	lim.max_connections = B.cfg->max_connections;
+	lim.max_connections = max_conns;
+	lim.max_per_address = max_per_address;
 	lim.max_header_bytes = B.cfg->max_header_bytes;
 	lim.max_body_bytes = B.cfg->max_body_bytes;
+	lim.first_byte_timeout_ms = B.cfg->first_byte_timeout_ms;
 	lim.header_timeout_ms = B.cfg->header_timeout_ms;
 	lim.idle_timeout_ms = B.cfg->idle_timeout_ms;
 	if ((*srv = server_new(B.loop, &lim, h, &B, name)) == NULL)
@@ -140,6 +143,28 @@ listen_on(struct server **srv, const char *name, server_handler h,
 		return -1;
 	}
 	log_info("%s listening on %s:%d", name, host, port);
+	return 0;
+}
+
+/* The v1 front end, then the admin listener and the http-01 responder
+ * (each optional). */
+static int
+listen_all(const struct config *cfg)
+{
+	if (listen_on(&B.front, "v1", endpoints_handle, cfg->listen_host,
+		cfg->listen_port, cfg->max_connections,
+		cfg->max_connections_per_address) == -1)
+		return -1;
+	if (cfg->admin_port > 0 &&
+	    listen_on(&B.admin, "admin", admin_handle, cfg->admin_host,
+		cfg->admin_port, cfg->admin_max_connections,
+		cfg->admin_max_connections_per_address) == -1)
+		return -1;
+	if (cfg->http01_port > 0 &&
+	    listen_on(&B.http01, "http-01", responder_handle, cfg->http01_host,
+		cfg->http01_port, cfg->http01_max_connections,
+		cfg->http01_max_connections_per_address) == -1)
+		return -1;
 	return 0;
 }
 
@@ -191,16 +216,7 @@ start(const struct config *cfg)
 		    cfg->upstream_ca[0] ? cfg->upstream_ca : "-");
 		return -1;
 	}
-	if (listen_on(&B.front, "v1", endpoints_handle, cfg->listen_host,
-		cfg->listen_port) == -1)
-		return -1;
-	if (cfg->admin_port > 0 &&
-	    listen_on(&B.admin, "admin", admin_handle, cfg->admin_host,
-		cfg->admin_port) == -1)
-		return -1;
-	if (cfg->http01_port > 0 &&
-	    listen_on(&B.http01, "http-01", responder_handle, cfg->http01_host,
-		cfg->http01_port) == -1)
+	if (listen_all(cfg) == -1)
 		return -1;
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);

@@ -110,6 +110,16 @@ static const struct config_key config_keys[] = {
 	K_MSEC("authz_wait_ms", authz_wait_ms, 100, 300000),
 	K_MSEC("issue_timeout_ms", issue_timeout_ms, 1000, 600000),
 	K_SIZE("nonce_cap", nonce_cap, 16, 10000000),
+	/* issue 8 item 1: fair connection handling on every listener */
+	K_SIZE("max_connections_per_address", max_connections_per_address, 1,
+	    100000),
+	K_MSEC("first_byte_timeout_ms", first_byte_timeout_ms, 100, 300000),
+	K_SIZE("http01_max_connections", http01_max_connections, 1, 100000),
+	K_SIZE("http01_max_connections_per_address",
+	    http01_max_connections_per_address, 1, 100000),
+	K_SIZE("admin_max_connections", admin_max_connections, 1, 100000),
+	K_SIZE("admin_max_connections_per_address",
+	    admin_max_connections_per_address, 1, 100000),
 	K_STR("log_file", "--log-file", log_file, NULL),
 	K_ADDR("admin_listen", "--admin-listen", admin_host, admin_port, 1),
 	K_ENUM("authz_mode", NULL, authz_mode, config_authz_mode_names),
@@ -181,6 +191,13 @@ config_defaults(struct config *c)
 	c->authz_wait_ms = 20000;
 	c->issue_timeout_ms = 40000;
 	c->nonce_cap = 10000;
+	/* issue 8 item 1: fair connection handling on every listener */
+	c->max_connections_per_address = 32;
+	c->first_byte_timeout_ms = 5000;
+	c->http01_max_connections = 256;
+	c->http01_max_connections_per_address = 32;
+	c->admin_max_connections = 64;
+	c->admin_max_connections_per_address = 32;
 	c->log_level = CONFIG_LOG_INFO;
 	c->authz_mode = AUTHZ_MODE_EAGER;
 	c->proof_http_port = 80;

@@ -62,6 +62,15 @@ struct config {
 	/* accounts and policy (translate/policy.h), NULL when absent */
 	json_t *accounts; /* {"mode": ..., "groups": [...]} */
 	json_t *policy;	  /* [rule, ...] */
+
+	/* issue 8 item 1: connection fairness (max_connections is the v1
+	 * listener's; each per-address cap sits below its listener's) */
+	size_t max_connections_per_address;	   /* 32 */
+	long first_byte_timeout_ms;		   /* 5000, every listener */
+	size_t http01_max_connections;		   /* 256 */
+	size_t http01_max_connections_per_address; /* 32 */
+	size_t admin_max_connections;		   /* 64 */
+	size_t admin_max_connections_per_address;  /* 32 */
 };
 
 /* Release what config_load allocated (the JSON members). */

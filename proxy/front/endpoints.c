@@ -165,7 +165,7 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 	int rc;
 
 	memset(&p, 0, sizeof(p));
-	if (!e->req->has_content_length) {
+	if (!e->req->has_content_length && !e->req->chunked) {
 		ep_reply_error(
 		    e, V1E_MALFORMED, 411, "Content-Length header required");
 		return -1;

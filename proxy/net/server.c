@@ -4,7 +4,14 @@
  * headers and body (header_timeout), idle between keep-alive requests
  * (idle_timeout), or none while the handler works. While a request is with
  * its handler the connection stops reading; bytes already read that belong
- * to a next (pipelined) request are kept and parsed after the reply. */
+ * to a next (pipelined) request are kept and parsed after the reply.
+ *
+ * Fairness (issue 8): a new connection is admitted by connfair_admit over
+ * the open ones (closing ones do not count): an address at its cap is
+ * refused; a full listener closes its oldest idle keep-alive connection
+ * (the idle list is in the order they went idle) before it refuses. A
+ * connection that has sent nothing has first_byte_timeout. Refusals are
+ * counted and logged at most once a second, with their count. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +20,13 @@
 
 #include <llhttp.h>
 
+#include "connfair.h"
 #include "log.h"
 #include "server.h"
 
 #define READ_CHUNK 16384
 #define HEADER_NAME_MAX 64
+#define REFUSED_LOG_MS 1000 /* at most one refusal line a second */
 
 struct conn {
 	uv_tcp_t tcp;
@@ -37,7 +46,11 @@ struct conn {
 	int hname_over;
 	char *hval;
 	size_t hval_len;
+	char peer[64];	       /* client address, read once at accept */
+	int counted;	       /* admitted and not closing: in srv->nopen */
+	int idle;	       /* between keep-alive requests: in srv->idle */
 	LIST_ENTRY(conn) link; /* server's conns */
+	TAILQ_ENTRY(conn) idle_link; /* server's idle, oldest first */
 };
 
 struct server {
@@ -50,7 +63,17 @@ struct server {
 	void *arg;
 	char name[32];
 	LIST_HEAD(conn_list, conn) conns;
-	size_t nconns;
+	size_t nconns; /* every struct conn, closing ones too */
+	size_t nopen;  /* admitted and not closing */
+	TAILQ_HEAD(idle_list, conn) idle;
+	size_t nidle;
+	/* refusals by reason (0 per address, 1 global), reclaims, and the
+	 * refusals not yet logged */
+	unsigned long long refused[2], reclaimed, log_pending[2];
+	char log_peer[64]; /* last address refused for its cap */
+	long long last_log_ms;
+	uv_timer_t log_timer;
+	int log_timer_open;
 	unsigned long next_id;
 	int closing;
 	void (*done)(void *);
@@ -70,7 +93,7 @@ static void conn_feed(struct conn *c, const char *data, size_t len);
 static void
 server_maybe_done(struct server *s)
 {
-	if (!s->closing || s->nconns > 0 || s->listening)
+	if (!s->closing || s->nconns > 0 || s->listening || s->log_timer_open)
 		return;
 	if (s->done != NULL)
 		s->done(s->done_arg);
@@ -83,22 +106,13 @@ static struct server_req *
 req_new(struct conn *c)
 {
 	struct server_req *r = calloc(1, sizeof(*r));
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
 
 	if (r == NULL)
 		return NULL;
 	r->id = ++c->srv->next_id;
 	r->conn = c;
 	r->srv = c->srv;
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET6)
-			uv_ip6_name((struct sockaddr_in6 *)&ss, r->peer,
-			    sizeof(r->peer));
-		else
-			uv_ip4_name((struct sockaddr_in *)&ss, r->peer,
-			    sizeof(r->peer));
-	}
+	memcpy(r->peer, c->peer, sizeof(r->peer));
 	return r;
 }
 
@@ -109,6 +123,28 @@ req_free(struct server_req *r)
 		return;
 	free(r->body);
 	free(r);
+}
+
+/* The idle list: a connection is on it from the end of a reply until the
+ * first byte of its next request (or its close). */
+static void
+idle_enter(struct conn *c)
+{
+	if (c->idle || c->closing)
+		return;
+	c->idle = 1;
+	TAILQ_INSERT_TAIL(&c->srv->idle, c, idle_link);
+	c->srv->nidle++;
+}
+
+static void
+idle_leave(struct conn *c)
+{
+	if (!c->idle)
+		return;
+	c->idle = 0;
+	TAILQ_REMOVE(&c->srv->idle, c, idle_link);
+	c->srv->nidle--;
 }
 
 static void
@@ -138,6 +174,7 @@ dispatch(struct conn *c)
 	struct server_req *r = c->req;
 
 	c->in_flight = 1;
+	idle_leave(c); /* a request refused before on_message_begin, too */
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	if (r->start == 0)
@@ -167,6 +204,7 @@ on_message_begin(llhttp_t *p)
 {
 	struct conn *c = p->data;
 
+	idle_leave(c);
 	req_free(c->req);
 	if ((c->req = req_new(c)) == NULL)
 		return -1;
@@ -281,6 +319,8 @@ on_headers_complete(llhttp_t *p)
 
 	copy_header(r->method, sizeof(r->method), m, strlen(m));
 	r->start = (double)uv_hrtime() / 1e9;
+	/* A chunked body is framed too: on_body holds it to max_body_bytes. */
+	r->chunked = (p->flags & F_CHUNKED) != 0;
 	if ((p->flags & F_CONTENT_LENGTH) &&
 	    p->content_length > c->srv->lim.max_body_bytes)
 		return reject(c, 413, "request body too large");
@@ -338,6 +378,11 @@ conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	idle_leave(c);
+	if (c->counted) {
+		c->counted = 0;
+		c->srv->nopen--;
+	}
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	if (c->req != NULL) {
@@ -444,6 +489,7 @@ conn_resume(struct conn *c)
 	c->pending = NULL;
 	c->pending_len = 0;
 	arm(c, c->srv->lim.idle_timeout_ms);
+	idle_enter(c); /* until on_message_begin */
 	if (len > 0)
 		conn_feed(c, data, len);
 	free(data);
@@ -602,11 +648,110 @@ fail:
 
 /* --- listener ----------------------------------------------------------- */
 
+/* One line for the refusals since the last one, then none for a second. */
+static void
+refused_log(struct server *s)
+{
+	unsigned long long pa = s->log_pending[0], gl = s->log_pending[1];
+	char a[160] = "", g[96] = "";
+
+	if (pa + gl == 0)
+		return;
+	if (pa > 0)
+		snprintf(a, sizeof(a),
+		    "%llu over the per-address limit (%zu; last from %s)", pa,
+		    s->lim.max_per_address, s->log_peer);
+	if (gl > 0)
+		snprintf(g, sizeof(g),
+		    "%s%llu with the connection limit (%zu) "
+		    "reached",
+		    pa > 0 ? ", " : "", gl, s->lim.max_connections);
+	log_warn("%s: refused %llu connection%s: %s%s", s->name, pa + gl,
+	    pa + gl == 1 ? "" : "s", a, g);
+	s->log_pending[0] = s->log_pending[1] = 0;
+	s->last_log_ms = (long long)uv_now(s->loop);
+}
+
+static void
+on_log_timer(uv_timer_t *t)
+{
+	refused_log(t->data);
+}
+
+static void
+refused_note(struct server *s, enum connfair_verdict v, const char *peer)
+{
+	int i = v == CONNFAIR_REFUSE_ADDRESS ? 0 : 1;
+	long long now = (long long)uv_now(s->loop);
+
+	s->refused[i]++;
+	s->log_pending[i]++;
+	if (i == 0)
+		snprintf(s->log_peer, sizeof(s->log_peer), "%s", peer);
+	if (connfair_log_due(now, s->last_log_ms, REFUSED_LOG_MS))
+		refused_log(s);
+	else if (!uv_is_active((uv_handle_t *)&s->log_timer))
+		uv_timer_start(&s->log_timer, on_log_timer,
+		    (uint64_t)(s->last_log_ms + REFUSED_LOG_MS - now), 0);
+}
+
+static void
+peer_name(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		uv_ip6_name(
+		    (struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+	else
+		uv_ip4_name(
+		    (struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+}
+
+/* Admit c (accepted, not yet counted), reclaiming an idle connection when
+ * the listener is full; 0, or -1 when c was refused (and closed). */
+static int
+admit(struct server *s, struct conn *c)
+{
+	struct connfair_state st;
+	enum connfair_verdict v;
+	struct conn *o;
+
+	memset(&st, 0, sizeof(st));
+	st.open = s->nopen;
+	st.max_open = s->lim.max_connections;
+	st.max_per_address = s->lim.max_per_address;
+	st.idle = s->nidle;
+	LIST_FOREACH(o, &s->conns, link)
+		if (o->counted && strcmp(o->peer, c->peer) == 0)
+			st.from_address++;
+	v = connfair_admit(&st);
+	if (v == CONNFAIR_REFUSE_ADDRESS || v == CONNFAIR_REFUSE_GLOBAL) {
+		refused_note(s, v, c->peer);
+		conn_close(c);
+		return -1;
+	}
+	if (v == CONNFAIR_RECLAIM) {
+		o = TAILQ_FIRST(&s->idle);
+		log_debug("%s: full: closing the oldest idle connection (%s)",
+		    s->name, o->peer);
+		s->reclaimed++;
+		conn_close(o);
+	}
+	c->counted = 1;
+	s->nopen++;
+	return 0;
+}
+
 static void
 on_connection(uv_stream_t *l, int status)
 {
 	struct server *s = l->data;
 	struct conn *c;
+	long first;
 
 	if (status < 0)
 		return;
@@ -624,16 +769,17 @@ on_connection(uv_stream_t *l, int status)
 		conn_close(c);
 		return;
 	}
-	if (s->nconns > s->lim.max_connections) {
-		log_warn("%s: connection limit (%zu) reached, refusing one",
-		    s->name, s->lim.max_connections);
-		conn_close(c);
+	peer_name(c);
+	if (admit(s, c) == -1)
 		return;
-	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
 	c->parser.data = c;
-	arm(c, s->lim.header_timeout_ms);
+	/* Until its first byte: a client that means to talk does so at once. */
+	first = s->lim.first_byte_timeout_ms;
+	if (first <= 0 || first > s->lim.header_timeout_ms)
+		first = s->lim.header_timeout_ms;
+	arm(c, first);
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -647,7 +793,12 @@ server_new(uv_loop_t *loop, const struct server_limits *lim, server_handler h,
 		return NULL;
 	s->loop = loop;
 	LIST_INIT(&s->conns);
+	TAILQ_INIT(&s->idle);
 	s->lim = *lim;
+	s->last_log_ms = -1;
+	uv_timer_init(loop, &s->log_timer);
+	s->log_timer.data = s;
+	s->log_timer_open = 1;
 	s->handler = h;
 	s->arg = arg;
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -692,12 +843,33 @@ server_connections(const struct server *s)
 	return s->nconns;
 }
 
+unsigned long long
+server_refused(const struct server *s, int global)
+{
+	return s->refused[global ? 1 : 0];
+}
+
+unsigned long long
+server_reclaimed(const struct server *s)
+{
+	return s->reclaimed;
+}
+
 static void
 on_listener_closed(uv_handle_t *h)
 {
 	struct server *s = h->data;
 
 	s->listening = 0;
+	server_maybe_done(s);
+}
+
+static void
+on_log_timer_closed(uv_handle_t *h)
+{
+	struct server *s = h->data;
+
+	s->log_timer_open = 0;
 	server_maybe_done(s);
 }
 
@@ -709,6 +881,8 @@ server_close(struct server *s, void (*done)(void *), void *arg)
 	s->closing = 1;
 	s->done = done;
 	s->done_arg = arg;
+	refused_log(s); /* what the rate limit held back */
+	uv_close((uv_handle_t *)&s->log_timer, on_log_timer_closed);
 	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, link);
 		conn_close(c);

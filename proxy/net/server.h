@@ -1,5 +1,7 @@
 /* server.h: a small HTTP/1.1 server on libuv + llhttp with limits: header
- * bytes, body bytes, URL length, connections, header and idle timeouts,
+ * bytes, body bytes, URL length, connections (per listener and per address,
+ * idle keep-alive ones reclaimed first), first-byte, header and idle
+ * timeouts,
  * keep-alive, one request at a time per connection (pipelined requests wait).
  * Handlers may answer later (asynchronously): the connection waits. */
 #ifndef SERVER_H
@@ -14,8 +16,10 @@ struct server;
 
 struct server_limits {
 	size_t max_connections;
+	size_t max_per_address; /* open connections from one address; 0 = any */
 	size_t max_header_bytes;
 	size_t max_body_bytes;
+	long first_byte_timeout_ms; /* before its first byte (<= header's) */
 	long header_timeout_ms;
 	long idle_timeout_ms;
 };
@@ -28,6 +32,7 @@ struct server_req {
 	char user_agent[256];
 	char content_type[128];
 	int has_content_length;
+	int chunked;   /* Transfer-Encoding: chunked (body within the limit) */
 	char peer[64]; /* client address */
 	char *body;    /* NUL-terminated, may be NULL */
 	size_t body_len;
@@ -57,6 +62,10 @@ void server_reply(struct server_req *r, int status, const char *const *hdrs,
 int server_req_alive(const struct server_req *r);
 
 size_t server_connections(const struct server *s);
+/* Connections refused since the start: for their address's cap (global
+ * 0) or the listener's (global 1); idle ones closed to make room. */
+unsigned long long server_refused(const struct server *s, int global);
+unsigned long long server_reclaimed(const struct server *s);
 
 /* Stop listening, close every connection (pending requests are left to
  * their owners: server_reply on them then only frees), then free s and call

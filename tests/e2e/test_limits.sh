@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The listener's limits from a --config file: oversized headers (431) and
-# URLs (414), the connection cap, the header and idle timeouts, and a POST
-# without Content-Length (411). The bridge keeps serving and exits cleanly.
+# URLs (414), the connection cap, the header and idle timeouts, a chunked
+# POST (accepted) and a POST without body framing (411). The bridge keeps
+# serving and exits cleanly.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin limits
@@ -124,16 +125,19 @@ eof_within "idle keep-alive connection closed after the idle timeout" "$R.idle.o
 exec 3>&-
 assert_match "keep-alive request answered before the idle close" '^HTTP/1\.1 200' "$(head -n 1 "$R.idle.out" | tr -d '\r')"
 
-# ---- (f) POST without Content-Length (chunked) -> 411 malformed problem
+# ---- (f) a chunked POST is framed (issue 8 item 7): accepted, 201; a POST
+# with neither Content-Length nor chunked framing -> 411 malformed problem
 KEY=$W/account.pem
 new_rsa_key "$KEY"
 node "$E2E_DIR/jws.js" --key "$KEY" --nonce "$(fresh_nonce)" --url-resource new-reg \
 	--payload '{"contact":["mailto:limits@example.com"]}' >"$R.chunked.req"
 st=$(http_req "$R.chunked" -H 'Content-Type: application/jose+json' -H 'Transfer-Encoding: chunked' \
 	--data-binary "@$R.chunked.req" "$BRIDGE_URL/acme/new-reg")
-check_problem "chunked POST /acme/new-reg (no Content-Length) -> 411 malformed problem" "$R.chunked" 411 malformed "$st"
+assert_eq "chunked POST /acme/new-reg (no Content-Length) -> 201" 201 "$st"
+st=$(http_req "$R.nolen" -X POST -H 'Content-Type: application/jose+json' "$BRIDGE_URL/acme/new-reg")
+check_problem "POST /acme/new-reg with no body framing -> 411 malformed problem" "$R.nolen" 411 malformed "$st"
 if command -v sqlite3 >/dev/null; then
-	assert_eq "chunked new-reg created no account" 0 \
+	assert_eq "the chunked new-reg created one account" 1 \
 		"$(sqlite3 "$BRIDGE_STATE" 'select count(*) from accounts;' 2>&1 || true)"
 fi
 

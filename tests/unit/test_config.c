@@ -341,6 +341,39 @@ static void test_addresses(void)
 	CHECK(c.http01_port == 5002);
 }
 
+/* issue 8 item 1: the connection fairness keys, defaults and ranges */
+static void test_conn_keys(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK(load(&c, err, sizeof(err), (char *)NULL) == 0);
+	CHECK(c.max_connections_per_address == 32);
+	CHECK(c.first_byte_timeout_ms == 5000);
+	CHECK(c.http01_max_connections == 256);
+	CHECK(c.http01_max_connections_per_address == 32);
+	CHECK(c.admin_max_connections == 64);
+	CHECK(c.admin_max_connections_per_address == 32);
+	CHECK(load_text(&c, err, sizeof(err),
+	    "{\"max_connections_per_address\": 4, \"first_byte_timeout_ms\": 800,"
+	    " \"http01_max_connections\": 50,"
+	    " \"http01_max_connections_per_address\": 5,"
+	    " \"admin_max_connections\": 8,"
+	    " \"admin_max_connections_per_address\": 2}") == 0);
+	CHECK(c.max_connections_per_address == 4);
+	CHECK(c.first_byte_timeout_ms == 800);
+	CHECK(c.http01_max_connections == 50);
+	CHECK(c.http01_max_connections_per_address == 5);
+	CHECK(c.admin_max_connections == 8);
+	CHECK(c.admin_max_connections_per_address == 2);
+	CHECK(load_text(&c, err, sizeof(err), "{\"max_connections_per_address\": 0}") == -1);
+	CHECK(HAS(err, "key 'max_connections_per_address'"));
+	CHECK(load_text(&c, err, sizeof(err), "{\"first_byte_timeout_ms\": 50}") == -1);
+	CHECK(HAS(err, "key 'first_byte_timeout_ms'"));
+	CHECK(load_text(&c, err, sizeof(err), "{\"http01_max_connections\": 100001}") == -1);
+	CHECK(HAS(err, "key 'http01_max_connections'"));
+}
+
 static void test_numbers(void)
 {
 	struct config c;
@@ -627,6 +660,7 @@ int main(void)
 	test_bad_json();
 	test_addresses();
 	test_numbers();
+	test_conn_keys();
 	test_strings();
 	test_flags();
 	test_missing_file();
