@@ -11,7 +11,12 @@
 
 /* RFC 7638 section 3.1 */
 static const char rfc7638_n[] =
-    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFF"
+    "xuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
+    "5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+    "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qN"
+    "Lyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-"
+    "csFCur-kEgU8awapJzKnqDKgw";
 static const char rfc7638_tp[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 static json_t *
@@ -78,16 +83,16 @@ test_rsa(void)
 	CHECK_STR(tp, rfc7638_tp);
 	CHECK(jwk_equal(j, back) == 1);
 
-	/* n with a leading zero octet: same key; thumbprint as sent differs,
+	/* n with a leading zero octet: same key, same (canonical) thumbprint;
 	 * jwk_from_pkey emits minimal n, jwk_equal sees the same key */
 	nb = b64url_decode(rfc7638_n, strlen(rfc7638_n), &nlen);
 	nb0 = calloc(1, nlen + 1);
 	memcpy(nb0 + 1, nb, nlen);
 	n0 = b64url_encode(nb0, nlen + 1);
-	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA",
-	    "n", n0);
+	padded = json_pack(
+	    "{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n0);
 	CHECK(jwk_thumbprint(padded, tp2) == 0);
-	CHECK(strcmp(tp2, rfc7638_tp) != 0);
+	CHECK_STR(tp2, rfc7638_tp);
 	CHECK(jwk_equal(padded, j) == 1);
 	json_decref(back);
 	EVP_PKEY_free(pk);
@@ -103,8 +108,8 @@ test_rsa(void)
 
 	/* too small: 1024 bits (first 128 bytes of n) */
 	n0 = b64url_encode(nb, 128);
-	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA",
-	    "n", n0);
+	padded = json_pack(
+	    "{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n0);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
@@ -115,8 +120,8 @@ test_rsa(void)
 	free(nb);
 
 	/* bad exponent */
-	padded = json_pack("{s:s, s:s, s:s}", "e", "Aw", "kty", "RSA",
-	    "n", rfc7638_n);
+	padded = json_pack(
+	    "{s:s, s:s, s:s}", "e", "Aw", "kty", "RSA", "n", rfc7638_n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
@@ -129,14 +134,89 @@ test_rsa(void)
 	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(strstr(p.detail, "\"n\"") != NULL);
 	json_decref(padded);
-	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB=", "kty", "RSA",
-	    "n", rfc7638_n);
+	padded = json_pack(
+	    "{s:s, s:s, s:s}", "e", "AQAB=", "kty", "RSA", "n", rfc7638_n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(strstr(p.detail, "base64url") != NULL);
 	json_decref(padded);
 	json_decref(j);
+}
+
+/* j with member name set to its decoded value after pad zero octets. */
+static json_t *
+jwk_padded(const json_t *j, const char *name, size_t pad)
+{
+	const char *v = json_string_value(json_object_get(j, name));
+	unsigned char *b, *b0;
+	size_t len = 0;
+	char *s;
+	json_t *k = json_deep_copy(j);
+
+	b = b64url_decode(v, strlen(v), &len);
+	b0 = calloc(1, len + pad);
+	memcpy(b0 + pad, b, len);
+	s = b64url_encode(b0, len + pad);
+	json_object_set_new(k, name, json_string(s));
+	free(s);
+	free(b0);
+	free(b);
+	return k;
+}
+
+/* Thumbprints are over the canonical key (issue 8 item 4): RSA integers
+ * minimal, EC coordinates full length. */
+static void
+test_thumbprint_canonical(void)
+{
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	json_t *j = rfc7638_jwk(), *pn, *pe, *k;
+	EVP_PKEY *ec;
+
+	pn = jwk_padded(j, "n", 2);
+	pe = jwk_padded(j, "e", 1);
+	CHECK(strcmp(json_string_value(json_object_get(pe, "e")), "AQAB") != 0);
+	CHECK(jwk_thumbprint(pn, tp) == 0);
+	CHECK_STR(tp, rfc7638_tp);
+	CHECK(jwk_thumbprint(pe, tp) == 0);
+	CHECK_STR(tp, rfc7638_tp);
+	CHECK(jwk_equal(pn, pe) == 1);
+	json_decref(pe);
+	/* another key padded is still another key */
+	pe = json_deep_copy(pn);
+	json_object_set_new(pe, "e", json_string("AAEAAw"));
+	CHECK(jwk_thumbprint(pe, tp) == 0 && strcmp(tp, rfc7638_tp) != 0);
+	CHECK(jwk_equal(pn, pe) == 0);
+	/* zero is one zero octet however it is spelled; empty is no integer */
+	json_object_set_new(pe, "e", json_string("AAA"));
+	k = json_deep_copy(pe);
+	json_object_set_new(k, "e", json_string("AA"));
+	CHECK(jwk_equal(pe, k) == 1);
+	json_object_set_new(k, "e", json_string(""));
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	json_decref(k);
+	json_decref(pe);
+	json_decref(pn);
+	json_decref(j);
+
+	/* EC: a zero-padded x is not the key, it is malformed */
+	ec = jwk_generate_p256();
+	j = jwk_from_pkey(ec);
+	CHECK(jwk_thumbprint(j, tp) == 0);
+	k = jwk_padded(j, "x", 1);
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	CHECK(jwk_equal(j, k) == 0);
+	json_decref(k);
+	/* an unknown or missing crv has no known field size */
+	k = json_deep_copy(j);
+	json_object_set_new(k, "crv", json_string("P-521"));
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	json_object_del(k, "crv");
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	json_decref(k);
+	json_decref(j);
+	EVP_PKEY_free(ec);
 }
 
 static void
@@ -147,7 +227,7 @@ test_rsa_large(void)
 	char *n;
 	json_t *j;
 
-	memset(nb, 0xff, sizeof(nb));	/* 8200 bits */
+	memset(nb, 0xff, sizeof(nb)); /* 8200 bits */
 	n = b64url_encode(nb, sizeof(nb));
 	j = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n);
 	memset(&p, 0, sizeof(p));
@@ -159,8 +239,8 @@ test_rsa_large(void)
 }
 
 static void
-test_ec_curve(const char *curve, const char *crv, const char *alg,
-    size_t coordlen)
+test_ec_curve(
+    const char *curve, const char *crv, const char *alg, size_t coordlen)
 {
 	struct problem p;
 	EVP_PKEY *k, *pub;
@@ -207,12 +287,15 @@ test_ec_curve(const char *curve, const char *crv, const char *alg,
 	CHECK(jwk_equal(bad, j) == 0);
 	free(xs);
 
-	/* short coordinate (leading zero stripped) is refused */
+	/* short coordinate (leading zero stripped) is refused, and has no
+	 * thumbprint (RFC 7518 6.2.1.2: full length) */
 	xs = b64url_encode(x + 1, xlen - 1);
 	json_object_set_new(bad, "y", json_string(xs));
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(bad, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
+	CHECK(jwk_thumbprint(bad, tp2) == -1);
+	CHECK(jwk_equal(bad, bad) == 0);
 	CHECK(strstr(p.detail, "bytes") != NULL);
 	free(xs);
 	free(x);
@@ -244,8 +327,8 @@ test_ec_misc(void)
 	CHECK(jwk_alg(k) == NULL);
 	CHECK(jwk_from_pkey(k) == NULL);
 	EVP_PKEY_free(k);
-	j = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-521",
-	    "x", "AA", "y", "AA");
+	j = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-521", "x",
+	    "AA", "y", "AA");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(j, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
@@ -282,7 +365,8 @@ test_bridge_keys(void)
 	CHECK(k != NULL);
 	CHECK_STR(jwk_alg(k), "ES256");
 	pem = jwk_private_pem(k);
-	CHECK(pem != NULL && strstr(pem, "-----BEGIN PRIVATE KEY-----") != NULL);
+	CHECK(
+	    pem != NULL && strstr(pem, "-----BEGIN PRIVATE KEY-----") != NULL);
 	k2 = jwk_private_from_pem(pem);
 	CHECK(k2 != NULL && EVP_PKEY_eq(k, k2) == 1);
 	pem2 = k2 ? jwk_private_pem(k2) : NULL;
@@ -291,7 +375,7 @@ test_bridge_keys(void)
 	b = jwk_from_pkey(k2);
 	CHECK(jwk_equal(a, b) == 1);
 	CHECK(jwk_private_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n"
-	    "-----END PRIVATE KEY-----\n") == NULL);
+				   "-----END PRIVATE KEY-----\n") == NULL);
 	CHECK(jwk_private_from_pem(NULL) == NULL);
 	json_decref(a);
 	json_decref(b);
@@ -316,6 +400,7 @@ main(void)
 {
 	test_thumbprint();
 	test_rsa();
+	test_thumbprint_canonical();
 	test_rsa_large();
 	test_ec_curve("P-256", "P-256", "ES256", 32);
 	test_ec_curve("P-384", "P-384", "ES384", 48);
