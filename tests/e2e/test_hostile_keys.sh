@@ -82,5 +82,33 @@ unchanged "padded EC new-reg" "$before"
 st=$(register "$R.e" "$KE")
 assert_eq "new-reg with the same P-256 key unpadded: 201" 201 "$st"
 
+# ---- item 7: a CSR whose key is the account key is badCSR (Boulder's
+# "Certificate public key must be different than account key"), even with a
+# valid authorization for its name; nothing reaches the CA
+st=$(v1_new_authz "$R.az" "$KA" a.keys.example)
+assert_eq "A: new-authz a.keys.example 201" 201 "$st"
+assert_eq "A: the authorization is valid" valid "$(json_get "$R.az.body" status 2>/dev/null || true)"
+mkdir -p "$W/csr-a"
+openssl req -new -key "$KA" -subj /CN=a.keys.example -addext subjectAltName=DNS:a.keys.example \
+	-outform DER -out "$W/csr-a/csr.der" 2>/dev/null
+# every upstream request the bridge made, from its metrics
+upstream_total() {
+	curl -s --max-time 20 "$BRIDGE_ADMIN_URL/metrics" |
+		awk '/^acme_bridge_upstream_requests_total\{/ { n += $NF } END { print n + 0 }'
+}
+before=$(snap) up_before=$(upstream_total)
+assert_match "the upstream metric counts the requests so far" '^[1-9][0-9]*$' "$up_before"
+st=$(v1_post "$R.ck" "$BRIDGE_URL/acme/new-cert" "$KA" new-cert "{\"csr\":\"$(b64url_file "$W/csr-a/csr.der")\"}")
+check_problem "new-cert whose CSR key is the account key -> 400 badCSR" "$R.ck" 400 badCSR "$st"
+assert_eq "... with Boulder's detail" "Certificate public key must be different than account key" \
+	"$(json_get "$R.ck.body" detail 2>/dev/null || true)"
+unchanged "new-cert for the account key" "$before"
+st=$(v1_post "$R.ckp" "$BRIDGE_URL/acme/new-cert" "$KA" new-cert "{\"csr\":\"$(b64url_file "$W/csr-a/csr.der")\"}" --pad-jwk)
+check_problem "... signed with the padded spelling of that key -> 400 badCSR" "$R.ckp" 400 badCSR "$st"
+unchanged "new-cert for the account key (padded signer)" "$before"
+assert_eq "no upstream request for either refusal" "$up_before" "$(upstream_total)"
+st=$(v1_new_cert "$R.c" "$KA" a.keys.example)
+assert_eq "new-cert for the same name with another key: 201" 201 "$st"
+
 bridge_stop
 finish
