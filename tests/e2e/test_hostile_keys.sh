@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Hostile key spellings (issue 8 items 4 and 7): a zero-padded n/e of a
-# registered RSA key is the same account (new-reg 409 with its Location, the
-# padded key acts as it), key-change to a padded spelling of another
-# account's key is refused, a padded EC coordinate is malformed; a CSR whose
-# key is the account key is badCSR. Every refusal leaves the store unchanged.
+# Hostile keys and client-proof targets (issue 8 items 4, 5 and 7):
+#  - a zero-padded n/e of a registered RSA key is the same account (new-reg
+#    409 with its Location, the padded key acts as it), key-change to a
+#    padded spelling of another account's key is refused, a padded EC
+#    coordinate is malformed;
+#  - a CSR whose key is the account key is badCSR;
+#  - client-proof does not fetch from loopback, link-local, unspecified or
+#    multicast addresses (nor proof_deny_networks) unless
+#    proof_allow_networks says so, and a wrong body that is no key
+#    authorization is not reflected.
+# Every refusal leaves the store unchanged and asks nothing upstream.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin hostile_keys
 
 need_tools sqlite3
 pebble_ensure "$W"
+# a Pebble from before CHALLTESTSRV_DNS was exported: start our own
+if [ -z "${CHALLTESTSRV_DNS:-}" ] || [ -z "${CHALLTESTSRV_MGMT:-}" ]; then
+	pebble_start "$W/pebble"
+fi
 bridge_start "$W" || finish
 
 R=$W/r
@@ -110,5 +120,85 @@ assert_eq "no upstream request for either refusal" "$up_before" "$(upstream_tota
 st=$(v1_new_cert "$R.c" "$KA" a.keys.example)
 assert_eq "new-cert for the same name with another key: 201" 201 "$st"
 
+bridge_stop
+
+# ---- item 5: client-proof address rules. The static server on 127.0.0.1
+# holds the right key authorization for every token: a fetch would pass.
+WWW=$W/www WK=$W/www/.well-known/acme-challenge ACCESS=$W/access.log
+mkdir -p "$WK"
+: >"$ACCESS"
+SPORT=$(free_port)
+node "$E2E_DIR/static_server.js" --dir "$WWW" --port "$SPORT" --log "$ACCESS" >>"$W/static.out" 2>&1 &
+E2E_PIDS+=("$!")
+wait_for 15 curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$SPORT/" ||
+	die "static server did not start (see $W/static.out)"
+: >"$ACCESS" # the readiness probe's line
+add_a() { # add_a NAME ADDRESS: challtestsrv answers A queries for NAME with ADDRESS
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST \
+		-d "{\"host\":\"$1.\",\"addresses\":[\"$2\"]}" "$CHALLTESTSRV_MGMT/add-a" || true
+}
+proof_config() { # proof_config FILE EXTRA-JSON-MEMBERS
+	printf '{"authz_mode": "client-proof", "proof_http_port": %s, "proof_resolver": "%s", "proof_timeout_ms": 4000 %s}\n' \
+		"$SPORT" "$CHALLTESTSRV_DNS" "$2" >"$1"
+}
+thumb_a=$(node "$JWS" --key "$KA" --thumbprint)
+# proof TAG NAME [BODY]: new-authz (pending), the token's file holds BODY
+# (default the right key authorization), challenge POST; R.chTAG.body
+proof() {
+	local tag=$1 n=$2 body=${3-} token
+	st=$(v1_new_authz "$R.az$tag" "$KA" "$n")
+	assert_eq "$n: new-authz 201 pending" "201 pending" "$st $(json_get "$R.az$tag.body" status 2>/dev/null || true)"
+	token=$(json_get "$R.az$tag.body" challenges 0 token 2>/dev/null || true)
+	printf '%s' "${body:-$token.$thumb_a}" >"$WK/$token"
+	st=$(v1_post "$R.ch$tag" "$(json_get "$R.az$tag.body" challenges 0 uri)" "$KA" challenge \
+		"{\"keyAuthorization\":\"$token.$thumb_a\"}")
+	assert_eq "$n: challenge POST 202" 202 "$st"
+}
+proof_detail() { json_get "$R.ch$1.body" error detail 2>/dev/null || true; }
+snap_nonauthz() { db 'select id, thumbprint, status from accounts order by id; select id, serial from certs order by id;' | md5sum; }
+
+proof_config "$W/deny.json" ', "proof_deny_networks": ["192.0.2.0/24"]'
+bridge_start "$W/p1" --config "$W/deny.json" || finish
+before=$(snap_nonauthz) up_before=$(upstream_total)
+assert_eq "add-a meta.keys.example 169.254.169.254" 200 "$(add_a meta.keys.example 169.254.169.254)"
+assert_eq "add-a zero.keys.example 0.0.0.0" 200 "$(add_a zero.keys.example 0.0.0.0)"
+assert_eq "add-a group.keys.example 224.0.0.1" 200 "$(add_a group.keys.example 224.0.0.1)"
+assert_eq "add-a denied.keys.example 192.0.2.10" 200 "$(add_a denied.keys.example 192.0.2.10)"
+while read -r tag n addr what; do
+	proof "$tag" "$n"
+	assert_eq "$n ($addr): challenge invalid, dns" "invalid urn:acme:error:dns" \
+		"$(json_get "$R.ch$tag.body" status 2>/dev/null || true) $(json_get "$R.ch$tag.body" error type 2>/dev/null || true)"
+	assert_eq "$n ($addr): detail" \
+		"No valid IP addresses found for $n: $addr is $what, refused by client-proof's address rules" "$(proof_detail "$tag")"
+	assert_eq "$n: nothing asked upstream (no v2 authorization)" "invalid|" \
+		"$(db "select status || '|' || coalesce(v2_authz_url, '') from authzs where name = '$n' order by id desc limit 1;")"
+done <<-TARGETS
+	lo loop.keys.example 127.0.0.1 a loopback address
+	ll meta.keys.example 169.254.169.254 a link-local address
+	zero zero.keys.example 0.0.0.0 an unspecified address
+	mc group.keys.example 224.0.0.1 a multicast address
+	deny denied.keys.example 192.0.2.10 in proof_deny_networks
+TARGETS
+assert_eq "refused client-proof targets: nothing fetched (static server's log empty)" 0 "$(wc -l <"$ACCESS")"
+assert_eq "refused client-proof targets: accounts and certificates unchanged" "$before" "$(snap_nonauthz)"
+assert_eq "refused client-proof targets: no upstream request" "$up_before" "$(upstream_total)"
+bridge_stop
+
+# The allow list wins: loopback allowed, the fetch happens; a body that is no
+# key authorization (a metadata document, say) is shown by its size only.
+proof_config "$W/allow.json" ', "proof_allow_networks": ["127.0.0.0/8"]'
+bridge_start "$W/p2" --config "$W/allow.json" || finish
+secret='{"AccessKeyId":"ASIA-SECRET-0123","SecretAccessKey":"wJalr/SECRET+KEY"}'
+proof body body.keys.example "$secret"
+assert_eq "allowed loopback: the bridge fetched (1 GET in the static server's log)" 1 \
+	"$(grep -c ' GET /.well-known/acme-challenge/' "$ACCESS" || true)"
+d=$(proof_detail body)
+assert_eq "a body that is no key authorization: unauthorized" "urn:acme:error:unauthorized" \
+	"$(json_get "$R.chbody.body" error type 2>/dev/null || true)"
+case "$d" in
+*SECRET*) fail "... its content is not reflected" "$d" ;;
+*"got ${#secret} bytes that are not a key authorization"*"HTTP 200"*) pass "... shown by size and HTTP status only" ;;
+*) fail "... shown by size and HTTP status only" "$d" ;;
+esac
 bridge_stop
 finish
