@@ -157,8 +157,18 @@ proof() {
 proof_detail() { json_get "$R.ch$1.body" error detail 2>/dev/null || true; }
 snap_nonauthz() { db 'select id, thumbprint, status from accounts order by id; select id, serial from certs order by id;' | md5sum; }
 
+# ---- item 4, upgrade: a row stored as an older bridge did for a padded
+# spelling (its JWK as sent, the thumbprint of that spelling) gets the
+# canonical thumbprint when the store opens, so the key still finds it.
+id_a=${reg_a##*/}
+pjwk=$(jwk_of "$KA" --pad-jwk)
+db "update accounts set jwk = '$pjwk', thumbprint = 'legacy-thumbprint-of-a-padded-spelling' where id = $id_a;" >/dev/null
 proof_config "$W/deny.json" ', "proof_deny_networks": ["192.0.2.0/24"]'
 bridge_start "$W/p1" --config "$W/deny.json" || finish
+assert_eq "after the upgrade A's row has the canonical thumbprint" "$(node "$JWS" --key "$KA" --thumbprint)" \
+	"$(db "select thumbprint from accounts where id = $id_a;")"
+st=$(v1_post "$R.upreg" "$reg_a" "$KA" reg '{}')
+assert_eq "... and A's key (unpadded) still finds A (202)" 202 "$st"
 before=$(snap_nonauthz) up_before=$(upstream_total)
 assert_eq "add-a meta.keys.example 169.254.169.254" 200 "$(add_a meta.keys.example 169.254.169.254)"
 assert_eq "add-a zero.keys.example 0.0.0.0" 200 "$(add_a zero.keys.example 0.0.0.0)"
