@@ -291,9 +291,9 @@ check_txt(struct proof *p, const struct dns_result *res)
 }
 
 /* The first answer client-proof may fetch from (netaddr_proof_class: not
- * the bridge's own host, its link, no host or a group, unless allowed),
- * the way Boulder's resolver dropped reserved addresses; the first one
- * refused is kept for the detail. NULL when none may be. */
+ * the bridge's own host, its link, no host or a multicast group, unless
+ * allowed), the way Boulder's resolver dropped reserved addresses; the
+ * first one refused is kept for the detail. NULL when none may be. */
 static const struct dns_answer *
 pick_addr(struct proof *p, const struct dns_result *res)
 {
@@ -380,11 +380,7 @@ on_dns(void *arg, const struct dns_result *res, const char *why)
 
 /* ---- HTTP ---- */
 
-/* A wrong body as a detail shows it: its first PROOF_BODY_SHOWN bytes,
- * quoted, when they could be a key authorization (base64url and '.'), so a
- * client sees its own mistake; anything else only by its size, so that no
- * other server's page (an internal one, a metadata document) is reflected
- * to whoever asked for the check. */
+/* A byte a key authorization may hold (base64url and '.'). */
 static int
 keyauth_char(char c)
 {
@@ -392,6 +388,11 @@ keyauth_char(char c)
 	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
+/* A wrong body as a detail shows it: its first PROOF_BODY_SHOWN bytes,
+ * quoted, when they could be a key authorization, so a client sees its own
+ * mistake; anything else only by its size, so that no other server's page
+ * (an internal one, a metadata document) is reflected to whoever asked for
+ * the check. */
 static void
 body_shown(const char *s, size_t len, char *out, size_t outlen)
 {
