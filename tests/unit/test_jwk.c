@@ -11,12 +11,7 @@
 
 /* RFC 7638 section 3.1 */
 static const char rfc7638_n[] =
-    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFF"
-    "xuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
-    "5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
-    "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qN"
-    "Lyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-"
-    "csFCur-kEgU8awapJzKnqDKgw";
+    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
 static const char rfc7638_tp[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 static json_t *
@@ -89,8 +84,8 @@ test_rsa(void)
 	nb0 = calloc(1, nlen + 1);
 	memcpy(nb0 + 1, nb, nlen);
 	n0 = b64url_encode(nb0, nlen + 1);
-	padded = json_pack(
-	    "{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n0);
+	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA",
+	    "n", n0);
 	CHECK(jwk_thumbprint(padded, tp2) == 0);
 	CHECK_STR(tp2, rfc7638_tp);
 	CHECK(jwk_equal(padded, j) == 1);
@@ -108,8 +103,8 @@ test_rsa(void)
 
 	/* too small: 1024 bits (first 128 bytes of n) */
 	n0 = b64url_encode(nb, 128);
-	padded = json_pack(
-	    "{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n0);
+	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA",
+	    "n", n0);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
@@ -120,8 +115,8 @@ test_rsa(void)
 	free(nb);
 
 	/* bad exponent */
-	padded = json_pack(
-	    "{s:s, s:s, s:s}", "e", "Aw", "kty", "RSA", "n", rfc7638_n);
+	padded = json_pack("{s:s, s:s, s:s}", "e", "Aw", "kty", "RSA",
+	    "n", rfc7638_n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
@@ -134,8 +129,8 @@ test_rsa(void)
 	CHECK_STR(problem_v1_name(p.type), "malformed");
 	CHECK(strstr(p.detail, "\"n\"") != NULL);
 	json_decref(padded);
-	padded = json_pack(
-	    "{s:s, s:s, s:s}", "e", "AQAB=", "kty", "RSA", "n", rfc7638_n);
+	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB=", "kty", "RSA",
+	    "n", rfc7638_n);
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(padded, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "malformed");
@@ -227,7 +222,7 @@ test_rsa_large(void)
 	char *n;
 	json_t *j;
 
-	memset(nb, 0xff, sizeof(nb)); /* 8200 bits */
+	memset(nb, 0xff, sizeof(nb));	/* 8200 bits */
 	n = b64url_encode(nb, sizeof(nb));
 	j = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA", "n", n);
 	memset(&p, 0, sizeof(p));
@@ -239,8 +234,8 @@ test_rsa_large(void)
 }
 
 static void
-test_ec_curve(
-    const char *curve, const char *crv, const char *alg, size_t coordlen)
+test_ec_curve(const char *curve, const char *crv, const char *alg,
+    size_t coordlen)
 {
 	struct problem p;
 	EVP_PKEY *k, *pub;
@@ -327,8 +322,8 @@ test_ec_misc(void)
 	CHECK(jwk_alg(k) == NULL);
 	CHECK(jwk_from_pkey(k) == NULL);
 	EVP_PKEY_free(k);
-	j = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-521", "x",
-	    "AA", "y", "AA");
+	j = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-521",
+	    "x", "AA", "y", "AA");
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(j, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
@@ -365,8 +360,7 @@ test_bridge_keys(void)
 	CHECK(k != NULL);
 	CHECK_STR(jwk_alg(k), "ES256");
 	pem = jwk_private_pem(k);
-	CHECK(
-	    pem != NULL && strstr(pem, "-----BEGIN PRIVATE KEY-----") != NULL);
+	CHECK(pem != NULL && strstr(pem, "-----BEGIN PRIVATE KEY-----") != NULL);
 	k2 = jwk_private_from_pem(pem);
 	CHECK(k2 != NULL && EVP_PKEY_eq(k, k2) == 1);
 	pem2 = k2 ? jwk_private_pem(k2) : NULL;
@@ -375,7 +369,7 @@ test_bridge_keys(void)
 	b = jwk_from_pkey(k2);
 	CHECK(jwk_equal(a, b) == 1);
 	CHECK(jwk_private_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n"
-				   "-----END PRIVATE KEY-----\n") == NULL);
+	    "-----END PRIVATE KEY-----\n") == NULL);
 	CHECK(jwk_private_from_pem(NULL) == NULL);
 	json_decref(a);
 	json_decref(b);

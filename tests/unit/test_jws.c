@@ -50,8 +50,8 @@ b64s(const char *s)
 
 /* "b64(prot).b64(payload)" signed with key; prot NULL omits "protected". */
 static char *
-sign_input(
-    EVP_PKEY *key, const char *prot_b64, const char *pay_b64, int corrupt)
+sign_input(EVP_PKEY *key, const char *prot_b64, const char *pay_b64,
+    int corrupt)
 {
 	size_t ilen = strlen(prot_b64) + 1 + strlen(pay_b64);
 	char *input = malloc(ilen + 1), *s;
@@ -59,8 +59,7 @@ sign_input(
 	size_t siglen = 0;
 
 	snprintf(input, ilen + 1, "%s.%s", prot_b64, pay_b64);
-	if (jws_sign_raw(key, (unsigned char *)input, ilen, &sig, &siglen) !=
-	    0) {
+	if (jws_sign_raw(key, (unsigned char *)input, ilen, &sig, &siglen) != 0) {
 		free(input);
 		return NULL;
 	}
@@ -130,8 +129,8 @@ verify(const char *body, const char *resource, struct nonces *ns,
     struct jws_v1 *out, struct problem *p)
 {
 	memset(p, 0, sizeof(*p));
-	return jws_v1_verify(
-	    body, strlen(body), resource, nonce_check, ns, out, p);
+	return jws_v1_verify(body, strlen(body), resource, nonce_check, ns,
+	    out, p);
 }
 
 static void
@@ -166,13 +165,11 @@ test_rs256_dehydrated(void)
 	char tp[JWK_THUMBPRINT_LEN + 1];
 	json_t *j;
 
-	prot = fmt(
-	    "{\"alg\": \"RS256\", \"jwk\": %s, \"nonce\": \"%s\"}", jwk, nonce);
+	prot = fmt("{\"alg\": \"RS256\", \"jwk\": %s, \"nonce\": \"%s\"}",
+	    jwk, nonce);
 	hdr = fmt("{\"alg\": \"RS256\", \"jwk\": %s}", jwk);
-	body = make_jws(rsa, prot, hdr,
-	    "{\"resource\": \"new-authz\", "
-	    "\"identifier\": {\"type\": \"dns\", \"value\": \"example.com\"}}",
-	    0);
+	body = make_jws(rsa, prot, hdr, "{\"resource\": \"new-authz\", "
+	    "\"identifier\": {\"type\": \"dns\", \"value\": \"example.com\"}}", 0);
 	CHECK(verify(body, "new-authz", &ns, &v, &p) == 0);
 	CHECK_STR(v.alg, "RS256");
 	CHECK(v.key != NULL && EVP_PKEY_eq(v.key, rsa) == 1);
@@ -181,12 +178,11 @@ test_rs256_dehydrated(void)
 	CHECK_STR(v.thumbprint, tp);
 	CHECK(v.jwk != NULL && jwk_equal(v.jwk, j) == 1);
 	json_decref(j);
-	CHECK_STR(json_string_value(json_object_get(
-		      json_object_get(v.payload, "identifier"), "value")),
-	    "example.com");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(
+	    v.payload, "identifier"), "value")), "example.com");
 	CHECK(ns.used[0] == 1 && ns.calls == 1);
 	jws_v1_free(&v);
-	jws_v1_free(&v); /* twice is safe */
+	jws_v1_free(&v);	/* twice is safe */
 	CHECK(v.key == NULL && v.jwk == NULL && v.payload == NULL);
 
 	/* replay: same body again */
@@ -219,8 +215,7 @@ test_rs256_dehydrated(void)
 	    nonce_issue(&ns));
 	body = make_jws(rsa, prot, NULL, "{\"resource\":\"new-reg\"}", 1);
 	ns.calls = 0;
-	expect_fail(
-	    body, "new-reg", &ns, "malformed", "JWS verification error");
+	expect_fail(body, "new-reg", &ns, "malformed", "JWS verification error");
 	CHECK(ns.calls == 0 && ns.used[ns.n - 1] == 0);
 	free(body);
 	/* the same nonce still works for a genuine request */
@@ -301,14 +296,15 @@ test_unprotected_key(void)
 
 	/* no nonce at all */
 	body = make_jws(rsa, prot, NULL, "{\"resource\":\"reg\"}", 0);
-	expect_fail(
-	    body, "reg", &ns, "badNonce", "JWS has no anti-replay nonce");
+	expect_fail(body, "reg", &ns, "badNonce",
+	    "JWS has no anti-replay nonce");
 	free(body);
 	free(prot);
 	free(hdr);
 
 	/* protected wins over the unprotected header: protected alg none */
-	prot = fmt("{\"alg\":\"none\",\"nonce\":\"%s\"}", nonce_issue(&ns));
+	prot = fmt("{\"alg\":\"none\",\"nonce\":\"%s\"}",
+	    nonce_issue(&ns));
 	hdr = fmt("{\"alg\":\"RS256\",\"jwk\":%s}", jwk);
 	body = make_jws(rsa, prot, hdr, "{\"resource\":\"reg\"}", 0);
 	expect_fail(body, "reg", &ns, "malformed", "unsupported alg");
@@ -331,10 +327,8 @@ test_ec(EVP_PKEY *key, const char *alg)
 
 	prot = fmt("{\"alg\":\"%s\",\"jwk\":%s,\"nonce\":\"%s\"}", alg, jwk,
 	    nonce_issue(&ns));
-	body = make_jws(key, prot, NULL,
-	    "{\"resource\":\"new-cert\","
-	    "\"csr\":\"AAAA\"}",
-	    0);
+	body = make_jws(key, prot, NULL, "{\"resource\":\"new-cert\","
+	    "\"csr\":\"AAAA\"}", 0);
 	CHECK(verify(body, "new-cert", &ns, &v, &p) == 0);
 	CHECK_STR(v.alg, alg);
 	CHECK(v.key != NULL && EVP_PKEY_eq(v.key, key) == 1);
@@ -355,8 +349,8 @@ test_ec(EVP_PKEY *key, const char *alg)
 	prot = fmt("{\"alg\":\"%s\",\"jwk\":%s,\"nonce\":\"%s\"}", alg, jwk,
 	    nonce_issue(&ns));
 	body = make_jws(key, prot, NULL, "{\"resource\":\"new-cert\"}", 1);
-	expect_fail(
-	    body, "new-cert", &ns, "malformed", "JWS verification error");
+	expect_fail(body, "new-cert", &ns, "malformed",
+	    "JWS verification error");
 	free(body);
 	free(prot);
 
@@ -380,9 +374,10 @@ test_refusals(void)
 	json_t *j;
 
 	/* missing jwk */
-	prot = fmt("{\"alg\":\"RS256\",\"nonce\":\"%s\"}", nonce_issue(&ns));
-	body = make_jws(
-	    rsa, prot, "{\"alg\":\"RS256\"}", "{\"resource\":\"reg\"}", 0);
+	prot = fmt("{\"alg\":\"RS256\",\"nonce\":\"%s\"}",
+	    nonce_issue(&ns));
+	body = make_jws(rsa, prot, "{\"alg\":\"RS256\"}", "{\"resource\":\"reg\"}",
+	    0);
 	expect_fail(body, "reg", &ns, "malformed", "No JWK in JWS header");
 	free(body);
 	free(prot);
@@ -418,8 +413,8 @@ test_refusals(void)
 	prot = fmt("{\"alg\":\"RS256\",\"jwk\":%s,\"nonce\":\"%s\"}", jwk1024,
 	    nonce_issue(&ns));
 	body = make_jws(rsa1024, prot, NULL, "{\"resource\":\"new-reg\"}", 0);
-	expect_fail(
-	    body, "new-reg", &ns, "badPublicKey", "key too small: 1024 bits");
+	expect_fail(body, "new-reg", &ns, "badPublicKey",
+	    "key too small: 1024 bits");
 	free(body);
 	free(prot);
 
@@ -428,16 +423,15 @@ test_refusals(void)
 	    "Parse error reading JWS");
 	expect_fail("not a jws at all", "reg", &ns, "malformed",
 	    "Parse error reading JWS");
-	expect_fail(
-	    "[1,2]", "reg", &ns, "malformed", "Parse error reading JWS");
+	expect_fail("[1,2]", "reg", &ns, "malformed", "Parse error reading JWS");
 	expect_fail("{\"protected\":\"e30\",\"payload\":\"e30\"}", "reg", &ns,
 	    "malformed", "signature");
 	expect_fail("{\"protected\":\"e3=0\",\"payload\":\"e30\","
-		    "\"signature\":\"AA\"}",
-	    "reg", &ns, "malformed", "bad base64url in protected header");
+	    "\"signature\":\"AA\"}", "reg", &ns, "malformed",
+	    "bad base64url in protected header");
 	expect_fail("{\"protected\":\"W10\",\"payload\":\"e30\","
-		    "\"signature\":\"AA\"}",
-	    "reg", &ns, "malformed", "protected header is not a JSON object");
+	    "\"signature\":\"AA\"}", "reg", &ns, "malformed",
+	    "protected header is not a JSON object");
 	expect_fail("a.b", "reg", &ns, "malformed", "Parse error reading JWS");
 
 	/* too large */
@@ -467,10 +461,8 @@ test_shapes(void)
 
 	prot = fmt("{\"alg\":\"RS256\",\"jwk\":%s,\"nonce\":\"%s\"}", jwk,
 	    nonce_issue(&ns));
-	body = make_jws(rsa, prot, NULL,
-	    "{\n  \"resource\": \"new-reg\",\n"
-	    "  \"contact\": [\n    \"mailto:a@example.com\"\n  ]\n}",
-	    0);
+	body = make_jws(rsa, prot, NULL, "{\n  \"resource\": \"new-reg\",\n"
+	    "  \"contact\": [\n    \"mailto:a@example.com\"\n  ]\n}", 0);
 	CHECK(verify(body, "new-reg", &ns, &v, &p) == 0);
 	CHECK(json_array_size(json_object_get(v.payload, "contact")) == 1);
 	jws_v1_free(&v);
@@ -535,8 +527,8 @@ test_shapes(void)
 	prot = fmt("{\"alg\":\"RS256\",\"jwk\":%s,\"nonce\":\"%s\"}", jwk,
 	    "never-issued");
 	body = make_jws(rsa, prot, NULL, "{\"resource\":\"reg\"}", 0);
-	expect_fail(
-	    body, "reg", &ns, "badNonce", "JWS has invalid anti-replay nonce");
+	expect_fail(body, "reg", &ns, "badNonce",
+	    "JWS has invalid anti-replay nonce");
 	free(body);
 	free(prot);
 	free(jwk);
@@ -577,8 +569,8 @@ test_object(void)
 }
 
 static void
-check_v2(
-    EVP_PKEY *key, const char *kid, const char *payload, const char *want_alg)
+check_v2(EVP_PKEY *key, const char *kid, const char *payload,
+    const char *want_alg)
 {
 	char *s;
 	json_t *doc, *prot = NULL, *jwk;
@@ -587,8 +579,8 @@ check_v2(
 	size_t siglen = 0, plen = 0, ylen = 0, ilen;
 	char *input;
 
-	s = jws_v2_sign(
-	    key, kid, "abcNONCE", "https://ca.example/acme/x", payload);
+	s = jws_v2_sign(key, kid, "abcNONCE", "https://ca.example/acme/x",
+	    payload);
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -604,8 +596,7 @@ check_v2(
 	CHECK(praw != NULL && yraw != NULL && sig != NULL);
 	prot = json_loadb((char *)praw, plen, 0, NULL);
 	CHECK_STR(json_string_value(json_object_get(prot, "alg")), want_alg);
-	CHECK_STR(
-	    json_string_value(json_object_get(prot, "nonce")), "abcNONCE");
+	CHECK_STR(json_string_value(json_object_get(prot, "nonce")), "abcNONCE");
 	CHECK_STR(json_string_value(json_object_get(prot, "url")),
 	    "https://ca.example/acme/x");
 	if (kid != NULL) {
@@ -627,10 +618,10 @@ check_v2(
 	input = malloc(ilen + 1);
 	snprintf(input, ilen + 1, "%s.%s", pb, yb);
 	CHECK(jws_verify_raw(key, want_alg, (unsigned char *)input, ilen, sig,
-		  siglen) == 0);
+	    siglen) == 0);
 	sig[0] ^= 0x80;
 	CHECK(jws_verify_raw(key, want_alg, (unsigned char *)input, ilen, sig,
-		  siglen) == -1);
+	    siglen) == -1);
 	free(input);
 	free(sig);
 	free(praw);
@@ -654,15 +645,14 @@ test_v2_sign(void)
 	check_v2(rsa, "https://ca.example/acme/acct/2", "", "RS256");
 	/* many signatures: raw R||S is always 64 bytes (left padded) */
 	for (int i = 0; i < 64; i++) {
-		CHECK(jws_sign_raw(k, (const unsigned char *)&i, sizeof(i),
-			  &sig, &siglen) == 0 &&
-		    siglen == 64);
+		CHECK(jws_sign_raw(k, (const unsigned char *)&i, sizeof(i), &sig,
+		    &siglen) == 0 && siglen == 64);
 		CHECK(jws_verify_raw(k, "ES256", (const unsigned char *)&i,
-			  sizeof(i), sig, siglen) == 0);
+		    sizeof(i), sig, siglen) == 0);
 		CHECK(jws_verify_raw(k, "ES384", (const unsigned char *)&i,
-			  sizeof(i), sig, siglen) == -1);
+		    sizeof(i), sig, siglen) == -1);
 		CHECK(jws_verify_raw(k, "ES256", (const unsigned char *)&i,
-			  sizeof(i), sig, siglen - 1) == -1);
+		    sizeof(i), sig, siglen - 1) == -1);
 		free(sig);
 	}
 	CHECK(jws_v2_sign(k, NULL, "n", NULL, "") == NULL);
@@ -681,7 +671,7 @@ main(void)
 	CHECK(rsa && rsa1024 && p256 && p384);
 
 	memset(&z, 0, sizeof(z));
-	jws_v1_free(&z); /* zeroed struct */
+	jws_v1_free(&z);	/* zeroed struct */
 	jws_v1_free(NULL);
 
 	test_rs256_dehydrated();

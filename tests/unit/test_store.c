@@ -97,9 +97,11 @@ account_eq(const struct store_account *a, const struct store_account *b)
 	    streq(a->jwk, b->jwk) && streq(a->contact, b->contact) &&
 	    streq(a->agreement, b->agreement) &&
 	    strcmp(a->initial_ip, b->initial_ip) == 0 &&
-	    a->created_at == b->created_at && a->status == b->status &&
+	    a->created_at == b->created_at &&
+	    a->status == b->status &&
 	    streq(a->v2_key_pem, b->v2_key_pem) &&
-	    streq(a->v2_account_url, b->v2_account_url) && a->mode == b->mode &&
+	    streq(a->v2_account_url, b->v2_account_url) &&
+	    a->mode == b->mode &&
 	    strcmp(a->group_name, b->group_name) == 0 &&
 	    a->not_before == b->not_before;
 }
@@ -114,7 +116,7 @@ test_file_accounts(void)
 	mode_t old;
 
 	tmpname();
-	old = umask(0); /* the mode must not depend on the umask */
+	old = umask(0);		/* the mode must not depend on the umask */
 	s = open_db(dbpath, err, sizeof(err));
 	umask(old);
 	CHECK(s != NULL);
@@ -132,7 +134,7 @@ test_file_accounts(void)
 	CHECK(store_account_insert(s, &a) == 0);
 	CHECK(a.id == 1);
 	fill_account(&b, "tp-one");
-	CHECK(store_account_insert(s, &b) == -1); /* unique thumbprint */
+	CHECK(store_account_insert(s, &b) == -1);	/* unique thumbprint */
 	store_account_clear(&b);
 	fill_account(&b, "tp-two");
 	CHECK(store_account_insert(s, &b) == 0);
@@ -151,7 +153,7 @@ test_file_accounts(void)
 	CHECK(store_account_by_id(s, 1, &c) == 0);
 	CHECK(account_eq(&a, &c));
 	store_account_clear(&c);
-	store_account_clear(&c); /* twice is safe */
+	store_account_clear(&c);	/* twice is safe */
 	CHECK(store_account_by_id(s, 2, &c) == 0);
 	CHECK(account_eq(&b, &c));
 	store_account_clear(&c);
@@ -172,7 +174,7 @@ test_file_accounts(void)
 	snprintf(a.thumbprint, sizeof(a.thumbprint), "tp-two");
 	CHECK(store_account_update(s, &a) == -1);
 	c.id = 77;
-	CHECK(store_account_update(s, &c) == -1); /* no such row */
+	CHECK(store_account_update(s, &c) == -1);	/* no such row */
 
 	/* transactions */
 	CHECK(store_begin(s) == 0);
@@ -189,7 +191,7 @@ test_file_accounts(void)
 	store_account_clear(&c);
 	CHECK(store_account_by_thumbprint(s, "tp-committed", &c) == 0);
 	store_account_clear(&c);
-	CHECK(store_commit(s) == -1); /* no transaction */
+	CHECK(store_commit(s) == -1);	/* no transaction */
 	store_close(s);
 out:
 	store_account_clear(&a);
@@ -224,7 +226,7 @@ test_authz(struct store *s)
 	CHECK(store_account_insert(s, &a2) == 0);
 
 	fill_authz(&z, 999, "x.example", "pending", 5000);
-	CHECK(store_authz_insert(s, &z) == -1); /* foreign key */
+	CHECK(store_authz_insert(s, &z) == -1);	/* foreign key */
 	store_authz_clear(&z);
 
 	fill_authz(&v1, a1.id, "a.example", "valid", 5000);
@@ -305,14 +307,14 @@ test_http01(struct store *s)
 	CHECK_STR(ka, "t1.thumb");
 	free(ka);
 	ka = NULL;
-	CHECK(store_http01_get(s, "t1", 100, &ka) == 1); /* expired */
+	CHECK(store_http01_get(s, "t1", 100, &ka) == 1);	/* expired */
 	/* upsert */
 	CHECK(store_http01_put(s, "t1", "t1.other", 400) == 0);
 	CHECK(store_http01_get(s, "t1", 150, &ka) == 0);
 	CHECK_STR(ka, "t1.other");
 	free(ka);
 	ka = NULL;
-	CHECK(store_http01_expire(s, 250) == 1); /* t2 */
+	CHECK(store_http01_expire(s, 250) == 1);	/* t2 */
 	CHECK(store_http01_get(s, "t2", 0, &ka) == 1);
 	CHECK(store_http01_get(s, "t3", 0, &ka) == 0);
 	free(ka);
@@ -320,7 +322,7 @@ test_http01(struct store *s)
 	CHECK(store_http01_delete(s, "t3") == 0);
 	CHECK(store_http01_get(s, "t3", 0, &ka) == 1);
 	CHECK(store_http01_delete(s, "t3") == 0);
-	CHECK(store_http01_expire(s, 1000) == 1); /* t1 */
+	CHECK(store_http01_expire(s, 1000) == 1);	/* t1 */
 	CHECK(store_http01_expire(s, 1000) == 0);
 	/* a token is a value, never SQL */
 	CHECK(store_http01_put(s, "x'; DROP TABLE http01; --", "k", 10) == 0);
@@ -332,8 +334,9 @@ test_http01(struct store *s)
 static void
 test_certs(struct store *s)
 {
-	static const unsigned char der[] = { 0x30, 0x82, 0x00, 0x00, 0xff, 0x00,
-		0x01, 0x80, 0x7f };
+	static const unsigned char der[] = {
+		0x30, 0x82, 0x00, 0x00, 0xff, 0x00, 0x01, 0x80, 0x7f
+	};
 	static const unsigned char ider[] = { 0x30, 0x00, 0x00, 0x42 };
 	struct store_cert c, out;
 	unsigned char *got = NULL;
@@ -347,14 +350,13 @@ test_certs(struct store *s)
 	memcpy(c.der, der, sizeof(der));
 	c.der_len = sizeof(der);
 	c.chain_pem = strdup("-----BEGIN CERTIFICATE-----\n");
-	snprintf(c.issuer_id, sizeof(c.issuer_id),
-	    "0123456789abcdef0123456789abcdef");
+	snprintf(c.issuer_id, sizeof(c.issuer_id), "0123456789abcdef0123456789abcdef");
 	c.not_after = 1800000000;
 	c.created_at = 1700000000;
 	c.v2_cert_url = strdup("https://ca.example/cert/1");
 	CHECK(store_cert_insert(s, &c) == 0);
 	CHECK(c.id > 0);
-	CHECK(store_cert_insert(s, &c) == -1); /* unique serial */
+	CHECK(store_cert_insert(s, &c) == -1);	/* unique serial */
 
 	CHECK(store_cert_by_serial(s, "03a1b2c3d4", &out) == 0);
 	CHECK(out.id == c.id && out.account_id == 1);
@@ -467,13 +469,14 @@ test_open_fail(void)
 /* --- schema version 2: modes, groups, not_before, the v1 -> v2 upgrade --- */
 
 /* The schema exactly as version 1 of the program created it. */
-static const char v1_schema[] = OLD_SCHEMA_V1_TABLES
-    "INSERT INTO accounts VALUES(1, 'tp-old', '{\"kty\":\"RSA\"}', NULL,"
-    " 'https://bridge.example/terms', '192.0.2.9', 1600000000, 'valid',"
-    " 'old-pem', 'https://ca.example/acct/old');"
-    "INSERT INTO authzs VALUES(1, 1, 'old.example', 'valid', 9999999999,"
-    " 'tok', NULL, NULL, NULL, NULL, NULL, 1600000000);"
-    "PRAGMA user_version = 1;";
+static const char v1_schema[] =
+	OLD_SCHEMA_V1_TABLES
+	"INSERT INTO accounts VALUES(1, 'tp-old', '{\"kty\":\"RSA\"}', NULL,"
+	" 'https://bridge.example/terms', '192.0.2.9', 1600000000, 'valid',"
+	" 'old-pem', 'https://ca.example/acct/old');"
+	"INSERT INTO authzs VALUES(1, 1, 'old.example', 'valid', 9999999999,"
+	" 'tok', NULL, NULL, NULL, NULL, NULL, 1600000000);"
+	"PRAGMA user_version = 1;";
 
 /* Run sql on the file at dbpath directly; returns user_version or -1. */
 static int
@@ -558,7 +561,7 @@ test_upgrade_fails_cleanly(void)
 	CHECK(open_db(dbpath, err, sizeof(err)) == NULL);
 	CHECK(err[0] != '\0');
 	CHECK(raw_exec(NULL) == 1);
-	CHECK(raw_exec("SELECT mode FROM accounts") == -1); /* no column */
+	CHECK(raw_exec("SELECT mode FROM accounts") == -1);	/* no column */
 	rmdb();
 }
 
@@ -576,7 +579,7 @@ test_modes(struct store *s)
 	CHECK_STR(account_mode_name(b.mode), "imported");
 	store_account_clear(&b);
 
-	fill_account(&b, "mode-2"); /* mode "" -> per-client */
+	fill_account(&b, "mode-2");		/* mode "" -> per-client */
 	CHECK(store_account_insert(s, &b) == 0);
 	store_account_clear(&b);
 	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
@@ -597,8 +600,7 @@ test_modes(struct store *s)
 	/* store_account_update leaves the binding alone */
 	CHECK(store_account_update(s, &b) == 0);
 	CHECK(store_account_set_mode(s, b.id, ACCOUNT_PER_CLIENT, "") == 0);
-	CHECK(
-	    store_account_set_upstream(s, b.id, "https://ca.example/a/9") == 0);
+	CHECK(store_account_set_upstream(s, b.id, "https://ca.example/a/9") == 0);
 	store_account_clear(&b);
 	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
 	CHECK_STR(account_mode_name(b.mode), "per-client");
@@ -639,7 +641,7 @@ test_groups(struct store *s)
 	g.v2_key_pem = "pem-1";
 	g.created_at = 77;
 	CHECK(store_group_insert(s, &g) == 0);
-	g.v2_key_pem = "pem-2"; /* exists: nothing changes */
+	g.v2_key_pem = "pem-2";			/* exists: nothing changes */
 	CHECK(store_group_insert(s, &g) == 1);
 	CHECK(store_group_get(s, "fleet-a", &out) == 0);
 	CHECK_STR(out.name, "fleet-a");
@@ -648,10 +650,9 @@ test_groups(struct store *s)
 	CHECK(out.not_before == 0);
 	CHECK(out.created_at == 77);
 	store_group_clear(&out);
-	store_group_clear(&out); /* twice is safe */
+	store_group_clear(&out);		/* twice is safe */
 
-	CHECK(store_group_set_upstream(s, "fleet-a", "https://ca.example/g") ==
-	    0);
+	CHECK(store_group_set_upstream(s, "fleet-a", "https://ca.example/g") == 0);
 	CHECK(store_group_set_not_before(s, "fleet-a", 5000) == 0);
 	CHECK(store_group_get(s, "fleet-a", &out) == 0);
 	CHECK_STR(out.v2_account_url, "https://ca.example/g");
@@ -659,7 +660,7 @@ test_groups(struct store *s)
 	store_group_clear(&out);
 	CHECK(store_group_set_upstream(s, "nope", "u") == -1);
 	CHECK(store_group_set_not_before(s, "nope", 1) == -1);
-	g.v2_key_pem = NULL; /* NOT NULL column */
+	g.v2_key_pem = NULL;			/* NOT NULL column */
 	snprintf(g.name, sizeof(g.name), "fleet-b");
 	CHECK(store_group_insert(s, &g) == -1);
 	CHECK(store_group_get(s, "fleet-b", &out) == 1);
@@ -718,44 +719,15 @@ test_memory_v2(void)
 /* --- dispatch: a wrapper implementation that counts and forwards --- */
 
 enum cop {
-	C_CLOSE,
-	C_BEGIN,
-	C_COMMIT,
-	C_ROLLBACK,
-	C_ACC_INSERT,
-	C_ACC_UPDATE,
-	C_ACC_MODE,
-	C_ACC_UPSTREAM,
-	C_ACC_NB,
-	C_ACC_COUNT,
-	C_ACC_BY_TP,
-	C_ACC_BY_ID,
-	C_G_GET,
-	C_G_INSERT,
-	C_G_UPSTREAM,
-	C_G_NB,
-	C_AZ_INSERT,
-	C_AZ_UPDATE,
-	C_AZ_BY_ID,
-	C_AZ_FIND,
-	C_AZ_DEACT,
-	C_H_PUT,
-	C_H_GET,
-	C_H_DELETE,
-	C_H_EXPIRE,
-	C_C_INSERT,
-	C_C_BY_SERIAL,
-	C_C_REVOKED,
-	C_I_PUT,
-	C_I_GET,
-	C_INV_RECORD,
-	C_INV_COUNT,
-	C_INV_ISSUED,
-	C_INV_LIST,
-	C_INV_TRAFFIC,
-	C_INV_FAILURES,
-	C_INV_VERSIONS,
-	C_INV_SUMMARY,
+	C_CLOSE, C_BEGIN, C_COMMIT, C_ROLLBACK,
+	C_ACC_INSERT, C_ACC_UPDATE, C_ACC_MODE, C_ACC_UPSTREAM, C_ACC_NB,
+	C_ACC_COUNT, C_ACC_BY_TP, C_ACC_BY_ID,
+	C_G_GET, C_G_INSERT, C_G_UPSTREAM, C_G_NB,
+	C_AZ_INSERT, C_AZ_UPDATE, C_AZ_BY_ID, C_AZ_FIND, C_AZ_DEACT,
+	C_H_PUT, C_H_GET, C_H_DELETE, C_H_EXPIRE,
+	C_C_INSERT, C_C_BY_SERIAL, C_C_REVOKED, C_I_PUT, C_I_GET,
+	C_INV_RECORD, C_INV_COUNT, C_INV_ISSUED, C_INV_LIST, C_INV_TRAFFIC,
+	C_INV_FAILURES, C_INV_VERSIONS, C_INV_SUMMARY,
 	C_MAX
 };
 
@@ -825,18 +797,18 @@ c_account_update(void *impl, const struct store_account *a)
 }
 
 static int
-c_account_set_mode(
-    void *impl, long long id, enum account_mode mode, const char *group)
+c_account_set_mode(void *impl, long long id, enum account_mode mode,
+    const char *group)
 {
-	return OPS(impl, C_ACC_MODE)
-	    ->account_set_mode(IN(impl), id, mode, group);
+	return OPS(impl, C_ACC_MODE)->account_set_mode(IN(impl), id, mode,
+	    group);
 }
 
 static int
 c_account_set_upstream(void *impl, long long id, const char *url)
 {
-	return OPS(impl, C_ACC_UPSTREAM)
-	    ->account_set_upstream(IN(impl), id, url);
+	return OPS(impl, C_ACC_UPSTREAM)->account_set_upstream(IN(impl), id,
+	    url);
 }
 
 static int
@@ -910,22 +882,23 @@ c_authz_find(void *impl, long long account_id, const char *name,
     enum authz_status status, long long now, struct store_authz *out)
 {
 	count(impl, C_AZ_FIND)->find_status = status;
-	return ((struct counting *)impl)
-	    ->ops->authz_find(IN(impl), account_id, name, status, now, out);
+	return ((struct counting *)impl)->ops->authz_find(IN(impl), account_id,
+	    name, status, now, out);
 }
 
 static int
 c_authz_deactivate_account(void *impl, long long account_id)
 {
-	return OPS(impl, C_AZ_DEACT)
-	    ->authz_deactivate_account(IN(impl), account_id);
+	return OPS(impl, C_AZ_DEACT)->authz_deactivate_account(IN(impl),
+	    account_id);
 }
 
 static int
-c_http01_put(
-    void *impl, const char *token, const char *keyauth, long long expires)
+c_http01_put(void *impl, const char *token, const char *keyauth,
+    long long expires)
 {
-	return OPS(impl, C_H_PUT)->http01_put(IN(impl), token, keyauth, expires);
+	return OPS(impl, C_H_PUT)->http01_put(IN(impl), token, keyauth,
+	    expires);
 }
 
 static int
@@ -965,8 +938,8 @@ c_cert_set_revoked(void *impl, long long id)
 }
 
 static int
-c_issuer_put(void *impl, const char *id, const unsigned char *der, size_t len,
-    const char *up_id)
+c_issuer_put(void *impl, const char *id, const unsigned char *der,
+    size_t len, const char *up_id)
 {
 	return OPS(impl, C_I_PUT)->issuer_put(IN(impl), id, der, len, up_id);
 }
@@ -989,8 +962,8 @@ c_inventory_record(void *impl, const struct store_seen *v)
 	snprintf(c->ua, sizeof(c->ua), "%s", v->user_agent);
 	snprintf(c->first_name, sizeof(c->first_name), "%s",
 	    v->nnames > 0 ? v->names[0] : "");
-	snprintf(
-	    c->detail, sizeof(c->detail), "%s", v->failed ? v->detail : "");
+	snprintf(c->detail, sizeof(c->detail), "%s",
+	    v->failed ? v->detail : "");
 	return c->ops->inventory_record(c->impl, v);
 }
 
@@ -1007,13 +980,13 @@ c_inventory_count(void *impl, long long hour, int failed, long long keep)
 static int
 c_inventory_issued(void *impl, long long account_id, long long now)
 {
-	return OPS(impl, C_INV_ISSUED)
-	    ->inventory_issued(IN(impl), account_id, now);
+	return OPS(impl, C_INV_ISSUED)->inventory_issued(IN(impl), account_id,
+	    now);
 }
 
 static int
-c_inventory_list(
-    void *impl, long long since, long long now, struct inventory_list *out)
+c_inventory_list(void *impl, long long since, long long now,
+    struct inventory_list *out)
 {
 	return OPS(impl, C_INV_LIST)->inventory_list(IN(impl), since, now, out);
 }
@@ -1022,21 +995,21 @@ static int
 c_inventory_traffic(void *impl, long long from, long long to,
     void (*cb)(void *, long long, long long, long long), void *arg)
 {
-	return OPS(impl, C_INV_TRAFFIC)
-	    ->inventory_traffic(IN(impl), from, to, cb, arg);
+	return OPS(impl, C_INV_TRAFFIC)->inventory_traffic(IN(impl), from, to,
+	    cb, arg);
 }
 
 static int
-c_inventory_failures(
-    void *impl, size_t max, struct inventory_failure *out, size_t *n)
+c_inventory_failures(void *impl, size_t max, struct inventory_failure *out,
+    size_t *n)
 {
-	return OPS(impl, C_INV_FAILURES)
-	    ->inventory_failures(IN(impl), max, out, n);
+	return OPS(impl, C_INV_FAILURES)->inventory_failures(IN(impl), max, out,
+	    n);
 }
 
 static int
-c_inventory_versions(void *impl,
-    void (*cb)(void *, const char *, const char *, long long), void *arg)
+c_inventory_versions(void *impl, void (*cb)(void *, const char *,
+    const char *, long long), void *arg)
 {
 	return OPS(impl, C_INV_VERSIONS)->inventory_versions(IN(impl), cb, arg);
 }
@@ -1045,14 +1018,12 @@ static int
 c_inventory_summary(void *impl, long long since, long long now,
     long long within, struct inventory_summary *out)
 {
-	return OPS(impl, C_INV_SUMMARY)
-	    ->inventory_summary(IN(impl), since, now, within, out);
+	return OPS(impl, C_INV_SUMMARY)->inventory_summary(IN(impl), since, now,
+	    within, out);
 }
 
 static const struct store_ops counting_ops = {
-	.close = c_close,
-	.begin = c_begin,
-	.commit = c_commit,
+	.close = c_close, .begin = c_begin, .commit = c_commit,
 	.rollback = c_rollback,
 	.account_insert = c_account_insert,
 	.account_update = c_account_update,
@@ -1062,24 +1033,17 @@ static const struct store_ops counting_ops = {
 	.account_count_group = c_account_count_group,
 	.account_by_thumbprint = c_account_by_thumbprint,
 	.account_by_id = c_account_by_id,
-	.group_get = c_group_get,
-	.group_insert = c_group_insert,
+	.group_get = c_group_get, .group_insert = c_group_insert,
 	.group_set_upstream = c_group_set_upstream,
 	.group_set_not_before = c_group_set_not_before,
-	.authz_insert = c_authz_insert,
-	.authz_update = c_authz_update,
-	.authz_by_id = c_authz_by_id,
-	.authz_find = c_authz_find,
+	.authz_insert = c_authz_insert, .authz_update = c_authz_update,
+	.authz_by_id = c_authz_by_id, .authz_find = c_authz_find,
 	.authz_deactivate_account = c_authz_deactivate_account,
-	.http01_put = c_http01_put,
-	.http01_get = c_http01_get,
-	.http01_delete = c_http01_delete,
-	.http01_expire = c_http01_expire,
-	.cert_insert = c_cert_insert,
-	.cert_by_serial = c_cert_by_serial,
+	.http01_put = c_http01_put, .http01_get = c_http01_get,
+	.http01_delete = c_http01_delete, .http01_expire = c_http01_expire,
+	.cert_insert = c_cert_insert, .cert_by_serial = c_cert_by_serial,
 	.cert_set_revoked = c_cert_set_revoked,
-	.issuer_put = c_issuer_put,
-	.issuer_get = c_issuer_get,
+	.issuer_put = c_issuer_put, .issuer_get = c_issuer_get,
 	.inventory_record = c_inventory_record,
 	.inventory_count = c_inventory_count,
 	.inventory_issued = c_inventory_issued,
@@ -1135,8 +1099,7 @@ dispatch_inventory(struct store *s, struct counting *c)
 	CHECK_STR(c->ua, "dehydrated/0.7.0?x");
 	CHECK(c->nnames == 2);
 	CHECK_STR(c->first_name, "a.example");
-	CHECK_STR(
-	    c->detail, "JWS has invalid anti-replay nonce [value not shown]");
+	CHECK_STR(c->detail, "JWS has invalid anti-replay nonce [value not shown]");
 	/* a success of no known account is not the implementation's */
 	v.account_id = 0;
 	v.status = 200;
@@ -1278,8 +1241,8 @@ test_log_callback(void)
 	expect_logged(store_account_insert(s, &b), "account_insert",
 	    "UNIQUE constraint failed: accounts.thumbprint");
 	a.id = 999;
-	expect_logged(
-	    store_account_update(s, &a), "account_update", "no such row");
+	expect_logged(store_account_update(s, &a), "account_update",
+	    "no such row");
 	expect_logged(store_commit(s), "commit", "no transaction is active");
 	/* a table gone behind the store's back: the database says so */
 	CHECK(raw_exec("DROP TABLE http01") == STORE_SCHEMA_VERSION);
@@ -1309,8 +1272,8 @@ test_no_callback(void)
 	char err[256] = "";
 	int saved;
 
-	CHECK((s = store_open_sqlite(
-		   ":memory:", NULL, NULL, err, sizeof(err))) != NULL);
+	CHECK((s = store_open_sqlite(":memory:", NULL, NULL, err,
+	    sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK((saved = stderr_capture(&tmp)) != -1);
@@ -1421,13 +1384,13 @@ test_file_prepare(void)
 	CHECK(store_file_prepare(dbpath, err, sizeof(err)) == 0);
 	umask(old);
 	CHECK(mode_of(dbpath) == 0600);
-	CHECK(store_file_prepare(dbpath, err, sizeof(err)) == 0); /* again */
+	CHECK(store_file_prepare(dbpath, err, sizeof(err)) == 0);  /* again */
 	rmdb();
 	prepare_existing();
 	prepare_link();
 	prepare_unwritable();
-	CHECK(store_file_prepare("/nonexistent-dir/y.db", err, sizeof(err)) ==
-	    -1);
+	CHECK(store_file_prepare("/nonexistent-dir/y.db", err,
+	    sizeof(err)) == -1);
 	CHECK(strstr(err, "/nonexistent-dir/y.db: No such file") != NULL);
 	CHECK(store_file_prepare("/tmp", err, sizeof(err)) == -1);
 	CHECK(strstr(err, "/tmp: ") != NULL);
@@ -1439,8 +1402,7 @@ test_file_prepare(void)
 	err[0] = '\0';
 	s = store_open_sqlite(dbpath, test_log, &nlogged, err, sizeof(err));
 	CHECK(s == NULL);
-	CHECK(strstr(err, dbpath) != NULL &&
-	    strstr(err, "unable to open") != NULL);
+	CHECK(strstr(err, dbpath) != NULL && strstr(err, "unable to open") != NULL);
 	CHECK(access(dbpath, F_OK) == -1);
 	store_close(s);
 }
