@@ -19,13 +19,15 @@
 #include "jwk.h"
 #include "problem.h"
 #include "log.h"
+#include "netaddr.h"
 #include "proof.h"
 #include "resolver.h"
 #include "upstream.h"
 #include "v1.h"
 
 #define PROOF_BODY_MAX 4096 /* bytes of a key authorization file read */
-#define PROOF_SHOWN_MAX 100 /* bytes of what was found shown in a detail */
+#define PROOF_SHOWN_MAX 100 /* bytes of a TXT record shown in a detail */
+#define PROOF_BODY_SHOWN 64 /* bytes of a wrong http-01 body shown */
 #define PROOF_URL_MAX 512
 
 struct proof {
@@ -41,6 +43,8 @@ struct proof {
 	char host[DNS_NAME_MAX + 1]; /* the name looked up */
 	char url[PROOF_URL_MAX];     /* http-01: what is fetched */
 	char expected[JWK_THUMBPRINT_LEN + 64];
+	char refused[NETADDR_TEXT_MAX]; /* first address not fetched from */
+	enum netaddr_class refused_class;
 	long long t0;		/* ms */
 	int http;		/* http-01, else dns-01 */
 	uv_timer_t kick;	/* starts the check on the next loop turn */
@@ -176,11 +180,11 @@ proof_cancel_all(struct bridge *b)
 /* ---- helpers ---- */
 
 /* s (len bytes) for a detail: printable ASCII kept, '"' and '\' escaped,
- * other bytes as \xNN, at most PROOF_SHOWN_MAX input bytes ("..." after). */
+ * other bytes as \xNN, at most max input bytes ("..." after). */
 static void
-shown(const char *s, size_t len, char *out, size_t outlen)
+shown(const char *s, size_t len, size_t max, char *out, size_t outlen)
 {
-	size_t i, o = 0, n = len > PROOF_SHOWN_MAX ? PROOF_SHOWN_MAX : len;
+	size_t i, o = 0, n = len > max ? max : len;
 
 	for (i = 0; i < n && o + 5 < outlen; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -276,7 +280,8 @@ check_txt(struct proof *p, const struct dns_result *res)
 			proof_end(p, NULL);
 			return;
 		}
-	shown(res->ans[0].txt, res->ans[0].len, got, sizeof(got));
+	shown(res->ans[0].txt, res->ans[0].len, PROOF_SHOWN_MAX, got,
+	    sizeof(got));
 	if (res->n > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", res->n - 1);
 	proof_fail(p, V1E_UNAUTHORIZED, 403,
@@ -285,40 +290,131 @@ check_txt(struct proof *p, const struct dns_result *res)
 	    got, more, p->host);
 }
 
+/* The first answer client-proof may fetch from (netaddr_proof_class: not
+ * the bridge's own host, its link, no host or a multicast group, unless
+ * allowed), the way Boulder's resolver dropped reserved addresses; the
+ * first one refused is kept for the detail. NULL when none may be. */
+static const struct dns_answer *
+pick_addr(struct proof *p, const struct dns_result *res)
+{
+	const struct config *c = p->b->cfg;
+	enum netaddr_class k;
+	struct netaddr a;
+	size_t i;
+
+	for (i = 0; i < res->n; i++) {
+		if (netaddr_from_bytes(res->ans[i].addr, res->ans[i].len, &a) ==
+		    -1)
+			continue;
+		k = netaddr_proof_class(
+		    &a, c->proof_deny_networks, c->proof_allow_networks);
+		if (k == NETADDR_ORDINARY)
+			return &res->ans[i];
+		if (p->refused[0] != '\0')
+			continue;
+		netaddr_text(&a, p->refused);
+		p->refused_class = k;
+		log_info("client-proof: authz %lld: %s is %s (%s): not fetched",
+		    p->sub.authz_id, p->host, p->refused,
+		    netaddr_class_name(k));
+	}
+	return NULL;
+}
+
+/* No address to fetch from: Boulder's words, and why when the name had
+ * only refused ones. */
+static void
+fail_no_addr(struct proof *p)
+{
+	enum netaddr_class k = p->refused_class;
+	char what[48];
+
+	if (p->refused[0] == '\0') {
+		proof_fail(p, V1E_DNS, 400,
+		    "No valid IP addresses found for %s", p->host);
+		return;
+	}
+	if (k == NETADDR_DENIED)
+		snprintf(what, sizeof(what), "in proof_deny_networks");
+	else
+		snprintf(what, sizeof(what), "%s %s address",
+		    k == NETADDR_UNSPECIFIED ? "an" : "a",
+		    netaddr_class_name(k));
+	proof_fail(p, V1E_DNS, 400,
+	    "No valid IP addresses found for %s: %s is %s, refused by "
+	    "client-proof's address rules",
+	    p->host, p->refused, what);
+}
+
 static void
 on_dns(void *arg, const struct dns_result *res, const char *why)
 {
 	struct proof *p = arg;
+	const struct dns_answer *a;
 
 	p->q = NULL;
 	if (stopping(p))
 		return;
 	if (res == NULL || res->rcode != DNS_RCODE_NOERROR) {
-		fail_lookup(p, res, why);
+		/* the A records were all refused: that is the news */
+		if (p->qtype == DNS_TYPE_AAAA && p->refused[0] != '\0')
+			fail_no_addr(p);
+		else
+			fail_lookup(p, res, why);
 		return;
 	}
 	if (p->qtype == DNS_TYPE_TXT) {
 		check_txt(p, res);
 		return;
 	}
-	if (res->n > 0) {
-		fetch(p, &res->ans[0]);
+	if ((a = pick_addr(p, res)) != NULL) {
+		fetch(p, a);
 		return;
 	}
 	if (p->qtype == DNS_TYPE_A) {
 		lookup(p, DNS_TYPE_AAAA);
 		return;
 	}
-	proof_fail(
-	    p, V1E_DNS, 400, "No valid IP addresses found for %s", p->host);
+	fail_no_addr(p);
 }
 
 /* ---- HTTP ---- */
 
+/* A byte a key authorization may hold (base64url and '.'). */
+static int
+keyauth_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+/* A wrong body as a detail shows it: its first PROOF_BODY_SHOWN bytes,
+ * quoted, when they could be a key authorization, so a client sees its own
+ * mistake; anything else only by its size, so that no other server's page
+ * (an internal one, a metadata document) is reflected to whoever asked for
+ * the check. */
+static void
+body_shown(const char *s, size_t len, char *out, size_t outlen)
+{
+	char q[PROOF_BODY_SHOWN * 4 + 8];
+	size_t i, n = len > PROOF_BODY_SHOWN ? PROOF_BODY_SHOWN : len;
+
+	for (i = 0; i < n; i++)
+		if (!keyauth_char(s[i]))
+			break;
+	if (i < n) {
+		snprintf(out, outlen,
+		    "%zu bytes that are not a key authorization", len);
+		return;
+	}
+	shown(s, len, PROOF_BODY_SHOWN, q, sizeof(q));
+	snprintf(out, outlen, "\"%s\"", q);
+}
+
 static void
 check_body(struct proof *p, const struct upstream_resp *r)
 {
-	char got[PROOF_SHOWN_MAX * 4 + 8];
+	char got[PROOF_BODY_SHOWN * 4 + 64];
 	size_t len = r->len, want = strlen(p->expected);
 
 	while (len > 0 && strchr(" \t\r\n", r->body[len - 1]) != NULL)
@@ -327,12 +423,12 @@ check_body(struct proof *p, const struct upstream_resp *r)
 		proof_end(p, NULL);
 		return;
 	}
-	shown(r->body != NULL ? r->body : "", len, got, sizeof(got));
+	body_shown(r->body != NULL ? r->body : "", len, got, sizeof(got));
 	proof_fail(p, V1E_UNAUTHORIZED, 403,
 	    "The key authorization file from the "
-	    "server did not match this challenge: expected \"%s\" got \"%s\" "
-	    "(%s)",
-	    p->expected, got, p->url);
+	    "server did not match this challenge: expected \"%s\" got %s "
+	    "(%s: HTTP %ld)",
+	    p->expected, got, p->url, r->status);
 }
 
 static void

@@ -4,6 +4,7 @@
  * from. Errors name the file, the line when it can be found, and the key. */
 #include "config.h"
 #include "config_check.h"
+#include "netaddr.h"
 #include "policy.h"
 #include "log.h"
 
@@ -127,6 +128,10 @@ static const struct config_key config_keys[] = {
 	K_ADDR("proof_resolver", NULL, proof_resolver_host, proof_resolver_port,
 	    1),
 	K_MSEC("proof_timeout_ms", proof_timeout_ms, 100, 120000),
+	/* issue 8 item 5: the addresses client-proof may fetch from */
+	K_JSON("proof_deny_networks", proof_deny_networks, netaddr_list_check),
+	K_JSON(
+	    "proof_allow_networks", proof_allow_networks, netaddr_list_check),
 	K_STR("dns01_hook", NULL, dns01_hook, config_check_executable),
 	K_MSEC("dns01_hook_timeout_ms", dns01_hook_timeout_ms, 100, 600000),
 	K_JSON("dns01_names", dns01_names, policy_patterns_check),
@@ -214,6 +219,10 @@ config_free(struct config *c)
 	json_decref(c->accounts);
 	json_decref(c->policy);
 	c->dns01_names = c->accounts = c->policy = NULL;
+	/* issue 8 item 5 */
+	json_decref(c->proof_deny_networks);
+	json_decref(c->proof_allow_networks);
+	c->proof_deny_networks = c->proof_allow_networks = NULL;
 }
 
 /* ---- setters shared by the file and the flags ---- */

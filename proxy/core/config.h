@@ -55,6 +55,11 @@ struct config {
 	long dns01_hook_timeout_ms;   /* 30000 */
 	json_t *dns01_names;	      /* array of "name"/"*.suffix": answered
 					 * upstream with dns-01; NULL = none */
+	/* issue 8 item 5: arrays of networks (netaddr.h), NULL when absent;
+	 * an allowed network wins over the built-in refusals (loopback,
+	 * link-local, unspecified, multicast) and over the deny list */
+	json_t *proof_deny_networks;
+	json_t *proof_allow_networks;
 	/* observation (docs/observe.md) */
 	char log_file[1024]; /* JSON access log; "" = stdout */
 	char admin_host[64]; /* /metrics and the migration page; */

@@ -210,6 +210,7 @@ ep_new_cert(struct ep *e)
 		goto fail;
 	}
 	if (csr_names_get(der, derlen, cn, &p) == -1 ||
+	    v1_cert_key_differs(der, derlen, e->jws.thumbprint, &p) == -1 ||
 	    cert_names_ok(e, cn, &p) == -1)
 		goto fail;
 	if ((e->cert = cert_request(cn, der, derlen)) == NULL) {

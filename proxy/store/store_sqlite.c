@@ -517,7 +517,8 @@ store_open_sqlite(const char *path, store_log_fn *log, void *log_arg, char *err,
 		    q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");
 		goto fail;
 	}
-	if (sq_setup(q->db, err, errlen) == -1)
+	if (sq_setup(q->db, err, errlen) == -1 ||
+	    sq_canonical_thumbprints(q->db, err, errlen) == -1)
 		goto fail;
 	if ((s = store_new(&sq_ops, q, log, log_arg)) == NULL) {
 		sq_seterr(err, errlen, "store_open_sqlite", "out of memory");

@@ -148,6 +148,9 @@ void sq_seterr(char *err, size_t errlen, const char *what, const char *why);
  * STORE_SCHEMA_VERSION in one transaction; a newer schema is refused. 0,
  * or -1 with err set. */
 int sq_setup(sqlite3 *db, char *err, size_t errlen);
+/* Every account's thumbprint made canonical (issue 8 item 4; in
+ * store_sqlite_accounts.c); -1 with err set. */
+int sq_canonical_thumbprints(sqlite3 *db, char *err, size_t errlen);
 
 /* The operations (struct store_ops, store.h), by file. */
 int sq_account_insert(void *impl, struct store_account *a);

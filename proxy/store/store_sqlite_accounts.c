@@ -3,8 +3,10 @@
  * the records are spelled here as the rows keep them (records.h names). */
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
+#include "jwk.h"
 #include "store_sqlite.h"
 
 /* "" is how a record says "no group"; the row keeps NULL. */
@@ -202,4 +204,55 @@ sq_group_set_not_before(void *impl, const char *name, long long nb)
 	const struct sq_arg arg[] = { SQ_I(nb), SQ_T(name) };
 
 	return sq_update(impl, ST_G_NB, arg, SQ_N(arg), __func__);
+}
+
+/* Accounts stored before thumbprints were canonical (issue 8 item 4) keep
+ * the thumbprint of the JWK as the client spelled it (say, n with a zero
+ * octet in front): each open rewrites it to the canonical one, so that the
+ * key still finds its account. A row whose canonical thumbprint another
+ * row holds (one key registered twice, once per spelling) keeps its own
+ * (UPDATE OR IGNORE). Rows already canonical are left alone, so after the
+ * first open this only reads. */
+int
+sq_canonical_thumbprints(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	const char *old, *text;
+	json_t *j;
+	int step, fix;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, thumbprint, jwk FROM accounts",
+		-1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"UPDATE OR IGNORE accounts SET thumbprint = ?1 WHERE id = ?2",
+		-1, &upd, NULL) != SQLITE_OK)
+		goto fail;
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		old = (const char *)sqlite3_column_text(sel, 1);
+		text = (const char *)sqlite3_column_text(sel, 2);
+		j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		fix = j != NULL && jwk_thumbprint(j, tp) == 0 && old != NULL &&
+		    strcmp(tp, old) != 0;
+		json_decref(j);
+		if (!fix)
+			continue;
+		sqlite3_reset(upd);
+		if (sqlite3_bind_text(upd, 1, tp, -1, SQLITE_TRANSIENT) !=
+			SQLITE_OK ||
+		    sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0)) !=
+			SQLITE_OK ||
+		    sqlite3_step(upd) != SQLITE_DONE)
+			goto fail;
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return 0;
+fail:
+	sq_seterr(err, errlen, "store_open_sqlite", sqlite3_errmsg(db));
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return -1;
 }

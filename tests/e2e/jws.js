@@ -4,7 +4,7 @@
 //
 //   node jws.js --key KEY.pem [--nonce N] [--url-resource RES] [--payload JSON]
 //               [--jwk-unprotected-only] [--nonce-unprotected]
-//               [--mangle protected|signature]
+//               [--mangle protected|signature] [--pad-jwk]
 //   node jws.js --key KEY.pem --print-jwk        the public JWK (JSON)
 //   node jws.js --key KEY.pem --thumbprint       its RFC 7638 thumbprint
 //
@@ -16,6 +16,10 @@
 // --nonce-unprotected: the nonce goes to the unprotected header only (invalid).
 // --mangle protected: "protected" is not valid base64url.
 // --mangle signature: one signature byte flipped.
+// --pad-jwk: the JWK (header and --print-jwk) spells the same key with a
+// leading zero octet: RSA n and e (still the key, RFC 7518 6.3.1 wants them
+// minimal), EC x (malformed, RFC 7518 6.2.1.2 wants the full field size).
+// --thumbprint stays the canonical one.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -23,13 +27,13 @@ const fs = require('fs');
 function usage(msg) {
 	if (msg) process.stderr.write(`jws.js: ${msg}\n`);
 	process.stderr.write('usage: node jws.js --key KEY.pem [--nonce N] [--url-resource RES] [--payload JSON]\n' +
-		'       [--jwk-unprotected-only] [--nonce-unprotected] [--mangle protected|signature]\n' +
+		'       [--jwk-unprotected-only] [--nonce-unprotected] [--mangle protected|signature] [--pad-jwk]\n' +
 		'       node jws.js --key KEY.pem (--print-jwk | --thumbprint)\n');
 	process.exit(2);
 }
 
 const opts = { payload: '{}' };
-const flags = new Set(['jwk-unprotected-only', 'nonce-unprotected', 'print-jwk', 'thumbprint']);
+const flags = new Set(['jwk-unprotected-only', 'nonce-unprotected', 'print-jwk', 'thumbprint', 'pad-jwk']);
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
 	const a = argv[i];
@@ -60,8 +64,15 @@ if (full.kty === 'RSA') {
 	usage(`unsupported key type ${full.kty} ${full.crv || ''}`);
 }
 
+// base64url member b64 with one zero octet in front
+const pad0 = (b64) => b64u(Buffer.concat([Buffer.alloc(1), Buffer.from(b64, 'base64url')]));
+const sent = { ...jwk };
+if (opts['pad-jwk']) {
+	for (const m of jwk.kty === 'RSA' ? ['n', 'e'] : ['x']) sent[m] = pad0(jwk[m]);
+}
+
 if (opts['print-jwk']) {
-	process.stdout.write(JSON.stringify(jwk) + '\n');
+	process.stdout.write(JSON.stringify(sent) + '\n');
 	process.exit(0);
 }
 if (opts.thumbprint) {
@@ -81,8 +92,8 @@ try {
 }
 if (opts['url-resource'] !== undefined) payload.resource = opts['url-resource'];
 
-const header = { alg, jwk };
-const prot = opts['jwk-unprotected-only'] ? {} : { alg, jwk };
+const header = { alg, jwk: sent };
+const prot = opts['jwk-unprotected-only'] ? {} : { alg, jwk: sent };
 if (opts.nonce !== undefined) {
 	if (opts['nonce-unprotected']) header.nonce = opts.nonce;
 	else prot.nonce = opts.nonce;

@@ -43,9 +43,12 @@ start_static() {
 }
 start_static
 
+# The names resolve to 127.0.0.1 (the static server): loopback is refused by
+# default (issue 8 item 5), so this config allows it explicitly.
 cat >"$W/proof.json" <<-EOF
 	{"authz_mode": "client-proof", "proof_http_port": $SPORT,
-	 "proof_resolver": "$CHALLTESTSRV_DNS", "proof_timeout_ms": 4000}
+	 "proof_resolver": "$CHALLTESTSRV_DNS", "proof_timeout_ms": 4000,
+	 "proof_allow_networks": ["127.0.0.0/8"]}
 EOF
 bridge_start "$W/b" --config "$W/proof.json" || finish
 

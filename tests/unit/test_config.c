@@ -648,6 +648,39 @@ static void test_policy_accounts(void)
 	config_free(&c);
 }
 
+/* issue 8 item 5: proof_deny_networks and proof_allow_networks, arrays of
+ * networks checked at load time (translate/core/netaddr.c). */
+static void
+test_proof_networks(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK(load_text(&c, err, sizeof(err), "{}") == 0);
+	CHECK(c.proof_deny_networks == NULL && c.proof_allow_networks == NULL);
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"proof_deny_networks\": [\"192.0.2.0/24\", "
+		  "\"2001:db8::/32\"],"
+		  " \"proof_allow_networks\": [\"127.0.0.0/8\"]}") == 0);
+	CHECK(json_array_size(c.proof_deny_networks) == 2);
+	CHECK_STR(json_string_value(json_array_get(c.proof_allow_networks, 0)),
+	    "127.0.0.0/8");
+	config_free(&c);
+	CHECK(c.proof_deny_networks == NULL && c.proof_allow_networks == NULL);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"proof_allow_networks\": [\"127.0.0.1/8\"]}") == -1);
+	CHECK(HAS(err,
+	    "key 'proof_allow_networks': [0] \"127.0.0.1/8\": bits "
+	    "set beyond the /8 prefix (a typo?)"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"proof_deny_networks\": \"10.0.0.0/8\"}") == -1);
+	CHECK(HAS(
+	    err, "key 'proof_deny_networks': must be an array of networks"));
+	config_free(&c);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -669,6 +702,7 @@ int main(void)
 	test_log_escape();
 	test_log_msg();
 	test_policy_accounts();
+	test_proof_networks();
 	cleanup();
 	return T_DONE();
 }

@@ -78,7 +78,7 @@ test_rsa(void)
 	CHECK_STR(tp, rfc7638_tp);
 	CHECK(jwk_equal(j, back) == 1);
 
-	/* n with a leading zero octet: same key; thumbprint as sent differs,
+	/* n with a leading zero octet: same key, same (canonical) thumbprint;
 	 * jwk_from_pkey emits minimal n, jwk_equal sees the same key */
 	nb = b64url_decode(rfc7638_n, strlen(rfc7638_n), &nlen);
 	nb0 = calloc(1, nlen + 1);
@@ -87,7 +87,7 @@ test_rsa(void)
 	padded = json_pack("{s:s, s:s, s:s}", "e", "AQAB", "kty", "RSA",
 	    "n", n0);
 	CHECK(jwk_thumbprint(padded, tp2) == 0);
-	CHECK(strcmp(tp2, rfc7638_tp) != 0);
+	CHECK_STR(tp2, rfc7638_tp);
 	CHECK(jwk_equal(padded, j) == 1);
 	json_decref(back);
 	EVP_PKEY_free(pk);
@@ -137,6 +137,81 @@ test_rsa(void)
 	CHECK(strstr(p.detail, "base64url") != NULL);
 	json_decref(padded);
 	json_decref(j);
+}
+
+/* j with member name set to its decoded value after pad zero octets. */
+static json_t *
+jwk_padded(const json_t *j, const char *name, size_t pad)
+{
+	const char *v = json_string_value(json_object_get(j, name));
+	unsigned char *b, *b0;
+	size_t len = 0;
+	char *s;
+	json_t *k = json_deep_copy(j);
+
+	b = b64url_decode(v, strlen(v), &len);
+	b0 = calloc(1, len + pad);
+	memcpy(b0 + pad, b, len);
+	s = b64url_encode(b0, len + pad);
+	json_object_set_new(k, name, json_string(s));
+	free(s);
+	free(b0);
+	free(b);
+	return k;
+}
+
+/* Thumbprints are over the canonical key (issue 8 item 4): RSA integers
+ * minimal, EC coordinates full length. */
+static void
+test_thumbprint_canonical(void)
+{
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	json_t *j = rfc7638_jwk(), *pn, *pe, *k;
+	EVP_PKEY *ec;
+
+	pn = jwk_padded(j, "n", 2);
+	pe = jwk_padded(j, "e", 1);
+	CHECK(strcmp(json_string_value(json_object_get(pe, "e")), "AQAB") != 0);
+	CHECK(jwk_thumbprint(pn, tp) == 0);
+	CHECK_STR(tp, rfc7638_tp);
+	CHECK(jwk_thumbprint(pe, tp) == 0);
+	CHECK_STR(tp, rfc7638_tp);
+	CHECK(jwk_equal(pn, pe) == 1);
+	json_decref(pe);
+	/* another key padded is still another key */
+	pe = json_deep_copy(pn);
+	json_object_set_new(pe, "e", json_string("AAEAAw"));
+	CHECK(jwk_thumbprint(pe, tp) == 0 && strcmp(tp, rfc7638_tp) != 0);
+	CHECK(jwk_equal(pn, pe) == 0);
+	/* zero is one zero octet however it is spelled; empty is no integer */
+	json_object_set_new(pe, "e", json_string("AAA"));
+	k = json_deep_copy(pe);
+	json_object_set_new(k, "e", json_string("AA"));
+	CHECK(jwk_equal(pe, k) == 1);
+	json_object_set_new(k, "e", json_string(""));
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	json_decref(k);
+	json_decref(pe);
+	json_decref(pn);
+	json_decref(j);
+
+	/* EC: a zero-padded x is not the key, it is malformed */
+	ec = jwk_generate_p256();
+	j = jwk_from_pkey(ec);
+	CHECK(jwk_thumbprint(j, tp) == 0);
+	k = jwk_padded(j, "x", 1);
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	CHECK(jwk_equal(j, k) == 0);
+	json_decref(k);
+	/* an unknown or missing crv has no known field size */
+	k = json_deep_copy(j);
+	json_object_set_new(k, "crv", json_string("P-521"));
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	json_object_del(k, "crv");
+	CHECK(jwk_thumbprint(k, tp) == -1);
+	json_decref(k);
+	json_decref(j);
+	EVP_PKEY_free(ec);
 }
 
 static void
@@ -207,12 +282,15 @@ test_ec_curve(const char *curve, const char *crv, const char *alg,
 	CHECK(jwk_equal(bad, j) == 0);
 	free(xs);
 
-	/* short coordinate (leading zero stripped) is refused */
+	/* short coordinate (leading zero stripped) is refused, and has no
+	 * thumbprint (RFC 7518 6.2.1.2: full length) */
 	xs = b64url_encode(x + 1, xlen - 1);
 	json_object_set_new(bad, "y", json_string(xs));
 	memset(&p, 0, sizeof(p));
 	CHECK(jwk_to_pkey(bad, &p) == NULL);
 	CHECK_STR(problem_v1_name(p.type), "badPublicKey");
+	CHECK(jwk_thumbprint(bad, tp2) == -1);
+	CHECK(jwk_equal(bad, bad) == 0);
 	CHECK(strstr(p.detail, "bytes") != NULL);
 	free(xs);
 	free(x);
@@ -316,6 +394,7 @@ main(void)
 {
 	test_thumbprint();
 	test_rsa();
+	test_thumbprint_canonical();
 	test_rsa_large();
 	test_ec_curve("P-256", "P-256", "ES256", 32);
 	test_ec_curve("P-384", "P-384", "ES384", 48);

@@ -229,6 +229,43 @@ test_rs256_dehydrated(void)
 }
 
 /* alg and jwk only in the unprotected header, protected {"nonce"}. */
+/* A zero-padded n is the same key: the thumbprint (the account's id) is
+ * the canonical one, whatever the client's spelling (issue 8 item 4). */
+static void
+test_padded_jwk(void)
+{
+	struct nonces ns = { .n = 0 };
+	struct jws_v1 v;
+	struct problem p;
+	json_t *j = jwk_from_pkey(rsa);
+	const char *n = json_string_value(json_object_get(j, "n"));
+	unsigned char *nb, *nb0;
+	size_t nlen = 0;
+	char tp[JWK_THUMBPRINT_LEN + 1], *n0, *prot, *body;
+
+	CHECK(jwk_thumbprint(j, tp) == 0);
+	nb = b64url_decode(n, strlen(n), &nlen);
+	nb0 = calloc(1, nlen + 1);
+	memcpy(nb0 + 1, nb, nlen);
+	n0 = b64url_encode(nb0, nlen + 1);
+	prot = fmt("{\"alg\":\"RS256\",\"jwk\":{\"e\":\"AAEAAQ\","
+		   "\"kty\":\"RSA\",\"n\":\"%s\"},\"nonce\":\"%s\"}",
+	    n0, nonce_issue(&ns));
+	body = make_jws(rsa, prot, NULL, "{\"resource\":\"new-reg\"}", 0);
+	CHECK(verify(body, "new-reg", &ns, &v, &p) == 0);
+	CHECK_STR(v.thumbprint, tp);
+	CHECK(v.key != NULL && EVP_PKEY_eq(v.key, rsa) == 1);
+	CHECK_STR(json_string_value(json_object_get(v.jwk, "n")), n0);
+	CHECK(jwk_equal(v.jwk, j) == 1);
+	jws_v1_free(&v);
+	free(body);
+	free(prot);
+	free(n0);
+	free(nb0);
+	free(nb);
+	json_decref(j);
+}
+
 static void
 test_unprotected_key(void)
 {
@@ -638,6 +675,7 @@ main(void)
 	jws_v1_free(NULL);
 
 	test_rs256_dehydrated();
+	test_padded_jwk();
 	test_unprotected_key();
 	test_ec(p256, "ES256");
 	test_ec(p384, "ES384");

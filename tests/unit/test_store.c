@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jwk.h"
 #include "store.h"
 #include "store_inventory.h"
 #include "t.h"
@@ -1406,6 +1407,75 @@ test_file_prepare(void)
 	store_close(s);
 }
 
+/* Accounts stored with the thumbprint of a zero-padded JWK (before issue 8
+ * item 4) get the canonical one when the store is opened; a row whose
+ * canonical thumbprint another holds keeps its own. */
+static void
+test_canonical_thumbprints(void)
+{
+	static const char n[] = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM7"
+				"8LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJA";
+	static const char m[] = "xvx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM7"
+				"8LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJA";
+	struct store_account a, b, c, got;
+	char canon_a[JWK_THUMBPRINT_LEN + 1], canon_b[JWK_THUMBPRINT_LEN + 1];
+	char err[256] = "";
+	struct store *s;
+	json_t *j;
+
+	tmpname();
+	s = open_db(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	j = json_pack("{s:s,s:s,s:s}", "e", "AQAB", "kty", "RSA", "n", n);
+	CHECK(jwk_thumbprint(j, canon_a) == 0);
+	json_decref(j);
+	j = json_pack("{s:s,s:s,s:s}", "e", "AQAB", "kty", "RSA", "n", m);
+	CHECK(jwk_thumbprint(j, canon_b) == 0);
+	json_decref(j);
+	/* a: key A as sent padded, its old thumbprint; b: key B padded, and
+	 * c: key B again, canonical (registered by its other spelling) */
+	fill_account(&a, "old-thumbprint-of-padded-a");
+	free(a.jwk);
+	a.jwk = malloc(sizeof(n) + 64);
+	snprintf(a.jwk, sizeof(n) + 64,
+	    "{\"e\":\"AAEAAQ\",\"kty\":\"RSA\",\"n\":\"AAAA%s\"}", n);
+	fill_account(&b, "old-thumbprint-of-padded-b");
+	free(b.jwk);
+	b.jwk = malloc(sizeof(m) + 64);
+	snprintf(b.jwk, sizeof(m) + 64,
+	    "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"AAAA%s\"}", m);
+	fill_account(&c, canon_b);
+	CHECK(store_account_insert(s, &a) == 0 &&
+	    store_account_insert(s, &b) == 0 &&
+	    store_account_insert(s, &c) == 0);
+	store_close(s);
+	s = open_db(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	memset(&got, 0, sizeof(got));
+	CHECK(s != NULL && store_account_by_thumbprint(s, canon_a, &got) == 0 &&
+	    got.id == a.id);
+	store_account_clear(&got);
+	CHECK(s != NULL &&
+	    store_account_by_thumbprint(
+		s, "old-thumbprint-of-padded-a", &got) == 1);
+	store_account_clear(&got);
+	CHECK(s != NULL && store_account_by_thumbprint(s, canon_b, &got) == 0 &&
+	    got.id == c.id);
+	store_account_clear(&got);
+	CHECK(s != NULL &&
+	    store_account_by_thumbprint(
+		s, "old-thumbprint-of-padded-b", &got) == 0 &&
+	    got.id == b.id);
+	store_account_clear(&got);
+	store_account_clear(&a);
+	store_account_clear(&b);
+	store_account_clear(&c);
+	store_close(s);
+	rmdb();
+}
+
 int
 main(void)
 {
@@ -1421,5 +1491,6 @@ main(void)
 	test_log_callback();
 	test_no_callback();
 	test_file_prepare();
+	test_canonical_thumbprints();
 	return T_DONE();
 }

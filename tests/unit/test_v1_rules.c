@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "jwk.h"
 #include "v1_rules.h"
@@ -387,6 +388,83 @@ test_cert_authorized(void)
 	CHECK(is("serverInternal", 500, "store error"));
 }
 
+/* A DER CSR for one name with key's public key, self-signed. */
+static unsigned char *
+csr_with(EVP_PKEY *key, int *len)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+	unsigned char *der = NULL;
+
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"a.example", -1, -1, 0);
+	X509_REQ_set_subject_name(req, name);
+	X509_REQ_set_pubkey(req, key);
+	*len = 0;
+	/* Ed25519 signs without a separate digest */
+	if (X509_REQ_sign(req, key,
+		EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519
+		    ? NULL
+		    : EVP_sha256()) > 0)
+		*len = i2d_X509_REQ(req, &der);
+	X509_NAME_free(name);
+	X509_REQ_free(req);
+	return der;
+}
+
+/* new-cert for the account key: refused by canonical thumbprint, even when
+ * the account registered a zero-padded spelling of it (issue 8 item 7). */
+static int
+csr_key_check(EVP_PKEY *csr_key, const char *tp)
+{
+	int len = 0, rc;
+	unsigned char *der = csr_with(csr_key, &len);
+
+	CHECK(der != NULL && len > 0);
+	rc = v1_cert_key_differs(der, (size_t)len, tp, &p);
+	OPENSSL_free(der);
+	return rc;
+}
+
+static void
+test_cert_key(void)
+{
+	EVP_PKEY *ec = jwk_generate_p256(), *ec2 = jwk_generate_p256();
+	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	json_t *j = jwk_from_pkey(ec);
+	char *n;
+
+	CHECK(jwk_thumbprint(j, tp) == 0);
+	json_decref(j);
+	CHECK(csr_key_check(ec, tp) == -1);
+	CHECK(is("badCSR", 400,
+	    "Certificate public key must be different than account key"));
+	CHECK(csr_key_check(ec2, tp) == 0);
+	CHECK(ed != NULL && csr_key_check(ed, tp) == 0);
+	/* the account's JWK spelled with n padded by three zero octets
+	 * ("AAAA" in front) */
+	j = jwk_from_pkey(rsa);
+	n = malloc(strlen(json_string_value(json_object_get(j, "n"))) + 5);
+	sprintf(n, "AAAA%s", json_string_value(json_object_get(j, "n")));
+	json_object_set_new(j, "n", json_string(n));
+	CHECK(jwk_thumbprint(j, tp) == 0);
+	CHECK(csr_key_check(rsa, tp) == -1);
+	CHECK(is("badCSR", 400,
+	    "Certificate public key must be different than account key"));
+	CHECK(csr_key_check(ec, tp) == 0);
+	CHECK(v1_cert_key_differs(
+		  (const unsigned char *)"\x30\x03", 2, tp, &p) == -1);
+	CHECK(is("badCSR", 400, "CSR public key could not be read"));
+	free(n);
+	json_decref(j);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(ec2);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+}
+
 static int
 reason(const char *text, int *r)
 {
@@ -533,6 +611,48 @@ test_key_change(void)
 	EVP_PKEY_free(k2);
 }
 
+/* A key lookup holding one canonical thumbprint, for account 9. */
+static int
+by_canon(void *arg, const char *thumb, long long *id)
+{
+	if (strcmp(thumb, (const char *)arg) != 0)
+		return 1;
+	*id = 9;
+	return 0;
+}
+
+/* Key-change to a zero-padded spelling of another account's key is
+ * refused: the lookup is by canonical thumbprint (issue 8 item 4). */
+static void
+test_key_change_padded(void)
+{
+	static const char n[] = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM7"
+				"8LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJA";
+	char held[JWK_THUMBPRINT_LEN + 1];
+	struct jws_v1 in;
+	json_t *key;
+	long long other;
+
+	key = json_pack("{s:s,s:s,s:s}", "e", "AQAB", "kty", "RSA", "n", n);
+	CHECK(jwk_thumbprint(key, held) == 0);
+	memset(&in, 0, sizeof(in));
+	/* "AAAA" is three zero octets in front of n; e padded by one */
+	in.jwk = json_pack(
+	    "{s:s,s:s,s:s+}", "e", "AAEAAQ", "kty", "RSA", "n", "AAAA", n);
+	in.payload = json_pack(
+	    "{s:s,s:O}", "account", BASE "/acme/reg/4", "newKey", key);
+	CHECK(jwk_thumbprint(in.jwk, in.thumbprint) == 0);
+	CHECK_STR(in.thumbprint, held);
+	CHECK(v1_key_change_check(BASE, 4, &in, by_canon, held, &other, &p) ==
+		-1 &&
+	    other == 9);
+	CHECK(is("malformed", 409,
+	    "New key is already in use for a different account"));
+	json_decref(in.jwk);
+	json_decref(in.payload);
+	json_decref(key);
+}
+
 static void
 test_paths(void)
 {
@@ -638,10 +758,12 @@ main(void)
 	test_authz_deactivate();
 	test_cert_csr();
 	test_cert_authorized();
+	test_cert_key();
 	test_revoke_reason();
 	test_revoke_target();
 	test_revoke_allowed();
 	test_key_change();
+	test_key_change_padded();
 	test_paths();
 	test_route();
 	return T_DONE();

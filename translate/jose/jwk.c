@@ -288,47 +288,92 @@ jwk_to_pkey(const json_t *jwk, struct problem *p)
 	return NULL;
 }
 
-/* Copy the string member name of src into dst. 0 or -1. */
-static int
-jwk_copy_member(json_t *dst, const json_t *src, const char *name)
+/* The canonical base64url of the integer member name of jwk, malloc'd, or
+ * NULL. fixed 0: an RSA integer, minimal big-endian (RFC 7518 6.3.1: leading
+ * zero octets dropped, zero is one zero octet), so a padded spelling of a key
+ * has the key's thumbprint. fixed > 0: an EC coordinate, which RFC 7518
+ * 6.2.1.2 says MUST be the full field size: any other length is malformed.
+ * Re-encoding also drops any other spelling the decoder accepts. */
+static char *
+jwk_member_canon(const json_t *jwk, const char *name, size_t fixed)
 {
-	const json_t *v;
+	struct problem p;
+	unsigned char *buf;
+	size_t len = 0, skip = 0;
+	char *s = NULL;
 
-	v = json_object_get(src, name);
-	if (!json_is_string(v))
+	memset(&p, 0, sizeof(p));
+	if ((buf = jwk_member_bytes(jwk, name, &len, &p)) == NULL)
+		return NULL;
+	if (fixed == 0) {
+		while (skip + 1 < len && buf[skip] == 0)
+			skip++;
+		if (len > 0)
+			s = b64url_encode(buf + skip, len - skip);
+	} else if (len == fixed)
+		s = b64url_encode(buf, len);
+	free(buf);
+	return s;
+}
+
+/* Set the canonical form of member name (jwk_member_canon) in dst. */
+static int
+jwk_set_canon(json_t *dst, const json_t *jwk, const char *name, size_t fixed)
+{
+	char *s;
+	int rc;
+
+	if ((s = jwk_member_canon(jwk, name, fixed)) == NULL)
 		return -1;
-	return json_object_set_new(
-	    dst, name, json_string(json_string_value(v)));
+	rc = json_object_set_new(dst, name, json_string(s));
+	free(s);
+	return rc;
+}
+
+/* The RFC 7638 required members of jwk in canonical form: RSA e, kty, n;
+ * EC crv, kty, x, y (crv one this bridge knows, so its field size is). */
+static json_t *
+jwk_canonical(const json_t *jwk)
+{
+	const struct jwk_curve *c;
+	const char *kty, *crv;
+	json_t *canon;
+	int bad;
+
+	kty = json_string_value(json_object_get(jwk, "kty"));
+	if (kty == NULL || (canon = json_object()) == NULL)
+		return NULL;
+	if (strcmp(kty, "RSA") == 0)
+		bad = json_object_set_new(canon, "kty", json_string("RSA")) ||
+		    jwk_set_canon(canon, jwk, "e", 0) ||
+		    jwk_set_canon(canon, jwk, "n", 0);
+	else if (strcmp(kty, "EC") == 0 &&
+	    (crv = json_string_value(json_object_get(jwk, "crv"))) != NULL &&
+	    (c = jwk_curve_by_crv(crv)) != NULL)
+		bad = json_object_set_new(canon, "kty", json_string("EC")) ||
+		    json_object_set_new(canon, "crv", json_string(c->crv)) ||
+		    jwk_set_canon(canon, jwk, "x", c->coordlen) ||
+		    jwk_set_canon(canon, jwk, "y", c->coordlen);
+	else
+		bad = 1;
+	if (bad) {
+		json_decref(canon);
+		return NULL;
+	}
+	return canon;
 }
 
 int
 jwk_thumbprint(const json_t *jwk, char out[JWK_THUMBPRINT_LEN + 1])
 {
-	static const char *rsa[] = { "e", "kty", "n", NULL };
-	static const char *ec[] = { "crv", "kty", "x", "y", NULL };
-	const char **members;
-	const char *kty;
 	json_t *canon = NULL;
 	char *s = NULL, *b = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	int rc = -1;
-	size_t i;
 
-	kty = json_string_value(json_object_get(jwk, "kty"));
-	if (kty == NULL)
+	if ((canon = jwk_canonical(jwk)) == NULL)
 		goto out;
-	if (strcmp(kty, "RSA") == 0)
-		members = rsa;
-	else if (strcmp(kty, "EC") == 0)
-		members = ec;
-	else
-		goto out;
-	if ((canon = json_object()) == NULL)
-		goto out;
-	for (i = 0; members[i] != NULL; i++)
-		if (jwk_copy_member(canon, jwk, members[i]) != 0)
-			goto out;
 	/* RFC 7638: lexicographic member order, no whitespace. */
 	s = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
 	if (s == NULL)
@@ -496,41 +541,15 @@ jwk_private_from_pem(const char *pem)
 	return pk;
 }
 
-/* Thumbprint of the key jwk describes, re-encoded canonically. */
-static int
-jwk_thumbprint_normalised(const json_t *jwk, char out[JWK_THUMBPRINT_LEN + 1])
-{
-	struct problem p;
-	EVP_PKEY *pk = NULL;
-	json_t *norm = NULL;
-	int rc = -1;
-
-	memset(&p, 0, sizeof(p));
-	if ((pk = jwk_to_pkey(jwk, &p)) == NULL)
-		goto out;
-	if ((norm = jwk_from_pkey(pk)) == NULL)
-		goto out;
-	rc = jwk_thumbprint(norm, out);
-out:
-	json_decref(norm);
-	EVP_PKEY_free(pk);
-	return rc;
-}
-
 int
 jwk_equal(const json_t *a, const json_t *b)
 {
 	char ta[JWK_THUMBPRINT_LEN + 1], tb[JWK_THUMBPRINT_LEN + 1];
 
+	/* The thumbprint is over the canonical key: spellings do not count. */
 	if (a == NULL || b == NULL)
 		return 0;
 	if (jwk_thumbprint(a, ta) != 0 || jwk_thumbprint(b, tb) != 0)
-		return 0;
-	if (strcmp(ta, tb) == 0)
-		return 1;
-	/* Same key spelled differently (leading zero octets). */
-	if (jwk_thumbprint_normalised(a, ta) != 0 ||
-	    jwk_thumbprint_normalised(b, tb) != 0)
 		return 0;
 	return strcmp(ta, tb) == 0;
 }

@@ -17,7 +17,10 @@ struct problem;
  * curve fills p (badPublicKey or malformed, 400) and returns NULL. */
 EVP_PKEY *jwk_to_pkey(const json_t *jwk, struct problem *p);
 
-/* RFC 7638 thumbprint of a public JWK into out (43 chars + NUL). 0 or -1. */
+/* RFC 7638 thumbprint of a public JWK into out (43 chars + NUL), over the
+ * canonical key: RSA n and e as minimal big-endian integers (a zero-padded
+ * spelling of a key has the key's thumbprint), EC x and y exactly the field
+ * size of a known crv (P-256, P-384; any other length or crv: -1). 0 or -1. */
 int jwk_thumbprint(const json_t *jwk, char out[JWK_THUMBPRINT_LEN + 1]);
 
 /* The public JWK of pk with only the RFC 7638 required members
@@ -34,7 +37,8 @@ EVP_PKEY *jwk_generate_p256(void);
 char *jwk_private_pem(EVP_PKEY *pk);
 EVP_PKEY *jwk_private_from_pem(const char *pem);
 
-/* 1 when both JWKs describe the same public key (compared by thumbprint). */
+/* 1 when both JWKs describe the same public key (compared by canonical
+ * thumbprint, so a padded spelling equals the key). */
 int jwk_equal(const json_t *a, const json_t *b);
 
 #endif

@@ -1,19 +1,18 @@
 /* policy.c: name policy rules, shared account groups and name patterns
  * (policy.h). Checks say precisely what is wrong; decisions assume checked
  * input and treat anything odd as "does not match". */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "jwk.h"
+#include "netaddr.h"
 #include "policy.h"
 #include "problem.h"
 
 #define NAME_MAX_LEN 253
 #define LABEL_MAX 63
-#define ADDR_TEXT_MAX 64 /* an IPv6 literal with a prefix fits */
 
 /* --- names and patterns --------------------------------------------------- */
 
@@ -148,128 +147,6 @@ policy_name_match(const json_t *patterns, const char *name)
 	return 0;
 }
 
-/* --- addresses ------------------------------------------------------------- */
-
-struct net {
-	int v6; /* 0: IPv4 (4 bytes), 1: IPv6 (16) */
-	unsigned char a[16];
-	int bits; /* prefix length */
-};
-
-static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-	0xff };
-
-/* An address literal (no prefix) into n, full length. 0 or -1. */
-static int
-addr_literal(const char *s, struct net *n)
-{
-	memset(n, 0, sizeof(*n));
-	if (inet_pton(AF_INET, s, n->a) == 1) {
-		n->bits = 32;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, n->a) == 1) {
-		n->v6 = 1;
-		n->bits = 128;
-		return 0;
-	}
-	return -1;
-}
-
-/* A client's address: a zone ("%eth0") is dropped, an IPv4-mapped IPv6
- * address becomes IPv4. */
-static int
-client_addr(const char *s, struct net *n)
-{
-	char buf[ADDR_TEXT_MAX];
-	size_t len;
-
-	if (s == NULL || (len = strcspn(s, "%")) == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (addr_literal(buf, n) == -1)
-		return -1;
-	if (n->v6 && memcmp(n->a, v4mapped, sizeof(v4mapped)) == 0) {
-		memmove(n->a, n->a + 12, 4);
-		memset(n->a + 4, 0, 12);
-		n->v6 = 0;
-		n->bits = 32;
-	}
-	return 0;
-}
-
-/* "ADDR" or "ADDR/BITS" from the config. 0 or -1 with why. */
-static int
-net_parse(const char *s, struct net *n, char *why, size_t whylen)
-{
-	char buf[ADDR_TEXT_MAX];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s), i;
-	int max, bits = -1, b;
-
-	if (alen == 0 || alen >= sizeof(buf)) {
-		snprintf(why, whylen, "not an IPv4 or IPv6 address");
-		return -1;
-	}
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	if (addr_literal(buf, n) == -1) {
-		snprintf(why, whylen, "not an IPv4 or IPv6 address%s",
-		    slash ? " with a /prefix" : "");
-		return -1;
-	}
-	max = n->bits;
-	if (n->v6 && memcmp(n->a, v4mapped, sizeof(v4mapped)) == 0) {
-		snprintf(why, whylen,
-		    "an IPv4-mapped IPv6 address: write "
-		    "the IPv4 form (it matches mapped clients too)");
-		return -1;
-	}
-	if (slash != NULL) {
-		const char *d = slash + 1;
-		size_t dl = strlen(d);
-
-		if (dl == 0 || dl > 3 || strspn(d, "0123456789") != dl ||
-		    (dl > 1 && d[0] == '0') || (bits = atoi(d)) > max) {
-			snprintf(
-			    why, whylen, "prefix length must be 0..%d", max);
-			return -1;
-		}
-		n->bits = bits;
-	}
-	/* Host bits set ("10.0.0.1/8") is most likely a typo. */
-	for (i = 0; i < (size_t)max / 8; i++) {
-		b = n->bits - (int)i * 8;
-		if (b >= 8)
-			continue;
-		if ((n->a[i] & (b <= 0 ? 0xff : (0xff >> b))) != 0) {
-			snprintf(why, whylen,
-			    "bits set beyond the /%d "
-			    "prefix (a typo?)",
-			    n->bits);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-net_covers(const struct net *net, const struct net *addr)
-{
-	int full = net->bits / 8, rest = net->bits % 8;
-	unsigned char mask;
-
-	if (net->v6 != addr->v6)
-		return 0;
-	if (full > 0 && memcmp(net->a, addr->a, (size_t)full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (unsigned char)(0xff << (8 - rest));
-	return (net->a[full] & mask) == (addr->a[full] & mask);
-}
-
 /* --- match objects --------------------------------------------------------- */
 
 static int
@@ -342,8 +219,6 @@ static int
 match_check(const json_t *m, char *why, size_t whylen)
 {
 	const json_t *acc, *tps, *addrs, *v;
-	struct net n;
-	char r[128];
 	size_t i;
 
 	if (!json_is_object(m)) {
@@ -372,22 +247,10 @@ match_check(const json_t *m, char *why, size_t whylen)
 			    i);
 			return -1;
 		}
-	json_array_foreach(addrs, i, v) {
-		if (!json_is_string(v) ||
-		    strlen(json_string_value(v)) != json_string_length(v)) {
-			snprintf(why, whylen,
-			    "match.addresses[%zu] must be a "
-			    "string",
-			    i);
-			return -1;
-		}
-		if (net_parse(json_string_value(v), &n, r, sizeof(r)) == -1) {
-			snprintf(why, whylen,
-			    "match.addresses[%zu] \"%.60s\": %s", i,
-			    json_string_value(v), r);
-			return -1;
-		}
-	}
+	if (addrs != NULL &&
+	    netaddr_list_check_named(addrs, "match.addresses", why, whylen) ==
+		-1)
+		return -1;
 	return 0;
 }
 
@@ -395,8 +258,7 @@ static int
 match_covers(const json_t *m, const struct policy_who *w)
 {
 	const json_t *v;
-	struct net n, a;
-	int have_addr;
+	struct netaddr a;
 	size_t i;
 
 	if (json_is_true(json_object_get(m, "any")))
@@ -409,16 +271,8 @@ match_covers(const json_t *m, const struct policy_who *w)
 		if (w->thumbprint != NULL && json_is_string(v) &&
 		    strcmp(json_string_value(v), w->thumbprint) == 0)
 			return 1;
-	have_addr = client_addr(w->addr, &a) == 0;
-	json_array_foreach(json_object_get(m, "addresses"), i, v) {
-		char r[8];
-
-		if (have_addr && json_is_string(v) &&
-		    net_parse(json_string_value(v), &n, r, sizeof(r)) == 0 &&
-		    net_covers(&n, &a))
-			return 1;
-	}
-	return 0;
+	return netaddr_client(w->addr, &a) == 0 &&
+	    netaddr_list_covers(json_object_get(m, "addresses"), &a);
 }
 
 /* --- rules and groups --------------------------------------------------------- */

@@ -1,8 +1,12 @@
 /* v1_cert.c: the rules of new-cert (v1_rules.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/x509.h>
+
 #include "b64url.h"
+#include "jwk.h"
 #include "v1_rules.h"
 
 #define MISSING_MAX 512 /* the names listed in the detail, truncated */
@@ -46,5 +50,54 @@ v1_cert_authorized(const char *const *names, size_t n, v1_authz_lookup fn,
 		return problem_set(p, V1E_UNAUTHORIZED, 403,
 		    "authorizations for these names not found or expired: %s",
 		    missing);
+	return 0;
+}
+
+/* 1 when pk's canonical thumbprint is tp, 0 when not (or pk is of a kind no
+ * account key is), -1 out of memory. */
+static int
+v1_key_is(EVP_PKEY *pk, const char *tp)
+{
+	char ptp[JWK_THUMBPRINT_LEN + 1];
+	json_t *jwk;
+	int rc;
+
+	/* Account keys are RSA, P-256 or P-384 (jwk_to_pkey): another key
+	 * cannot be the account's. */
+	if (jwk_alg(pk) == NULL)
+		return 0;
+	if ((jwk = jwk_from_pkey(pk)) == NULL)
+		return -1;
+	rc = jwk_thumbprint(jwk, ptp);
+	json_decref(jwk);
+	if (rc != 0)
+		return -1;
+	return strcmp(ptp, tp) == 0;
+}
+
+int
+v1_cert_key_differs(const unsigned char *der, size_t len,
+    const char *account_thumbprint, struct problem *p)
+{
+	const unsigned char *q = der;
+	X509_REQ *req = NULL;
+	EVP_PKEY *pk;
+	int same = -2;
+
+	if (len <= LONG_MAX &&
+	    (req = d2i_X509_REQ(NULL, &q, (long)len)) != NULL &&
+	    (pk = X509_REQ_get0_pubkey(req)) != NULL)
+		same = v1_key_is(pk, account_thumbprint);
+	X509_REQ_free(req);
+	if (same == -2)
+		return problem_set(
+		    p, V1E_BAD_CSR, 400, "CSR public key could not be read");
+	if (same == -1)
+		return problem_set(
+		    p, V1E_SERVER_INTERNAL, 500, "out of memory");
+	if (same == 1)
+		return problem_set(p, V1E_BAD_CSR, 400,
+		    "Certificate public key must be different than account "
+		    "key");
 	return 0;
 }

@@ -123,6 +123,15 @@ typedef int (*v1_authz_lookup)(void *arg, const char *name);
 int v1_cert_authorized(const char *const *names, size_t n, v1_authz_lookup fn,
     void *arg, struct problem *p);
 
+/* The key of a CSR (DER, already checked by csr_names_get) is not the
+ * account's key (its canonical thumbprint), as Boulder required: a
+ * server's key would then also control the account. The CA cannot see it
+ * (the upstream account key is the bridge's, but for imported accounts,
+ * where it would refuse only at finalize), so the bridge checks.
+ * 0, or -1 with *p (badCSR 400; 500 out of memory). */
+int v1_cert_key_differs(const unsigned char *der, size_t len,
+    const char *account_thumbprint, struct problem *p);
+
 /* --- revocation and key change (v1_manage_rules.c) ---------------------- */
 
 /* The optional "reason" of a revoke-cert payload: 0 with *reason -1 when
