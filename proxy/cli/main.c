@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "nonce.h"
 #include "proof.h"
+#include "ratelimit.h"
 #include "report_cmd.h"
 #include "responder.h"
 #include "server.h"
@@ -143,6 +145,29 @@ listen_on(struct server **srv, const char *name, server_handler h,
 	return 0;
 }
 
+/* The per-address rate limits (0 a minute = off). The hash seed is
+ * random so that no one can pick addresses that share a chain. -1 when out
+ * of memory. */
+static int
+rate_limits_new(const struct config *cfg)
+{
+	unsigned long long seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = uv_hrtime();
+	if (cfg->rate_new_reg_per_minute > 0 &&
+	    (B.rate_new_reg = rate_table_new(cfg->rate_table_size,
+		 cfg->rate_new_reg_per_minute, cfg->rate_new_reg_burst,
+		 seed)) == NULL)
+		return -1;
+	if (cfg->rate_post_per_minute > 0 &&
+	    (B.rate_post = rate_table_new(cfg->rate_table_size,
+		 cfg->rate_post_per_minute, cfg->rate_post_burst,
+		 seed ^ 0x9e3779b97f4a7c15ULL)) == NULL)
+		return -1;
+	return 0;
+}
+
 /* The store's errors, in the server's log. */
 static void
 store_log(void *arg, const char *fn, const char *msg)
@@ -177,7 +202,8 @@ start(const struct config *cfg)
 		return -1;
 	}
 	/* Every private key of the bridge's lives in B.keyring (keyring.h). */
-	if ((B.keyring = keyring_new(KEYRING_DEFAULT_CAP)) == NULL) {
+	if ((B.keyring = keyring_new(KEYRING_DEFAULT_CAP)) == NULL ||
+	    rate_limits_new(cfg) == -1) {
 		log_err("out of memory");
 		return -1;
 	}
@@ -266,6 +292,8 @@ main(int argc, char **argv)
 	if (B.nonces != NULL)
 		nonce_set_free(B.nonces);
 	keyring_free(B.keyring); /* after the loop: nothing holds a key now */
+	rate_table_free(B.rate_new_reg);
+	rate_table_free(B.rate_post);
 	observe_close(&B);
 	if (B.store != NULL)
 		store_close(B.store);

@@ -62,6 +62,13 @@ struct config {
 	/* accounts and policy (translate/policy.h), NULL when absent */
 	json_t *accounts; /* {"mode": ..., "groups": [...]} */
 	json_t *policy;	  /* [rule, ...] */
+	/* per-address rate limits (issue 8 item 6; docs/config.md): tokens
+	 * a minute (0 = off) and burst, buckets per table */
+	int rate_new_reg_per_minute; /* 10: accounts created */
+	int rate_new_reg_burst;	     /* 20 */
+	int rate_post_per_minute;    /* 300: signed POSTs */
+	int rate_post_burst;	     /* 100 */
+	size_t rate_table_size;	     /* 16384 addresses per limit */
 };
 
 /* Release what config_load allocated (the JSON members). */

@@ -26,6 +26,7 @@ SCRIPTS=(
 	test_accounts.sh
 	test_faults.sh
 	test_page.sh
+	test_hostile_limits.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
