@@ -36,6 +36,7 @@
 #define NONCE_POOL 64
 
 static struct bridge B;
+static int state_lock = -1; /* store_file_lock's descriptor */
 
 static long long
 nonce_pool_size(struct bridge *b)
@@ -176,11 +177,33 @@ store_log(void *arg, const char *fn, const char *msg)
 	log_err("store: %s: %s", fn, msg);
 }
 
+/* The state file: prepared, locked, opened. -1 after logging why. */
 static int
-start(const struct config *cfg)
+open_state(const struct config *cfg)
 {
 	char err[512];
 
+	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1) {
+		log_err("state %s: %s", cfg->state, err);
+		return -1;
+	}
+	/* The lock before the store opens: a second server never migrates
+	 * or writes under a first one. */
+	if (store_file_lock(cfg->state, &state_lock, err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	if ((B.store = store_open_sqlite(
+		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
+		log_err("state %s: %s", cfg->state, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start(const struct config *cfg)
+{
 	B.cfg = cfg;
 	B.loop = uv_default_loop();
 	B.dns01_hook = hook_run;
@@ -191,12 +214,8 @@ start(const struct config *cfg)
 	uv_signal_init(B.loop, &sig_int);
 	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
-	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
-	    (B.store = store_open_sqlite(
-		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
-		log_err("state %s: %s", cfg->state, err);
+	if (open_state(cfg) == -1)
 		return -1;
-	}
 	if (observe_init(&B) == -1) {
 		log_err("cannot open the access log %s", cfg->log_file);
 		return -1;
@@ -297,6 +316,7 @@ main(int argc, char **argv)
 	observe_close(&B);
 	if (B.store != NULL)
 		store_close(B.store);
+	store_file_unlock(state_lock); /* after the store: its last commit */
 	curl_global_cleanup();
 	config_free(&cfg);
 	log_info("stopped");

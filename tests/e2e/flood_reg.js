@@ -35,7 +35,20 @@ function request(method, path, body) {
 			res.on('data', (d) => { data += d; });
 			res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
 		});
-		req.setTimeout(60000, () => req.destroy(new Error('timeout')));
+		// a hard limit whatever state the request is in (queued for the
+		// socket, sent, half answered): the flood must end, not hang
+		let phase = 'waiting for a socket';
+		const timer = setTimeout(() => {
+			req.destroy();
+			reject(new Error(`${method} ${path}: no answer in 20 s (${phase})`));
+		}, 20000);
+		req.on('socket', () => { phase = 'sent'; });
+		req.on('response', (res) => {
+			phase = 'reading the answer';
+			res.on('aborted', () => reject(new Error(`${method} ${path}: answer cut`)));
+			res.on('error', reject);
+		});
+		req.on('close', () => clearTimeout(timer));
 		req.on('error', reject);
 		req.end(body);
 	});
@@ -56,6 +69,7 @@ function newReg(nonce) {
 (async () => {
 	const t0 = Date.now();
 	const out = { sent: 0, status: {}, rateLimited: 0, retryAfter: 0, details: {}, ms: 0 };
+	process.on('exit', (code) => { if (code !== 0) process.stdout.write(JSON.stringify(out) + '\n'); });
 	let nonce = (await request('HEAD', '/directory')).headers['replay-nonce'];
 	for (let i = 0; i < count; i++) {
 		const r = await request('POST', '/acme/new-reg', newReg(nonce));
@@ -73,4 +87,7 @@ function newReg(nonce) {
 	out.ms = Date.now() - t0;
 	process.stdout.write(JSON.stringify(out) + '\n');
 	agent.destroy();
-})().catch((e) => { process.stderr.write(`flood_reg.js: ${e.message}\n`); process.exit(1); });
+})().catch((e) => {
+	process.stderr.write(`flood_reg.js: ${e.message}\n`);
+	process.exit(1);
+});

@@ -8,7 +8,7 @@
 #      generous: 5 new-regs in a row all succeed.
 #  (b) the state file lock: a second bridge on the same state file exits
 #      non-zero naming the file and the first bridge's pid; the first keeps
-#      serving.
+#      serving, and the report command (which takes no lock) still runs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin hostile_limits
@@ -22,7 +22,7 @@ accounts_from() {
 }
 # flood NAME ADDR COUNT: the JSON summary of flood_reg.js in $R.NAME.json
 flood() {
-	node "$E2E_DIR/flood_reg.js" "$BRIDGE_URL" "$2" "$3" >"$R.$1.json" 2>"$R.$1.err"
+	timeout 120 node "$E2E_DIR/flood_reg.js" "$BRIDGE_URL" "$2" "$3" >"$R.$1.json" 2>"$R.$1.err"
 }
 # jget NAME KEY...: a member of $R.NAME.json (0 when absent)
 jget() {
@@ -41,6 +41,31 @@ assert_eq "defaults: 5 new-regs in a row from 127.0.0.2 all 201" 5 "$(jget defau
 assert_eq "defaults: 5 accounts stored from 127.0.0.2" 5 "$(accounts_from 127.0.0.2)"
 assert_eq "defaults: no refusal counted" 0 \
 	"$(metric 'acme_bridge_rate_limited_total{what="new-reg"}')"
+
+# ==== (b) a second bridge on the same state file
+first=$BRIDGE_PID
+rc=0
+timeout 60 "$BRIDGE_BIN" --listen "127.0.0.1:$(free_port)" --upstream "$PEBBLE_DIR_URL" \
+	--upstream-ca "$PEBBLE_CA" --http01-listen= --admin-listen= \
+	--state "$BRIDGE_STATE" --agree-tos >"$W/second.log" 2>&1 || rc=$?
+echo "  second bridge: exit $rc: $(grep -m1 'in use' "$W/second.log" || tail -n 1 "$W/second.log")"
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
+	pass "(b) a second bridge on the same state file exits non-zero ($rc)"
+else
+	fail "(b) a second bridge on the same state file exits non-zero" "exit $rc (124: still running after 60 s)"
+fi
+assert_match "(b) ... naming the state file and the first bridge's pid" \
+	"state file $BRIDGE_STATE is in use by another acme-bridge \\(pid $first; lock file .*state\\.db\\.lock\\)" \
+	"$(cat "$W/second.log")"
+assert_eq "(b) the lock file holds the first bridge's pid, mode 0600" "$first 600" \
+	"$(tr -d '\n' <"$BRIDGE_STATE.lock") $(stat -c %a "$BRIDGE_STATE.lock")"
+st=$(http_req "$R.after2" "$BRIDGE_DIR_URL")
+assert_eq "(b) the first bridge keeps serving: directory 200" 200 "$st"
+flood after2 127.0.0.3 1 || true
+assert_eq "(b) the first bridge keeps serving: new-reg 201" 1 "$(jget after2 status 201)"
+rc=0
+"$BRIDGE_BIN" report --state "$BRIDGE_STATE" >"$W/report.out" 2>&1 || rc=$?
+assert_eq "(b) the report command still runs beside the server (no lock)" 0 "$rc"
 bridge_stop
 
 # ==== (a) a new-reg flood from 127.0.0.2 under small limits
@@ -72,6 +97,7 @@ assert_eq "(a) during the flood (still running: $running): new-reg from 127.0.0.
 flood_rc=0
 wait "$flood_pid" || flood_rc=$?
 el=$((SECONDS - t0 + 1))
+[ -s "$R.flood.err" ] && sed 's/^/    | /' "$R.flood.err"
 assert_eq "(a) flood_reg.js ran to the end" "0 300" "$flood_rc $(jget flood sent)"
 ok=$(jget flood status 201)
 refused=$(jget flood status 429)
