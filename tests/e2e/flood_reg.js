@@ -54,10 +54,24 @@ function request(method, path, body) {
 	});
 }
 
+// A fresh P-256 key from ECDH: generateKeyPairSync followed by a JWK export
+// deadlocks Node 20 now and then (the garbage collector frees a key
+// generation job inside the export, which holds the mutex the job's
+// destructor takes: seen as a flood that stops for good after ~150 keys).
+function newKey() {
+	const ecdh = crypto.createECDH('prime256v1');
+	ecdh.generateKeys();
+	const pub = ecdh.getPublicKey();
+	const d = Buffer.alloc(32);
+	const priv = ecdh.getPrivateKey();
+	priv.copy(d, 32 - priv.length);
+	const jwk = { crv: 'P-256', kty: 'EC', x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33)) };
+	const privateKey = crypto.createPrivateKey({ key: { ...jwk, d: b64u(d) }, format: 'jwk' });
+	return { jwk, privateKey };
+}
+
 function newReg(nonce) {
-	const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-	const full = privateKey.export({ format: 'jwk' });
-	const jwk = { crv: 'P-256', kty: 'EC', x: full.x, y: full.y };
+	const { jwk, privateKey } = newKey();
 	const payload = { resource: 'new-reg' };
 	if (agreement) payload.agreement = agreement;
 	const prot = b64u(JSON.stringify({ alg: 'ES256', jwk, nonce }));
