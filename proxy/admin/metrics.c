@@ -66,6 +66,10 @@ static const char *const reasons[] = {
 };
 #define NREASONS (sizeof(reasons) / sizeof(reasons[0]))
 
+/* Per-address rate limits (issue 8 item 6). */
+static const char *const rate_limits[] = { "new-reg", "post", "other" };
+#define NRATE (sizeof(rate_limits) / sizeof(rate_limits[0]))
+
 /* Upper bounds of the latency histogram, seconds (+Inf is implied). */
 static const double buckets[] = {
 	0.005,
@@ -107,6 +111,7 @@ struct metrics {
 	unsigned long long failures[NREASONS];
 	unsigned long long issuances;
 	unsigned long long log_errors;
+	unsigned long long rate_limited[NRATE];
 };
 
 struct metrics *
@@ -184,6 +189,13 @@ metrics_log_error(struct metrics *m)
 {
 	if (m != NULL)
 		m->log_errors++;
+}
+
+void
+metrics_rate_limited(struct metrics *m, const char *what)
+{
+	if (m != NULL)
+		m->rate_limited[lookup(rate_limits, NRATE, what)]++;
 }
 
 /* Label values from the inventory: [A-Za-z0-9._+-] kept, anything else
@@ -391,6 +403,12 @@ counters(struct sbuf *sb, const struct metrics *m)
 	    "Access log lines that could not be written.");
 	sb_printf(
 	    sb, "acme_bridge_access_log_errors_total %llu\n", m->log_errors);
+	head(sb, "acme_bridge_rate_limited_total", "counter",
+	    "v1 requests refused by a per-address rate limit, by limit.");
+	for (i = 0; i + 1 < NRATE; i++)
+		sb_printf(sb,
+		    "acme_bridge_rate_limited_total{what=\"%s\"} %llu\n",
+		    rate_limits[i], m->rate_limited[i]);
 }
 
 /* In enum metrics_listener order. */

@@ -25,6 +25,9 @@ void metrics_upstream(
 void metrics_issued(struct metrics *m);
 /* An access log line could not be written. */
 void metrics_log_error(struct metrics *m);
+/* A v1 request was refused by the per-address rate limit what ("new-reg"
+ * or "post"). */
+void metrics_rate_limited(struct metrics *m, const char *what);
 
 /* v1 accounts by client family and version (at most METRICS_CLIENTS_MAX
  * distinct pairs; the rest count as family="other",version="other"). */

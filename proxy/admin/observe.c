@@ -311,6 +311,15 @@ observe_issued(struct bridge *b, long long account_id, const char *serial,
 	inventory_note_issued(b, account_id, serial, names, not_after);
 }
 
+void
+observe_rate_limited(struct bridge *b, const char *what)
+{
+	struct obs_state *s = state(b);
+
+	if (s != NULL)
+		metrics_rate_limited(s->m, what);
+}
+
 /* --- /metrics ------------------------------------------------------------- */
 
 static void

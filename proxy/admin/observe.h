@@ -56,6 +56,10 @@ void observe_v1(struct bridge *b, const struct server_req *r,
 void observe_issued(struct bridge *b, long long account_id, const char *serial,
     const char *names, long long not_after);
 
+/* A v1 request was refused by the per-address rate limit what ("new-reg"
+ * or "post"; the metrics). */
+void observe_rate_limited(struct bridge *b, const char *what);
+
 /* Prometheus text exposition of every metric into a malloc'd buffer. */
 char *observe_metrics_text(struct bridge *b, size_t *len);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "nonce.h"
 #include "proof.h"
+#include "ratelimit.h"
 #include "report_cmd.h"
 #include "responder.h"
 #include "server.h"
@@ -34,6 +36,7 @@
 #define NONCE_POOL 64
 
 static struct bridge B;
+static int state_lock = -1; /* store_file_lock's descriptor */
 
 static long long
 nonce_pool_size(struct bridge *b)
@@ -168,6 +171,29 @@ listen_all(const struct config *cfg)
 	return 0;
 }
 
+/* The per-address rate limits (0 a minute = off). The hash seed is
+ * random so that no one can pick addresses that share a chain. -1 when out
+ * of memory. */
+static int
+rate_limits_new(const struct config *cfg)
+{
+	unsigned long long seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = uv_hrtime();
+	if (cfg->rate_new_reg_per_minute > 0 &&
+	    (B.rate_new_reg = rate_table_new(cfg->rate_table_size,
+		 cfg->rate_new_reg_per_minute, cfg->rate_new_reg_burst,
+		 seed)) == NULL)
+		return -1;
+	if (cfg->rate_post_per_minute > 0 &&
+	    (B.rate_post = rate_table_new(cfg->rate_table_size,
+		 cfg->rate_post_per_minute, cfg->rate_post_burst,
+		 seed ^ 0x9e3779b97f4a7c15ULL)) == NULL)
+		return -1;
+	return 0;
+}
+
 /* The store's errors, in the server's log. */
 static void
 store_log(void *arg, const char *fn, const char *msg)
@@ -176,11 +202,33 @@ store_log(void *arg, const char *fn, const char *msg)
 	log_err("store: %s: %s", fn, msg);
 }
 
+/* The state file: prepared, locked, opened. -1 after logging why. */
 static int
-start(const struct config *cfg)
+open_state(const struct config *cfg)
 {
 	char err[512];
 
+	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1) {
+		log_err("state %s: %s", cfg->state, err);
+		return -1;
+	}
+	/* The lock before the store opens: a second server never migrates
+	 * or writes under a first one. */
+	if (store_file_lock(cfg->state, &state_lock, err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	if ((B.store = store_open_sqlite(
+		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
+		log_err("state %s: %s", cfg->state, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start(const struct config *cfg)
+{
 	B.cfg = cfg;
 	B.loop = uv_default_loop();
 	B.dns01_hook = hook_run;
@@ -191,18 +239,15 @@ start(const struct config *cfg)
 	uv_signal_init(B.loop, &sig_int);
 	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
-	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
-	    (B.store = store_open_sqlite(
-		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
-		log_err("state %s: %s", cfg->state, err);
+	if (open_state(cfg) == -1)
 		return -1;
-	}
 	if (observe_init(&B) == -1) {
 		log_err("cannot open the access log %s", cfg->log_file);
 		return -1;
 	}
 	/* Every private key of the bridge's lives in B.keyring (keyring.h). */
-	if ((B.keyring = keyring_new(KEYRING_DEFAULT_CAP)) == NULL) {
+	if ((B.keyring = keyring_new(KEYRING_DEFAULT_CAP)) == NULL ||
+	    rate_limits_new(cfg) == -1) {
 		log_err("out of memory");
 		return -1;
 	}
@@ -282,9 +327,12 @@ main(int argc, char **argv)
 	if (B.nonces != NULL)
 		nonce_set_free(B.nonces);
 	keyring_free(B.keyring); /* after the loop: nothing holds a key now */
+	rate_table_free(B.rate_new_reg);
+	rate_table_free(B.rate_post);
 	observe_close(&B);
 	if (B.store != NULL)
 		store_close(B.store);
+	store_file_unlock(state_lock); /* after the store: its last commit */
 	curl_global_cleanup();
 	config_free(&cfg);
 	log_info("stopped");

@@ -18,6 +18,7 @@ struct creation;
 struct proof;
 struct hook;
 struct keyring;
+struct rate_table;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -38,6 +39,10 @@ struct bridge {
 	LIST_HEAD(hook_list, hook) hooks;    /* dns-01 hooks, newest first */
 	/* upstream account creations and their waiters (front/accounts.c) */
 	LIST_HEAD(creation_list, creation) creations;
+	/* per-address rate limits (ratelimit.h), NULL = off: accounts
+	 * created by new-reg, and signed POSTs */
+	struct rate_table *rate_new_reg;
+	struct rate_table *rate_post;
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts

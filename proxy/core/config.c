@@ -6,6 +6,7 @@
 #include "config_check.h"
 #include "netaddr.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "log.h"
 
 #include <errno.h>
@@ -137,6 +138,14 @@ static const struct config_key config_keys[] = {
 	K_JSON("dns01_names", dns01_names, policy_patterns_check),
 	K_JSON("accounts", accounts, policy_accounts_check),
 	K_JSON("policy", policy, policy_rules_check),
+	/* issue 8 item 6: per-address rate limits (0 per minute = off) */
+	K_INT("rate_new_reg_per_minute", rate_new_reg_per_minute, 0,
+	    RATE_PER_MINUTE_MAX),
+	K_INT("rate_new_reg_burst", rate_new_reg_burst, 1, RATE_BURST_MAX),
+	K_INT("rate_post_per_minute", rate_post_per_minute, 0,
+	    RATE_PER_MINUTE_MAX),
+	K_INT("rate_post_burst", rate_post_burst, 1, RATE_BURST_MAX),
+	K_SIZE("rate_table_size", rate_table_size, 16, 1000000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -210,6 +219,12 @@ config_defaults(struct config *c)
 	c->dns01_hook_timeout_ms = 30000;
 	snprintf(c->admin_host, sizeof(c->admin_host), "127.0.0.1");
 	c->admin_port = 4001;
+	/* issue 8 item 6 */
+	c->rate_new_reg_per_minute = 10;
+	c->rate_new_reg_burst = 20;
+	c->rate_post_per_minute = 300;
+	c->rate_post_burst = 100;
+	c->rate_table_size = 16384;
 }
 
 void

@@ -76,6 +76,13 @@ struct config {
 	size_t http01_max_connections_per_address; /* 32 */
 	size_t admin_max_connections;		   /* 64 */
 	size_t admin_max_connections_per_address;  /* 32 */
+	/* per-address rate limits (issue 8 item 6; docs/config.md): tokens
+	 * a minute (0 = off) and burst, buckets per table */
+	int rate_new_reg_per_minute; /* 10: accounts created */
+	int rate_new_reg_burst;	     /* 20 */
+	int rate_post_per_minute;    /* 300: signed POSTs */
+	int rate_post_burst;	     /* 100 */
+	size_t rate_table_size;	     /* 16384 addresses per limit */
 };
 
 /* Release what config_load allocated (the JSON members). */

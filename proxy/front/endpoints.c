@@ -10,6 +10,7 @@
 #include "b64url.h"
 #include "endpoints.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "v1.h"
 #include "v1_rules.h"
 
@@ -159,11 +160,36 @@ nonce_check(void *arg, const char *nonce)
 }
 
 int
+ep_rate_limit(struct ep *e, struct rate_table *t, const char *what)
+{
+	char key[RATE_KEY_LEN];
+	struct problem p;
+	long wait;
+
+	if (t == NULL)
+		return 0;
+	rate_key(e->req->peer, key, sizeof(key));
+	if ((wait = rate_take(t, key, bridge_now_ms())) == 0)
+		return 0;
+	observe_rate_limited(e->b, what);
+	problem_set(&p, V1E_RATE_LIMITED, 429,
+	    "too many %s from %s: retry after %ld s",
+	    strcmp(what, "new-reg") == 0 ? "registrations" : "requests", key,
+	    wait);
+	p.retry_after = wait;
+	ep_reply_problem(e, &p);
+	return -1;
+}
+
+int
 ep_verify(struct ep *e, const char *resource, int need_account)
 {
 	struct problem p;
 	int rc;
 
+	/* before any work: a refused POST costs no signature check */
+	if (ep_rate_limit(e, e->b->rate_post, "post") == -1)
+		return -1;
 	memset(&p, 0, sizeof(p));
 	if (!e->req->has_content_length && !e->req->chunked) {
 		ep_reply_error(

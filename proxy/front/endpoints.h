@@ -77,6 +77,11 @@ void ep_reply_error(struct ep *e, enum v1_error type, int status,
 void ep_reply_body(
     struct ep *e, int status, const char *ctype, const void *body, size_t len);
 
+/* The per-address rate limit t (NULL = off; what: "new-reg" or "post",
+ * for the metrics) for e's peer: 0, or -1 after replying 429 rateLimited
+ * with Retry-After (nothing is changed). */
+int ep_rate_limit(struct ep *e, struct rate_table *t, const char *what);
+
 /* Verify the JWS for resource and load the signer's account (unless
  * new-reg). 0, or -1 after replying. */
 int ep_verify(struct ep *e, const char *resource, int need_account);

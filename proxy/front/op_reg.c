@@ -90,6 +90,12 @@ ep_new_reg(struct ep *e)
 	}
 	if (check_reg_payload(e, &u) == -1)
 		return;
+	/* Only a registration that would create an account counts (as
+	 * Boulder's registrations per IP): a 409 for a known key does not. */
+	if (ep_rate_limit(e, e->b->rate_new_reg, "new-reg") == -1) {
+		v1_reg_update_clear(&u);
+		return;
+	}
 	if (new_account_record(e, a, u.contact, u.agreement) == -1) {
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot create a key");

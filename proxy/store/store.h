@@ -67,6 +67,17 @@ typedef void store_log_fn(void *arg, const char *fn, const char *msg);
  * err. */
 int store_file_prepare(const char *path, char *err, size_t errlen);
 
+/* The server's exclusive lock on the state file at path (after
+ * store_file_prepare): a POSIX lock on the sibling file PATH.lock (mode
+ * 0600, holding the holder's pid), held until store_file_unlock or the
+ * process ends. *fd is the lock's descriptor (-1 for ":memory:" and "",
+ * which need none). 0, or -1 with err set: "state file PATH is in use by
+ * another acme-bridge (pid N; lock file PATH.lock): ..." when another
+ * process holds it. The account and report commands do not lock: SQLite
+ * orders their writes with the server's (docs/operations.md). */
+int store_file_lock(const char *path, int *fd, char *err, size_t errlen);
+void store_file_unlock(int fd);
+
 /* Open the SQLite store at path: an existing file (store_file_prepare
  * makes it; this never creates one) or ":memory:" (tests). The schema is
  * created or upgraded as above and the file switched to WAL. log (may be

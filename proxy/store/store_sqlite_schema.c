@@ -108,13 +108,17 @@ out:
 
 /* The connection's settings: wait for a lock held by another process (a
  * report while the server runs) instead of failing at once; WAL, so that
- * readers do not block the writer; authzs.account_id checked. */
+ * readers do not block the writer; synchronous=FULL, so that a commit is
+ * on disk before the client is told about it (a v2 key behind a 201 must
+ * survive a power loss; NORMAL could drop the last commits; the inventory
+ * relaxes it for its own writes, store_sqlite_inventory.c); authzs.account_id
+ * checked. */
 static int
 pragmas(sqlite3 *db)
 {
 	static const char *const sql[] = {
 		"PRAGMA journal_mode=WAL",
-		"PRAGMA synchronous=NORMAL",
+		"PRAGMA synchronous=FULL",
 		"PRAGMA foreign_keys=ON",
 	};
 	size_t i;

@@ -28,6 +28,7 @@ SCRIPTS=(
 	test_page.sh
 	test_hostile_conn.sh
 	test_hostile_keys.sh
+	test_hostile_limits.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 

@@ -681,6 +681,29 @@ test_proof_networks(void)
 	config_free(&c);
 }
 
+/* issue 8 item 6: the rate limit keys, their defaults and ranges */
+static void test_rate_limits(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK(load(&c, err, sizeof(err), (char *)NULL) == 0);
+	CHECK(c.rate_new_reg_per_minute == 10 && c.rate_new_reg_burst == 20);
+	CHECK(c.rate_post_per_minute == 300 && c.rate_post_burst == 100);
+	CHECK(c.rate_table_size == 16384);
+	CHECK(load_text(&c, err, sizeof(err),
+	    "{\"rate_new_reg_per_minute\": 0, \"rate_post_per_minute\": 0,"
+	    " \"rate_post_burst\": 1, \"rate_table_size\": 16}") == 0);
+	CHECK(c.rate_new_reg_per_minute == 0 && c.rate_post_per_minute == 0);
+	CHECK(c.rate_post_burst == 1 && c.rate_table_size == 16);
+	CHECK(load_text(&c, err, sizeof(err), "{\"rate_new_reg_burst\": 0}") == -1);
+	CHECK(HAS(err, "rate_new_reg_burst") && HAS(err, "1..1000000"));
+	CHECK(load_text(&c, err, sizeof(err),
+	    "{\"rate_post_per_minute\": 1000001}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"rate_table_size\": 15}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"rate_post_burst\": \"5\"}") == -1);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -703,6 +726,7 @@ int main(void)
 	test_log_msg();
 	test_policy_accounts();
 	test_proof_networks();
+	test_rate_limits();
 	cleanup();
 	return T_DONE();
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jwk.h"
@@ -455,6 +456,61 @@ test_existing_mode(void)
 	CHECK(stat(dbpath, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	store_close(s);
 	rmdb();
+}
+
+/* In a child process (POSIX locks are per process): try the lock on path.
+ * The exit status: 0 refused with a message naming path and want_pid, 1
+ * refused otherwise, 2 taken. */
+static int
+lock_in_child(const char *path, long want_pid)
+{
+	char err[512] = "", pid[32];
+	int fd, st;
+	pid_t c = fork();
+
+	if (c == 0) {
+		if (store_file_lock(path, &fd, err, sizeof(err)) == 0)
+			_exit(2);
+		snprintf(pid, sizeof(pid), "(pid %ld;", want_pid);
+		_exit(strstr(err, path) != NULL && strstr(err, pid) != NULL &&
+			strstr(err, "in use by another acme-bridge") != NULL
+			? 0
+			: 1);
+	}
+	if (c == -1 || waitpid(c, &st, 0) != c || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* issue 8 item 8: one server per state file. */
+static void
+test_file_lock(void)
+{
+	char err[256] = "", lock[96], buf[32];
+	int fd = -2, fd2 = -2;
+
+	CHECK(store_file_lock(":memory:", &fd, err, sizeof(err)) == 0 &&
+	    fd == -1);
+	tmpname();
+	snprintf(lock, sizeof(lock), "%s.lock", dbpath);
+	CHECK(store_file_prepare(dbpath, err, sizeof(err)) == 0);
+	CHECK(store_file_lock(dbpath, &fd, err, sizeof(err)) == 0 && fd >= 0);
+	/* the holder's pid is in the file (read through fd: closing any
+	 * other descriptor of the file would drop this process's POSIX
+	 * lock, which is why it is not the database's own file), and
+	 * another process is refused with the file and that pid */
+	memset(buf, 0, sizeof(buf));
+	CHECK(pread(fd, buf, sizeof(buf) - 1, 0) > 0 &&
+	    strtol(buf, NULL, 10) == (long)getpid());
+	CHECK(lock_in_child(dbpath, (long)getpid()) == 0);
+	/* released: the next process takes it */
+	store_file_unlock(fd);
+	CHECK(lock_in_child(dbpath, 0) == 2);
+	/* a missing file (not prepared) is an error, not a lock */
+	rmdb();
+	CHECK(store_file_lock(dbpath, &fd2, err, sizeof(err)) == -1 &&
+	    fd2 == -1);
+	unlink(lock);
 }
 
 static void
@@ -1483,6 +1539,7 @@ main(void)
 	test_memory();
 	test_file_all();
 	test_existing_mode();
+	test_file_lock();
 	test_open_fail();
 	test_upgrade_v1();
 	test_upgrade_fails_cleanly();
