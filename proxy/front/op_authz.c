@@ -32,6 +32,22 @@ ep_authz(struct ep *e)
 	return e->az;
 }
 
+int
+ep_authz_load(struct ep *e, struct store_authz *out)
+{
+	int rc;
+
+	if (e->authz.pid[0] != '\0')
+		return store_authz_by_public_id(e->b->store, e->authz.pid, out);
+	/* New rows are reachable by their random id only. */
+	rc = store_authz_by_id(e->b->store, e->authz.id, out);
+	if (rc == 0 && !out->numeric_url) {
+		store_authz_clear(out);
+		return 1;
+	}
+	return rc;
+}
+
 /* --- replies ------------------------------------------------------------ */
 
 /* dehydrated 0.7.0 (API=1) reads a pending challenge's URL from
@@ -59,7 +75,8 @@ ep_send_authz(struct ep *e, int status)
 
 	ep_header(e, "Link: <%s/acme/new-cert>;rel=\"next\"", e->base);
 	if (status == 201)
-		ep_header(e, "Location: %s/acme/authz/%lld", e->base, z->id);
+		ep_header(
+		    e, "Location: %s/acme/authz/%s", e->base, z->public_id);
 	if (j != NULL)
 		dehydrated_quirk(e, j);
 	ep_reply_json(e, status, j);
@@ -70,9 +87,10 @@ ep_send_challenge(struct ep *e)
 {
 	const struct store_authz *z = &e->az->authz;
 
+	ep_header(e, "Location: %s/acme/challenge/%s/%d", e->base, z->public_id,
+	    e->idx);
 	ep_header(
-	    e, "Location: %s/acme/challenge/%lld/%d", e->base, z->id, e->idx);
-	ep_header(e, "Link: <%s/acme/authz/%lld>;rel=\"up\"", e->base, z->id);
+	    e, "Link: <%s/acme/authz/%s>;rel=\"up\"", e->base, z->public_id);
 	ep_reply_json(e, 202, v1_challenge(e->base, z, e->idx));
 }
 
@@ -448,7 +466,7 @@ challenge_answer(struct ep *e, struct store_authz *a)
 	char want[JWK_THUMBPRINT_LEN + 64];
 	int rc, ka;
 
-	rc = store_authz_by_id(e->b->store, e->id, a);
+	rc = ep_authz_load(e, a);
 	if (v1_chall_found(rc, e->idx, &p) == -1 ||
 	    v1_chall_owner(a, e->acct.id, &p) == -1 ||
 	    (ka = v1_key_authorization(e->jws.payload, a->token,
@@ -495,7 +513,7 @@ ep_get_authz(struct ep *e)
 
 	if (az == NULL)
 		return;
-	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	rc = ep_authz_load(e, &az->authz);
 	if (v1_authz_found(rc, &az->authz, bridge_now(), &p) == -1) {
 		ep_reply_problem(e, &p);
 		return;
@@ -517,7 +535,7 @@ ep_get_challenge(struct ep *e)
 
 	if (az == NULL)
 		return;
-	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	rc = ep_authz_load(e, &az->authz);
 	if (v1_chall_found(rc, e->idx, &p) == -1) {
 		ep_reply_problem(e, &p);
 		return;

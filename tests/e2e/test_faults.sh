@@ -235,15 +235,16 @@ relay_clear
 assert_match "pending, refresh 500: challenge POST answers 202, pending" '^202 pending$' \
 	"$st $(json_get "$R.pch.body" status 2>/dev/null || echo "?")"
 assert_eq "pending, refresh failures: stored status still pending" pending \
-	"$(db "select status from authzs where id = $authz_id")"
+	"$(db "select status from authzs where public_id = '$authz_id'")"
 assert_eq "pending, refresh failures: nothing else stored" "$before" "$(counts)"
-grep -q "authz $authz_id: refresh failed: upstream authorization answered HTTP 500" "$BRIDGE_LOG" &&
+authz_n=$(db "select id from authzs where public_id = '$authz_id'") # logs name the store's id
+grep -q "authz $authz_n: refresh failed: upstream authorization answered HTTP 500" "$BRIDGE_LOG" &&
 	pass "pending, refresh failures: logged with the cause" ||
 	fail "pending, refresh failures: logged with the cause" "no 'refresh failed' line in $BRIDGE_LOG"
 st=$(http_req "$R.pgetok" "$authz_url")
 assert_eq "pending, fault cleared: GET authz refreshes to valid" "200 valid" \
 	"$st $(json_get "$R.pgetok.body" status 2>/dev/null || echo "?")"
-assert_eq "pending, fault cleared: stored status valid" valid "$(db "select status from authzs where id = $authz_id")"
+assert_eq "pending, fault cleared: stored status valid" valid "$(db "select status from authzs where public_id = '$authz_id'")"
 
 # ---- new-cert, a fault at each upstream step (base.example is authorized)
 cert_fault() { # cert_fault LABEL FAULT-JSON... ; then new-cert base.example

@@ -533,9 +533,12 @@ test_key_change(void)
 	EVP_PKEY_free(k2);
 }
 
+#define PID "a-_zA9qQ1234567890abcd" /* 22 base64url characters */
+
 static void
 test_paths(void)
 {
+	struct v1_authz_ref ref;
 	long long id = 0;
 	int idx = -1;
 
@@ -546,15 +549,38 @@ test_paths(void)
 	CHECK(v1_path_id("/acme/reg/-1", "/acme/reg/", &id) == 0);
 	CHECK(v1_path_id("/acme/reg/9007199254740992", "/acme/reg/", &id) == 0);
 	CHECK(v1_path_id("/acme/authz/3", "/acme/reg/", &id) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7/1", &id, &idx) == 1 &&
-	    id == 7 && idx == 1);
-	CHECK(v1_path_challenge("/acme/challenge/7/99", &id, &idx) == 1);
-	CHECK(v1_path_challenge("/acme/challenge/7/100", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/0/1", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7/", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7/1x", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/x/1", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/1", &ref, &idx) == 1 &&
+	    ref.id == 7 && ref.pid[0] == '\0' && idx == 1);
+	CHECK(v1_path_challenge("/acme/challenge/7/99", &ref, &idx) == 1);
+	CHECK(v1_path_challenge("/acme/challenge/7/100", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/0/1", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/1x", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/x/1", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge//1", &ref, &idx) == 0);
+	/* public ids: exactly 22 base64url characters */
+	CHECK(v1_path_challenge("/acme/challenge/" PID "/0", &ref, &idx) == 1 &&
+	    ref.id == 0 && idx == 0);
+	CHECK_STR(ref.pid, PID);
+	CHECK(v1_path_challenge("/acme/challenge/" PID "x/0", &ref, &idx) == 0);
+	CHECK(v1_path_authz("/acme/authz/" PID, &ref) == 1 && ref.id == 0);
+	CHECK_STR(ref.pid, PID);
+	CHECK(v1_path_authz("/acme/authz/" PID "A", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a-_zA9qQ1234567890abc", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a-_zA9qQ1234567890abc=", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a-_zA9qQ1234567890ab.d", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a+_zA9qQ1234567890abcd", &ref) == 0);
+	/* 22 digits is a public id, never a number */
+	CHECK(v1_path_authz("/acme/authz/1234567890123456789012", &ref) == 1 &&
+	    ref.id == 0);
+	CHECK(v1_path_authz("/acme/authz/12", &ref) == 1 && ref.id == 12 &&
+	    ref.pid[0] == '\0');
+	CHECK(v1_path_authz("/acme/authz/0", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/9007199254740992", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/12345678901234567", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/", &ref) == 0);
+	CHECK(v1_path_authz("/acme/reg/" PID, &ref) == 0);
 	CHECK_STR(v1_path_hex("/acme/cert/0a1f", "/acme/cert/"), "0a1f");
 	CHECK(v1_path_hex("/acme/cert/0A1F", "/acme/cert/") == NULL);
 	CHECK(v1_path_hex("/acme/cert/", "/acme/cert/") == NULL);
@@ -596,10 +622,20 @@ test_route(void)
 	CHECK(r.res == V1R_REG && r.id == 42);
 	CHECK_STR(v1_resource_name(r.res), "reg");
 	v1_route("/acme/authz/7", &r);
-	CHECK(r.res == V1R_AUTHZ && r.id == 7);
+	CHECK(r.res == V1R_AUTHZ && r.authz.id == 7 && r.authz.pid[0] == '\0');
 	v1_route("/acme/challenge/7/1", &r);
-	CHECK(r.res == V1R_CHALLENGE && r.id == 7 && r.idx == 1);
+	CHECK(r.res == V1R_CHALLENGE && r.authz.id == 7 && r.idx == 1);
 	CHECK_STR(v1_resource_name(r.res), "challenge");
+	v1_route("/acme/authz/" PID, &r);
+	CHECK(r.res == V1R_AUTHZ && r.authz.id == 0);
+	CHECK_STR(r.authz.pid, PID);
+	v1_route("/acme/challenge/" PID "/1", &r);
+	CHECK(r.res == V1R_CHALLENGE && r.authz.id == 0 && r.idx == 1);
+	CHECK_STR(r.authz.pid, PID);
+	v1_route("/acme/authz/" PID "/", &r);
+	CHECK(r.res == V1R_UNKNOWN);
+	v1_route("/acme/authz/short-id", &r);
+	CHECK(r.res == V1R_UNKNOWN);
 	v1_route("/acme/cert/0a1f", &r);
 	CHECK(r.res == V1R_CERT && r.tail != NULL);
 	CHECK_STR(r.tail, "0a1f");

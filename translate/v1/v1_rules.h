@@ -176,8 +176,20 @@ int v1_key_change_check(const char *base, long long acct_id,
 /* "<prefix><digits>": 1 with *id (1 .. 2^53-1), else 0. */
 int v1_path_id(const char *path, const char *prefix, long long *id);
 
-/* "/acme/challenge/<id>/<idx>" (idx 0..99): 1 with *id and *idx, else 0. */
-int v1_path_challenge(const char *path, long long *id, int *idx);
+/* An authorization's id in a path: a public id (exactly
+ * AUTHZ_PUBLIC_ID_LEN base64url characters) into pid with *id 0, or a
+ * numeric id (as v1_path_id; authorizations from before public ids) into
+ * *id with pid "". */
+struct v1_authz_ref {
+	long long id;
+	char pid[AUTHZ_PUBLIC_ID_LEN + 1];
+};
+
+/* "/acme/authz/<ref>": 1 with *ref, else 0. */
+int v1_path_authz(const char *path, struct v1_authz_ref *ref);
+/* "/acme/challenge/<ref>/<idx>" (idx 0..99): 1 with *ref and *idx, else
+ * 0. */
+int v1_path_challenge(const char *path, struct v1_authz_ref *ref, int *idx);
 
 /* The tail after prefix when it is 1..79 characters of [0-9a-f], else
  * NULL (a certificate serial or an issuer id). */
@@ -194,8 +206,8 @@ enum v1_resource {
 	V1R_REVOKE_CERT,
 	V1R_KEY_CHANGE,
 	V1R_REG,	 /* id */
-	V1R_AUTHZ,	 /* id */
-	V1R_CHALLENGE,	 /* id, idx */
+	V1R_AUTHZ,	 /* authz */
+	V1R_CHALLENGE,	 /* authz, idx */
 	V1R_CERT,	 /* tail: the serial */
 	V1R_ISSUER_CERT, /* tail: the issuer id */
 	V1R_COUNT
@@ -205,7 +217,8 @@ enum v1_resource {
  * tail: the hex part of a cert or issuer-cert path). */
 struct v1_route {
 	enum v1_resource res;
-	long long id;
+	long long id;		   /* a reg's id */
+	struct v1_authz_ref authz; /* an authorization's or challenge's */
 	int idx;
 	const char *tail; /* points into path */
 };
