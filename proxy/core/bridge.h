@@ -18,6 +18,7 @@ struct creation;
 struct proof;
 struct hook;
 struct keyring;
+struct authz_refresh;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -38,6 +39,9 @@ struct bridge {
 	LIST_HEAD(hook_list, hook) hooks;    /* dns-01 hooks, newest first */
 	/* upstream account creations and their waiters (front/accounts.c) */
 	LIST_HEAD(creation_list, creation) creations;
+	/* pending authorizations refreshed lately or now, so that GETs do
+	 * not each ask the CA (front/op_authz.c; issue 8 item 2) */
+	LIST_HEAD(refresh_list, authz_refresh) refreshes;
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts

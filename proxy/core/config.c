@@ -132,6 +132,9 @@ static const struct config_key config_keys[] = {
 	K_JSON("dns01_names", dns01_names, policy_patterns_check),
 	K_JSON("accounts", accounts, policy_accounts_check),
 	K_JSON("policy", policy, policy_rules_check),
+	/* issue 8 item 2: GETs refresh a pending authorization at most this
+	 * often */
+	K_MSEC("authz_refresh_ms", authz_refresh_ms, 100, 3600000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -205,6 +208,8 @@ config_defaults(struct config *c)
 	c->dns01_hook_timeout_ms = 30000;
 	snprintf(c->admin_host, sizeof(c->admin_host), "127.0.0.1");
 	c->admin_port = 4001;
+	/* issue 8 item 2 */
+	c->authz_refresh_ms = 1000;
 }
 
 void

@@ -71,6 +71,10 @@ struct config {
 	size_t http01_max_connections_per_address; /* 32 */
 	size_t admin_max_connections;		   /* 64 */
 	size_t admin_max_connections_per_address;  /* 32 */
+
+	/* issue 8 item 2: unauthenticated GETs refresh one pending
+	 * authorization from upstream at most once in this many ms (1000) */
+	long authz_refresh_ms;
 };
 
 /* Release what config_load allocated (the JSON members). */

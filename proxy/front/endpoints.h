@@ -42,6 +42,9 @@ struct ep_authz {
 	struct store_authz authz;   /* the authorization at hand */
 	int readonly;		    /* a GET: refreshes never answer */
 	void (*then)(struct ep *e); /* after a refresh */
+	/* its entry in the bridge's refreshes while this request's refresh
+	 * runs, else NULL */
+	struct authz_refresh *refresh;
 };
 
 /* One v1 request while it is being answered (possibly asynchronously):
@@ -112,8 +115,11 @@ int ep_authz_load(struct ep *e, struct store_authz *out);
 void ep_send_authz(struct ep *e, int status);
 void ep_send_challenge(struct ep *e);
 /* A pending authorization refreshed from upstream (FLOW_CHECK, wait_ms),
- * then `then`, whatever the outcome (the client polls again). */
+ * then `then`, whatever the outcome (the client polls again). Each refresh
+ * is recorded in b->refreshes, where GETs look before asking the CA. */
 void ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *));
+/* Forget every recorded refresh (main, after the loop: none runs). */
+void ep_refreshes_free(struct bridge *b);
 
 /* --- upstream flows (op_flow.c) ---------------------------------------- */
 

@@ -27,6 +27,7 @@ SCRIPTS=(
 	test_faults.sh
 	test_page.sh
 	test_hostile_conn.sh
+	test_hostile_ids.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 

@@ -658,6 +658,48 @@ test_route(void)
 	CHECK_STR(v1_resource_name((enum v1_resource)-1), "unknown");
 }
 
+/* GETs refresh a pending authorization at most once per interval, one at a
+ * time, and not before the CA's Retry-After. */
+static void
+test_get_refresh(void)
+{
+	struct v1_refresh r = { 0, 0, 0 };
+
+	CHECK(v1_get_refreshes(NULL, 5000, 1000) == 1); /* never refreshed */
+	CHECK(v1_get_refreshes(&r, 5000, 1000) == 1);
+	r.last_ms = 5000;
+	r.in_flight = 1;
+	/* while one runs: answer from the store, even after the interval */
+	CHECK(v1_get_refreshes(&r, 5000, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 9000, 1000) == 0);
+	CHECK(v1_refresh_spent(&r, 9000, 1000) == 0);
+	v1_refresh_done(&r, 5200, 0);
+	CHECK(r.in_flight == 0 && r.not_before_ms == 0);
+	CHECK(v1_get_refreshes(&r, 5999, 1000) == 0); /* within the interval */
+	CHECK(v1_refresh_spent(&r, 5999, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 6000, 1000) == 1);
+	CHECK(v1_refresh_spent(&r, 6000, 1000) == 1);
+	/* the CA said Retry-After: 3 at 6100 */
+	r.last_ms = 6000;
+	r.in_flight = 1;
+	v1_refresh_done(&r, 6100, 3);
+	CHECK(r.not_before_ms == 9100);
+	CHECK(v1_get_refreshes(&r, 7000, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 9099, 1000) == 0);
+	CHECK(v1_refresh_spent(&r, 9099, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 9100, 1000) == 1);
+	/* a shorter Retry-After later never shortens it; a huge one is an
+	 * hour */
+	v1_refresh_done(&r, 6200, 1);
+	CHECK(r.not_before_ms == 9100 && r.in_flight == 0);
+	v1_refresh_done(&r, 10000, 999999);
+	CHECK(r.not_before_ms == 10000 + 3600 * 1000LL);
+	/* a longer interval is honoured as well */
+	r = (struct v1_refresh){ 6000, 0, 0 };
+	CHECK(v1_get_refreshes(&r, 10999, 5000) == 0);
+	CHECK(v1_get_refreshes(&r, 11000, 5000) == 1);
+}
+
 int
 main(void)
 {
@@ -680,5 +722,6 @@ main(void)
 	test_key_change();
 	test_paths();
 	test_route();
+	test_get_refresh();
 	return T_DONE();
 }

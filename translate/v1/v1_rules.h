@@ -91,6 +91,30 @@ int v1_authz_found(
 /* A challenge URL's authorization (rc as above) and index: 0 or -1. */
 int v1_chall_found(int rc, int idx, struct problem *p);
 
+/* How often unauthenticated GETs may refresh one pending authorization
+ * from upstream (issue 8: each GET was a signed POST-as-GET to the CA).
+ * What the bridge remembers of the refreshes of one authorization. */
+struct v1_refresh {
+	long long last_ms;	 /* the newest refresh began; 0 never */
+	long long not_before_ms; /* the CA's Retry-After ran out; 0 none */
+	int in_flight;		 /* refreshes of it running now */
+};
+
+/* Whether a GET at now_ms refreshes the authorization (1) or answers from
+ * the store (0): never while a refresh of it runs (its outcome reaches the
+ * store for the next reader), never sooner than interval_ms after the last
+ * began, never before the CA's Retry-After. r NULL: nothing remembered. */
+int v1_get_refreshes(
+    const struct v1_refresh *r, long long now_ms, long interval_ms);
+/* The end of a refresh that the CA answered with Retry-After seconds
+ * (<= 0: none): r->not_before_ms moved to now_ms + that (at most an hour;
+ * never earlier than it was), one refresh fewer in flight. */
+void v1_refresh_done(struct v1_refresh *r, long long now_ms, long retry_after);
+/* Whether r can be forgotten at now_ms: nothing running and nothing it
+ * would refuse any more. */
+int v1_refresh_spent(
+    const struct v1_refresh *r, long long now_ms, long interval_ms);
+
 /* A challenge POST must come from the authorization's account. */
 int v1_chall_owner(
     const struct store_authz *z, long long signer_id, struct problem *p);
