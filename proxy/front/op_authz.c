@@ -378,8 +378,11 @@ on_refresh_done(void *arg, struct flow *f, int ok)
 	struct ep *e = arg;
 	struct store_authz *a = &e->az->authz;
 	struct problem p;
+	long ra = flow_retry_after(f);
 
-	refresh_end(e, ok ? 0 : flow_failure(f)->retry_after);
+	if (!ok && flow_failure(f)->retry_after > ra)
+		ra = flow_failure(f)->retry_after;
+	refresh_end(e, ra); /* the CA's Retry-After holds the next GETs */
 	if (!ok) { /* keep showing what we know; the client polls again */
 		problem_v2_flow(&p, flow_failure(f));
 		log_warn("authz %lld: refresh failed: %s", a->id, p.detail);

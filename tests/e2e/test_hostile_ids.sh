@@ -7,7 +7,8 @@
 #      the CA itself and does not, so it stays pending upstream) and 20 of
 #      its challenge: every GET answered, and the CA asked at most once per
 #      refresh interval (authz_refresh_ms, 1 s) plus one; a GET after the
-#      interval still refreshes.
+#      interval still refreshes; the CA's Retry-After (a 429 from the relay)
+#      holds refreshes back until it passes.
 #  (b) id guessing: the authorization URL carries a 22-character random id;
 #      /acme/authz/1, 2, ... and the store's own ids and their neighbours
 #      are 404 (also as challenges); two authorizations' ids share nothing.
@@ -104,6 +105,25 @@ if [ "$((after - before))" -ge 1 ]; then
 	pass "GET after the interval asked the CA again ($((after - before)))"
 else
 	fail "GET after the interval asked the CA again" "no upstream request"
+fi
+
+# the CA's Retry-After holds GET refreshes back longer than the interval
+sleep 1.2
+relay_fault '{"match":"authz","action":"rateLimited","retryAfter":6,"count":1,"detail":"slow down"}'
+before=$(seen authz)
+st1=$(get_status "$AZ") # refreshes: 429 with Retry-After 6
+sleep 2                 # past the interval, not past the Retry-After
+st2=$(get_status "$AZ")
+mid=$(seen authz)
+sleep 5.5 # past the Retry-After
+st3=$(get_status "$AZ")
+after=$(seen authz)
+assert_eq "Retry-After: every GET answered 200 from the store" "200 200 200" "$st1 $st2 $st3"
+assert_eq "Retry-After: the refused refresh asked the CA once, the GET 2 s later not at all" 1 "$((mid - before))"
+if [ "$((after - mid))" -ge 1 ]; then
+	pass "Retry-After: a GET after it refreshes again ($((after - mid)))"
+else
+	fail "Retry-After: a GET after it refreshes again" "no upstream request"
 fi
 
 # ============================================================ (b) id guessing
