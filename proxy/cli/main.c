@@ -324,6 +324,7 @@ main(int argc, char **argv)
 	uv_walk(uv_default_loop(), walk_close, NULL);
 	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
 	uv_loop_close(uv_default_loop());
+	ep_refreshes_free(&B);
 	if (B.nonces != NULL)
 		nonce_set_free(B.nonces);
 	keyring_free(B.keyring); /* after the loop: nothing holds a key now */

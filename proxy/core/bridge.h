@@ -19,6 +19,7 @@ struct proof;
 struct hook;
 struct keyring;
 struct rate_table;
+struct authz_refresh;
 
 struct bridge {
 	uv_loop_t *loop;
@@ -43,6 +44,9 @@ struct bridge {
 	 * created by new-reg, and signed POSTs */
 	struct rate_table *rate_new_reg;
 	struct rate_table *rate_post;
+	/* pending authorizations refreshed lately or now, so that GETs do
+	 * not each ask the CA (front/op_authz.c; issue 8 item 2) */
+	LIST_HEAD(refresh_list, authz_refresh) refreshes;
 	int dir_ready;
 	int stopping;
 	/* Set by main: parts below call these without including the parts

@@ -146,6 +146,9 @@ static const struct config_key config_keys[] = {
 	    RATE_PER_MINUTE_MAX),
 	K_INT("rate_post_burst", rate_post_burst, 1, RATE_BURST_MAX),
 	K_SIZE("rate_table_size", rate_table_size, 16, 1000000),
+	/* issue 8 item 2: GETs refresh a pending authorization at most this
+	 * often */
+	K_MSEC("authz_refresh_ms", authz_refresh_ms, 100, 3600000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -225,6 +228,8 @@ config_defaults(struct config *c)
 	c->rate_post_per_minute = 300;
 	c->rate_post_burst = 100;
 	c->rate_table_size = 16384;
+	/* issue 8 item 2 */
+	c->authz_refresh_ms = 1000;
 }
 
 void

@@ -83,6 +83,10 @@ struct config {
 	int rate_post_per_minute;    /* 300: signed POSTs */
 	int rate_post_burst;	     /* 100 */
 	size_t rate_table_size;	     /* 16384 addresses per limit */
+
+	/* issue 8 item 2: unauthenticated GETs refresh one pending
+	 * authorization from upstream at most once in this many ms (1000) */
+	long authz_refresh_ms;
 };
 
 /* Release what config_load allocated (the JSON members). */

@@ -473,6 +473,7 @@ route(struct ep *e)
 	snprintf(e->obs.resource, sizeof(e->obs.resource), "%s",
 	    v1_resource_name(r.res));
 	e->id = r.id;
+	e->authz = r.authz;
 	e->idx = r.idx;
 	e->tail = r.tail;
 	if (r.res == V1R_UNKNOWN) {

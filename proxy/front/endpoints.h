@@ -17,6 +17,7 @@
 #include "problem.h"
 #include "server.h"
 #include "store.h"
+#include "v1_rules.h"
 
 #define EP_HDR_MAX 8
 #define EP_HDR_LEN 1200 /* one header line at most */
@@ -41,6 +42,9 @@ struct ep_authz {
 	struct store_authz authz;   /* the authorization at hand */
 	int readonly;		    /* a GET: refreshes never answer */
 	void (*then)(struct ep *e); /* after a refresh */
+	/* its entry in the bridge's refreshes while this request's refresh
+	 * runs, else NULL */
+	struct authz_refresh *refresh;
 };
 
 /* One v1 request while it is being answered (possibly asynchronously):
@@ -50,7 +54,8 @@ struct ep {
 	struct server_req *req;
 	char base[EP_BASE_MAX];	       /* v1 base URL for this request */
 	char path[SERVER_URL_MAX + 1]; /* URL path without the query */
-	long long id;		       /* the object id in the URL */
+	long long id;		       /* the reg id in the URL */
+	struct v1_authz_ref authz;     /* the authorization in the URL */
 	int idx;		       /* the challenge index in the URL */
 	const char *tail; /* the serial or issuer id in the URL (in path) */
 	char *hdr[EP_HDR_MAX]; /* extra response headers (allocated) */
@@ -107,12 +112,19 @@ void ep_key_change(struct ep *e);
 /* Authorization state for e (allocated on first use, freed with e); NULL
  * after replying 500. */
 struct ep_authz *ep_authz(struct ep *e);
+/* The authorization the URL names (e->authz) into out: by its public id,
+ * or by its numeric id only when it predates public ids (numeric_url).
+ * As the store: 0, 1 not found (out holds nothing), -1. */
+int ep_authz_load(struct ep *e, struct store_authz *out);
 /* The authorization's v1 document or one of its challenges (e->idx). */
 void ep_send_authz(struct ep *e, int status);
 void ep_send_challenge(struct ep *e);
 /* A pending authorization refreshed from upstream (FLOW_CHECK, wait_ms),
- * then `then`, whatever the outcome (the client polls again). */
+ * then `then`, whatever the outcome (the client polls again). Each refresh
+ * is recorded in b->refreshes, where GETs look before asking the CA. */
 void ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *));
+/* Forget every recorded refresh (main, after the loop: none runs). */
+void ep_refreshes_free(struct bridge *b);
 
 /* --- upstream flows (op_flow.c) ---------------------------------------- */
 

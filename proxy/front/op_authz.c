@@ -1,6 +1,7 @@
 /* op_authz.c: the v1 authorization resources: new-authz, the challenge
  * POST (the client's answer), and the GETs of an authorization and of a
- * challenge, which refresh a pending one from upstream. Upstream work is a
+ * challenge, which refresh a pending one from upstream at most once per
+ * authz_refresh_ms, one refresh at a time (b->refreshes). Upstream work is a
  * FLOW_AUTHZ (a one-name order, its challenge solved by the bridge) or a
  * FLOW_CHECK (one known authorization); in client-proof mode the client's
  * own answer is checked first (challenge/proof.c). The rules are
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <openssl/rand.h>
 
@@ -30,6 +32,22 @@ ep_authz(struct ep *e)
 	if (e->az == NULL && (e->az = calloc(1, sizeof(*e->az))) == NULL)
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 	return e->az;
+}
+
+int
+ep_authz_load(struct ep *e, struct store_authz *out)
+{
+	int rc;
+
+	if (e->authz.pid[0] != '\0')
+		return store_authz_by_public_id(e->b->store, e->authz.pid, out);
+	/* New rows are reachable by their random id only. */
+	rc = store_authz_by_id(e->b->store, e->authz.id, out);
+	if (rc == 0 && !out->numeric_url) {
+		store_authz_clear(out);
+		return 1;
+	}
+	return rc;
 }
 
 /* --- replies ------------------------------------------------------------ */
@@ -59,7 +77,8 @@ ep_send_authz(struct ep *e, int status)
 
 	ep_header(e, "Link: <%s/acme/new-cert>;rel=\"next\"", e->base);
 	if (status == 201)
-		ep_header(e, "Location: %s/acme/authz/%lld", e->base, z->id);
+		ep_header(
+		    e, "Location: %s/acme/authz/%s", e->base, z->public_id);
 	if (j != NULL)
 		dehydrated_quirk(e, j);
 	ep_reply_json(e, status, j);
@@ -70,9 +89,10 @@ ep_send_challenge(struct ep *e)
 {
 	const struct store_authz *z = &e->az->authz;
 
+	ep_header(e, "Location: %s/acme/challenge/%s/%d", e->base, z->public_id,
+	    e->idx);
 	ep_header(
-	    e, "Location: %s/acme/challenge/%lld/%d", e->base, z->id, e->idx);
-	ep_header(e, "Link: <%s/acme/authz/%lld>;rel=\"up\"", e->base, z->id);
+	    e, "Link: <%s/acme/authz/%s>;rel=\"up\"", e->base, z->public_id);
 	ep_reply_json(e, 202, v1_challenge(e->base, z, e->idx));
 }
 
@@ -294,14 +314,75 @@ ep_new_authz(struct ep *e)
 
 /* --- refreshing a pending authorization ------------------------------------ */
 
+/* One authorization's refreshes, in the bridge's refreshes: the pure rules'
+ * state (v1_refresh: when the last began, the CA's Retry-After, how many
+ * run). Kept while it still holds a GET back, then forgotten lazily. */
+struct authz_refresh {
+	LIST_ENTRY(authz_refresh) link;
+	long long authz_id;
+	struct v1_refresh r;
+};
+
+/* The entry of authz_id, made when missing and create; NULL when there is
+ * none (or out of memory). Spent entries are forgotten on the way, so the
+ * list holds only authorizations refreshed within the last interval or
+ * Retry-After. */
+static struct authz_refresh *
+refresh_entry(struct bridge *b, long long authz_id, int create)
+{
+	struct authz_refresh *x, *next, *found = NULL;
+	long long now = bridge_now_ms();
+
+	for (x = LIST_FIRST(&b->refreshes); x != NULL; x = next) {
+		next = LIST_NEXT(x, link);
+		if (x->authz_id == authz_id)
+			found = x;
+		else if (v1_refresh_spent(
+			     &x->r, now, b->cfg->authz_refresh_ms)) {
+			LIST_REMOVE(x, link);
+			free(x);
+		}
+	}
+	if (found != NULL || !create ||
+	    (found = calloc(1, sizeof(*found))) == NULL)
+		return found;
+	found->authz_id = authz_id;
+	LIST_INSERT_HEAD(&b->refreshes, found, link);
+	return found;
+}
+
+void
+ep_refreshes_free(struct bridge *b)
+{
+	struct authz_refresh *x;
+
+	while ((x = LIST_FIRST(&b->refreshes)) != NULL) {
+		LIST_REMOVE(x, link);
+		free(x);
+	}
+}
+
+/* e's refresh ended (retry_after: the CA's, in seconds, 0 none). */
+static void
+refresh_end(struct ep *e, long retry_after)
+{
+	if (e->az->refresh == NULL)
+		return;
+	v1_refresh_done(&e->az->refresh->r, bridge_now_ms(), retry_after);
+	e->az->refresh = NULL;
+}
+
 static void
 on_refresh_done(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
 	struct store_authz *a = &e->az->authz;
-
 	struct problem p;
+	long ra = flow_retry_after(f);
 
+	if (!ok && flow_failure(f)->retry_after > ra)
+		ra = flow_failure(f)->retry_after;
+	refresh_end(e, ra); /* the CA's Retry-After holds the next GETs */
 	if (!ok) { /* keep showing what we know; the client polls again */
 		problem_v2_flow(&p, flow_failure(f));
 		log_warn("authz %lld: refresh failed: %s", a->id, p.detail);
@@ -311,28 +392,63 @@ on_refresh_done(void *arg, struct flow *f, int ok)
 	e->az->then(e);
 }
 
-void
-ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
+/* Start e's refresh flow, recorded in b->refreshes (out of memory: no
+ * refresh, the store answers). 0, or -1 (nothing started). */
+static int
+refresh_start(struct ep *e, long wait_ms)
 {
 	struct store_authz *a = &e->az->authz;
 	const char *names[1] = { a->name };
-	struct flow_dir fd;
+	struct authz_refresh *x;
 	struct flow *f;
 
-	if (ep_flow_dir(e, &fd) == -1 || a->v2_authz_url == NULL ||
-	    accounts_load_owner(e, a->account_id) == -1) {
-		then(e);
-		return;
-	}
-	e->az->then = then;
+	if ((x = refresh_entry(e->b, a->id, 1)) == NULL)
+		return -1;
 	f = flow_new_check(
 	    a->v2_authz_url, e->up.thumb, bridge_now_ms() + wait_ms);
 	if (f != NULL && ep_flow_prepare(e, f, names, 1) == -1) {
 		flow_free(f);
 		f = NULL;
 	}
-	if (f == NULL || ep_flow_start(e, f, 0, on_refresh_done, e) == -1)
+	x->r.in_flight++;
+	x->r.last_ms = bridge_now_ms();
+	e->az->refresh = x;
+	if (f == NULL || ep_flow_start(e, f, 0, on_refresh_done, e) == -1) {
+		refresh_end(e, 0);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
+{
+	struct store_authz *a = &e->az->authz;
+	struct flow_dir fd;
+
+	e->az->then = then;
+	if (ep_flow_dir(e, &fd) == -1 || a->v2_authz_url == NULL ||
+	    accounts_load_owner(e, a->account_id) == -1 ||
+	    refresh_start(e, wait_ms) == -1)
 		then(e);
+}
+
+/* An unauthenticated GET of a pending authorization: a refresh only when
+ * none of it runs and the last is older than authz_refresh_ms (and the
+ * CA's Retry-After has passed); else the store's copy, which a running
+ * refresh updates for the next reader (v1_get_refreshes). */
+static void
+get_refresh(struct ep *e, void (*then)(struct ep *))
+{
+	struct authz_refresh *x = refresh_entry(e->b, e->az->authz.id, 0);
+
+	e->az->readonly = 1;
+	if (!v1_get_refreshes(x != NULL ? &x->r : NULL, bridge_now_ms(),
+		e->b->cfg->authz_refresh_ms)) {
+		then(e);
+		return;
+	}
+	ep_authz_refresh(e, 0, then);
 }
 
 /* --- client-proof --------------------------------------------------------- */
@@ -448,7 +564,7 @@ challenge_answer(struct ep *e, struct store_authz *a)
 	char want[JWK_THUMBPRINT_LEN + 64];
 	int rc, ka;
 
-	rc = store_authz_by_id(e->b->store, e->id, a);
+	rc = ep_authz_load(e, a);
 	if (v1_chall_found(rc, e->idx, &p) == -1 ||
 	    v1_chall_owner(a, e->acct.id, &p) == -1 ||
 	    (ka = v1_key_authorization(e->jws.payload, a->token,
@@ -495,7 +611,7 @@ ep_get_authz(struct ep *e)
 
 	if (az == NULL)
 		return;
-	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	rc = ep_authz_load(e, &az->authz);
 	if (v1_authz_found(rc, &az->authz, bridge_now(), &p) == -1) {
 		ep_reply_problem(e, &p);
 		return;
@@ -504,8 +620,7 @@ ep_get_authz(struct ep *e)
 		ep_send_authz(e, 200);
 		return;
 	}
-	az->readonly = 1;
-	ep_authz_refresh(e, 0, get_authz_done);
+	get_refresh(e, get_authz_done);
 }
 
 void
@@ -517,7 +632,7 @@ ep_get_challenge(struct ep *e)
 
 	if (az == NULL)
 		return;
-	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	rc = ep_authz_load(e, &az->authz);
 	if (v1_chall_found(rc, e->idx, &p) == -1) {
 		ep_reply_problem(e, &p);
 		return;
@@ -526,6 +641,5 @@ ep_get_challenge(struct ep *e)
 		ep_send_challenge(e);
 		return;
 	}
-	az->readonly = 1;
-	ep_authz_refresh(e, 0, ep_send_challenge);
+	get_refresh(e, ep_send_challenge);
 }

@@ -207,7 +207,7 @@ ep_authz_post(struct ep *e)
 
 	if (ep_verify(e, "authz", 1) == -1 || (az = ep_authz(e)) == NULL)
 		return;
-	rc = store_authz_by_id(e->b->store, e->id, &az->authz);
+	rc = ep_authz_load(e, &az->authz);
 	if (v1_authz_found(rc, &az->authz, bridge_now(), &p) == -1 ||
 	    v1_authz_deactivate_check(
 		e->jws.payload, &az->authz, e->acct.id, &p) == -1) {

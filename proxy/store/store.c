@@ -3,8 +3,12 @@
  * that callers never see which database they talk to; the rules that do
  * not depend on the database (the inventory's cleaning) are in
  * store_inventory.c. */
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <openssl/rand.h>
+
+#include "b64url.h"
 #include "store_handle.h"
 
 struct store *
@@ -142,8 +146,29 @@ store_group_set_not_before(
 }
 
 int
+store_public_id(char out[AUTHZ_PUBLIC_ID_LEN + 1])
+{
+	unsigned char rnd[AUTHZ_PUBLIC_ID_BYTES];
+	char *t;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    (t = b64url_encode(rnd, sizeof(rnd))) == NULL)
+		return -1;
+	snprintf(out, AUTHZ_PUBLIC_ID_LEN + 1, "%s", t);
+	free(t);
+	return 0;
+}
+
+/* The public id is the generic layer's, so every implementation gets the
+ * same unguessable ids. */
+int
 store_authz_insert(struct store *s, struct store_authz *z)
 {
+	if (store_public_id(z->public_id) == -1) {
+		store_log(s, __func__, "no randomness for a public id");
+		return -1;
+	}
+	z->numeric_url = 0;
 	return s->ops->authz_insert(s->impl, z);
 }
 
@@ -157,6 +182,13 @@ int
 store_authz_by_id(struct store *s, long long id, struct store_authz *out)
 {
 	return s->ops->authz_by_id(s->impl, id, out);
+}
+
+int
+store_authz_by_public_id(
+    struct store *s, const char *pid, struct store_authz *out)
+{
+	return s->ops->authz_by_public_id(s->impl, pid, out);
 }
 
 int

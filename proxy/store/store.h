@@ -50,8 +50,10 @@
 struct store;
 
 /* Version 1: accounts, authorizations, http-01, certificates, issuers;
- * 2: account modes, groups, not_before; 3: the client inventory. */
-#define STORE_SCHEMA_VERSION 3
+ * 2: account modes, groups, not_before; 3: the client inventory; 4: the
+ * authorizations' random public ids (older rows get one, and keep their
+ * numeric URL: numeric_url). */
+#define STORE_SCHEMA_VERSION 4
 
 /* Where a store reports an error: fn names the failing function, msg is
  * the database's message (or the store's: "no such row", "out of memory").
@@ -129,11 +131,20 @@ int store_group_set_upstream(
 int store_group_set_not_before(
     struct store *s, const char *name, long long not_before);
 
-/* Insert z (not id); sets z->id. -1 when z->account_id is no account. */
+/* Insert z (not id, public_id, numeric_url); sets z->id and z->public_id
+ * (AUTHZ_PUBLIC_ID_BYTES from RAND_bytes, base64url; store_public_id),
+ * numeric_url 0. -1 when z->account_id is no account. */
 int store_authz_insert(struct store *s, struct store_authz *z);
-/* Rewrite every column of the row z->id; -1 when there is none. */
+/* Rewrite every column of the row z->id but public_id and numeric_url;
+ * -1 when there is none. */
 int store_authz_update(struct store *s, const struct store_authz *z);
 int store_authz_by_id(struct store *s, long long id, struct store_authz *out);
+/* The authorization whose public id is pid: 0, 1 not found, -1. */
+int store_authz_by_public_id(
+    struct store *s, const char *pid, struct store_authz *out);
+/* A fresh random public id (for insert and for the upgrade to schema 4).
+ * 0, or -1 when there is no randomness. */
+int store_public_id(char out[AUTHZ_PUBLIC_ID_LEN + 1]);
 /* The newest (largest id) authz of account for name with status valid
  * and expires > now (0), or 1 when none. */
 int store_authz_find_valid(struct store *s, long long account_id,
@@ -199,6 +210,8 @@ struct store_seen {
  * store_new. Each has the contract of the function of the same name above
  * (or in store_inventory.h), with these differences where the generic
  * layer (store.c, store_inventory.c) does part of the work:
+ * - authz_insert: z->public_id is already set (store_public_id); store
+ *   it, and numeric_url 0.
  * - authz_find: store_authz_find_valid/pending, the status as given.
  * - inventory_record: write v; for an account (account_id != 0): upsert
  *   its clients row (first_seen min, last_seen max, user_agent, family,
@@ -249,6 +262,8 @@ struct store_ops {
 	int (*authz_insert)(void *impl, struct store_authz *z);
 	int (*authz_update)(void *impl, const struct store_authz *z);
 	int (*authz_by_id)(void *impl, long long id, struct store_authz *out);
+	int (*authz_by_public_id)(
+	    void *impl, const char *pid, struct store_authz *out);
 	int (*authz_find)(void *impl, long long account_id, const char *name,
 	    enum authz_status status, long long now, struct store_authz *out);
 	int (*authz_deactivate_account)(void *impl, long long account_id);

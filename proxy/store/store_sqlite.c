@@ -24,7 +24,8 @@
 #define G_COLS "name, v2_key_pem, v2_account_url, not_before, created_at"
 #define AZ_COLS \
 	"id, account_id, name, status, expires, token, v2_order_url, " \
-	"v2_authz_url, v2_chall_url, error, key_authorization, created_at"
+	"v2_authz_url, v2_chall_url, error, key_authorization, created_at, " \
+	"public_id, numeric_url"
 #define C_COLS \
 	"id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
 	"created_at, v2_cert_url, revoked"
@@ -59,14 +60,16 @@ static const char *const sqls[ST_MAX] = {
 	[ST_G_NB] = "UPDATE groups SET not_before = ?1 WHERE name = ?2",
 	[ST_AZ_INS] = "INSERT INTO authzs(account_id, name, status, expires, "
 		      "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
-		      "key_authorization, created_at) "
-		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		      "key_authorization, created_at, public_id) "
+		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+		      "?12)",
 	[ST_AZ_UPD] =
 	    "UPDATE authzs SET account_id = ?1, name = ?2, "
 	    "status = ?3, expires = ?4, token = ?5, v2_order_url = ?6, "
 	    "v2_authz_url = ?7, v2_chall_url = ?8, error = ?9, "
 	    "key_authorization = ?10, created_at = ?11 WHERE id = ?12",
 	[ST_AZ_BY_ID] = "SELECT " AZ_COLS " FROM authzs WHERE id = ?1",
+	[ST_AZ_BY_PID] = "SELECT " AZ_COLS " FROM authzs WHERE public_id = ?1",
 	[ST_AZ_FIND] = "SELECT " AZ_COLS " FROM authzs WHERE account_id = ?1 "
 		       "AND name = ?2 AND status = ?3 AND expires > ?4 "
 		       "ORDER BY id DESC LIMIT 1",
@@ -471,6 +474,7 @@ static const struct store_ops sq_ops = {
 	.authz_insert = sq_authz_insert,
 	.authz_update = sq_authz_update,
 	.authz_by_id = sq_authz_by_id,
+	.authz_by_public_id = sq_authz_by_public_id,
 	.authz_find = sq_authz_find,
 	.authz_deactivate_account = sq_authz_deactivate_account,
 	.http01_put = sq_http01_put,

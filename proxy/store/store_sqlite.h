@@ -30,6 +30,7 @@ enum st {
 	ST_AZ_INS,
 	ST_AZ_UPD,
 	ST_AZ_BY_ID,
+	ST_AZ_BY_PID,
 	ST_AZ_FIND,
 	ST_AZ_DEACT,
 	ST_H_PUT,
@@ -171,6 +172,7 @@ int sq_group_set_not_before(void *impl, const char *name, long long nb);
 int sq_authz_insert(void *impl, struct store_authz *z);
 int sq_authz_update(void *impl, const struct store_authz *z);
 int sq_authz_by_id(void *impl, long long id, struct store_authz *out);
+int sq_authz_by_public_id(void *impl, const char *pid, struct store_authz *out);
 int sq_authz_find(void *impl, long long account_id, const char *name,
     enum authz_status status, long long now, struct store_authz *out);
 int sq_authz_deactivate_account(void *impl, long long account_id);

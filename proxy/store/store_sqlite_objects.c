@@ -21,6 +21,7 @@ authz_row(sqlite3_stmt *st, void *out)
 	z->account_id = sqlite3_column_int64(st, 1);
 	z->expires = sqlite3_column_int64(st, 4);
 	z->created_at = sqlite3_column_int64(st, 11);
+	z->numeric_url = sqlite3_column_int(st, 13);
 	if (sq_col_copy(st, 2, z->name, sizeof(z->name)) == -1 ||
 	    sq_col_copy(st, 3, status, sizeof(status)) == -1 ||
 	    authz_status_parse(status, &z->status) == -1 ||
@@ -29,7 +30,8 @@ authz_row(sqlite3_stmt *st, void *out)
 	    sq_col_dup(st, 7, &z->v2_authz_url) == -1 ||
 	    sq_col_dup(st, 8, &z->v2_chall_url) == -1 ||
 	    sq_col_dup(st, 9, &z->error) == -1 ||
-	    sq_col_dup(st, 10, &z->key_authorization) == -1) {
+	    sq_col_dup(st, 10, &z->key_authorization) == -1 ||
+	    sq_col_copy(st, 12, z->public_id, sizeof(z->public_id)) == -1) {
 		store_authz_clear(z);
 		return -1;
 	}
@@ -98,7 +100,7 @@ issuer_row(sqlite3_stmt *st, void *out)
 int
 sq_authz_insert(void *impl, struct store_authz *z)
 {
-	const struct sq_arg arg[] = { AUTHZ_ARGS(z) };
+	const struct sq_arg arg[] = { AUTHZ_ARGS(z), SQ_T(z->public_id) };
 
 	return sq_insert(impl, ST_AZ_INS, arg, SQ_N(arg), &z->id, __func__);
 }
@@ -117,6 +119,15 @@ sq_authz_by_id(void *impl, long long id, struct store_authz *out)
 	const struct sq_arg arg[] = { SQ_I(id) };
 
 	return sq_get(impl, ST_AZ_BY_ID, arg, SQ_N(arg), authz_row, out,
+	    sizeof(*out), __func__);
+}
+
+int
+sq_authz_by_public_id(void *impl, const char *pid, struct store_authz *out)
+{
+	const struct sq_arg arg[] = { SQ_T(pid) };
+
+	return sq_get(impl, ST_AZ_BY_PID, arg, SQ_N(arg), authz_row, out,
 	    sizeof(*out), __func__);
 }
 

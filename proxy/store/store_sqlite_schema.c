@@ -1,12 +1,14 @@
 /* store_sqlite_schema.c: the SQLite store's schema (STORE_SCHEMA_VERSION,
  * kept in PRAGMA user_version) and its upgrades: the version 1 tables, the
  * migrations 1 -> 2 (account modes, groups, not_before) and 2 -> 3 (the
- * client inventory, inventory.h), and sq_setup, which sets the
+ * client inventory, inventory.h) and 3 -> 4 (public ids), and sq_setup, which sets the
  * connection's pragmas and creates or upgrades the schema in one
  * transaction when store_open_sqlite opens a database. */
 #include <stddef.h>
 
 #include <sqlite3.h>
+
+#include "store.h"
 
 #include "store_sqlite.h"
 
@@ -88,6 +90,58 @@ static const char migrate3[] =
     " GROUP BY account_id, name;"
     "PRAGMA user_version = 3;";
 
+/* Version 4: each authorization's random public id, the id of its v1
+ * URLs (issue 8: sequential ids let anyone walk every account's
+ * authorizations). Rows from before get a fresh random id (fill_public_ids)
+ * and numeric_url = 1: a client that kept their numeric URL still finds
+ * them, while rows created later resolve by their public id only. */
+static const char migrate4[] =
+    "ALTER TABLE authzs ADD COLUMN public_id TEXT;"
+    "ALTER TABLE authzs ADD COLUMN numeric_url INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE authzs SET numeric_url = 1;"
+    "CREATE UNIQUE INDEX authzs_public_id ON authzs(public_id);";
+
+/* Give every authorization without one a random public id (RAND_bytes,
+ * as for new rows: store_public_id), one row at a time. 0 or -1. */
+static int
+fill_public_ids(sqlite3 *db)
+{
+	static const char sql[] =
+	    "UPDATE authzs SET public_id = ?1 WHERE id = "
+	    "(SELECT min(id) FROM authzs WHERE public_id IS NULL)";
+	sqlite3_stmt *st = NULL;
+	char pid[AUTHZ_PUBLIC_ID_LEN + 1];
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (;;) {
+		if (store_public_id(pid) == -1 ||
+		    sqlite3_bind_text(st, 1, pid, -1, SQLITE_TRANSIENT) !=
+			SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		if (sqlite3_changes(db) == 0)
+			break;
+		sqlite3_reset(st);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate_to_4(sqlite3 *db)
+{
+	if (sqlite3_exec(db, migrate4, NULL, NULL, NULL) != SQLITE_OK ||
+	    fill_public_ids(db) == -1 ||
+	    sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL) !=
+		SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 static int
 user_version(sqlite3 *db, int *v)
 {
@@ -159,6 +213,8 @@ sq_setup(sqlite3 *db, char *err, size_t errlen)
 	if (v < 2 && sqlite3_exec(db, migrate2, NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	if (v < 3 && sqlite3_exec(db, migrate3, NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	if (v < 4 && migrate_to_4(db) == -1)
 		goto rollback;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;

@@ -29,6 +29,7 @@ SCRIPTS=(
 	test_hostile_conn.sh
 	test_hostile_keys.sh
 	test_hostile_limits.sh
+	test_hostile_ids.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 

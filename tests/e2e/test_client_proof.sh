@@ -151,7 +151,7 @@ new_authz() {
 	TOKEN=$(chall "$R.az$tag.body" 0 token)
 	id=${AZ_URL##*/}
 	assert_eq "$n: nothing upstream yet (no v2 authorization stored)" "1|$TOKEN" \
-		"$(sql "select v2_authz_url is null, token from authzs where id=$id")"
+		"$(sql "select v2_authz_url is null, token from authzs where public_id='$id'")"
 }
 # post_chall TAG IDX: POST challenge IDX of the authz of new_authz TAG
 post_chall() {

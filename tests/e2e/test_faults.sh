@@ -57,7 +57,8 @@ register() { new_account "$1" "$2" "new-reg $(basename "$2") 201" "$BRIDGE_URL/t
 relay_start relay
 echo "   (relay at $RELAY in front of $PEBBLE_DIR_URL)"
 cat >"$W/a.json" <<-EOF
-	{"upstream_timeout_ms": 2000, "authz_wait_ms": 1500, "issue_timeout_ms": 3000}
+	{"upstream_timeout_ms": 2000, "authz_wait_ms": 1500, "issue_timeout_ms": 3000,
+	 "authz_refresh_ms": 100}
 EOF
 PEBBLE_DIR_URL="$RELAY/dir" bridge_start "$W/a" --config "$W/a.json" || finish
 wait_for 15 grep -q 'upstream directory loaded' "$BRIDGE_LOG" ||
@@ -224,6 +225,7 @@ chall_url=$(node -e '
 before=$(counts)
 for mode in 500 close garbage; do
 	relay_fault "{\"match\":\"authz\",\"action\":\"$mode\"}"
+	sleep 0.3 # past authz_refresh_ms: this GET refreshes (issue 8 item 2)
 	st=$(http_req "$R.pget$mode" "$authz_url")
 	assert_eq "pending, refresh $mode: GET authz answers 200 with what is stored" "200 pending" \
 		"$st $(json_get "$R.pget$mode.body" status 2>/dev/null || echo "?")"
@@ -235,15 +237,17 @@ relay_clear
 assert_match "pending, refresh 500: challenge POST answers 202, pending" '^202 pending$' \
 	"$st $(json_get "$R.pch.body" status 2>/dev/null || echo "?")"
 assert_eq "pending, refresh failures: stored status still pending" pending \
-	"$(db "select status from authzs where id = $authz_id")"
+	"$(db "select status from authzs where public_id = '$authz_id'")"
 assert_eq "pending, refresh failures: nothing else stored" "$before" "$(counts)"
-grep -q "authz $authz_id: refresh failed: upstream authorization answered HTTP 500" "$BRIDGE_LOG" &&
+authz_n=$(db "select id from authzs where public_id = '$authz_id'") # logs name the store's id
+grep -q "authz $authz_n: refresh failed: upstream authorization answered HTTP 500" "$BRIDGE_LOG" &&
 	pass "pending, refresh failures: logged with the cause" ||
 	fail "pending, refresh failures: logged with the cause" "no 'refresh failed' line in $BRIDGE_LOG"
+sleep 0.3 # past authz_refresh_ms since the challenge POST's refresh
 st=$(http_req "$R.pgetok" "$authz_url")
 assert_eq "pending, fault cleared: GET authz refreshes to valid" "200 valid" \
 	"$st $(json_get "$R.pgetok.body" status 2>/dev/null || echo "?")"
-assert_eq "pending, fault cleared: stored status valid" valid "$(db "select status from authzs where id = $authz_id")"
+assert_eq "pending, fault cleared: stored status valid" valid "$(db "select status from authzs where public_id = '$authz_id'")"
 
 # ---- new-cert, a fault at each upstream step (base.example is authorized)
 cert_fault() { # cert_fault LABEL FAULT-JSON... ; then new-cert base.example

@@ -211,7 +211,7 @@ st=$(v1_post "$R.az2" "$BRIDGE_URL/acme/new-authz" "$KA" new-authz '{"identifier
 authz2=$(hdr "$R.az2.hdr" location || true)
 assert_eq "A: new-authz d.manage.example 201 valid" "201 valid" "$st $(json_get "$R.az2.body" status || true)"
 az_id=${authz2##*/}
-v2_authz=$(db "select v2_authz_url from authzs where id = $az_id;")
+v2_authz=$(db "select v2_authz_url from authzs where public_id = '$az_id';")
 before=$(snap)
 st=$(v1_post "$R.daz_b" "$authz2" "$KB" authz '{"status":"deactivated"}')
 check_problem "B deactivates A's authorization -> 403 unauthorized" "$R.daz_b" 403 unauthorized "$st"
@@ -228,7 +228,7 @@ assert_eq "authz refusals: Pebble's authorization still valid" valid \
 	"$(v2_as "$id_a" "$v2_authz" | sed -n 2,\$p | json_get /dev/stdin status 2>/dev/null || echo '?')"
 st=$(v1_post "$R.daz" "$authz2" "$KA" authz '{"status":"deactivated"}')
 assert_eq "A deactivates its authorization: 200 deactivated" "200 deactivated" "$st $(json_get "$R.daz.body" status || true)"
-assert_eq "deactivated in the store" deactivated "$(db "select status from authzs where id = $az_id;")"
+assert_eq "deactivated in the store" deactivated "$(db "select status from authzs where public_id = '$az_id';")"
 assert_eq "Pebble's authorization is deactivated" deactivated \
 	"$(v2_as "$id_a" "$v2_authz" | sed -n 2,\$p | json_get /dev/stdin status 2>/dev/null || echo '?')"
 st=$(http_req "$R.gaz" "$authz2")

@@ -521,6 +521,23 @@ test_check(void)
 	CHECK_STR(flow_authz_get(f, 0)->name, "c.example");
 	CHECK(flow_authz_get(f, 0)->status == V2S_VALID);
 	CHECK(flow_order_url(f) == NULL);
+	CHECK(flow_retry_after(f) == 0); /* none given */
+	flow_free(f);
+
+	/* a pending answer's Retry-After is kept for the caller */
+	f = flow_new_check(names[0], THUMB, 0);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	flow_set_answer(f, FLOW_ANSWER_NONE);
+	flow_start(f, 0, &a);
+	answer(f, 200,
+	    authz("c.example", "pending", "pending", "https://ca/chall/7",
+		"tokC"),
+	    NULL, 7, 10, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK(flow_authz_get(f, 0)->status == V2S_PENDING);
+	CHECK(flow_retry_after(f) == 7);
 	flow_free(f);
 }
 

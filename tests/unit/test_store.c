@@ -249,6 +249,22 @@ test_authz(struct store *s)
 	store_authz_clear(&out);
 	CHECK(store_authz_by_id(s, 12345, &out) == 1);
 
+	/* public ids: random, unique, the row's own; new rows have no
+	 * numeric URL */
+	CHECK(strlen(v1.public_id) == AUTHZ_PUBLIC_ID_LEN);
+	CHECK(strcmp(v1.public_id, v2.public_id) != 0 &&
+	    strcmp(v2.public_id, p.public_id) != 0);
+	CHECK(v1.numeric_url == 0);
+	CHECK(store_authz_by_public_id(s, v2.public_id, &out) == 0);
+	CHECK(out.id == v2.id && out.numeric_url == 0);
+	CHECK_STR(out.public_id, v2.public_id);
+	store_authz_clear(&out);
+	CHECK(store_authz_by_id(s, p.id, &out) == 0);
+	CHECK_STR(out.public_id, p.public_id);
+	store_authz_clear(&out);
+	CHECK(store_authz_by_public_id(s, "AAAAAAAAAAAAAAAAAAAAAA", &out) == 1);
+	CHECK(store_authz_by_public_id(s, "", &out) == 1);
+
 	/* newest valid, not expired, of that account and name */
 	CHECK(store_authz_find_valid(s, a1.id, "a.example", 4000, &out) == 0);
 	CHECK(out.id == v2.id);
@@ -532,7 +548,50 @@ static const char v1_schema[] =
 	" 'old-pem', 'https://ca.example/acct/old');"
 	"INSERT INTO authzs VALUES(1, 1, 'old.example', 'valid', 9999999999,"
 	" 'tok', NULL, NULL, NULL, NULL, NULL, 1600000000);"
+	"INSERT INTO authzs VALUES(2, 1, 'two.example', 'pending', 9999999999,"
+	" 'tok2', NULL, NULL, NULL, NULL, NULL, 1600000000);"
 	"PRAGMA user_version = 1;";
+
+/* After the upgrade to schema 4: the old rows have random public ids of
+ * their own and keep their numeric URLs; a row inserted afterwards has a
+ * public id only, and an id larger than the old ones. */
+static void
+upgraded_authzs(struct store *s)
+{
+	struct store_authz z1, z2, n, out;
+
+	memset(&n, 0, sizeof(n));
+	CHECK(store_authz_by_id(s, 1, &z1) == 0);
+	CHECK(store_authz_by_id(s, 2, &z2) == 0);
+	CHECK(strlen(z1.public_id) == AUTHZ_PUBLIC_ID_LEN &&
+	    strlen(z2.public_id) == AUTHZ_PUBLIC_ID_LEN);
+	CHECK(strcmp(z1.public_id, z2.public_id) != 0);
+	CHECK(z1.numeric_url == 1 && z2.numeric_url == 1);
+	CHECK(store_authz_by_public_id(s, z2.public_id, &out) == 0);
+	CHECK(out.id == 2 && out.numeric_url == 1);
+	CHECK_STR(out.name, "two.example");
+	store_authz_clear(&out);
+	/* an update keeps both */
+	CHECK(store_authz_update(s, &z2) == 0);
+	CHECK(store_authz_by_public_id(s, z2.public_id, &out) == 0);
+	CHECK(out.id == 2 && out.numeric_url == 1);
+	store_authz_clear(&out);
+	n.account_id = 1;
+	snprintf(n.name, sizeof(n.name), "new.example");
+	n.status = AUTHZ_PENDING;
+	snprintf(n.public_id, sizeof(n.public_id), "ignored");
+	n.numeric_url = 1;
+	CHECK(store_authz_insert(s, &n) == 0);
+	CHECK(n.id == 3 && n.numeric_url == 0);
+	CHECK(strlen(n.public_id) == AUTHZ_PUBLIC_ID_LEN);
+	CHECK(store_authz_by_id(s, 3, &out) == 0);
+	CHECK(out.numeric_url == 0);
+	CHECK_STR(out.public_id, n.public_id);
+	store_authz_clear(&out);
+	store_authz_clear(&z1);
+	store_authz_clear(&z2);
+	store_authz_clear(&n);
+}
 
 /* Run sql on the file at dbpath directly; returns user_version or -1. */
 static int
@@ -570,6 +629,7 @@ test_upgrade_v1(void)
 	store_account_clear(&a);
 	CHECK(store_authz_find_valid(s, 1, "old.example", 1000, &z) == 0);
 	store_authz_clear(&z);
+	upgraded_authzs(s);
 	/* the new statements work on the upgraded file */
 	CHECK(store_account_set_mode(s, 1, ACCOUNT_SHARED, "fleet") == 0);
 	memset(&g, 0, sizeof(g));
@@ -594,11 +654,11 @@ test_upgrade_v1(void)
 		store_close(s);
 	}
 	/* a newer schema is refused, and left alone */
-	CHECK(raw_exec("PRAGMA user_version = 4") == 4);
+	CHECK(raw_exec("PRAGMA user_version = 99") == 99);
 	err[0] = '\0';
 	CHECK(open_db(dbpath, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "newer") != NULL);
-	CHECK(raw_exec(NULL) == 4);
+	CHECK(raw_exec(NULL) == 99);
 out:
 	rmdb();
 }
@@ -779,7 +839,7 @@ enum cop {
 	C_ACC_INSERT, C_ACC_UPDATE, C_ACC_MODE, C_ACC_UPSTREAM, C_ACC_NB,
 	C_ACC_COUNT, C_ACC_BY_TP, C_ACC_BY_ID,
 	C_G_GET, C_G_INSERT, C_G_UPSTREAM, C_G_NB,
-	C_AZ_INSERT, C_AZ_UPDATE, C_AZ_BY_ID, C_AZ_FIND, C_AZ_DEACT,
+	C_AZ_INSERT, C_AZ_UPDATE, C_AZ_BY_ID, C_AZ_BY_PID, C_AZ_FIND, C_AZ_DEACT,
 	C_H_PUT, C_H_GET, C_H_DELETE, C_H_EXPIRE,
 	C_C_INSERT, C_C_BY_SERIAL, C_C_REVOKED, C_I_PUT, C_I_GET,
 	C_INV_RECORD, C_INV_COUNT, C_INV_ISSUED, C_INV_LIST, C_INV_TRAFFIC,
@@ -931,6 +991,12 @@ static int
 c_authz_by_id(void *impl, long long id, struct store_authz *out)
 {
 	return OPS(impl, C_AZ_BY_ID)->authz_by_id(IN(impl), id, out);
+}
+
+static int
+c_authz_by_public_id(void *impl, const char *pid, struct store_authz *out)
+{
+	return OPS(impl, C_AZ_BY_PID)->authz_by_public_id(IN(impl), pid, out);
 }
 
 static int
@@ -1093,7 +1159,8 @@ static const struct store_ops counting_ops = {
 	.group_set_upstream = c_group_set_upstream,
 	.group_set_not_before = c_group_set_not_before,
 	.authz_insert = c_authz_insert, .authz_update = c_authz_update,
-	.authz_by_id = c_authz_by_id, .authz_find = c_authz_find,
+	.authz_by_id = c_authz_by_id,
+	.authz_by_public_id = c_authz_by_public_id, .authz_find = c_authz_find,
 	.authz_deactivate_account = c_authz_deactivate_account,
 	.http01_put = c_http01_put, .http01_get = c_http01_get,
 	.http01_delete = c_http01_delete, .http01_expire = c_http01_expire,

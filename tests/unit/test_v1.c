@@ -56,6 +56,7 @@ fill_authz(struct store_authz *z, const char *status)
 {
 	memset(z, 0, sizeof(*z));
 	z->id = 42;
+	snprintf(z->public_id, sizeof(z->public_id), "Zx9_-abcdefghijklmnopq");
 	z->account_id = 7;
 	snprintf(z->name, sizeof(z->name), "example.org");
 	(void)authz_status_parse(status, &z->status);
@@ -94,13 +95,13 @@ static const char authz_text[] =
     "    {\n"
     "      \"type\": \"http-01\",\n"
     "      \"status\": \"pending\",\n"
-    "      \"uri\": \"http://bridge:4000/acme/challenge/42/0\",\n"
+    "      \"uri\": \"http://bridge:4000/acme/challenge/Zx9_-abcdefghijklmnopq/0\",\n"
     "      \"token\": \"tok123\"\n"
     "    },\n"
     "    {\n"
     "      \"type\": \"dns-01\",\n"
     "      \"status\": \"pending\",\n"
-    "      \"uri\": \"http://bridge:4000/acme/challenge/42/1\",\n"
+    "      \"uri\": \"http://bridge:4000/acme/challenge/Zx9_-abcdefghijklmnopq/1\",\n"
     "      \"token\": \"tok123\"\n"
     "    }\n"
     "  ],\n"
@@ -265,7 +266,9 @@ check_chall(const json_t *c, const struct store_authz *z, int idx,
 {
 	char uri[128];
 
-	snprintf(uri, sizeof(uri), BASE "/acme/challenge/%lld/%d", z->id, idx);
+	/* the public id, never the store's sequential one */
+	snprintf(
+	    uri, sizeof(uri), BASE "/acme/challenge/%s/%d", z->public_id, idx);
 	CHECK_STR(jstr(c, "type"), idx == 0 ? "http-01" : "dns-01");
 	CHECK_STR(jstr(c, "status"), want_status);
 	CHECK_STR(jstr(c, "uri"), uri);
@@ -310,6 +313,7 @@ test_authz(void)
 	/* valid: every challenge valid (dehydrated 0.7.0 needs it) */
 	fill_authz(&z, "valid");
 	z.id = 9;
+	snprintf(z.public_id, sizeof(z.public_id), "AAAAAAAAAAAAAAAAAAAAAA");
 	a = v1_authz(BASE, &z);
 	CHECK_STR(jstr(a, "status"), "valid");
 	chs = json_object_get(a, "challenges");

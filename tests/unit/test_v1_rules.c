@@ -653,9 +653,12 @@ test_key_change_padded(void)
 	json_decref(key);
 }
 
+#define PID "a-_zA9qQ1234567890abcd" /* 22 base64url characters */
+
 static void
 test_paths(void)
 {
+	struct v1_authz_ref ref;
 	long long id = 0;
 	int idx = -1;
 
@@ -666,15 +669,38 @@ test_paths(void)
 	CHECK(v1_path_id("/acme/reg/-1", "/acme/reg/", &id) == 0);
 	CHECK(v1_path_id("/acme/reg/9007199254740992", "/acme/reg/", &id) == 0);
 	CHECK(v1_path_id("/acme/authz/3", "/acme/reg/", &id) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7/1", &id, &idx) == 1 &&
-	    id == 7 && idx == 1);
-	CHECK(v1_path_challenge("/acme/challenge/7/99", &id, &idx) == 1);
-	CHECK(v1_path_challenge("/acme/challenge/7/100", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/0/1", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7/", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/7/1x", &id, &idx) == 0);
-	CHECK(v1_path_challenge("/acme/challenge/x/1", &id, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/1", &ref, &idx) == 1 &&
+	    ref.id == 7 && ref.pid[0] == '\0' && idx == 1);
+	CHECK(v1_path_challenge("/acme/challenge/7/99", &ref, &idx) == 1);
+	CHECK(v1_path_challenge("/acme/challenge/7/100", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/0/1", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/7/1x", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge/x/1", &ref, &idx) == 0);
+	CHECK(v1_path_challenge("/acme/challenge//1", &ref, &idx) == 0);
+	/* public ids: exactly 22 base64url characters */
+	CHECK(v1_path_challenge("/acme/challenge/" PID "/0", &ref, &idx) == 1 &&
+	    ref.id == 0 && idx == 0);
+	CHECK_STR(ref.pid, PID);
+	CHECK(v1_path_challenge("/acme/challenge/" PID "x/0", &ref, &idx) == 0);
+	CHECK(v1_path_authz("/acme/authz/" PID, &ref) == 1 && ref.id == 0);
+	CHECK_STR(ref.pid, PID);
+	CHECK(v1_path_authz("/acme/authz/" PID "A", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a-_zA9qQ1234567890abc", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a-_zA9qQ1234567890abc=", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a-_zA9qQ1234567890ab.d", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/a+_zA9qQ1234567890abcd", &ref) == 0);
+	/* 22 digits is a public id, never a number */
+	CHECK(v1_path_authz("/acme/authz/1234567890123456789012", &ref) == 1 &&
+	    ref.id == 0);
+	CHECK(v1_path_authz("/acme/authz/12", &ref) == 1 && ref.id == 12 &&
+	    ref.pid[0] == '\0');
+	CHECK(v1_path_authz("/acme/authz/0", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/9007199254740992", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/12345678901234567", &ref) == 0);
+	CHECK(v1_path_authz("/acme/authz/", &ref) == 0);
+	CHECK(v1_path_authz("/acme/reg/" PID, &ref) == 0);
 	CHECK_STR(v1_path_hex("/acme/cert/0a1f", "/acme/cert/"), "0a1f");
 	CHECK(v1_path_hex("/acme/cert/0A1F", "/acme/cert/") == NULL);
 	CHECK(v1_path_hex("/acme/cert/", "/acme/cert/") == NULL);
@@ -716,10 +742,20 @@ test_route(void)
 	CHECK(r.res == V1R_REG && r.id == 42);
 	CHECK_STR(v1_resource_name(r.res), "reg");
 	v1_route("/acme/authz/7", &r);
-	CHECK(r.res == V1R_AUTHZ && r.id == 7);
+	CHECK(r.res == V1R_AUTHZ && r.authz.id == 7 && r.authz.pid[0] == '\0');
 	v1_route("/acme/challenge/7/1", &r);
-	CHECK(r.res == V1R_CHALLENGE && r.id == 7 && r.idx == 1);
+	CHECK(r.res == V1R_CHALLENGE && r.authz.id == 7 && r.idx == 1);
 	CHECK_STR(v1_resource_name(r.res), "challenge");
+	v1_route("/acme/authz/" PID, &r);
+	CHECK(r.res == V1R_AUTHZ && r.authz.id == 0);
+	CHECK_STR(r.authz.pid, PID);
+	v1_route("/acme/challenge/" PID "/1", &r);
+	CHECK(r.res == V1R_CHALLENGE && r.authz.id == 0 && r.idx == 1);
+	CHECK_STR(r.authz.pid, PID);
+	v1_route("/acme/authz/" PID "/", &r);
+	CHECK(r.res == V1R_UNKNOWN);
+	v1_route("/acme/authz/short-id", &r);
+	CHECK(r.res == V1R_UNKNOWN);
 	v1_route("/acme/cert/0a1f", &r);
 	CHECK(r.res == V1R_CERT && r.tail != NULL);
 	CHECK_STR(r.tail, "0a1f");
@@ -740,6 +776,48 @@ test_route(void)
 	CHECK_STR(v1_resource_name(r.res), "unknown");
 	CHECK_STR(v1_resource_name(V1R_COUNT), "unknown");
 	CHECK_STR(v1_resource_name((enum v1_resource)-1), "unknown");
+}
+
+/* GETs refresh a pending authorization at most once per interval, one at a
+ * time, and not before the CA's Retry-After. */
+static void
+test_get_refresh(void)
+{
+	struct v1_refresh r = { 0, 0, 0 };
+
+	CHECK(v1_get_refreshes(NULL, 5000, 1000) == 1); /* never refreshed */
+	CHECK(v1_get_refreshes(&r, 5000, 1000) == 1);
+	r.last_ms = 5000;
+	r.in_flight = 1;
+	/* while one runs: answer from the store, even after the interval */
+	CHECK(v1_get_refreshes(&r, 5000, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 9000, 1000) == 0);
+	CHECK(v1_refresh_spent(&r, 9000, 1000) == 0);
+	v1_refresh_done(&r, 5200, 0);
+	CHECK(r.in_flight == 0 && r.not_before_ms == 0);
+	CHECK(v1_get_refreshes(&r, 5999, 1000) == 0); /* within the interval */
+	CHECK(v1_refresh_spent(&r, 5999, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 6000, 1000) == 1);
+	CHECK(v1_refresh_spent(&r, 6000, 1000) == 1);
+	/* the CA said Retry-After: 3 at 6100 */
+	r.last_ms = 6000;
+	r.in_flight = 1;
+	v1_refresh_done(&r, 6100, 3);
+	CHECK(r.not_before_ms == 9100);
+	CHECK(v1_get_refreshes(&r, 7000, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 9099, 1000) == 0);
+	CHECK(v1_refresh_spent(&r, 9099, 1000) == 0);
+	CHECK(v1_get_refreshes(&r, 9100, 1000) == 1);
+	/* a shorter Retry-After later never shortens it; a huge one is an
+	 * hour */
+	v1_refresh_done(&r, 6200, 1);
+	CHECK(r.not_before_ms == 9100 && r.in_flight == 0);
+	v1_refresh_done(&r, 10000, 999999);
+	CHECK(r.not_before_ms == 10000 + 3600 * 1000LL);
+	/* a longer interval is honoured as well */
+	r = (struct v1_refresh){ 6000, 0, 0 };
+	CHECK(v1_get_refreshes(&r, 10999, 5000) == 0);
+	CHECK(v1_get_refreshes(&r, 11000, 5000) == 1);
 }
 
 int
@@ -766,5 +844,6 @@ main(void)
 	test_key_change_padded();
 	test_paths();
 	test_route();
+	test_get_refresh();
 	return T_DONE();
 }

@@ -61,8 +61,18 @@ struct store_group {
 
 void store_group_clear(struct store_group *g);
 
+/* The random public id of an authorization: 128 bits, base64url. */
+#define AUTHZ_PUBLIC_ID_BYTES 16
+#define AUTHZ_PUBLIC_ID_LEN 22
+
 struct store_authz {
-	long long id; /* v1 authz id */
+	long long id; /* v1 authz id (the store's; never in a new URL) */
+	/* The id in its v1 URLs (/acme/authz/<public_id>): random, so that
+	 * authorizations cannot be found by counting. */
+	char public_id[AUTHZ_PUBLIC_ID_LEN + 1];
+	/* Created before public ids (store schema 4): its old numeric URL
+	 * (/acme/authz/<id>) still resolves, for clients that kept it. */
+	int numeric_url;
 	long long account_id;
 	char name[254];		  /* lower-cased DNS name */
 	enum authz_status status; /* v1 status */

@@ -51,6 +51,7 @@ struct flow {
 	char *post_url, *post_payload; /* FLOW_POST */
 	long post_status;
 	json_t *post_json;
+	long retry_after; /* the newest answer's Retry-After, 0 none */
 };
 
 /* The parts every kind shares. */
@@ -816,6 +817,7 @@ void
 flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
     struct flow_action *out)
 {
+	f->retry_after = r != NULL && r->retry_after > 0 ? r->retry_after : 0;
 	switch (f->state) {
 	case S_POST:
 		on_post(f, r, out);
@@ -934,6 +936,12 @@ const struct flow_failure *
 flow_failure(const struct flow *f)
 {
 	return &f->fail;
+}
+
+long
+flow_retry_after(const struct flow *f)
+{
+	return f->retry_after;
 }
 long
 flow_post_status(const struct flow *f)

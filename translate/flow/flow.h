@@ -170,5 +170,9 @@ const json_t *flow_post_json(const struct flow *f);
 /* Valid after FLOW_FAIL (FLOW_FAILED_NOT before, or when the run was
  * stopped without the flow failing). */
 const struct flow_failure *flow_failure(const struct flow *f);
+/* The Retry-After (seconds) of the newest answer given to flow_step, 0
+ * when it had none: how soon the CA wants to be asked again (a pending
+ * authorization's refresh, issue 8 item 2). */
+long flow_retry_after(const struct flow *f);
 
 #endif

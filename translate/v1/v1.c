@@ -119,7 +119,7 @@ v1_challenge(const char *base, const struct store_authz *z, int idx)
 	    (err = json_loads(z->error, 0, NULL)) != NULL)
 		json_object_set_new(c, "error", err);
 	json_object_set_new(c, "uri",
-	    json_sprintf("%s/acme/challenge/%lld/%d", base, z->id, idx));
+	    json_sprintf("%s/acme/challenge/%s/%d", base, z->public_id, idx));
 	json_object_set_new(c, "token", json_string(z->token));
 	if (z->key_authorization != NULL)
 		json_object_set_new(

@@ -124,3 +124,38 @@ v1_authz_deactivate_check(const json_t *payload, const struct store_authz *z,
 		    authz_status_name(z->status));
 	return 0;
 }
+
+#define REFRESH_RETRY_MAX_S 3600 /* a longer Retry-After is not believed */
+
+int
+v1_get_refreshes(const struct v1_refresh *r, long long now_ms, long interval_ms)
+{
+	if (r == NULL)
+		return 1;
+	if (r->in_flight > 0 || now_ms < r->not_before_ms)
+		return 0;
+	return r->last_ms == 0 || now_ms - r->last_ms >= interval_ms;
+}
+
+void
+v1_refresh_done(struct v1_refresh *r, long long now_ms, long retry_after)
+{
+	long long nb;
+
+	if (r->in_flight > 0)
+		r->in_flight--;
+	if (retry_after <= 0)
+		return;
+	if (retry_after > REFRESH_RETRY_MAX_S)
+		retry_after = REFRESH_RETRY_MAX_S;
+	nb = now_ms + (long long)retry_after * 1000;
+	if (nb > r->not_before_ms)
+		r->not_before_ms = nb;
+}
+
+int
+v1_refresh_spent(const struct v1_refresh *r, long long now_ms, long interval_ms)
+{
+	return r->in_flight == 0 && now_ms >= r->not_before_ms &&
+	    now_ms - r->last_ms >= interval_ms;
+}

@@ -35,22 +35,65 @@ v1_path_hex(const char *path, const char *prefix)
 	return p;
 }
 
+static int
+b64url_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+/* The len bytes at p as an authorization reference (v1_rules.h): a
+ * public id is exactly AUTHZ_PUBLIC_ID_LEN characters, longer than any
+ * numeric id (2^53 has 16 digits), so the two never meet. 1, or 0. */
+static int
+authz_ref(const char *p, size_t len, struct v1_authz_ref *ref)
+{
+	char digits[17], *end;
+	size_t i;
+
+	memset(ref, 0, sizeof(*ref));
+	if (len == AUTHZ_PUBLIC_ID_LEN) {
+		for (i = 0; i < len; i++)
+			if (!b64url_char(p[i]))
+				return 0;
+		memcpy(ref->pid, p, len);
+		return 1;
+	}
+	if (len == 0 || len >= sizeof(digits))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return 0;
+	memcpy(digits, p, len);
+	digits[len] = '\0';
+	ref->id = strtoll(digits, &end, 10);
+	return ref->id > 0 && ref->id < ID_LIMIT;
+}
+
 int
-v1_path_challenge(const char *path, long long *id, int *idx)
+v1_path_authz(const char *path, struct v1_authz_ref *ref)
+{
+	static const char prefix[] = "/acme/authz/";
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0)
+		return 0;
+	return authz_ref(path + n, strlen(path + n), ref);
+}
+
+int
+v1_path_challenge(const char *path, struct v1_authz_ref *ref, int *idx)
 {
 	static const char prefix[] = "/acme/challenge/";
 	const char *p = path + strlen(prefix), *slash;
 	char *end;
 
 	if (strncmp(path, prefix, strlen(prefix)) != 0 ||
-	    (slash = strchr(p, '/')) == NULL || !isdigit((unsigned char)*p) ||
+	    (slash = strchr(p, '/')) == NULL ||
+	    !authz_ref(p, (size_t)(slash - p), ref) ||
 	    !isdigit((unsigned char)slash[1]))
 		return 0;
-	*id = strtoll(p, &end, 10);
-	if (end != slash || *id <= 0)
-		return 0;
 	*idx = (int)strtol(slash + 1, &end, 10);
-	return *end == '\0' && slash[1] != '\0' && strlen(slash + 1) < 3;
+	return *end == '\0' && strlen(slash + 1) < 3;
 }
 
 static const struct {
@@ -80,9 +123,9 @@ v1_route(const char *path, struct v1_route *out)
 		}
 	if (v1_path_id(path, "/acme/reg/", &out->id))
 		out->res = V1R_REG;
-	else if (v1_path_id(path, "/acme/authz/", &out->id))
+	else if (v1_path_authz(path, &out->authz))
 		out->res = V1R_AUTHZ;
-	else if (v1_path_challenge(path, &out->id, &out->idx))
+	else if (v1_path_challenge(path, &out->authz, &out->idx))
 		out->res = V1R_CHALLENGE;
 	else if ((out->tail = v1_path_hex(path, "/acme/cert/")) != NULL)
 		out->res = V1R_CERT;

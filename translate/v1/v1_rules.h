@@ -91,6 +91,30 @@ int v1_authz_found(
 /* A challenge URL's authorization (rc as above) and index: 0 or -1. */
 int v1_chall_found(int rc, int idx, struct problem *p);
 
+/* How often unauthenticated GETs may refresh one pending authorization
+ * from upstream (issue 8: each GET was a signed POST-as-GET to the CA).
+ * What the bridge remembers of the refreshes of one authorization. */
+struct v1_refresh {
+	long long last_ms;	 /* the newest refresh began; 0 never */
+	long long not_before_ms; /* the CA's Retry-After ran out; 0 none */
+	int in_flight;		 /* refreshes of it running now */
+};
+
+/* Whether a GET at now_ms refreshes the authorization (1) or answers from
+ * the store (0): never while a refresh of it runs (its outcome reaches the
+ * store for the next reader), never sooner than interval_ms after the last
+ * began, never before the CA's Retry-After. r NULL: nothing remembered. */
+int v1_get_refreshes(
+    const struct v1_refresh *r, long long now_ms, long interval_ms);
+/* The end of a refresh that the CA answered with Retry-After seconds
+ * (<= 0: none): r->not_before_ms moved to now_ms + that (at most an hour;
+ * never earlier than it was), one refresh fewer in flight. */
+void v1_refresh_done(struct v1_refresh *r, long long now_ms, long retry_after);
+/* Whether r can be forgotten at now_ms: nothing running and nothing it
+ * would refuse any more. */
+int v1_refresh_spent(
+    const struct v1_refresh *r, long long now_ms, long interval_ms);
+
 /* A challenge POST must come from the authorization's account. */
 int v1_chall_owner(
     const struct store_authz *z, long long signer_id, struct problem *p);
@@ -185,8 +209,20 @@ int v1_key_change_check(const char *base, long long acct_id,
 /* "<prefix><digits>": 1 with *id (1 .. 2^53-1), else 0. */
 int v1_path_id(const char *path, const char *prefix, long long *id);
 
-/* "/acme/challenge/<id>/<idx>" (idx 0..99): 1 with *id and *idx, else 0. */
-int v1_path_challenge(const char *path, long long *id, int *idx);
+/* An authorization's id in a path: a public id (exactly
+ * AUTHZ_PUBLIC_ID_LEN base64url characters) into pid with *id 0, or a
+ * numeric id (as v1_path_id; authorizations from before public ids) into
+ * *id with pid "". */
+struct v1_authz_ref {
+	long long id;
+	char pid[AUTHZ_PUBLIC_ID_LEN + 1];
+};
+
+/* "/acme/authz/<ref>": 1 with *ref, else 0. */
+int v1_path_authz(const char *path, struct v1_authz_ref *ref);
+/* "/acme/challenge/<ref>/<idx>" (idx 0..99): 1 with *ref and *idx, else
+ * 0. */
+int v1_path_challenge(const char *path, struct v1_authz_ref *ref, int *idx);
 
 /* The tail after prefix when it is 1..79 characters of [0-9a-f], else
  * NULL (a certificate serial or an issuer id). */
@@ -203,8 +239,8 @@ enum v1_resource {
 	V1R_REVOKE_CERT,
 	V1R_KEY_CHANGE,
 	V1R_REG,	 /* id */
-	V1R_AUTHZ,	 /* id */
-	V1R_CHALLENGE,	 /* id, idx */
+	V1R_AUTHZ,	 /* authz */
+	V1R_CHALLENGE,	 /* authz, idx */
 	V1R_CERT,	 /* tail: the serial */
 	V1R_ISSUER_CERT, /* tail: the issuer id */
 	V1R_COUNT
@@ -214,7 +250,8 @@ enum v1_resource {
  * tail: the hex part of a cert or issuer-cert path). */
 struct v1_route {
 	enum v1_resource res;
-	long long id;
+	long long id;		   /* a reg's id */
+	struct v1_authz_ref authz; /* an authorization's or challenge's */
 	int idx;
 	const char *tail; /* points into path */
 };
