@@ -555,6 +555,11 @@ test_paths(void)
 	CHECK(v1_path_challenge("/acme/challenge/7/", &id, &idx) == 0);
 	CHECK(v1_path_challenge("/acme/challenge/7/1x", &id, &idx) == 0);
 	CHECK(v1_path_challenge("/acme/challenge/x/1", &id, &idx) == 0);
+	/* ids past 2^53 - 1, and past what strtoll reads (fuzz_v1_path) */
+	CHECK(v1_path_challenge("/acme/challenge/9007199254740991/1", &id, &idx) == 1);
+	CHECK(v1_path_challenge("/acme/challenge/9007199254740992/1", &id, &idx) == 0);
+	CHECK(v1_path_challenge(
+		  "/acme/challenge/333333333333333333333/1", &id, &idx) == 0);
 	CHECK_STR(v1_path_hex("/acme/cert/0a1f", "/acme/cert/"), "0a1f");
 	CHECK(v1_path_hex("/acme/cert/0A1F", "/acme/cert/") == NULL);
 	CHECK(v1_path_hex("/acme/cert/", "/acme/cert/") == NULL);

@@ -47,7 +47,9 @@ v1_path_challenge(const char *path, long long *id, int *idx)
 	    !isdigit((unsigned char)slash[1]))
 		return 0;
 	*id = strtoll(p, &end, 10);
-	if (end != slash || *id <= 0)
+	/* the bound of v1_path_id: strtoll saturates, so an id too long
+	 * to be one would otherwise read as LLONG_MAX (found by fuzz_v1_path) */
+	if (end != slash || *id <= 0 || *id >= ID_LIMIT)
 		return 0;
 	*idx = (int)strtol(slash + 1, &end, 10);
 	return *end == '\0' && slash[1] != '\0' && strlen(slash + 1) < 3;

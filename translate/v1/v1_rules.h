@@ -176,7 +176,8 @@ int v1_key_change_check(const char *base, long long acct_id,
 /* "<prefix><digits>": 1 with *id (1 .. 2^53-1), else 0. */
 int v1_path_id(const char *path, const char *prefix, long long *id);
 
-/* "/acme/challenge/<id>/<idx>" (idx 0..99): 1 with *id and *idx, else 0. */
+/* "/acme/challenge/<id>/<idx>" (id as v1_path_id, idx 0..99): 1 with *id
+ * and *idx, else 0. */
 int v1_path_challenge(const char *path, long long *id, int *idx);
 
 /* The tail after prefix when it is 1..79 characters of [0-9a-f], else
