@@ -59,6 +59,9 @@ $(eval $(call flavour,build/asan,$(SAN)))
 
 UNIT_BIN := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+# libFuzzer drivers (below: Fuzzing).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/acme2.c proxy/core/log.c)
 
 .PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean \
@@ -79,7 +82,8 @@ check-style:
 	@bash tests/check_style.sh
 
 # Everything the tests run, built in parallel by `make test`.
-build-all: build/acme-bridge build/asan/acme-bridge build/asan/acme2-probe $(UNIT_BIN) $(UNIT_ASAN_BIN)
+build-all: build/acme-bridge build/asan/acme-bridge build/asan/acme2-probe $(UNIT_BIN) $(UNIT_ASAN_BIN) \
+	$(FUZZ_BIN)
 
 unit: $(UNIT_BIN)
 	@bash tests/unit/run.sh build/unit $(UNIT_BIN)
@@ -95,7 +99,6 @@ test:
 	$(MAKE) check-layering check-style
 	$(MAKE) -j$(JOBS) build-all
 	$(MAKE) unit unit-asan
-	$(MAKE) -j$(JOBS) fuzz-build
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
 
@@ -123,8 +126,6 @@ FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer 
 # clang sees format wrappers (problem_vset) as non-literal formats; gcc does not.
 FUZZ_CFLAGS = $(CFLAGS_BASE) $(WARN) -Wno-unknown-warning-option -Wno-format-nonliteral \
 	-MMD -MP $(FUZZ_SAN)
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(TRANSLATE_SRC))
 FUZZ_LLHTTP := $(patsubst $(LLHTTP_DIR)/%.c,build/fuzz/obj/llhttp/%.o,$(LLHTTP_SRC))
 

@@ -2,8 +2,9 @@
 # run.sh SECONDS DRIVER...: run each libFuzzer driver for SECONDS over its
 # seeds (tests/fuzz/corpus/<driver>/, read only) and a scratch corpus
 # (build/fuzz/corpus/<driver>/, where new inputs go; logs in
-# build/fuzz/log/). Every seed is run first, so this is also the replay. A crash, leak, sanitizer report or
-# timeout fails the run; the input is left as build/fuzz/crash/<driver>-*.
+# build/fuzz/log/). Every seed is run first, so this is also the replay.
+# A crash, leak, sanitizer report or timeout fails the run; the input is
+# left as build/fuzz/crash/<driver>-*.
 # Prints each driver's executions and exec/s, and a closing total.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
