@@ -150,7 +150,7 @@ fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 fuzz-replay: $(FUZZ_BIN)
-	@bash tests/fuzz/run.sh $(FUZZ_REPLAY_SECONDS) $(FUZZ_BIN)
+	@FUZZ_FRESH=1 bash tests/fuzz/run.sh $(FUZZ_REPLAY_SECONDS) $(FUZZ_BIN)
 
 build/asan/acme2-probe: $(PROBE_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)

@@ -5,6 +5,7 @@
 # build/fuzz/log/). Every seed is run first, so this is also the replay.
 # A crash, leak, sanitizer report or timeout fails the run; the input is
 # left as build/fuzz/crash/<driver>-*.
+# FUZZ_FRESH=1 starts from the seeds alone (an empty scratch corpus).
 # Prints each driver's executions and exec/s, and a closing total.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -16,6 +17,11 @@ for bin in "$@"; do
 	d=$(basename "$bin")
 	seeds=tests/fuzz/corpus/$d
 	work=build/fuzz/corpus/$d
+	if [ "${FUZZ_FRESH:-}" = 1 ]; then
+		# a replay: the seeds only, not what earlier runs found
+		work=build/fuzz/replay/$d
+		rm -rf "$work"
+	fi
 	mkdir -p "$work" "$seeds"
 	log=build/fuzz/log/$d.log
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=1 \

@@ -255,6 +255,8 @@ def seeds_text():
                            "/acme/cert/0a1b2c", "/acme/issuer-cert/ff00",
                            "/acme/challenge/1/100", "/acme/reg/0"]):
         put("fuzz_v1_path", "path%d" % i, p)
+    # found by fuzz_v1_path: an id past what strtoll reads
+    put("fuzz_v1_path", "challenge_id_overflow", "/acme/challenge/333333333333333333333/1")
 
 
 def seeds_config():
