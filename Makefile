@@ -59,9 +59,13 @@ $(eval $(call flavour,build/asan,$(SAN)))
 
 UNIT_BIN := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+# libFuzzer drivers (below: Fuzzing).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/acme2.c proxy/core/log.c)
 
-.PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean
+.PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean \
+	fuzz fuzz-build fuzz-replay
 .SECONDARY:
 
 deps:
@@ -78,7 +82,8 @@ check-style:
 	@bash tests/check_style.sh
 
 # Everything the tests run, built in parallel by `make test`.
-build-all: build/acme-bridge build/asan/acme-bridge build/asan/acme2-probe $(UNIT_BIN) $(UNIT_ASAN_BIN)
+build-all: build/acme-bridge build/asan/acme-bridge build/asan/acme2-probe $(UNIT_BIN) $(UNIT_ASAN_BIN) \
+	$(FUZZ_BIN)
 
 unit: $(UNIT_BIN)
 	@bash tests/unit/run.sh build/unit $(UNIT_BIN)
@@ -94,6 +99,7 @@ test:
 	$(MAKE) check-layering check-style
 	$(MAKE) -j$(JOBS) build-all
 	$(MAKE) unit unit-asan
+	$(MAKE) fuzz-replay
 	$(MAKE) e2e
 
 bench: build/acme-bridge
@@ -106,6 +112,45 @@ check-config: build/acme-bridge
 
 clean:
 	rm -rf build
+
+# Fuzzing (tests/fuzz/README.md): libFuzzer drivers, one per parser of
+# untrusted bytes, built with clang into build/fuzz/ (the pure layer rebuilt
+# there with the fuzzer's coverage, apart from build/ and build/asan/).
+# `make fuzz` runs each FUZZ_SECONDS; `make fuzz-replay` (part of `make test`)
+# replays every seed and runs each driver FUZZ_REPLAY_SECONDS.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_REPLAY_SECONDS ?= 2
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+# clang sees format wrappers (problem_vset) as non-literal formats; gcc does not.
+FUZZ_CFLAGS = $(CFLAGS_BASE) $(WARN) -Wno-unknown-warning-option -Wno-format-nonliteral \
+	-MMD -MP $(FUZZ_SAN)
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(TRANSLATE_SRC))
+FUZZ_LLHTTP := $(patsubst $(LLHTTP_DIR)/%.c,build/fuzz/obj/llhttp/%.o,$(LLHTTP_SRC))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ_SAN) -w -c $< -o $@
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+# The config driver links the config loader as test_config does; the HTTP
+# driver includes proxy/net/server.c itself and links llhttp and the log.
+build/fuzz/fuzz_config: build/fuzz/obj/tests/fuzz/fuzz_config.o build/fuzz/obj/proxy/core/config.o build/fuzz/obj/proxy/core/config_check.o build/fuzz/obj/proxy/core/log.o $(FUZZ_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+build/fuzz/fuzz_http: build/fuzz/obj/tests/fuzz/fuzz_http.o build/fuzz/obj/proxy/core/log.o build/fuzz/obj/translate/core/connfair.o $(FUZZ_LLHTTP)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-replay: $(FUZZ_BIN)
+	@FUZZ_FRESH=1 bash tests/fuzz/run.sh $(FUZZ_REPLAY_SECONDS) $(FUZZ_BIN)
 
 build/asan/acme2-probe: $(PROBE_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)

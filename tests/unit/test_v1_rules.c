@@ -701,6 +701,13 @@ test_paths(void)
 	CHECK(v1_path_authz("/acme/authz/12345678901234567", &ref) == 0);
 	CHECK(v1_path_authz("/acme/authz/", &ref) == 0);
 	CHECK(v1_path_authz("/acme/reg/" PID, &ref) == 0);
+	/* ids past 2^53 - 1, and past what strtoll reads (fuzz_v1_path) */
+	CHECK(v1_path_challenge(
+		  "/acme/challenge/9007199254740991/1", &ref, &idx) == 1);
+	CHECK(v1_path_challenge(
+		  "/acme/challenge/9007199254740992/1", &ref, &idx) == 0);
+	CHECK(v1_path_challenge(
+		  "/acme/challenge/333333333333333333333/1", &ref, &idx) == 0);
 	CHECK_STR(v1_path_hex("/acme/cert/0a1f", "/acme/cert/"), "0a1f");
 	CHECK(v1_path_hex("/acme/cert/0A1F", "/acme/cert/") == NULL);
 	CHECK(v1_path_hex("/acme/cert/", "/acme/cert/") == NULL);
