@@ -65,7 +65,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/acme2.c proxy/core/log.c)
 
 .PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean \
-	fuzz fuzz-build fuzz-replay
+	fuzz fuzz-build fuzz-replay install uninstall
 .SECONDARY:
 
 deps:
@@ -109,6 +109,46 @@ bench: build/acme-bridge
 
 check-config: build/acme-bridge
 	./build/acme-bridge --config config/acme-bridge.json --check-config
+
+# Install as a Debian-style service (issue 9 item 7; docs/operations.md).
+# The binary goes to sbin: it is a daemon, documented in section 8. The
+# config lives in /etc whatever PREFIX is (the unit names that path), and an
+# existing one is never overwritten; `make uninstall` removes it only when it
+# is still the shipped file. DESTDIR stages the whole tree elsewhere.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/acme-bridge
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+CONFDIR := $(SYSCONFDIR)/acme-bridge
+INSTALL ?= install
+
+install: build/acme-bridge
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 build/acme-bridge $(DESTDIR)$(SBINDIR)/acme-bridge
+	[ -e $(DESTDIR)$(CONFDIR)/acme-bridge.json ] || \
+		$(INSTALL) -m 0644 config/acme-bridge.installed.json $(DESTDIR)$(CONFDIR)/acme-bridge.json
+	$(INSTALL) -m 0644 config/acme-bridge.example.json $(DESTDIR)$(DOCDIR)/acme-bridge.example.json
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/acme-bridge/|$(CONFDIR)/|g' \
+		config/acme-bridge.service >$(DESTDIR)$(UNITDIR)/acme-bridge.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/acme-bridge.service
+	$(INSTALL) -m 0644 config/acme-bridge.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/acme-bridge
+	$(INSTALL) -m 0644 docs/man/acme-bridge.8 $(DESTDIR)$(MANDIR)/man8/acme-bridge.8
+	$(INSTALL) -m 0644 docs/man/acme-bridge.json.5 $(DESTDIR)$(MANDIR)/man5/acme-bridge.json.5
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/acme-bridge $(DESTDIR)$(UNITDIR)/acme-bridge.service \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/acme-bridge \
+		$(DESTDIR)$(MANDIR)/man8/acme-bridge.8 $(DESTDIR)$(MANDIR)/man5/acme-bridge.json.5 \
+		$(DESTDIR)$(DOCDIR)/acme-bridge.example.json
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@if cmp -s config/acme-bridge.installed.json $(DESTDIR)$(CONFDIR)/acme-bridge.json; then \
+		rm -f $(DESTDIR)$(CONFDIR)/acme-bridge.json; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/acme-bridge.json ]; then \
+		echo "uninstall: kept $(DESTDIR)$(CONFDIR)/acme-bridge.json (changed since install)"; fi
 
 clean:
 	rm -rf build
