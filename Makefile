@@ -144,7 +144,7 @@ uninstall:
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/acme-bridge \
 		$(DESTDIR)$(MANDIR)/man8/acme-bridge.8 $(DESTDIR)$(MANDIR)/man5/acme-bridge.json.5 \
 		$(DESTDIR)$(DOCDIR)/acme-bridge.example.json
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if cmp -s config/acme-bridge.installed.json $(DESTDIR)$(CONFDIR)/acme-bridge.json; then \
 		rm -f $(DESTDIR)$(CONFDIR)/acme-bridge.json; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/acme-bridge.json ]; then \
