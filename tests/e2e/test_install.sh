@@ -19,7 +19,8 @@ e2e_begin install
 
 need_tools systemd-analyze man groff logrotate
 D=$W/root
-MK=(make -s -C "$E2E_ROOT" --no-print-directory)
+# Not the caller's MAKEFLAGS: `make test PREFIX=...` must not move these installs.
+MK=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$E2E_ROOT" --no-print-directory)
 "${MK[@]}" install DESTDIR="$D" PREFIX=/usr >"$W/install.log" 2>&1 ||
 	{ fail "make install DESTDIR PREFIX=/usr" "$(tail -n 5 "$W/install.log")"; finish; }
 pass "make install DESTDIR PREFIX=/usr"
