@@ -66,6 +66,8 @@ static const char app_css[] =
     "svg .xlabel { text-anchor: start; }\n"
     "svg .xlabel.now { text-anchor: end; }\n"
     "svg .vlabel { font-size: 12px; fill: var(--fg); }\n"
+    "svg .nodata { font-size: 14px; text-anchor: middle; font-style: italic; "
+    "}\n"
     ".key { display: inline-block; width: 10px; height: 10px; margin: 0 2px 0 "
     "10px;\n"
     "  vertical-align: baseline; }\n"
