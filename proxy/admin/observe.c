@@ -165,7 +165,7 @@ inventory_note_v1(struct bridge *b, const struct server_req *r,
 	if (b->store == NULL)
 		return;
 	(void)inventory_count(
-	    b->store, inventory_failed(o->resource, status), now);
+	    b->store, inventory_failed(o->resource, r->method, status), now);
 	memset(&v, 0, sizeof(v));
 	v.account_id = o->account_id;
 	v.addr = r->peer;
@@ -176,6 +176,7 @@ inventory_note_v1(struct bridge *b, const struct server_req *r,
 	v.error_type = errtype;
 	v.error_detail = status >= 400 ? o->error_detail : NULL;
 	v.resource = o->resource;
+	v.method = r->method;
 	(void)inventory_record(b->store, &v, now);
 }
 

@@ -117,7 +117,7 @@ inventory_record(struct store *s, const struct inventory_seen *v, long long now)
 	int rc = -1;
 
 	memset(&w, 0, sizeof(w));
-	w.failed = inventory_failed(v->resource, v->status);
+	w.failed = inventory_failed(v->resource, v->method, v->status);
 	if (v->account_id == 0 &&
 	    (!w.failed || v->resource == NULL || v->resource[0] == '\0'))
 		return 0;

@@ -193,6 +193,23 @@ async function withJavaScript(browser) {
 	await context.close();
 }
 
+// At a 1280 px wide window the inventory fits: neither the table nor the
+// page scrolls sideways (long User-Agents and names wrap).
+async function at1280(browser) {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	const page = await context.newPage();
+	await page.goto(url, { waitUntil: 'load' });
+	const m = await page.evaluate(() => {
+		const t = document.getElementById('inventory');
+		const box = t.parentElement;
+		return { table: t.scrollWidth, box: box.clientWidth, doc: document.documentElement.scrollWidth };
+	});
+	process.stdout.write(`MEASURE inventory width at 1280: table ${m.table} px, box ${m.box} px, page ${m.doc} px\n`);
+	check('1280 px: the inventory table fits its box (no sideways scroll)', m.table <= m.box, JSON.stringify(m));
+	check('1280 px: the page does not scroll sideways', m.doc <= 1280, JSON.stringify(m));
+	await context.close();
+}
+
 async function withoutJavaScript(browser) {
 	const context = await browser.newContext({ javaScriptEnabled: false });
 	const page = await context.newPage();
@@ -217,6 +234,7 @@ async function withoutJavaScript(browser) {
 	});
 	try {
 		await withJavaScript(browser);
+		await at1280(browser);
 		await withoutJavaScript(browser);
 	} finally {
 		await browser.close();

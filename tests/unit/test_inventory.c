@@ -248,12 +248,24 @@ test_record_list(struct store *s, long long a1, long long a2)
 
 	/* 409 to new-reg (the key is registered: acme-client finds its
 	 * account so) is no failure; 409 elsewhere is */
-	CHECK(inventory_failed("new-reg", 409) == 0);
-	CHECK(inventory_failed("new-reg", 400) == 1);
-	CHECK(inventory_failed("reg", 409) == 1);
-	CHECK(inventory_failed(NULL, 409) == 1);
-	CHECK(inventory_failed("new-cert", 201) == 0);
-	CHECK(inventory_failed("", 500) == 1);
+	CHECK(inventory_failed("new-reg", "POST", 409) == 0);
+	CHECK(inventory_failed("new-reg", "POST", 400) == 1);
+	CHECK(inventory_failed("reg", "POST", 409) == 1);
+	CHECK(inventory_failed(NULL, "POST", 409) == 1);
+	CHECK(inventory_failed("new-cert", "POST", 201) == 0);
+	CHECK(inventory_failed("", NULL, 500) == 1);
+	/* a HEAD or GET answered 405 only fetched a nonce (v1 clients HEAD
+	 * the URL they are about to POST to, as Boulder allowed) */
+	CHECK(inventory_nonce_only("HEAD", 405) == 1);
+	CHECK(inventory_nonce_only("GET", 405) == 1);
+	CHECK(inventory_nonce_only("POST", 405) == 0);
+	CHECK(inventory_nonce_only("PUT", 405) == 0);
+	CHECK(inventory_nonce_only(NULL, 405) == 0);
+	CHECK(inventory_nonce_only("HEAD", 404) == 0);
+	CHECK(inventory_failed("new-reg", "HEAD", 405) == 0);
+	CHECK(inventory_failed("new-cert", "GET", 405) == 0);
+	CHECK(inventory_failed("new-cert", "PUT", 405) == 1);
+	CHECK(inventory_failed("new-cert", "HEAD", 404) == 1);
 	{
 		struct inventory_seen v;
 
@@ -265,6 +277,21 @@ test_record_list(struct store *s, long long a1, long long a2)
 		v.content_type = "application/json";
 		v.error_type = "malformed";
 		v.error_detail = "Registration key is already in use";
+		CHECK(inventory_record(s, &v, 2100) == 0);
+	}
+	{
+		/* a HEAD nonce fetch: seen, but no last error */
+		struct inventory_seen v;
+
+		memset(&v, 0, sizeof(v));
+		v.account_id = a2;
+		v.status = 405;
+		v.method = "HEAD";
+		v.resource = "new-authz";
+		v.user_agent = "";
+		v.content_type = "application/json";
+		v.error_type = "malformed";
+		v.error_detail = "Method not allowed";
 		CHECK(inventory_record(s, &v, 2100) == 0);
 	}
 	CHECK(inventory_list(s, 2001, T_NOW, &l) == 0);
@@ -283,6 +310,18 @@ test_failures(struct store *s)
 	size_t n = 0, i;
 	int ok = 1;
 
+	/* nonce fetches of no known account leave no failure row */
+	memset(&v, 0, sizeof(v));
+	v.addr = "203.0.113.9";
+	v.status = 405;
+	v.method = "HEAD";
+	v.error_type = "malformed";
+	v.error_detail = "Method not allowed";
+	v.resource = "new-reg";
+	CHECK(inventory_record(s, &v, 3200) == 0);
+	v.method = "GET";
+	v.resource = "new-cert";
+	CHECK(inventory_record(s, &v, 3201) == 0);
 	CHECK(inventory_failures(s, 10, &f, &n) == 0);
 	CHECK(n == 2);
 	if (n == 2) {

@@ -123,6 +123,10 @@ test_empty(void)
 	CHECK(count(html, "<g class=\"hour\"") == PAGE_HOURS);
 	CHECK(count(html, "height=\"0\"") == 2 * PAGE_HOURS);
 	CHECK(strstr(html, "<svg id=\"traffic\"") != NULL);
+	/* a fresh bridge's chart says so; its scale is only 0 (not 1, 0, 0) */
+	CHECK(count(html, "<text class=\"nodata\"") == 1);
+	CHECK(strstr(html, ">No v1 requests yet</text>") != NULL);
+	CHECK(count(html, "<text class=\"ylabel\"") == 1);
 	CHECK(strstr(html, "<svg id=\"versions\"") == NULL);
 	CHECK(strstr(html, "No v1 client has been seen yet.") != NULL);
 	CHECK(strstr(html, "No failed v1 request recorded.") != NULL);
@@ -155,6 +159,45 @@ hour_group(const char *html, long long t)
 	memcpy(out, p, (size_t)(e - p));
 	out[e - p] = '\0';
 	return out;
+}
+
+/* One request in all: the scale is 0 and 1, no half; a midnight 3 hours
+ * ago gets its tick but no date (it would run into "now"). */
+static void
+test_traffic_small(void)
+{
+	struct page_data d;
+	struct inventory_summary sum;
+	struct inventory_list inv;
+	long long counts[PAGE_HOURS], failures[PAGE_HOURS];
+	long long now = 1700006400LL + 3 * 3600 + 60; /* 2023-11-15 03:01 */
+	size_t len = 0;
+	char *html;
+
+	memset(&d, 0, sizeof(d));
+	memset(&sum, 0, sizeof(sum));
+	memset(&inv, 0, sizeof(inv));
+	memset(counts, 0, sizeof(counts));
+	memset(failures, 0, sizeof(failures));
+	counts[PAGE_HOURS - 1] = 1;
+	d.now = now;
+	d.summary = &sum;
+	d.inv = &inv;
+	d.traffic_from = page_traffic_from(now);
+	d.counts = counts;
+	d.failures = failures;
+	html = page_render(&d, &len);
+	CHECK(html != NULL);
+	if (html == NULL)
+		return;
+	CHECK(count(html, "<text class=\"ylabel\"") == 2);
+	CHECK(strstr(html, "<text class=\"ylabel\" x=\"38\" y=\"14\">1</text>") != NULL);
+	CHECK(strstr(html, "class=\"nodata\"") == NULL);
+	CHECK(count(html, "<line class=\"day\"") == 7);
+	CHECK(strstr(html, ">Nov 15</text>") == NULL);
+	CHECK(strstr(html, ">Nov 14</text>") != NULL);
+	CHECK(strstr(html, ">now</text>") != NULL);
+	free(html);
 }
 
 static void
@@ -194,6 +237,9 @@ test_traffic(void)
 	CHECK(strstr(html, ">Nov 14</text>") != NULL);
 	CHECK(strstr(html, ">Nov 09</text>") != NULL);
 	CHECK(count(html, "<line class=\"day\"") == 7);
+	CHECK(strstr(html, "<text class=\"ylabel\" x=\"38\" y=\"94\">5</text>") != NULL);
+	CHECK(count(html, "<text class=\"ylabel\"") == 3);
+	CHECK(strstr(html, "class=\"nodata\"") == NULL);
 	CHECK(strstr(html, "<strong>16</strong> requests in the last 7 days, "
 	    "<strong>2</strong> failed") != NULL);
 	free(html);
@@ -352,6 +398,7 @@ main(void)
 	test_bar_height();
 	test_empty();
 	test_traffic();
+	test_traffic_small();
 	test_rows();
 	test_bounds();
 	return T_DONE();

@@ -41,6 +41,7 @@ struct inventory_seen {
 	const char *error_type;	  /* v1 problem type suffix or NULL */
 	const char *error_detail; /* its detail or NULL */
 	const char *resource;	  /* "new-cert", ... */
+	const char *method;	  /* "POST", ...; NULL = unknown */
 	const char *content_type; /* request Content-Type or NULL (to
 					 * recognise acme-client 1.0.0) */
 };
@@ -50,10 +51,16 @@ void inventory_clean(char *dst, size_t n, const char *src);
 /* An error detail as kept: inventory_clean, and whatever follows "nonce"
  * and any mixed-case base64url run of 32+ characters hidden. */
 void inventory_clean_detail(char *dst, size_t n, const char *src);
-/* 1 when a v1 answer counts as a failure in the inventory: any status
- * >= 400 except 409 to new-reg (Boulder's answer to registering a key
- * again, which clients such as acme-client use to find their account). */
-int inventory_failed(const char *resource, int status);
+/* 1 when a request only fetched a nonce: a HEAD or GET answered 405 (a
+ * POST-only resource). Boulder's WFE1 answered it so, with a Replay-Nonce,
+ * and v1 clients HEAD the URL they are about to POST to for exactly that
+ * nonce (method NULL = unknown: 0). */
+int inventory_nonce_only(const char *method, int status);
+/* 1 when a v1 answer counts as a failure (inventory, page, report): any
+ * status >= 400 except 409 to new-reg (Boulder's answer to registering a
+ * key again, which clients such as acme-client use to find their account)
+ * and a nonce-only request (inventory_nonce_only). */
+int inventory_failed(const char *resource, const char *method, int status);
 
 /* One row of the inventory (one v1 account). Strings are owned by the
  * list. */

@@ -113,9 +113,16 @@ inventory_clean_detail(char *dst, size_t n, const char *src)
 }
 
 int
-inventory_failed(const char *resource, int status)
+inventory_nonce_only(const char *method, int status)
 {
-	return status >= 400 &&
+	return status == 405 && method != NULL &&
+	    (strcmp(method, "HEAD") == 0 || strcmp(method, "GET") == 0);
+}
+
+int
+inventory_failed(const char *resource, const char *method, int status)
+{
+	return status >= 400 && !inventory_nonce_only(method, status) &&
 	    !(status == 409 && resource != NULL &&
 		strcmp(resource, "new-reg") == 0);
 }

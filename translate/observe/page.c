@@ -26,6 +26,7 @@
 #define TR_W (TR_LEFT + PAGE_HOURS * TR_STEP + 12)
 #define TR_BASE (TR_TOP + PAGE_CHART_H)
 #define TR_H (TR_BASE + 26)
+#define TR_DAY_LABEL_ROOM 75 /* px from a date to the end: "Dec 03" + "now" */
 
 /* The version chart's geometry. */
 #define VR_LABEL_W 236
@@ -422,13 +423,71 @@ render_hour(struct pbuf *b, const struct page_data *d, size_t i, long long max)
 	    x, TR_BASE - total, TR_BAR, fh);
 }
 
-/* Axis lines, the request scale on the left, a tick and a date at every
- * midnight (UTC) below. */
+/* The request scale on the left: 0, and with any traffic the maximum and
+ * half of it (its label the count a bar of that height stands for). With
+ * no traffic the chart says so in its middle instead: a scale of 0..1 over
+ * empty bars reads as garbage. */
 static void
-render_axes(struct pbuf *b, const struct page_data *d, long long max)
+render_scale(struct pbuf *b, long long max, long long total)
+{
+	pb_printf(b, "<text class=\"ylabel\" x=\"%d\" y=\"%d\">0</text>\n",
+	    TR_LEFT - 6, TR_BASE + 4);
+	if (total == 0) {
+		pb_printf(b,
+		    "<text class=\"nodata\" x=\"%d\" y=\"%d\">No v1 "
+		    "requests yet</text>\n",
+		    TR_LEFT + PAGE_HOURS * TR_STEP / 2,
+		    TR_TOP + PAGE_CHART_H / 2 + 5);
+		return;
+	}
+	pb_printf(b, "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n",
+	    TR_LEFT - 6, TR_TOP + 4, max);
+	if (max >= 2)
+		pb_printf(b,
+		    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n",
+		    TR_LEFT - 6,
+		    TR_BASE - page_bar_height(max / 2, max, PAGE_CHART_H) + 4,
+		    max / 2);
+}
+
+/* A tick and a date at every midnight (UTC) below; a date too close to
+ * the "now" label at the end is left out (they would overlap). */
+static void
+render_days(struct pbuf *b, const struct page_data *d)
 {
 	size_t i;
+	int end = TR_LEFT + PAGE_HOURS * TR_STEP;
 
+	for (i = 0; i < PAGE_HOURS; i++) {
+		long long t = d->traffic_from + (long long)i * 3600;
+		int x = TR_LEFT + (int)i * TR_STEP;
+		char day[16];
+		struct tm tm;
+		time_t tt = (time_t)t;
+
+		if (t % 86400 != 0 || gmtime_r(&tt, &tm) == NULL ||
+		    strftime(day, sizeof(day), "%b %d", &tm) == 0)
+			continue;
+		pb_printf(b,
+		    "<line class=\"day\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+		    "y2=\"%d\"/>",
+		    x - 1, TR_TOP, x - 1, TR_BASE + 5);
+		if (end - x >= TR_DAY_LABEL_ROOM)
+			pb_printf(
+			    b, "<text class=\"xlabel\" x=\"%d\" y=\"%d\">%s</text>",
+			    x - 1, TR_BASE + 18, day);
+		pb_str(b, "\n");
+	}
+	pb_printf(b,
+	    "<text class=\"xlabel now\" x=\"%d\" y=\"%d\">now</text>\n", end,
+	    TR_BASE + 18);
+}
+
+/* Axis lines and grid, the scale, the days. */
+static void
+render_axes(
+    struct pbuf *b, const struct page_data *d, long long max, long long total)
+{
 	pb_printf(b,
 	    "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 	    TR_LEFT - 2, TR_TOP, TR_W - 8, TR_TOP);
@@ -442,32 +501,8 @@ render_axes(struct pbuf *b, const struct page_data *d, long long max)
 	pb_printf(b,
 	    "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 	    TR_LEFT - 2, TR_TOP, TR_LEFT - 2, TR_BASE);
-	pb_printf(b,
-	    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n"
-	    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">%lld</text>\n"
-	    "<text class=\"ylabel\" x=\"%d\" y=\"%d\">0</text>\n",
-	    TR_LEFT - 6, TR_TOP + 4, max, TR_LEFT - 6,
-	    TR_TOP + PAGE_CHART_H / 2 + 4, max / 2, TR_LEFT - 6, TR_BASE + 4);
-	for (i = 0; i < PAGE_HOURS; i++) {
-		long long t = d->traffic_from + (long long)i * 3600;
-		int x = TR_LEFT + (int)i * TR_STEP;
-		char day[16];
-		struct tm tm;
-		time_t tt = (time_t)t;
-
-		if (t % 86400 != 0 || gmtime_r(&tt, &tm) == NULL ||
-		    strftime(day, sizeof(day), "%b %d", &tm) == 0)
-			continue;
-		pb_printf(b,
-		    "<line class=\"day\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
-		    "y2=\"%d\"/>"
-		    "<text class=\"xlabel\" x=\"%d\" y=\"%d\">%s</text>\n",
-		    x - 1, TR_TOP, x - 1, TR_BASE + 5, x - 1, TR_BASE + 18,
-		    day);
-	}
-	pb_printf(b,
-	    "<text class=\"xlabel now\" x=\"%d\" y=\"%d\">now</text>\n",
-	    TR_LEFT + PAGE_HOURS * TR_STEP, TR_BASE + 18);
+	render_scale(b, max, total);
+	render_days(b, d);
 }
 
 static void
@@ -502,7 +537,7 @@ render_traffic(struct pbuf *b, const struct page_data *d)
 	    "%lld requests, %lld failed\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\">\n",
 	    TR_W, TR_H, total, failed);
-	render_axes(b, d, max);
+	render_axes(b, d, max, total);
 	for (i = 0; i < PAGE_HOURS; i++)
 		render_hour(b, d, i, max);
 	pb_str(b, "</svg>\n</section>\n");
