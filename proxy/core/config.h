@@ -103,6 +103,10 @@ void config_defaults(struct config *c);
 int
 config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
 
+/* The flag of the i-th config key ("" for a key without one), NULL past the
+ * last key: lets the tests hold docs/config.md to the flags accepted. */
+const char *config_flag_at(size_t i);
+
 /* "HOST:PORT" -> host, port ("[::1]:80" too). 0 or -1. */
 int config_parse_addr(const char *s, char *host, size_t hostlen, int *port);
 
