@@ -34,6 +34,7 @@
 
 #define DIR_RETRY_MS 5000
 #define NONCE_POOL 64
+#define DRAIN_TICK_MS 200
 
 static struct bridge B;
 static int state_lock = -1; /* store_file_lock's descriptor */
@@ -45,6 +46,9 @@ nonce_pool_size(struct bridge *b)
 }
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t housekeeping;
+static uv_timer_t drain_timer;
+static long long drain_deadline_ms;
+static int drain_quiet; /* ticks in a row with nothing in progress */
 
 long long
 bridge_now(void)
@@ -87,6 +91,7 @@ stop(void)
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&housekeeping, NULL);
+	uv_close((uv_handle_t *)&drain_timer, NULL);
 	flowrun_cancel_all(&B);
 	proof_cancel_all(&B);
 	if (B.front != NULL)
@@ -115,11 +120,64 @@ on_hup(uv_signal_t *s, int signum)
 	observe_reopen(&B);
 }
 
+/* What a drain waits for: v1 requests not answered yet, flows, client-proof
+ * checks, dns-01 hooks and upstream account creations. */
+static int
+work_in_progress(void)
+{
+	return (B.front != NULL && server_requests_in_flight(B.front) > 0) ||
+	    !LIST_EMPTY(&B.runs) || !LIST_EMPTY(&B.proofs) ||
+	    !LIST_EMPTY(&B.hooks) || !LIST_EMPTY(&B.creations);
+}
+
+static void
+on_drain_tick(uv_timer_t *t)
+{
+	(void)t;
+	if (work_in_progress()) {
+		drain_quiet = 0;
+		if (bridge_now_ms() < drain_deadline_ms)
+			return;
+		log_warn("drain: drain_timeout_ms (%ld) passed with work in "
+			 "progress: failing it",
+		    B.cfg->drain_timeout_ms);
+	} else if (drain_quiet++ == 0)
+		return; /* one tick more: the last answers reach their clients */
+	else
+		log_info("drain: nothing left in progress");
+	stop();
+}
+
+/* SIGTERM: refuse new connections (v1 and admin) and new requests (503),
+ * let what is in progress finish. The http-01 responder stays open: the CA
+ * still validates the issuances in progress through it. */
+static void
+drain(void)
+{
+	B.draining = 1;
+	log_info("draining: refusing new requests, letting those in progress "
+		 "finish (at most %ld ms; SIGTERM again to stop now)",
+	    B.cfg->drain_timeout_ms);
+	if (B.front != NULL)
+		server_stop_accepting(B.front);
+	if (B.admin != NULL)
+		server_stop_accepting(B.admin);
+	drain_deadline_ms = bridge_now_ms() + B.cfg->drain_timeout_ms;
+	uv_timer_start(&drain_timer, on_drain_tick, 0, DRAIN_TICK_MS);
+}
+
+/* The first SIGTERM drains; SIGINT, or SIGTERM while draining, stops now
+ * (failing the flows in progress). */
 static void
 on_signal(uv_signal_t *s, int signum)
 {
 	(void)s;
 	log_info("signal %d", signum);
+	if (signum == SIGTERM && !B.draining && !B.stopping &&
+	    B.cfg->drain_timeout_ms > 0) {
+		drain();
+		return;
+	}
 	stop();
 }
 
@@ -239,6 +297,7 @@ start(const struct config *cfg)
 	uv_signal_init(B.loop, &sig_int);
 	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
+	uv_timer_init(B.loop, &drain_timer);
 	if (open_state(cfg) == -1)
 		return -1;
 	if (observe_init(&B) == -1) {

@@ -149,6 +149,8 @@ static const struct config_key config_keys[] = {
 	/* issue 8 item 2: GETs refresh a pending authorization at most this
 	 * often */
 	K_MSEC("authz_refresh_ms", authz_refresh_ms, 100, 3600000),
+	/* issue 9 item 6: SIGTERM drains for at most this long */
+	K_MSEC("drain_timeout_ms", drain_timeout_ms, 0, 600000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -236,6 +238,7 @@ config_defaults(struct config *c)
 	c->rate_table_size = 16384;
 	/* issue 8 item 2 */
 	c->authz_refresh_ms = 1000;
+	c->drain_timeout_ms = 30000;
 }
 
 void

@@ -87,6 +87,8 @@ struct config {
 	/* issue 8 item 2: unauthenticated GETs refresh one pending
 	 * authorization from upstream at most once in this many ms (1000) */
 	long authz_refresh_ms;
+	/* issue 9 item 6: how long SIGTERM lets issuances finish */
+	long drain_timeout_ms;
 };
 
 /* Release what config_load allocated (the JSON members). */
