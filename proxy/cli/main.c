@@ -29,6 +29,7 @@
 #include "report_cmd.h"
 #include "responder.h"
 #include "server.h"
+#include "startup_check.h"
 #include "store.h"
 #include "upstream.h"
 
@@ -266,6 +267,9 @@ open_state(const struct config *cfg)
 {
 	char err[512];
 
+	/* the causes in plain words, before the store's own messages */
+	if (startup_check(cfg, 0, stderr) > 0)
+		return -1;
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1) {
 		log_err("state %s: %s", cfg->state, err);
 		return -1;
@@ -339,6 +343,19 @@ walk_close(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+/* --check-config: the values were checked as they loaded; then what
+ * start-up would fail on (issue 9 item 8). The exit status. */
+static int
+check_config(struct config *cfg)
+{
+	int bad = startup_check(cfg, 1, stderr) > 0;
+
+	if (!bad)
+		printf("acme-bridge: configuration OK\n");
+	config_free(cfg);
+	return bad ? 2 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -365,11 +382,8 @@ main(int argc, char **argv)
 	    : cfg.log_level == CONFIG_LOG_WARN		  ? LOG_WARN
 	    : cfg.log_level == CONFIG_LOG_ERROR		  ? LOG_ERR
 							  : LOG_INFO;
-	if (cfg.check_only) {
-		printf("acme-bridge: configuration OK\n");
-		config_free(&cfg);
-		return 0;
-	}
+	if (cfg.check_only)
+		return check_config(&cfg);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fprintf(stderr, "acme-bridge: curl_global_init failed\n");
 		return 1;
