@@ -58,13 +58,39 @@ start_held() {
 
 UP='"upstream_timeout_ms": 120000, "issue_timeout_ms": 150000'
 
+# keepalive_client PORT GO OUT: one connection; GET /directory, then after
+# the file GO exists another GET on the same connection; "STATUS1 STATUS2" to OUT
+keepalive_client() {
+	python3 - "$@" <<-'PY' &
+		import http.client, os, sys, time
+		port, go, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+		c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+		c.request("GET", "/directory"); r = c.getresponse(); r.read(); s1 = r.status
+		open(out + ".ready", "w").close()
+		while not os.path.exists(go): time.sleep(0.05)
+		try:
+		    c.request("GET", "/directory"); r = c.getresponse(); r.read(); s2 = r.status
+		except Exception as e:
+		    s2 = "error:" + type(e).__name__
+		open(out, "w").write("%s %s\n" % (s1, s2))
+	PY
+	KA_PID=$!
+}
+
 # ============================================ 1: the issuance in progress ends
 start_held a "{$UP}" 5000
+keepalive_client "$BRIDGE_PORT" "$W/ka.go" "$W/ka.out"
+wait_for 20 test -e "$W/ka.out.ready" ||
+	fail "a: the kept-alive client has its first answer" "no $W/ka.out.ready"
 pid=$BRIDGE_PID
 BRIDGE_PID=""
 kill -TERM "$pid"
 wait_for 10 grep -q 'draining' "$BRIDGE_LOG" ||
 	fail "a: the bridge says it drains" "see $BRIDGE_LOG"
+touch "$W/ka.go"
+wait "$KA_PID" || true
+assert_eq "a: a new request on a kept-alive connection after SIGTERM gets 503" "200 503" \
+	"$(cat "$W/ka.out" 2>/dev/null)"
 st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BRIDGE_DIR_URL" || true)
 assert_eq "a: after SIGTERM a new connection is refused (curl status 000)" 000 "$st"
 kill -0 "$pid" 2>/dev/null && pass "a: the bridge still runs while the issuance is in progress" ||
