@@ -31,6 +31,7 @@ SCRIPTS=(
 	test_hostile_limits.sh
 	test_hostile_ids.sh
 	test_drain.sh
+	test_quickstart.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
