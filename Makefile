@@ -52,6 +52,10 @@ $(1)/unit/%: $(1)/obj/tests/unit/%.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC
 $(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/config_check.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
+# proxy/cli/startup_check.c: --check-config's look at the machine (issue 9 item 8).
+$(1)/unit/test_startup_check: $(1)/obj/tests/unit/test_startup_check.o $(1)/obj/proxy/cli/startup_check.o
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 endef
 
 $(eval $(call flavour,build,))

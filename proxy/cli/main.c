@@ -29,11 +29,13 @@
 #include "report_cmd.h"
 #include "responder.h"
 #include "server.h"
+#include "startup_check.h"
 #include "store.h"
 #include "upstream.h"
 
 #define DIR_RETRY_MS 5000
 #define NONCE_POOL 64
+#define DRAIN_TICK_MS 200
 
 static struct bridge B;
 static int state_lock = -1; /* store_file_lock's descriptor */
@@ -45,6 +47,9 @@ nonce_pool_size(struct bridge *b)
 }
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t housekeeping;
+static uv_timer_t drain_timer;
+static long long drain_deadline_ms;
+static int drain_quiet; /* ticks in a row with nothing in progress */
 
 long long
 bridge_now(void)
@@ -87,6 +92,7 @@ stop(void)
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&housekeeping, NULL);
+	uv_close((uv_handle_t *)&drain_timer, NULL);
 	flowrun_cancel_all(&B);
 	proof_cancel_all(&B);
 	if (B.front != NULL)
@@ -115,11 +121,64 @@ on_hup(uv_signal_t *s, int signum)
 	observe_reopen(&B);
 }
 
+/* What a drain waits for: v1 requests not answered yet, flows, client-proof
+ * checks, dns-01 hooks and upstream account creations. */
+static int
+work_in_progress(void)
+{
+	return (B.front != NULL && server_requests_in_flight(B.front) > 0) ||
+	    !LIST_EMPTY(&B.runs) || !LIST_EMPTY(&B.proofs) ||
+	    !LIST_EMPTY(&B.hooks) || !LIST_EMPTY(&B.creations);
+}
+
+static void
+on_drain_tick(uv_timer_t *t)
+{
+	(void)t;
+	if (work_in_progress()) {
+		drain_quiet = 0;
+		if (bridge_now_ms() < drain_deadline_ms)
+			return;
+		log_warn("drain: drain_timeout_ms (%ld) passed with work in "
+			 "progress: failing it",
+		    B.cfg->drain_timeout_ms);
+	} else if (drain_quiet++ == 0)
+		return; /* one tick more: the last answers reach their clients */
+	else
+		log_info("drain: nothing left in progress");
+	stop();
+}
+
+/* SIGTERM: refuse new connections (v1 and admin) and new requests (503),
+ * let what is in progress finish. The http-01 responder stays open: the CA
+ * still validates the issuances in progress through it. */
+static void
+drain(void)
+{
+	B.draining = 1;
+	log_info("draining: refusing new requests, letting those in progress "
+		 "finish (at most %ld ms; SIGTERM again to stop now)",
+	    B.cfg->drain_timeout_ms);
+	if (B.front != NULL)
+		server_stop_accepting(B.front);
+	if (B.admin != NULL)
+		server_stop_accepting(B.admin);
+	drain_deadline_ms = bridge_now_ms() + B.cfg->drain_timeout_ms;
+	uv_timer_start(&drain_timer, on_drain_tick, 0, DRAIN_TICK_MS);
+}
+
+/* The first SIGTERM drains; SIGINT, or SIGTERM while draining, stops now
+ * (failing the flows in progress). */
 static void
 on_signal(uv_signal_t *s, int signum)
 {
 	(void)s;
 	log_info("signal %d", signum);
+	if (signum == SIGTERM && !B.draining && !B.stopping &&
+	    B.cfg->drain_timeout_ms > 0) {
+		drain();
+		return;
+	}
 	stop();
 }
 
@@ -208,6 +267,9 @@ open_state(const struct config *cfg)
 {
 	char err[512];
 
+	/* the causes in plain words, before the store's own messages */
+	if (startup_check(cfg, 0, stderr) > 0)
+		return -1;
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1) {
 		log_err("state %s: %s", cfg->state, err);
 		return -1;
@@ -239,6 +301,7 @@ start(const struct config *cfg)
 	uv_signal_init(B.loop, &sig_int);
 	uv_signal_init(B.loop, &sig_hup);
 	uv_timer_init(B.loop, &housekeeping);
+	uv_timer_init(B.loop, &drain_timer);
 	if (open_state(cfg) == -1)
 		return -1;
 	if (observe_init(&B) == -1) {
@@ -280,6 +343,19 @@ walk_close(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+/* --check-config: the values were checked as they loaded; then what
+ * start-up would fail on (issue 9 item 8). The exit status. */
+static int
+check_config(struct config *cfg)
+{
+	int bad = startup_check(cfg, 1, stderr) > 0;
+
+	if (!bad)
+		printf("acme-bridge: configuration OK\n");
+	config_free(cfg);
+	return bad ? 2 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -306,11 +382,8 @@ main(int argc, char **argv)
 	    : cfg.log_level == CONFIG_LOG_WARN		  ? LOG_WARN
 	    : cfg.log_level == CONFIG_LOG_ERROR		  ? LOG_ERR
 							  : LOG_INFO;
-	if (cfg.check_only) {
-		printf("acme-bridge: configuration OK\n");
-		config_free(&cfg);
-		return 0;
-	}
+	if (cfg.check_only)
+		return check_config(&cfg);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fprintf(stderr, "acme-bridge: curl_global_init failed\n");
 		return 1;

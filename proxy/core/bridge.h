@@ -49,6 +49,7 @@ struct bridge {
 	LIST_HEAD(refresh_list, authz_refresh) refreshes;
 	int dir_ready;
 	int stopping;
+	int draining; /* SIGTERM: new requests refused, work in progress runs */
 	/* Set by main: parts below call these without including the parts
 	 * above them (docs/internals.md). NULL when not wired (a command). */
 	int (*dns01_hook)(struct bridge *b, const char *verb,

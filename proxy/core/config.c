@@ -149,6 +149,8 @@ static const struct config_key config_keys[] = {
 	/* issue 8 item 2: GETs refresh a pending authorization at most this
 	 * often */
 	K_MSEC("authz_refresh_ms", authz_refresh_ms, 100, 3600000),
+	/* issue 9 item 6: SIGTERM drains for at most this long */
+	K_MSEC("drain_timeout_ms", drain_timeout_ms, 0, 600000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -164,6 +166,8 @@ struct flag {
 
 static const char usage_text[] =
     "usage: acme-bridge [--config FILE] [options]\n"
+    "       acme-bridge account import --key FILE [options]\n"
+    "       acme-bridge report [options]\n"
     "\n"
     "An ACME v1 front end for RFC 8555 CAs. Flags override the config file.\n"
     "\n"
@@ -187,7 +191,11 @@ static const char usage_text[] =
     "                         (default 127.0.0.1:4001)\n"
     "  --check-config         check the configuration and exit\n"
     "  --version              print the version and exit\n"
-    "  -h, --help             print this help and exit\n";
+    "  -h, --help             print this help and exit\n"
+    "\n"
+    "Subcommands (each takes --help):\n"
+    "  account import         adopt an existing v2 account key\n"
+    "  report                 which hosts still speak v1, and what failed\n";
 
 void
 config_defaults(struct config *c)
@@ -230,6 +238,7 @@ config_defaults(struct config *c)
 	c->rate_table_size = 16384;
 	/* issue 8 item 2 */
 	c->authz_refresh_ms = 1000;
+	c->drain_timeout_ms = 30000;
 }
 
 void
@@ -518,6 +527,14 @@ load_file(struct config *c, const char *path, char *err, size_t errlen)
 }
 
 /* ---- flags ---- */
+
+const char *
+config_flag_at(size_t i)
+{
+	if (i >= NKEYS)
+		return NULL;
+	return config_keys[i].flag != NULL ? config_keys[i].flag : "";
+}
 
 static int
 flag_find(const char *name, struct flag *f)

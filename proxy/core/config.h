@@ -87,6 +87,8 @@ struct config {
 	/* issue 8 item 2: unauthenticated GETs refresh one pending
 	 * authorization from upstream at most once in this many ms (1000) */
 	long authz_refresh_ms;
+	/* issue 9 item 6: how long SIGTERM lets issuances finish */
+	long drain_timeout_ms;
 };
 
 /* Release what config_load allocated (the JSON members). */
@@ -102,6 +104,10 @@ void config_defaults(struct config *c);
  * usage to stdout and returns 1. */
 int
 config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
+
+/* The flag of the i-th config key ("" for a key without one), NULL past the
+ * last key: lets the tests hold docs/config.md to the flags accepted. */
+const char *config_flag_at(size_t i);
 
 /* "HOST:PORT" -> host, port ("[::1]:80" too). 0 or -1. */
 int config_parse_addr(const char *s, char *host, size_t hostlen, int *port);

@@ -506,7 +506,7 @@ endpoints_handle(struct server_req *r, void *arg)
 		    r->reject_reason ? r->reject_reason : "bad request");
 		return;
 	}
-	if (b->stopping) {
+	if (b->stopping || b->draining) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 		return;

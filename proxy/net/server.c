@@ -57,6 +57,7 @@ struct server {
 	uv_loop_t *loop;
 	uv_tcp_t listener;
 	int listening;
+	int accept_closed; /* server_stop_accepting closed the listener */
 	struct server_limits lim;
 	llhttp_settings_t settings;
 	server_handler handler;
@@ -889,12 +890,34 @@ server_close(struct server *s, void (*done)(void *), void *arg)
 	}
 	/* A server that never listened closes an unused handle all the same,
 	 * so that done runs from the loop, never inside this call. */
-	if (!s->listening && uv_tcp_init(s->loop, &s->listener) == 0) {
+	if (!s->listening && !s->accept_closed &&
+	    uv_tcp_init(s->loop, &s->listener) == 0) {
 		s->listener.data = s;
 		s->listening = 1;
 	}
-	if (s->listening)
+	if (s->listening && !s->accept_closed)
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-	else
+	else /* a listener closing already calls it when it has closed */
 		server_maybe_done(s);
+}
+
+void
+server_stop_accepting(struct server *s)
+{
+	if (!s->listening || s->accept_closed)
+		return;
+	s->accept_closed = 1;
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
+
+size_t
+server_requests_in_flight(const struct server *s)
+{
+	const struct conn *c;
+	size_t n = 0;
+
+	LIST_FOREACH(c, &s->conns, link)
+		if (c->in_flight)
+			n++;
+	return n;
 }

@@ -67,6 +67,12 @@ size_t server_connections(const struct server *s);
 unsigned long long server_refused(const struct server *s, int global);
 unsigned long long server_reclaimed(const struct server *s);
 
+/* Drain (SIGTERM): close the listener so that new connections are refused,
+ * leaving the open ones and their requests be; server_close still ends s. */
+void server_stop_accepting(struct server *s);
+/* Requests the handler holds (not yet answered). */
+size_t server_requests_in_flight(const struct server *s);
+
 /* Stop listening, close every connection (pending requests are left to
  * their owners: server_reply on them then only frees), then free s and call
  * done (may be NULL) from the loop once all handles are closed. */

@@ -351,6 +351,12 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 	return 1
 }
 
+# bridge_draining: the last bridge started logged "draining" and not "stopping"
+bridge_draining() {
+	awk '/^### bridge start/ { d = 0 } / INFO draining: / { d = 1 } / INFO stopping$/ { d = 0 }
+		END { exit !d }' "$BRIDGE_LOG"
+}
+
 bridge_stop() {
 	local name="bridge exits cleanly on SIGTERM"
 	if [ -z "$BRIDGE_PID" ]; then
@@ -368,6 +374,10 @@ bridge_stop() {
 	kill -TERM "$pid"
 	for i in $(seq 1 200); do # 20 s
 		kill -0 "$pid" 2>/dev/null || break
+		# The first SIGTERM drains (work in progress may run on for
+		# drain_timeout_ms); a second one stops at once. Only while it
+		# drains: once stopping, SIGTERM has its default action again.
+		[ "$i" -ne 50 ] || ! bridge_draining || kill -TERM "$pid" 2>/dev/null || true
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then

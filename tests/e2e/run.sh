@@ -32,6 +32,8 @@ SCRIPTS=(
 	test_hostile_ids.sh
 	test_install.sh
 	test_page_nonce.sh
+	test_drain.sh
+	test_quickstart.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 

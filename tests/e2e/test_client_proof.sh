@@ -292,9 +292,11 @@ else
 fi
 
 # a SIGTERM while the check waits on DNS: 503 at once, clean exit
+# (drain_timeout_ms 0: SIGTERM stops at once, as a second one does; test_drain.sh)
 cat >"$W/dead.json" <<-EOF
 	{"authz_mode": "client-proof", "proof_http_port": $SPORT,
-	 "proof_resolver": "127.0.0.1:$DEAD", "proof_timeout_ms": 60000}
+	 "proof_resolver": "127.0.0.1:$DEAD", "proof_timeout_ms": 60000,
+	 "drain_timeout_ms": 0}
 EOF
 bridge_stop
 bridge_start "$W/b" --config "$W/dead.json" || finish

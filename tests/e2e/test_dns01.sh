@@ -216,7 +216,8 @@ bridge_stop
 
 # ==== 5. SIGTERM while a hook runs: the request ends, the bridge exits 0
 : >"$W/hang.pids"
-new_bridge b4 "{\"dns01_hook\":\"$W/hang_hook.sh\",\"dns01_hook_timeout_ms\":60000,\"dns01_names\":[\"*.dns.example\"]}" || finish
+# drain_timeout_ms 0: SIGTERM stops at once, as a second SIGTERM does (test_drain.sh)
+new_bridge b4 "{\"drain_timeout_ms\":0,\"dns01_hook\":\"$W/hang_hook.sh\",\"dns01_hook_timeout_ms\":60000,\"dns01_names\":[\"*.dns.example\"]}" || finish
 new_rsa_key "$KEY"
 st=$(v1_post "$R.reg4" "$BRIDGE_URL/acme/new-reg" "$KEY" new-reg '{}')
 node "$E2E_DIR/jws.js" --key "$KEY" --nonce "$(fresh_nonce)" --url-resource new-authz \

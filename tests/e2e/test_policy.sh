@@ -83,6 +83,50 @@ rc=0
 assert_eq "unknown match member: --check-config exits 2" 2 "$rc"
 assert_match "unknown match member: message" "match has an unknown member 'who'" "$(cat "$W/bad3.out")"
 
+# ---- --check-config checks what start-up would fail on (issue 9 item 8)
+# cc NAME ERE ARGS...: exits 2 and says ERE, with no internal names
+cc_ports=(--listen "127.0.0.1:$(free_port)" --admin-listen "127.0.0.1:$(free_port)"
+	--http01-listen "127.0.0.1:$(free_port)")
+cc() {
+	local name=$1 ere=$2 rc=0; shift 2
+	"$BRIDGE_BIN" --check-config "${cc_ports[@]}" "$@" >"$W/cc.out" 2>&1 || rc=$?
+	assert_eq "--check-config, $name: exits 2" 2 "$rc"
+	assert_match "--check-config, $name: says why" "$ere" "$(cat "$W/cc.out")"
+	if grep -Eq 'store_|sqlite3?_|_open|errno' "$W/cc.out"; then
+		fail "--check-config, $name: no internal names" "$(cat "$W/cc.out")"
+	else
+		pass "--check-config, $name: no internal names"
+	fi
+}
+cc "state directory missing" "state $W/nodir/s.db: the directory $W/nodir: it does not exist" \
+	--state "$W/nodir/s.db"
+echo 'not a database' >"$W/junk.db"
+cc "state file not SQLite" "state $W/junk.db: not an acme-bridge state file" --state "$W/junk.db"
+mkdir -p "$W/adir"
+cc "state is a directory" "state $W/adir: is a directory, not a file" --state "$W/adir"
+cc "log file directory missing" "log_file $W/nolog/a.log: the directory $W/nolog: it does not exist" \
+	--state "$W/ok.db" --log-file "$W/nolog/a.log"
+busy=$(free_port)
+node -e 'require("net").createServer().listen(+process.argv[1], "127.0.0.1")' "$busy" &
+busy_pid=$!
+wait_for 10 port_busy "$busy"
+cc_ports[1]="127.0.0.1:$busy"
+cc "listen port in use" "^acme-bridge: listen 127.0.0.1:$busy: cannot listen there: the port is already in use\$" \
+	--state "$W/ok.db"
+kill "$busy_pid" 2>/dev/null || true
+wait "$busy_pid" 2>/dev/null || true
+cc_ports[1]="127.0.0.1:$(free_port)"
+if [ "$(id -u)" != 0 ]; then # root writes anywhere
+	: >"$W/ro.log"; chmod 444 "$W/ro.log"
+	cc "log file not writable" "log_file $W/ro.log: cannot write to it: permission denied" \
+		--state "$W/ok.db" --log-file "$W/ro.log"
+fi
+rc=0
+"$BRIDGE_BIN" --check-config "${cc_ports[@]}" --state "$W/ok.db" --log-file "$W/ok.log" >"$W/cc.out" 2>&1 || rc=$?
+assert_eq "--check-config, all fine: exits 0" 0 "$rc"
+[ ! -e "$W/ok.db" ] && [ ! -e "$W/ok.log" ] && pass "--check-config creates neither the state nor the log file" ||
+	fail "--check-config creates neither the state nor the log file" "$(ls "$W")"
+
 # ---- bridge 1: rules by thumbprint and by account id
 cat >"$W/p1.json" <<EOF
 {

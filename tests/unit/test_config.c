@@ -520,6 +520,58 @@ static void test_shipped_files(void)
 	CHECK(c.agree_tos == 0);
 }
 
+/* Read all of a small file into buf (NUL-terminated); 0 or -1. */
+static int slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Issue 9 item 9: --help names the subcommands and every flag, and
+ * docs/config.md's flag table has a row for every flag the binary takes. */
+static void test_help_and_docs_complete(void)
+{
+	static char help[8192], docs[65536];
+	char path[] = "/tmp/acme-bridge-help-XXXXXX", row[64];
+	struct config c;
+	char err[512];
+	const char *fl;
+	int fd, saved;
+
+	if ((fd = mkstemp(path)) == -1)
+		return;
+	saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	CHECK(load(&c, err, sizeof(err), "--help", (char *)NULL) == 1);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	CHECK(slurp(path, help, sizeof(help)) == 0);
+	unlink(path);
+	CHECK(strstr(help, "account import") != NULL);
+	CHECK(strstr(help, "\n  report ") != NULL);
+	if (slurp("docs/config.md", docs, sizeof(docs)) != 0)
+		return; /* not run from the top of the tree */
+	for (size_t i = 0; (fl = config_flag_at(i)) != NULL; i++) {
+		if (fl[0] == '\0')
+			continue;
+		snprintf(row, sizeof(row), "| `%s ", fl);
+		if (strstr(docs, row) == NULL)
+			snprintf(row, sizeof(row), "| `%s`", fl);
+		CHECK(strstr(docs, row) != NULL);
+		snprintf(row, sizeof(row), "  %s ", fl);
+		CHECK(strstr(help, row) != NULL);
+	}
+}
+
 static void test_log_escape(void)
 {
 	char out[64];
@@ -722,6 +774,7 @@ int main(void)
 	test_missing_file();
 	test_help_version();
 	test_shipped_files();
+	test_help_and_docs_complete();
 	test_log_escape();
 	test_log_msg();
 	test_policy_accounts();
