@@ -149,6 +149,8 @@ static const struct config_key config_keys[] = {
 	/* issue 8 item 2: GETs refresh a pending authorization at most this
 	 * often */
 	K_MSEC("authz_refresh_ms", authz_refresh_ms, 100, 3600000),
+	/* issue 9 item 5: the directory's retry backoff (1 s doubling) cap */
+	K_MSEC("directory_retry_max_ms", directory_retry_max_ms, 1000, 3600000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -230,6 +232,8 @@ config_defaults(struct config *c)
 	c->rate_table_size = 16384;
 	/* issue 8 item 2 */
 	c->authz_refresh_ms = 1000;
+	/* issue 9 item 5 */
+	c->directory_retry_max_ms = 300000;
 }
 
 void

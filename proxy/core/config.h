@@ -87,6 +87,9 @@ struct config {
 	/* issue 8 item 2: unauthenticated GETs refresh one pending
 	 * authorization from upstream at most once in this many ms (1000) */
 	long authz_refresh_ms;
+	/* issue 9 item 5: directory retries back off from 1 s doubling up to
+	 * this many ms (300000) */
+	long directory_retry_max_ms;
 };
 
 /* Release what config_load allocated (the JSON members). */

@@ -49,9 +49,28 @@ test_log(void)
 	CHECK(dirstate_failed(&s, NULL, t) == DIRSTATE_CHANGED);
 }
 
+static void
+test_same_cause(void)
+{
+	struct dirstate s;
+
+	CHECK(dirstate_same_cause("", ""));
+	CHECK(dirstate_same_cause("refused after 0 ms", "refused after 12 ms"));
+	CHECK(!dirstate_same_cause("HTTP 500", "HTTP 503"));
+	CHECK(!dirstate_same_cause("after 1 ms", "after 1 s"));
+	CHECK(!dirstate_same_cause("abc", "abcd"));
+	/* curl's varying duration is not a change of state */
+	memset(&s, 0, sizeof(s));
+	CHECK(dirstate_failed(&s, "Failed to connect after 0 ms", 0) ==
+	    DIRSTATE_CHANGED);
+	CHECK(dirstate_failed(&s, "Failed to connect after 3 ms", 1000) ==
+	    DIRSTATE_QUIET);
+}
+
 int
 main(void)
 {
+	test_same_cause();
 	test_delay();
 	test_log();
 	return T_DONE();

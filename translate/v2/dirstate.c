@@ -19,6 +19,29 @@ dirstate_delay_ms(int failures, long first_ms, long cap_ms)
 	return d < cap_ms ? d : cap_ms;
 }
 
+/* Whether a and b name the same trouble: equal but for durations
+ * ("<digits> ms", as in curl's "after 3 ms"), which vary per try. */
+int
+dirstate_same_cause(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		size_t na = strspn(a, "0123456789"),
+		       nb = strspn(b, "0123456789");
+
+		if (na > 0 && nb > 0 && strncmp(a + na, " ms", 3) == 0 &&
+		    strncmp(b + nb, " ms", 3) == 0) {
+			a += na;
+			b += nb;
+			continue;
+		}
+		if (*a != *b)
+			return 0;
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 enum dirstate_log
 dirstate_failed(struct dirstate *s, const char *why, long long now_ms)
 {
@@ -26,7 +49,7 @@ dirstate_failed(struct dirstate *s, const char *why, long long now_ms)
 
 	if (why == NULL)
 		why = "failed";
-	same = s->failures > 0 && strncmp(s->why, why, sizeof(s->why) - 1) == 0;
+	same = s->failures > 0 && dirstate_same_cause(s->why, why);
 	s->failures++;
 	if (!same) {
 		snprintf(s->why, sizeof(s->why), "%s", why);

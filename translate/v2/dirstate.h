@@ -27,6 +27,8 @@ struct dirstate {
 /* Delay after `failures` consecutive failures: first_ms doubling, at most
  * cap_ms (cap_ms <= 0: DIRSTATE_CAP_MS). */
 long dirstate_delay_ms(int failures, long first_ms, long cap_ms);
+/* 1 when a and b are the same cause but for "<digits> ms" durations. */
+int dirstate_same_cause(const char *a, const char *b);
 /* Record a failed attempt at now_ms: what to log. */
 enum dirstate_log
 dirstate_failed(struct dirstate *s, const char *why, long long now_ms);
