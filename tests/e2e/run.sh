@@ -30,6 +30,7 @@ SCRIPTS=(
 	test_hostile_keys.sh
 	test_hostile_limits.sh
 	test_hostile_ids.sh
+	test_health.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
