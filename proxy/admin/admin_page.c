@@ -11,6 +11,7 @@
 #include "log.h"
 #include "page.h"
 #include "server.h"
+#include "version.h"
 
 #define HDR_CSP \
 	"Content-Security-Policy: default-src 'self'; " \
@@ -40,6 +41,26 @@ reply_body(struct server_req *r, const char *type, const char *cache,
 	server_reply(r, 200, h, 5, body, len);
 }
 
+/* The upstream CA's URL, state and last error, and the bridge's version
+ * (issue 9 item 4). */
+static void
+page_upstream_fill(
+    struct bridge *b, struct page_upstream *pu, struct page_data *d)
+{
+	struct upstream_health h;
+
+	d->version = ACME_BRIDGE_VERSION;
+	if (b->upstream_health == NULL)
+		return;
+	b->upstream_health(b, &h, 0);
+	pu->url = h.url;
+	pu->loaded = h.loaded;
+	pu->ready = h.loaded && h.nonce_ok;
+	pu->last_error = h.last_error;
+	d->upstreams = pu;
+	d->nupstreams = 1;
+}
+
 /* The page from the store's inventory; NULL on a store error or when it
  * cannot be rendered. */
 static char *
@@ -51,9 +72,11 @@ render_page(struct bridge *b, size_t *len)
 	size_t nfails = 0;
 	long long counts[PAGE_HOURS], failed[PAGE_HOURS];
 	struct page_data d;
+	struct page_upstream pu;
 	char *html = NULL;
 
 	memset(&d, 0, sizeof(d));
+	page_upstream_fill(b, &pu, &d);
 	memset(counts, 0, sizeof(counts));
 	memset(failed, 0, sizeof(failed));
 	d.now = bridge_now();

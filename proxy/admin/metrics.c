@@ -451,6 +451,39 @@ conn_counters(struct sbuf *sb, const struct metrics_gauges *g)
 			    listener_names[i], g->conns[i].reclaimed);
 }
 
+/* A label value as the text format wants it: \\, \" and \n escaped. */
+static void
+label_escape(char *out, size_t outlen, const char *s)
+{
+	size_t o = 0;
+
+	for (; s != NULL && *s != '\0' && o + 3 < outlen; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n')
+			out[o++] = '\\';
+		out[o++] = *s == '\n' ? 'n' : *s;
+	}
+	out[o] = '\0';
+}
+
+/* Whether the CA answers, and which build runs (issue 9 item 4). The
+ * upstream label is the directory URL, ready for several upstreams. */
+static void
+health_gauges(struct sbuf *sb, const struct metrics_gauges *g)
+{
+	char esc[600];
+
+	label_escape(esc, sizeof(esc), g->upstream_url);
+	head(sb, "acme_bridge_upstream_up", "gauge",
+	    "1 when the upstream CA's directory is loaded and a nonce came "
+	    "recently (what /readyz checks), else 0.");
+	sb_printf(sb, "acme_bridge_upstream_up{upstream=\"%s\"} %d\n", esc,
+	    g->upstream_up ? 1 : 0);
+	label_escape(esc, sizeof(esc), g->version ? g->version : "unknown");
+	head(sb, "acme_bridge_build_info", "gauge",
+	    "Always 1; the version label names the running build.");
+	sb_printf(sb, "acme_bridge_build_info{version=\"%s\"} 1\n", esc);
+}
+
 static void
 gauges(struct sbuf *sb, const struct metrics_gauges *g)
 {
@@ -469,6 +502,7 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	    "Upstream nonces held for the next RFC 8555 requests.");
 	sb_printf(sb, "acme_bridge_upstream_nonce_pool %lld\n",
 	    g->upstream_nonce_pool);
+	health_gauges(sb, g);
 	if (mc == NULL || !mc->ok)
 		return;
 	head(sb, "acme_bridge_v1_accounts", "gauge",

@@ -67,6 +67,10 @@ struct metrics_gauges {
 	long long nonces_outstanding;
 	long long upstream_nonce_pool;
 	const struct metrics_clients *clients; /* may be NULL */
+	/* issue 9 item 4: the upstream's state (URL "" when unknown) */
+	const char *upstream_url;
+	int upstream_up;
+	const char *version;
 };
 
 /* The whole exposition, malloc'd; *len its length. NULL when out of

@@ -18,6 +18,7 @@
 #include "nonce.h"
 #include "observe.h"
 #include "server.h"
+#include "version.h"
 
 #define LOG_MODE 0640
 
@@ -375,6 +376,14 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	g.upstream_nonce_pool = b->upstream_nonce_pool != NULL
 	    ? b->upstream_nonce_pool(b)
 	    : 0;
+	if (b->upstream_health != NULL) {
+		struct upstream_health h;
+
+		b->upstream_health(b, &h, 0);
+		g.upstream_url = h.url;
+		g.upstream_up = h.loaded && h.nonce_ok;
+	}
+	g.version = ACME_BRIDGE_VERSION;
 	if ((mc = calloc(1, sizeof(*mc))) != NULL)
 		client_counts(b, mc);
 	g.clients = mc;

@@ -33,7 +33,6 @@
 #include "store.h"
 #include "upstream.h"
 
-#define DIR_RETRY_MS 5000
 #define NONCE_POOL 64
 #define DRAIN_TICK_MS 200
 
@@ -45,6 +44,14 @@ nonce_pool_size(struct bridge *b)
 {
 	return b->acme != NULL ? (long long)acme2_nonce_pool_size(b->acme) : 0;
 }
+static void
+upstream_health(struct bridge *b, struct upstream_health *h, int probe)
+{
+	acme2_health(b->acme, h);
+	if (probe && h->loaded && !h->nonce_ok)
+		acme2_probe_nonce(b->acme);
+}
+
 static uv_signal_t sig_term, sig_int, sig_hup;
 static uv_timer_t housekeeping;
 static uv_timer_t drain_timer;
@@ -67,12 +74,11 @@ static void
 on_dir(void *arg, int ok, const char *why)
 {
 	(void)arg;
+	(void)why; /* acme2 logs the failures, once per change of state */
 	if (ok == 0) {
 		B.dir_ready = 1;
 		log_info("upstream directory loaded from %s", B.cfg->upstream);
-	} else
-		log_warn("upstream directory %s: %s (retrying in %d s)",
-		    B.cfg->upstream, why ? why : "failed", DIR_RETRY_MS / 1000);
+	}
 }
 
 static void
@@ -296,6 +302,7 @@ start(const struct config *cfg)
 	B.dns01_hook = hook_run;
 	B.dns01_hook_cancel_all = hook_cancel_all;
 	B.upstream_nonce_pool = nonce_pool_size;
+	B.upstream_health = upstream_health;
 	/* Before anything can fail: stop() closes these. */
 	uv_signal_init(B.loop, &sig_term);
 	uv_signal_init(B.loop, &sig_int);
@@ -331,7 +338,7 @@ start(const struct config *cfg)
 	uv_signal_start(&sig_hup, on_hup, SIGHUP);
 	uv_timer_start(
 	    &housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
-	acme2_load(B.acme, DIR_RETRY_MS, on_dir, NULL);
+	acme2_load(B.acme, cfg->directory_retry_max_ms, on_dir, NULL);
 	return 0;
 }
 

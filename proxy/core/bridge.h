@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "health.h"
 
 struct store;
 struct nonce_set;
@@ -57,6 +58,10 @@ struct bridge {
 	    void (*cb)(void *arg, int ok, const char *why), void *arg);
 	void (*dns01_hook_cancel_all)(struct bridge *b);
 	long long (*upstream_nonce_pool)(struct bridge *b);
+	/* the upstream's state (health.h); probe: fetch a nonce if none is
+	 * fresh (issue 9 item 4) */
+	void (*upstream_health)(
+	    struct bridge *b, struct upstream_health *h, int probe);
 };
 
 /* Unix seconds and milliseconds. */

@@ -151,6 +151,8 @@ static const struct config_key config_keys[] = {
 	K_MSEC("authz_refresh_ms", authz_refresh_ms, 100, 3600000),
 	/* issue 9 item 6: SIGTERM drains for at most this long */
 	K_MSEC("drain_timeout_ms", drain_timeout_ms, 0, 600000),
+	/* issue 9 item 5: the directory's retry backoff (1 s doubling) cap */
+	K_MSEC("directory_retry_max_ms", directory_retry_max_ms, 1000, 3600000),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -239,6 +241,8 @@ config_defaults(struct config *c)
 	/* issue 8 item 2 */
 	c->authz_refresh_ms = 1000;
 	c->drain_timeout_ms = 30000;
+	/* issue 9 item 5 */
+	c->directory_retry_max_ms = 300000;
 }
 
 void

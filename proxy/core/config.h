@@ -89,6 +89,9 @@ struct config {
 	long authz_refresh_ms;
 	/* issue 9 item 6: how long SIGTERM lets issuances finish */
 	long drain_timeout_ms;
+	/* issue 9 item 5: directory retries back off from 1 s doubling up to
+	 * this many ms (300000) */
+	long directory_retry_max_ms;
 };
 
 /* Release what config_load allocated (the JSON members). */

@@ -360,8 +360,7 @@ upstream_ready(struct ep *e)
 		return -1;
 	}
 	if (acme2_directory(e->b->acme) == NULL) {
-		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
-		    "the upstream CA's directory is not loaded yet");
+		ep_reply_upstream_down(e, "not loaded");
 		return -1;
 	}
 	return 0;

@@ -151,6 +151,20 @@ ep_reply_error(
 	ep_reply_problem(e, &p);
 }
 
+/* 503 while the upstream directory is not loaded, with the cause and a
+ * Retry-After of the seconds until the next try (issue 9 item 5). */
+void
+ep_reply_upstream_down(struct ep *e, const char *what)
+{
+	struct upstream_health h;
+
+	acme2_health(e->b->acme, &h);
+	ep_header(e, "Retry-After: %ld", h.retry_in_s);
+	ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
+	    "the upstream CA's directory at %s is %s: %s", h.url, what,
+	    h.last_error[0] ? h.last_error : "the first try has not answered");
+}
+
 /* --- verification ------------------------------------------------------ */
 
 static int
@@ -294,6 +308,12 @@ get_terms(struct ep *e)
 	char ctype[100], *buf = NULL;
 	size_t n = 0, blen;
 
+	if (d == NULL) {
+		/* not "no terms": the bridge cannot know them yet */
+		ep_reply_upstream_down(
+		    e, "unreachable, so its terms of service are unknown");
+		return;
+	}
 	if (tos == NULL) {
 		ep_reply_error(e, V1E_MALFORMED, 404,
 		    "the upstream CA publishes no terms of service");

@@ -77,6 +77,8 @@ void ep_header(struct ep *e, const char *fmt, ...)
  * and frees e. */
 void ep_reply_json(struct ep *e, int status, json_t *j); /* steals j */
 void ep_reply_problem(struct ep *e, const struct problem *p);
+/* 503 + Retry-After: the upstream directory at URL is `what`: the cause. */
+void ep_reply_upstream_down(struct ep *e, const char *what);
 void ep_reply_error(struct ep *e, enum v1_error type, int status,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ep_reply_body(

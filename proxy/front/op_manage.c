@@ -298,7 +298,11 @@ revoke_upstream(
 	struct revoke_op *op = NULL;
 	char *text = NULL;
 
-	if (d == NULL || d->revoke_cert == NULL) {
+	if (d == NULL) {
+		ep_reply_upstream_down(e, "not loaded");
+		return;
+	}
+	if (d->revoke_cert == NULL) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 		    "the upstream CA offers no revocation");
 		return;

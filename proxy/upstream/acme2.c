@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dirstate.h"
 #include "keyring.h"
 #include "log.h"
 #include "nonce.h"
@@ -34,8 +35,13 @@ struct acme2 {
 	struct nonce_pool *pool;
 	struct v2_directory dir;
 	int loaded;
-	uv_timer_t *retry; /* freed in its close callback */
-	long retry_ms;
+	uv_timer_t *retry;     /* freed in its close callback */
+	long retry_ms;	       /* the backoff's cap; 0: no retries */
+	struct dirstate ds;    /* failures, last error, last log line */
+	long long next_try_ms; /* uv_now of the next directory try, or 0 */
+	long long nonce_ms;    /* uv_now when a nonce last arrived, or 0 */
+	struct acme2_dirload *probe; /* HEAD newNonce for readiness */
+	char probe_err[200];	     /* why the last probe got no nonce */
 	void (*done)(void *arg, int ok, const char *why);
 	void *done_arg;
 	struct acme2_dirload *dirload; /* directory GET in flight */
@@ -91,8 +97,10 @@ nonce_usable(const char *s)
 static void
 keep_nonce(struct acme2 *c, const struct upstream_resp *r)
 {
-	if (r->replay_nonce)
+	if (r->replay_nonce) {
 		nonce_pool_put(c->pool, r->replay_nonce);
+		c->nonce_ms = (long long)uv_now(c->loop);
+	}
 }
 
 /* ---- directory loading (the document is translate/v2's) ---- */
@@ -144,16 +152,54 @@ dir_accept(
 	return 0;
 }
 
-/* After an attempt: arm the retry on failure, then tell the caller last,
- * since done may free c. */
+/* One log line per change of state, a reminder while it lasts
+ * (translate/v2/dirstate decides). Only the retrying server logs. */
+static void
+dir_log(struct acme2 *c, enum dirstate_log what, long delay_ms)
+{
+	char esc[256];
+	const char *url = log_escape(
+	    c->dir_url, strlen(c->dir_url), esc, sizeof(esc));
+
+	if (what == DIRSTATE_CHANGED)
+		log_warn("upstream directory %s: %s (retrying in %ld s, then "
+			 "less and less often)",
+		    url, c->ds.why, (delay_ms + 999) / 1000);
+	else if (what == DIRSTATE_REMIND)
+		log_warn("upstream directory %s still not loaded after %d "
+			 "tries: %s (next try in %ld s)",
+		    url, c->ds.failures, c->ds.why, (delay_ms + 999) / 1000);
+	else if (what == DIRSTATE_RECOVERED)
+		log_info("upstream directory %s reachable again", url);
+}
+
+/* After an attempt: note the state, arm the retry with backoff on failure,
+ * then tell the caller last, since done may free c. */
 static void
 dir_attempted(struct acme2 *c, int rc, const char *why)
 {
 	void (*done)(void *, int, const char *) = c->done;
 	void *arg = c->done_arg;
+	long long now = (long long)uv_now(c->loop);
+	enum dirstate_log what;
+	long delay = 0;
 
-	if (rc < 0 && c->retry_ms > 0)
-		uv_timer_start(c->retry, on_retry, (uint64_t)c->retry_ms, 0);
+	c->next_try_ms = 0;
+	if (rc == 0)
+		what = dirstate_loaded(&c->ds);
+	else {
+		what = dirstate_failed(&c->ds, why, now);
+		delay = dirstate_delay_ms(
+		    c->ds.failures, DIRSTATE_FIRST_MS, c->retry_ms);
+	}
+	if (rc < 0 && c->retry_ms > 0) {
+		c->next_try_ms = now + delay;
+		uv_timer_start(c->retry, on_retry, (uint64_t)delay, 0);
+		dir_log(c, what, delay);
+	} else if (c->retry_ms > 0)
+		dir_log(c, what, 0);
+	if (rc == 0)
+		acme2_probe_nonce(c);
 	if (done)
 		done(arg, rc, rc < 0 ? why : "");
 }
@@ -214,6 +260,72 @@ const struct v2_directory *
 acme2_directory(const struct acme2 *c)
 {
 	return c && c->loaded ? &c->dir : NULL;
+}
+
+/* ---- health (issue 9 item 4) ---- */
+
+static void
+on_probe(void *arg, const struct upstream_resp *r)
+{
+	struct acme2_dirload *dl = arg;
+	struct acme2 *c = dl->c;
+
+	free(dl);
+	if (!c)
+		return;
+	c->probe = NULL;
+	keep_nonce(c, r);
+	if (r->replay_nonce)
+		c->probe_err[0] = '\0';
+	else if (r->status == 0)
+		snprintf(c->probe_err, sizeof(c->probe_err), "newNonce: %s",
+		    r->error);
+	else
+		snprintf(c->probe_err, sizeof(c->probe_err),
+		    "newNonce answered HTTP %ld without a Replay-Nonce",
+		    r->status);
+}
+
+void
+acme2_probe_nonce(struct acme2 *c)
+{
+	struct acme2_dirload *dl;
+
+	if (!c || c->freeing || !c->loaded || c->probe || !c->dir.new_nonce)
+		return;
+	if ((dl = calloc(1, sizeof(*dl))) == NULL)
+		return;
+	dl->c = c;
+	if (upstream_fetch(c->up, "HEAD", c->dir.new_nonce, NULL, 0, NULL,
+		on_probe, dl) < 0) {
+		free(dl);
+		return;
+	}
+	c->probe = dl;
+}
+
+void
+acme2_health(const struct acme2 *c, struct upstream_health *h)
+{
+	long long now = (long long)uv_now(c->loop);
+	long long left = c->next_try_ms - now;
+
+	memset(h, 0, sizeof(*h));
+	h->url = c->dir_url;
+	h->loaded = c->loaded;
+	h->nonce_ok = c->loaded &&
+	    (nonce_pool_count(c->pool) > 0 ||
+		(c->nonce_ms > 0 && now - c->nonce_ms < HEALTH_NONCE_FRESH_MS));
+	h->failures = c->ds.failures;
+	h->last_error = c->ds.failures > 0 ? c->ds.why
+	    : !h->nonce_ok		   ? c->probe_err
+					   : "";
+	/* seconds until the next try, at least 1, at most the cap */
+	h->retry_in_s = 1;
+	if (c->next_try_ms > 0 && left > 0)
+		h->retry_in_s = (long)((left + 999) / 1000);
+	if (h->retry_in_s > DIRSTATE_CAP_MS / 1000)
+		h->retry_in_s = DIRSTATE_CAP_MS / 1000;
 }
 
 /* ---- signed posts ---- */
@@ -521,6 +633,10 @@ acme2_free(struct acme2 *c)
 	if (c->dirload) {
 		c->dirload->c = NULL;
 		c->dirload = NULL;
+	}
+	if (c->probe) {
+		c->probe->c = NULL;
+		c->probe = NULL;
 	}
 	abort_posts(c);
 	uv_timer_stop(c->retry);

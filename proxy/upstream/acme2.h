@@ -5,6 +5,7 @@
 #define ACME2_H
 
 #include <jansson.h>
+#include "health.h"
 #include "upstream.h"
 #include "v2.h"
 
@@ -20,9 +21,10 @@ typedef void (*acme2_cb)(
 
 struct acme2 *acme2_new(uv_loop_t *loop, struct upstream *up,
     const char *directory_url, size_t nonce_pool_cap);
-/* Fetch the directory now and every `retry_ms` until it succeeds; done is
- * called once with 0 (loaded) or -1 and the reason after each failure
- * (it keeps retrying). */
+/* Fetch the directory now and, while it fails, again after a backoff of
+ * 1 s doubling up to `retry_ms` (0: no retries; then nothing is logged
+ * here); done is called with 0 (loaded) or -1 and the reason after each
+ * failure. Once loaded, a nonce is fetched for readiness. */
 void acme2_load(struct acme2 *c, long retry_ms,
     void (*done)(void *arg, int ok, const char *why), void *arg);
 /* NULL until the directory is loaded. */
@@ -39,6 +41,13 @@ int acme2_post(struct acme2 *c, struct keyring *kr, const char *key_id,
     void *arg);
 
 size_t acme2_nonce_pool_size(const struct acme2 *c);
+
+/* Health (issue 9 items 4, 5): ready when the directory is loaded and a
+ * nonce is in the pool or arrived within HEALTH_NONCE_FRESH_MS. */
+void acme2_health(const struct acme2 *c, struct upstream_health *h);
+/* Fetch a nonce (HEAD newNonce) into the pool, unless one is on its way:
+ * readiness checks call it when no nonce is fresh. */
+void acme2_probe_nonce(struct acme2 *c);
 void acme2_free(struct acme2 *c);
 
 #endif

@@ -313,7 +313,10 @@ bridge_stop
 unset BRIDGE_PORT BRIDGE_STATE
 dead=$(free_port)
 t_start=$(now_ms)
-PEBBLE_DIR_URL="https://127.0.0.1:$dead/dir" bridge_start "$W/b" || finish
+# retries back off from 1 s (issue 9 item 5); capped at 2 s here so that
+# the recovery below is seen as quickly as with the former fixed retry
+echo '{"directory_retry_max_ms": 2000}' >"$W/b.json"
+PEBBLE_DIR_URL="https://127.0.0.1:$dead/dir" bridge_start "$W/b" --config "$W/b.json" || finish
 wait_for 10 grep -q "upstream directory https://127.0.0.1:$dead/dir: directory: .*Connection refused" "$BRIDGE_LOG" &&
 	pass "refused: the log says the directory load was refused" ||
 	fail "refused: the log says the directory load was refused" "$(grep 'upstream directory' "$BRIDGE_LOG" | tail -n 1)"
@@ -324,7 +327,7 @@ register "$R.reg3" "$KEY3"
 before=$(counts)
 st=$(v1_new_authz "$R.bnoup" "$KEY3" dead.example)
 refused "refused: new-authz" "$R.bnoup" "$st" 503 serverInternal \
-	"^the upstream CA's directory is not loaded yet" "$before"
+	"^the upstream CA's directory at [^ ]+ is not loaded: " "$before"
 assert_eq "refused: no upstream account, no authorization" "0 0 0 0" "$(counts)"
 # now something answers there, but the directory is an HTTP 500
 relay_start relay "$dead"
@@ -333,11 +336,11 @@ wait_for 12 grep -q "upstream directory https://127.0.0.1:$dead/dir: directory a
 	pass "directory HTTP 500: logged" || fail "directory HTTP 500: logged" "see $BRIDGE_LOG"
 st=$(v1_new_authz "$R.b500" "$KEY3" dead.example)
 refused "directory HTTP 500: new-authz" "$R.b500" "$st" 503 serverInternal \
-	"^the upstream CA's directory is not loaded yet" "$before"
+	"^the upstream CA's directory at [^ ]+ is not loaded: " "$before"
 relay_clear
 t0=$(now_ms)
 if wait_for 12 grep -q 'upstream directory loaded' "$BRIDGE_LOG"; then
-	echo "   (directory loaded $(($(now_ms) - t0)) ms after the fault was cleared; retry every 5 s)"
+	echo "   (directory loaded $(($(now_ms) - t0)) ms after the fault was cleared; retries capped at 2 s)"
 	pass "directory fault cleared: loaded on a retry"
 else
 	fail "directory fault cleared: loaded on a retry" "see $BRIDGE_LOG"
@@ -359,7 +362,7 @@ KEY4=$W/k4.pem
 register "$R.reg4" "$KEY4"
 st=$(v1_new_authz "$R.ctls" "$KEY4" tls.example)
 refused "untrusted TLS: new-authz" "$R.ctls" "$st" 503 serverInternal \
-	"^the upstream CA's directory is not loaded yet" "0 0 0 0"
+	"^the upstream CA's directory at [^ ]+ is not loaded: " "0 0 0 0"
 bridge_stop
 echo "   (bridges B and C: $(($(now_ms) - t_start)) ms)"
 

@@ -391,9 +391,55 @@ test_bounds(void)
 	free(fails);
 }
 
+/* The upstream's URL, state and last error, escaped, and the version. */
+static void
+test_upstream(void)
+{
+	struct fixture f;
+	struct page_data d;
+	struct page_upstream u = { "https://ca.example/dir?a=1&b=<2>", 0, 0,
+		"directory: <refused>" };
+	char *html;
+	size_t len;
+
+	memset(&f, 0, sizeof(f));
+	memset(&d, 0, sizeof(d));
+	d.now = NOW;
+	d.summary = &f.sum;
+	d.inv = &f.inv;
+	d.traffic_from = page_traffic_from(NOW);
+	d.counts = f.counts;
+	d.failures = f.failures;
+	d.version = "1.2.3";
+	d.upstreams = &u;
+	d.nupstreams = 1;
+	html = page_render(&d, &len);
+	CHECK(html != NULL);
+	CHECK(html && strstr(html, "https://ca.example/dir?a=1&amp;b=&lt;2&gt;"));
+	CHECK(html && strstr(html, "unreachable: directory not loaded"));
+	CHECK(html && strstr(html, "directory: &lt;refused&gt;"));
+	CHECK(html && strstr(html, "by acme-bridge 1.2.3."));
+	CHECK(html && strstr(html, "<refused>") == NULL);
+	free(html);
+	u.loaded = u.ready = 1;
+	u.last_error = "";
+	html = page_render(&d, &len);
+	CHECK(html && strstr(html, ">reachable</strong></p>"));
+	CHECK(html && strstr(html, "last error") == NULL);
+	free(html);
+	/* none given: no upstream line, no version */
+	d.upstreams = NULL;
+	d.version = NULL;
+	html = page_render(&d, &len);
+	CHECK(html && strstr(html, "id=\"upstream\"") == NULL);
+	CHECK(html && strstr(html, "by acme-bridge. "));
+	free(html);
+}
+
 int
 main(void)
 {
+	test_upstream();
 	test_escape();
 	test_bar_height();
 	test_empty();

@@ -255,6 +255,17 @@ test_directory(void)
 	CHECK_STR(why, "directory lacks newNonce");
 	CHECK(d.new_account == NULL); /* cleared */
 	json_decref(j);
+	/* a v1 directory (Let's Encrypt's acme-v01 shape) is named as such */
+	j = J("{\"new-reg\":\"r\",\"new-authz\":\"a\",\"new-cert\":\"c\","
+	      "\"revoke-cert\":\"v\",\"key-change\":\"k\"}");
+	CHECK(v2_directory_parse(j, &d, why, sizeof(why)) == -1);
+	CHECK(strstr(why, "ACME v1 directory") != NULL);
+	CHECK(strstr(why, "RFC 8555") != NULL);
+	json_decref(j);
+	j = J("{\"new-authz\":\"a\"}");
+	CHECK(v2_directory_parse(j, &d, why, sizeof(why)) == -1);
+	CHECK(strstr(why, "ACME v1 directory") != NULL);
+	json_decref(j);
 	j = J("{\"newNonce\":\"n\",\"newAccount\":\"\",\"newOrder\":\"o\"}");
 	CHECK(v2_directory_parse(j, &d, why, sizeof(why)) == -1);
 	CHECK_STR(why, "directory lacks newAccount");

@@ -279,6 +279,34 @@ plural(long long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* Each upstream CA: its URL, its state in words, its last error. */
+static void
+render_upstreams(struct pbuf *b, const struct page_data *d)
+{
+	size_t i;
+
+	for (i = 0; d->upstreams != NULL && i < d->nupstreams; i++) {
+		const struct page_upstream *u = &d->upstreams[i];
+		const char *state = u->ready ? "reachable"
+		    : u->loaded ? "directory loaded, no nonce lately"
+				: "unreachable: directory not loaded";
+
+		pb_str(b,
+		    "<p class=\"upstream\" id=\"upstream\">Upstream CA "
+		    "<code>");
+		pb_esc(b, u->url ? u->url : "", 512, 0);
+		pb_printf(b,
+		    "</code>: <strong class=\"upstream-state\">%s"
+		    "</strong>",
+		    state);
+		if (u->last_error != NULL && u->last_error[0] != '\0') {
+			pb_str(b, " &mdash; last error: ");
+			pb_esc(b, u->last_error, 400, 1);
+		}
+		pb_str(b, "</p>\n");
+	}
+}
+
 static void
 render_head(struct pbuf *b, const struct page_data *d)
 {
@@ -306,10 +334,12 @@ render_head(struct pbuf *b, const struct page_data *d)
 	    s->expiring,
 	    plural(
 		s->expiring, "certificate expiring", "certificates expiring"));
-	pb_printf(b,
-	    "<p class=\"generated\">Generated %s UTC by acme-bridge. "
-	    "Times are UTC.</p>\n</header>\n<main>\n",
-	    when);
+	render_upstreams(b, d);
+	pb_printf(b, "<p class=\"generated\">Generated %s UTC by acme-bridge%s",
+	    when, d->version ? " " : "");
+	if (d->version)
+		pb_esc(b, d->version, 64, 0);
+	pb_str(b, ". Times are UTC.</p>\n</header>\n<main>\n");
 }
 
 static void

@@ -21,8 +21,18 @@
 /* What the page shows. counts and failures hold PAGE_HOURS values, the
  * v1 requests (and failed ones) of hour traffic_from + i * 3600; the last
  * one is the current hour. */
+/* One upstream CA as the page shows it (issue 9 item 4). */
+struct page_upstream {
+	const char *url;
+	int loaded, ready;	/* directory loaded; and a nonce is recent */
+	const char *last_error; /* "" or NULL when none */
+};
+
 struct page_data {
 	long long now;
+	const char *version;		       /* NULL: not shown */
+	const struct page_upstream *upstreams; /* may be NULL */
+	size_t nupstreams;
 	const struct inventory_summary *summary;
 	const struct inventory_list *inv; /* newest first */
 	long long traffic_from;

@@ -115,6 +115,10 @@ struct v2_directory {
 	char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change;
 	char *terms_of_service; /* meta.termsOfService, or NULL */
 };
+/* why for a v1 directory (it has "new-reg"/"new-authz"). */
+#define V2_DIR_IS_V1 \
+	"it is an ACME v1 directory; acme-bridge needs the CA's RFC 8555 " \
+	"(v2) directory, e.g. https://acme-v02.api.letsencrypt.org/directory"
 int v2_directory_parse(
     const json_t *doc, struct v2_directory *out, char *why, size_t whylen);
 void v2_directory_clear(struct v2_directory *d);

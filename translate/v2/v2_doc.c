@@ -146,6 +146,13 @@ v2_directory_parse(
 		snprintf(why, whylen, "directory is not a JSON object");
 		return -1;
 	}
+	/* A v1 directory given as upstream by mistake: name it, since "lacks
+	 * newNonce" would not tell the user what to change. */
+	if (json_object_get(doc, "new-reg") ||
+	    json_object_get(doc, "new-authz")) {
+		snprintf(why, whylen, "%s", V2_DIR_IS_V1);
+		return -1;
+	}
 	/* Optional members that are there but unusable are left out. */
 	(void)url_dup(doc, "revokeCert", &d->revoke_cert);
 	(void)url_dup(doc, "keyChange", &d->key_change);
