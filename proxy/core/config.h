@@ -89,6 +89,11 @@ struct config {
 	long authz_refresh_ms;
 	/* issue 9 item 6: how long SIGTERM lets issuances finish */
 	long drain_timeout_ms;
+	/* issue 9 item 2: External Account Binding (RFC 8555 7.3.4), both
+	 * "" = none; the MAC key is base64url as the CA hands it out (any
+	 * "=" padding removed) and a secret: never logged */
+	char eab_kid[256];
+	char eab_hmac_key[512];
 };
 
 /* Release what config_load allocated (the JSON members). */
