@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # External Account Binding (issue 9 item 2) against this script's own Pebble
 # that requires it (PEBBLE_EAB=1): with eab_kid/eab_hmac_key the bridge's
-# newAccount is bound and a v1 client gets its certificate; without them
+# newAccount is bound and v1 clients (v1 helpers, dehydrated) get their
+# certificates, a shared group's upstream account included; without them
 # new-authz fails with the documented error naming the keys; with a wrong MAC
 # key the CA's refusal reaches the client. The MAC key never reaches the log.
 set -uo pipefail
@@ -50,6 +51,17 @@ if grep -q -- "$PEBBLE_EAB_KEY" "$BRIDGE_LOG"; then
 else
 	pass "the MAC key is not in the bridge's log"
 fi
+bridge_stop
+
+# ---- a shared group's upstream account is bound too
+bridge shared "{\"eab_kid\": \"$PEBBLE_EAB_KID\", \"eab_hmac_key\": \"$PEBBLE_EAB_KEY\",
+ \"accounts\": {\"mode\": \"shared\", \"groups\": [
+   {\"name\": \"fleet\", \"match\": {\"addresses\": [\"127.0.0.0/8\"]}}]}}"
+new_account "$R.shared.reg" "$W/shared.key" "shared with EAB: new-reg 201"
+st=$(v1_new_authz "$R.shared.authz" "$W/shared.key" eab-shared.example)
+assert_eq "shared with EAB: new-authz 201" 201 "$st"
+assert_eq "shared with EAB: the group holds the upstream account" 1 \
+	"$(sqlite3 "$BRIDGE_STATE" "select count(*) from groups where name = 'fleet' and v2_account_url is not null;")"
 bridge_stop
 
 # ---- no key: the documented error, naming the keys to set
