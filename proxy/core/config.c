@@ -153,6 +153,10 @@ static const struct config_key config_keys[] = {
 	K_MSEC("drain_timeout_ms", drain_timeout_ms, 0, 600000),
 	/* issue 9 item 5: the directory's retry backoff (1 s doubling) cap */
 	K_MSEC("directory_retry_max_ms", directory_retry_max_ms, 1000, 3600000),
+	/* issue 9 item 2: External Account Binding at the upstream CA; file
+	 * only, so the MAC key never shows in a process listing */
+	K_STR("eab_kid", NULL, eab_kid, NULL),
+	K_STR("eab_hmac_key", NULL, eab_hmac_key, config_check_b64url),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -671,6 +675,20 @@ flags_apply(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	return 0;
 }
 
+/* issue 9 item 2: EAB needs both the key id and the MAC key. */
+static int
+check_eab(const struct config *c, char *err, size_t errlen)
+{
+	if ((c->eab_kid[0] == '\0') == (c->eab_hmac_key[0] == '\0'))
+		return 0;
+	snprintf(err, errlen,
+	    "%s: key '%s': External Account Binding needs both eab_kid and "
+	    "eab_hmac_key",
+	    c->config_file[0] ? c->config_file : "config",
+	    c->eab_kid[0] ? "eab_hmac_key" : "eab_kid");
+	return -1;
+}
+
 int
 config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
@@ -702,5 +720,5 @@ config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 		    c->config_file[0] ? c->config_file : "config");
 		return -1;
 	}
-	return 0;
+	return check_eab(c, err, errlen);
 }

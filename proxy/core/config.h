@@ -92,6 +92,11 @@ struct config {
 	/* issue 9 item 5: directory retries back off from 1 s doubling up to
 	 * this many ms (300000) */
 	long directory_retry_max_ms;
+	/* issue 9 item 2: External Account Binding (RFC 8555 7.3.4), both
+	 * "" = none; the MAC key is base64url as the CA hands it out (any
+	 * "=" padding removed) and a secret: never logged */
+	char eab_kid[256];
+	char eab_hmac_key[512];
 };
 
 /* Release what config_load allocated (the JSON members). */

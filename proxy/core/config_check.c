@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "config.h"
+#include "b64url.h"
 #include "config_check.h"
 
 #define CONFIG_BASE_URL_MAX 255
@@ -180,6 +183,26 @@ config_check_nonempty(char *v, char *why, size_t whylen)
 		return 0;
 	snprintf(why, whylen, "must not be empty");
 	return -1;
+}
+
+int
+config_check_b64url(char *v, char *why, size_t whylen)
+{
+	size_t n = strlen(v), len;
+	unsigned char *b;
+
+	while (n > 0 && v[n - 1] == '=')
+		v[--n] = '\0';
+	if (n == 0)
+		return 0;
+	if ((b = b64url_decode(v, n, &len)) == NULL) {
+		snprintf(why, whylen,
+		    "must be base64url (A-Z a-z 0-9 - _), as the CA gave it");
+		return -1;
+	}
+	OPENSSL_cleanse(b, len);
+	free(b);
+	return 0;
 }
 
 int

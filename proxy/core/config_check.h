@@ -15,5 +15,7 @@ int config_check_base_url(char *v, char *why, size_t whylen);
 int config_check_nonempty(char *v, char *why, size_t whylen);
 int config_check_readable(char *v, char *why, size_t whylen);
 int config_check_executable(char *v, char *why, size_t whylen);
+/* "" or base64url ("=" padding dropped); why never quotes v (a secret). */
+int config_check_b64url(char *v, char *why, size_t whylen);
 
 #endif

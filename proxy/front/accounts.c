@@ -16,11 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "accounts.h"
 #include "acme2.h"
+#include "b64url.h"
 #include "endpoints.h"
 #include "flow.h"
 #include "flowrun.h"
+#include "keyring.h"
 #include "log.h"
 #include "policy.h"
 #include "problem_v2.h"
@@ -313,6 +317,32 @@ creation_new(struct ep *e, const char *group, void (*next)(struct ep *))
 	return c;
 }
 
+/* issue 9 item 2: bind the account f creates to the operator's account at
+ * the CA (External Account Binding) when the config names one. An imported
+ * account is looked up (onlyReturnExisting), never created: no binding. The
+ * MAC key is decoded here and wiped at once; it is never logged. 0 or -1. */
+static int
+creation_eab(struct ep *e, struct flow *f)
+{
+	const struct config *c = e->b->cfg;
+	unsigned char *key;
+	size_t len = 0;
+	json_t *jwk;
+	int rc = -1;
+
+	if (c->eab_kid[0] == '\0' || is_imported(&e->acct))
+		return 0;
+	key = b64url_decode(c->eab_hmac_key, strlen(c->eab_hmac_key), &len);
+	jwk = keyring_jwk(e->b->keyring, e->up.key);
+	if (key != NULL && jwk != NULL)
+		rc = flow_set_eab(f, c->eab_kid, key, len, jwk);
+	if (key != NULL)
+		OPENSSL_cleanse(key, len);
+	free(key);
+	json_decref(jwk);
+	return rc;
+}
+
 /* Wait for the upstream account of e's binding, starting its creation
  * unless one is in progress; then next(e). */
 static void
@@ -330,7 +360,8 @@ creation_join(struct ep *e, const char *group, void (*next)(struct ep *))
 	}
 	if (ep_flow_dir(e, &fd) == 0)
 		f = flow_new_account(&fd, is_imported(&e->acct));
-	if (f == NULL || (c = creation_new(e, group, next)) == NULL) {
+	if (f == NULL || creation_eab(e, f) == -1 ||
+	    (c = creation_new(e, group, next)) == NULL) {
 		flow_free(f);
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");

@@ -12,7 +12,9 @@
 #                                  CHALLTESTSRV_MGMT CHALLTESTSRV_DNS;
 #                                  PEBBLE_VA_NOSLEEP=1 unless E2E_PEBBLE_SLEEP=1;
 #                                  PEBBLE_HTTP_PORT=N: the VA fetches http-01 from port N
-#                                  (a static server, say) instead of HTTP01_PORT
+#                                  (a static server, say) instead of HTTP01_PORT;
+#                                  PEBBLE_EAB=1: External Account Binding required, MAC key
+#                                  PEBBLE_EAB_KEY (base64url) for key id PEBBLE_EAB_KID
 #   pebble_ensure WORKDIR          reuse the Pebble exported by run.sh, else start one
 #   pebble_roots WORKDIR           WORKDIR/root.pem, WORKDIR/intermediate.pem
 #   bridge_start WORKDIR [flags]   build/asan/acme-bridge in the background ($BRIDGE_BIN;
@@ -240,6 +242,16 @@ pebble_start() { # pebble_start WORKDIR
 	local pport mport dport cport hport
 	pport=$(free_port); mport=$(free_port); dport=$(free_port)
 	cport=$(free_port); hport=$(free_port)
+	# PEBBLE_EAB=1: newAccount must carry External Account Binding for
+	# key id PEBBLE_EAB_KID with MAC key PEBBLE_EAB_KEY (base64url).
+	local eab_required=false eab_keys=""
+	if [ "${PEBBLE_EAB:-0}" = 1 ]; then
+		export PEBBLE_EAB_KID=${PEBBLE_EAB_KID:-kid-1}
+		export PEBBLE_EAB_KEY=${PEBBLE_EAB_KEY:-zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W}
+		eab_required=true
+		eab_keys=",
+		    \"externalAccountMACKeys\": {\"$PEBBLE_EAB_KID\": \"$PEBBLE_EAB_KEY\"}"
+	fi
 	cat >"$d/pebble.json" <<-EOF
 		{
 		  "pebble": {
@@ -250,7 +262,7 @@ pebble_start() { # pebble_start WORKDIR
 		    "httpPort": ${PEBBLE_HTTP_PORT:-$hport},
 		    "tlsPort": $(free_port),
 		    "ocspResponderURL": "",
-		    "externalAccountBindingRequired": false
+		    "externalAccountBindingRequired": ${eab_required}${eab_keys}
 		  }
 		}
 	EOF

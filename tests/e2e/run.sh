@@ -35,6 +35,7 @@ SCRIPTS=(
 	test_drain.sh
 	test_quickstart.sh
 	test_health.sh
+	test_eab.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 

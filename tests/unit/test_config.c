@@ -756,6 +756,29 @@ static void test_rate_limits(void)
 	CHECK(load_text(&c, err, sizeof(err), "{\"rate_post_burst\": \"5\"}") == -1);
 }
 
+/* issue 9 item 2: EAB keys; errors never quote the MAC key. */
+static void test_eab(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK(load(&c, err, sizeof(err), (char *)NULL) == 0);
+	CHECK(c.eab_kid[0] == '\0' && c.eab_hmac_key[0] == '\0');
+	CHECK(load_text(&c, err, sizeof(err),
+	    "{\"eab_kid\": \"kid-1\", \"eab_hmac_key\": \"c2VjcmV0LWtleQ==\"}") == 0);
+	CHECK(strcmp(c.eab_kid, "kid-1") == 0);
+	CHECK(strcmp(c.eab_hmac_key, "c2VjcmV0LWtleQ") == 0); /* padding gone */
+	CHECK(load_text(&c, err, sizeof(err),
+	    "{\"eab_kid\": \"kid-1\", \"eab_hmac_key\": \"no+slash/SECRET\"}") == -1);
+	CHECK(HAS(err, "eab_hmac_key") && HAS(err, "base64url"));
+	CHECK(!HAS(err, "SECRET"));
+	CHECK(load_text(&c, err, sizeof(err), "{\"eab_kid\": \"kid-1\"}") == -1);
+	CHECK(HAS(err, "eab_hmac_key") && HAS(err, "both"));
+	CHECK(load_text(&c, err, sizeof(err),
+	    "{\"eab_hmac_key\": \"c2VjcmV0\"}") == -1);
+	CHECK(HAS(err, "eab_kid") && !HAS(err, "c2VjcmV0"));
+}
+
 int main(void)
 {
 	test_defaults();
@@ -780,6 +803,7 @@ int main(void)
 	test_policy_accounts();
 	test_proof_networks();
 	test_rate_limits();
+	test_eab();
 	cleanup();
 	return T_DONE();
 }

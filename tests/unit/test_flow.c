@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "b64url.h"
 #include "flow.h"
 #include "problem.h"
 #include "problem_v2.h"
@@ -174,6 +175,46 @@ test_account(void)
 	CHECK(fprob(f)->status >= 500);
 	CHECK(flow_account_url(f) == NULL);
 	flow_free(f);
+}
+
+/* External Account Binding: the newAccount body carries the EAB JWS for
+ * the flow's newAccount URL; a lookup (onlyReturnExisting) takes none. */
+static void
+test_account_eab(void)
+{
+	const unsigned char key[3] = { 1, 2, 3 };
+	json_t *jwk = json_pack("{s:s, s:s}", "kty", "EC", "crv", "P-256");
+	json_t *body, *eab;
+	struct flow *f;
+	struct flow_action a;
+	const char *prot;
+	unsigned char *h;
+	size_t n;
+
+	f = flow_new_account(&dir, 0);
+	CHECK(flow_set_eab(f, "kid-1", key, 3, jwk) == 0);
+	flow_start(f, 0, &a);
+	CHECK(a.act == FLOW_SEND && a.use_jwk == 1);
+	body = a.payload ? json_loads(a.payload, 0, NULL) : NULL;
+	CHECK(json_is_true(json_object_get(body, "termsOfServiceAgreed")));
+	eab = json_object_get(body, "externalAccountBinding");
+	CHECK(json_object_size(eab) == 3);
+	prot = json_string_value(json_object_get(eab, "protected"));
+	h = prot ? b64url_decode(prot, strlen(prot), &n) : NULL;
+	CHECK(
+	    h != NULL && strstr((char *)h, "\"url\":\"https://ca/new-acct\""));
+	free(h);
+	json_decref(body);
+	flow_free(f);
+
+	f = flow_new_account(&dir, 1);
+	CHECK(flow_set_eab(f, "kid-1", key, 3, jwk) == -1);
+	flow_free(f);
+	f = flow_new_account(&dir, 0);
+	CHECK(flow_set_eab(f, "kid-1", NULL, 0, jwk) == -1);
+	flow_free(f);
+	CHECK(flow_set_eab(NULL, "kid-1", key, 3, jwk) == -1);
+	json_decref(jwk);
 }
 
 /* --- FLOW_AUTHZ -------------------------------------------------------- */
@@ -1027,6 +1068,7 @@ int
 main(void)
 {
 	test_account();
+	test_account_eab();
 	test_authz_happy();
 	test_authz_processing();
 	test_deadline();

@@ -107,8 +107,8 @@ static const struct {
 	{ "dns", "dns", 400,
 	  "the CA could not validate the name (newOrder): upstream says no" },
 	{ "externalAccountRequired", "unauthorized", 403,
-	  "the CA requires external account binding (newOrder), which "
-	  "acme-bridge does not support: use a CA that does not: upstream "
+	  "the CA requires External Account Binding: set eab_kid and "
+	  "eab_hmac_key (docs/config.md); its answer to newOrder: upstream "
 	  "says no" },
 	{ "incorrectResponse", "unauthorized", 403,
 	  "the CA could not validate the name (newOrder): upstream says no" },

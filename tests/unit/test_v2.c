@@ -508,6 +508,7 @@ static void
 test_bodies(void)
 {
 	const char *names[2] = { "a.example", "b.example" };
+	json_t *eab;
 	char *s;
 
 	s = v2_body_new_account(0);
@@ -516,6 +517,14 @@ test_bodies(void)
 	s = v2_body_new_account(1);
 	CHECK_STR(s, "{\"onlyReturnExisting\":true}");
 	free(s);
+	eab = json_pack("{s:s, s:s, s:s}", "protected", "P", "payload", "Y",
+	    "signature", "S");
+	s = v2_body_new_account_eab(eab);
+	CHECK_STR(s, "{\"termsOfServiceAgreed\":true,\"externalAccountBinding\":"
+		     "{\"protected\":\"P\",\"payload\":\"Y\",\"signature\":\"S\"}}");
+	free(s);
+	CHECK(v2_body_new_account_eab(NULL) == NULL);
+	json_decref(eab);
 	s = v2_body_new_order(names, 2);
 	CHECK_STR(s, "{\"identifiers\":[{\"type\":\"dns\",\"value\":"
 		     "\"a.example\"},{\"type\":\"dns\",\"value\":\"b.example\"}]}");

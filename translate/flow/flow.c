@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "b64url.h"
+#include "eab.h"
 #include "flow.h"
 #include "str.h"
 
@@ -52,6 +53,7 @@ struct flow {
 	long post_status;
 	json_t *post_json;
 	long retry_after; /* the newest answer's Retry-After, 0 none */
+	json_t *eab;	  /* FLOW_ACCOUNT: the EAB JWS, or NULL */
 };
 
 /* The parts every kind shares. */
@@ -206,7 +208,24 @@ flow_free(struct flow *f)
 	free(f->post_url);
 	free(f->post_payload);
 	json_decref(f->post_json);
+	json_decref(f->eab);
 	free(f);
+}
+
+int
+flow_set_eab(struct flow *f, const char *kid, const unsigned char *key,
+    size_t keylen, const json_t *jwk)
+{
+	json_t *j;
+
+	/* EAB binds a new account; an onlyReturnExisting lookup creates
+	 * none (RFC 8555 7.3.1), so it carries no binding. */
+	if (f == NULL || f->kind != FLOW_ACCOUNT || f->only_existing ||
+	    (j = eab_jws(kid, key, keylen, f->new_account, jwk)) == NULL)
+		return -1;
+	json_decref(f->eab);
+	f->eab = j;
+	return 0;
 }
 
 int
@@ -442,7 +461,9 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 	case FLOW_ACCOUNT:
 		f->state = S_ACCOUNT;
 		act_send(f, out, f->new_account,
-		    v2_body_new_account(f->only_existing), "newAccount");
+		    f->eab != NULL ? v2_body_new_account_eab(f->eab)
+				   : v2_body_new_account(f->only_existing),
+		    "newAccount");
 		if (out->payload == NULL)
 			act_oom(f, out);
 		else

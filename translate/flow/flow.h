@@ -136,6 +136,13 @@ struct flow *flow_new_cert(const struct flow_dir *dir, const char *const *names,
 struct flow *flow_new_post(const char *url, const char *payload);
 void flow_free(struct flow *f);
 
+/* FLOW_ACCOUNT without only_existing: bind the new account to the CA
+ * account kid with MAC key key[0..keylen) (External Account Binding, RFC
+ * 8555 7.3.4); jwk is the public JWK of the key the newAccount is signed
+ * with. The EAB JWS is made now (the key is not kept). 0 or -1. */
+int flow_set_eab(struct flow *f, const char *kid, const unsigned char *key,
+    size_t keylen, const json_t *jwk);
+
 /* Use challenge type t (V2C_HTTP01 or V2C_DNS01) for name. 0 or -1. */
 int flow_set_challenge(struct flow *f, const char *name, enum v2_chall_type t);
 void flow_set_answer(struct flow *f, enum flow_answer mode);

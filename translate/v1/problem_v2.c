@@ -153,8 +153,9 @@ static const struct {
 	[L_ACCOUNT] = { "the CA does not know this registration's upstream "
 			"account (",
 	    "; deactivated upstream, or --upstream now names another CA?): " },
-	[L_EAB] = { "the CA requires external account binding (",
-	    "), which acme-bridge does not support: use a CA that does not: " },
+	[L_EAB] = { "the CA requires External Account Binding: set eab_kid "
+		    "and eab_hmac_key (docs/config.md); its answer to ",
+	    ": " },
 	[L_USER] = { "the CA requires action from the account holder before ",
 	    " (new terms of service?): " },
 	[L_VALIDATION] = { "the CA could not validate the name (", "): " },

@@ -173,6 +173,9 @@ v2_authz_challenge(const struct v2_authz *z, enum v2_chall_type t);
 /* Request bodies, as compact JSON text (malloc'd; NULL on bad input or no
  * memory). */
 char *v2_body_new_account(int only_existing);
+/* newAccount with terms agreed and externalAccountBinding eab (RFC 8555
+ * 7.3.4, the JWS of eab_jws). */
+char *v2_body_new_account_eab(const json_t *eab);
 char *v2_body_new_order(const char *const *names, size_t n);
 char *v2_body_finalize(const char *csr_b64);
 char *v2_body_deactivate(void);

@@ -353,6 +353,15 @@ v2_body_new_account(int only_existing)
 }
 
 char *
+v2_body_new_account_eab(const json_t *eab)
+{
+	if (!json_is_object(eab))
+		return NULL;
+	return dump(json_pack("{s:b, s:O}", "termsOfServiceAgreed", 1,
+	    "externalAccountBinding", eab));
+}
+
+char *
 v2_body_new_order(const char *const *names, size_t n)
 {
 	json_t *ids = json_array();
