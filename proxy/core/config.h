@@ -89,6 +89,12 @@ struct config {
 	long authz_refresh_ms;
 	/* issue 9 item 6: how long SIGTERM lets issuances finish */
 	long drain_timeout_ms;
+	/* issue 9 item 3: the v1 API over TLS too; port 0 = off (default).
+	 * PEM files, reloaded on SIGHUP */
+	char tls_host[64];
+	int tls_port;
+	char tls_cert[1024];
+	char tls_key[1024];
 };
 
 /* Release what config_load allocated (the JSON members). */
