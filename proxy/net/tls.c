@@ -28,6 +28,42 @@ ssl_reason(char *err, size_t errlen)
 	ERR_clear_error();
 }
 
+/* The key did not load because it is not the certificate's: OpenSSL
+ * checks that as it loads the key. The error queue is left as it is. */
+static int
+key_mismatch(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	return ERR_GET_LIB(e) == ERR_LIB_X509 &&
+	    ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
+}
+
+/* The private key into ctx, checked against its certificate; 0, or -1
+ * with the reason in err. */
+static int
+load_key(
+    SSL_CTX *ctx, const char *cert, const char *key, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+	    SSL_CTX_check_private_key(ctx) == 1)
+		return 0;
+	if (key_mismatch() || ERR_peek_error() == 0) {
+		ERR_clear_error();
+		snprintf(err, errlen,
+		    "tls_key %s does not match the certificate in tls_cert %s",
+		    key, cert);
+	} else {
+		ssl_reason(why, sizeof(why));
+		snprintf(err, errlen,
+		    "tls_key %s: cannot load a PEM private key from it: %s",
+		    key, why);
+	}
+	return -1;
+}
+
 SSL_CTX *
 tls_ctx_load(const char *cert, const char *key, char *err, size_t errlen)
 {
@@ -49,21 +85,14 @@ tls_ctx_load(const char *cert, const char *key, char *err, size_t errlen)
 		snprintf(err, errlen,
 		    "tls_cert %s: cannot load a PEM certificate from it: %s",
 		    cert, why);
-	} else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) !=
-	    1) {
-		ssl_reason(why, sizeof(why));
-		snprintf(err, errlen,
-		    "tls_key %s: cannot load a PEM private key from it: %s",
-		    key, why);
-	} else if (SSL_CTX_check_private_key(ctx) != 1) {
-		ERR_clear_error();
-		snprintf(err, errlen,
-		    "tls_key %s does not match the certificate in tls_cert %s",
-		    key, cert);
-	} else
-		return ctx;
-	SSL_CTX_free(ctx);
-	return NULL;
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (load_key(ctx, cert, key, err, errlen) == -1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
 }
 
 struct tls_conn *

@@ -34,6 +34,7 @@ SCRIPTS=(
 	test_page_nonce.sh
 	test_drain.sh
 	test_quickstart.sh
+	test_tls.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
