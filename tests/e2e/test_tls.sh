@@ -4,7 +4,8 @@
 # SIGHUP sent, new connections get the new certificate while a keep-alive
 # connection opened before goes on with the old one; a reload that fails
 # keeps the certificate in use; --check-config refuses a key that does not
-# match the certificate, and one that is no key.
+# match the certificate, and one that is no key; the per-address cap holds
+# over TLS.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin tls
@@ -48,7 +49,9 @@ cc_run "$T/tls-key.pem"
 assert_eq "--check-config: the matching pair is OK" 0 "$CC_RC"
 
 # ---- the bridge with both listeners; dehydrated over https
-bridge_start "$W" --tls-listen "127.0.0.1:$TLS_PORT" --tls-cert "$T/tls-cert.pem" \
+# a per-address cap small enough to reach (checked over TLS at the end)
+echo '{"max_connections_per_address": 4}' >"$T/caps.json"
+bridge_start "$W" --config "$T/caps.json" --tls-listen "127.0.0.1:$TLS_PORT" --tls-cert "$T/tls-cert.pem" \
 	--tls-key "$T/tls-key.pem" || finish
 st=$(curl -s -o "$T/dir.json" -w '%{http_code}' --max-time 10 --cacert "$T/tls-ca.pem" \
 	"$TLS_URL/directory" || true)
@@ -112,6 +115,25 @@ wait_for 20 grep -q 'SIGHUP: keeping the TLS certificate in use' "$BRIDGE_LOG"
 assert_match "a failed reload logs why" \
 	"keeping the TLS certificate in use: tls_key .* does not match" "$(cat "$BRIDGE_LOG")"
 assert_eq "a failed reload keeps serving the certificate in use" "$new" "$(served_serial)"
+
+# ---- the server's limits hold over TLS: a fifth connection from one
+# address, with four open (handshake done, no request yet), is refused
+caps=$(python3 - "$T/tls-ca.pem" "$TLS_PORT" <<'PY'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+held, out = [], []
+for i in range(5):
+    try:
+        raw = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10)
+        held.append(ctx.wrap_socket(raw, server_hostname="localhost"))
+        out.append("ok")
+    except (OSError, ssl.SSLError):
+        out.append("refused")
+print(" ".join(out))
+PY
+)
+assert_eq "max_connections_per_address (4) applies to the TLS listener" \
+	"ok ok ok ok refused" "$caps"
 
 bridge_stop
 finish
