@@ -53,7 +53,7 @@ $(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/con
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 # proxy/cli/startup_check.c: --check-config's look at the machine (issue 9 item 8).
-$(1)/unit/test_startup_check: $(1)/obj/tests/unit/test_startup_check.o $(1)/obj/proxy/cli/startup_check.o
+$(1)/unit/test_startup_check: $(1)/obj/tests/unit/test_startup_check.o $(1)/obj/proxy/cli/startup_check.o $(1)/obj/proxy/net/tls.o
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 endef
@@ -185,7 +185,7 @@ build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
 # driver includes proxy/net/server.c itself and links llhttp and the log.
 build/fuzz/fuzz_config: build/fuzz/obj/tests/fuzz/fuzz_config.o build/fuzz/obj/proxy/core/config.o build/fuzz/obj/proxy/core/config_check.o build/fuzz/obj/proxy/core/log.o $(FUZZ_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-build/fuzz/fuzz_http: build/fuzz/obj/tests/fuzz/fuzz_http.o build/fuzz/obj/proxy/core/log.o build/fuzz/obj/translate/core/connfair.o $(FUZZ_LLHTTP)
+build/fuzz/fuzz_http: build/fuzz/obj/tests/fuzz/fuzz_http.o build/fuzz/obj/proxy/core/log.o build/fuzz/obj/proxy/net/tls.o build/fuzz/obj/translate/core/connfair.o $(FUZZ_LLHTTP)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 fuzz-build: $(FUZZ_BIN)

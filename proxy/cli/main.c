@@ -31,6 +31,7 @@
 #include "server.h"
 #include "startup_check.h"
 #include "store.h"
+#include "tls.h"
 #include "upstream.h"
 
 #define NONCE_POOL 64
@@ -38,6 +39,8 @@
 
 static struct bridge B;
 static int state_lock = -1; /* store_file_lock's descriptor */
+/* issue 9 item 3: the v1 API over TLS (tls_listen), NULL when off */
+static struct server *front_tls;
 
 static long long
 nonce_pool_size(struct bridge *b)
@@ -107,6 +110,9 @@ stop(void)
 		server_close(B.http01, NULL, NULL);
 	if (B.admin != NULL)
 		server_close(B.admin, NULL, NULL);
+	if (front_tls != NULL)
+		server_close(front_tls, NULL, NULL);
+	front_tls = NULL;
 	B.front = B.http01 = B.admin = NULL;
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	if (B.acme != NULL)
@@ -117,7 +123,28 @@ stop(void)
 	B.up = NULL;
 }
 
-/* SIGHUP: reopen the access log (log rotation). */
+/* The TLS listener's certificate and key, read again: new connections
+ * get the new ones, open ones keep theirs; on failure the old stay. */
+static void
+tls_reload(void)
+{
+	char err[1536];
+	SSL_CTX *ctx;
+
+	if (front_tls == NULL)
+		return;
+	if ((ctx = tls_ctx_load(
+		 B.cfg->tls_cert, B.cfg->tls_key, err, sizeof(err))) == NULL) {
+		log_err("SIGHUP: keeping the TLS certificate in use: %s", err);
+		return;
+	}
+	server_set_tls(front_tls, ctx);
+	SSL_CTX_free(ctx); /* the server holds its own reference */
+	log_info("SIGHUP: TLS certificate reloaded from %s", B.cfg->tls_cert);
+}
+
+/* SIGHUP: reopen the access log (log rotation), reload the TLS
+ * certificate. */
 static void
 on_hup(uv_signal_t *s, int signum)
 {
@@ -125,6 +152,7 @@ on_hup(uv_signal_t *s, int signum)
 	(void)signum;
 	log_info("SIGHUP: reopening the access log");
 	observe_reopen(&B);
+	tls_reload();
 }
 
 /* What a drain waits for: v1 requests not answered yet, flows, client-proof
@@ -133,6 +161,7 @@ static int
 work_in_progress(void)
 {
 	return (B.front != NULL && server_requests_in_flight(B.front) > 0) ||
+	    (front_tls != NULL && server_requests_in_flight(front_tls) > 0) ||
 	    !LIST_EMPTY(&B.runs) || !LIST_EMPTY(&B.proofs) ||
 	    !LIST_EMPTY(&B.hooks) || !LIST_EMPTY(&B.creations);
 }
@@ -167,6 +196,8 @@ drain(void)
 	    B.cfg->drain_timeout_ms);
 	if (B.front != NULL)
 		server_stop_accepting(B.front);
+	if (front_tls != NULL)
+		server_stop_accepting(front_tls);
 	if (B.admin != NULL)
 		server_stop_accepting(B.admin);
 	drain_deadline_ms = bridge_now_ms() + B.cfg->drain_timeout_ms;
@@ -214,14 +245,40 @@ listen_on(struct server **srv, const char *name, server_handler h,
 	return 0;
 }
 
-/* The v1 front end, then the admin listener and the http-01 responder
- * (each optional). */
+/* The v1 API over TLS with the same limits as the plain listener's
+ * (issue 9 item 3). */
+static int
+listen_tls(const struct config *cfg)
+{
+	char err[1536];
+	SSL_CTX *ctx;
+
+	if ((ctx = tls_ctx_load(
+		 cfg->tls_cert, cfg->tls_key, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (listen_on(&front_tls, "v1-tls", endpoints_handle, cfg->tls_host,
+		cfg->tls_port, cfg->max_connections,
+		cfg->max_connections_per_address) == -1) {
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	server_set_tls(front_tls, ctx);
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+/* The v1 front end (plain, and over TLS when asked), then the admin
+ * listener and the http-01 responder (each optional). */
 static int
 listen_all(const struct config *cfg)
 {
 	if (listen_on(&B.front, "v1", endpoints_handle, cfg->listen_host,
 		cfg->listen_port, cfg->max_connections,
 		cfg->max_connections_per_address) == -1)
+		return -1;
+	if (cfg->tls_port > 0 && listen_tls(cfg) == -1)
 		return -1;
 	if (cfg->admin_port > 0 &&
 	    listen_on(&B.admin, "admin", admin_handle, cfg->admin_host,

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "startup_check.h"
+#include "tls.h"
 
 struct sc {
 	FILE *out;
@@ -176,12 +177,50 @@ check_port(struct sc *s, const char *key, const char *host, int port)
 	freeaddrinfo(ai);
 }
 
+/* A readable file for KEY, or a problem said. 0 or -1. */
+static int
+check_readable(struct sc *s, const char *key, const char *path)
+{
+	if (path[0] == '\0') {
+		say(s, "%s: tls_listen is set, so %s must name a PEM file", key,
+		    key);
+		return -1;
+	}
+	if (access(path, R_OK) != 0) {
+		say(s, "%s %s: cannot read it: %s", key, path, plain(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* issue 9 item 3: with tls_listen, the certificate and key load (as
+ * start-up and SIGHUP load them) and match. */
+static void
+check_tls(struct sc *s, const struct config *cfg)
+{
+	char err[1536];
+	SSL_CTX *ctx;
+	int bad;
+
+	if (cfg->tls_port <= 0)
+		return;
+	bad = check_readable(s, "tls_cert", cfg->tls_cert);
+	bad |= check_readable(s, "tls_key", cfg->tls_key);
+	if (bad)
+		return;
+	if ((ctx = tls_ctx_load(
+		 cfg->tls_cert, cfg->tls_key, err, sizeof(err))) == NULL)
+		say(s, "%s", err);
+	SSL_CTX_free(ctx);
+}
+
 int
 startup_check(const struct config *cfg, int ports, FILE *out)
 {
 	struct sc s = { out, 0 };
 
 	check_state(&s, cfg->state);
+	check_tls(&s, cfg);
 	if (cfg->log_file[0] != '\0')
 		(void)check_writable(&s, "log_file", cfg->log_file);
 	if (!ports)
@@ -189,5 +228,6 @@ startup_check(const struct config *cfg, int ports, FILE *out)
 	check_port(&s, "listen", cfg->listen_host, cfg->listen_port);
 	check_port(&s, "admin_listen", cfg->admin_host, cfg->admin_port);
 	check_port(&s, "http01_listen", cfg->http01_host, cfg->http01_port);
+	check_port(&s, "tls_listen", cfg->tls_host, cfg->tls_port);
 	return s.problems;
 }

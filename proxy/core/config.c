@@ -157,6 +157,10 @@ static const struct config_key config_keys[] = {
 	 * only, so the MAC key never shows in a process listing */
 	K_STR("eab_kid", NULL, eab_kid, NULL),
 	K_STR("eab_hmac_key", NULL, eab_hmac_key, config_check_b64url),
+	/* issue 9 item 3: a TLS listener for the v1 API ("" = off) */
+	K_ADDR("tls_listen", "--tls-listen", tls_host, tls_port, 1),
+	K_STR("tls_cert", "--tls-cert", tls_cert, config_check_readable),
+	K_STR("tls_key", "--tls-key", tls_key, config_check_readable),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -195,6 +199,9 @@ static const char usage_text[] =
     "                         /metrics and the migration page, \"\" to "
     "disable\n"
     "                         (default 127.0.0.1:4001)\n"
+    "  --tls-listen ADDR:PORT v1 over TLS as well (default off)\n"
+    "  --tls-cert FILE        its PEM certificate chain (reloaded on SIGHUP)\n"
+    "  --tls-key FILE         its PEM private key (reloaded on SIGHUP)\n"
     "  --check-config         check the configuration and exit\n"
     "  --version              print the version and exit\n"
     "  -h, --help             print this help and exit\n"

@@ -97,6 +97,12 @@ struct config {
 	 * "=" padding removed) and a secret: never logged */
 	char eab_kid[256];
 	char eab_hmac_key[512];
+	/* issue 9 item 3: the v1 API over TLS too; port 0 = off (default).
+	 * PEM files, reloaded on SIGHUP */
+	char tls_host[64];
+	int tls_port;
+	char tls_cert[1024];
+	char tls_key[1024];
 };
 
 /* Release what config_load allocated (the JSON members). */

@@ -250,17 +250,21 @@ static void
 set_base(struct ep *e)
 {
 	const struct config *c = e->b->cfg;
+	/* the TLS listener's (issue 9 item 3) links are https ones */
+	const char *sch = e->req->tls ? "https" : "http";
+	const char *h = e->req->tls ? c->tls_host : c->listen_host;
+	int port = e->req->tls ? c->tls_port : c->listen_port;
 
 	if (c->base_url[0] != '\0')
 		snprintf(e->base, sizeof(e->base), "%s", c->base_url);
 	else if (host_ok(e->req->host))
-		snprintf(e->base, sizeof(e->base), "http://%s", e->req->host);
-	else if (strchr(c->listen_host, ':') != NULL)
-		snprintf(e->base, sizeof(e->base), "http://[%s]:%d",
-		    c->listen_host, c->listen_port);
+		snprintf(
+		    e->base, sizeof(e->base), "%s://%s", sch, e->req->host);
+	else if (strchr(h, ':') != NULL)
+		snprintf(
+		    e->base, sizeof(e->base), "%s://[%s]:%d", sch, h, port);
 	else
-		snprintf(e->base, sizeof(e->base), "http://%s:%d",
-		    c->listen_host, c->listen_port);
+		snprintf(e->base, sizeof(e->base), "%s://%s:%d", sch, h, port);
 	/* no trailing slash */
 	if (e->base[0] != '\0' && e->base[strlen(e->base) - 1] == '/')
 		e->base[strlen(e->base) - 1] = '\0';

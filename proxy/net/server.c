@@ -11,7 +11,13 @@
  * refused; a full listener closes its oldest idle keep-alive connection
  * (the idle list is in the order they went idle) before it refuses. A
  * connection that has sent nothing has first_byte_timeout. Refusals are
- * counted and logged at most once a second, with their count. */
+ * counted and logged at most once a second, with their count.
+ *
+ * TLS (issue 9 item 3): a listener given a context with server_set_tls runs
+ * every connection through tls.c: bytes read are decrypted before llhttp
+ * sees them, answers encrypted before they are written, so the limits and
+ * timers above see the same requests. A connection keeps the context it
+ * was accepted with; server_set_tls only changes it for new ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +29,7 @@
 #include "connfair.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 #define READ_CHUNK 16384
 #define HEADER_NAME_MAX 64
@@ -51,6 +58,7 @@ struct conn {
 	int idle;	       /* between keep-alive requests: in srv->idle */
 	LIST_ENTRY(conn) link; /* server's conns */
 	TAILQ_ENTRY(conn) idle_link; /* server's idle, oldest first */
+	struct tls_conn *tls;	     /* NULL on a plain listener */
 };
 
 struct server {
@@ -76,6 +84,7 @@ struct server {
 	uv_timer_t log_timer;
 	int log_timer_open;
 	unsigned long next_id;
+	SSL_CTX *tls; /* new connections' TLS context; NULL = plain */
 	int closing;
 	void (*done)(void *);
 	void *done_arg;
@@ -86,6 +95,7 @@ struct write_req {
 	struct conn *c;
 	char *buf;
 	int close_after;
+	int raw; /* TLS bytes of no reply (a handshake): no resume after */
 };
 
 static void conn_close(struct conn *c);
@@ -98,6 +108,7 @@ server_maybe_done(struct server *s)
 		return;
 	if (s->done != NULL)
 		s->done(s->done_arg);
+	SSL_CTX_free(s->tls);
 	free(s);
 }
 
@@ -113,6 +124,7 @@ req_new(struct conn *c)
 	r->id = ++c->srv->next_id;
 	r->conn = c;
 	r->srv = c->srv;
+	r->tls = c->tls != NULL;
 	memcpy(r->peer, c->peer, sizeof(r->peer));
 	return r;
 }
@@ -369,6 +381,7 @@ on_handle_closed(uv_handle_t *h)
 	s->nconns--;
 	free(c->pending);
 	free(c->hval);
+	tls_conn_free(c->tls);
 	free(c);
 	server_maybe_done(s);
 }
@@ -463,19 +476,88 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = buf->base ? READ_CHUNK : 0;
 }
 
+/* Plaintext from the client: parsed, or kept while a request is with
+ * the handler. */
+static void
+conn_data(struct conn *c, const char *data, size_t len)
+{
+	if (c->in_flight)
+		keep_pending(c, data, len);
+	else
+		conn_feed(c, data, len);
+}
+
+static void on_written(uv_write_t *w, int status);
+
+/* Write what TLS has for the client outside a reply (handshake records,
+ * alerts). -1 (c closed) when that fails. */
+static int
+tls_flush(struct conn *c, int close_after)
+{
+	struct write_req *wr;
+	char *out;
+	size_t len;
+	uv_buf_t b;
+
+	if (tls_conn_take(c->tls, &out, &len) == -1 ||
+	    (len > 0 && (wr = calloc(1, sizeof(*wr))) == NULL)) {
+		free(out);
+		conn_close(c);
+		return -1;
+	}
+	if (len == 0) {
+		if (close_after)
+			conn_close(c);
+		return 0;
+	}
+	wr->c = c;
+	wr->buf = out;
+	wr->raw = 1;
+	wr->close_after = close_after;
+	b = uv_buf_init(out, (unsigned int)len);
+	if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+		free(out);
+		free(wr);
+		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Ciphertext from the client: decrypted and handed on, and whatever TLS
+ * answers (the handshake) written back. */
+static void
+tls_read(struct conn *c, const char *data, size_t len)
+{
+	char buf[READ_CHUNK], why[160];
+	int n = 0;
+
+	if (tls_conn_in(c->tls, data, len) == -1) {
+		conn_close(c);
+		return;
+	}
+	while (!c->closing &&
+	    (n = tls_conn_read(c->tls, buf, sizeof(buf), why, sizeof(why))) > 0)
+		conn_data(c, buf, (size_t)n);
+	if (c->closing)
+		return;
+	if (n < 0)
+		log_debug("%s: TLS from %s: %s", c->srv->name, c->peer, why);
+	/* an alert, if any, goes out before the close */
+	(void)tls_flush(c, n < 0);
+}
+
 static void
 on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = st->data;
 
-	if (nread < 0) {
+	if (nread < 0)
 		conn_close(c);
-	} else if (nread > 0) {
-		if (c->in_flight)
-			keep_pending(c, buf->base, (size_t)nread);
-		else
-			conn_feed(c, buf->base, (size_t)nread);
-	}
+	else if (nread > 0 && c->tls != NULL)
+		tls_read(c, buf->base, (size_t)nread);
+	else if (nread > 0)
+		conn_data(c, buf->base, (size_t)nread);
 	free(buf->base);
 }
 
@@ -507,7 +589,7 @@ on_written(uv_write_t *w, int status)
 	free(wr->buf);
 	if (status < 0 || wr->close_after || c->srv->closing)
 		conn_close(c);
-	else if (!c->closing)
+	else if (!c->closing && !wr->raw)
 		conn_resume(c);
 	free(wr);
 }
@@ -606,6 +688,21 @@ reply_render(char *buf, size_t size, int status, const char *const *hdrs,
 	return off;
 }
 
+/* On a TLS connection: the rendered answer in wr->buf replaced by its
+ * records; 0 or -1. */
+static int
+reply_encrypt(struct conn *c, struct write_req *wr, size_t *off)
+{
+	char *out;
+
+	if (tls_conn_write(c->tls, wr->buf, *off) == -1 ||
+	    tls_conn_take(c->tls, &out, off) == -1 || out == NULL)
+		return -1;
+	free(wr->buf);
+	wr->buf = out;
+	return 0;
+}
+
 void
 server_reply(struct server_req *r, int status, const char *const *hdrs,
     size_t nhdrs, const void *body, size_t len)
@@ -627,6 +724,8 @@ server_reply(struct server_req *r, int status, const char *const *hdrs,
 		goto fail;
 	off = reply_render(
 	    wr->buf, size, status, hdrs, nhdrs, body, len, head, c->keep_alive);
+	if (c->tls != NULL && reply_encrypt(c, wr, &off) == -1)
+		goto fail;
 	wr->c = c;
 	wr->close_after = !c->keep_alive;
 	req_free(r);
@@ -773,6 +872,10 @@ on_connection(uv_stream_t *l, int status)
 	peer_name(c);
 	if (admit(s, c) == -1)
 		return;
+	if (s->tls != NULL && (c->tls = tls_conn_new(s->tls)) == NULL) {
+		conn_close(c);
+		return;
+	}
 	uv_tcp_nodelay(&c->tcp, 1);
 	llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
 	c->parser.data = c;
@@ -813,6 +916,16 @@ server_new(uv_loop_t *loop, const struct server_limits *lim, server_handler h,
 	s->settings.on_body = on_body;
 	s->settings.on_message_complete = on_message_complete;
 	return s;
+}
+
+void
+server_set_tls(struct server *s, SSL_CTX *ctx)
+{
+	if (ctx != NULL)
+		SSL_CTX_up_ref(ctx);
+	/* connections on the old one hold a reference of their own */
+	SSL_CTX_free(s->tls);
+	s->tls = ctx;
 }
 
 int

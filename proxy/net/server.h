@@ -34,6 +34,7 @@ struct server_req {
 	int has_content_length;
 	int chunked;   /* Transfer-Encoding: chunked (body within the limit) */
 	char peer[64]; /* client address */
+	int tls;       /* it came over TLS (server_set_tls) */
 	char *body;    /* NUL-terminated, may be NULL */
 	size_t body_len;
 	/* Set by the server when the request must be refused: the handler
@@ -50,6 +51,10 @@ typedef void (*server_handler)(struct server_req *r, void *arg);
 
 struct server *server_new(uv_loop_t *loop, const struct server_limits *lim,
     server_handler h, void *arg, const char *name);
+/* Serve TLS with ctx (an SSL_CTX, tls.h) on the connections accepted from
+ * now on (ones open keep theirs): s takes a reference; NULL = plain. */
+typedef struct ssl_ctx_st SSL_CTX;
+void server_set_tls(struct server *s, SSL_CTX *ctx);
 /* Listen on host:port; 0 or a negative UV error. */
 int server_listen(struct server *s, const char *host, int port);
 

@@ -36,6 +36,7 @@ SCRIPTS=(
 	test_quickstart.sh
 	test_health.sh
 	test_eab.sh
+	test_tls.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
