@@ -55,7 +55,8 @@
 #   dh_cert_check DIR CERT SANS VERIFY-NAME  DIR/certs/CERT/cert.pem exists, verifies
 #                                  (cert_verifies VERIFY-NAME), "dehydrated CERT: SANs"
 # Fault relay (relay.js in front of Pebble):
-#   relay_start NAME [PORT]        W/NAME.port, W/NAME.log; sets RELAY (its origin)
+#   relay_start NAME [PORT [FAULT]] W/NAME.port, W/NAME.log; sets RELAY (its origin);
+#                                  FAULT (JSON) is in force from the first request
 #   relay_fault JSON / relay_clear add one fault / remove them all
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -669,12 +670,13 @@ dh_cert_check() { # dh_cert_check DIR CERT SANS VERIFY-NAME
 }
 
 # ------------------------------------------------------------ fault relay
-relay_start() { # relay_start NAME [PORT]
-	local name=$1 port=${2:-0}
+relay_start() { # relay_start NAME [PORT [FAULT-JSON]]: a fault set before the first request
+	local name=$1 port=${2:-0} fault=()
+	[ -n "${3:-}" ] && fault=(--fault "$3")
 	rm -f "$W/$name.port"
 	node "$E2E_DIR/relay.js" --upstream "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA" \
 		--cert "$PEBBLE_WORKDIR/tls-cert.pem" --key "$PEBBLE_WORKDIR/tls-key.pem" \
-		--port "$port" --port-file "$W/$name.port" 2>>"$W/$name.log" &
+		--port "$port" --port-file "$W/$name.port" "${fault[@]}" 2>>"$W/$name.log" &
 	E2E_PIDS+=("$!")
 	wait_for 15 test -s "$W/$name.port" || die "relay did not start (see $W/$name.log)"
 	RELAY="https://127.0.0.1:$(cat "$W/$name.port")"

@@ -330,8 +330,9 @@ refused "refused: new-authz" "$R.bnoup" "$st" 503 serverInternal \
 	"^the upstream CA's directory at [^ ]+ is not loaded: " "$before"
 assert_eq "refused: no upstream account, no authorization" "0 0 0 0" "$(counts)"
 # now something answers there, but the directory is an HTTP 500
-relay_start relay "$dead"
-relay_fault '{"match":"directory","action":"500"}'
+# the fault from the relay's first request: the bridge retries every <= 2 s,
+# and one retry between a plain start and relay_fault would load the directory
+relay_start relay "$dead" '{"match":"directory","action":"500"}'
 wait_for 12 grep -q "upstream directory https://127.0.0.1:$dead/dir: directory answered HTTP 500" "$BRIDGE_LOG" &&
 	pass "directory HTTP 500: logged" || fail "directory HTTP 500: logged" "see $BRIDGE_LOG"
 st=$(v1_new_authz "$R.b500" "$KEY3" dead.example)
