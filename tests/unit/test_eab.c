@@ -75,7 +75,7 @@ test_known_answer(void)
 	ys = json_string_value(json_object_get(j, "payload"));
 	msg = malloc(strlen(ps) + strlen(ys) + 2);
 	CHECK(msg != NULL);
-	sprintf(msg, "%s.%s", ps, ys);
+	snprintf(msg, strlen(ps) + strlen(ys) + 2, "%s.%s", ps, ys);
 	want = expect_sig(key, keylen, msg);
 	CHECK(want != NULL);
 	CHECK_STR(json_string_value(json_object_get(j, "signature")), want);

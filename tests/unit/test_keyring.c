@@ -169,7 +169,7 @@ check_jws(struct keyring *kr, const char *id, const char *js, const char *kid,
 	input = malloc(strlen(pb) + strlen(yb) + 2);
 	CHECK(sig != NULL && input != NULL);
 	if (sig != NULL && input != NULL) {
-		sprintf(input, "%s.%s", pb, yb);
+		snprintf(input, strlen(pb) + strlen(yb) + 2, "%s.%s", pb, yb);
 		CHECK(jws_verify_raw(pub, alg, (const unsigned char *)input,
 			  strlen(input), sig, siglen) == 0);
 		input[0] ^= 1; /* a changed input does not verify */

@@ -447,7 +447,8 @@ test_cert_key(void)
 	 * ("AAAA" in front) */
 	j = jwk_from_pkey(rsa);
 	n = malloc(strlen(json_string_value(json_object_get(j, "n"))) + 5);
-	sprintf(n, "AAAA%s", json_string_value(json_object_get(j, "n")));
+	snprintf(n, strlen(json_string_value(json_object_get(j, "n"))) + 5,
+	    "AAAA%s", json_string_value(json_object_get(j, "n")));
 	json_object_set_new(j, "n", json_string(n));
 	CHECK(jwk_thumbprint(j, tp) == 0);
 	CHECK(csr_key_check(rsa, tp) == -1);

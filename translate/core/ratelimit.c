@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/queue.h>
 
@@ -171,6 +172,7 @@ rate_key(const char *peer, char *key, size_t keylen)
 	struct in6_addr a6;
 	unsigned char *a = a6.s6_addr;
 	char txt[INET6_ADDRSTRLEN];
+	int n;
 
 	if (peer == NULL)
 		peer = "";
@@ -184,9 +186,8 @@ rate_key(const char *peer, char *key, size_t keylen)
 		return inet_ntop(AF_INET, a + 12, key, (socklen_t)keylen) ? 0
 									  : -1;
 	memset(a + 8, 0, 8);
-	if (inet_ntop(AF_INET6, a, txt, sizeof(txt)) == NULL ||
-	    str_copy(key, keylen, txt) == -1 || strlen(key) + 4 > keylen)
+	if (inet_ntop(AF_INET6, a, txt, sizeof(txt)) == NULL)
 		return -1;
-	strcat(key, "/64");
-	return 0;
+	n = snprintf(key, keylen, "%s/64", txt);
+	return n < 0 || (size_t)n >= keylen ? -1 : 0;
 }
