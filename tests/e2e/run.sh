@@ -37,6 +37,7 @@ SCRIPTS=(
 	test_health.sh
 	test_eab.sh
 	test_tls.sh
+	test_upstreams.sh
 )
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
