@@ -130,6 +130,8 @@ all_under "/staging directory: every URL starts with $S/" "$S" "$(urls_in "$R.sd
 assert_eq "/staging directory new-reg" "$S/acme/new-reg" "$(json_get "$R.sdir.body" new-reg 2>/dev/null || true)"
 assert_match "/staging directory: terms under /staging" "^$S/" \
 	"$(json_get "$R.sdir.body" meta terms-of-service 2>/dev/null || true)"
+st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$S/terms" || true)
+assert_match "GET /staging/terms answers 2xx/3xx" '^(2|3)[0-9][0-9]$' "$st"
 assert_match "HEAD /staging/directory has a Replay-Nonce" '^[A-Za-z0-9_-]{16,}$' "$(nonce_at "$S")"
 
 # ---- an unknown prefix
@@ -161,21 +163,21 @@ assert_eq "key K: the 409 points at the /staging registration" "$S/acme/reg/$ID_
 
 # /staging has agree_tos: K's new-authz there goes through without agreeing
 st=$(post "$S" "$R.az_stg" "$S/acme/new-authz" "$K" new-authz \
-	'{"identifier":{"type":"dns","value":"k-staging.upstreams.example"}}')
+	'{"identifier":{"type":"dns","value":"k1.example"}}')
 assert_eq "key K: new-authz at /staging 201 (its agree_tos)" 201 "$st"
 assert_eq "key K: /staging authz valid" valid "$(json_get "$R.az_stg.body" status 2>/dev/null || true)"
 all_under "key K: /staging new-authz Location, Links, challenge URIs under /staging" "$S" "$(resp_urls "$R.az_stg")"
 AZ_STG=$(hdr "$R.az_stg.hdr" location 2>/dev/null || true)
 # the root has none and does not inherit /staging's
 st=$(post "$BRIDGE_URL" "$R.az_root" "$BRIDGE_URL/acme/new-authz" "$K" new-authz \
-	'{"identifier":{"type":"dns","value":"k-root.upstreams.example"}}')
+	'{"identifier":{"type":"dns","value":"k2.example"}}')
 check_problem "key K: new-authz at / refused (agree_tos not inherited)" "$R.az_root" 403 unauthorized "$st"
 # K agrees at the root: then its root authorization
 tos=$(json_get "$R.dir.body" meta terms-of-service 2>/dev/null || true)
 st=$(post "$BRIDGE_URL" "$R.agree" "$BRIDGE_URL/acme/reg/$ID_ROOT" "$K" reg "{\"agreement\":\"$tos\"}")
 assert_eq "key K: agrees at / (POST reg 202)" 202 "$st"
 st=$(post "$BRIDGE_URL" "$R.az_root2" "$BRIDGE_URL/acme/new-authz" "$K" new-authz \
-	'{"identifier":{"type":"dns","value":"k-root.upstreams.example"}}')
+	'{"identifier":{"type":"dns","value":"k2.example"}}')
 assert_eq "key K: new-authz at / 201 after agreeing" 201 "$st"
 none_staging "key K: / new-authz URLs not under /staging" "$(resp_urls "$R.az_root2")"
 AZ_ROOT=$(hdr "$R.az_root2.hdr" location 2>/dev/null || true)
@@ -196,7 +198,7 @@ case "$AZ_ROOT" in
 	*) fail "/ authz Location" "'$AZ_ROOT'" ;;
 esac
 st=$(post "$S" "$R.cert_stg" "$S/acme/new-cert" "$K" new-cert \
-	"{\"csr\":\"$(mkdir -p "$R.csr" && make_csr "$R.csr" k-staging.upstreams.example && b64url_file "$R.csr/csr.der")\"}")
+	"{\"csr\":\"$(mkdir -p "$R.csr" && make_csr "$R.csr" k1.example && b64url_file "$R.csr/csr.der")\"}")
 assert_eq "key K: new-cert at /staging 201" 201 "$st"
 all_under "key K: /staging new-cert Location and Links under /staging" "$S" "$(resp_urls "$R.cert_stg")"
 CERT_STG=$(hdr "$R.cert_stg.hdr" location 2>/dev/null || true)
@@ -319,6 +321,9 @@ fi
 st=$(post "$S" "$R.reg_stg3" "$S/acme/new-reg" "$K" new-reg '{}')
 assert_eq "after restart: key K's /staging registration is still there (409)" 409 "$st"
 assert_eq "after restart: ... with the same id" "$S/acme/reg/$ID_STG" "$(hdr "$R.reg_stg3.hdr" location 2>/dev/null || true)"
+st=$(post "$BRIDGE_URL" "$R.reg_root3" "$BRIDGE_URL/acme/new-reg" "$K" new-reg '{}')
+assert_eq "after restart: key K's / registration is still there (409, same id)" "409 $BRIDGE_URL/acme/reg/$ID_ROOT" \
+	"$st $(hdr "$R.reg_root3.hdr" location 2>/dev/null || true)"
 if [ -n "$CERT_STG" ]; then
 	st=$(http_req "$R.g_c_stg2" "$CERT_STG")
 	assert_eq "after restart: the /staging cert URL 200" 200 "$st"
@@ -373,6 +378,9 @@ bad_case "upstreams[\"\"] with top-level upstream" \
 	"\"upstream\": \"$A_DIR\", \"upstreams\": {\"\": {\"url\": \"$A_DIR\"}}"
 many=""
 for i in $(seq 1 17); do many="$many\"/u$i\": {\"url\": \"$B_DIR\"},"; done
+bad_case "upstreams[\"\"] with top-level agree_tos" \
+	"\"agree_tos\": true, \"upstreams\": {\"\": {\"url\": \"$A_DIR\"}}"
+bad_case "an unknown member in an entry" "\"upstreams\": {\"/staging\": {\"url\": \"$B_DIR\", \"urll\": 1}}"
 bad_case "17 upstreams" "\"upstreams\": {${many%,}}"
 
 alive() { if kill -0 "$2" 2>/dev/null; then pass "$1"; else fail "$1" "pid $2 gone"; fi; }
