@@ -465,19 +465,25 @@ label_escape(char *out, size_t outlen, const char *s)
 	out[o] = '\0';
 }
 
-/* Whether the CA answers, and which build runs (issue 9 item 4). The
- * upstream label is the directory URL, ready for several upstreams. */
+/* Whether each CA answers, and which build runs (issue 9 items 1, 4),
+ * by the upstream's name and directory URL. */
 static void
 health_gauges(struct sbuf *sb, const struct metrics_gauges *g)
 {
-	char esc[600];
+	char esc[600], name[CONFIG_PREFIX_MAX * 2];
+	size_t i;
 
-	label_escape(esc, sizeof(esc), g->upstream_url);
 	head(sb, "acme_bridge_upstream_up", "gauge",
 	    "1 when the upstream CA's directory is loaded and a nonce came "
 	    "recently (what /readyz checks), else 0.");
-	sb_printf(sb, "acme_bridge_upstream_up{upstream=\"%s\"} %d\n", esc,
-	    g->upstream_up ? 1 : 0);
+	for (i = 0; i < g->nups; i++) {
+		label_escape(name, sizeof(name), g->ups[i].name);
+		label_escape(esc, sizeof(esc), g->ups[i].url);
+		sb_printf(sb,
+		    "acme_bridge_upstream_up{upstream=\"%s\",url=\"%s\"} "
+		    "%d\n",
+		    name, esc, g->ups[i].up ? 1 : 0);
+	}
 	label_escape(esc, sizeof(esc), g->version ? g->version : "unknown");
 	head(sb, "acme_bridge_build_info", "gauge",
 	    "Always 1; the version label names the running build.");
@@ -499,9 +505,16 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	sb_printf(
 	    sb, "acme_bridge_nonces_outstanding %lld\n", g->nonces_outstanding);
 	head(sb, "acme_bridge_upstream_nonce_pool", "gauge",
-	    "Upstream nonces held for the next RFC 8555 requests.");
-	sb_printf(sb, "acme_bridge_upstream_nonce_pool %lld\n",
-	    g->upstream_nonce_pool);
+	    "Upstream nonces held for the next RFC 8555 requests, by "
+	    "upstream.");
+	for (i = 0; i < g->nups; i++) {
+		char name[CONFIG_PREFIX_MAX * 2];
+
+		label_escape(name, sizeof(name), g->ups[i].name);
+		sb_printf(sb,
+		    "acme_bridge_upstream_nonce_pool{upstream=\"%s\"} %lld\n",
+		    name, g->ups[i].nonce_pool);
+	}
 	health_gauges(sb, g);
 	if (mc == NULL || !mc->ok)
 		return;

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "config.h"
+
 struct metrics;
 
 struct metrics *metrics_new(void);
@@ -65,11 +67,15 @@ struct metrics_gauges {
 	struct metrics_conns conns[METRICS_NLISTENERS];
 	long long open_connections;
 	long long nonces_outstanding;
-	long long upstream_nonce_pool;
 	const struct metrics_clients *clients; /* may be NULL */
-	/* issue 9 item 4: the upstream's state (URL "" when unknown) */
-	const char *upstream_url;
-	int upstream_up;
+	/* issue 9 items 1, 4: each upstream's state, by its name ("/",
+	 * "/staging"; borrowed) */
+	struct metrics_upstream {
+		const char *name, *url;
+		int up;
+		long long nonce_pool;
+	} ups[CONFIG_UPSTREAMS_MAX];
+	size_t nups;
 	const char *version;
 };
 

@@ -352,6 +352,24 @@ conn_counts(struct metrics_conns *c, const struct server *s)
 	c->reclaimed = server_reclaimed(s);
 }
 
+static void
+upstream_gauges(struct bridge *b, struct metrics_gauges *g)
+{
+	struct upstream_health h;
+	size_t i;
+
+	for (i = 0; i < b->nups && b->upstream_health != NULL; i++) {
+		b->upstream_health(b, i, &h, 0);
+		g->ups[i].name = b->ups[i].cfg->name;
+		g->ups[i].url = h.url;
+		g->ups[i].up = h.loaded && h.nonce_ok;
+		g->ups[i].nonce_pool = b->upstream_nonce_pool != NULL
+		    ? b->upstream_nonce_pool(b, i)
+		    : 0;
+		g->nups = i + 1;
+	}
+}
+
 char *
 observe_metrics_text(struct bridge *b, size_t *len)
 {
@@ -373,16 +391,7 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	g.nonces_outstanding = b->nonces != NULL
 	    ? (long long)nonce_set_count(b->nonces)
 	    : 0;
-	g.upstream_nonce_pool = b->upstream_nonce_pool != NULL
-	    ? b->upstream_nonce_pool(b)
-	    : 0;
-	if (b->upstream_health != NULL) {
-		struct upstream_health h;
-
-		b->upstream_health(b, &h, 0);
-		g.upstream_url = h.url;
-		g.upstream_up = h.loaded && h.nonce_ok;
-	}
+	upstream_gauges(b, &g);
 	g.version = ACME_BRIDGE_VERSION;
 	if ((mc = calloc(1, sizeof(*mc))) != NULL)
 		client_counts(b, mc);

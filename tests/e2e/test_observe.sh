@@ -248,8 +248,8 @@ ok('/metrics: histogram buckets 0.005..30,+Inf, cumulative, +Inf == _count, _sum
 const total = Object.values(up).reduce((a, b) => a + b, 0);
 eq('/metrics: histogram _count total == sum of upstream counts', total,
 	Object.values(hc).reduce((a, b) => a + b, 0));
-ok('/metrics: upstream nonce pool gauge >= 1 after the CA answered', M.get('acme_bridge_upstream_nonce_pool') >= 1,
-	String(M.get('acme_bridge_upstream_nonce_pool')));
+ok('/metrics: upstream nonce pool gauge >= 1 after the CA answered', M.get('acme_bridge_upstream_nonce_pool{upstream="/"}') >= 1,
+	String(M.get('acme_bridge_upstream_nonce_pool{upstream="/"}')));
 // v1 accounts by client family and version, from the inventory (2 accounts)
 const acc = Object.fromEntries(sel('acme_bridge_v1_accounts'));
 eq('/metrics: acme_bridge_v1_accounts has HELP and TYPE gauge', [true, 'gauge'],
