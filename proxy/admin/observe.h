@@ -24,9 +24,10 @@ struct obs_upcall {
 
 /* What a v1 request did, filled as it is answered (in struct ep). */
 struct obs_req {
-	char resource[24];	   /* "new-cert", "directory", ... */
-	long long account_id;	   /* 0 when unknown */
-	char names[OBS_NAMES_MAX]; /* requested names, comma-separated */
+	char resource[24];		  /* "new-cert", "directory", ... */
+	char upstream[CONFIG_PREFIX_MAX]; /* its upstream's name: "/", ... */
+	long long account_id;		  /* 0 when unknown */
+	char names[OBS_NAMES_MAX];	  /* requested names, comma-separated */
 	struct obs_upcall up[OBS_UPCALLS_MAX];
 	size_t nup;
 	size_t dropped;		/* upstream calls beyond the array */

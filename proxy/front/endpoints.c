@@ -283,6 +283,8 @@ pick_upstream(struct ep *e)
 		prefixes[i] = e->b->ups[i].cfg->prefix;
 	n = v1_prefix_match(e->path, prefixes, e->b->nups, &which);
 	e->u = &e->b->ups[which < e->b->nups ? which : 0];
+	snprintf(
+	    e->obs.upstream, sizeof(e->obs.upstream), "%s", e->u->cfg->name);
 	if (n == 0)
 		return;
 	len = strlen(e->base);
