@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "config.h"
+
 struct bridge;
 struct server_req;
 
