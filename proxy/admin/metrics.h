@@ -14,17 +14,21 @@ struct metrics;
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 
-/* A v1 request answered: resource ("new-cert"), HTTP method and status, v1
- * error type or NULL. A failed POST to new-cert counts as an issuance
- * failure with the error type as its reason. */
-void metrics_v1(struct metrics *m, const char *resource, const char *method,
-    int status, const char *errtype);
+/* An upstream by name ("/", "/staging"): its per-upstream counters are
+ * shown from now on, at 0 until used (issue 9 item 1). */
+void metrics_upstream_add(struct metrics *m, const char *upstream);
+/* A v1 request answered at upstream (its name): resource ("new-cert"),
+ * HTTP method and status, v1 error type or NULL. A failed POST to
+ * new-cert counts as an issuance failure with the error type as its
+ * reason. */
+void metrics_v1(struct metrics *m, const char *upstream, const char *resource,
+    const char *method, int status, const char *errtype);
 /* An upstream call finished: RFC 8555 resource ("newOrder"), HTTP status
  * (0 = transport failure), its duration. */
 void metrics_upstream(
     struct metrics *m, const char *resource, long status, double seconds);
-/* A certificate was issued. */
-void metrics_issued(struct metrics *m);
+/* A certificate was issued by upstream (its name). */
+void metrics_issued(struct metrics *m, const char *upstream);
 /* An access log line could not be written. */
 void metrics_log_error(struct metrics *m);
 /* A v1 request was refused by the per-address rate limit what ("new-reg"

@@ -72,6 +72,8 @@ observe_init(struct bridge *b)
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->m = metrics_new()) == NULL)
 		goto fail;
+	for (size_t i = 0; i < b->cfg->nups; i++)
+		metrics_upstream_add(s->m, b->cfg->ups[i].name);
 	s->fd = STDOUT_FILENO;
 	if (path[0] != '\0') {
 		if ((s->fd = open_log(path)) == -1) {
@@ -295,21 +297,21 @@ observe_v1(struct bridge *b, const struct server_req *r,
 
 	if (s == NULL || r == NULL || o == NULL)
 		return;
-	metrics_v1(s->m, o->resource, r->method, status, errtype);
+	metrics_v1(s->m, o->upstream, o->resource, r->method, status, errtype);
 	if (s->fd >= 0)
 		access_log(s, r, o, status, errtype);
 	inventory_note_v1(b, r, o, status, errtype);
 }
 
 void
-observe_issued(struct bridge *b, long long account_id, const char *serial,
-    const char *names, long long not_after)
+observe_issued(struct bridge *b, const char *upstream, long long account_id,
+    const char *serial, const char *names, long long not_after)
 {
 	struct obs_state *s = state(b);
 
 	if (s == NULL)
 		return;
-	metrics_issued(s->m);
+	metrics_issued(s->m, upstream);
 	inventory_note_issued(b, account_id, serial, names, not_after);
 }
 

@@ -56,8 +56,9 @@ void observe_v1(struct bridge *b, const struct server_req *r,
     const struct obs_req *o, int status, const char *errtype);
 
 /* A certificate was issued (the inventory and the issuance metrics). */
-void observe_issued(struct bridge *b, long long account_id, const char *serial,
-    const char *names, long long not_after);
+void
+observe_issued(struct bridge *b, const char *upstream, long long account_id,
+    const char *serial, const char *names, long long not_after);
 
 /* A v1 request was refused by the per-address rate limit what ("new-reg"
  * or "post"; the metrics). */

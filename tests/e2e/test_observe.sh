@@ -210,7 +210,7 @@ eq('/metrics: v1 requests by resource and status == the access log, exactly', v1
 eq('/metrics: new-cert 201 counted once', 1, M.get('acme_bridge_v1_requests_total{resource="new-cert",status="201"}'));
 eq('/metrics: new-cert 403 counted once', 1, M.get('acme_bridge_v1_requests_total{resource="new-cert",status="403"}'));
 eq('/metrics: unknown 404 counted once', 1, M.get('acme_bridge_v1_requests_total{resource="unknown",status="404"}'));
-eq('/metrics: issuances_total', 1, M.get('acme_bridge_issuances_total'));
+eq('/metrics: issuances_total', 1, M.get('acme_bridge_issuances_total{upstream="/"}'));
 eq('/metrics: issuance failures by reason', { 'acme_bridge_issuance_failures_total{reason="unauthorized"}': 1 },
 	Object.fromEntries(sel('acme_bridge_issuance_failures_total')));
 
