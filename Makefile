@@ -49,7 +49,7 @@ $(1)/unit/%: $(1)/obj/tests/unit/%.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 # proxy/core/config.c (with config_check.c) and log.c have a unit test of their own.
-$(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/config_check.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
+$(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/config_check.o $(1)/obj/proxy/core/config_upstreams.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 # proxy/cli/startup_check.c: --check-config's look at the machine (issue 9 item 8).
@@ -183,7 +183,7 @@ build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 # The config driver links the config loader as test_config does; the HTTP
 # driver includes proxy/net/server.c itself and links llhttp and the log.
-build/fuzz/fuzz_config: build/fuzz/obj/tests/fuzz/fuzz_config.o build/fuzz/obj/proxy/core/config.o build/fuzz/obj/proxy/core/config_check.o build/fuzz/obj/proxy/core/log.o $(FUZZ_OBJ)
+build/fuzz/fuzz_config: build/fuzz/obj/tests/fuzz/fuzz_config.o build/fuzz/obj/proxy/core/config.o build/fuzz/obj/proxy/core/config_check.o build/fuzz/obj/proxy/core/config_upstreams.o build/fuzz/obj/proxy/core/log.o $(FUZZ_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 build/fuzz/fuzz_http: build/fuzz/obj/tests/fuzz/fuzz_http.o build/fuzz/obj/proxy/core/log.o build/fuzz/obj/proxy/net/tls.o build/fuzz/obj/translate/core/connfair.o $(FUZZ_LLHTTP)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)

@@ -27,32 +27,48 @@ method_ok(struct server_req *r)
 /* One upstream's readiness: {"url","directory","nonce","last_error"}.
  * The url is "" until several upstreams give it a label of its own. */
 static json_t *
-upstream_json(const struct upstream_health *h)
+upstream_json(const char *name, const struct upstream_health *h)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "url",
-	    h->url ? h->url : "", "directory",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "name", name,
+	    "url", h->url ? h->url : "", "directory",
 	    h->loaded ? "loaded" : "not loaded", "nonce",
 	    h->nonce_ok ? "recent" : "none recently", "last_error",
 	    h->last_error ? h->last_error : "", "failures", h->failures,
 	    "retry_in_s", (json_int_t)(h->loaded ? 0 : h->retry_in_s));
 }
 
-/* /readyz: 200 when the upstream directory is loaded and a nonce came
- * recently; else 503 naming what is not (docs/operations.md). */
+/* Every upstream's state into arr; whether all are ready. */
+static int
+upstreams_json(struct bridge *b, json_t *arr)
+{
+	struct upstream_health h;
+	int ready = 1;
+	size_t i;
+
+	for (i = 0; i < b->nups && b->upstream_health != NULL; i++) {
+		memset(&h, 0, sizeof(h));
+		b->upstream_health(b, i, &h, 1); /* a stale nonce: fetch one */
+		ready = ready && h.loaded && h.nonce_ok;
+		if (json_array_append_new(
+			arr, upstream_json(b->ups[i].cfg->name, &h)) != 0)
+			ready = 0;
+	}
+	return ready;
+}
+
+/* /readyz: 200 when every upstream directory is loaded and a nonce came
+ * recently from each; else 503 naming what is not (docs/operations.md). */
 static void
 readyz(struct server_req *r, struct bridge *b)
 {
-	struct upstream_health h;
-	json_t *j, *u;
+	json_t *j = NULL, *arr = json_array();
 	char *body;
-	int ready;
+	int ready = 0;
 
-	memset(&h, 0, sizeof(h));
-	if (b->upstream_health != NULL)
-		b->upstream_health(b, &h, 1); /* a stale nonce: fetch one */
-	ready = h.loaded && h.nonce_ok;
-	u = upstream_json(&h);
-	j = json_pack("{s:b, s:[o]}", "ready", ready, "upstreams", u);
+	if (arr != NULL) {
+		ready = upstreams_json(b, arr);
+		j = json_pack("{s:b, s:o}", "ready", ready, "upstreams", arr);
+	}
 	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (body == NULL) {

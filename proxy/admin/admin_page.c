@@ -41,24 +41,26 @@ reply_body(struct server_req *r, const char *type, const char *cache,
 	server_reply(r, 200, h, 5, body, len);
 }
 
-/* The upstream CA's URL, state and last error, and the bridge's version
- * (issue 9 item 4). */
+/* Each upstream CA's name, URL, state and last error, and the bridge's
+ * version (issue 9 items 1, 4). pu has room for every upstream. */
 static void
 page_upstream_fill(
     struct bridge *b, struct page_upstream *pu, struct page_data *d)
 {
 	struct upstream_health h;
+	size_t i;
 
 	d->version = ACME_BRIDGE_VERSION;
-	if (b->upstream_health == NULL)
-		return;
-	b->upstream_health(b, &h, 0);
-	pu->url = h.url;
-	pu->loaded = h.loaded;
-	pu->ready = h.loaded && h.nonce_ok;
-	pu->last_error = h.last_error;
 	d->upstreams = pu;
-	d->nupstreams = 1;
+	for (i = 0; i < b->nups && b->upstream_health != NULL; i++) {
+		b->upstream_health(b, i, &h, 0);
+		pu[i].name = b->ups[i].cfg->name;
+		pu[i].url = h.url;
+		pu[i].loaded = h.loaded;
+		pu[i].ready = h.loaded && h.nonce_ok;
+		pu[i].last_error = h.last_error;
+		d->nupstreams = i + 1;
+	}
 }
 
 /* The page from the store's inventory; NULL on a store error or when it
@@ -72,11 +74,11 @@ render_page(struct bridge *b, size_t *len)
 	size_t nfails = 0;
 	long long counts[PAGE_HOURS], failed[PAGE_HOURS];
 	struct page_data d;
-	struct page_upstream pu;
+	struct page_upstream pu[CONFIG_UPSTREAMS_MAX];
 	char *html = NULL;
 
 	memset(&d, 0, sizeof(d));
-	page_upstream_fill(b, &pu, &d);
+	page_upstream_fill(b, pu, &d);
 	memset(counts, 0, sizeof(counts));
 	memset(failed, 0, sizeof(failed));
 	d.now = bridge_now();

@@ -109,8 +109,13 @@ struct metrics {
 	unsigned long long up_count[NUP];
 	double up_sum[NUP];
 	unsigned long long failures[NREASONS];
-	unsigned long long issuances;
 	unsigned long long log_errors;
+	/* issue 9 item 1: per upstream, by name, in order of first use */
+	struct {
+		char name[CONFIG_PREFIX_MAX];
+		unsigned long long requests, issued;
+	} ups[CONFIG_UPSTREAMS_MAX];
+	size_t nups;
 	unsigned long long rate_limited[NRATE];
 };
 
@@ -145,14 +150,40 @@ status_index(long status)
 						    : STATUS_OTHER;
 }
 
-void
-metrics_v1(struct metrics *m, const char *resource, const char *method,
-    int status, const char *errtype)
+/* The per-upstream slot of name, added on first use; NULL when all are
+ * taken (there are never more upstreams than slots) or name is NULL. */
+static size_t
+upstream_slot(struct metrics *m, const char *name)
 {
-	size_t res = lookup(v1_resources, NV1, resource);
+	size_t i;
+
+	for (i = 0; name != NULL && i < m->nups; i++)
+		if (strcmp(m->ups[i].name, name) == 0)
+			return i;
+	if (name == NULL || m->nups >= CONFIG_UPSTREAMS_MAX ||
+	    strlen(name) >= sizeof(m->ups[0].name))
+		return CONFIG_UPSTREAMS_MAX;
+	memcpy(m->ups[m->nups].name, name, strlen(name) + 1);
+	return m->nups++;
+}
+
+void
+metrics_upstream_add(struct metrics *m, const char *upstream)
+{
+	if (m != NULL)
+		(void)upstream_slot(m, upstream);
+}
+
+void
+metrics_v1(struct metrics *m, const char *upstream, const char *resource,
+    const char *method, int status, const char *errtype)
+{
+	size_t res = lookup(v1_resources, NV1, resource), u;
 
 	if (m == NULL)
 		return;
+	if ((u = upstream_slot(m, upstream)) < CONFIG_UPSTREAMS_MAX)
+		m->ups[u].requests++;
 	m->v1[res][status_index(status)]++;
 	if (strcmp(v1_resources[res], "new-cert") == 0 && status >= 400 &&
 	    method != NULL && strcmp(method, "POST") == 0)
@@ -178,10 +209,13 @@ metrics_upstream(
 }
 
 void
-metrics_issued(struct metrics *m)
+metrics_issued(struct metrics *m, const char *upstream)
 {
-	if (m != NULL)
-		m->issuances++;
+	size_t u;
+
+	if (m != NULL &&
+	    (u = upstream_slot(m, upstream)) < CONFIG_UPSTREAMS_MAX)
+		m->ups[u].issued++;
 }
 
 void
@@ -373,6 +407,36 @@ histogram(struct sbuf *sb, const struct metrics *m)
 	}
 }
 
+static void label_escape(char *out, size_t outlen, const char *s);
+
+/* issue 9 item 1: v1 requests and issuances by upstream. */
+static void
+per_upstream(struct sbuf *sb, const struct metrics *m)
+{
+	char name[CONFIG_PREFIX_MAX * 2];
+	size_t i;
+
+	head(sb, "acme_bridge_v1_requests_by_upstream_total", "counter",
+	    "ACME v1 requests answered, by the upstream their path prefix "
+	    "names (\"/\": the root).");
+	for (i = 0; i < m->nups; i++) {
+		label_escape(name, sizeof(name), m->ups[i].name);
+		sb_printf(sb,
+		    "acme_bridge_v1_requests_by_upstream_total{upstream=\"%s\"}"
+		    " "
+		    "%llu\n",
+		    name, m->ups[i].requests);
+	}
+	head(sb, "acme_bridge_issuances_total", "counter",
+	    "Certificates issued to v1 clients, by upstream.");
+	for (i = 0; i < m->nups; i++) {
+		label_escape(name, sizeof(name), m->ups[i].name);
+		sb_printf(sb,
+		    "acme_bridge_issuances_total{upstream=\"%s\"} %llu\n", name,
+		    m->ups[i].issued);
+	}
+}
+
 static void
 counters(struct sbuf *sb, const struct metrics *m)
 {
@@ -388,9 +452,7 @@ counters(struct sbuf *sb, const struct metrics *m)
 	by_status(sb, "acme_bridge_upstream_requests_total", up_resources, NUP,
 	    (const unsigned long long(*)[NSTATUS])m->up);
 	histogram(sb, m);
-	head(sb, "acme_bridge_issuances_total", "counter",
-	    "Certificates issued to v1 clients.");
-	sb_printf(sb, "acme_bridge_issuances_total %llu\n", m->issuances);
+	per_upstream(sb, m);
 	head(sb, "acme_bridge_issuance_failures_total", "counter",
 	    "Failed v1 new-cert requests, by v1 error type.");
 	for (i = 0; i < NREASONS; i++)
@@ -465,19 +527,25 @@ label_escape(char *out, size_t outlen, const char *s)
 	out[o] = '\0';
 }
 
-/* Whether the CA answers, and which build runs (issue 9 item 4). The
- * upstream label is the directory URL, ready for several upstreams. */
+/* Whether each CA answers, and which build runs (issue 9 items 1, 4),
+ * by the upstream's name and directory URL. */
 static void
 health_gauges(struct sbuf *sb, const struct metrics_gauges *g)
 {
-	char esc[600];
+	char esc[600], name[CONFIG_PREFIX_MAX * 2];
+	size_t i;
 
-	label_escape(esc, sizeof(esc), g->upstream_url);
 	head(sb, "acme_bridge_upstream_up", "gauge",
 	    "1 when the upstream CA's directory is loaded and a nonce came "
 	    "recently (what /readyz checks), else 0.");
-	sb_printf(sb, "acme_bridge_upstream_up{upstream=\"%s\"} %d\n", esc,
-	    g->upstream_up ? 1 : 0);
+	for (i = 0; i < g->nups; i++) {
+		label_escape(name, sizeof(name), g->ups[i].name);
+		label_escape(esc, sizeof(esc), g->ups[i].url);
+		sb_printf(sb,
+		    "acme_bridge_upstream_up{upstream=\"%s\",url=\"%s\"} "
+		    "%d\n",
+		    name, esc, g->ups[i].up ? 1 : 0);
+	}
 	label_escape(esc, sizeof(esc), g->version ? g->version : "unknown");
 	head(sb, "acme_bridge_build_info", "gauge",
 	    "Always 1; the version label names the running build.");
@@ -499,9 +567,16 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	sb_printf(
 	    sb, "acme_bridge_nonces_outstanding %lld\n", g->nonces_outstanding);
 	head(sb, "acme_bridge_upstream_nonce_pool", "gauge",
-	    "Upstream nonces held for the next RFC 8555 requests.");
-	sb_printf(sb, "acme_bridge_upstream_nonce_pool %lld\n",
-	    g->upstream_nonce_pool);
+	    "Upstream nonces held for the next RFC 8555 requests, by "
+	    "upstream.");
+	for (i = 0; i < g->nups; i++) {
+		char name[CONFIG_PREFIX_MAX * 2];
+
+		label_escape(name, sizeof(name), g->ups[i].name);
+		sb_printf(sb,
+		    "acme_bridge_upstream_nonce_pool{upstream=\"%s\"} %lld\n",
+		    name, g->ups[i].nonce_pool);
+	}
 	health_gauges(sb, g);
 	if (mc == NULL || !mc->ok)
 		return;

@@ -7,22 +7,28 @@
 
 #include <stddef.h>
 
+#include "config.h"
+
 struct metrics;
 
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 
-/* A v1 request answered: resource ("new-cert"), HTTP method and status, v1
- * error type or NULL. A failed POST to new-cert counts as an issuance
- * failure with the error type as its reason. */
-void metrics_v1(struct metrics *m, const char *resource, const char *method,
-    int status, const char *errtype);
+/* An upstream by name ("/", "/staging"): its per-upstream counters are
+ * shown from now on, at 0 until used (issue 9 item 1). */
+void metrics_upstream_add(struct metrics *m, const char *upstream);
+/* A v1 request answered at upstream (its name): resource ("new-cert"),
+ * HTTP method and status, v1 error type or NULL. A failed POST to
+ * new-cert counts as an issuance failure with the error type as its
+ * reason. */
+void metrics_v1(struct metrics *m, const char *upstream, const char *resource,
+    const char *method, int status, const char *errtype);
 /* An upstream call finished: RFC 8555 resource ("newOrder"), HTTP status
  * (0 = transport failure), its duration. */
 void metrics_upstream(
     struct metrics *m, const char *resource, long status, double seconds);
-/* A certificate was issued. */
-void metrics_issued(struct metrics *m);
+/* A certificate was issued by upstream (its name). */
+void metrics_issued(struct metrics *m, const char *upstream);
 /* An access log line could not be written. */
 void metrics_log_error(struct metrics *m);
 /* A v1 request was refused by the per-address rate limit what ("new-reg"
@@ -65,11 +71,15 @@ struct metrics_gauges {
 	struct metrics_conns conns[METRICS_NLISTENERS];
 	long long open_connections;
 	long long nonces_outstanding;
-	long long upstream_nonce_pool;
 	const struct metrics_clients *clients; /* may be NULL */
-	/* issue 9 item 4: the upstream's state (URL "" when unknown) */
-	const char *upstream_url;
-	int upstream_up;
+	/* issue 9 items 1, 4: each upstream's state, by its name ("/",
+	 * "/staging"; borrowed) */
+	struct metrics_upstream {
+		const char *name, *url;
+		int up;
+		long long nonce_pool;
+	} ups[CONFIG_UPSTREAMS_MAX];
+	size_t nups;
 	const char *version;
 };
 

@@ -72,6 +72,8 @@ observe_init(struct bridge *b)
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->m = metrics_new()) == NULL)
 		goto fail;
+	for (size_t i = 0; i < b->cfg->nups; i++)
+		metrics_upstream_add(s->m, b->cfg->ups[i].name);
 	s->fd = STDOUT_FILENO;
 	if (path[0] != '\0') {
 		if ((s->fd = open_log(path)) == -1) {
@@ -295,21 +297,21 @@ observe_v1(struct bridge *b, const struct server_req *r,
 
 	if (s == NULL || r == NULL || o == NULL)
 		return;
-	metrics_v1(s->m, o->resource, r->method, status, errtype);
+	metrics_v1(s->m, o->upstream, o->resource, r->method, status, errtype);
 	if (s->fd >= 0)
 		access_log(s, r, o, status, errtype);
 	inventory_note_v1(b, r, o, status, errtype);
 }
 
 void
-observe_issued(struct bridge *b, long long account_id, const char *serial,
-    const char *names, long long not_after)
+observe_issued(struct bridge *b, const char *upstream, long long account_id,
+    const char *serial, const char *names, long long not_after)
 {
 	struct obs_state *s = state(b);
 
 	if (s == NULL)
 		return;
-	metrics_issued(s->m);
+	metrics_issued(s->m, upstream);
 	inventory_note_issued(b, account_id, serial, names, not_after);
 }
 
@@ -352,6 +354,24 @@ conn_counts(struct metrics_conns *c, const struct server *s)
 	c->reclaimed = server_reclaimed(s);
 }
 
+static void
+upstream_gauges(struct bridge *b, struct metrics_gauges *g)
+{
+	struct upstream_health h;
+	size_t i;
+
+	for (i = 0; i < b->nups && b->upstream_health != NULL; i++) {
+		b->upstream_health(b, i, &h, 0);
+		g->ups[i].name = b->ups[i].cfg->name;
+		g->ups[i].url = h.url;
+		g->ups[i].up = h.loaded && h.nonce_ok;
+		g->ups[i].nonce_pool = b->upstream_nonce_pool != NULL
+		    ? b->upstream_nonce_pool(b, i)
+		    : 0;
+		g->nups = i + 1;
+	}
+}
+
 char *
 observe_metrics_text(struct bridge *b, size_t *len)
 {
@@ -373,16 +393,7 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	g.nonces_outstanding = b->nonces != NULL
 	    ? (long long)nonce_set_count(b->nonces)
 	    : 0;
-	g.upstream_nonce_pool = b->upstream_nonce_pool != NULL
-	    ? b->upstream_nonce_pool(b)
-	    : 0;
-	if (b->upstream_health != NULL) {
-		struct upstream_health h;
-
-		b->upstream_health(b, &h, 0);
-		g.upstream_url = h.url;
-		g.upstream_up = h.loaded && h.nonce_ok;
-	}
+	upstream_gauges(b, &g);
 	g.version = ACME_BRIDGE_VERSION;
 	if ((mc = calloc(1, sizeof(*mc))) != NULL)
 		client_counts(b, mc);

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "config.h"
+
 struct bridge;
 struct server_req;
 
@@ -24,9 +26,10 @@ struct obs_upcall {
 
 /* What a v1 request did, filled as it is answered (in struct ep). */
 struct obs_req {
-	char resource[24];	   /* "new-cert", "directory", ... */
-	long long account_id;	   /* 0 when unknown */
-	char names[OBS_NAMES_MAX]; /* requested names, comma-separated */
+	char resource[24];		  /* "new-cert", "directory", ... */
+	char upstream[CONFIG_PREFIX_MAX]; /* its upstream's name: "/", ... */
+	long long account_id;		  /* 0 when unknown */
+	char names[OBS_NAMES_MAX];	  /* requested names, comma-separated */
 	struct obs_upcall up[OBS_UPCALLS_MAX];
 	size_t nup;
 	size_t dropped;		/* upstream calls beyond the array */
@@ -53,8 +56,9 @@ void observe_v1(struct bridge *b, const struct server_req *r,
     const struct obs_req *o, int status, const char *errtype);
 
 /* A certificate was issued (the inventory and the issuance metrics). */
-void observe_issued(struct bridge *b, long long account_id, const char *serial,
-    const char *names, long long not_after);
+void
+observe_issued(struct bridge *b, const char *upstream, long long account_id,
+    const char *serial, const char *names, long long not_after);
 
 /* A v1 request was refused by the per-address rate limit what ("new-reg"
  * or "post"; the metrics). */

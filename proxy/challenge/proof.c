@@ -153,7 +153,7 @@ proof_fail(
 static int
 stopping(struct proof *p)
 {
-	if (!p->b->stopping && p->b->up != NULL)
+	if (!p->b->stopping && p->b->ups[0].up != NULL)
 		return 0;
 	proof_abort(
 	    p, 503, V1E_SERVER_INTERNAL, "acme-bridge is shutting down");
@@ -479,8 +479,8 @@ fetch(struct proof *p, const struct dns_answer *a)
 	}
 	log_debug("client-proof: authz %lld: %s is %s", p->sub.authz_id,
 	    p->host, addr);
-	if (upstream_get_at(p->b->up, p->url, addr, p->b->cfg->proof_timeout_ms,
-		PROOF_BODY_MAX, on_http, p) == -1)
+	if (upstream_get_at(p->b->ups[0].up, p->url, addr,
+		p->b->cfg->proof_timeout_ms, PROOF_BODY_MAX, on_http, p) == -1)
 		proof_abort(p, 500, V1E_SERVER_INTERNAL,
 		    "client-proof: cannot start the HTTP request");
 }
@@ -555,7 +555,7 @@ proof_check(struct bridge *b, const struct proof_subject *sub, proof_cb done,
 	if (sub->chall != V1_CHALL_HTTP01 && sub->chall != V1_CHALL_DNS01)
 		return problem_set(err, V1E_MALFORMED, 400,
 		    "challenge type cannot be checked");
-	if (b->stopping || b->up == NULL)
+	if (b->stopping || b->ups[0].up == NULL)
 		return problem_set(err, V1E_SERVER_INTERNAL, 503,
 		    "acme-bridge is shutting down");
 	if ((p = proof_new(b, sub, done, arg)) == NULL)

@@ -36,6 +36,7 @@ static const char usage_text[] =
     "usage: acme-bridge account import --key FILE [--force] [--offline]\n"
     "           [--config FILE] [--state FILE] [--upstream URL] [--upstream-ca "
     "FILE]\n"
+    "           [--prefix PREFIX]\n"
     "\n"
     "Import a host's existing ACME account key (PEM: RSA >= 2048 bits, EC "
     "P-256\n"
@@ -52,11 +53,17 @@ static const char usage_text[] =
     "  --offline            do not look the account up at the CA now (the "
     "bridge\n"
     "                       does it at the host's first request)\n"
+    "  --prefix PREFIX      the upstream (config key upstreams) the account "
+    "is at,\n"
+    "                       by its path prefix, e.g. /staging (default: the "
+    "root)\n"
     "  --config FILE, --state FILE, --upstream URL, --upstream-ca FILE\n"
-    "                       as for the server (docs/config.md)\n";
+    "                       as for the server (docs/config.md; the last two "
+    "set\n"
+    "                       the root's)\n";
 
 struct opts {
-	const char *key, *config, *state, *upstream, *upstream_ca;
+	const char *key, *config, *state, *upstream, *upstream_ca, *prefix;
 	int force, offline;
 };
 
@@ -80,7 +87,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	const struct cli_opt opts[] = { { "--key", &o->key },
 		{ "--config", &o->config }, { "--state", &o->state },
 		{ "--upstream", &o->upstream },
-		{ "--upstream-ca", &o->upstream_ca } };
+		{ "--upstream-ca", &o->upstream_ca },
+		{ "--prefix", &o->prefix } };
 	const char *missing = NULL;
 	int i, rc;
 
@@ -281,12 +289,12 @@ on_quit(uv_timer_t *t)
 {
 	struct lookup *l = t->data;
 
-	if (l->b.acme != NULL)
-		acme2_free(l->b.acme);
-	l->b.acme = NULL;
-	if (l->b.up != NULL)
-		upstream_close(l->b.up, NULL, NULL);
-	l->b.up = NULL;
+	if (l->b.ups[0].acme != NULL)
+		acme2_free(l->b.ups[0].acme);
+	l->b.ups[0].acme = NULL;
+	if (l->b.ups[0].up != NULL)
+		upstream_close(l->b.ups[0].up, NULL, NULL);
+	l->b.ups[0].up = NULL;
 	uv_close((uv_handle_t *)t, on_quit_closed);
 }
 
@@ -318,7 +326,7 @@ static void
 on_dir_loaded(void *arg, int rc, const char *why)
 {
 	struct lookup *l = arg;
-	const struct v2_directory *d = acme2_directory(l->b.acme);
+	const struct v2_directory *d = acme2_directory(l->b.ups[0].acme);
 	struct flow_dir fd;
 	struct flow *f;
 
@@ -335,17 +343,18 @@ on_dir_loaded(void *arg, int rc, const char *why)
 		lookup_stop(l);
 		return;
 	}
-	if (flowrun_start(&l->b, f, l->key_id, NULL, NULL, on_found, l) == -1) {
+	if (flowrun_start(&l->b, l->b.ups[0].acme, f, l->key_id, NULL, NULL,
+		on_found, l) == -1) {
 		snprintf(l->why, sizeof(l->why), "cannot start newAccount");
 		lookup_stop(l);
 	}
 }
 
-/* The URL of the account of key key_id (in kr) at cfg's CA: 0 and *url;
+/* The URL of the account of key key_id (in kr) at the CA u: 0 and *url;
  * -1 with l->why set (and l->no_account when the CA has none). */
 static int
-lookup_account(const struct config *cfg, struct store *s, struct keyring *kr,
-    const char *key_id, struct lookup *l)
+lookup_account(const struct config *cfg, const struct config_upstream *u,
+    struct store *s, struct keyring *kr, const char *key_id, struct lookup *l)
 {
 	int rc = -1;
 
@@ -354,7 +363,8 @@ lookup_account(const struct config *cfg, struct store *s, struct keyring *kr,
 	l->b.keyring = kr;
 	l->b.cfg = cfg;
 	l->b.store = s;
-	l->b.dir_ready = 0;
+	l->b.ups[0].cfg = u;
+	l->b.nups = 1;
 	if (uv_loop_init(&l->loop) != 0) {
 		snprintf(l->why, sizeof(l->why), "cannot create an event loop");
 		return -1;
@@ -362,18 +372,18 @@ lookup_account(const struct config *cfg, struct store *s, struct keyring *kr,
 	l->b.loop = &l->loop;
 	uv_timer_init(&l->loop, &l->quit);
 	l->quit.data = l;
-	if ((l->b.up = upstream_new(&l->loop,
-		 cfg->upstream_ca[0] ? cfg->upstream_ca : NULL,
+	if ((l->b.ups[0].up = upstream_new(&l->loop,
+		 u->ca_file[0] ? u->ca_file : NULL,
 		 cfg->upstream_timeout_ms)) == NULL ||
-	    (l->b.acme = acme2_new(&l->loop, l->b.up, cfg->upstream, 4)) ==
-		NULL) {
+	    (l->b.ups[0].acme = acme2_new(
+		 &l->loop, l->b.ups[0].up, u->url, 4)) == NULL) {
 		snprintf(l->why, sizeof(l->why),
 		    "cannot set up the upstream "
 		    "client (CA file %s?)",
-		    cfg->upstream_ca[0] ? cfg->upstream_ca : "-");
+		    u->ca_file[0] ? u->ca_file : "-");
 		lookup_stop(l);
 	} else
-		acme2_load(l->b.acme, 0, on_dir_loaded, l);
+		acme2_load(l->b.ups[0].acme, 0, on_dir_loaded, l);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&l->loop) != 0)
 		log_warn(
@@ -398,12 +408,13 @@ fmt_time(long long t, char *buf, size_t len)
 
 /* Insert a new imported account a (zeroed here). 0 or -1. */
 static int
-insert_imported(struct store *s, struct store_account *a, const char *jwk_text,
-    const char *tp, const char *pem, const char *url)
+insert_imported(struct store *s, struct store_account *a, const char *upstream,
+    const char *jwk_text, const char *tp, const char *pem, const char *url)
 {
 	int n;
 
 	memset(a, 0, sizeof(*a));
+	snprintf(a->upstream, sizeof(a->upstream), "%s", upstream);
 	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", tp);
 	a->jwk = (char *)jwk_text;
 	a->created_at = (long long)time(NULL);
@@ -476,15 +487,15 @@ print_imported(const struct store_account *a, int exists, int was_imported,
 /* Insert a new imported account, or convert/refresh a, in one
  * transaction. Prints the result. */
 static int
-write_account(struct store *s, struct store_account *a, int exists,
-    const char *jwk_text, const char *tp, const char *pem, const char *url,
-    const char *kind)
+write_account(struct store *s, struct store_account *a, const char *upstream,
+    int exists, const char *jwk_text, const char *tp, const char *pem,
+    const char *url, const char *kind)
 {
 	int n = 0, was_imported = exists && a->mode == ACCOUNT_IMPORTED;
 
 	if (store_begin(s) == -1)
 		return -1;
-	if ((!exists ? insert_imported(s, a, jwk_text, tp, pem, url)
+	if ((!exists ? insert_imported(s, a, upstream, jwk_text, tp, pem, url)
 		     : convert_imported(s, a, pem, url, was_imported, &n)) ==
 		-1 ||
 	    store_commit(s) == -1) {
@@ -522,7 +533,7 @@ say_needs_force(long long id)
 }
 
 static void
-say_lookup_failed(const struct config *cfg, const struct lookup *l)
+say_lookup_failed(const struct config_upstream *u, const struct lookup *l)
 {
 	if (l->no_account)
 		fprintf(stderr,
@@ -531,7 +542,7 @@ say_lookup_failed(const struct config *cfg, const struct lookup *l)
 		    "(or import with --offline and let the bridge look "
 		    "it up at the host's first request). The CA said: "
 		    "%s. Nothing was changed.\n",
-		    cfg->upstream, l->why);
+		    u->url, l->why);
 	else
 		fprintf(stderr,
 		    "acme-bridge account import: cannot look "
@@ -540,9 +551,34 @@ say_lookup_failed(const struct config *cfg, const struct lookup *l)
 		    l->why);
 }
 
+/* The upstream --prefix names (the root without one), or NULL after
+ * saying which prefixes the config has. */
+static const struct config_upstream *
+pick_upstream(const struct opts *o, const struct config *cfg)
+{
+	const char *want = o->prefix != NULL ? o->prefix : "";
+	const struct config_upstream *u = config_upstream_find(cfg, want);
+	char e[80];
+	size_t i;
+
+	if (u != NULL)
+		return u;
+	fprintf(stderr,
+	    "acme-bridge account import: --prefix '%s': no such upstream in "
+	    "the config (key upstreams); it has:",
+	    log_escape(want, strlen(want), e, sizeof(e)));
+	for (i = 0; i < cfg->nups; i++)
+		fprintf(stderr, " %s",
+		    cfg->ups[i].prefix[0] ? cfg->ups[i].prefix
+					  : "\"\" (the root)");
+	fputc('\n', stderr);
+	return NULL;
+}
+
 static int
 import(const struct opts *o, const struct config *cfg)
 {
+	const struct config_upstream *u = pick_upstream(o, cfg);
 	struct store_account a;
 	struct lookup l;
 	struct store *s = NULL;
@@ -553,6 +589,8 @@ import(const struct opts *o, const struct config *cfg)
 
 	memset(&a, 0, sizeof(a));
 	memset(&l, 0, sizeof(l));
+	if (u == NULL)
+		return 2;
 	/* tp is the key's id in kr (its thumbprint); pem its PKCS#8 form. */
 	if ((kr = keyring_new(1)) == NULL ||
 	    load_key(kr, o->key, &jwk_text, tp, kind, sizeof(kind)) == -1 ||
@@ -565,7 +603,7 @@ import(const struct opts *o, const struct config *cfg)
 		    cfg->state, err);
 		goto out;
 	}
-	if ((found = store_account_by_thumbprint(s, tp, &a)) == -1) {
+	if ((found = store_account_by_thumbprint(s, u->prefix, tp, &a)) == -1) {
 		fprintf(stderr, "acme-bridge account import: store error\n");
 		goto out;
 	}
@@ -573,12 +611,12 @@ import(const struct opts *o, const struct config *cfg)
 		say_needs_force(a.id);
 		goto out;
 	}
-	if (!o->offline && lookup_account(cfg, s, kr, tp, &l) == -1) {
-		say_lookup_failed(cfg, &l);
+	if (!o->offline && lookup_account(cfg, u, s, kr, tp, &l) == -1) {
+		say_lookup_failed(u, &l);
 		goto out;
 	}
-	if (write_account(s, &a, found == 0, jwk_text, tp, pem, l.url, kind) ==
-	    0)
+	if (write_account(s, &a, u->prefix, found == 0, jwk_text, tp, pem,
+		l.url, kind) == 0)
 		rc = 0;
 out:
 	free(l.url);

@@ -43,16 +43,20 @@ static int state_lock = -1; /* store_file_lock's descriptor */
 static struct server *front_tls;
 
 static long long
-nonce_pool_size(struct bridge *b)
+nonce_pool_size(struct bridge *b, size_t i)
 {
-	return b->acme != NULL ? (long long)acme2_nonce_pool_size(b->acme) : 0;
+	struct acme2 *a = i < b->nups ? b->ups[i].acme : NULL;
+
+	return a != NULL ? (long long)acme2_nonce_pool_size(a) : 0;
 }
+
 static void
-upstream_health(struct bridge *b, struct upstream_health *h, int probe)
+upstream_health(
+    struct bridge *b, size_t i, struct upstream_health *h, int probe)
 {
-	acme2_health(b->acme, h);
+	acme2_health(b->ups[i].acme, h);
 	if (probe && h->loaded && !h->nonce_ok)
-		acme2_probe_nonce(b->acme);
+		acme2_probe_nonce(b->ups[i].acme);
 }
 
 static uv_signal_t sig_term, sig_int, sig_hup;
@@ -76,11 +80,13 @@ bridge_now_ms(void)
 static void
 on_dir(void *arg, int ok, const char *why)
 {
-	(void)arg;
+	struct bridge_upstream *u = arg;
+
 	(void)why; /* acme2 logs the failures, once per change of state */
 	if (ok == 0) {
-		B.dir_ready = 1;
-		log_info("upstream directory loaded from %s", B.cfg->upstream);
+		u->dir_ready = 1;
+		log_info("upstream directory loaded from %s (upstream %s)",
+		    u->cfg->url, u->cfg->name);
 	}
 }
 
@@ -89,6 +95,21 @@ on_housekeeping(uv_timer_t *t)
 {
 	(void)t;
 	store_http01_expire(B.store, bridge_now());
+}
+
+static void
+upstreams_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < B.nups; i++) {
+		if (B.ups[i].acme != NULL)
+			acme2_free(B.ups[i].acme);
+		if (B.ups[i].up != NULL)
+			upstream_close(B.ups[i].up, NULL, NULL);
+		B.ups[i].acme = NULL;
+		B.ups[i].up = NULL;
+	}
 }
 
 static void
@@ -115,12 +136,7 @@ stop(void)
 	front_tls = NULL;
 	B.front = B.http01 = B.admin = NULL;
 	uv_close((uv_handle_t *)&sig_hup, NULL);
-	if (B.acme != NULL)
-		acme2_free(B.acme);
-	B.acme = NULL;
-	if (B.up != NULL)
-		upstream_close(B.up, NULL, NULL);
-	B.up = NULL;
+	upstreams_free();
 }
 
 /* The TLS listener's certificate and key, read again: new connections
@@ -351,6 +367,31 @@ open_state(const struct config *cfg)
 	return 0;
 }
 
+/* An HTTP client and an RFC 8555 client per upstream (issue 9 item 1). */
+static int
+upstreams_new(const struct config *cfg)
+{
+	const struct config_upstream *c;
+	size_t i;
+
+	for (i = 0; i < cfg->nups; i++) {
+		c = &cfg->ups[i];
+		B.ups[i].cfg = c;
+		B.nups = i + 1;
+		if ((B.ups[i].up = upstream_new(B.loop,
+			 c->ca_file[0] ? c->ca_file : NULL,
+			 cfg->upstream_timeout_ms)) == NULL ||
+		    (B.ups[i].acme = acme2_new(
+			 B.loop, B.ups[i].up, c->url, NONCE_POOL)) == NULL) {
+			log_err("upstream %s: cannot set up the client for %s "
+				"(CA file %s?)",
+			    c->name, c->url, c->ca_file[0] ? c->ca_file : "-");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 start(const struct config *cfg)
 {
@@ -378,16 +419,12 @@ start(const struct config *cfg)
 		log_err("out of memory");
 		return -1;
 	}
-	if ((B.nonces = nonce_set_new(cfg->nonce_cap)) == NULL ||
-	    (B.up = upstream_new(B.loop,
-		 cfg->upstream_ca[0] ? cfg->upstream_ca : NULL,
-		 cfg->upstream_timeout_ms)) == NULL ||
-	    (B.acme = acme2_new(B.loop, B.up, cfg->upstream, NONCE_POOL)) ==
-		NULL) {
-		log_err("cannot set up the upstream client (CA file %s?)",
-		    cfg->upstream_ca[0] ? cfg->upstream_ca : "-");
+	if ((B.nonces = nonce_set_new(cfg->nonce_cap)) == NULL) {
+		log_err("out of memory");
 		return -1;
 	}
+	if (upstreams_new(cfg) == -1)
+		return -1;
 	if (listen_all(cfg) == -1)
 		return -1;
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
@@ -395,7 +432,9 @@ start(const struct config *cfg)
 	uv_signal_start(&sig_hup, on_hup, SIGHUP);
 	uv_timer_start(
 	    &housekeeping, on_housekeeping, 3600 * 1000, 3600 * 1000);
-	acme2_load(B.acme, cfg->directory_retry_max_ms, on_dir, NULL);
+	for (size_t i = 0; i < B.nups; i++)
+		acme2_load(B.ups[i].acme, cfg->directory_retry_max_ms, on_dir,
+		    &B.ups[i]);
 	return 0;
 }
 

@@ -22,13 +22,24 @@ struct keyring;
 struct rate_table;
 struct authz_refresh;
 
+/* One upstream CA (issue 9 item 1): its configuration, HTTP client and
+ * RFC 8555 client. */
+struct bridge_upstream {
+	const struct config_upstream *cfg; /* prefix, name, url, EAB, ... */
+	struct upstream *up;
+	struct acme2 *acme;
+	int dir_ready;
+};
+
 struct bridge {
 	uv_loop_t *loop;
 	const struct config *cfg;
 	struct store *store;
 	struct nonce_set *nonces;
-	struct upstream *up;
-	struct acme2 *acme;
+	/* every upstream, the root first (cfg->ups); ups[0].up also makes
+	 * the client-proof fetches */
+	struct bridge_upstream ups[CONFIG_UPSTREAMS_MAX];
+	size_t nups;
 	struct keyring *keyring; /* every bridge-held private key (keyring.h) */
 	struct server *front;
 	struct server *http01;
@@ -48,7 +59,6 @@ struct bridge {
 	/* pending authorizations refreshed lately or now, so that GETs do
 	 * not each ask the CA (front/op_authz.c; issue 8 item 2) */
 	LIST_HEAD(refresh_list, authz_refresh) refreshes;
-	int dir_ready;
 	int stopping;
 	int draining; /* SIGTERM: new requests refused, work in progress runs */
 	/* Set by main: parts below call these without including the parts
@@ -57,11 +67,11 @@ struct bridge {
 	    const char *domain, const char *value,
 	    void (*cb)(void *arg, int ok, const char *why), void *arg);
 	void (*dns01_hook_cancel_all)(struct bridge *b);
-	long long (*upstream_nonce_pool)(struct bridge *b);
-	/* the upstream's state (health.h); probe: fetch a nonce if none is
+	long long (*upstream_nonce_pool)(struct bridge *b, size_t i);
+	/* upstream i's state (health.h); probe: fetch a nonce if none is
 	 * fresh (issue 9 item 4) */
 	void (*upstream_health)(
-	    struct bridge *b, struct upstream_health *h, int probe);
+	    struct bridge *b, size_t i, struct upstream_health *h, int probe);
 };
 
 /* Unix seconds and milliseconds. */

@@ -4,6 +4,7 @@
  * from. Errors name the file, the line when it can be found, and the key. */
 #include "config.h"
 #include "config_check.h"
+#include "config_upstreams.h"
 #include "netaddr.h"
 #include "policy.h"
 #include "ratelimit.h"
@@ -161,6 +162,8 @@ static const struct config_key config_keys[] = {
 	K_ADDR("tls_listen", "--tls-listen", tls_host, tls_port, 1),
 	K_STR("tls_cert", "--tls-cert", tls_cert, config_check_readable),
 	K_STR("tls_key", "--tls-key", tls_key, config_check_readable),
+	/* issue 9 item 1: several CAs by path prefix (config_upstreams.c) */
+	K_JSON("upstreams", upstreams_json, config_upstreams_check),
 	{ "_comment", NULL, CT_COMMENT, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL,
 	    NULL },
 };
@@ -254,6 +257,8 @@ config_defaults(struct config *c)
 	c->drain_timeout_ms = 30000;
 	/* issue 9 item 5 */
 	c->directory_retry_max_ms = 300000;
+	/* issue 9 item 1: the root alone (cannot fail without upstreams) */
+	(void)config_upstreams_build(c, NULL, 0);
 }
 
 void
@@ -267,6 +272,9 @@ config_free(struct config *c)
 	json_decref(c->proof_deny_networks);
 	json_decref(c->proof_allow_networks);
 	c->proof_deny_networks = c->proof_allow_networks = NULL;
+	json_decref(c->upstreams_json);
+	c->upstreams_json = NULL;
+	c->nups = 0;
 }
 
 /* ---- setters shared by the file and the flags ---- */
@@ -518,6 +526,7 @@ load_file(struct config *c, const char *path, char *err, size_t errlen)
 	size_t n = 0;
 	json_t *root = NULL;
 	json_error_t jerr;
+	char why[512];
 	int rc = -1;
 
 	if (strlen(path) >= sizeof(c->config_file)) {
@@ -536,6 +545,10 @@ load_file(struct config *c, const char *path, char *err, size_t errlen)
 		    path);
 	else
 		rc = apply_object(c, path, text, n, root, err, errlen);
+	if (rc == 0 && config_upstreams_root(c, root, why, sizeof(why)) != 0) {
+		key_error(path, text, n, "upstreams", why, err, errlen);
+		rc = -1;
+	}
 	json_decref(root);
 	free(text);
 	return rc;
@@ -696,6 +709,18 @@ check_eab(const struct config *c, char *err, size_t errlen)
 	return -1;
 }
 
+static int
+upstreams_build(struct config *c, char *err, size_t errlen)
+{
+	char why[512];
+
+	if (config_upstreams_build(c, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: key 'upstreams': %s",
+	    c->config_file[0] ? c->config_file : "config", why);
+	return -1;
+}
+
 int
 config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
@@ -727,5 +752,7 @@ config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 		    c->config_file[0] ? c->config_file : "config");
 		return -1;
 	}
-	return check_eab(c, err, errlen);
+	if (check_eab(c, err, errlen) != 0)
+		return -1;
+	return upstreams_build(c, err, errlen);
 }

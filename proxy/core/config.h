@@ -20,6 +20,23 @@ enum config_log_level {
 };
 enum authz_mode { AUTHZ_MODE_EAGER, AUTHZ_MODE_CLIENT_PROOF };
 extern const char *const config_log_level_names[];
+
+/* issue 9 item 1: several upstream CAs on one bridge, each behind a path
+ * prefix of the v1 API ("" the root, else one segment "/name",
+ * v1_prefix_check). ups[0] is always the root. */
+#define CONFIG_UPSTREAMS_MAX 16
+#define CONFIG_PREFIX_MAX 64 /* with the '/' and the NUL */
+
+struct config_upstream {
+	char prefix[CONFIG_PREFIX_MAX]; /* "" or "/name": the store's key */
+	char name[CONFIG_PREFIX_MAX];	/* "/" or the prefix: for people */
+	char url[1024];			/* v2 directory URL */
+	char ca_file[1024];		/* extra PEM roots, "" for none */
+	char eab_kid[256];		/* External Account Binding, both "" */
+	char eab_hmac_key[512];		/* = none (never logged) */
+	int agree_tos;
+	const json_t *accounts; /* {"mode":..}, borrowed; NULL = per-client */
+};
 extern const char *const config_authz_mode_names[];
 
 struct config {
@@ -103,7 +120,20 @@ struct config {
 	int tls_port;
 	char tls_cert[1024];
 	char tls_key[1024];
+
+	/* issue 9 item 1: the `upstreams` object as given (NULL when
+	 * absent), and every upstream, the root first: built by config_load
+	 * from the root's shorthand keys above (upstream, upstream_ca,
+	 * eab_*, agree_tos, accounts; upstreams[""] sets those) and the
+	 * other members of upstreams */
+	json_t *upstreams_json;
+	struct config_upstream ups[CONFIG_UPSTREAMS_MAX];
+	size_t nups;
 };
+
+/* The upstream whose prefix is exactly prefix, NULL when none. */
+const struct config_upstream *
+config_upstream_find(const struct config *c, const char *prefix);
 
 /* Release what config_load allocated (the JSON members). */
 void config_free(struct config *c);

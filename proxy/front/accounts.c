@@ -44,6 +44,7 @@ struct creation {
 	long long account_id; /* per-client or imported */
 	char group[sizeof(((struct store_group *)0)->name)]; /* or shared */
 	int imported;
+	const struct bridge_upstream *u; /* groups are per upstream */
 	struct bridge *b;
 	struct waiter *waiters;
 	size_t n, cap;
@@ -115,7 +116,7 @@ bind_account(struct ep *e)
 
 	if (is_imported(a))
 		return 0;
-	group = policy_account_group(e->b->cfg->accounts, &w);
+	group = policy_account_group(e->u->cfg->accounts, &w);
 	mode = group != NULL ? ACCOUNT_SHARED : ACCOUNT_PER_CLIENT;
 	if (a->mode == mode &&
 	    strcmp(a->group_name, group != NULL ? group : "") == 0)
@@ -138,9 +139,11 @@ group_load(struct ep *e, const char *name, struct store_group *g)
 	char id[KEYRING_ID_LEN + 1];
 	int rc;
 
-	if ((rc = store_group_get(e->b->store, name, g)) != 1)
+	if ((rc = store_group_get(e->b->store, e->u->cfg->prefix, name, g)) !=
+	    1)
 		return rc;
 	memset(g, 0, sizeof(*g));
+	snprintf(g->upstream, sizeof(g->upstream), "%s", e->u->cfg->prefix);
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->created_at = bridge_now();
 	if (keyring_generate(e->b->keyring, id) == -1 ||
@@ -152,17 +155,20 @@ group_load(struct ep *e, const char *name, struct store_group *g)
 	if (rc == 0)
 		log_info("group %s: new upstream key", name);
 	store_group_clear(g);
-	return store_group_get(e->b->store, name, g) == 0 ? 0 : -1;
+	return store_group_get(e->b->store, e->u->cfg->prefix, name, g) == 0
+	    ? 0
+	    : -1;
 }
 
 static struct creation *
-creation_find(struct bridge *b, long long account_id, const char *group)
+creation_find(struct bridge *b, const struct bridge_upstream *u,
+    long long account_id, const char *group)
 {
 	struct creation *c;
 
 	LIST_FOREACH(c, &b->creations, link)
 		if (group != NULL
-			? strcmp(c->group, group) == 0
+			? c->u == u && strcmp(c->group, group) == 0
 			: c->group[0] == '\0' && c->account_id == account_id)
 			return c;
 	return NULL;
@@ -211,7 +217,8 @@ created_ok(struct creation *c, const char *url)
 
 	creation_name(c, who, sizeof(who));
 	rc = c->group[0] != '\0'
-	    ? store_group_set_upstream(c->b->store, c->group, url)
+	    ? store_group_set_upstream(
+		  c->b->store, c->u->cfg->prefix, c->group, url)
 	    : store_account_set_upstream(c->b->store, c->account_id, url);
 	if (rc == 0)
 		log_info("%s: upstream account %s: %s", who,
@@ -254,7 +261,8 @@ created_rate_limited(struct creation *c, const struct problem *p)
 	nb = bridge_now() + secs;
 	creation_name(c, who, sizeof(who));
 	if ((c->group[0] != '\0'
-		    ? store_group_set_not_before(s, c->group, nb)
+		    ? store_group_set_not_before(
+			  s, c->u->cfg->prefix, c->group, nb)
 		    : store_account_set_not_before(s, c->account_id, nb)) == -1)
 		log_err("%s: cannot store the rate limit time", who);
 	log_warn("%s: the CA rate-limited creating its upstream account; not "
@@ -310,6 +318,7 @@ creation_new(struct ep *e, const char *group, void (*next)(struct ep *))
 		return NULL;
 	}
 	c->b = e->b;
+	c->u = e->u;
 	c->account_id = e->acct.id;
 	c->imported = is_imported(&e->acct);
 	snprintf(c->group, sizeof(c->group), "%s", group ? group : "");
@@ -324,7 +333,7 @@ creation_new(struct ep *e, const char *group, void (*next)(struct ep *))
 static int
 creation_eab(struct ep *e, struct flow *f)
 {
-	const struct config *c = e->b->cfg;
+	const struct config_upstream *c = e->u->cfg;
 	unsigned char *key;
 	size_t len = 0;
 	json_t *jwk;
@@ -352,7 +361,7 @@ creation_join(struct ep *e, const char *group, void (*next)(struct ep *))
 	struct flow_dir fd;
 	struct flow *f = NULL;
 
-	if ((c = creation_find(e->b, e->acct.id, group)) != NULL) {
+	if ((c = creation_find(e->b, e->u, e->acct.id, group)) != NULL) {
 		if (creation_add(c, e, next) == -1)
 			ep_reply_error(
 			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
@@ -384,13 +393,13 @@ static int
 upstream_ready(struct ep *e)
 {
 	if ((e->acct.agreement == NULL || e->acct.agreement[0] == '\0') &&
-	    !e->b->cfg->agree_tos && !is_imported(&e->acct)) {
+	    !e->u->cfg->agree_tos && !is_imported(&e->acct)) {
 		ep_reply_error(e, V1E_UNAUTHORIZED, 403,
 		    "Must agree to subscriber agreement before any further "
 		    "actions");
 		return -1;
 	}
-	if (acme2_directory(e->b->acme) == NULL) {
+	if (acme2_directory(e->u->acme) == NULL) {
 		ep_reply_upstream_down(e, "not loaded");
 		return -1;
 	}
@@ -461,7 +470,8 @@ accounts_load_owner(struct ep *e, long long account_id)
 		a = &own;
 	}
 	if (is_shared(a) &&
-	    store_group_get(e->b->store, a->group_name, &g) != 0)
+	    store_group_get(
+		e->b->store, e->u->cfg->prefix, a->group_name, &g) != 0)
 		goto out;
 	if ((is_shared(a) ? g.v2_account_url : a->v2_account_url) != NULL &&
 	    set_upstream(e, a, &g) == 0)

@@ -158,7 +158,7 @@ ep_reply_upstream_down(struct ep *e, const char *what)
 {
 	struct upstream_health h;
 
-	acme2_health(e->b->acme, &h);
+	acme2_health(e->u->acme, &h);
 	ep_header(e, "Retry-After: %ld", h.retry_in_s);
 	ep_reply_error(e, V1E_SERVER_INTERNAL, 503,
 	    "the upstream CA's directory at %s is %s: %s", h.url, what,
@@ -222,7 +222,7 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 	if (!need_account)
 		return 0;
 	rc = store_account_by_thumbprint(
-	    e->b->store, e->jws.thumbprint, &e->acct);
+	    e->b->store, e->u->cfg->prefix, e->jws.thumbprint, &e->acct);
 	if (v1_signer_check(rc, e->acct.status, &p) == -1) {
 		ep_reply_problem(e, &p);
 		return -1;
@@ -270,6 +270,28 @@ set_base(struct ep *e)
 		e->base[strlen(e->base) - 1] = '\0';
 }
 
+/* The upstream the path's prefix names (the root's when none does), the
+ * prefix moved from e->path to the end of e->base: every URL handed out
+ * carries it, and routing sees the root's paths (issue 9 item 1). */
+static void
+pick_upstream(struct ep *e)
+{
+	const char *prefixes[CONFIG_UPSTREAMS_MAX];
+	size_t i, which, n, len;
+
+	for (i = 0; i < e->b->nups; i++)
+		prefixes[i] = e->b->ups[i].cfg->prefix;
+	n = v1_prefix_match(e->path, prefixes, e->b->nups, &which);
+	e->u = &e->b->ups[which < e->b->nups ? which : 0];
+	snprintf(
+	    e->obs.upstream, sizeof(e->obs.upstream), "%s", e->u->cfg->name);
+	if (n == 0)
+		return;
+	len = strlen(e->base);
+	snprintf(e->base + len, sizeof(e->base) - len, "%s", prefixes[which]);
+	memmove(e->path, e->path + n, strlen(e->path + n) + 1);
+}
+
 /* --- GET resources --------------------------------------------------------- */
 
 static void
@@ -306,7 +328,7 @@ pct_decode(const char *s, char *out, size_t outlen, size_t *n)
 static void
 get_terms(struct ep *e)
 {
-	const struct v2_directory *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->u->acme);
 	const char *tos = d ? d->terms_of_service : NULL;
 	const char *comma;
 	char ctype[100], *buf = NULL;
@@ -364,7 +386,7 @@ get_cert(struct ep *e, const char *serial)
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	rc = store_cert_by_serial(e->b->store, serial, &c);
+	rc = store_cert_by_serial(e->b->store, e->u->cfg->prefix, serial, &c);
 	if (rc != 0) {
 		ep_reply_error(e, V1E_MALFORMED, rc == 1 ? 404 : 500,
 		    rc == 1 ? "Certificate not found" : "store error");
@@ -525,6 +547,7 @@ endpoints_handle(struct server_req *r, void *arg)
 	snprintf(e->path, sizeof(e->path), "%s", r->url);
 	if ((q = strchr(e->path, '?')) != NULL)
 		*q = '\0';
+	pick_upstream(e);
 	if (r->reject_status != 0) {
 		ep_reply_error(e, V1E_MALFORMED, r->reject_status, "%s",
 		    r->reject_reason ? r->reject_reason : "bad request");

@@ -21,7 +21,7 @@
 
 #define EP_HDR_MAX 8
 #define EP_HDR_LEN 1200 /* one header line at most */
-#define EP_BASE_MAX 320
+#define EP_BASE_MAX 600 /* base_url and a prefix */
 
 /* The upstream (v2) account a request acts through: the signer's own
  * binding (accounts_with_upstream) or the owner's of the object at hand
@@ -51,8 +51,10 @@ struct ep_authz {
  * the request, its signer, and the state of the operation it asked for. */
 struct ep {
 	struct bridge *b;
+	struct bridge_upstream *u; /* the CA its path prefix names */
 	struct server_req *req;
-	char base[EP_BASE_MAX];	       /* v1 base URL for this request */
+	char base[EP_BASE_MAX];	       /* v1 base URL for this request, with the
+				 * prefix */
 	char path[SERVER_URL_MAX + 1]; /* URL path without the query */
 	long long id;		       /* the reg id in the URL */
 	struct v1_authz_ref authz;     /* the authorization in the URL */

@@ -40,8 +40,12 @@ ep_authz_load(struct ep *e, struct store_authz *out)
 	int rc;
 
 	if (e->authz.pid[0] != '\0')
-		return store_authz_by_public_id(e->b->store, e->authz.pid, out);
-	/* New rows are reachable by their random id only. */
+		return store_authz_by_public_id(
+		    e->b->store, e->u->cfg->prefix, e->authz.pid, out);
+	/* New rows are reachable by their random id only; numeric ones are
+	 * from before several upstreams: the root's. */
+	if (e->u->cfg->prefix[0] != '\0')
+		return 1;
 	rc = store_authz_by_id(e->b->store, e->authz.id, out);
 	if (rc == 0 && !out->numeric_url) {
 		store_authz_clear(out);

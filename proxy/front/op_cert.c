@@ -95,7 +95,8 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	}
 	log_info("account %lld: issued certificate %s for %zu name(s)",
 	    e->acct.id, c.serial, e->cert->n);
-	observe_issued(e->b, e->acct.id, c.serial, e->obs.names, c.not_after);
+	observe_issued(e->b, e->obs.upstream, e->acct.id, c.serial,
+	    e->obs.names, c.not_after);
 	ep_header(e, "Location: %s/acme/cert/%s", e->base, c.serial);
 	if (c.issuer_id[0] != '\0')
 		ep_header(e, "Link: <%s/acme/issuer-cert/%s>;rel=\"up\"",

@@ -20,8 +20,8 @@ ep_flow_start(
 		flow_free(f);
 		return -1;
 	}
-	return flowrun_start(
-	    e->b, f, e->up.key, by_jwk ? NULL : e->up.kid, &e->obs, cb, arg);
+	return flowrun_start(e->b, e->u->acme, f, e->up.key,
+	    by_jwk ? NULL : e->up.kid, &e->obs, cb, arg);
 }
 
 /* An imported account's client answers the CA's challenge itself; a GET
@@ -73,7 +73,7 @@ ep_fail_flow(struct ep *e, struct flow *f)
 int
 ep_flow_dir(struct ep *e, struct flow_dir *fd)
 {
-	const struct v2_directory *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->u->acme);
 
 	if (d == NULL)
 		return -1;

@@ -235,8 +235,8 @@ revoke_allowed(struct ep *e, const struct store_cert *c, EVP_PKEY *pub)
 	int by_key = EVP_PKEY_eq(pub, e->jws.key) == 1, rc = 1;
 
 	if (!by_key)
-		rc = store_account_by_thumbprint(
-		    e->b->store, e->jws.thumbprint, &e->acct);
+		rc = store_account_by_thumbprint(e->b->store, e->u->cfg->prefix,
+		    e->jws.thumbprint, &e->acct);
 	if (v1_revoke_allowed(by_key, rc, &e->acct, c->account_id, &who, &p) ==
 	    -1) {
 		ep_reply_problem(e, &p);
@@ -294,7 +294,7 @@ static void
 revoke_upstream(
     struct ep *e, const struct store_cert *c, int reason, int by_key)
 {
-	const struct v2_directory *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->u->acme);
 	struct revoke_op *op = NULL;
 	char *text = NULL;
 
@@ -359,8 +359,9 @@ ep_revoke_cert(struct ep *e)
 		goto out;
 	}
 	if (v1_revoke_reason(e->jws.payload, &reason, &p) == -1 ||
-	    v1_revoke_target(store_cert_by_serial(e->b->store, serial, &c), &c,
-		der, len, &p) == -1) {
+	    v1_revoke_target(store_cert_by_serial(
+				 e->b->store, e->u->cfg->prefix, serial, &c),
+		&c, der, len, &p) == -1) {
 		ep_reply_problem(e, &p);
 		goto out;
 	}
@@ -388,7 +389,8 @@ account_by_key(void *arg, const char *thumbprint, long long *id)
 	int rc;
 
 	memset(&other, 0, sizeof(other));
-	rc = store_account_by_thumbprint(e->b->store, thumbprint, &other);
+	rc = store_account_by_thumbprint(
+	    e->b->store, e->u->cfg->prefix, thumbprint, &other);
 	*id = other.id;
 	store_account_clear(&other);
 	return rc;

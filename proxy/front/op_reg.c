@@ -17,7 +17,7 @@
 static int
 check_reg_payload(struct ep *e, struct v1_reg_update *u)
 {
-	const struct v2_directory *d = acme2_directory(e->b->acme);
+	const struct v2_directory *d = acme2_directory(e->u->acme);
 	struct v1_terms t = { e->base, d ? d->terms_of_service : NULL,
 		e->acct.agreement };
 	struct problem p;
@@ -80,7 +80,8 @@ ep_new_reg(struct ep *e)
 
 	if (ep_verify(e, "new-reg", 0) == -1)
 		return;
-	rc = store_account_by_thumbprint(e->b->store, e->jws.thumbprint, a);
+	rc = store_account_by_thumbprint(
+	    e->b->store, e->u->cfg->prefix, e->jws.thumbprint, a);
 	if (v1_new_reg_check(rc, &p) == -1) {
 		if (rc == 0)
 			ep_header(
@@ -101,6 +102,7 @@ ep_new_reg(struct ep *e)
 		    e, V1E_SERVER_INTERNAL, 500, "cannot create a key");
 		return;
 	}
+	snprintf(a->upstream, sizeof(a->upstream), "%s", e->u->cfg->prefix);
 	if (store_account_insert(e->b->store, a) == -1) {
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "store error");
 		return;

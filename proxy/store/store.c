@@ -101,16 +101,18 @@ store_account_set_not_before(
 }
 
 long long
-store_account_count_group(struct store *s, const char *name)
+store_account_count_group(
+    struct store *s, const char *upstream, const char *name)
 {
-	return s->ops->account_count_group(s->impl, name);
+	return s->ops->account_count_group(s->impl, upstream, name);
 }
 
 int
-store_account_by_thumbprint(
-    struct store *s, const char *thumbprint, struct store_account *out)
+store_account_by_thumbprint(struct store *s, const char *upstream,
+    const char *thumbprint, struct store_account *out)
 {
-	return s->ops->account_by_thumbprint(s->impl, thumbprint, out);
+	return s->ops->account_by_thumbprint(
+	    s->impl, upstream, thumbprint, out);
 }
 
 int
@@ -120,9 +122,10 @@ store_account_by_id(struct store *s, long long id, struct store_account *out)
 }
 
 int
-store_group_get(struct store *s, const char *name, struct store_group *out)
+store_group_get(struct store *s, const char *upstream, const char *name,
+    struct store_group *out)
 {
-	return s->ops->group_get(s->impl, name, out);
+	return s->ops->group_get(s->impl, upstream, name, out);
 }
 
 int
@@ -132,17 +135,19 @@ store_group_insert(struct store *s, const struct store_group *g)
 }
 
 int
-store_group_set_upstream(
-    struct store *s, const char *name, const char *v2_account_url)
+store_group_set_upstream(struct store *s, const char *upstream,
+    const char *name, const char *v2_account_url)
 {
-	return s->ops->group_set_upstream(s->impl, name, v2_account_url);
+	return s->ops->group_set_upstream(
+	    s->impl, upstream, name, v2_account_url);
 }
 
 int
-store_group_set_not_before(
-    struct store *s, const char *name, long long not_before)
+store_group_set_not_before(struct store *s, const char *upstream,
+    const char *name, long long not_before)
 {
-	return s->ops->group_set_not_before(s->impl, name, not_before);
+	return s->ops->group_set_not_before(
+	    s->impl, upstream, name, not_before);
 }
 
 int
@@ -185,10 +190,10 @@ store_authz_by_id(struct store *s, long long id, struct store_authz *out)
 }
 
 int
-store_authz_by_public_id(
-    struct store *s, const char *pid, struct store_authz *out)
+store_authz_by_public_id(struct store *s, const char *upstream, const char *pid,
+    struct store_authz *out)
 {
-	return s->ops->authz_by_public_id(s->impl, pid, out);
+	return s->ops->authz_by_public_id(s->impl, upstream, pid, out);
 }
 
 int
@@ -246,10 +251,10 @@ store_cert_insert(struct store *s, struct store_cert *c)
 }
 
 int
-store_cert_by_serial(
-    struct store *s, const char *serial, struct store_cert *out)
+store_cert_by_serial(struct store *s, const char *upstream, const char *serial,
+    struct store_cert *out)
 {
-	return s->ops->cert_by_serial(s->impl, serial, out);
+	return s->ops->cert_by_serial(s->impl, upstream, serial, out);
 }
 
 int

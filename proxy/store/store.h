@@ -52,8 +52,11 @@ struct store;
 /* Version 1: accounts, authorizations, http-01, certificates, issuers;
  * 2: account modes, groups, not_before; 3: the client inventory; 4: the
  * authorizations' random public ids (older rows get one, and keep their
- * numeric URL: numeric_url). */
-#define STORE_SCHEMA_VERSION 4
+ * numeric URL: numeric_url); 5: several upstreams (issue 9 item 1):
+ * accounts and groups belong to one upstream (its path prefix, "" the
+ * root; older rows are the root's), a thumbprint and a group name are
+ * unique per upstream, failures name theirs. */
+#define STORE_SCHEMA_VERSION 5
 
 /* Where a store reports an error: fn names the failing function, msg is
  * the database's message (or the store's: "no such row", "out of memory").
@@ -94,12 +97,18 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
-/* Insert a (not id); assigns a->id. -1 when its thumbprint is taken. A
- * group_name of "" is stored as none. */
+/* Upstreams (issue 9 item 1): an account belongs to the upstream
+ * a->upstream names; a group to g->upstream. Authorizations and
+ * certificates are their account's. Every lookup below that takes an
+ * upstream finds only that upstream's rows (another's are "not found").
+ *
+ * Insert a (not id); assigns a->id. -1 when its thumbprint is taken at
+ * its upstream. A group_name of "" is stored as none. */
 int store_account_insert(struct store *s, struct store_account *a);
 /* Rewrite thumbprint, jwk, contact, agreement, status and v2_key_pem of
  * the row a->id (-1 when there is none, or the thumbprint is another
- * account's). Not v2_account_url, mode, group_name, not_before: the
+ * account's at its upstream). Not upstream, v2_account_url, mode,
+ * group_name, not_before: the
  * setters below write those, so a request holding an older copy of the
  * row cannot undo them. */
 int store_account_update(struct store *s, const struct store_account *a);
@@ -112,24 +121,28 @@ int store_account_set_upstream(
     struct store *s, long long id, const char *v2_account_url);
 int store_account_set_not_before(
     struct store *s, long long id, long long not_before);
-/* How many accounts of mode shared use group name; -1 on error. */
-long long store_account_count_group(struct store *s, const char *name);
-int store_account_by_thumbprint(struct store *s, const char *thumbprint,
-    struct store_account *out); /* 0, 1 not found, -1 */
+/* How many accounts of upstream of mode shared use group name; -1 on
+ * error. */
+long long store_account_count_group(
+    struct store *s, const char *upstream, const char *name);
+int store_account_by_thumbprint(struct store *s, const char *upstream,
+    const char *thumbprint, struct store_account *out); /* 0, 1, -1 */
 int store_account_by_id(struct store *s, long long id,
     struct store_account *out); /* 0, 1 not found, -1 */
 
 /* 0, 1 not found, -1. */
-int store_group_get(struct store *s, const char *name, struct store_group *out);
-/* Insert g unless a group of that name exists: 0 inserted, 1 it existed
+int store_group_get(struct store *s, const char *upstream, const char *name,
+    struct store_group *out);
+/* Insert g unless a group of that name exists at g->upstream: 0 inserted,
+ * 1 it existed
  * (nothing changed), -1 (also for a NULL v2_key_pem). Two callers racing
  * get one 0 and one 1. */
 int store_group_insert(struct store *s, const struct store_group *g);
 /* -1 when there is no such group. */
-int store_group_set_upstream(
-    struct store *s, const char *name, const char *v2_account_url);
-int store_group_set_not_before(
-    struct store *s, const char *name, long long not_before);
+int store_group_set_upstream(struct store *s, const char *upstream,
+    const char *name, const char *v2_account_url);
+int store_group_set_not_before(struct store *s, const char *upstream,
+    const char *name, long long not_before);
 
 /* Insert z (not id, public_id, numeric_url); sets z->id and z->public_id
  * (AUTHZ_PUBLIC_ID_BYTES from RAND_bytes, base64url; store_public_id),
@@ -139,9 +152,10 @@ int store_authz_insert(struct store *s, struct store_authz *z);
  * -1 when there is none. */
 int store_authz_update(struct store *s, const struct store_authz *z);
 int store_authz_by_id(struct store *s, long long id, struct store_authz *out);
-/* The authorization whose public id is pid: 0, 1 not found, -1. */
-int store_authz_by_public_id(
-    struct store *s, const char *pid, struct store_authz *out);
+/* The authorization whose public id is pid, of an account of upstream:
+ * 0, 1 not found, -1. */
+int store_authz_by_public_id(struct store *s, const char *upstream,
+    const char *pid, struct store_authz *out);
 /* A fresh random public id (for insert and for the upgrade to schema 4).
  * 0, or -1 when there is no randomness. */
 int store_public_id(char out[AUTHZ_PUBLIC_ID_LEN + 1]);
@@ -172,8 +186,9 @@ int store_http01_expire(struct store *s, long long now);
 /* Insert c (not id); sets c->id. -1 when its serial is taken. der is
  * kept as bytes (der_len of them; none for NULL or 0). */
 int store_cert_insert(struct store *s, struct store_cert *c);
-int store_cert_by_serial(
-    struct store *s, const char *serial, struct store_cert *out); /* 0, 1, -1 */
+/* Of an account of upstream: 0, 1 not found, -1. */
+int store_cert_by_serial(struct store *s, const char *upstream,
+    const char *serial, struct store_cert *out);
 /* -1 when there is no such certificate. */
 int store_cert_set_revoked(struct store *s, long long id);
 
@@ -246,24 +261,26 @@ struct store_ops {
 	    void *impl, long long id, const char *v2_account_url);
 	int (*account_set_not_before)(
 	    void *impl, long long id, long long not_before);
-	long long (*account_count_group)(void *impl, const char *name);
-	int (*account_by_thumbprint)(
-	    void *impl, const char *thumbprint, struct store_account *out);
+	long long (*account_count_group)(
+	    void *impl, const char *upstream, const char *name);
+	int (*account_by_thumbprint)(void *impl, const char *upstream,
+	    const char *thumbprint, struct store_account *out);
 	int (*account_by_id)(
 	    void *impl, long long id, struct store_account *out);
 
-	int (*group_get)(void *impl, const char *name, struct store_group *out);
+	int (*group_get)(void *impl, const char *upstream, const char *name,
+	    struct store_group *out);
 	int (*group_insert)(void *impl, const struct store_group *g);
-	int (*group_set_upstream)(
-	    void *impl, const char *name, const char *v2_account_url);
-	int (*group_set_not_before)(
-	    void *impl, const char *name, long long not_before);
+	int (*group_set_upstream)(void *impl, const char *upstream,
+	    const char *name, const char *v2_account_url);
+	int (*group_set_not_before)(void *impl, const char *upstream,
+	    const char *name, long long not_before);
 
 	int (*authz_insert)(void *impl, struct store_authz *z);
 	int (*authz_update)(void *impl, const struct store_authz *z);
 	int (*authz_by_id)(void *impl, long long id, struct store_authz *out);
-	int (*authz_by_public_id)(
-	    void *impl, const char *pid, struct store_authz *out);
+	int (*authz_by_public_id)(void *impl, const char *upstream,
+	    const char *pid, struct store_authz *out);
 	int (*authz_find)(void *impl, long long account_id, const char *name,
 	    enum authz_status status, long long now, struct store_authz *out);
 	int (*authz_deactivate_account)(void *impl, long long account_id);
@@ -276,8 +293,8 @@ struct store_ops {
 	int (*http01_expire)(void *impl, long long now);
 
 	int (*cert_insert)(void *impl, struct store_cert *c);
-	int (*cert_by_serial)(
-	    void *impl, const char *serial, struct store_cert *out);
+	int (*cert_by_serial)(void *impl, const char *upstream,
+	    const char *serial, struct store_cert *out);
 	int (*cert_set_revoked)(void *impl, long long id);
 
 	int (*issuer_put)(void *impl, const char *id, const unsigned char *der,

@@ -20,8 +20,9 @@
 #define ACC_COLS \
 	"id, thumbprint, jwk, contact, agreement, initial_ip, " \
 	"created_at, status, v2_key_pem, v2_account_url, mode, group_name, " \
-	"not_before"
-#define G_COLS "name, v2_key_pem, v2_account_url, not_before, created_at"
+	"not_before, upstream"
+#define G_COLS \
+	"name, v2_key_pem, v2_account_url, not_before, created_at, upstream"
 #define AZ_COLS \
 	"id, account_id, name, status, expires, token, v2_order_url, " \
 	"v2_authz_url, v2_chall_url, error, key_authorization, created_at, " \
@@ -37,14 +38,14 @@ static const char *const sqls[ST_MAX] = {
 	[ST_ACC_INS] =
 	    "INSERT INTO accounts(thumbprint, jwk, contact, "
 	    "agreement, initial_ip, created_at, status, v2_key_pem, "
-	    "v2_account_url, mode, group_name, not_before) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	    "v2_account_url, mode, group_name, not_before, upstream) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[ST_ACC_UPD] =
 	    "UPDATE accounts SET thumbprint = ?1, jwk = ?2, "
 	    "contact = ?3, agreement = ?4, status = ?5, v2_key_pem = ?6 "
 	    "WHERE id = ?7",
 	[ST_ACC_BY_TP] = "SELECT " ACC_COLS " FROM accounts "
-			 "WHERE thumbprint = ?1",
+			 "WHERE thumbprint = ?1 AND upstream = ?2",
 	[ST_ACC_BY_ID] = "SELECT " ACC_COLS " FROM accounts WHERE id = ?1",
 	[ST_ACC_MODE] = "UPDATE accounts SET mode = ?1, group_name = ?2 "
 			"WHERE id = ?3",
@@ -52,12 +53,16 @@ static const char *const sqls[ST_MAX] = {
 	[ST_ACC_NB] = "UPDATE accounts SET not_before = ?1 WHERE id = ?2",
 	[ST_ACC_COUNT_G] =
 	    "SELECT count(*) FROM accounts WHERE mode = 'shared' "
-	    "AND group_name = ?1",
-	[ST_G_GET] = "SELECT " G_COLS " FROM groups WHERE name = ?1",
+	    "AND group_name = ?1 AND upstream = ?2",
+	[ST_G_GET] = "SELECT " G_COLS " FROM groups "
+		     "WHERE name = ?1 AND upstream = ?2",
 	[ST_G_INS] = "INSERT INTO groups(" G_COLS ") "
-		     "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
-	[ST_G_URL] = "UPDATE groups SET v2_account_url = ?1 WHERE name = ?2",
-	[ST_G_NB] = "UPDATE groups SET not_before = ?1 WHERE name = ?2",
+		     "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+		     "ON CONFLICT(upstream, name) DO NOTHING",
+	[ST_G_URL] = "UPDATE groups SET v2_account_url = ?1 "
+		     "WHERE name = ?2 AND upstream = ?3",
+	[ST_G_NB] = "UPDATE groups SET not_before = ?1 "
+		    "WHERE name = ?2 AND upstream = ?3",
 	[ST_AZ_INS] = "INSERT INTO authzs(account_id, name, status, expires, "
 		      "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
 		      "key_authorization, created_at, public_id) "
@@ -69,7 +74,9 @@ static const char *const sqls[ST_MAX] = {
 	    "v2_authz_url = ?7, v2_chall_url = ?8, error = ?9, "
 	    "key_authorization = ?10, created_at = ?11 WHERE id = ?12",
 	[ST_AZ_BY_ID] = "SELECT " AZ_COLS " FROM authzs WHERE id = ?1",
-	[ST_AZ_BY_PID] = "SELECT " AZ_COLS " FROM authzs WHERE public_id = ?1",
+	[ST_AZ_BY_PID] = "SELECT " AZ_COLS " FROM authzs WHERE public_id = ?1 "
+			 "AND account_id IN "
+			 "(SELECT id FROM accounts WHERE upstream = ?2)",
 	[ST_AZ_FIND] = "SELECT " AZ_COLS " FROM authzs WHERE account_id = ?1 "
 		       "AND name = ?2 AND status = ?3 AND expires > ?4 "
 		       "ORDER BY id DESC LIMIT 1",
@@ -86,7 +93,9 @@ static const char *const sqls[ST_MAX] = {
 	[ST_C_INS] = "INSERT INTO certs(account_id, serial, der, chain_pem, "
 		     "issuer_id, not_after, created_at, v2_cert_url, revoked) "
 		     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_C_BY_SERIAL] = "SELECT " C_COLS " FROM certs WHERE serial = ?1",
+	[ST_C_BY_SERIAL] = "SELECT " C_COLS " FROM certs WHERE serial = ?1 "
+			   "AND account_id IN "
+			   "(SELECT id FROM accounts WHERE upstream = ?2)",
 	[ST_C_REVOKE] = "UPDATE certs SET revoked = 1 WHERE id = ?1",
 	[ST_I_PUT] = "INSERT INTO issuers(id, der, up_id) VALUES(?1, ?2, ?3) "
 		     "ON CONFLICT(id) DO UPDATE SET der = excluded.der, "

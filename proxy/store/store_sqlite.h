@@ -160,19 +160,24 @@ int sq_account_set_mode(
     void *impl, long long id, enum account_mode mode, const char *group_name);
 int sq_account_set_upstream(void *impl, long long id, const char *url);
 int sq_account_set_not_before(void *impl, long long id, long long nb);
-long long sq_account_count_group(void *impl, const char *name);
-int
-sq_account_by_thumbprint(void *impl, const char *tp, struct store_account *out);
+long long
+sq_account_count_group(void *impl, const char *upstream, const char *name);
+int sq_account_by_thumbprint(void *impl, const char *upstream, const char *tp,
+    struct store_account *out);
 int sq_account_by_id(void *impl, long long id, struct store_account *out);
-int sq_group_get(void *impl, const char *name, struct store_group *out);
+int sq_group_get(void *impl, const char *upstream, const char *name,
+    struct store_group *out);
 int sq_group_insert(void *impl, const struct store_group *g);
-int sq_group_set_upstream(void *impl, const char *name, const char *url);
-int sq_group_set_not_before(void *impl, const char *name, long long nb);
+int sq_group_set_upstream(
+    void *impl, const char *upstream, const char *name, const char *url);
+int sq_group_set_not_before(
+    void *impl, const char *upstream, const char *name, long long nb);
 
 int sq_authz_insert(void *impl, struct store_authz *z);
 int sq_authz_update(void *impl, const struct store_authz *z);
 int sq_authz_by_id(void *impl, long long id, struct store_authz *out);
-int sq_authz_by_public_id(void *impl, const char *pid, struct store_authz *out);
+int sq_authz_by_public_id(
+    void *impl, const char *upstream, const char *pid, struct store_authz *out);
 int sq_authz_find(void *impl, long long account_id, const char *name,
     enum authz_status status, long long now, struct store_authz *out);
 int sq_authz_deactivate_account(void *impl, long long account_id);
@@ -182,7 +187,8 @@ int sq_http01_get(void *impl, const char *token, long long now, char **keyauth);
 int sq_http01_delete(void *impl, const char *token);
 int sq_http01_expire(void *impl, long long now);
 int sq_cert_insert(void *impl, struct store_cert *c);
-int sq_cert_by_serial(void *impl, const char *serial, struct store_cert *out);
+int sq_cert_by_serial(void *impl, const char *upstream, const char *serial,
+    struct store_cert *out);
 int sq_cert_set_revoked(void *impl, long long id);
 int sq_issuer_put(void *impl, const char *id, const unsigned char *der,
     size_t len, const char *up_id);

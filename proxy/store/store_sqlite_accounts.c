@@ -30,6 +30,7 @@ account_row(sqlite3_stmt *st, void *out)
 	a->not_before = sqlite3_column_int64(st, 12);
 	/* mode NULL (a row older than the column's default): per-client */
 	if (sq_col_copy(st, 1, a->thumbprint, sizeof(a->thumbprint)) == -1 ||
+	    sq_col_copy(st, 13, a->upstream, sizeof(a->upstream)) == -1 ||
 	    sq_col_dup(st, 2, &a->jwk) == -1 ||
 	    sq_col_dup(st, 3, &a->contact) == -1 ||
 	    sq_col_dup(st, 4, &a->agreement) == -1 ||
@@ -55,6 +56,7 @@ group_row(sqlite3_stmt *st, void *out)
 	g->not_before = sqlite3_column_int64(st, 3);
 	g->created_at = sqlite3_column_int64(st, 4);
 	if (sq_col_copy(st, 0, g->name, sizeof(g->name)) == -1 ||
+	    sq_col_copy(st, 5, g->upstream, sizeof(g->upstream)) == -1 ||
 	    sq_col_dup(st, 1, &g->v2_key_pem) == -1 ||
 	    sq_col_dup(st, 2, &g->v2_account_url) == -1) {
 		store_group_clear(g);
@@ -81,6 +83,7 @@ sq_account_insert(void *impl, struct store_account *a)
 		SQ_T(account_mode_name(a->mode)),
 		SQ_T(group_or_null(a->group_name)),
 		SQ_I(a->not_before),
+		SQ_T(a->upstream),
 	};
 
 	return sq_insert(impl, ST_ACC_INS, arg, SQ_N(arg), &a->id, __func__);
@@ -103,9 +106,10 @@ sq_account_update(void *impl, const struct store_account *a)
 }
 
 int
-sq_account_by_thumbprint(void *impl, const char *tp, struct store_account *out)
+sq_account_by_thumbprint(
+    void *impl, const char *upstream, const char *tp, struct store_account *out)
 {
-	const struct sq_arg arg[] = { SQ_T(tp) };
+	const struct sq_arg arg[] = { SQ_T(tp), SQ_T(upstream) };
 
 	return sq_get(impl, ST_ACC_BY_TP, arg, SQ_N(arg), account_row, out,
 	    sizeof(*out), __func__);
@@ -150,9 +154,9 @@ sq_account_set_not_before(void *impl, long long id, long long nb)
 }
 
 long long
-sq_account_count_group(void *impl, const char *name)
+sq_account_count_group(void *impl, const char *upstream, const char *name)
 {
-	const struct sq_arg arg[] = { SQ_T(name) };
+	const struct sq_arg arg[] = { SQ_T(name), SQ_T(upstream) };
 	long long n;
 
 	if (sq_ints(impl, ST_ACC_COUNT_G, arg, SQ_N(arg), &n, 1, __func__) ==
@@ -164,9 +168,10 @@ sq_account_count_group(void *impl, const char *name)
 /* groups */
 
 int
-sq_group_get(void *impl, const char *name, struct store_group *out)
+sq_group_get(
+    void *impl, const char *upstream, const char *name, struct store_group *out)
 {
-	const struct sq_arg arg[] = { SQ_T(name) };
+	const struct sq_arg arg[] = { SQ_T(name), SQ_T(upstream) };
 
 	return sq_get(impl, ST_G_GET, arg, SQ_N(arg), group_row, out,
 	    sizeof(*out), __func__);
@@ -181,6 +186,7 @@ sq_group_insert(void *impl, const struct store_group *g)
 		SQ_T(g->v2_account_url),
 		SQ_I(g->not_before),
 		SQ_I(g->created_at),
+		SQ_T(g->upstream),
 	};
 	long long n;
 
@@ -191,17 +197,19 @@ sq_group_insert(void *impl, const struct store_group *g)
 }
 
 int
-sq_group_set_upstream(void *impl, const char *name, const char *url)
+sq_group_set_upstream(
+    void *impl, const char *upstream, const char *name, const char *url)
 {
-	const struct sq_arg arg[] = { SQ_T(url), SQ_T(name) };
+	const struct sq_arg arg[] = { SQ_T(url), SQ_T(name), SQ_T(upstream) };
 
 	return sq_update(impl, ST_G_URL, arg, SQ_N(arg), __func__);
 }
 
 int
-sq_group_set_not_before(void *impl, const char *name, long long nb)
+sq_group_set_not_before(
+    void *impl, const char *upstream, const char *name, long long nb)
 {
-	const struct sq_arg arg[] = { SQ_I(nb), SQ_T(name) };
+	const struct sq_arg arg[] = { SQ_I(nb), SQ_T(name), SQ_T(upstream) };
 
 	return sq_update(impl, ST_G_NB, arg, SQ_N(arg), __func__);
 }

@@ -123,9 +123,10 @@ sq_authz_by_id(void *impl, long long id, struct store_authz *out)
 }
 
 int
-sq_authz_by_public_id(void *impl, const char *pid, struct store_authz *out)
+sq_authz_by_public_id(
+    void *impl, const char *upstream, const char *pid, struct store_authz *out)
 {
-	const struct sq_arg arg[] = { SQ_T(pid) };
+	const struct sq_arg arg[] = { SQ_T(pid), SQ_T(upstream) };
 
 	return sq_get(impl, ST_AZ_BY_PID, arg, SQ_N(arg), authz_row, out,
 	    sizeof(*out), __func__);
@@ -214,9 +215,10 @@ sq_cert_insert(void *impl, struct store_cert *c)
 }
 
 int
-sq_cert_by_serial(void *impl, const char *serial, struct store_cert *out)
+sq_cert_by_serial(void *impl, const char *upstream, const char *serial,
+    struct store_cert *out)
 {
-	const struct sq_arg arg[] = { SQ_T(serial) };
+	const struct sq_arg arg[] = { SQ_T(serial), SQ_T(upstream) };
 
 	return sq_get(impl, ST_C_BY_SERIAL, arg, SQ_N(arg), cert_row, out,
 	    sizeof(*out), __func__);

@@ -142,6 +142,43 @@ migrate_to_4(sqlite3 *db)
 	return 0;
 }
 
+/* Version 5: several upstreams (issue 9 item 1). accounts and groups are
+ * rebuilt (SQLite cannot change a UNIQUE or PRIMARY KEY in place) with an
+ * upstream column, the path prefix of their CA ("" the root: every older
+ * row is the root's, the one upstream there was), a thumbprint unique per
+ * upstream and a group name per upstream; failures name the upstream of
+ * the request. Ids are kept, so authzs, certs and the inventory still
+ * point at their accounts. sq_setup runs this with foreign keys off, as
+ * SQLite's table rebuild requires. */
+static const char migrate5[] =
+    "CREATE TABLE accounts5("
+    " id INTEGER PRIMARY KEY, upstream TEXT NOT NULL DEFAULT '',"
+    " thumbprint TEXT NOT NULL, jwk TEXT NOT NULL, contact TEXT,"
+    " agreement TEXT, initial_ip TEXT, created_at INTEGER, status TEXT,"
+    " v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
+    " mode TEXT DEFAULT 'per-client', group_name TEXT,"
+    " not_before INTEGER DEFAULT 0, UNIQUE(upstream, thumbprint));"
+    "INSERT INTO accounts5(id, thumbprint, jwk, contact, agreement,"
+    " initial_ip, created_at, status, v2_key_pem, v2_account_url, mode,"
+    " group_name, not_before)"
+    " SELECT id, thumbprint, jwk, contact, agreement, initial_ip,"
+    " created_at, status, v2_key_pem, v2_account_url, mode, group_name,"
+    " not_before FROM accounts;"
+    "DROP TABLE accounts;"
+    "ALTER TABLE accounts5 RENAME TO accounts;"
+    "CREATE TABLE groups5("
+    " upstream TEXT NOT NULL DEFAULT '', name TEXT NOT NULL,"
+    " v2_key_pem TEXT NOT NULL, v2_account_url TEXT,"
+    " not_before INTEGER DEFAULT 0, created_at INTEGER,"
+    " PRIMARY KEY(upstream, name));"
+    "INSERT INTO groups5(name, v2_key_pem, v2_account_url, not_before,"
+    " created_at) SELECT name, v2_key_pem, v2_account_url, not_before,"
+    " created_at FROM groups;"
+    "DROP TABLE groups;"
+    "ALTER TABLE groups5 RENAME TO groups;"
+    "ALTER TABLE failures ADD COLUMN upstream TEXT NOT NULL DEFAULT '';"
+    "PRAGMA user_version = 5;";
+
 static int
 user_version(sqlite3 *db, int *v)
 {
@@ -165,15 +202,16 @@ out:
  * readers do not block the writer; synchronous=FULL, so that a commit is
  * on disk before the client is told about it (a v2 key behind a 201 must
  * survive a power loss; NORMAL could drop the last commits; the inventory
- * relaxes it for its own writes, store_sqlite_inventory.c); authzs.account_id
- * checked. */
+ * relaxes it for its own writes, store_sqlite_inventory.c); foreign keys
+ * off until sq_setup has the schema current. */
 static int
 pragmas(sqlite3 *db)
 {
 	static const char *const sql[] = {
 		"PRAGMA journal_mode=WAL",
 		"PRAGMA synchronous=FULL",
-		"PRAGMA foreign_keys=ON",
+		/* on once the schema is current (sq_setup) */
+		"PRAGMA foreign_keys=OFF",
 	};
 	size_t i;
 
@@ -216,8 +254,14 @@ sq_setup(sqlite3 *db, char *err, size_t errlen)
 		goto rollback;
 	if (v < 4 && migrate_to_4(db) == -1)
 		goto rollback;
+	if (v < 5 && sqlite3_exec(db, migrate5, NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
+	/* authzs.account_id checked from here on */
+	if (sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto fail;
 	return 0;
 rollback:
 	sq_seterr(err, errlen, "store_open_sqlite", sqlite3_errmsg(db));

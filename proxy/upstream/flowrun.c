@@ -29,6 +29,7 @@ struct dns01_record {
 
 struct flowrun {
 	struct bridge *b;
+	struct acme2 *acme; /* the upstream CA it runs at */
 	struct flow *f;
 	char key_id[KEYRING_ID_LEN + 1]; /* held in b->keyring until the end */
 	char *kid;
@@ -152,7 +153,7 @@ send_post(struct flowrun *r, const struct flow_action *a)
 
 	log_debug("upstream: POST %s (%s)", a->what, a->url);
 	r->what = a->what;
-	if (acme2_post(b->acme, b->keyring, r->key_id,
+	if (acme2_post(r->acme, b->keyring, r->key_id,
 		a->use_jwk ? NULL : r->kid, a->url, a->payload, on_answer,
 		r) == -1) {
 		struct flow_resp fr;
@@ -317,8 +318,9 @@ run_action(struct flowrun *r, struct flow_action *a)
 }
 
 int
-flowrun_start(struct bridge *b, struct flow *f, const char *key_id,
-    const char *kid, struct obs_req *obs, flowrun_cb cb, void *arg)
+flowrun_start(struct bridge *b, struct acme2 *acme, struct flow *f,
+    const char *key_id, const char *kid, struct obs_req *obs, flowrun_cb cb,
+    void *arg)
 {
 	struct flowrun *r;
 
@@ -336,6 +338,7 @@ flowrun_start(struct bridge *b, struct flow *f, const char *key_id,
 	}
 	memcpy(r->key_id, key_id, strlen(key_id) + 1);
 	r->b = b;
+	r->acme = acme;
 	r->f = f;
 	r->cb = cb;
 	r->arg = arg;

@@ -39,6 +39,9 @@ SCRIPTS=(
 	test_tls.sh
 	test_upstreams.sh
 )
+# Scripts named on the command line run instead of the whole list
+# (bash tests/e2e/run.sh test_upstreams.sh): for working on one.
+[ $# -gt 0 ] && SCRIPTS=("$@")
 SCRIPT_TIMEOUT=${E2E_SCRIPT_TIMEOUT:-300}
 
 # ---- prerequisites (tests/deps.sh installs the Debian packages if missing)

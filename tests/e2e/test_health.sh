@@ -54,7 +54,7 @@ fails=$(json_get "$R.rz.body" upstreams 0 failures)
 check "unreachable: the directory was retried (failures $fails >= 3)" test "${fails:-0}" -ge 3
 n=$(grep -c "upstream directory $DEAD_URL: directory: .*Connection refused" "$BRIDGE_LOG")
 assert_eq "unreachable: one log line for $fails failed tries (no repeat per retry)" 1 "$n"
-assert_eq "unreachable: acme_bridge_upstream_up 0" "acme_bridge_upstream_up{upstream=\"$DEAD_URL\"} 0" "$(up_metric)"
+assert_eq "unreachable: acme_bridge_upstream_up 0" "acme_bridge_upstream_up{upstream=\"/\",url=\"$DEAD_URL\"} 0" "$(up_metric)"
 assert_match "build_info metric" '^acme_bridge_build_info\{version="[^"]+"\} 1$' \
 	"$(curl -s --max-time 10 "$BRIDGE_ADMIN_URL/metrics" | grep '^acme_bridge_build_info')"
 
@@ -102,7 +102,7 @@ st=$(admin "$R.rz2" /readyz)
 assert_eq "reachable: /readyz 200" 200 "$st"
 assert_eq "reachable: /readyz ready true" true "$(json_get "$R.rz2.body" ready)"
 assert_eq "reachable: /readyz directory loaded" loaded "$(json_get "$R.rz2.body" upstreams 0 directory)"
-assert_eq "reachable: acme_bridge_upstream_up 1" "acme_bridge_upstream_up{upstream=\"$DEAD_URL\"} 1" "$(up_metric)"
+assert_eq "reachable: acme_bridge_upstream_up 1" "acme_bridge_upstream_up{upstream=\"/\",url=\"$DEAD_URL\"} 1" "$(up_metric)"
 st=$(http_req "$R.terms2" "$BRIDGE_URL/terms")
 check "reachable: /terms answers (got $st)" test "$st" = 200 -o "$st" = 302
 st=$(v1_new_authz "$R.az2" "$KEY" health.example)

@@ -210,7 +210,7 @@ eq('/metrics: v1 requests by resource and status == the access log, exactly', v1
 eq('/metrics: new-cert 201 counted once', 1, M.get('acme_bridge_v1_requests_total{resource="new-cert",status="201"}'));
 eq('/metrics: new-cert 403 counted once', 1, M.get('acme_bridge_v1_requests_total{resource="new-cert",status="403"}'));
 eq('/metrics: unknown 404 counted once', 1, M.get('acme_bridge_v1_requests_total{resource="unknown",status="404"}'));
-eq('/metrics: issuances_total', 1, M.get('acme_bridge_issuances_total'));
+eq('/metrics: issuances_total', 1, M.get('acme_bridge_issuances_total{upstream="/"}'));
 eq('/metrics: issuance failures by reason', { 'acme_bridge_issuance_failures_total{reason="unauthorized"}': 1 },
 	Object.fromEntries(sel('acme_bridge_issuance_failures_total')));
 
@@ -248,8 +248,8 @@ ok('/metrics: histogram buckets 0.005..30,+Inf, cumulative, +Inf == _count, _sum
 const total = Object.values(up).reduce((a, b) => a + b, 0);
 eq('/metrics: histogram _count total == sum of upstream counts', total,
 	Object.values(hc).reduce((a, b) => a + b, 0));
-ok('/metrics: upstream nonce pool gauge >= 1 after the CA answered', M.get('acme_bridge_upstream_nonce_pool') >= 1,
-	String(M.get('acme_bridge_upstream_nonce_pool')));
+ok('/metrics: upstream nonce pool gauge >= 1 after the CA answered', M.get('acme_bridge_upstream_nonce_pool{upstream="/"}') >= 1,
+	String(M.get('acme_bridge_upstream_nonce_pool{upstream="/"}')));
 // v1 accounts by client family and version, from the inventory (2 accounts)
 const acc = Object.fromEntries(sel('acme_bridge_v1_accounts'));
 eq('/metrics: acme_bridge_v1_accounts has HELP and TYPE gauge', [true, 'gauge'],

@@ -15,7 +15,8 @@
 static char tmp_paths[32][64];
 static int ntmp;
 
-static void write_tmp(char *path, size_t len, const char *text)
+static void
+write_tmp(char *path, size_t len, const char *text)
 {
 	int fd;
 	size_t n = strlen(text);
@@ -30,7 +31,8 @@ static void write_tmp(char *path, size_t len, const char *text)
 }
 
 /* A temp file holding text; it lives until cleanup(). */
-static const char *tmp_file(const char *text)
+static const char *
+tmp_file(const char *text)
 {
 	if (ntmp >= (int)(sizeof(tmp_paths) / sizeof(tmp_paths[0]))) {
 		fprintf(stderr, "too many temp files\n");
@@ -40,14 +42,16 @@ static const char *tmp_file(const char *text)
 	return tmp_paths[ntmp++];
 }
 
-static void cleanup(void)
+static void
+cleanup(void)
 {
 	for (int i = 0; i < ntmp; i++)
 		unlink(tmp_paths[i]);
 }
 
 /* config_load on argv = {"acme-bridge", args..., NULL}. */
-static int load(struct config *c, char *err, size_t errlen, ...)
+static int
+load(struct config *c, char *err, size_t errlen, ...)
 {
 	char *argv[MAXARGS];
 	int argc = 0;
@@ -64,7 +68,8 @@ static int load(struct config *c, char *err, size_t errlen, ...)
 }
 
 /* Load a file whose text is given; returns config_load's result. */
-static int load_text(struct config *c, char *err, size_t errlen, const char *text)
+static int
+load_text(struct config *c, char *err, size_t errlen, const char *text)
 {
 	char path[64];
 	int r;
@@ -77,7 +82,8 @@ static int load_text(struct config *c, char *err, size_t errlen, const char *tex
 
 #define HAS(hay, needle) (strstr((hay), (needle)) != NULL)
 
-static void test_defaults(void)
+static void
+test_defaults(void)
 {
 	struct config c;
 	char err[512];
@@ -107,7 +113,8 @@ static void test_defaults(void)
 	CHECK(c.authz_mode == AUTHZ_MODE_EAGER);
 }
 
-static void test_valid_file(void)
+static void
+test_valid_file(void)
 {
 	struct config c;
 	char err[512], text[2048];
@@ -133,7 +140,8 @@ static void test_valid_file(void)
 	    "  \"issue_timeout_ms\": 35000,\n"
 	    "  \"nonce_cap\": 500,\n"
 	    "  \"log_level\": \"debug\"\n"
-	    "}\n", ca);
+	    "}\n",
+	    ca);
 	CHECK(load_text(&c, err, sizeof(err), text) == 0);
 	CHECK_STR(err, "");
 	CHECK_STR(c.listen_host, "0.0.0.0");
@@ -144,7 +152,7 @@ static void test_valid_file(void)
 	CHECK_STR(c.upstream_ca, ca);
 	CHECK_STR(c.state, "/var/lib/acme-bridge/state.db");
 	CHECK(c.agree_tos == 1);
-	CHECK_STR(c.base_url, "https://bridge.example:4000");	/* '/' stripped */
+	CHECK_STR(c.base_url, "https://bridge.example:4000"); /* '/' stripped */
 	CHECK(c.max_connections == 10);
 	CHECK(c.max_header_bytes == 8192);
 	CHECK(c.max_body_bytes == 32768);
@@ -161,36 +169,43 @@ static void test_valid_file(void)
 	CHECK(load_text(&c, err, sizeof(err), "{}") == 0);
 	CHECK(c.listen_port == 4000);
 	/* http01_listen "" turns the responder off. */
-	CHECK(load_text(&c, err, sizeof(err), "{\"http01_listen\": \"\"}") == 0);
+	CHECK(
+	    load_text(&c, err, sizeof(err), "{\"http01_listen\": \"\"}") == 0);
 	CHECK_STR(c.http01_host, "");
 	CHECK(c.http01_port == 0);
 }
 
-static void test_flags_override(void)
+static void
+test_flags_override(void)
 {
 	struct config c;
 	char err[512];
-	const char *f = tmp_file("{\"listen\": \"127.0.0.1:8000\", \"state\": \"file.db\","
-	    " \"upstream\": \"https://file.example/dir\", \"agree_tos\": false}");
+	const char *f = tmp_file(
+	    "{\"listen\": \"127.0.0.1:8000\", \"state\": \"file.db\","
+	    " \"upstream\": \"https://file.example/dir\", \"agree_tos\": "
+	    "false}");
 
 	/* flag after --config */
-	CHECK(load(&c, err, sizeof(err), "--config", f, "--listen", "127.0.0.1:9000",
-	    (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--config", f, "--listen",
+		  "127.0.0.1:9000", (char *)NULL) == 0);
 	CHECK(c.listen_port == 9000);
 	CHECK_STR(c.state, "file.db");
 	/* flag before --config */
-	CHECK(load(&c, err, sizeof(err), "--listen", "127.0.0.1:9001", "--state", "flag.db",
-	    "--agree-tos", "--config", f, (char *)NULL) == 0);
+	CHECK(
+	    load(&c, err, sizeof(err), "--listen", "127.0.0.1:9001", "--state",
+		"flag.db", "--agree-tos", "--config", f, (char *)NULL) == 0);
 	CHECK(c.listen_port == 9001);
 	CHECK_STR(c.state, "flag.db");
 	CHECK(c.agree_tos == 1);
 	CHECK_STR(c.upstream, "https://file.example/dir");
 	/* the last of a repeated flag wins */
-	CHECK(load(&c, err, sizeof(err), "--state", "a.db", "--state", "b.db", (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--state", "a.db", "--state", "b.db",
+		  (char *)NULL) == 0);
 	CHECK_STR(c.state, "b.db");
 }
 
-static void test_flag_equals(void)
+static void
+test_flag_equals(void)
 {
 	struct config c;
 	char err[512];
@@ -199,10 +214,12 @@ static void test_flag_equals(void)
 	char caflag[128];
 
 	snprintf(caflag, sizeof(caflag), "--upstream-ca=%s", ca);
-	CHECK(load(&c, err, sizeof(err), "--listen=[::1]:4001", "--config=" , (char *)NULL) == -1);
-	CHECK(load(&c, err, sizeof(err), "--listen=[::1]:4001", "--upstream=http://127.0.0.1:14000/dir",
-	    "--log-level=debug", "--http01-listen=", "--base-url=http://b.example",
-	    caflag, "--state=s.db", (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--listen=[::1]:4001",
+		  "--config=", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--listen=[::1]:4001",
+		  "--upstream=http://127.0.0.1:14000/dir", "--log-level=debug",
+		  "--http01-listen=", "--base-url=http://b.example", caflag,
+		  "--state=s.db", (char *)NULL) == 0);
 	CHECK_STR(c.listen_host, "::1");
 	CHECK(c.listen_port == 4001);
 	CHECK_STR(c.upstream, "http://127.0.0.1:14000/dir");
@@ -215,17 +232,20 @@ static void test_flag_equals(void)
 
 	/* --config=FILE, and the flag still wins over the file */
 	snprintf(caflag, sizeof(caflag), "--config=%s", f);
-	CHECK(load(&c, err, sizeof(err), "--listen=localhost:4002", caflag, (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--listen=localhost:4002", caflag,
+		  (char *)NULL) == 0);
 	CHECK_STR(c.listen_host, "127.0.0.1");
 	CHECK(c.listen_port == 4002);
 	CHECK_STR(c.config_file, f);
 }
 
-static void test_unknown_key(void)
+static void
+test_unknown_key(void)
 {
 	struct config c;
 	char err[512];
-	const char *f = tmp_file("{\n  \"listen\": \"127.0.0.1:4000\",\n  \"lisen\": \"x\"\n}\n");
+	const char *f = tmp_file(
+	    "{\n  \"listen\": \"127.0.0.1:4000\",\n  \"lisen\": \"x\"\n}\n");
 	char want[256];
 
 	CHECK(load(&c, err, sizeof(err), "--config", f, (char *)NULL) == -1);
@@ -242,33 +262,42 @@ static void test_unknown_key(void)
 }
 
 /* Closed sets are enums; a value outside names every spelling. */
-static void test_enums(void)
+static void
+test_enums(void)
 {
 	struct config c;
 	char err[512];
 
-	CHECK(load_text(&c, err, sizeof(err), "{\"authz_mode\": \"client-proof\"}") == 0);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"authz_mode\": \"client-proof\"}") == 0);
 	CHECK(c.authz_mode == AUTHZ_MODE_CLIENT_PROOF);
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"authz_mode\": \"lazy\"}") == -1);
-	CHECK(HAS(err, "key 'authz_mode': must be \"eager\" or \"client-proof\""));
-	CHECK(load_text(&c, err, sizeof(err), "{\"log_level\": \"warn\"}") == 0);
+	CHECK(load_text(&c, err, sizeof(err), "{\"authz_mode\": \"lazy\"}") ==
+	    -1);
+	CHECK(HAS(
+	    err, "key 'authz_mode': must be \"eager\" or \"client-proof\""));
+	CHECK(
+	    load_text(&c, err, sizeof(err), "{\"log_level\": \"warn\"}") == 0);
 	CHECK(c.log_level == CONFIG_LOG_WARN);
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"log_level\": \"loud\"}") == -1);
+	CHECK(
+	    load_text(&c, err, sizeof(err), "{\"log_level\": \"loud\"}") == -1);
 	CHECK(HAS(err, "must be \"debug\", \"info\", \"warn\" or \"error\""));
 	CHECK(load_text(&c, err, sizeof(err), "{\"log_level\": 3}") == -1);
 	CHECK(HAS(err, "key 'log_level': must be a string"));
 }
 
-static void test_wrong_type(void)
+static void
+test_wrong_type(void)
 {
 	struct config c;
 	char err[512];
 
-	CHECK(load_text(&c, err, sizeof(err), "{\"max_connections\": \"10\"}") == -1);
+	CHECK(load_text(
+		  &c, err, sizeof(err), "{\"max_connections\": \"10\"}") == -1);
 	CHECK(HAS(err, ":1: key 'max_connections': must be an integer"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"max_connections\": 10.0}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"max_connections\": 10.0}") ==
+	    -1);
 	CHECK(HAS(err, "must be an integer"));
 	CHECK(load_text(&c, err, sizeof(err), "{\"agree_tos\": 1}") == -1);
 	CHECK(HAS(err, "key 'agree_tos': must be true or false"));
@@ -280,37 +309,57 @@ static void test_wrong_type(void)
 	CHECK(HAS(err, "key '_comment': must be a string"));
 	CHECK(load_text(&c, err, sizeof(err), "[]") == -1);
 	CHECK(HAS(err, "top level must be a JSON object"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"state\": \"a\\u0000b\"}") == -1);
-	CHECK(HAS(err, "invalid JSON"));	/* jansson refuses NUL escapes */
+	CHECK(load_text(&c, err, sizeof(err), "{\"state\": \"a\\u0000b\"}") ==
+	    -1);
+	CHECK(HAS(err, "invalid JSON")); /* jansson refuses NUL escapes */
 }
 
-static void test_bad_json(void)
+static void
+test_bad_json(void)
 {
 	struct config c;
 	char err[512];
 
-	CHECK(load_text(&c, err, sizeof(err), "{\n\"listen\": \"127.0.0.1:1\",\n}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\n\"listen\": \"127.0.0.1:1\",\n}") == -1);
 	CHECK(HAS(err, ":3: invalid JSON"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"state\": \"a\",\n\"state\": \"b\"}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"state\": \"a\",\n\"state\": \"b\"}") == -1);
 	CHECK(HAS(err, ":2: invalid JSON") && HAS(err, "duplicate"));
 	CHECK(load_text(&c, err, sizeof(err), "") == -1);
 	CHECK(HAS(err, "invalid JSON"));
 }
 
-static void test_addresses(void)
+static void
+test_addresses(void)
 {
 	static const char *bad[] = {
-		"300.1.1.1:80", "127.0.0.1:0", "127.0.0.1:99999", "nohost", "nohost:80",
-		"127.0.0.1:", "127.0.0.1:+80", "127.0.0.1:-1", "127.0.0.1:80x", "::1:80",
-		"[::1]80", "[::1]", "[1.2.3.4]:80", "[zz::1]:80", ":80", "1.2.3:80",
-		"127.0.0.1:080000", "",
+		"300.1.1.1:80",
+		"127.0.0.1:0",
+		"127.0.0.1:99999",
+		"nohost",
+		"nohost:80",
+		"127.0.0.1:",
+		"127.0.0.1:+80",
+		"127.0.0.1:-1",
+		"127.0.0.1:80x",
+		"::1:80",
+		"[::1]80",
+		"[::1]",
+		"[1.2.3.4]:80",
+		"[zz::1]:80",
+		":80",
+		"1.2.3:80",
+		"127.0.0.1:080000",
+		"",
 	};
 	struct config c;
 	char err[512], host[64], json[128];
 	int port = -1;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK(config_parse_addr(bad[i], host, sizeof(host), &port) == -1);
+		CHECK(
+		    config_parse_addr(bad[i], host, sizeof(host), &port) == -1);
 		snprintf(json, sizeof(json), "{\"listen\": \"%s\"}", bad[i]);
 		CHECK(load_text(&c, err, sizeof(err), json) == -1);
 		CHECK(HAS(err, "key 'listen': "));
@@ -318,31 +367,39 @@ static void test_addresses(void)
 	CHECK(config_parse_addr("[::1]:80", host, sizeof(host), &port) == 0);
 	CHECK_STR(host, "::1");
 	CHECK(port == 80);
-	CHECK(config_parse_addr("[2001:db8::5]:65535", host, sizeof(host), &port) == 0);
+	CHECK(config_parse_addr(
+		  "[2001:db8::5]:65535", host, sizeof(host), &port) == 0);
 	CHECK_STR(host, "2001:db8::5");
 	CHECK(port == 65535);
 	CHECK(config_parse_addr("localhost:1", host, sizeof(host), &port) == 0);
 	CHECK_STR(host, "127.0.0.1");
 	CHECK(port == 1);
-	CHECK(config_parse_addr("10.0.0.1:4000", host, 8, &port) == -1);	/* no room */
+	CHECK(config_parse_addr("10.0.0.1:4000", host, 8, &port) ==
+	    -1); /* no room */
 
-	CHECK(load_text(&c, err, sizeof(err), "{\"listen\": \"300.1.1.1:80\"}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"listen\": \"300.1.1.1:80\"}") == -1);
 	CHECK(HAS(err, "key 'listen': host must be"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"http01_listen\": \"127.0.0.1:99999\"}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"http01_listen\": \"127.0.0.1:99999\"}") == -1);
 	CHECK(HAS(err, "key 'http01_listen': port must be 1..65535"));
-	CHECK(load(&c, err, sizeof(err), "--listen", "nohost", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--listen", "nohost", (char *)NULL) ==
+	    -1);
 	CHECK_STR(err, "option '--listen': expected HOST:PORT");
-	CHECK(load(&c, err, sizeof(err), "--listen", "::1:80", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--listen", "::1:80", (char *)NULL) ==
+	    -1);
 	CHECK(HAS(err, "brackets"));
 	/* listen may not be "" (only the responder can be turned off) */
 	CHECK(load(&c, err, sizeof(err), "--listen=", (char *)NULL) == -1);
-	CHECK(load(&c, err, sizeof(err), "--http01-listen", "[::1]:5002", (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--http01-listen", "[::1]:5002",
+		  (char *)NULL) == 0);
 	CHECK_STR(c.http01_host, "::1");
 	CHECK(c.http01_port == 5002);
 }
 
 /* issue 8 item 1: the connection fairness keys, defaults and ranges */
-static void test_conn_keys(void)
+static void
+test_conn_keys(void)
 {
 	struct config c;
 	char err[512];
@@ -355,56 +412,75 @@ static void test_conn_keys(void)
 	CHECK(c.admin_max_connections == 64);
 	CHECK(c.admin_max_connections_per_address == 32);
 	CHECK(load_text(&c, err, sizeof(err),
-	    "{\"max_connections_per_address\": 4, \"first_byte_timeout_ms\": 800,"
-	    " \"http01_max_connections\": 50,"
-	    " \"http01_max_connections_per_address\": 5,"
-	    " \"admin_max_connections\": 8,"
-	    " \"admin_max_connections_per_address\": 2}") == 0);
+		  "{\"max_connections_per_address\": 4, "
+		  "\"first_byte_timeout_ms\": 800,"
+		  " \"http01_max_connections\": 50,"
+		  " \"http01_max_connections_per_address\": 5,"
+		  " \"admin_max_connections\": 8,"
+		  " \"admin_max_connections_per_address\": 2}") == 0);
 	CHECK(c.max_connections_per_address == 4);
 	CHECK(c.first_byte_timeout_ms == 800);
 	CHECK(c.http01_max_connections == 50);
 	CHECK(c.http01_max_connections_per_address == 5);
 	CHECK(c.admin_max_connections == 8);
 	CHECK(c.admin_max_connections_per_address == 2);
-	CHECK(load_text(&c, err, sizeof(err), "{\"max_connections_per_address\": 0}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"max_connections_per_address\": 0}") == -1);
 	CHECK(HAS(err, "key 'max_connections_per_address'"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"first_byte_timeout_ms\": 50}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"first_byte_timeout_ms\": 50}") == -1);
 	CHECK(HAS(err, "key 'first_byte_timeout_ms'"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"http01_max_connections\": 100001}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"http01_max_connections\": 100001}") == -1);
 	CHECK(HAS(err, "key 'http01_max_connections'"));
 }
 
-static void test_numbers(void)
+static void
+test_numbers(void)
 {
 	struct config c;
 	char err[512];
 
-	CHECK(load_text(&c, err, sizeof(err), "{\"max_body_bytes\": 65536}") == 0);
+	CHECK(load_text(&c, err, sizeof(err), "{\"max_body_bytes\": 65536}") ==
+	    0);
 	CHECK(c.max_body_bytes == 65536);
-	CHECK(load_text(&c, err, sizeof(err), "{\"max_body_bytes\": 65537}") == -1);
-	CHECK(HAS(err, "key 'max_body_bytes': 65537 is out of range: must be 1024..65536"));
+	CHECK(load_text(&c, err, sizeof(err), "{\"max_body_bytes\": 65537}") ==
+	    -1);
+	CHECK(HAS(err,
+	    "key 'max_body_bytes': 65537 is out of range: must be "
+	    "1024..65536"));
 	CHECK(HAS(err, "65536 is the cap"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"header_timeout_ms\": 0}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"header_timeout_ms\": 0}") ==
+	    -1);
 	CHECK(HAS(err, "key 'header_timeout_ms'"));
 	CHECK(load_text(&c, err, sizeof(err), "{\"authz_wait_ms\": -5}") == -1);
 	CHECK(HAS(err, "key 'authz_wait_ms'"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"nonce_cap\": 99999999999999}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"nonce_cap\": 99999999999999}") == -1);
 	CHECK(HAS(err, "key 'nonce_cap'"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"max_connections\": 1, \"issue_timeout_ms\": 600000}") == 0);
+	CHECK(
+	    load_text(&c, err, sizeof(err),
+		"{\"max_connections\": 1, \"issue_timeout_ms\": 600000}") == 0);
 	CHECK(c.max_connections == 1);
 	CHECK(c.issue_timeout_ms == 600000);
 }
 
-static void test_strings(void)
+static void
+test_strings(void)
 {
 	struct config c;
 	char err[512], big[1200], json[1300];
 
-	CHECK(load(&c, err, sizeof(err), "--upstream", "ftp://x/dir", (char *)NULL) == -1);
-	CHECK_STR(err, "option '--upstream': must start with https:// or http://");
-	CHECK(load(&c, err, sizeof(err), "--upstream", "https://", (char *)NULL) == -1);
-	CHECK(load(&c, err, sizeof(err), "--upstream", "https://a b/", (char *)NULL) == -1);
-	CHECK(load(&c, err, sizeof(err), "--base-url", "http://x/?q", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--upstream", "ftp://x/dir",
+		  (char *)NULL) == -1);
+	CHECK_STR(
+	    err, "option '--upstream': must start with https:// or http://");
+	CHECK(load(&c, err, sizeof(err), "--upstream", "https://",
+		  (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--upstream", "https://a b/",
+		  (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--base-url", "http://x/?q",
+		  (char *)NULL) == -1);
 	memset(big, 'b', 300);
 	big[300] = '\0';
 	snprintf(json, sizeof(json), "--base-url=https://%s", big);
@@ -414,11 +490,15 @@ static void test_strings(void)
 	CHECK_STR(c.base_url, "");
 	CHECK(load(&c, err, sizeof(err), "--state", "", (char *)NULL) == -1);
 	CHECK(HAS(err, "must not be empty"));
-	CHECK(load(&c, err, sizeof(err), "--log-level", "loud", (char *)NULL) == -1);
-	CHECK(HAS(err, "--log-level") && HAS(err, "must be \"debug\", \"info\", \"warn\" or \"error\""));
-	CHECK(load(&c, err, sizeof(err), "--upstream-ca", "/nonexistent/ca.pem", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--log-level", "loud", (char *)NULL) ==
+	    -1);
+	CHECK(HAS(err, "--log-level") &&
+	    HAS(err, "must be \"debug\", \"info\", \"warn\" or \"error\""));
+	CHECK(load(&c, err, sizeof(err), "--upstream-ca", "/nonexistent/ca.pem",
+		  (char *)NULL) == -1);
 	CHECK(HAS(err, "/nonexistent/ca.pem") && HAS(err, "No such file"));
-	CHECK(load(&c, err, sizeof(err), "--upstream-ca", "/tmp", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--upstream-ca", "/tmp",
+		  (char *)NULL) == -1);
 	CHECK(HAS(err, "not a regular file"));
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -427,7 +507,8 @@ static void test_strings(void)
 	CHECK(HAS(err, "key 'state': too long"));
 }
 
-static void test_flags(void)
+static void
+test_flags(void)
 {
 	struct config c;
 	char err[512];
@@ -435,7 +516,8 @@ static void test_flags(void)
 
 	CHECK(load(&c, err, sizeof(err), "--check-config", (char *)NULL) == 0);
 	CHECK(c.check_only == 1);
-	CHECK(load(&c, err, sizeof(err), "--config", f, "--check-config", (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--config", f, "--check-config",
+		  (char *)NULL) == 0);
 	CHECK(c.check_only == 1);
 	CHECK(load(&c, err, sizeof(err), "--bogus", (char *)NULL) == -1);
 	CHECK_STR(err, "unknown option '--bogus'");
@@ -445,19 +527,24 @@ static void test_flags(void)
 	CHECK_STR(err, "unknown option '-x'");
 	CHECK(load(&c, err, sizeof(err), "--listen", (char *)NULL) == -1);
 	CHECK_STR(err, "option '--listen' needs a value");
-	CHECK(load(&c, err, sizeof(err), "--listen", "--check-config", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--listen", "--check-config",
+		  (char *)NULL) == -1);
 	CHECK_STR(err, "option '--listen' needs a value");
-	CHECK(load(&c, err, sizeof(err), "--agree-tos=yes", (char *)NULL) == -1);
+	CHECK(
+	    load(&c, err, sizeof(err), "--agree-tos=yes", (char *)NULL) == -1);
 	CHECK_STR(err, "option '--agree-tos' takes no value");
 	CHECK(load(&c, err, sizeof(err), "stray", (char *)NULL) == -1);
 	CHECK_STR(err, "unexpected argument 'stray'");
-	CHECK(load(&c, err, sizeof(err), "--config", f, "--config", f, (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--config", f, "--config", f,
+		  (char *)NULL) == -1);
 	CHECK(HAS(err, "given twice"));
 	/* a bad flag is reported even when the file is fine, before --help */
-	CHECK(load(&c, err, sizeof(err), "--config", f, "--nope", "--help", (char *)NULL) == -1);
+	CHECK(load(&c, err, sizeof(err), "--config", f, "--nope", "--help",
+		  (char *)NULL) == -1);
 }
 
-static void test_missing_file(void)
+static void
+test_missing_file(void)
 {
 	struct config c;
 	char err[512];
@@ -469,7 +556,8 @@ static void test_missing_file(void)
 }
 
 /* config_load on up to three arguments, with stdout sent to /dev/null. */
-static int load_quiet(struct config *c, char *err, size_t errlen, const char *a1,
+static int
+load_quiet(struct config *c, char *err, size_t errlen, const char *a1,
     const char *a2, const char *a3)
 {
 	int saved, nul, r;
@@ -486,7 +574,8 @@ static int load_quiet(struct config *c, char *err, size_t errlen, const char *a1
 	return r;
 }
 
-static void test_help_version(void)
+static void
+test_help_version(void)
 {
 	struct config c;
 	char err[512];
@@ -495,13 +584,16 @@ static void test_help_version(void)
 	CHECK(load_quiet(&c, err, sizeof(err), "-h", NULL, NULL) == 1);
 	CHECK(load_quiet(&c, err, sizeof(err), "--version", NULL, NULL) == 1);
 	/* they stop before the file is read */
-	CHECK(load_quiet(&c, err, sizeof(err), "--config", "/nonexistent.json", "--help") == 1);
-	CHECK(load_quiet(&c, err, sizeof(err), "--version", "--config", "/nonexistent.json") == 1);
+	CHECK(load_quiet(&c, err, sizeof(err), "--config", "/nonexistent.json",
+		  "--help") == 1);
+	CHECK(load_quiet(&c, err, sizeof(err), "--version", "--config",
+		  "/nonexistent.json") == 1);
 }
 
 /* The shipped files load, and the example file really holds the defaults
  * (skipped when not run from the top of the tree). */
-static void test_shipped_files(void)
+static void
+test_shipped_files(void)
 {
 	struct config c, d;
 	char err[512];
@@ -509,19 +601,28 @@ static void test_shipped_files(void)
 	if (access("config/acme-bridge.example.json", R_OK) != 0)
 		return;
 	config_defaults(&d);
-	CHECK(load(&c, err, sizeof(err), "--config", "config/acme-bridge.example.json",
-	    (char *)NULL) == 0);
+	CHECK(load(&c, err, sizeof(err), "--config",
+		  "config/acme-bridge.example.json", (char *)NULL) == 0);
 	memset(c.config_file, 0, sizeof(c.config_file));
 	CHECK(memcmp(&c, &d, sizeof(c)) == 0);
-	CHECK(load(&c, err, sizeof(err), "--config", "config/acme-bridge.json", (char *)NULL) == 0);
-	CHECK_STR(c.upstream, CONFIG_LE_STAGING);
+	CHECK(load(&c, err, sizeof(err), "--config", "config/acme-bridge.json",
+		  (char *)NULL) == 0);
+	/* issue 9 item 1: production at the root, staging at /staging, the
+	 * third CA an ignored example */
+	CHECK_STR(c.upstream, CONFIG_LE_PRODUCTION);
+	CHECK(c.nups == 2);
+	CHECK_STR(c.ups[0].url, CONFIG_LE_PRODUCTION);
+	CHECK_STR(c.ups[0].name, "/");
+	CHECK_STR(c.ups[1].prefix, "/staging");
+	CHECK_STR(c.ups[1].url, CONFIG_LE_STAGING);
 	CHECK_STR(c.listen_host, "127.0.0.1");
 	CHECK_STR(c.http01_host, "127.0.0.1");
 	CHECK(c.agree_tos == 0);
 }
 
 /* Read all of a small file into buf (NUL-terminated); 0 or -1. */
-static int slurp(const char *path, char *buf, size_t len)
+static int
+slurp(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	size_t n;
@@ -536,7 +637,8 @@ static int slurp(const char *path, char *buf, size_t len)
 
 /* Issue 9 item 9: --help names the subcommands and every flag, and
  * docs/config.md's flag table has a row for every flag the binary takes. */
-static void test_help_and_docs_complete(void)
+static void
+test_help_and_docs_complete(void)
 {
 	static char help[8192], docs[65536];
 	char path[] = "/tmp/acme-bridge-help-XXXXXX", row[64];
@@ -572,17 +674,20 @@ static void test_help_and_docs_complete(void)
 	}
 }
 
-static void test_log_escape(void)
+static void
+test_log_escape(void)
 {
 	char out[64];
 
 	CHECK_STR(log_escape("hello", 5, out, sizeof(out)), "hello");
-	CHECK_STR(log_escape("a\nb\r\x1b[0m", 8, out, sizeof(out)), "a\\x0ab\\x0d\\x1b[0m");
-	CHECK_STR(log_escape("\xc3\xa9\x7f", 3, out, sizeof(out)), "\\xc3\\xa9\\x7f");
+	CHECK_STR(log_escape("a\nb\r\x1b[0m", 8, out, sizeof(out)),
+	    "a\\x0ab\\x0d\\x1b[0m");
+	CHECK_STR(
+	    log_escape("\xc3\xa9\x7f", 3, out, sizeof(out)), "\\xc3\\xa9\\x7f");
 	CHECK_STR(log_escape("a\0b", 3, out, sizeof(out)), "a\\x00b");
 	CHECK_STR(log_escape("abcdef", 3, out, sizeof(out)), "abc");
 	CHECK_STR(log_escape("abcdef", 6, out, 4), "abc");
-	CHECK_STR(log_escape("a\x01", 2, out, 5), "a");	/* no half escapes */
+	CHECK_STR(log_escape("a\x01", 2, out, 5), "a"); /* no half escapes */
 	CHECK_STR(log_escape("a\x01", 2, out, 6), "a\\x01");
 	CHECK_STR(log_escape("abc", 3, out, 1), "");
 	CHECK_STR(log_escape(NULL, 3, out, sizeof(out)), "");
@@ -592,7 +697,8 @@ static void test_log_escape(void)
 }
 
 /* Capture what log_msg writes to stderr. */
-static size_t capture_log(char *buf, size_t len, void (*fn)(void))
+static size_t
+capture_log(char *buf, size_t len, void (*fn)(void))
 {
 	char path[64];
 	int fd, saved;
@@ -613,10 +719,24 @@ static size_t capture_log(char *buf, size_t len, void (*fn)(void))
 	return n > 0 ? (size_t)n : 0;
 }
 
-static void log_short(void) { log_msg(LOG_WARN, "hello %d", 5); }
-static void log_debug_dropped(void) { log_debug("hidden %s", "x"); log_info("shown"); }
-static void log_newline(void) { log_err("a %s c", "b\nX"); }
-static void log_long(void)
+static void
+log_short(void)
+{
+	log_msg(LOG_WARN, "hello %d", 5);
+}
+static void
+log_debug_dropped(void)
+{
+	log_debug("hidden %s", "x");
+	log_info("shown");
+}
+static void
+log_newline(void)
+{
+	log_err("a %s c", "b\nX");
+}
+static void
+log_long(void)
 {
 	static char big[5000];
 
@@ -624,7 +744,8 @@ static void log_long(void)
 	log_msg(LOG_INFO, "%s", big);
 }
 
-static void test_log_msg(void)
+static void
+test_log_msg(void)
 {
 	char buf[8192];
 	size_t n;
@@ -632,7 +753,8 @@ static void test_log_msg(void)
 	CHECK(log_min_level == LOG_INFO);
 	n = capture_log(buf, sizeof(buf), log_short);
 	CHECK(n == 24 + strlen(" WARN hello 5\n"));
-	CHECK(buf[4] == '-' && buf[10] == 'T' && buf[19] == '.' && buf[23] == 'Z');
+	CHECK(buf[4] == '-' && buf[10] == 'T' && buf[19] == '.' &&
+	    buf[23] == 'Z');
 	CHECK_STR(buf + 24, " WARN hello 5\n");
 	capture_log(buf, sizeof(buf), log_debug_dropped);
 	CHECK_STR(buf + 24, " INFO shown\n");
@@ -646,36 +768,49 @@ static void test_log_msg(void)
 
 /* "policy" and "accounts": checked by translate/v1/policy.c at load time, the
  * JSON kept for the bridge; errors name the file, line, key and rule. */
-static void test_policy_accounts(void)
+static void
+test_policy_accounts(void)
 {
 	struct config c;
 	char err[512], want[512];
 	const char *f;
 
-	CHECK(load_text(&c, err, sizeof(err), "{\n"
-	    "  \"policy\": [{\"name\": \"web\", \"match\": {\"addresses\": [\"10.0.0.0/8\"]},\n"
-	    "              \"allow\": [\"*.example.org\"]}],\n"
-	    "  \"accounts\": {\"mode\": \"shared\", \"groups\": [{\"name\": \"fleet-a\",\n"
-	    "                \"match\": {\"accounts\": [1, 2]}}]}\n}\n") == 0);
+	CHECK(
+	    load_text(&c, err, sizeof(err),
+		"{\n"
+		"  \"policy\": [{\"name\": \"web\", \"match\": {\"addresses\": "
+		"[\"10.0.0.0/8\"]},\n"
+		"              \"allow\": [\"*.example.org\"]}],\n"
+		"  \"accounts\": {\"mode\": \"shared\", \"groups\": "
+		"[{\"name\": \"fleet-a\",\n"
+		"                \"match\": {\"accounts\": [1, 2]}}]}\n}\n") ==
+	    0);
 	CHECK(json_is_array(c.policy) && json_array_size(c.policy) == 1);
-	CHECK_STR(json_string_value(json_object_get(json_array_get(c.policy, 0),
-	    "name")), "web");
-	CHECK_STR(json_string_value(json_object_get(c.accounts, "mode")), "shared");
+	CHECK_STR(json_string_value(
+		      json_object_get(json_array_get(c.policy, 0), "name")),
+	    "web");
+	CHECK_STR(
+	    json_string_value(json_object_get(c.accounts, "mode")), "shared");
 	config_free(&c);
 	CHECK(c.policy == NULL && c.accounts == NULL);
 	/* absent: NULL (everything allowed, per-client) */
 	CHECK(load_text(&c, err, sizeof(err), "{}") == 0);
 	CHECK(c.policy == NULL && c.accounts == NULL);
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": {\"mode\": \"per-client\"}}") == 0);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"accounts\": {\"mode\": \"per-client\"}}") == 0);
 	config_free(&c);
 
-	f = tmp_file("{\n  \"state\": \"x.db\",\n  \"policy\": [{\"name\": \"web\","
-	    " \"match\": {\"addresses\": [\"10.0.0.1/8\"]}, \"allow\": [\"a.example\"]}]\n}\n");
+	f = tmp_file(
+	    "{\n  \"state\": \"x.db\",\n  \"policy\": [{\"name\": \"web\","
+	    " \"match\": {\"addresses\": [\"10.0.0.1/8\"]}, \"allow\": "
+	    "[\"a.example\"]}]\n}\n");
 	CHECK(load(&c, err, sizeof(err), "--config", f, (char *)NULL) == -1);
-	snprintf(want, sizeof(want), "%s:3: key 'policy': rule [0] 'web': "
+	snprintf(want, sizeof(want),
+	    "%s:3: key 'policy': rule [0] 'web': "
 	    "match.addresses[0] \"10.0.0.1/8\": bits set beyond the /8 prefix "
-	    "(a typo?)", f);
+	    "(a typo?)",
+	    f);
 	CHECK_STR(err, want);
 	config_free(&c);
 	CHECK(load_text(&c, err, sizeof(err), "{\"policy\": []}") == -1);
@@ -684,18 +819,24 @@ static void test_policy_accounts(void)
 	CHECK(load_text(&c, err, sizeof(err), "{\"policy\": {}}") == -1);
 	CHECK(HAS(err, "key 'policy': must be an array"));
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"policy\": [{\"name\": \"w\", \"match\":"
-	    " {\"any\": true}, \"allow\": [\"*example.com\"]}]}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"policy\": [{\"name\": \"w\", \"match\":"
+		  " {\"any\": true}, \"allow\": [\"*example.com\"]}]}") == -1);
 	CHECK(HAS(err, "rule [0] 'w': allow: [0] \"*example.com\""));
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": {\"mode\": \"shared\"}}") == -1);
-	CHECK(HAS(err, "key 'accounts': mode \"shared\" needs a non-empty groups"));
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"accounts\": {\"mode\": \"shared\"}}") == -1);
+	CHECK(HAS(
+	    err, "key 'accounts': mode \"shared\" needs a non-empty groups"));
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": {\"mode\": \"shared\","
-	    " \"groups\": [{\"name\": \"a\", \"match\": {\"thumbprints\": [\"x\"]}}]}}") == -1);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"accounts\": {\"mode\": \"shared\","
+		  " \"groups\": [{\"name\": \"a\", \"match\": "
+		  "{\"thumbprints\": [\"x\"]}}]}}") == -1);
 	CHECK(HAS(err, "key 'accounts': groups[0] 'a': match.thumbprints[0]"));
 	config_free(&c);
-	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": \"shared\"}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"accounts\": \"shared\"}") ==
+	    -1);
 	CHECK(HAS(err, "key 'accounts': must be"));
 	config_free(&c);
 }
@@ -734,7 +875,8 @@ test_proof_networks(void)
 }
 
 /* issue 8 item 6: the rate limit keys, their defaults and ranges */
-static void test_rate_limits(void)
+static void
+test_rate_limits(void)
 {
 	struct config c;
 	char err[512];
@@ -743,21 +885,26 @@ static void test_rate_limits(void)
 	CHECK(c.rate_new_reg_per_minute == 10 && c.rate_new_reg_burst == 20);
 	CHECK(c.rate_post_per_minute == 300 && c.rate_post_burst == 100);
 	CHECK(c.rate_table_size == 16384);
-	CHECK(load_text(&c, err, sizeof(err),
-	    "{\"rate_new_reg_per_minute\": 0, \"rate_post_per_minute\": 0,"
-	    " \"rate_post_burst\": 1, \"rate_table_size\": 16}") == 0);
+	CHECK(
+	    load_text(&c, err, sizeof(err),
+		"{\"rate_new_reg_per_minute\": 0, \"rate_post_per_minute\": 0,"
+		" \"rate_post_burst\": 1, \"rate_table_size\": 16}") == 0);
 	CHECK(c.rate_new_reg_per_minute == 0 && c.rate_post_per_minute == 0);
 	CHECK(c.rate_post_burst == 1 && c.rate_table_size == 16);
-	CHECK(load_text(&c, err, sizeof(err), "{\"rate_new_reg_burst\": 0}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"rate_new_reg_burst\": 0}") ==
+	    -1);
 	CHECK(HAS(err, "rate_new_reg_burst") && HAS(err, "1..1000000"));
 	CHECK(load_text(&c, err, sizeof(err),
-	    "{\"rate_post_per_minute\": 1000001}") == -1);
-	CHECK(load_text(&c, err, sizeof(err), "{\"rate_table_size\": 15}") == -1);
-	CHECK(load_text(&c, err, sizeof(err), "{\"rate_post_burst\": \"5\"}") == -1);
+		  "{\"rate_post_per_minute\": 1000001}") == -1);
+	CHECK(
+	    load_text(&c, err, sizeof(err), "{\"rate_table_size\": 15}") == -1);
+	CHECK(load_text(&c, err, sizeof(err), "{\"rate_post_burst\": \"5\"}") ==
+	    -1);
 }
 
 /* issue 9 item 2: EAB keys; errors never quote the MAC key. */
-static void test_eab(void)
+static void
+test_eab(void)
 {
 	struct config c;
 	char err[512];
@@ -765,21 +912,149 @@ static void test_eab(void)
 	CHECK(load(&c, err, sizeof(err), (char *)NULL) == 0);
 	CHECK(c.eab_kid[0] == '\0' && c.eab_hmac_key[0] == '\0');
 	CHECK(load_text(&c, err, sizeof(err),
-	    "{\"eab_kid\": \"kid-1\", \"eab_hmac_key\": \"c2VjcmV0LWtleQ==\"}") == 0);
+		  "{\"eab_kid\": \"kid-1\", \"eab_hmac_key\": "
+		  "\"c2VjcmV0LWtleQ==\"}") == 0);
 	CHECK(strcmp(c.eab_kid, "kid-1") == 0);
 	CHECK(strcmp(c.eab_hmac_key, "c2VjcmV0LWtleQ") == 0); /* padding gone */
 	CHECK(load_text(&c, err, sizeof(err),
-	    "{\"eab_kid\": \"kid-1\", \"eab_hmac_key\": \"no+slash/SECRET\"}") == -1);
+		  "{\"eab_kid\": \"kid-1\", \"eab_hmac_key\": "
+		  "\"no+slash/SECRET\"}") == -1);
 	CHECK(HAS(err, "eab_hmac_key") && HAS(err, "base64url"));
 	CHECK(!HAS(err, "SECRET"));
-	CHECK(load_text(&c, err, sizeof(err), "{\"eab_kid\": \"kid-1\"}") == -1);
+	CHECK(
+	    load_text(&c, err, sizeof(err), "{\"eab_kid\": \"kid-1\"}") == -1);
 	CHECK(HAS(err, "eab_hmac_key") && HAS(err, "both"));
 	CHECK(load_text(&c, err, sizeof(err),
-	    "{\"eab_hmac_key\": \"c2VjcmV0\"}") == -1);
+		  "{\"eab_hmac_key\": \"c2VjcmV0\"}") == -1);
 	CHECK(HAS(err, "eab_kid") && !HAS(err, "c2VjcmV0"));
 }
 
-int main(void)
+/* issue 9 item 1: several upstreams by path prefix. */
+static void
+test_upstreams(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK(load(&c, err, sizeof(err), (char *)NULL) == 0);
+	CHECK(c.nups == 1 && strcmp(c.ups[0].prefix, "") == 0);
+	CHECK_STR(c.ups[0].name, "/");
+	CHECK_STR(c.ups[0].url, CONFIG_LE_PRODUCTION);
+	config_free(&c);
+	/* the root's shorthand keys and the flags make ups[0] */
+	CHECK(
+	    load_text(&c, err, sizeof(err),
+		"{\"upstream\": \"https://a.example/dir\", \"agree_tos\": true,"
+		" \"upstreams\": {\"/staging\": {\"url\": "
+		"\"https://b.example/dir\","
+		" \"eab_kid\": \"k\", \"eab_hmac_key\": \"c2VjcmV0\","
+		" \"accounts\": {\"mode\": \"shared\", \"groups\": [{\"name\": "
+		"\"g\","
+		" \"match\": {\"addresses\": [\"10.0.0.0/8\"]}}]}},"
+		" \"_note\": {\"url\": 5}}}") == 0);
+	CHECK(c.nups == 2);
+	CHECK_STR(c.ups[0].url, "https://a.example/dir");
+	CHECK(c.ups[0].agree_tos == 1 && c.ups[0].accounts == NULL);
+	CHECK_STR(c.ups[1].prefix, "/staging");
+	CHECK_STR(c.ups[1].name, "/staging");
+	CHECK_STR(c.ups[1].url, "https://b.example/dir");
+	CHECK_STR(c.ups[1].eab_kid, "k");
+	CHECK(c.ups[1].agree_tos == 0 && c.ups[1].accounts != NULL);
+	CHECK(config_upstream_find(&c, "/staging") == &c.ups[1]);
+	CHECK(config_upstream_find(&c, "/nope") == NULL);
+	config_free(&c);
+	/* upstreams[""] is the root; --upstream still wins */
+	{
+		const char *f = tmp_file(
+		    "{\"upstreams\": {\"\": {\"url\":"
+		    " \"https://r.example/dir\", \"agree_tos\": true}}}");
+
+		CHECK(load(&c, err, sizeof(err), "--config", f, (char *)NULL) ==
+		    0);
+		CHECK_STR(c.ups[0].url, "https://r.example/dir");
+		CHECK(c.nups == 1 && c.ups[0].agree_tos == 1);
+		config_free(&c);
+		CHECK(load(&c, err, sizeof(err), "--config", f, "--upstream",
+			  "https://flag.example/dir", (char *)NULL) == 0);
+		CHECK_STR(c.ups[0].url, "https://flag.example/dir");
+		config_free(&c);
+	}
+	/* refusals name the key and the cause */
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstream\": \"https://a.example/d\","
+		  " \"upstreams\": {\"\": {\"url\": "
+		  "\"https://b.example/d\"}}}") == -1);
+	CHECK(HAS(err, "upstreams") && HAS(err, "'upstream'") &&
+	    HAS(err, "one or the other"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstreams\": {\"/a/b\": {\"url\": "
+		  "\"https://b.example/d\"}}}") == -1);
+	CHECK(HAS(err, "upstreams") && HAS(err, "one path segment"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstreams\": {\"staging\": {\"url\": "
+		  "\"https://b.example/d\"}}}") == -1);
+	CHECK(HAS(err, "upstreams") && HAS(err, "\"/name\""));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstreams\": {\"/acme\": {\"url\": "
+		  "\"https://b.example/d\"}}}") == -1);
+	CHECK(HAS(err, "v1 resource"));
+	config_free(&c);
+	CHECK(load_text(
+		  &c, err, sizeof(err), "{\"upstreams\": {\"/s\": {}}}") == -1);
+	CHECK(HAS(err, "\"/s\": 'url' is required"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstreams\": {\"/s\": {\"url\": \"https://b.example/d\", "
+		  "\"colour\": 1}}}") == -1);
+	CHECK(HAS(err, "unknown member 'colour'"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstreams\": {\"/s\": {\"url\": \"https://b.example/d\", "
+		  "\"eab_kid\": \"k\"}}}") == -1);
+	CHECK(HAS(err, "both eab_kid and eab_hmac_key"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err),
+		  "{\"upstreams\": {\"/s\": {\"url\": "
+		  "\"ftp://b.example/d\"}}}") == -1);
+	CHECK(HAS(err, "'url'"));
+	config_free(&c);
+	CHECK(load_text(&c, err, sizeof(err), "{\"upstreams\": [1]}") == -1);
+	CHECK(HAS(err, "upstreams"));
+	config_free(&c);
+}
+
+static void
+test_upstreams_max(void)
+{
+	char text[4096];
+	struct config c;
+	char err[512];
+	size_t o, i;
+
+	/* the root and 15 more fit; one more does not */
+	for (int extra = 15; extra <= 16; extra++) {
+		o = (size_t)snprintf(text, sizeof(text), "{\"upstreams\": {");
+		for (i = 0; i < (size_t)extra; i++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+			    "%s\"/u%zu\": {\"url\": "
+			    "\"https://u%zu.example/d\"}",
+			    i ? ", " : "", i, i);
+		snprintf(text + o, sizeof(text) - o, "}}");
+		CHECK(load_text(&c, err, sizeof(err), text) ==
+		    (extra == 15 ? 0 : -1));
+		if (extra == 15)
+			CHECK(c.nups == CONFIG_UPSTREAMS_MAX);
+		else
+			CHECK(HAS(err, "at most 16 upstreams"));
+		config_free(&c);
+	}
+}
+
+int
+main(void)
 {
 	test_defaults();
 	test_valid_file();
@@ -804,6 +1079,8 @@ int main(void)
 	test_proof_networks();
 	test_rate_limits();
 	test_eab();
+	test_upstreams();
+	test_upstreams_max();
 	cleanup();
 	return T_DONE();
 }

@@ -397,8 +397,11 @@ test_upstream(void)
 {
 	struct fixture f;
 	struct page_data d;
-	struct page_upstream u = { "https://ca.example/dir?a=1&b=<2>", 0, 0,
-		"directory: <refused>" };
+	struct page_upstream u = { "/", "https://ca.example/dir?a=1&b=<2>", 0,
+		0, "directory: <refused>" };
+	struct page_upstream two[2] = { { "/", "https://a.example/dir", 1, 1,
+					    "" },
+		{ "/staging", "https://b.example/dir", 0, 0, "refused" } };
 	char *html;
 	size_t len;
 
@@ -427,6 +430,18 @@ test_upstream(void)
 	CHECK(html && strstr(html, ">reachable</strong></p>"));
 	CHECK(html && strstr(html, "last error") == NULL);
 	free(html);
+	/* several: each by its name, the first keeps id="upstream" */
+	d.upstreams = two;
+	d.nupstreams = 2;
+	html = page_render(&d, &len);
+	CHECK(html && strstr(html, "id=\"upstream\">Upstream CA <code "
+				   "class=\"upstream-name\">/</code>"));
+	CHECK(html && strstr(html, "id=\"upstream-1\">Upstream CA <code "
+				   "class=\"upstream-name\">/staging</code> "
+				   "<code>https://b.example/dir</code>"));
+	free(html);
+	d.upstreams = &u;
+	d.nupstreams = 1;
 	/* none given: no upstream line, no version */
 	d.upstreams = NULL;
 	d.version = NULL;

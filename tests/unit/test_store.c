@@ -147,7 +147,7 @@ test_file_accounts(void)
 	if (s == NULL)
 		goto out;
 	CHECK(stat(dbpath, &sb) == 0 && (sb.st_mode & 0777) == 0600);
-	CHECK(store_account_by_thumbprint(s, "tp-one", &c) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "tp-one", &c) == 0);
 	CHECK(account_eq(&a, &c));
 	CHECK(c.agreement == NULL);
 	store_account_clear(&c);
@@ -159,7 +159,7 @@ test_file_accounts(void)
 	CHECK(account_eq(&b, &c));
 	store_account_clear(&c);
 	CHECK(store_account_by_id(s, 99, &c) == 1);
-	CHECK(store_account_by_thumbprint(s, "nope", &c) == 1);
+	CHECK(store_account_by_thumbprint(s, "", "nope", &c) == 1);
 
 	/* update: agreement, status, new thumbprint (key change) */
 	free(a.agreement);
@@ -167,8 +167,8 @@ test_file_accounts(void)
 	a.status = ACCOUNT_DEACTIVATED;
 	snprintf(a.thumbprint, sizeof(a.thumbprint), "tp-three");
 	CHECK(store_account_update(s, &a) == 0);
-	CHECK(store_account_by_thumbprint(s, "tp-one", &c) == 1);
-	CHECK(store_account_by_thumbprint(s, "tp-three", &c) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "tp-one", &c) == 1);
+	CHECK(store_account_by_thumbprint(s, "", "tp-three", &c) == 0);
 	CHECK(account_eq(&a, &c));
 	store_account_clear(&c);
 	/* updating onto another account's thumbprint fails */
@@ -184,13 +184,13 @@ test_file_accounts(void)
 	CHECK(store_account_insert(s, &c) == 0);
 	CHECK(store_rollback(s) == 0);
 	store_account_clear(&c);
-	CHECK(store_account_by_thumbprint(s, "tp-rolled-back", &c) == 1);
+	CHECK(store_account_by_thumbprint(s, "", "tp-rolled-back", &c) == 1);
 	CHECK(store_begin(s) == 0);
 	fill_account(&c, "tp-committed");
 	CHECK(store_account_insert(s, &c) == 0);
 	CHECK(store_commit(s) == 0);
 	store_account_clear(&c);
-	CHECK(store_account_by_thumbprint(s, "tp-committed", &c) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "tp-committed", &c) == 0);
 	store_account_clear(&c);
 	CHECK(store_commit(s) == -1);	/* no transaction */
 	store_close(s);
@@ -255,15 +255,15 @@ test_authz(struct store *s)
 	CHECK(strcmp(v1.public_id, v2.public_id) != 0 &&
 	    strcmp(v2.public_id, p.public_id) != 0);
 	CHECK(v1.numeric_url == 0);
-	CHECK(store_authz_by_public_id(s, v2.public_id, &out) == 0);
+	CHECK(store_authz_by_public_id(s, "", v2.public_id, &out) == 0);
 	CHECK(out.id == v2.id && out.numeric_url == 0);
 	CHECK_STR(out.public_id, v2.public_id);
 	store_authz_clear(&out);
 	CHECK(store_authz_by_id(s, p.id, &out) == 0);
 	CHECK_STR(out.public_id, p.public_id);
 	store_authz_clear(&out);
-	CHECK(store_authz_by_public_id(s, "AAAAAAAAAAAAAAAAAAAAAA", &out) == 1);
-	CHECK(store_authz_by_public_id(s, "", &out) == 1);
+	CHECK(store_authz_by_public_id(s, "", "AAAAAAAAAAAAAAAAAAAAAA", &out) == 1);
+	CHECK(store_authz_by_public_id(s, "", "", &out) == 1);
 
 	/* newest valid, not expired, of that account and name */
 	CHECK(store_authz_find_valid(s, a1.id, "a.example", 4000, &out) == 0);
@@ -375,7 +375,7 @@ test_certs(struct store *s)
 	CHECK(c.id > 0);
 	CHECK(store_cert_insert(s, &c) == -1);	/* unique serial */
 
-	CHECK(store_cert_by_serial(s, "03a1b2c3d4", &out) == 0);
+	CHECK(store_cert_by_serial(s, "", "03a1b2c3d4", &out) == 0);
 	CHECK(out.id == c.id && out.account_id == 1);
 	CHECK(out.der_len == sizeof(der));
 	CHECK(out.der != NULL && memcmp(out.der, der, sizeof(der)) == 0);
@@ -386,11 +386,11 @@ test_certs(struct store *s)
 	CHECK(out.revoked == 0);
 	store_cert_clear(&out);
 	CHECK(store_cert_set_revoked(s, c.id) == 0);
-	CHECK(store_cert_by_serial(s, "03a1b2c3d4", &out) == 0);
+	CHECK(store_cert_by_serial(s, "", "03a1b2c3d4", &out) == 0);
 	CHECK(out.revoked == 1);
 	store_cert_clear(&out);
 	store_cert_clear(&out);
-	CHECK(store_cert_by_serial(s, "ffff", &out) == 1);
+	CHECK(store_cert_by_serial(s, "", "ffff", &out) == 1);
 	CHECK(store_cert_set_revoked(s, 9999) == -1);
 	store_cert_clear(&c);
 
@@ -567,13 +567,13 @@ upgraded_authzs(struct store *s)
 	    strlen(z2.public_id) == AUTHZ_PUBLIC_ID_LEN);
 	CHECK(strcmp(z1.public_id, z2.public_id) != 0);
 	CHECK(z1.numeric_url == 1 && z2.numeric_url == 1);
-	CHECK(store_authz_by_public_id(s, z2.public_id, &out) == 0);
+	CHECK(store_authz_by_public_id(s, "", z2.public_id, &out) == 0);
 	CHECK(out.id == 2 && out.numeric_url == 1);
 	CHECK_STR(out.name, "two.example");
 	store_authz_clear(&out);
 	/* an update keeps both */
 	CHECK(store_authz_update(s, &z2) == 0);
-	CHECK(store_authz_by_public_id(s, z2.public_id, &out) == 0);
+	CHECK(store_authz_by_public_id(s, "", z2.public_id, &out) == 0);
 	CHECK(out.id == 2 && out.numeric_url == 1);
 	store_authz_clear(&out);
 	n.account_id = 1;
@@ -636,7 +636,7 @@ test_upgrade_v1(void)
 	snprintf(g.name, sizeof(g.name), "fleet");
 	g.v2_key_pem = "group-pem";
 	CHECK(store_group_insert(s, &g) == 0);
-	CHECK(store_account_count_group(s, "fleet") == 1);
+	CHECK(store_account_count_group(s, "", "fleet") == 1);
 	store_close(s);
 	CHECK(raw_exec(NULL) == STORE_SCHEMA_VERSION);
 
@@ -648,7 +648,7 @@ test_upgrade_v1(void)
 		CHECK_STR(account_mode_name(a.mode), "shared");
 		CHECK_STR(a.group_name, "fleet");
 		store_account_clear(&a);
-		CHECK(store_group_get(s, "fleet", &g) == 0);
+		CHECK(store_group_get(s, "", "fleet", &g) == 0);
 		CHECK_STR(g.v2_key_pem, "group-pem");
 		store_group_clear(&g);
 		store_close(s);
@@ -698,7 +698,7 @@ test_modes(struct store *s)
 	fill_account(&b, "mode-2");		/* mode "" -> per-client */
 	CHECK(store_account_insert(s, &b) == 0);
 	store_account_clear(&b);
-	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "mode-2", &b) == 0);
 	CHECK_STR(account_mode_name(b.mode), "per-client");
 	CHECK(b.not_before == 0);
 
@@ -706,23 +706,23 @@ test_modes(struct store *s)
 	CHECK(store_account_set_upstream(s, b.id, NULL) == 0);
 	CHECK(store_account_set_not_before(s, b.id, 1234) == 0);
 	store_account_clear(&b);
-	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "mode-2", &b) == 0);
 	CHECK_STR(account_mode_name(b.mode), "shared");
 	CHECK_STR(b.group_name, "fleet-a");
 	CHECK(b.v2_account_url == NULL);
 	CHECK(b.not_before == 1234);
-	CHECK(store_account_count_group(s, "fleet-a") == 1);
-	CHECK(store_account_count_group(s, "fleet-b") == 0);
+	CHECK(store_account_count_group(s, "", "fleet-a") == 1);
+	CHECK(store_account_count_group(s, "", "fleet-b") == 0);
 	/* store_account_update leaves the binding alone */
 	CHECK(store_account_update(s, &b) == 0);
 	CHECK(store_account_set_mode(s, b.id, ACCOUNT_PER_CLIENT, "") == 0);
 	CHECK(store_account_set_upstream(s, b.id, "https://ca.example/a/9") == 0);
 	store_account_clear(&b);
-	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "mode-2", &b) == 0);
 	CHECK_STR(account_mode_name(b.mode), "per-client");
 	CHECK_STR(b.group_name, "");
 	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
-	CHECK(store_account_count_group(s, "fleet-a") == 0);
+	CHECK(store_account_count_group(s, "", "fleet-a") == 0);
 	/* an older copy of the row (no URL yet) does not undo the setters */
 	free(b.v2_account_url);
 	b.v2_account_url = NULL;
@@ -733,7 +733,7 @@ test_modes(struct store *s)
 	CHECK(store_account_set_not_before(s, b.id, 99) == 0);
 	CHECK(store_account_update(s, &b) == 0);
 	store_account_clear(&b);
-	CHECK(store_account_by_thumbprint(s, "mode-2", &b) == 0);
+	CHECK(store_account_by_thumbprint(s, "", "mode-2", &b) == 0);
 	CHECK_STR(b.contact, "[\"mailto:new@example.org\"]");
 	CHECK_STR(b.v2_account_url, "https://ca.example/a/9");
 	CHECK_STR(account_mode_name(b.mode), "per-client");
@@ -751,7 +751,7 @@ test_groups(struct store *s)
 {
 	struct store_group g, out;
 
-	CHECK(store_group_get(s, "fleet-a", &out) == 1);
+	CHECK(store_group_get(s, "", "fleet-a", &out) == 1);
 	memset(&g, 0, sizeof(g));
 	snprintf(g.name, sizeof(g.name), "fleet-a");
 	g.v2_key_pem = "pem-1";
@@ -759,7 +759,7 @@ test_groups(struct store *s)
 	CHECK(store_group_insert(s, &g) == 0);
 	g.v2_key_pem = "pem-2";			/* exists: nothing changes */
 	CHECK(store_group_insert(s, &g) == 1);
-	CHECK(store_group_get(s, "fleet-a", &out) == 0);
+	CHECK(store_group_get(s, "", "fleet-a", &out) == 0);
 	CHECK_STR(out.name, "fleet-a");
 	CHECK_STR(out.v2_key_pem, "pem-1");
 	CHECK(out.v2_account_url == NULL);
@@ -768,18 +768,18 @@ test_groups(struct store *s)
 	store_group_clear(&out);
 	store_group_clear(&out);		/* twice is safe */
 
-	CHECK(store_group_set_upstream(s, "fleet-a", "https://ca.example/g") == 0);
-	CHECK(store_group_set_not_before(s, "fleet-a", 5000) == 0);
-	CHECK(store_group_get(s, "fleet-a", &out) == 0);
+	CHECK(store_group_set_upstream(s, "", "fleet-a", "https://ca.example/g") == 0);
+	CHECK(store_group_set_not_before(s, "", "fleet-a", 5000) == 0);
+	CHECK(store_group_get(s, "", "fleet-a", &out) == 0);
 	CHECK_STR(out.v2_account_url, "https://ca.example/g");
 	CHECK(out.not_before == 5000);
 	store_group_clear(&out);
-	CHECK(store_group_set_upstream(s, "nope", "u") == -1);
-	CHECK(store_group_set_not_before(s, "nope", 1) == -1);
+	CHECK(store_group_set_upstream(s, "", "nope", "u") == -1);
+	CHECK(store_group_set_not_before(s, "", "nope", 1) == -1);
 	g.v2_key_pem = NULL;			/* NOT NULL column */
 	snprintf(g.name, sizeof(g.name), "fleet-b");
 	CHECK(store_group_insert(s, &g) == -1);
-	CHECK(store_group_get(s, "fleet-b", &out) == 1);
+	CHECK(store_group_get(s, "", "fleet-b", &out) == 1);
 }
 
 static void
@@ -934,15 +934,17 @@ c_account_set_not_before(void *impl, long long id, long long nb)
 }
 
 static long long
-c_account_count_group(void *impl, const char *name)
+c_account_count_group(void *impl, const char *up, const char *name)
 {
-	return OPS(impl, C_ACC_COUNT)->account_count_group(IN(impl), name);
+	return OPS(impl, C_ACC_COUNT)->account_count_group(IN(impl), up, name);
 }
 
 static int
-c_account_by_thumbprint(void *impl, const char *tp, struct store_account *out)
+c_account_by_thumbprint(
+    void *impl, const char *up, const char *tp, struct store_account *out)
 {
-	return OPS(impl, C_ACC_BY_TP)->account_by_thumbprint(IN(impl), tp, out);
+	return OPS(impl, C_ACC_BY_TP)->account_by_thumbprint(
+	    IN(impl), up, tp, out);
 }
 
 static int
@@ -952,9 +954,10 @@ c_account_by_id(void *impl, long long id, struct store_account *out)
 }
 
 static int
-c_group_get(void *impl, const char *name, struct store_group *out)
+c_group_get(
+    void *impl, const char *up, const char *name, struct store_group *out)
 {
-	return OPS(impl, C_G_GET)->group_get(IN(impl), name, out);
+	return OPS(impl, C_G_GET)->group_get(IN(impl), up, name, out);
 }
 
 static int
@@ -964,15 +967,19 @@ c_group_insert(void *impl, const struct store_group *g)
 }
 
 static int
-c_group_set_upstream(void *impl, const char *name, const char *url)
+c_group_set_upstream(
+    void *impl, const char *up, const char *name, const char *url)
 {
-	return OPS(impl, C_G_UPSTREAM)->group_set_upstream(IN(impl), name, url);
+	return OPS(impl, C_G_UPSTREAM)->group_set_upstream(
+	    IN(impl), up, name, url);
 }
 
 static int
-c_group_set_not_before(void *impl, const char *name, long long nb)
+c_group_set_not_before(
+    void *impl, const char *up, const char *name, long long nb)
 {
-	return OPS(impl, C_G_NB)->group_set_not_before(IN(impl), name, nb);
+	return OPS(impl, C_G_NB)->group_set_not_before(
+	    IN(impl), up, name, nb);
 }
 
 static int
@@ -994,9 +1001,11 @@ c_authz_by_id(void *impl, long long id, struct store_authz *out)
 }
 
 static int
-c_authz_by_public_id(void *impl, const char *pid, struct store_authz *out)
+c_authz_by_public_id(
+    void *impl, const char *up, const char *pid, struct store_authz *out)
 {
-	return OPS(impl, C_AZ_BY_PID)->authz_by_public_id(IN(impl), pid, out);
+	return OPS(impl, C_AZ_BY_PID)->authz_by_public_id(
+	    IN(impl), up, pid, out);
 }
 
 static int
@@ -1048,9 +1057,11 @@ c_cert_insert(void *impl, struct store_cert *c)
 }
 
 static int
-c_cert_by_serial(void *impl, const char *serial, struct store_cert *out)
+c_cert_by_serial(
+    void *impl, const char *up, const char *serial, struct store_cert *out)
 {
-	return OPS(impl, C_C_BY_SERIAL)->cert_by_serial(IN(impl), serial, out);
+	return OPS(impl, C_C_BY_SERIAL)->cert_by_serial(
+	    IN(impl), up, serial, out);
 }
 
 static int
@@ -1362,7 +1373,7 @@ test_log_callback(void)
 	fill_account(&b, "log-1");
 	CHECK(store_account_insert(s, &a) == 0 && nlogged == 0);
 	expect_logged(store_account_insert(s, &b), "account_insert",
-	    "UNIQUE constraint failed: accounts.thumbprint");
+	    "UNIQUE constraint failed: accounts.upstream, accounts.thumbprint");
 	a.id = 999;
 	expect_logged(store_account_update(s, &a), "account_update",
 	    "no such row");
@@ -1376,7 +1387,7 @@ test_log_callback(void)
 	CHECK(ka == NULL);
 	/* not found is no error */
 	store_account_clear(&b);
-	CHECK(store_account_by_thumbprint(s, "none", &b) == 1 && nlogged == 0);
+	CHECK(store_account_by_thumbprint(s, "", "none", &b) == 1 && nlogged == 0);
 	if (saved != -1)
 		CHECK(stderr_restore(saved, tmp) == 0);
 	store_account_clear(&a);
@@ -1577,19 +1588,19 @@ test_canonical_thumbprints(void)
 	s = open_db(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
 	memset(&got, 0, sizeof(got));
-	CHECK(s != NULL && store_account_by_thumbprint(s, canon_a, &got) == 0 &&
+	CHECK(s != NULL && store_account_by_thumbprint(s, "", canon_a, &got) == 0 &&
 	    got.id == a.id);
 	store_account_clear(&got);
 	CHECK(s != NULL &&
 	    store_account_by_thumbprint(
-		s, "old-thumbprint-of-padded-a", &got) == 1);
+		s, "", "old-thumbprint-of-padded-a", &got) == 1);
 	store_account_clear(&got);
-	CHECK(s != NULL && store_account_by_thumbprint(s, canon_b, &got) == 0 &&
+	CHECK(s != NULL && store_account_by_thumbprint(s, "", canon_b, &got) == 0 &&
 	    got.id == c.id);
 	store_account_clear(&got);
 	CHECK(s != NULL &&
 	    store_account_by_thumbprint(
-		s, "old-thumbprint-of-padded-b", &got) == 0 &&
+		s, "", "old-thumbprint-of-padded-b", &got) == 0 &&
 	    got.id == b.id);
 	store_account_clear(&got);
 	store_account_clear(&a);

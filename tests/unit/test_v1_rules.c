@@ -74,7 +74,7 @@ static int
 reg(const char *text, struct v1_reg_update *u)
 {
 	const struct v1_terms t = { BASE, "https://ca.example/tos",
-	    "https://old.example/tos" };
+		"https://old.example/tos" };
 	json_t *pl = js(text);
 	int rc = v1_reg_payload(pl, &t, u, &p);
 
@@ -97,14 +97,15 @@ test_reg_contact(void)
 	v1_reg_update_clear(&u);
 	CHECK(u.contact == NULL);
 	CHECK(reg("{\"contact\": \"mailto:a@b.example\"}", &u) == -1);
-	CHECK(is("malformed", 400,
-	    "contact must be an array of at most 10 URLs"));
-	CHECK(reg("{\"contact\": [\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\","
-	    "\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\","
-	    "\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\"]}",
-	    &u) == -1);
-	CHECK(is("malformed", 400,
-	    "contact must be an array of at most 10 URLs"));
+	CHECK(is(
+	    "malformed", 400, "contact must be an array of at most 10 URLs"));
+	CHECK(
+	    reg("{\"contact\": [\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\","
+		"\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\","
+		"\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\",\"mailto:a@b\"]}",
+		&u) == -1);
+	CHECK(is(
+	    "malformed", 400, "contact must be an array of at most 10 URLs"));
 	CHECK(reg("{\"contact\": [\"mailto:a@b\", \"tel:+1\"]}", &u) == -1);
 	CHECK(is("invalidEmail", 400, "contact 1 is not a mailto: address"));
 	CHECK(reg("{\"contact\": [\"mailto:nobody\"]}", &u) == -1);
@@ -132,12 +133,15 @@ test_reg_agreement(void)
 	CHECK(reg("{\"agreement\": 1}", &u) == -1);
 	CHECK(is("malformed", 400, "agreement must be a string"));
 	CHECK(reg("{\"agreement\": \"" BASE "/terms2\"}", &u) == -1);
-	CHECK(is("malformed", 400, "Provided agreement URL [" BASE "/terms2] "
+	CHECK(is("malformed", 400,
+	    "Provided agreement URL [" BASE "/terms2] "
 	    "does not match current agreement URL [" BASE "/terms]"));
 	/* a bad agreement after a good contact leaves nothing to free */
 	CHECK(reg("{\"contact\": [\"mailto:a@b\"], \"agreement\": \"x\"}",
-	    &u) == -1 && u.contact == NULL);
-	CHECK(is("malformed", 400, "Provided agreement URL [x] does not match "
+		  &u) == -1 &&
+	    u.contact == NULL);
+	CHECK(is("malformed", 400,
+	    "Provided agreement URL [x] does not match "
 	    "current agreement URL [" BASE "/terms]"));
 }
 
@@ -159,10 +163,11 @@ test_reg_status(void)
 	CHECK(reg_status("{}", &s) == 0 && s == V1_REG_KEEP);
 	CHECK(reg_status("{\"status\": null}", &s) == 0 && s == V1_REG_KEEP);
 	CHECK(reg_status("{\"status\": \"\"}", &s) == 0 && s == V1_REG_KEEP);
-	CHECK(reg_status("{\"status\": \"valid\"}", &s) == 0 &&
-	    s == V1_REG_KEEP);
-	CHECK(reg_status("{\"status\": \"deactivated\", \"contact\": []}",
-	    &s) == 0 && s == V1_REG_DEACTIVATE);
+	CHECK(
+	    reg_status("{\"status\": \"valid\"}", &s) == 0 && s == V1_REG_KEEP);
+	CHECK(reg_status(
+		  "{\"status\": \"deactivated\", \"contact\": []}", &s) == 0 &&
+	    s == V1_REG_DEACTIVATE);
 	CHECK(reg_status("{\"status\": \"revoked\"}", &s) == -1);
 	CHECK(is("malformed", 400, "Invalid value provided for status field"));
 	CHECK(reg_status("{\"status\": 1}", &s) == -1);
@@ -185,17 +190,19 @@ test_identifier(void)
 	char name[V1_NAME_MAX], big[400];
 
 	CHECK(ident("{\"identifier\": {\"type\": \"dns\", \"value\": "
-	    "\"WWW.Example.ORG\"}}", name) == 0);
+		    "\"WWW.Example.ORG\"}}",
+		  name) == 0);
 	CHECK_STR(name, "www.example.org");
 	CHECK(ident("{}", name) == -1);
 	CHECK(is("malformed", 400,
 	    "Invalid new-authorization request: missing identifier"));
 	CHECK(ident("{\"identifier\": {\"type\": \"dns\", \"value\": \"\"}}",
-	    name) == -1);
+		  name) == -1);
 	CHECK(is("malformed", 400,
 	    "Invalid new-authorization request: missing identifier"));
 	CHECK(ident("{\"identifier\": {\"type\": \"ip\", \"value\": "
-	    "\"192.0.2.1\"}}", name) == -1);
+		    "\"192.0.2.1\"}}",
+		  name) == -1);
 	CHECK(is("unsupportedIdentifier", 400,
 	    "identifier type 'ip' is not supported"));
 	memset(big, 'a', 300);
@@ -203,13 +210,16 @@ test_identifier(void)
 	{
 		char text[512];
 
-		snprintf(text, sizeof(text), "{\"identifier\": {\"type\": "
-		    "\"dns\", \"value\": \"%s\"}}", big);
+		snprintf(text, sizeof(text),
+		    "{\"identifier\": {\"type\": "
+		    "\"dns\", \"value\": \"%s\"}}",
+		    big);
 		CHECK(ident(text, name) == -1);
 		CHECK(is("malformed", 400, "name too long"));
 	}
 	CHECK(ident("{\"identifier\": {\"type\": \"dns\", \"value\": "
-	    "\"bad_name.Example\"}}", name) == -1);
+		    "\"bad_name.Example\"}}",
+		  name) == -1);
 	CHECK(is("rejectedIdentifier", 400,
 	    "'bad_name.example' is not a valid DNS name for a certificate"));
 }
@@ -218,7 +228,7 @@ static void
 test_names_allowed(void)
 {
 	json_t *r = js("[{\"name\": \"web\", \"match\": {\"accounts\": [3]},"
-	    " \"allow\": [\"*.ok.example\"]}]");
+		       " \"allow\": [\"*.ok.example\"]}]");
 	struct policy_who w = { 3, NULL, NULL };
 	const char *good[2] = { "a.ok.example", "b.ok.example" };
 	const char *bad[2] = { "a.ok.example", "b.bad.example" };
@@ -267,7 +277,8 @@ test_challenge(void)
 	CHECK(is("malformed", 500, "store error"));
 	CHECK(v1_chall_owner(&z, 5, &p) == 0);
 	CHECK(v1_chall_owner(&z, 6, &p) == -1);
-	CHECK(is("unauthorized", 403, "User registration ID doesn't match "
+	CHECK(is("unauthorized", 403,
+	    "User registration ID doesn't match "
 	    "registration ID in authorization"));
 }
 
@@ -288,10 +299,10 @@ test_key_authorization(void)
 
 	CHECK(keyauth("{}", want, sizeof(want)) == 0);
 	CHECK(keyauth("{\"keyAuthorization\": \"tok.thumb\"}", want,
-	    sizeof(want)) == 1);
+		  sizeof(want)) == 1);
 	CHECK_STR(want, "tok.thumb");
 	CHECK(keyauth("{\"keyAuthorization\": \"tok.other\"}", want,
-	    sizeof(want)) == -1);
+		  sizeof(want)) == -1);
 	CHECK(is("malformed", 400, "provided key authorization was incorrect"));
 	CHECK(keyauth("{\"keyAuthorization\": 3}", want, sizeof(want)) == -1);
 	CHECK(is("malformed", 400, "provided key authorization was incorrect"));
@@ -322,14 +333,17 @@ test_authz_deactivate(void)
 	z.status = AUTHZ_PENDING;
 	CHECK(deact(d, &z) == 0);
 	CHECK(deact("{\"status\": \"valid\"}", &z) == -1);
-	CHECK(is("malformed", 400, "Invalid status value: an authorization "
+	CHECK(is("malformed", 400,
+	    "Invalid status value: an authorization "
 	    "POST only deactivates (\"status\": \"deactivated\")"));
 	CHECK(deact("{}", &z) == -1);
-	CHECK(is("malformed", 400, "Invalid status value: an authorization "
+	CHECK(is("malformed", 400,
+	    "Invalid status value: an authorization "
 	    "POST only deactivates (\"status\": \"deactivated\")"));
 	z.status = AUTHZ_INVALID;
 	CHECK(deact(d, &z) == -1);
-	CHECK(is("malformed", 400, "Only valid and pending authorizations can "
+	CHECK(is("malformed", 400,
+	    "Only valid and pending authorizations can "
 	    "be deactivated (this one is invalid)"));
 	z.account_id = 6;
 	CHECK(deact(d, &z) == -1);
@@ -344,8 +358,8 @@ test_cert_csr(void)
 	unsigned char *der;
 	size_t len;
 
-	CHECK(v1_cert_csr(pl, &der, &len, &p) == 0 && len == 3 &&
-	    der[0] == 1 && der[2] == 3);
+	CHECK(v1_cert_csr(pl, &der, &len, &p) == 0 && len == 3 && der[0] == 1 &&
+	    der[2] == 3);
 	free(der);
 	json_decref(pl);
 	pl = js("{\"csr\": \"not base64!\"}");
@@ -375,14 +389,15 @@ test_cert_authorized(void)
 {
 	const char *all[2] = { "ok1.example", "ok2.example" };
 	const char *some[4] = { "a.example", "ok.example", "b.example",
-	    "c.example" };
+		"c.example" };
 	const char *err[2] = { "a.example", "err.example" };
 	int calls = 0;
 
 	CHECK(v1_cert_authorized(all, 2, lookup, &calls, &p) == 0);
 	CHECK(calls == 2);
 	CHECK(v1_cert_authorized(some, 4, lookup, &calls, &p) == -1);
-	CHECK(is("unauthorized", 403, "authorizations for these names not "
+	CHECK(is("unauthorized", 403,
+	    "authorizations for these names not "
 	    "found or expired: a.example, b.example, c.example"));
 	CHECK(v1_cert_authorized(err, 2, lookup, &calls, &p) == -1);
 	CHECK(is("serverInternal", 500, "store error"));
@@ -476,7 +491,8 @@ reason(const char *text, int *r)
 	return rc;
 }
 
-#define REASONS "Supported reasons: unspecified (0), keyCompromise (1), " \
+#define REASONS \
+	"Supported reasons: unspecified (0), keyCompromise (1), " \
 	"affiliationChanged (3), superseded (4), cessationOfOperation (5)"
 
 static void
@@ -490,10 +506,12 @@ test_revoke_reason(void)
 	CHECK(reason("{\"reason\": 1}", &r) == 0 && r == 1);
 	CHECK(reason("{\"reason\": 5}", &r) == 0 && r == 5);
 	CHECK(reason("{\"reason\": 2}", &r) == -1);
-	CHECK(is("malformed", 400, "unsupported revocation reason code "
+	CHECK(is("malformed", 400,
+	    "unsupported revocation reason code "
 	    "provided: 2. " REASONS));
 	CHECK(reason("{\"reason\": 6}", &r) == -1);
-	CHECK(is("malformed", 400, "unsupported revocation reason code "
+	CHECK(is("malformed", 400,
+	    "unsupported revocation reason code "
 	    "provided: 6. " REASONS));
 	CHECK(reason("{\"reason\": \"1\"}", &r) == -1);
 	CHECK(is("malformed", 400, "reason must be an integer. " REASONS));
@@ -510,13 +528,16 @@ test_revoke_target(void)
 	c.der_len = 3;
 	CHECK(v1_revoke_target(0, &c, der, 3, &p) == 0);
 	CHECK(v1_revoke_target(0, &c, other, 3, &p) == -1);
-	CHECK(is("malformed", 404, "unknown certificate: Certificate not "
+	CHECK(is("malformed", 404,
+	    "unknown certificate: Certificate not "
 	    "found (not issued through this bridge)"));
 	CHECK(v1_revoke_target(0, &c, der, 2, &p) == -1);
-	CHECK(is("malformed", 404, "unknown certificate: Certificate not "
+	CHECK(is("malformed", 404,
+	    "unknown certificate: Certificate not "
 	    "found (not issued through this bridge)"));
 	CHECK(v1_revoke_target(1, &c, der, 3, &p) == -1);
-	CHECK(is("malformed", 404, "unknown certificate: Certificate not "
+	CHECK(is("malformed", 404,
+	    "unknown certificate: Certificate not "
 	    "found (not issued through this bridge)"));
 	CHECK(v1_revoke_target(-1, &c, der, 3, &p) == -1);
 	CHECK(is("serverInternal", 500, "store error"));
@@ -528,7 +549,8 @@ test_revoke_target(void)
 	CHECK(is("unauthorized", 403, "Certificate is expired"));
 }
 
-#define NOT_ALLOWED "Revocation request must be signed by private key of " \
+#define NOT_ALLOWED \
+	"Revocation request must be signed by private key of " \
 	"cert to be revoked, or by the account key of the account that " \
 	"issued it."
 
@@ -579,32 +601,38 @@ test_key_change(void)
 
 	CHECK(v1_key_change_allowed(ACCOUNT_PER_CLIENT, &p) == 0);
 	CHECK(v1_key_change_allowed(ACCOUNT_IMPORTED, &p) == -1);
-	CHECK(is("unauthorized", 403, "key-change is not available for an "
+	CHECK(is("unauthorized", 403,
+	    "key-change is not available for an "
 	    "imported account (its key is the account key at the CA)"));
 	memset(&in, 0, sizeof(in));
 	in.jwk = jwk_from_pkey(k);
 	in.payload = json_pack("{s:s,s:o}", "account", BASE "/acme/reg/4",
 	    "newKey", jwk_from_pkey(k));
 	snprintf(in.thumbprint, sizeof(in.thumbprint), "fresh");
-	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
-	    &p) == 0 && other == 0);
-	CHECK(v1_key_change_check(BASE, 5, &in, by_thumb, NULL, &other,
-	    &p) == -1);
-	CHECK(is("malformed", 400, "Incorrect account URL provided in payload "
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other, &p) ==
+		0 &&
+	    other == 0);
+	CHECK(v1_key_change_check(BASE, 5, &in, by_thumb, NULL, &other, &p) ==
+	    -1);
+	CHECK(is("malformed", 400,
+	    "Incorrect account URL provided in payload "
 	    "(want " BASE "/acme/reg/5)"));
 	snprintf(in.thumbprint, sizeof(in.thumbprint), "taken");
-	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
-	    &p) == -1 && other == 9);
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other, &p) ==
+		-1 &&
+	    other == 9);
 	CHECK(is("malformed", 409,
 	    "New key is already in use for a different account"));
 	snprintf(in.thumbprint, sizeof(in.thumbprint), "broken");
-	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
-	    &p) == -1 && other == 0);
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other, &p) ==
+		-1 &&
+	    other == 0);
 	CHECK(is("serverInternal", 500, "store error"));
 	json_object_set_new(in.payload, "newKey", jwk_from_pkey(k2));
-	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other,
-	    &p) == -1);
-	CHECK(is("malformed", 400, "New JWK in inner payload doesn't match key "
+	CHECK(v1_key_change_check(BASE, 4, &in, by_thumb, NULL, &other, &p) ==
+	    -1);
+	CHECK(is("malformed", 400,
+	    "New JWK in inner payload doesn't match key "
 	    "used to sign inner JWS"));
 	json_decref(in.jwk);
 	json_decref(in.payload);
@@ -783,7 +811,7 @@ test_route(void)
 	CHECK(r.res == V1R_UNKNOWN);
 	CHECK_STR(v1_resource_name(r.res), "unknown");
 	CHECK_STR(v1_resource_name(V1R_COUNT), "unknown");
-	CHECK_STR(v1_resource_name((enum v1_resource)-1), "unknown");
+	CHECK_STR(v1_resource_name((enum v1_resource) - 1), "unknown");
 }
 
 /* GETs refresh a pending authorization at most once per interval, one at a
@@ -828,9 +856,45 @@ test_get_refresh(void)
 	CHECK(v1_get_refreshes(&r, 11000, 5000) == 1);
 }
 
+/* issue 9 item 1: upstream prefixes. */
+static void
+test_prefixes(void)
+{
+	const char *const pre[] = { "", "/staging", "/corp" };
+	char why[200];
+	size_t w;
+
+	CHECK(v1_prefix_check("", why, sizeof(why)) == 0);
+	CHECK(v1_prefix_check("/staging", why, sizeof(why)) == 0);
+	CHECK(v1_prefix_check("/le-2.x_y", why, sizeof(why)) == 0);
+	CHECK(v1_prefix_check("staging", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/a/b", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/Staging", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/-x", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/acme", why, sizeof(why)) == -1);
+	CHECK(strstr(why, "v1 resource") != NULL);
+	CHECK(v1_prefix_check("/directory", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/terms", why, sizeof(why)) == -1);
+	CHECK(v1_prefix_check("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			      "aaaaaaaaaaaaaaa",
+		  why, sizeof(why)) == 0); /* 62 */
+	CHECK(v1_prefix_check("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			      "aaaaaaaaaaaaaaaa",
+		  why, sizeof(why)) == -1); /* 63 */
+	CHECK(v1_prefix_match("/staging/directory", pre, 3, &w) == 8 && w == 1);
+	CHECK(v1_prefix_match("/staging", pre, 3, &w) == 8 && w == 1);
+	CHECK(v1_prefix_match("/corp/acme/new-reg", pre, 3, &w) == 5 && w == 2);
+	CHECK(
+	    v1_prefix_match("/stagingx/directory", pre, 3, &w) == 0 && w == 3);
+	CHECK(v1_prefix_match("/directory", pre, 3, &w) == 0 && w == 3);
+	CHECK(v1_prefix_match("/acme/authz/x", pre + 1, 2, &w) == 0 && w == 2);
+}
+
 int
 main(void)
 {
+	test_prefixes();
 	test_signer();
 	test_new_reg();
 	test_reg_contact();

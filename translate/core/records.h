@@ -28,8 +28,14 @@ int account_status_parse(const char *s, enum account_status *out);
 int account_mode_parse(const char *s, enum account_mode *out);
 int authz_status_parse(const char *s, enum authz_status *out);
 
+/* An upstream's path prefix as the store keys accounts and groups by it
+ * (issue 9 item 1): "" the root, else "/name" (config's
+ * CONFIG_PREFIX_MAX). */
+#define STORE_UPSTREAM_MAX 64
+
 struct store_account {
-	long long id; /* v1 registration id (1, 2, ...) */
+	long long id;			   /* v1 registration id (1, 2, ...) */
+	char upstream[STORE_UPSTREAM_MAX]; /* the CA it belongs to */
 	char thumbprint[B64URL_SHA256_LEN + 1]; /* of the v1 key */
 	char *jwk;				/* v1 public JWK, JSON text */
 	char *contact;				/* JSON array text, or NULL */
@@ -52,6 +58,7 @@ void store_account_clear(struct store_account *a);
 /* Shared account groups: one bridge-held key and upstream account for every
  * v1 account the config puts in the group, created on first need. */
 struct store_group {
+	char upstream[STORE_UPSTREAM_MAX]; /* names are per upstream */
 	char name[65];
 	char *v2_key_pem;     /* PKCS#8 PEM */
 	char *v2_account_url; /* NULL until created upstream */

@@ -279,7 +279,8 @@ plural(long long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/* Each upstream CA: its URL, its state in words, its last error. */
+/* Each upstream CA: its name (path prefix), URL, state in words and last
+ * error. The first keeps the id "upstream" of the one-CA page. */
 static void
 render_upstreams(struct pbuf *b, const struct page_data *d)
 {
@@ -291,9 +292,14 @@ render_upstreams(struct pbuf *b, const struct page_data *d)
 		    : u->loaded ? "directory loaded, no nonce lately"
 				: "unreachable: directory not loaded";
 
-		pb_str(b,
-		    "<p class=\"upstream\" id=\"upstream\">Upstream CA "
-		    "<code>");
+		if (i == 0)
+			pb_str(b, "<p class=\"upstream\" id=\"upstream\">");
+		else
+			pb_printf(
+			    b, "<p class=\"upstream\" id=\"upstream-%zu\">", i);
+		pb_str(b, "Upstream CA <code class=\"upstream-name\">");
+		pb_esc(b, u->name ? u->name : "/", 80, 0);
+		pb_str(b, "</code> <code>");
 		pb_esc(b, u->url ? u->url : "", 512, 0);
 		pb_printf(b,
 		    "</code>: <strong class=\"upstream-state\">%s"

@@ -23,6 +23,7 @@
  * one is the current hour. */
 /* One upstream CA as the page shows it (issue 9 item 4). */
 struct page_upstream {
+	const char *name; /* "/" (the root) or its path prefix */
 	const char *url;
 	int loaded, ready;	/* directory loaded; and a nonce is recent */
 	const char *last_error; /* "" or NULL when none */

@@ -1,12 +1,73 @@
 /* v1_path.c: the ids in v1 resource paths (v1_rules.h). Strict: a path
  * that is not exactly what the bridge hands out is "no such resource". */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "v1_rules.h"
 
 #define ID_LIMIT (1LL << 53) /* ids stay exact in a JSON number */
+#define PREFIX_NAME_MAX 62   /* CONFIG_PREFIX_MAX less '/' and NUL */
+
+static int
+prefix_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+	    c == '_' || c == '-';
+}
+
+int
+v1_prefix_check(const char *prefix, char *why, size_t whylen)
+{
+	static const char *const reserved[] = { "acme", "directory", "terms" };
+	const char *name = prefix + 1;
+	size_t i, n;
+
+	if (prefix[0] == '\0')
+		return 0;
+	n = strlen(name);
+	if (prefix[0] != '/' || n == 0 || n > PREFIX_NAME_MAX ||
+	    !isalnum((unsigned char)name[0])) {
+		snprintf(why, whylen,
+		    "a prefix is \"\" or \"/name\" (1 to %d characters, "
+		    "starting with a letter or digit)",
+		    PREFIX_NAME_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!prefix_char(name[i])) {
+			snprintf(why, whylen,
+			    "a prefix is one path segment of lower-case "
+			    "letters, digits, '.', '_' and '-'");
+			return -1;
+		}
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(name, reserved[i]) == 0) {
+			snprintf(why, whylen,
+			    "\"%s\" is a v1 resource of the root", prefix);
+			return -1;
+		}
+	return 0;
+}
+
+size_t
+v1_prefix_match(
+    const char *path, const char *const *prefixes, size_t n, size_t *which)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(prefixes[i]);
+		if (len > 0 && strncmp(path, prefixes[i], len) == 0 &&
+		    (path[len] == '/' || path[len] == '\0')) {
+			*which = i;
+			return len;
+		}
+	}
+	*which = n;
+	return 0;
+}
 
 int
 v1_path_id(const char *path, const char *prefix, long long *id)

@@ -206,6 +206,18 @@ int v1_key_change_check(const char *base, long long acct_id,
 
 /* --- v1 paths (v1_path.c) ------------------------------------------------- */
 
+/* Upstream path prefixes (issue 9 item 1): "" (the root) or one segment
+ * "/name", name 1..62 of [a-z0-9._-] starting with a letter or digit and
+ * not a v1 resource's first segment (acme, directory, terms), so that no
+ * prefix can shadow the root's resources. 0, or -1 with why. */
+int v1_prefix_check(const char *prefix, char *why, size_t whylen);
+/* The length of path's upstream prefix among the n prefixes (each passed
+ * v1_prefix_check; "" among them or not): that of the one path starts
+ * with followed by '/' or the end, else 0 (the root). *which is its
+ * index, or n when the root answers (no prefix matched). */
+size_t v1_prefix_match(
+    const char *path, const char *const *prefixes, size_t n, size_t *which);
+
 /* "<prefix><digits>": 1 with *id (1 .. 2^53-1), else 0. */
 int v1_path_id(const char *path, const char *prefix, long long *id);
 
