@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README quick start as a user runs it (issue 9 item 9): the sh block is
 # taken from README.md as written, `make run` replaced by a bridge of the
-# test's (the same config, in front of Pebble) and its URL put in for
+# test's (a root and /staging as in the shipped config, both in front of
+# Pebble) and its URL put in for
 # http://127.0.0.1:4000, then run in an empty directory with bash -e: it must
 # register, issue, and leave a certificate that verifies.
 set -uo pipefail
@@ -11,7 +12,10 @@ e2e_begin quickstart
 need_tools dehydrated
 pebble_ensure "$W"
 pebble_roots "$W"
-bridge_start "$W/b" || finish
+# the shipped config's shape: a root and /staging, both this Pebble here
+(umask 077 && printf '{"upstreams": {"/staging": {"url": "%s", "ca_file": "%s"}}}\n' \
+	"$PEBBLE_DIR_URL" "$PEBBLE_CA" >"$W/quickstart.json")
+bridge_start "$W/b" --config "$W/quickstart.json" || finish
 
 block=$(awk '/^## Quick start/ { q = 1 } q && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b' \
 	"$E2E_ROOT/README.md")
