@@ -207,6 +207,18 @@ if [ "$st" = 201 ]; then
 	verifies "key K: /staging certificate verifies against B's root" "$R.cert_stg.pem" "$W/roots-b"
 	verifies_not "key K: /staging certificate does not verify against A's root" "$R.cert_stg.pem" \
 		"$W/roots-b/intermediate.pem" "$W/roots-a"
+	# its issuer-cert (Link rel="up", under /staging) is B's intermediate
+	up_url=$(link_rel "$R.cert_stg.hdr" up)
+	assert_match "key K: /staging new-cert Link up under /staging" "^$S/" "$up_url"
+	st=$(http_req "$R.issuer_stg" "$up_url")
+	assert_eq "key K: GET the /staging issuer-cert 200" 200 "$st"
+	openssl x509 -inform DER -in "$R.issuer_stg.body" -out "$R.issuer_stg.pem" 2>/dev/null ||
+		openssl x509 -in "$R.issuer_stg.body" -out "$R.issuer_stg.pem" 2>/dev/null || true
+	if out=$(openssl verify -CAfile "$W/roots-b/root.pem" -untrusted "$R.issuer_stg.pem" "$R.cert_stg.pem" 2>&1); then
+		pass "key K: the /staging certificate with its issuer-cert verifies against B's root"
+	else
+		fail "key K: the /staging certificate with its issuer-cert verifies against B's root" "$(printf '%s' "$out" | tr '\n' ' ')"
+	fi
 fi
 case "$CERT_STG" in
 	"$S/acme/cert/"*)
@@ -330,6 +342,42 @@ if [ -n "$CERT_STG" ]; then
 	st=$(http_req "$R.g_c_x2" "$BRIDGE_URL${CERT_STG#"$S"}")
 	check_problem "after restart: the /staging cert under / -> 404" "$R.g_c_x2" 404 malformed "$st"
 fi
+bridge_stop
+
+# ---- one CA down: /readyz 503 naming it, the others still serve
+unset BRIDGE_PORT BRIDGE_STATE
+DEAD=https://127.0.0.1:$(free_port)/dir
+(umask 077 && printf '{"upstreams": {"/staging": {"url": "%s", "ca_file": "%s", "agree_tos": true}, "/dead": {"url": "%s", "agree_tos": true}}}\n' \
+	"$B_DIR" "$B_CA" "$DEAD" >"$W/iso.json")
+bridge_start "$W/iso" --config "$W/iso.json" || finish
+S=$BRIDGE_URL/staging
+wait_for 10 bash -c "curl -s '$BRIDGE_ADMIN_URL/metrics' | grep -q '^acme_bridge_upstream_up{.*upstream=\"/staging\".*} 1'"
+st=$(http_req "$R.rz_iso" "$BRIDGE_ADMIN_URL/readyz")
+assert_eq "one CA down: /readyz 503" 503 "$st"
+out=$(node -e '
+	const fs = require("fs");
+	let j; try { j = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch (e) { console.log("not JSON"); process.exit(0); }
+	const u = j.upstreams || [], by = (n) => u.find((x) => x.name === n) || {};
+	const got = ["/", "/staging", "/dead"].map((n) => `${n}=${by(n).directory}`).join(" ");
+	console.log(j.ready === false && got === "/=loaded /staging=loaded /dead=not loaded" ? "ok" : `ready ${j.ready}: ${got}`);
+' "$R.rz_iso.body" 2>&1)
+assert_eq "one CA down: /readyz says which (/dead not loaded, / and /staging loaded)" ok "$out"
+up=$(curl -s --max-time 10 "$BRIDGE_ADMIN_URL/metrics" | grep '^acme_bridge_upstream_up{' || true)
+assert_eq "one CA down: upstream_up 0 for /dead" 1 \
+	"$(printf '%s\n' "$up" | grep -F 'upstream="/dead"' | grep -F "url=\"$DEAD\"" | grep -c ' 0$' || true)"
+assert_eq "one CA down: upstream_up 1 for / and /staging" 2 "$(printf '%s\n' "$up" | grep -c ' 1$' || true)"
+K3=$W/k3.pem
+new_rsa_key "$K3"
+st=$(post "$S" "$R.iso_reg" "$S/acme/new-reg" "$K3" new-reg '{}')
+assert_eq "one CA down: new-reg at /staging 201" 201 "$st"
+st=$(post "$S" "$R.iso_az" "$S/acme/new-authz" "$K3" new-authz '{"identifier":{"type":"dns","value":"iso.upstreams.example"}}')
+assert_eq "one CA down: new-authz at /staging 201" 201 "$st"
+D3=$BRIDGE_URL/dead
+st=$(post "$D3" "$R.iso_reg_d" "$D3/acme/new-reg" "$K3" new-reg '{}')
+assert_eq "one CA down: new-reg at /dead 201 (the bridge's own record)" 201 "$st"
+st=$(post "$D3" "$R.iso_az_d" "$D3/acme/new-authz" "$K3" new-authz '{"identifier":{"type":"dns","value":"dead.upstreams.example"}}')
+check_problem "one CA down: new-authz at /dead 503 serverInternal" "$R.iso_az_d" 503 serverInternal "$st"
+assert_match "one CA down: ... with a Retry-After" '^[0-9]+$' "$(hdr "$R.iso_az_d.hdr" retry-after 2>/dev/null || true)"
 bridge_stop
 
 # ---- configuration errors: --check-config exits non-zero naming `upstreams`
