@@ -344,10 +344,11 @@ if [ -n "$CERT_STG" ]; then
 fi
 bridge_stop
 
-# ---- one CA down: /readyz 503 naming it, the others still serve
+# ---- one CA down: /readyz 503 naming it, the others still serve (and
+# base_url: the links are base_url plus the prefix)
 unset BRIDGE_PORT BRIDGE_STATE
 DEAD=https://127.0.0.1:$(free_port)/dir
-(umask 077 && printf '{"upstreams": {"/staging": {"url": "%s", "ca_file": "%s", "agree_tos": true}, "/dead": {"url": "%s", "agree_tos": true}}}\n' \
+(umask 077 && printf '{"base_url": "https://bridge.example.org/v1", "upstreams": {"/staging": {"url": "%s", "ca_file": "%s", "agree_tos": true}, "/dead": {"url": "%s", "agree_tos": true}}}\n' \
 	"$B_DIR" "$B_CA" "$DEAD" >"$W/iso.json")
 bridge_start "$W/iso" --config "$W/iso.json" || finish
 S=$BRIDGE_URL/staging
@@ -372,6 +373,10 @@ st=$(post "$S" "$R.iso_reg" "$S/acme/new-reg" "$K3" new-reg '{}')
 assert_eq "one CA down: new-reg at /staging 201" 201 "$st"
 st=$(post "$S" "$R.iso_az" "$S/acme/new-authz" "$K3" new-authz '{"identifier":{"type":"dns","value":"iso.upstreams.example"}}')
 assert_eq "one CA down: new-authz at /staging 201" 201 "$st"
+assert_match "base_url: the /staging authz Location is base_url/staging/..." '^https://bridge\.example\.org/v1/staging/acme/authz/' \
+	"$(hdr "$R.iso_az.hdr" location 2>/dev/null || true)"
+all_under "base_url: every URL of the /staging directory under base_url/staging" "https://bridge.example.org/v1/staging" \
+	"$(curl -s --max-time 10 "$S/directory" | urls_in /dev/stdin)"
 D3=$BRIDGE_URL/dead
 st=$(post "$D3" "$R.iso_reg_d" "$D3/acme/new-reg" "$K3" new-reg '{}')
 assert_eq "one CA down: new-reg at /dead 201 (the bridge's own record)" 201 "$st"
