@@ -7,9 +7,11 @@
 # only; one v1 key registers at both (two reg ids) and agree_tos is not
 # inherited; an authorization or certificate URL of one upstream is 404 under
 # the other prefix; an unknown prefix is a v1 404; /readyz, the metrics, the
-# report and the migration page name both upstreams; after a restart on the
-# same state dehydrated renews at /staging with its account; and bad
-# `upstreams` configurations fail --check-config naming the key.
+# report and the migration page name both upstreams; account import --prefix
+# looks the account up at that prefix's CA; after a restart on the same state
+# dehydrated renews at /staging with its account; with one CA down /readyz is
+# 503 naming it while the others serve (base_url links carry the prefix); and
+# bad `upstreams` configurations fail --check-config naming the key.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin upstreams
@@ -309,6 +311,42 @@ if grep -q '<td[^>]*>/staging</td>' "$R.page.body"; then pass "migration page: a
 	fail "migration page: a cell /staging" "no <td>/staging</td> in $R.page.body"; fi
 if grep -q '<th[^>]*>Upstream</th>' "$R.page.body"; then pass "migration page: an Upstream column"; else
 	fail "migration page: an Upstream column" "no <th>Upstream</th> in $R.page.body"; fi
+
+# ---- account import --prefix: the prefix picks the CA the account is looked up at
+KI=$W/ki.pem
+new_rsa_key "$KI"
+chmod 600 "$KI"
+acct=$(node "$E2E_DIR/v2_register.js" "$B_DIR" "$B_CA" "$KI" 2>"$R.v2reg.err" || true)
+assert_match "import: an account for key KI made directly at B" "^https://127\.0\.0\.1:" "$acct"
+imp() { # imp OUT [flags]: account import of KI into the running bridge's state; status in OUT.rc
+	local out=$1 rc=0; shift
+	"$BRIDGE_BIN" account import --key "$KI" --config "$CONF" --state "$BRIDGE_STATE" \
+		--upstream "$A_DIR" --upstream-ca "$A_CA" "$@" >"$out.out" 2>"$out.err" || rc=$?
+	echo "$rc" >"$out.rc"
+}
+imp "$R.imp_root"
+if [ "$(cat "$R.imp_root.rc")" = 1 ] && grep -q "no account for this key at the CA $A_DIR" "$R.imp_root.err"; then
+	pass "import without --prefix: looked up at A (the root), none there (exit 1)"
+else
+	fail "import without --prefix: looked up at A (the root), none there (exit 1)" \
+		"status $(cat "$R.imp_root.rc"): $(head -c 300 "$R.imp_root.err" "$R.imp_root.out" | tr '\n' ' ')"
+fi
+imp "$R.imp_nope" --prefix /nope
+if [ "$(cat "$R.imp_nope.rc")" != 0 ] && grep -q '/staging' "$R.imp_nope.err"; then
+	pass "import --prefix /nope: refused, naming the prefixes there are"
+else
+	fail "import --prefix /nope: refused, naming the prefixes there are" \
+		"status $(cat "$R.imp_nope.rc"): $(head -c 300 "$R.imp_nope.err" | tr '\n' ' ')"
+fi
+imp "$R.imp_stg" --prefix /staging
+assert_eq "import --prefix /staging: exit 0" 0 "$(cat "$R.imp_stg.rc")"
+assert_match "import --prefix /staging: found at B" "upstream account: $acct" "$(cat "$R.imp_stg.out")"
+st=$(post "$S" "$R.ki_reg" "$S/acme/new-reg" "$KI" new-reg '{}')
+assert_eq "imported key: new-reg at /staging 409 (the imported account)" 409 "$st"
+st=$(post "$S" "$R.ki_az" "$S/acme/new-authz" "$KI" new-authz '{"identifier":{"type":"dns","value":"ki.upstreams.example"}}')
+assert_eq "imported key: new-authz at /staging 201" 201 "$st"
+st=$(post "$BRIDGE_URL" "$R.ki_reg_root" "$BRIDGE_URL/acme/new-reg" "$KI" new-reg '{}')
+assert_eq "imported key: new-reg at / 201 (not imported there)" 201 "$st"
 
 # ---- restart on the same state: dehydrated renews at /staging with its account
 bridge_stop
