@@ -605,6 +605,8 @@ test_shipped_files(void)
 		  "config/acme-bridge.example.json", (char *)NULL) == 0);
 	memset(c.config_file, 0, sizeof(c.config_file));
 	CHECK(memcmp(&c, &d, sizeof(c)) == 0);
+	config_free(&c);
+	config_free(&d);
 	CHECK(load(&c, err, sizeof(err), "--config", "config/acme-bridge.json",
 		  (char *)NULL) == 0);
 	/* issue 9 item 1: production at the root, staging at /staging, the
@@ -618,6 +620,7 @@ test_shipped_files(void)
 	CHECK_STR(c.listen_host, "127.0.0.1");
 	CHECK_STR(c.http01_host, "127.0.0.1");
 	CHECK(c.agree_tos == 0);
+	config_free(&c);
 }
 
 /* Read all of a small file into buf (NUL-terminated); 0 or -1. */
