@@ -180,6 +180,7 @@ inventory_note_v1(struct bridge *b, const struct server_req *r,
 	v.error_detail = status >= 400 ? o->error_detail : NULL;
 	v.resource = o->resource;
 	v.method = r->method;
+	v.upstream = o->prefix;
 	(void)inventory_record(b->store, &v, now);
 }
 
@@ -270,6 +271,7 @@ access_log(struct obs_state *s, const struct server_req *r,
 	e.user_agent = r->user_agent;
 	e.account_id = o->account_id;
 	e.resource = o->resource;
+	e.upstream = o->upstream;
 	e.method = r->method;
 	e.url = r->url;
 	e.names = o->names;

@@ -28,6 +28,7 @@ struct obs_upcall {
 struct obs_req {
 	char resource[24];		  /* "new-cert", "directory", ... */
 	char upstream[CONFIG_PREFIX_MAX]; /* its upstream's name: "/", ... */
+	char prefix[CONFIG_PREFIX_MAX];	  /* and its path prefix: "", ... */
 	long long account_id;		  /* 0 when unknown */
 	char names[OBS_NAMES_MAX];	  /* requested names, comma-separated */
 	struct obs_upcall up[OBS_UPCALLS_MAX];

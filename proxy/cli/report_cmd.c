@@ -20,7 +20,7 @@
 
 #define EXPIRY_DAYS 30
 #define DAY 86400LL
-#define NCOL 10
+#define NCOL 11
 #define CELL_MAX 96 /* bytes of one table cell, cut with "..." */
 
 static const char usage_text[] =
@@ -253,10 +253,11 @@ width(const char *s)
 	return w;
 }
 
-static const char *const heads[NCOL] = { "ACCOUNT", "LAST SEEN", "FIRST SEEN",
-	"ADDRESSES", "CLIENT", "VERSION", "NAMES", "CERTS", "NEXT EXPIRY",
-	"LAST ERROR" };
-static const size_t caps[NCOL] = { 12, 16, 16, 40, 20, 16, 60, 6, 11, 72 };
+/* UPSTREAM next to ACCOUNT: an account belongs to one CA (issue 9) */
+static const char *const heads[NCOL] = { "ACCOUNT", "UPSTREAM", "LAST SEEN",
+	"FIRST SEEN", "ADDRESSES", "CLIENT", "VERSION", "NAMES", "CERTS",
+	"NEXT EXPIRY", "LAST ERROR" };
+static const size_t caps[NCOL] = { 12, 24, 16, 16, 40, 20, 16, 60, 6, 11, 72 };
 
 struct cells {
 	char c[NCOL][CELL_MAX];
@@ -270,19 +271,20 @@ row_cells(const struct inventory_row *r, struct cells *c)
 
 	snprintf(buf, sizeof(buf), "%lld", r->account_id);
 	set_cell(c->c[0], caps[0], buf);
+	set_cell(c->c[1], caps[1], inventory_upstream_name(r->upstream));
 	fmt_time(r->last_seen, MINUTE, buf, sizeof(buf));
-	set_cell(c->c[1], caps[1], buf);
-	fmt_time(r->first_seen, MINUTE, buf, sizeof(buf));
 	set_cell(c->c[2], caps[2], buf);
-	set_cell(c->c[3], caps[3], r->addresses);
-	set_cell(c->c[4], caps[4], client_name(r));
-	set_cell(c->c[5], caps[5], r->version);
-	set_cell(c->c[6], caps[6], r->names);
+	fmt_time(r->first_seen, MINUTE, buf, sizeof(buf));
+	set_cell(c->c[3], caps[3], buf);
+	set_cell(c->c[4], caps[4], r->addresses);
+	set_cell(c->c[5], caps[5], client_name(r));
+	set_cell(c->c[6], caps[6], r->version);
+	set_cell(c->c[7], caps[7], r->names);
 	snprintf(buf, sizeof(buf), "%lld", r->certs);
-	set_cell(c->c[7], caps[7], buf);
-	fmt_time(r->next_expiry, DATE, buf, sizeof(buf));
 	set_cell(c->c[8], caps[8], buf);
-	set_cell(c->c[9], caps[9], r->last_error);
+	fmt_time(r->next_expiry, DATE, buf, sizeof(buf));
+	set_cell(c->c[9], caps[9], buf);
+	set_cell(c->c[10], caps[10], r->last_error);
 	for (i = 0; i < NCOL; i++)
 		if (c->c[i][0] == '\0')
 			set_cell(c->c[i], caps[i], "-");
@@ -407,6 +409,8 @@ row_json(const struct inventory_row *r)
 		return NULL;
 	if (json_object_set_new(o, "account", json_integer(r->account_id)) ||
 	    json_object_set_new(o, "thumbprint", jstr(r->thumbprint)) ||
+	    json_object_set_new(
+		o, "upstream", jstr(inventory_upstream_name(r->upstream))) ||
 	    json_object_set_new(o, "last_seen", jtime(r->last_seen)) ||
 	    json_object_set_new(o, "first_seen", jtime(r->first_seen)) ||
 	    json_object_set_new(o, "addresses", jlist(r->addresses)) ||
@@ -529,7 +533,8 @@ csv_row(const struct inventory_row *r)
 	csv_field(r->last_error, 0);
 	csv_field(errat, 0);
 	csv_field(r->user_agent, 0);
-	csv_field(r->thumbprint, 1);
+	csv_field(r->thumbprint, 0);
+	csv_field(inventory_upstream_name(r->upstream), 1);
 }
 
 static void
@@ -537,9 +542,10 @@ print_csv(const struct inventory_list *l)
 {
 	size_t i;
 
-	fputs("account,last_seen,first_seen,addresses,client,version,names,"
-	      "certs,next_expiry,last_error,last_error_at,user_agent,thumbprint"
-	      "\r\n",
+	fputs(
+	    "account,last_seen,first_seen,addresses,client,version,names,"
+	    "certs,next_expiry,last_error,last_error_at,user_agent,thumbprint,"
+	    "upstream\r\n",
 	    stdout);
 	for (i = 0; i < l->n; i++)
 		csv_row(&l->rows[i]);

@@ -285,6 +285,7 @@ pick_upstream(struct ep *e)
 	e->u = &e->b->ups[which < e->b->nups ? which : 0];
 	snprintf(
 	    e->obs.upstream, sizeof(e->obs.upstream), "%s", e->u->cfg->name);
+	snprintf(e->obs.prefix, sizeof(e->obs.prefix), "%s", e->u->cfg->prefix);
 	if (n == 0)
 		return;
 	len = strlen(e->base);

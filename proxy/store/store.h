@@ -219,6 +219,8 @@ struct store_seen {
 					 * are set */
 	const char *resource, *error_type, *detail;
 	const char *last_error; /* "type: detail", for the client */
+	const char *upstream;	/* the request's upstream prefix ("" the
+				 * root), for a failure */
 };
 
 /* The operations of an implementation; impl is its own state, given to

@@ -22,6 +22,7 @@
 #define RES_MAX 32
 #define TYPE_MAX 64
 #define HOUR 3600
+#define UPSTREAM_MAX STORE_UPSTREAM_MAX
 #define TRAFFIC_HOURS_MAX (365 * 24 * 10)
 
 /* The request's names, cut in place in buf (a copy of them). */
@@ -37,6 +38,7 @@ struct seen_text {
 	struct ua_info client;
 	char type[TYPE_MAX], detail[DETAIL_MAX], res[RES_MAX];
 	char last[TYPE_MAX + DETAIL_MAX + 2];
+	char upstream[UPSTREAM_MAX];
 	struct seen_names names;
 };
 
@@ -86,6 +88,8 @@ seen_failure(
 		snprintf(t->type, sizeof(t->type), "status %d", v->status);
 	snprintf(t->last, sizeof(t->last), "%s%s%s", t->type,
 	    t->detail[0] ? ": " : "", t->detail);
+	inventory_clean(t->upstream, sizeof(t->upstream), v->upstream);
+	w->upstream = t->upstream;
 	w->resource = t->res;
 	w->error_type = t->type;
 	w->detail = t->detail;
@@ -184,6 +188,7 @@ row_free(struct inventory_row *r)
 	free(r->user_agent);
 	free(r->names);
 	free(r->last_error);
+	free(r->upstream);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -284,6 +289,7 @@ inventory_failures_free(struct inventory_failure *f, size_t n)
 		free(f[i].error_type);
 		free(f[i].detail);
 		free(f[i].addr);
+		free(f[i].upstream);
 	}
 	free(f);
 }

@@ -145,13 +145,14 @@ static const char *const sqls[ST_MAX] = {
 	[ST_INV_TRAFFIC_TRIM] = "DELETE FROM traffic WHERE hour < ?1",
 	[ST_INV_TRAFFIC_GET] = "SELECT hour, requests, failures FROM traffic "
 			       "WHERE hour >= ?1 AND hour < ?2",
-	[ST_INV_FAIL_INS] =
-	    "INSERT INTO failures(at, account_id, resource, "
-	    "error_type, detail, addr) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_INV_FAIL_INS] = "INSERT INTO failures(at, account_id, resource, "
+			    "error_type, detail, addr, upstream) "
+			    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_INV_FAIL_TRIM] = "DELETE FROM failures "
 			     "WHERE id <= (SELECT max(id) FROM failures) - ?1",
 	[ST_INV_FAILS] = "SELECT at, account_id, resource, error_type, detail, "
-			 "addr FROM failures ORDER BY id DESC LIMIT ?1",
+			 "addr, upstream FROM failures ORDER BY id DESC "
+			 "LIMIT ?1",
 	[ST_INV_LIST] =
 	    "SELECT c.account_id, a.thumbprint, c.user_agent, "
 	    "c.family, c.version, c.first_seen, c.last_seen, c.last_error, "
@@ -159,7 +160,7 @@ static const char *const sqls[ST_MAX] = {
 	    "WHERE account_id = c.account_id), (SELECT min(not_after) FROM "
 	    "certs "
 	    "WHERE account_id = c.account_id AND revoked = 0 AND not_after > "
-	    "?2) "
+	    "?2), a.upstream "
 	    "FROM clients c LEFT JOIN accounts a ON a.id = c.account_id "
 	    "WHERE c.last_seen >= ?1 ORDER BY c.last_seen DESC, c.account_id "
 	    "DESC",

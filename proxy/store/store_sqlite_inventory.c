@@ -106,6 +106,7 @@ record_failure(struct sq *q, const struct store_seen *v)
 		SQ_T(v->error_type),
 		SQ_T(v->detail),
 		SQ_T(v->addr),
+		SQ_T(v->upstream ? v->upstream : ""),
 	};
 	const struct sq_arg trim[] = { SQ_I(INVENTORY_FAILURES_MAX) };
 	const struct sq_arg last[] = { SQ_I(v->account_id), SQ_T(v->last_error),
@@ -295,7 +296,8 @@ list_row(sqlite3_stmt *st, void *arg)
 	    sq_col_str(st, 2, &r->user_agent) == -1 ||
 	    sq_col_str(st, 3, &r->family) == -1 ||
 	    sq_col_str(st, 4, &r->version) == -1 ||
-	    sq_col_dup(st, 7, &r->last_error) == -1)
+	    sq_col_dup(st, 7, &r->last_error) == -1 ||
+	    sq_col_str(st, 11, &r->upstream) == -1)
 		return -1;
 	return 0;
 }
@@ -371,7 +373,8 @@ failure_row(sqlite3_stmt *st, void *arg)
 	if (sq_col_str(st, 2, &f->resource) == -1 ||
 	    sq_col_str(st, 3, &f->error_type) == -1 ||
 	    sq_col_str(st, 4, &f->detail) == -1 ||
-	    sq_col_str(st, 5, &f->addr) == -1)
+	    sq_col_str(st, 5, &f->addr) == -1 ||
+	    sq_col_str(st, 6, &f->upstream) == -1)
 		return -1;
 	return 0;
 }

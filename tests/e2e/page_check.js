@@ -202,9 +202,10 @@ async function at1280(browser) {
 	const m = await page.evaluate(() => {
 		const t = document.getElementById('inventory');
 		const box = t.parentElement;
-		return { table: t.scrollWidth, box: box.clientWidth, doc: document.documentElement.scrollWidth };
+		const cols = Array.from(t.querySelectorAll('thead th')).map((th) => `${th.textContent}:${Math.round(th.getBoundingClientRect().width)}`).join(' ');
+		return { table: t.scrollWidth, box: box.clientWidth, doc: document.documentElement.scrollWidth, cols };
 	});
-	process.stdout.write(`MEASURE inventory width at 1280: table ${m.table} px, box ${m.box} px, page ${m.doc} px\n`);
+	process.stdout.write(`MEASURE inventory width at 1280: table ${m.table} px, box ${m.box} px, page ${m.doc} px; columns ${m.cols}\n`);
 	check('1280 px: the inventory table fits its box (no sideways scroll)', m.table <= m.box, JSON.stringify(m));
 	check('1280 px: the page does not scroll sideways', m.doc <= 1280, JSON.stringify(m));
 	await context.close();

@@ -72,7 +72,7 @@ report >"$W/table.txt" 2>"$W/report.err" && pass "report: exit 0" ||
 	fail "report: exit 0" "$(cat "$W/report.err")"
 sed 's/^/    | /' "$W/table.txt"
 assert_eq "report: header, 2 rows, summary" 4 "$(wc -l <"$W/table.txt")"
-head -n 1 "$W/table.txt" | grep -Eq '^ACCOUNT +LAST SEEN +FIRST SEEN +ADDRESSES +CLIENT +VERSION +NAMES +CERTS +NEXT EXPIRY +LAST ERROR$' &&
+head -n 1 "$W/table.txt" | grep -Eq '^ACCOUNT +UPSTREAM +LAST SEEN +FIRST SEEN +ADDRESSES +CLIENT +VERSION +NAMES +CERTS +NEXT EXPIRY +LAST ERROR$' &&
 	pass "report: the columns" || fail "report: the columns" "$(head -n 1 "$W/table.txt")"
 dh_row=$(grep -E '^[0-9]+ .* dehydrated +0\.7\.0 ' "$W/table.txt" || true)
 ac_row=$(grep -E '^[0-9]+ .* acme-client +1\.0\.0 ' "$W/table.txt" || true)
@@ -131,7 +131,7 @@ report --csv >"$W/report.csv" || true
 assert_eq "report --csv: header and 2 rows" 3 "$(wc -l <"$W/report.csv")"
 assert_eq "report --csv: CRLF line ends" 3 "$(grep -c $'\r$' "$W/report.csv")"
 assert_eq "report --csv: header" \
-	"account,last_seen,first_seen,addresses,client,version,names,certs,next_expiry,last_error,last_error_at,user_agent,thumbprint" \
+	"account,last_seen,first_seen,addresses,client,version,names,certs,next_expiry,last_error,last_error_at,user_agent,thumbprint,upstream" \
 	"$(head -n 1 "$W/report.csv" | tr -d '\r')"
 assert_match "report --csv: dehydrated row" \
 	',127\.0\.0\.1,dehydrated,0\.7\.0,"a\.report\.example,b\.report\.example,forbidden\.report\.example",1,20[0-9T:-]+Z,unauthorized: ' \

@@ -312,6 +312,14 @@ if grep -q '<td[^>]*>/staging</td>' "$R.page.body"; then pass "migration page: a
 if grep -q '<th[^>]*>Upstream</th>' "$R.page.body"; then pass "migration page: an Upstream column"; else
 	fail "migration page: an Upstream column" "no <th>Upstream</th> in $R.page.body"; fi
 
+# ---- the access log names each request's upstream by its prefix
+assert_eq "access log: /staging new-cert lines say upstream_name /staging" ok \
+	"$(grep -F '"path":"/staging/acme/new-cert"' "$BRIDGE_LOG" | grep -qF '"upstream_name":"/staging"' && echo ok || echo none)"
+assert_eq "access log: root new-cert lines say upstream_name /" ok \
+	"$(grep -F '"path":"/acme/new-cert"' "$BRIDGE_LOG" | grep -qF '"upstream_name":"/"' && echo ok || echo none)"
+assert_eq "access log: no /staging line names the root" 0 \
+	"$(grep -F '"path":"/staging/' "$BRIDGE_LOG" | grep -cF '"upstream_name":"/"' || true)"
+
 # ---- account import --prefix: the prefix picks the CA the account is looked up at
 KI=$W/ki.pem
 new_rsa_key "$KI"

@@ -69,6 +69,7 @@ test_full_line(void)
 	e.user_agent = "dehydrated/0.7.0 curl/7.88.1";
 	e.account_id = 7;
 	e.resource = "new-cert";
+	e.upstream = "/staging";
 	e.method = "POST";
 	e.url = "/acme/new-cert?secret=1";
 	e.names = "a.example,b.example";
@@ -94,6 +95,8 @@ test_full_line(void)
 	    "dehydrated/0.7.0 curl/7.88.1");
 	CHECK(json_integer_value(json_object_get(j, "account_id")) == 7);
 	CHECK_STR(json_string_value(json_object_get(j, "resource")), "new-cert");
+	CHECK_STR(json_string_value(json_object_get(j, "upstream_name")),
+	    "/staging");
 	CHECK_STR(json_string_value(json_object_get(j, "method")), "POST");
 	CHECK_STR(json_string_value(json_object_get(j, "path")), "/acme/new-cert");
 	CHECK(json_array_size(json_object_get(j, "names")) == 2);
@@ -154,6 +157,7 @@ test_minimal_and_hostile(void)
 	}
 	CHECK(json_is_null(json_object_get(j, "account_id")));
 	CHECK(json_is_null(json_object_get(j, "resource")));
+	CHECK(json_is_null(json_object_get(j, "upstream_name")));
 	CHECK_STR(json_string_value(json_object_get(j, "error_type")), "malformed");
 	CHECK(json_array_size(json_object_get(j, "names")) == 0);
 	CHECK(json_array_size(json_object_get(j, "upstream")) == 0);

@@ -536,6 +536,67 @@ test_nested(struct store *s, long long a1)
 	inventory_list_free(&l);
 }
 
+/* Issue 9 item 1: a row names its account's upstream, a failure the
+ * request's (also of no known account); the same key at two upstreams is
+ * two rows. */
+static void
+test_upstreams(void)
+{
+	struct store *s;
+	struct store_account a;
+	struct inventory_list l;
+	struct inventory_failure *f = NULL;
+	struct inventory_seen v;
+	size_t n = 0;
+	char err[256] = "";
+	long long root, staging;
+
+	if ((s = open_db(":memory:", err, sizeof(err))) == NULL) {
+		CHECK(s != NULL);
+		return;
+	}
+	root = add_account(s, "tp-u");
+	memset(&a, 0, sizeof(a));
+	snprintf(a.thumbprint, sizeof(a.thumbprint), "tp-u");
+	snprintf(a.upstream, sizeof(a.upstream), "/staging");
+	a.jwk = "{}";
+	a.v2_key_pem = "pem";
+	a.status = ACCOUNT_VALID;
+	CHECK(store_account_insert(s, &a) == 0);
+	staging = a.id;
+	CHECK(root > 0 && staging > root);
+	CHECK(seen(s, root, "192.0.2.1", "dehydrated/0.7.0", "r.example", 201,
+	    NULL, 1000) == 0);
+	CHECK(seen(s, staging, "192.0.2.1", "dehydrated/0.7.0", "s.example",
+	    201, NULL, 2000) == 0);
+	CHECK(inventory_list(s, 0, T_NOW, &l) == 0 && l.n == 2);
+	if (l.n == 2) {
+		CHECK(l.rows[0].account_id == staging);
+		CHECK_STR(l.rows[0].upstream, "/staging");
+		CHECK_STR(l.rows[1].upstream, "");
+		CHECK_STR(inventory_upstream_name(l.rows[1].upstream), "/");
+		CHECK_STR(inventory_upstream_name(l.rows[0].upstream),
+		    "/staging");
+	}
+	inventory_list_free(&l);
+	memset(&v, 0, sizeof(v));
+	v.addr = "192.0.2.2";
+	v.status = 400;
+	v.error_type = "malformed";
+	v.resource = "new-reg";
+	v.upstream = "/staging";
+	CHECK(inventory_record(s, &v, 3000) == 0);
+	v.upstream = NULL; /* the root */
+	CHECK(inventory_record(s, &v, 3001) == 0);
+	CHECK(inventory_failures(s, 10, &f, &n) == 0 && n == 2);
+	if (n == 2) {
+		CHECK_STR(f[0].upstream, "");
+		CHECK_STR(f[1].upstream, "/staging");
+	}
+	inventory_failures_free(f, n);
+	store_close(s);
+}
+
 static void
 test_memory(void)
 {
@@ -654,6 +715,8 @@ test_upgrade(int from)
 		CHECK_STR(l.rows[1].names, "old.example,www.old.example");
 		CHECK_STR(l.rows[1].family, "");
 		CHECK(l.rows[1].certs == 1);
+		/* every older account is the root's (schema 5) */
+		CHECK_STR(l.rows[1].upstream, "");
 	}
 	inventory_list_free(&l);
 	/* the old data is intact, and the upgraded file records */
@@ -720,6 +783,7 @@ main(void)
 	test_ua();
 	test_identify();
 	test_memory();
+	test_upstreams();
 	test_upgrade(1);
 	test_upgrade(2);
 	test_upgrade_fails_cleanly();

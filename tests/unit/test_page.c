@@ -268,6 +268,7 @@ test_rows(void)
 	rows[2].next_expiry = NOW + 60 * 86400;
 	set_row(&rows[3], 4, "certbot", "0.31.0", "CertbotACMEClient/0.31.0", "");
 	rows[3].next_expiry = NOW - 60;
+	rows[3].upstream = "/staging";
 	f.inv.rows = rows;
 	f.inv.n = 4;
 	f.sum.hosts = 1;
@@ -285,6 +286,7 @@ test_rows(void)
 	fails[1].error_type = "badNonce";
 	fails[1].detail = "JWS has invalid anti-replay nonce SECRETNONCE123";
 	fails[1].addr = "::1";
+	fails[1].upstream = "/le<b>";
 	f.fails = fails;
 	f.nfails = 2;
 	html = render(&f, &len);
@@ -329,6 +331,12 @@ test_rows(void)
 	CHECK(strstr(html, "<td class=\"num\" data-sort=\"0\">-</td><td>new-reg</td>") != NULL);
 	CHECK(strstr(html, "SECRETNONCE123") == NULL);
 	CHECK(strstr(html, "JWS has invalid anti-replay nonce [value not shown]") != NULL);
+	/* issue 9 item 1: each row and failure names its upstream, the root
+	 * as "/" (NULL: rows 0-2, failure 0) */
+	CHECK(count(html, "<th>Upstream</th>") == 2);
+	CHECK(count(html, "<td>/</td>") == 4);
+	CHECK(strstr(html, "<td>/staging</td></tr>") != NULL);
+	CHECK(strstr(html, "<td>::1</td><td>/le&lt;b&gt;</td></tr>") != NULL);
 	free(html);
 }
 

@@ -156,6 +156,7 @@ accesslog_line(const struct accesslog_entry *e, size_t *len)
 	    e->account_id > 0 ? json_integer(e->account_id) : json_null());
 	json_object_set_new(o, "method", jclean(e->method, 16, 0));
 	json_object_set_new(o, "resource", jclean(e->resource, 32, 1));
+	json_object_set_new(o, "upstream_name", jclean(e->upstream, 64, 1));
 	json_object_set_new(o, "path", jpath(e->url));
 	json_object_set_new(o, "names", names_array(e->names));
 	json_object_set_new(o, "status", json_integer(e->status));

@@ -25,6 +25,8 @@ struct accesslog_entry {
 	const char *user_agent; /* "" when none */
 	long long account_id;	/* 0 = unknown (null) */
 	const char *resource;	/* "new-cert"; "" = none (null) */
+	const char *upstream;	/* the CA's name, "/" or a prefix; NULL or
+				 * "" = none (null) */
 	const char *method;
 	const char *url;   /* path and query as sent; the query is
 					 * dropped */

@@ -44,6 +44,8 @@ struct inventory_seen {
 	const char *method;	  /* "POST", ...; NULL = unknown */
 	const char *content_type; /* request Content-Type or NULL (to
 					 * recognise acme-client 1.0.0) */
+	const char *upstream;	  /* its upstream's path prefix ("" the
+				   * root; NULL = "") */
 };
 /* src (NULL = "") into dst of size n, cut on a character boundary, as
  * valid UTF-8 without control characters (each becomes '?'). */
@@ -78,6 +80,8 @@ struct inventory_row {
 					 * certificates, 0 when none */
 	char *last_error;      /* "type: detail" or NULL */
 	long long last_error_at;
+	char *upstream; /* its account's upstream, a path prefix ("" the
+			 * root: inventory_upstream_name shows it) */
 };
 struct inventory_list {
 	struct inventory_row *rows;
@@ -89,7 +93,12 @@ struct inventory_failure {
 	long long at;
 	long long account_id;
 	char *resource, *error_type, *detail, *addr;
+	char *upstream; /* the request's upstream prefix, as in a row */
 };
+
+/* An upstream's path prefix as people read it: "/" for the root ("" or
+ * NULL), else the prefix itself. */
+const char *inventory_upstream_name(const char *prefix);
 
 /* Summary: v1 hosts (accounts seen since `since`), distinct client
  * family+version pairs, certificates expiring within `within` seconds of

@@ -126,3 +126,9 @@ inventory_failed(const char *resource, const char *method, int status)
 	    !(status == 409 && resource != NULL &&
 		strcmp(resource, "new-reg") == 0);
 }
+
+const char *
+inventory_upstream_name(const char *prefix)
+{
+	return prefix == NULL || prefix[0] == '\0' ? "/" : prefix;
+}

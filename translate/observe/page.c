@@ -392,7 +392,9 @@ render_row(
 			pb_printf(b, "<span class=\"at\">%s</span>", when);
 		}
 	}
-	pb_str(b, "</td></tr>\n");
+	pb_str(b, "</td>");
+	td_text(b, inventory_upstream_name(r->upstream), CELL_SHORT_MAX, 0);
+	pb_str(b, "</tr>\n");
 }
 
 static void
@@ -416,14 +418,15 @@ render_inventory(struct pbuf *b, const struct page_data *d)
 	    "<th data-type=\"num\" aria-sort=\"descending\">Last seen</th>"
 	    "<th data-type=\"num\">First seen</th><th>Addresses</th>"
 	    "<th>Client</th><th>Version</th><th>Names</th>"
-	    "<th data-type=\"num\">Certificates</th>"
+	    "<th data-type=\"num\" title=\"Certificates issued\">Certs</th>"
 	    "<th data-type=\"num\">Next expiry</th>"
-	    "<th data-type=\"num\">Last error</th></tr></thead>\n<tbody>\n");
+	    "<th data-type=\"num\">Last error</th><th>Upstream</th></tr>"
+	    "</thead>\n<tbody>\n");
 	for (i = 0; i < n; i++)
 		render_row(b, d, &l->rows[i]);
 	if (n == 0)
 		pb_str(b,
-		    "<tr class=\"empty\"><td colspan=\"10\">No v1 account "
+		    "<tr class=\"empty\"><td colspan=\"11\">No v1 account "
 		    "has been seen yet.</td></tr>\n");
 	pb_str(b, "</tbody>\n</table></div>\n</section>\n");
 }
@@ -721,8 +724,8 @@ render_failures(struct pbuf *b, const struct page_data *d)
 	    "aria-sort=\"descending\">Time</th>"
 	    "<th data-type=\"num\">Account</th><th>Resource</th>"
 	    "<th>v1 "
-	    "error</th><th>Detail</th><th>Address</th></tr></"
-	    "thead>\n<tbody>\n");
+	    "error</th><th>Detail</th><th>Address</th><th>Upstream</th>"
+	    "</tr></thead>\n<tbody>\n");
 	for (i = 0; i < n; i++) {
 		f = &d->fails[i];
 		pb_str(b, "<tr>");
@@ -741,11 +744,13 @@ render_failures(struct pbuf *b, const struct page_data *d)
 		pb_detail(b, f->detail, CELL_ERROR_MAX);
 		pb_str(b, "</td>");
 		td_text(b, f->addr, CELL_SHORT_MAX, 0);
+		td_text(
+		    b, inventory_upstream_name(f->upstream), CELL_SHORT_MAX, 0);
 		pb_str(b, "</tr>\n");
 	}
 	if (n == 0)
 		pb_str(b,
-		    "<tr class=\"empty\"><td colspan=\"6\">No failed v1 "
+		    "<tr class=\"empty\"><td colspan=\"7\">No failed v1 "
 		    "request recorded.</td></tr>\n");
 	pb_str(b, "</tbody>\n</table></div>\n</section>\n");
 }
