@@ -147,6 +147,7 @@ take_authz(struct ep *e, struct flow *f)
 	if (replace_str(&a->v2_order_url, flow_order_url(f), 0) == -1 ||
 	    replace_str(&a->v2_authz_url, fz->authz_url, 1) == -1 ||
 	    replace_str(&a->v2_chall_url, fz->chall_url, 0) == -1 ||
+	    replace_str(&a->v2_finalize_url, flow_finalize_url(f), 0) == -1 ||
 	    (fz->chall_error != NULL &&
 		take_chall_error(&a->error, fz->chall_error) == -1))
 		return -1;

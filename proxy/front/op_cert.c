@@ -21,6 +21,10 @@ struct ep_cert {
 	char **names; /* the CSR's names, lower-cased */
 	size_t n;
 	char *csr_b64; /* the CSR, base64url DER */
+	/* each name's valid authorization (issue 10 item 2: its order may
+	 * be finalized, its v2 URL is known valid) */
+	struct store_authz *az;
+	int reused; /* the flow tried the authorizations' order */
 };
 
 void
@@ -30,9 +34,12 @@ ep_cert_free(struct ep_cert *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < c->n; i++) {
 		free(c->names[i]);
+		store_authz_clear(&c->az[i]);
+	}
 	free(c->names);
+	free(c->az);
 	free(c->csr_b64);
 	free(c);
 }
@@ -105,16 +112,56 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	chain_clear(&ch);
 }
 
+/* The order a reused authorization came from was finalized (or refused):
+ * no later certificate tries it again. Store errors are logged there; the
+ * next attempt is then only refused once by the CA. */
+static void
+forget_order(struct ep *e)
+{
+	struct store_authz *z;
+	size_t i;
+
+	for (i = 0; e->cert->reused && i < e->cert->n; i++) {
+		z = &e->cert->az[i];
+		if (z->v2_finalize_url == NULL)
+			continue;
+		free(z->v2_finalize_url);
+		z->v2_finalize_url = NULL;
+		(void)store_authz_update(e->b->store, z);
+	}
+}
+
 static void
 on_cert_done(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
 
+	forget_order(e);
 	if (!ok) {
 		ep_fail_flow(e, f);
 		return;
 	}
 	store_chain_and_reply(e, f);
+}
+
+/* What the account's valid authorizations save (issue 10 item 2): their
+ * order finalized when it is exactly these names', their v2 URLs not
+ * fetched again otherwise. 0 or -1 (no memory). */
+static int
+cert_shortcuts(struct ep_cert *c, struct flow *f)
+{
+	const char *urls[CSR_MAX_NAMES];
+	size_t i, n = 0;
+
+	if (v1_cert_reusable(c->az, c->n)) {
+		c->reused = 1;
+		return flow_cert_reuse(
+		    f, c->az[0].v2_order_url, c->az[0].v2_finalize_url);
+	}
+	for (i = 0; i < c->n && n < CSR_MAX_NAMES; i++)
+		if (c->az[i].v2_authz_url != NULL)
+			urls[n++] = c->az[i].v2_authz_url;
+	return n == 0 ? 0 : flow_known_valid(f, urls, n);
 }
 
 static void
@@ -128,7 +175,9 @@ new_cert_flow(struct ep *e)
 	if (ep_flow_dir(e, &fd) == 0)
 		f = flow_new_cert(&fd, names, c->n, c->csr_b64, e->up.thumb,
 		    bridge_now_ms() + e->b->cfg->issue_timeout_ms);
-	if (f != NULL && ep_flow_prepare(e, f, names, c->n) == -1) {
+	if (f != NULL &&
+	    (ep_flow_prepare(e, f, names, c->n) == -1 ||
+		cert_shortcuts(e->cert, f) == -1)) {
 		flow_free(f);
 		f = NULL;
 	}
@@ -137,18 +186,25 @@ new_cert_flow(struct ep *e)
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newOrder");
 }
 
-/* v1_cert_authorized's lookup: a valid authorization of e's account. */
+/* v1_cert_authorized's lookup: a valid authorization of e's account,
+ * kept in e->cert for the name's slot. */
 static int
 authz_valid(void *arg, const char *name)
 {
 	struct ep *e = arg;
-	struct store_authz z;
+	struct ep_cert *c = e->cert;
+	struct store_authz *z = NULL;
+	size_t i;
 	int rc;
 
-	memset(&z, 0, sizeof(z));
+	for (i = 0; i < c->n && z == NULL; i++)
+		if (strcmp(c->names[i], name) == 0)
+			z = &c->az[i];
+	if (z == NULL)
+		return -1; /* every name is the CSR's: cannot happen */
+	store_authz_clear(z);
 	rc = store_authz_find_valid(
-	    e->b->store, e->acct.id, name, bridge_now(), &z);
-	store_authz_clear(&z);
+	    e->b->store, e->acct.id, name, bridge_now(), z);
 	return rc == -1 ? -1 : rc == 0;
 }
 
@@ -161,6 +217,7 @@ cert_request(
 	size_t i;
 
 	if (c == NULL || (c->names = calloc(cn->n, sizeof(char *))) == NULL ||
+	    (c->az = calloc(cn->n, sizeof(*c->az))) == NULL ||
 	    (c->csr_b64 = b64url_encode(der, derlen)) == NULL)
 		goto fail;
 	for (i = 0; i < cn->n; i++) {
@@ -211,13 +268,14 @@ ep_new_cert(struct ep *e)
 		goto fail;
 	}
 	if (csr_names_get(der, derlen, cn, &p) == -1 ||
-	    v1_cert_key_differs(der, derlen, e->jws.thumbprint, &p) == -1 ||
-	    cert_names_ok(e, cn, &p) == -1)
+	    v1_cert_key_differs(der, derlen, e->jws.thumbprint, &p) == -1)
 		goto fail;
 	if ((e->cert = cert_request(cn, der, derlen)) == NULL) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto fail;
 	}
+	if (cert_names_ok(e, cn, &p) == -1)
+		goto fail;
 	accounts_with_upstream(e, new_cert_flow);
 	goto out;
 fail:

@@ -56,7 +56,7 @@ struct store;
  * accounts and groups belong to one upstream (its path prefix, "" the
  * root; older rows are the root's), a thumbprint and a group name are
  * unique per upstream, failures name theirs. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Where a store reports an error: fn names the failing function, msg is
  * the database's message (or the store's: "no such row", "out of memory").

@@ -26,7 +26,7 @@
 #define AZ_COLS \
 	"id, account_id, name, status, expires, token, v2_order_url, " \
 	"v2_authz_url, v2_chall_url, error, key_authorization, created_at, " \
-	"public_id, numeric_url"
+	"public_id, numeric_url, v2_finalize_url"
 #define C_COLS \
 	"id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
 	"created_at, v2_cert_url, revoked"
@@ -65,14 +65,16 @@ static const char *const sqls[ST_MAX] = {
 		    "WHERE name = ?2 AND upstream = ?3",
 	[ST_AZ_INS] = "INSERT INTO authzs(account_id, name, status, expires, "
 		      "token, v2_order_url, v2_authz_url, v2_chall_url, error, "
-		      "key_authorization, created_at, public_id) "
+		      "key_authorization, created_at, v2_finalize_url, "
+		      "public_id) "
 		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-		      "?12)",
+		      "?12, ?13)",
 	[ST_AZ_UPD] =
 	    "UPDATE authzs SET account_id = ?1, name = ?2, "
 	    "status = ?3, expires = ?4, token = ?5, v2_order_url = ?6, "
 	    "v2_authz_url = ?7, v2_chall_url = ?8, error = ?9, "
-	    "key_authorization = ?10, created_at = ?11 WHERE id = ?12",
+	    "key_authorization = ?10, created_at = ?11, "
+	    "v2_finalize_url = ?12 WHERE id = ?13",
 	[ST_AZ_BY_ID] = "SELECT " AZ_COLS " FROM authzs WHERE id = ?1",
 	[ST_AZ_BY_PID] = "SELECT " AZ_COLS " FROM authzs WHERE public_id = ?1 "
 			 "AND account_id IN "

@@ -31,6 +31,7 @@ authz_row(sqlite3_stmt *st, void *out)
 	    sq_col_dup(st, 8, &z->v2_chall_url) == -1 ||
 	    sq_col_dup(st, 9, &z->error) == -1 ||
 	    sq_col_dup(st, 10, &z->key_authorization) == -1 ||
+	    sq_col_dup(st, 14, &z->v2_finalize_url) == -1 ||
 	    sq_col_copy(st, 12, z->public_id, sizeof(z->public_id)) == -1) {
 		store_authz_clear(z);
 		return -1;
@@ -87,15 +88,15 @@ issuer_row(sqlite3_stmt *st, void *out)
 
 /* authzs */
 
-/* The columns shared by insert and update (?1 .. ?11), then ?12 = id for
- * the update. */
+/* The columns shared by insert and update (?1 .. ?12), then ?13 = the
+ * public id for the insert, the id for the update. */
 #define AUTHZ_ARGS(z) \
 	SQ_I((z)->account_id), SQ_T((z)->name), \
 	    SQ_T(authz_status_name((z)->status)), SQ_I((z)->expires), \
 	    SQ_T((z)->token), SQ_T((z)->v2_order_url), \
 	    SQ_T((z)->v2_authz_url), SQ_T((z)->v2_chall_url), \
 	    SQ_T((z)->error), SQ_T((z)->key_authorization), \
-	    SQ_I((z)->created_at)
+	    SQ_I((z)->created_at), SQ_T((z)->v2_finalize_url)
 
 int
 sq_authz_insert(void *impl, struct store_authz *z)

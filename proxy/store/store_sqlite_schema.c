@@ -179,6 +179,14 @@ static const char migrate5[] =
     "ALTER TABLE failures ADD COLUMN upstream TEXT NOT NULL DEFAULT '';"
     "PRAGMA user_version = 5;";
 
+/* Version 6 (issue 10 item 2): an authorization made by new-authz keeps its
+ * order's finalize URL, so that a new-cert for exactly its name finalizes
+ * that order instead of opening another. NULL for older rows (they take a
+ * new order, as before) and once a certificate used it. */
+static const char migrate6[] =
+    "ALTER TABLE authzs ADD COLUMN v2_finalize_url TEXT;"
+    "PRAGMA user_version = 6;";
+
 static int
 user_version(sqlite3 *db, int *v)
 {
@@ -255,6 +263,8 @@ sq_setup(sqlite3 *db, char *err, size_t errlen)
 	if (v < 4 && migrate_to_4(db) == -1)
 		goto rollback;
 	if (v < 5 && sqlite3_exec(db, migrate5, NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	if (v < 6 && sqlite3_exec(db, migrate6, NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;

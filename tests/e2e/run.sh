@@ -38,6 +38,7 @@ SCRIPTS=(
 	test_eab.sh
 	test_tls.sh
 	test_upstreams.sh
+	test_roundtrips.sh
 )
 # Scripts named on the command line run instead of the whole list
 # (bash tests/e2e/run.sh test_upstreams.sh): for working on one.

@@ -301,6 +301,175 @@ test_authz_happy(void)
 	flow_free(f);
 }
 
+/* f at the challenge answer of a one-name authz flow (new-authz). */
+static struct flow *
+to_challenge(const char *name, struct flow_action *a)
+{
+	const char *names[] = { name };
+	struct flow *f = flow_new_authz(&dir, names, 1, THUMB, 60000);
+
+	if (f == NULL)
+		return NULL;
+	flow_start(f, 0, a);
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
+	    "https://ca/order/1", -1, 0, a);
+	answer(f, 200,
+	    authz(name, "pending", "pending", "https://ca/chall/1", "tokA"),
+	    NULL, -1, 0, a);
+	return f;
+}
+
+static json_t *
+chall_doc(const char *status)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "type", "http-01", "url",
+	    "https://ca/chall/1", "status", status, "token", "tokA");
+}
+
+/* Issue 10 item 1: the first poll within 10 ms, doubling to at most 1 s;
+ * the challenge answer's Retry-After counts; a challenge answered valid
+ * is not polled at all. */
+static void
+test_poll_schedule(void)
+{
+	static const long want[] = { 10, 20, 40, 80, 160, 320, 640, 1000,
+		1000 };
+	struct flow_action a;
+	struct flow *f;
+	long long now = 0;
+	size_t i;
+
+	if ((f = to_challenge("p.example", &a)) == NULL) {
+		CHECK(f != NULL);
+		return;
+	}
+	CHECK(is_send(&a, "https://ca/chall/1", "{}"));
+	answer(f, 200, chall_doc("processing"), NULL, -1, now, &a);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK(a.act == FLOW_WAIT && a.wait_ms == want[i]);
+		now += a.wait_ms;
+		waited(f, now, &a);
+		CHECK(is_send(&a, "https://ca/authz/1", ""));
+		answer(f, 200,
+		    authz("p.example", "pending", "processing",
+			"https://ca/chall/1", "tokA"),
+		    NULL, -1, now, &a);
+	}
+	flow_free(f);
+
+	/* Retry-After on the challenge's answer: waited as said */
+	if ((f = to_challenge("r.example", &a)) == NULL)
+		return;
+	answer(f, 200, chall_doc("processing"), NULL, 3, 0, &a);
+	CHECK(a.act == FLOW_WAIT && a.wait_ms == 3000);
+	flow_free(f);
+
+	/* answered valid: done, no poll, no authorization fetched again */
+	if ((f = to_challenge("v.example", &a)) == NULL)
+		return;
+	answer(f, 200, chall_doc("valid"), NULL, -1, 0, &a);
+	CHECK(a.act == FLOW_DONE);
+	CHECK(flow_authz_get(f, 0) != NULL &&
+	    flow_authz_get(f, 0)->status == V2S_VALID);
+	flow_free(f);
+}
+
+/* The finalize answered valid at once: the download is next. */
+static void
+finish_cert(struct flow *f, long long now, struct flow_action *a)
+{
+	json_t *o = order("valid", "https://ca/authz/a", NULL);
+
+	json_object_set_new(o, "certificate", json_string("https://ca/cert/1"));
+	answer(f, 200, o, NULL, -1, now, a);
+	CHECK(is_send(a, "https://ca/cert/1", ""));
+}
+
+/* Issue 10 item 2: a new-cert for the names of an open new-authz order
+ * finalizes it (no newOrder, no authorization fetched); refused, it
+ * opens a new order once; authorizations known valid are not fetched. */
+static void
+test_cert_reuse(void)
+{
+	const char *names[] = { "a.example" };
+	const char *two[] = { "a.example", "b.example" };
+	const char *known[] = { "https://ca/authz/b" };
+	struct flow_action a;
+	struct flow *f;
+
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	if (f == NULL) {
+		CHECK(f != NULL);
+		return;
+	}
+	CHECK(flow_cert_reuse(f, "https://ca/order/7",
+		  "https://ca/order/7/finalize") == 0);
+	flow_start(f, 0, &a);
+	CHECK(is_send_json(&a, "https://ca/order/7/finalize",
+	    json_pack("{s:s}", "csr", "CSR")));
+	finish_cert(f, 10, &a);
+	CHECK_STR(flow_order_url(f), "https://ca/order/7");
+	flow_free(f);
+
+	/* refused (already finalized): one newOrder, then as usual */
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	if (f == NULL)
+		return;
+	CHECK(flow_cert_reuse(f, "https://ca/order/7",
+		  "https://ca/order/7/finalize") == 0);
+	flow_start(f, 0, &a);
+	answer(f, 403,
+	    v2_problem("urn:ietf:params:acme:error:orderNotReady", "valid"),
+	    NULL, -1, 10, &a);
+	CHECK(is_send_json(&a, "https://ca/new-order",
+	    json_pack("{s:[{s:s, s:s}]}", "identifiers", "type", "dns", "value",
+		"a.example")));
+	answer(f, 201, order("pending", "https://ca/authz/a", NULL),
+	    "https://ca/order/1", -1, 20, &a);
+	CHECK(is_send(&a, "https://ca/authz/a", ""));
+	flow_free(f);
+
+	/* a 500 to the reused finalize is the CA's trouble: failed */
+	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
+	if (f == NULL)
+		return;
+	CHECK(flow_cert_reuse(f, "https://ca/order/7",
+		  "https://ca/order/7/finalize") == 0);
+	flow_start(f, 0, &a);
+	answer(f, 500, v2_problem("urn:ietf:params:acme:error:serverInternal",
+			   "down"),
+	    NULL, -1, 10, &a);
+	CHECK(a.act == FLOW_FAIL);
+	flow_free(f);
+
+	/* a pending order: b is known valid, only a is fetched */
+	f = flow_new_cert(&dir, two, 2, "CSR", THUMB, 60000);
+	if (f == NULL)
+		return;
+	CHECK(flow_known_valid(f, known, 1) == 0);
+	CHECK(flow_cert_reuse(f, "x", NULL) == -1);
+	flow_start(f, 0, &a);
+	answer(f, 201,
+	    order("pending", "https://ca/authz/b", "https://ca/authz/a"),
+	    "https://ca/order/1", -1, 10, &a);
+	CHECK(is_send(&a, "https://ca/authz/a", ""));
+	answer(f, 200,
+	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
+	    NULL, -1, 20, &a);
+	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
+	    json_pack("{s:s}", "csr", "CSR")));
+	CHECK_STR(flow_finalize_url(f), "https://ca/order/1/finalize");
+	flow_free(f);
+
+	/* not for other kinds */
+	f = flow_new_authz(&dir, names, 1, THUMB, 60000);
+	if (f != NULL) {
+		CHECK(flow_known_valid(f, known, 1) == -1);
+		CHECK(flow_cert_reuse(f, "o", "o/f") == -1);
+	}
+	flow_free(f);
+}
+
 /* A challenge the CA already works on is not answered again. */
 static void
 test_authz_processing(void)
@@ -639,18 +808,11 @@ test_cert_happy(void)
 	    json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "identifiers", "type",
 		"dns", "value", "a.example", "type", "dns", "value",
 		"b.example")));
-	/* reused authorizations: the order is ready at once */
+	/* reused authorizations: the order is ready at once, so none is
+	 * fetched (issue 10 item 2) */
 	answer(f, 201,
 	    order("ready", "https://ca/authz/a", "https://ca/authz/b"),
 	    "https://ca/order/1", -1, 10, &a);
-	CHECK(is_send(&a, "https://ca/authz/a", ""));
-	answer(f, 200,
-	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
-	    NULL, -1, 20, &a);
-	CHECK(is_send(&a, "https://ca/authz/b", ""));
-	answer(f, 200,
-	    authz("b.example", "valid", "valid", "https://ca/chall/b", "tokB"),
-	    NULL, -1, 30, &a);
 	CHECK(is_send_json(&a, "https://ca/order/1/finalize",
 	    json_pack("{s:s}", "csr", "Q1NSZGVy")));
 	CHECK(a.provision_token == NULL);
@@ -694,7 +856,7 @@ test_cert_not_pem(void)
 
 	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	answer(f, 201, order("pending", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200,
 	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
@@ -810,7 +972,7 @@ test_failures(void)
 	/* finalize refused with a v2 problem */
 	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	answer(f, 201, order("pending", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200,
 	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
@@ -827,7 +989,7 @@ test_failures(void)
 	/* order invalid after finalize */
 	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	answer(f, 201, order("pending", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200,
 	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
@@ -841,7 +1003,7 @@ test_failures(void)
 	/* order still processing at the deadline */
 	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 1000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("ready", "https://ca/authz/a", NULL),
+	answer(f, 201, order("pending", "https://ca/authz/a", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200,
 	    authz("a.example", "valid", "valid", "https://ca/chall/a", "tokA"),
@@ -995,7 +1157,7 @@ test_typed_failures(void)
 
 	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200,
 	    authz("a.example", "valid", "valid", "https://ca/chall/1", "tokA"),
@@ -1017,7 +1179,7 @@ test_typed_failures(void)
 	/* An order with a status outside RFC 8555: a bridge failure. */
 	f = flow_new_cert(&dir, names, 1, "CSR", THUMB, 60000);
 	flow_start(f, 0, &a);
-	answer(f, 201, order("ready", "https://ca/authz/1", NULL),
+	answer(f, 201, order("pending", "https://ca/authz/1", NULL),
 	    "https://ca/order/1", -1, 10, &a);
 	answer(f, 200,
 	    authz("a.example", "valid", "valid", "https://ca/chall/1", "tokA"),
@@ -1070,6 +1232,8 @@ main(void)
 	test_account();
 	test_account_eab();
 	test_authz_happy();
+	test_poll_schedule();
+	test_cert_reuse();
 	test_authz_processing();
 	test_deadline();
 	test_invalid();

@@ -246,6 +246,21 @@ test_authz(struct store *s)
 	CHECK(out.v2_chall_url == NULL && out.error == NULL);
 	CHECK(out.expires == 5000 && out.created_at == 1000);
 	store_authz_clear(&out);
+	/* schema 6: the order's finalize URL, kept until cleared */
+	CHECK(store_authz_by_id(s, v1.id, &out) == 0);
+	CHECK(out.v2_finalize_url == NULL);
+	out.v2_finalize_url = strdup("https://ca.example/order/1/fin");
+	CHECK(store_authz_update(s, &out) == 0);
+	store_authz_clear(&out);
+	CHECK(store_authz_by_id(s, v1.id, &out) == 0);
+	CHECK_STR(out.v2_finalize_url, "https://ca.example/order/1/fin");
+	free(out.v2_finalize_url);
+	out.v2_finalize_url = NULL;
+	CHECK(store_authz_update(s, &out) == 0);
+	store_authz_clear(&out);
+	CHECK(store_authz_by_id(s, v1.id, &out) == 0);
+	CHECK(out.v2_finalize_url == NULL);
+	store_authz_clear(&out);
 	store_authz_clear(&out);
 	CHECK(store_authz_by_id(s, 12345, &out) == 1);
 

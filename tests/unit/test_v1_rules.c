@@ -891,10 +891,36 @@ test_prefixes(void)
 	CHECK(v1_prefix_match("/acme/authz/x", pre + 1, 2, &w) == 0 && w == 2);
 }
 
+/* Issue 10 item 2: one open order for all the names, its finalize URL
+ * still kept: reusable; anything else not. */
+static void
+test_cert_reusable(void)
+{
+	struct store_authz z[2];
+
+	memset(z, 0, sizeof(z));
+	CHECK(v1_cert_reusable(z, 0) == 0);
+	CHECK(v1_cert_reusable(z, 1) == 0); /* no order */
+	z[0].v2_order_url = "https://ca/order/1";
+	CHECK(v1_cert_reusable(z, 1) == 0); /* no finalize: used or old */
+	z[0].v2_finalize_url = "https://ca/order/1/finalize";
+	CHECK(v1_cert_reusable(z, 1) == 1);
+	z[1] = z[0];
+	CHECK(v1_cert_reusable(z, 2) == 1);
+	z[1].v2_order_url = "https://ca/order/2";
+	z[1].v2_finalize_url = "https://ca/order/2/finalize";
+	CHECK(v1_cert_reusable(z, 2) == 0); /* two orders */
+	z[1].v2_order_url = "https://ca/order/1";
+	CHECK(v1_cert_reusable(z, 2) == 0); /* another finalize */
+	z[1].v2_finalize_url = NULL;
+	CHECK(v1_cert_reusable(z, 2) == 0);
+}
+
 int
 main(void)
 {
 	test_prefixes();
+	test_cert_reusable();
 	test_signer();
 	test_new_reg();
 	test_reg_contact();

@@ -88,7 +88,7 @@ authz_status_parse(const char *s, enum authz_status *out)
 struct owned {
 	size_t secret; /* offset + 1, or 0: no key */
 	size_t n;
-	size_t ptr[5];
+	size_t ptr[6];
 };
 
 #define AT(type, m) offsetof(struct type, m)
@@ -99,10 +99,11 @@ static const struct owned account_owned = { AT(store_account, v2_key_pem) + 1,
 	    AT(store_account, agreement), AT(store_account, v2_account_url) } };
 static const struct owned group_owned = { AT(store_group, v2_key_pem) + 1, 1,
 	{ AT(store_group, v2_account_url) } };
-static const struct owned authz_owned = { 0, 5,
+static const struct owned authz_owned = { 0, 6,
 	{ AT(store_authz, v2_order_url), AT(store_authz, v2_authz_url),
 	    AT(store_authz, v2_chall_url), AT(store_authz, error),
-	    AT(store_authz, key_authorization) } };
+	    AT(store_authz, key_authorization),
+	    AT(store_authz, v2_finalize_url) } };
 static const struct owned cert_owned = { 0, 3,
 	{ AT(store_cert, der), AT(store_cert, chain_pem),
 	    AT(store_cert, v2_cert_url) } };

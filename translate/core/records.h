@@ -88,6 +88,8 @@ struct store_authz {
 	char *v2_order_url;
 	char *v2_authz_url;
 	char *v2_chall_url;	 /* the upstream http-01 challenge */
+	char *v2_finalize_url;	 /* its order's finalize, while no
+				  * certificate used that order; or NULL */
 	char *error;		 /* v1 problem JSON text for invalid, or NULL */
 	char *key_authorization; /* what the v1 client posted, or NULL */
 	long long created_at;

@@ -26,8 +26,12 @@ enum flow_state {
 	S_END
 };
 
-#define POLL_FIRST_MS 50 /* Pebble validates in ms; real CAs send Retry-After */
-#define POLL_MAX_MS 3000
+/* Issue 10 item 1: a CA that validates in milliseconds (Pebble, Boulder on
+ * a warm cache) is seen within ~10 ms; one that takes seconds is polled at
+ * most once a second (10, 20, 40 ... 640, then 1000 ms: 11 polls in the
+ * first 5 s). A CA's Retry-After always wins. */
+#define POLL_FIRST_MS 10
+#define POLL_MAX_MS 1000
 
 struct flow {
 	enum flow_kind kind;
@@ -54,6 +58,12 @@ struct flow {
 	json_t *post_json;
 	long retry_after; /* the newest answer's Retry-After, 0 none */
 	json_t *eab;	  /* FLOW_ACCOUNT: the EAB JWS, or NULL */
+	/* FLOW_CERT, issue 10 item 2: finalizing a known order first
+	 * (flow_cert_reuse), and authorization URLs known to be valid
+	 * (flow_known_valid), not fetched again */
+	int reuse;
+	char **known;
+	size_t nknown;
 };
 
 /* The parts every kind shares. */
@@ -209,6 +219,9 @@ flow_free(struct flow *f)
 	free(f->post_payload);
 	json_decref(f->post_json);
 	json_decref(f->eab);
+	for (i = 0; i < f->nknown; i++)
+		free(f->known[i]);
+	free(f->known);
 	free(f);
 }
 
@@ -436,6 +449,7 @@ check_status(struct flow *f, const struct flow_resp *r, long want1, long want2,
 /* --- steps ------------------------------------------------------------ */
 
 static void send_authz_get(struct flow *f, struct flow_action *a);
+static void send_finalize(struct flow *f, struct flow_action *a);
 static void next_authz(struct flow *f, long long now, struct flow_action *a);
 
 static void
@@ -480,7 +494,10 @@ flow_start(struct flow *f, long long now_ms, struct flow_action *out)
 			act_oom(f, out);
 		break;
 	default:
-		send_order(f, out);
+		if (f->reuse)
+			send_finalize(f, out);
+		else
+			send_order(f, out);
 		break;
 	}
 }
@@ -502,8 +519,22 @@ on_account(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	act_done(f, a);
 }
 
+/* 1 when url is one of the authorizations known valid. */
+static int
+known_valid(const struct flow *f, const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < f->nknown; i++)
+		if (strcmp(f->known[i], url) == 0)
+			return 1;
+	return 0;
+}
+
 /* Take the order's URLs; its authorizations fill the slots in order (each
- * slot is named again by what its authorization really is). */
+ * slot is named again by what its authorization really is). For a
+ * certificate, an order the CA says is ready needs no authorization
+ * fetched, nor does one known valid (issue 10 item 2). */
 static int
 take_order(struct flow *f, const struct flow_resp *r, struct v2_order *o)
 {
@@ -512,9 +543,14 @@ take_order(struct flow *f, const struct flow_resp *r, struct v2_order *o)
 	if (str_dup_to(&f->order_url, r->location) == -1 ||
 	    str_dup_to(&f->finalize_url, o->finalize) == -1)
 		return -1;
-	for (i = 0; i < f->n; i++)
+	for (i = 0; i < f->n; i++) {
 		if (str_dup_to(&f->authz[i].authz_url, o->authz[i]) == -1)
 			return -1;
+		f->authz[i].status = f->kind == FLOW_CERT &&
+			(o->status == V2S_READY || known_valid(f, o->authz[i]))
+		    ? V2S_VALID
+		    : V2S_PENDING;
+	}
 	return 0;
 }
 
@@ -549,6 +585,16 @@ on_order(struct flow *f, const struct flow_resp *r, long long now,
 }
 
 static void
+send_finalize(struct flow *f, struct flow_action *a)
+{
+	f->state = S_FINALIZE;
+	act_send(
+	    f, a, f->finalize_url, v2_body_finalize(f->csr_b64), "finalize");
+	if (a->payload == NULL)
+		act_oom(f, a);
+}
+
+static void
 send_authz_get(struct flow *f, struct flow_action *a)
 {
 	f->state = S_AUTHZ_GET;
@@ -572,11 +618,7 @@ next_authz(struct flow *f, long long now, struct flow_action *a)
 		act_done(f, a);
 		return;
 	}
-	f->state = S_FINALIZE;
-	act_send(
-	    f, a, f->finalize_url, v2_body_finalize(f->csr_b64), "finalize");
-	if (a->payload == NULL)
-		act_oom(f, a);
+	send_finalize(f, a);
 	(void)now;
 }
 
@@ -728,6 +770,21 @@ on_authz(struct flow *f, const struct flow_resp *r, long long now,
 	poll_authz(f, z, r, now, a);
 }
 
+/* 1 when the CA's answer to the challenge POST already says valid: the
+ * authorization is then valid too (RFC 8555 7.1.6), no poll needed. */
+static int
+chall_valid(const struct flow_resp *r)
+{
+	struct v2_challenge c;
+	int valid;
+
+	if (r->json == NULL || v2_challenge_parse(r->json, &c) == -1)
+		return 0;
+	valid = c.status == V2S_VALID;
+	v2_challenge_clear(&c);
+	return valid;
+}
+
 static void
 on_chall(struct flow *f, const struct flow_resp *r, long long now,
     struct flow_action *a)
@@ -737,11 +794,17 @@ on_chall(struct flow *f, const struct flow_resp *r, long long now,
 		return;
 	}
 	f->poll_ms = 0;
+	if (chall_valid(r)) {
+		f->authz[f->cur].status = V2S_VALID;
+		next_authz(f, now, a);
+		return;
+	}
 	if (now >= f->deadline && f->kind != FLOW_CERT) {
 		act_done(f, a);
 		return;
 	}
-	act_wait(f, a, S_AUTHZ_WAIT, NULL, now);
+	/* the challenge's Retry-After is honoured as the authorization's */
+	act_wait(f, a, S_AUTHZ_WAIT, r, now);
 }
 
 /* A finished order: its certificate URL, downloaded next. */
@@ -834,6 +897,26 @@ on_post(struct flow *f, const struct flow_resp *r, struct flow_action *a)
 	act_done(f, a);
 }
 
+/* The answer to finalizing a reused order says it cannot issue from it:
+ * a 4xx (orderNotReady, unauthorized, not found) or an order neither
+ * processing nor valid. A 5xx or no answer is the CA's trouble: failed. */
+static int
+reuse_refused(const struct flow_resp *r)
+{
+	struct v2_order o;
+	int refused;
+
+	if (r == NULL || r->status == 0 || r->status >= 500)
+		return 0;
+	if (r->status >= 400)
+		return 1;
+	if (r->json == NULL || v2_order_parse(r->json, &o) == -1)
+		return 1;
+	refused = o.status != V2S_PROCESSING && o.status != V2S_VALID;
+	v2_order_clear(&o);
+	return refused;
+}
+
 void
 flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
     struct flow_action *out)
@@ -868,6 +951,14 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 		on_authz(f, r, now_ms, out);
 		return;
 	case S_FINALIZE:
+		if (f->reuse && reuse_refused(r)) {
+			/* that order is gone (finalized, expired, another
+			 * account's): the usual way, once */
+			f->reuse = 0;
+			send_order(f, out);
+			return;
+		}
+		f->reuse = 0;
 		on_order_state(f, r, now_ms, out, "finalize");
 		return;
 	case S_ORDER_WAIT:
@@ -979,4 +1070,49 @@ const struct flow_authz *
 flow_authz_get(const struct flow *f, size_t i)
 {
 	return i < f->n ? &f->authz[i] : NULL;
+}
+
+int
+flow_cert_reuse(struct flow *f, const char *order_url, const char *finalize_url)
+{
+	size_t i;
+
+	if (f->kind != FLOW_CERT || order_url == NULL || finalize_url == NULL ||
+	    str_dup_to(&f->order_url, order_url) == -1 ||
+	    str_dup_to(&f->finalize_url, finalize_url) == -1)
+		return -1;
+	for (i = 0; i < f->n; i++)
+		f->authz[i].status = V2S_VALID;
+	f->reuse = 1;
+	return 0;
+}
+
+int
+flow_known_valid(struct flow *f, const char *const *urls, size_t n)
+{
+	char **k;
+	size_t i;
+
+	if (f->kind != FLOW_CERT || n > FLOW_MAX_NAMES ||
+	    (k = calloc(n ? n : 1, sizeof(*k))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (urls[i] == NULL || (k[i] = strdup(urls[i])) == NULL) {
+			while (i > 0)
+				free(k[--i]);
+			free(k);
+			return -1;
+		}
+	for (i = 0; i < f->nknown; i++)
+		free(f->known[i]);
+	free(f->known);
+	f->known = k;
+	f->nknown = n;
+	return 0;
+}
+
+const char *
+flow_finalize_url(const struct flow *f)
+{
+	return f->finalize_url;
 }

@@ -147,6 +147,17 @@ int flow_set_eab(struct flow *f, const char *kid, const unsigned char *key,
 int flow_set_challenge(struct flow *f, const char *name, enum v2_chall_type t);
 void flow_set_answer(struct flow *f, enum flow_answer mode);
 
+/* FLOW_CERT (issue 10 item 2): finalize the open order order_url first
+ * (the order a new-authz made for exactly these names), every slot taken
+ * as valid; when the CA refuses that (4xx, or an order that is not
+ * processing or valid), a new order as without. 0 or -1. */
+int flow_cert_reuse(
+    struct flow *f, const char *order_url, const char *finalize_url);
+/* FLOW_CERT: authorization URLs known valid (the store's, of the account):
+ * an order listing one does not fetch it. At most FLOW_MAX_NAMES; copied.
+ * 0 or -1. */
+int flow_known_valid(struct flow *f, const char *const *urls, size_t n);
+
 /* The first action. */
 void flow_start(struct flow *f, long long now_ms, struct flow_action *out);
 /* The answer to the last SEND (r) or the end of a WAIT (r NULL). */
@@ -166,6 +177,8 @@ int flow_dns01_txt(const char *keyauth, char out[FLOW_DNS01_TXT_LEN + 1]);
 /* Results. */
 const char *flow_account_url(const struct flow *f);
 const char *flow_order_url(const struct flow *f);
+/* The order's finalize URL (NULL before newOrder's answer). */
+const char *flow_finalize_url(const struct flow *f);
 size_t flow_authz_count(const struct flow *f);
 const struct flow_authz *flow_authz_get(const struct flow *f, size_t i);
 const char *flow_cert_pem(const struct flow *f);

@@ -101,3 +101,18 @@ v1_cert_key_differs(const unsigned char *der, size_t len,
 		    "key");
 	return 0;
 }
+
+int
+v1_cert_reusable(const struct store_authz *z, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || z[0].v2_order_url == NULL || z[0].v2_finalize_url == NULL)
+		return 0;
+	for (i = 1; i < n; i++)
+		if (z[i].v2_order_url == NULL || z[i].v2_finalize_url == NULL ||
+		    strcmp(z[i].v2_order_url, z[0].v2_order_url) != 0 ||
+		    strcmp(z[i].v2_finalize_url, z[0].v2_finalize_url) != 0)
+			return 0;
+	return 1;
+}

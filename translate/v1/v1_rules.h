@@ -147,6 +147,14 @@ typedef int (*v1_authz_lookup)(void *arg, const char *name);
 int v1_cert_authorized(const char *const *names, size_t n, v1_authz_lookup fn,
     void *arg, struct problem *p);
 
+/* Issue 10 item 2: whether a certificate for the names whose valid
+ * authorizations are z[0..n) can finalize the order those came from
+ * instead of opening another: 1 when they all came from one order whose
+ * finalize URL is still kept (no certificate used it yet), else 0. A
+ * new-authz order holds its one name, so in practice this is a one-name
+ * certificate after its new-authz. */
+int v1_cert_reusable(const struct store_authz *z, size_t n);
+
 /* The key of a CSR (DER, already checked by csr_names_get) is not the
  * account's key (its canonical thumbprint), as Boulder required: a
  * server's key would then also control the account. The CA cannot see it
