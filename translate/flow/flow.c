@@ -917,6 +917,21 @@ reuse_refused(const struct flow_resp *r)
 	return refused;
 }
 
+static void
+on_finalize(struct flow *f, const struct flow_resp *r, long long now,
+    struct flow_action *a)
+{
+	if (f->reuse && reuse_refused(r)) {
+		/* that order is gone (finalized, expired, another
+		 * account's): the usual way, once */
+		f->reuse = 0;
+		send_order(f, a);
+		return;
+	}
+	f->reuse = 0;
+	on_order_state(f, r, now, a, "finalize");
+}
+
 void
 flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
     struct flow_action *out)
@@ -951,15 +966,7 @@ flow_step(struct flow *f, const struct flow_resp *r, long long now_ms,
 		on_authz(f, r, now_ms, out);
 		return;
 	case S_FINALIZE:
-		if (f->reuse && reuse_refused(r)) {
-			/* that order is gone (finalized, expired, another
-			 * account's): the usual way, once */
-			f->reuse = 0;
-			send_order(f, out);
-			return;
-		}
-		f->reuse = 0;
-		on_order_state(f, r, now_ms, out, "finalize");
+		on_finalize(f, r, now_ms, out);
 		return;
 	case S_ORDER_WAIT:
 		f->state = S_ORDER_GET;
