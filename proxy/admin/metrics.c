@@ -552,6 +552,33 @@ health_gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	sb_printf(sb, "acme_bridge_build_info{version=\"%s\"} 1\n", esc);
 }
 
+/* Issue 10 item 5: the flows running at each CA, and those queued. */
+static void
+work_gauges(struct sbuf *sb, const struct metrics_gauges *g)
+{
+	char name[CONFIG_PREFIX_MAX * 2];
+	size_t i;
+
+	head(sb, "acme_bridge_upstream_inflight", "gauge",
+	    "Flows (orders, account creations, ...) running at the upstream "
+	    "CA, at most upstream_inflight_max.");
+	for (i = 0; i < g->nups; i++) {
+		label_escape(name, sizeof(name), g->ups[i].name);
+		sb_printf(sb,
+		    "acme_bridge_upstream_inflight{upstream=\"%s\"} %lld\n",
+		    name, g->ups[i].inflight);
+	}
+	head(sb, "acme_bridge_upstream_queued", "gauge",
+	    "Flows waiting for a turn at the upstream CA (fair between v1 "
+	    "accounts).");
+	for (i = 0; i < g->nups; i++) {
+		label_escape(name, sizeof(name), g->ups[i].name);
+		sb_printf(sb,
+		    "acme_bridge_upstream_queued{upstream=\"%s\"} %lld\n", name,
+		    g->ups[i].queued);
+	}
+}
+
 static void
 gauges(struct sbuf *sb, const struct metrics_gauges *g)
 {
@@ -577,6 +604,7 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 		    "acme_bridge_upstream_nonce_pool{upstream=\"%s\"} %lld\n",
 		    name, g->ups[i].nonce_pool);
 	}
+	work_gauges(sb, g);
 	health_gauges(sb, g);
 	if (mc == NULL || !mc->ok)
 		return;

@@ -78,6 +78,7 @@ struct metrics_gauges {
 		const char *name, *url;
 		int up;
 		long long nonce_pool;
+		long long inflight, queued; /* issue 10 item 5 */
 	} ups[CONFIG_UPSTREAMS_MAX];
 	size_t nups;
 	const char *version;

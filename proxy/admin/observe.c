@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "fairq.h"
 #include "bridge.h"
 #include "store_inventory.h"
 #include "log.h"
@@ -369,6 +370,10 @@ upstream_gauges(struct bridge *b, struct metrics_gauges *g)
 		g->ups[i].up = h.loaded && h.nonce_ok;
 		g->ups[i].nonce_pool = b->upstream_nonce_pool != NULL
 		    ? b->upstream_nonce_pool(b, i)
+		    : 0;
+		g->ups[i].inflight = (long long)b->ups[i].inflight;
+		g->ups[i].queued = b->ups[i].queue != NULL
+		    ? (long long)fairq_len(b->ups[i].queue)
 		    : 0;
 		g->nups = i + 1;
 	}

@@ -12,6 +12,7 @@
 struct store;
 struct nonce_set;
 struct upstream;
+struct fairq;
 struct acme2;
 struct server;
 struct flowrun;
@@ -29,6 +30,10 @@ struct bridge_upstream {
 	struct upstream *up;
 	struct acme2 *acme;
 	int dir_ready;
+	/* issue 10 item 5 (flowrun.c): flows running at this CA, and those
+	 * waiting their turn (NULL until the first has to wait) */
+	size_t inflight;
+	struct fairq *queue;
 };
 
 struct bridge {

@@ -154,6 +154,11 @@ static const struct config_key config_keys[] = {
 	K_MSEC("drain_timeout_ms", drain_timeout_ms, 0, 600000),
 	/* issue 9 item 5: the directory's retry backoff (1 s doubling) cap */
 	K_MSEC("directory_retry_max_ms", directory_retry_max_ms, 1000, 3600000),
+	/* issue 10 item 5: bounded work at each upstream, a fair queue */
+	K_SIZE("upstream_inflight_max", upstream_inflight_max, 1, 10000),
+	K_SIZE("upstream_queue_max", upstream_queue_max, 1, 1000000),
+	K_MSEC("upstream_queue_timeout_ms", upstream_queue_timeout_ms, 100,
+	    3600000),
 	/* issue 9 item 2: External Account Binding at the upstream CA; file
 	 * only, so the MAC key never shows in a process listing */
 	K_STR("eab_kid", NULL, eab_kid, NULL),
@@ -259,6 +264,12 @@ config_defaults(struct config *c)
 	c->drain_timeout_ms = 30000;
 	/* issue 9 item 5 */
 	c->directory_retry_max_ms = 300000;
+	/* issue 10 item 5: Let's Encrypt answers a few hundred requests a
+	 * second per client but Pebble 2.4 stalls near 90 concurrent ones;
+	 * 16 flows keep at most 16 requests in flight at one CA */
+	c->upstream_inflight_max = 16;
+	c->upstream_queue_max = 4096;
+	c->upstream_queue_timeout_ms = 60000;
 	/* issue 9 item 1: the root alone (cannot fail without upstreams) */
 	(void)config_upstreams_build(c, NULL, 0);
 }

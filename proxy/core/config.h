@@ -109,6 +109,13 @@ struct config {
 	/* issue 9 item 5: directory retries back off from 1 s doubling up to
 	 * this many ms (300000) */
 	long directory_retry_max_ms;
+	/* issue 10 item 5: work at each upstream CA is bounded: at most this
+	 * many flows (orders, account creations, ...) run at once (16), more
+	 * wait in a queue fair between v1 accounts, of at most queue_max
+	 * (4096), for at most queue_timeout_ms (60000) */
+	size_t upstream_inflight_max;
+	size_t upstream_queue_max;
+	long upstream_queue_timeout_ms;
 	/* issue 9 item 2: External Account Binding (RFC 8555 7.3.4), both
 	 * "" = none; the MAC key is base64url as the CA hands it out (any
 	 * "=" padding removed) and a secret: never logged */

@@ -20,6 +20,10 @@ ep_flow_start(
 		flow_free(f);
 		return -1;
 	}
+	/* the v1 account is the run's turn in the upstream's fair queue
+	 * (issue 10 item 5): known before the answer, unlike in the log */
+	if (e->obs.account_id == 0)
+		e->obs.account_id = e->acct.id ? e->acct.id : e->up.account_id;
 	return flowrun_start(e->b, e->u->acme, f, e->up.key,
 	    by_jwk ? NULL : e->up.kid, &e->obs, cb, arg);
 }

@@ -9,6 +9,7 @@
 #include "acme2.h"
 #include "bridge.h"
 #include "csr.h"
+#include "fairq.h"
 #include "flow.h"
 #include "flowrun.h"
 #include "keyring.h"
@@ -41,6 +42,12 @@ struct flowrun {
 	int waiting; /* on the timer: a WAIT, or the start (started 0) */
 	int started; /* flow_start called */
 	int finished;
+	/* issue 10 item 5: its upstream's slot; while queued, the timer is
+	 * its deadline */
+	struct bridge_upstream *u;
+	int counted; /* holds one of u->inflight */
+	int queued;  /* in u->queue */
+	long long queued_at;
 	struct flow_action pending; /* the dns-01 SEND waiting for its hook */
 	struct dns01_record *records;
 	size_t nrecords;
@@ -48,6 +55,8 @@ struct flowrun {
 };
 
 static void run_action(struct flowrun *r, struct flow_action *a);
+static void on_wake(uv_timer_t *t);
+static void run_abort(struct flowrun *r, const struct flow_failure *p);
 
 /* The dns-01 hook through the bridge (challenge/hook.c): -1 when none. */
 static int
@@ -92,12 +101,110 @@ dns01_cleanup(struct flowrun *r)
 	r->nrecords = 0;
 }
 
+/* --- bounded work per upstream (issue 10 item 5) ---------------------------
+ * At most upstream_inflight_max runs hold a slot of their CA; more wait in
+ * its fair queue (translate/core/fairq: v1 accounts in turn), each for at
+ * most upstream_queue_timeout_ms on its own timer. */
+
+static struct bridge_upstream *
+upstream_of(struct bridge *b, const struct acme2 *acme)
+{
+	size_t i;
+
+	for (i = 0; i < b->nups; i++)
+		if (b->ups[i].acme == acme)
+			return &b->ups[i];
+	return NULL;
+}
+
+/* Start r now: its first step on the next loop turn. */
+static void
+run_go(struct flowrun *r)
+{
+	if (r->u != NULL) {
+		r->u->inflight++;
+		r->counted = 1;
+	}
+	r->waiting = 1;
+	uv_timer_start(&r->timer, on_wake, 0, 0);
+}
+
+/* Queue r behind the runs holding u's slots. The timer fires at its
+ * deadline (or at once when the queue is full: refused there). */
+static void
+run_queue(struct flowrun *r, struct bridge_upstream *u)
+{
+	const struct config *c = r->b->cfg;
+	uint64_t ms = (uint64_t)c->upstream_queue_timeout_ms;
+
+	if (u->queue == NULL)
+		u->queue = fairq_new(c->upstream_queue_max);
+	r->queued_at = bridge_now_ms();
+	r->queued = 1;
+	if (u->queue == NULL ||
+	    fairq_push(u->queue, r->obs ? r->obs->account_id : 0, r) == -1) {
+		r->queued = 0;
+		ms = 0;
+	}
+	r->waiting = 1;
+	uv_timer_start(&r->timer, on_wake, ms, 0);
+}
+
+/* r gave up its slot, or its place in the queue: the next in turn goes
+ * (none while stopping: flowrun_cancel_all fails them). */
+static void
+run_release(struct flowrun *r)
+{
+	struct bridge_upstream *u = r->u;
+	struct flowrun *n;
+
+	if (u == NULL)
+		return;
+	if (r->queued && u->queue != NULL)
+		(void)fairq_remove(u->queue, r);
+	r->queued = 0;
+	if (r->counted)
+		u->inflight--;
+	r->counted = 0;
+	while (!r->b->stopping && u->queue != NULL &&
+	    u->inflight < r->b->cfg->upstream_inflight_max &&
+	    (n = fairq_pop(u->queue)) != NULL) {
+		n->queued = 0;
+		uv_timer_stop(&n->timer);
+		run_go(n);
+	}
+	if (u->queue != NULL && fairq_len(u->queue) == 0) {
+		fairq_free(u->queue);
+		u->queue = NULL;
+	}
+}
+
+/* A queued run's timer fired: it waited too long, or found the queue full
+ * (queued 0). A v1 503 with Retry-After says the CA is busy. */
+static void
+run_give_up(struct flowrun *r)
+{
+	struct flow_failure p;
+	long long waited = bridge_now_ms() - r->queued_at;
+
+	run_release(r);
+	flow_failure_set(&p, V2E_SERVER_INTERNAL, 503,
+	    "the upstream CA %s is busy: %s (at most %zu requests run there "
+	    "at once); try again later",
+	    r->u->cfg->url,
+	    waited > 0 ? "waited too long for a turn" : "too many waiting",
+	    r->b->cfg->upstream_inflight_max);
+	p.retry_after = 30;
+	run_abort(r, &p);
+}
+
 static void
 run_finish(struct flowrun *r, int ok)
 {
 	struct bridge *b = r->b;
 
 	r->finished = 1;
+	run_release(r);
 	LIST_REMOVE(r, link);
 	dns01_cleanup(r);
 	keyring_release(b->keyring, r->key_id);
@@ -137,6 +244,10 @@ on_wake(uv_timer_t *t)
 	struct flow_action a;
 
 	r->waiting = 0;
+	if (r->queued || (!r->started && r->u != NULL && !r->counted)) {
+		run_give_up(r);
+		return;
+	}
 	if (!r->started) {
 		r->started = 1;
 		flow_start(r->f, bridge_now_ms(), &a);
@@ -349,8 +460,11 @@ flowrun_start(struct bridge *b, struct acme2 *acme, struct flow *f,
 	/* The first step runs on the next loop turn, so that cb never runs
 	 * inside the caller's call (a failure to send the first request
 	 * would otherwise answer the caller before it returns). */
-	r->waiting = 1;
-	uv_timer_start(&r->timer, on_wake, 0, 0);
+	r->u = upstream_of(b, acme);
+	if (r->u != NULL && r->u->inflight >= b->cfg->upstream_inflight_max)
+		run_queue(r, r->u);
+	else
+		run_go(r);
 	return 0;
 }
 

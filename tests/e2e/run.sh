@@ -39,6 +39,7 @@ SCRIPTS=(
 	test_tls.sh
 	test_upstreams.sh
 	test_roundtrips.sh
+	test_queue.sh
 )
 # Scripts named on the command line run instead of the whole list
 # (bash tests/e2e/run.sh test_upstreams.sh): for working on one.

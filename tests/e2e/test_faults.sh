@@ -13,7 +13,13 @@ set -uo pipefail
 e2e_begin faults
 
 need_tools sqlite3
-pebble_ensure "$W"
+# Its own Pebble, reusing no authorization (PEBBLE_AUTHZREUSE=0): every
+# new-cert below then has fresh authorizations to fetch and solve, so a
+# fault at each step is met (a reused one would be known valid and skipped,
+# issue 10 item 2).
+export PEBBLE_AUTHZREUSE=0
+pebble_start "$W/pebble"
+unset PEBBLE_AUTHZREUSE
 [ -r "$PEBBLE_WORKDIR/tls-cert.pem" ] && [ -r "$PEBBLE_WORKDIR/tls-key.pem" ] ||
 	die "Pebble's TLS certificate/key not found in PEBBLE_WORKDIR=$PEBBLE_WORKDIR"
 R=$W/r
@@ -260,6 +266,14 @@ cert_fault() { # cert_fault LABEL FAULT-JSON... ; then new-cert base.example
 	CERT_MS=$(($(now_ms) - CERT_T0))
 	relay_clear
 }
+# The first new-cert for base.example finalizes its new-authz's order (no
+# newOrder, issue 10 item 2); from then on each opens its own.
+cert_fault first
+assert_eq "new-cert after new-authz: 201" 201 "$CERT_ST"
+assert_eq "new-cert after new-authz: no newOrder, the new-authz's order finalized" "finalize" \
+	"$(tail -n 400 "$BRIDGE_LOG" | grep -F '"resource":"new-cert"' | tail -n 1 |
+		node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{const j=JSON.parse(s);
+			console.log(j.upstream.filter((u)=>u.resource==="newOrder"||u.resource==="finalize").map((u)=>u.resource).join(" "))})')"
 cert_fault norder '{"match":"new-order","action":"500-problem","detail":"relay: no orders today"}'
 refused "new-cert, newOrder 500" "$R.cnorder" "$CERT_ST" 503 serverInternal \
 	'^the CA failed newOrder \(try again later\): relay: no orders today$' "$CERT_BEFORE"
