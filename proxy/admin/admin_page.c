@@ -9,6 +9,7 @@
 #include "bridge.h"
 #include "store_inventory.h"
 #include "log.h"
+#include "observe.h"
 #include "page.h"
 #include "server.h"
 #include "version.h"
@@ -83,6 +84,7 @@ render_page(struct bridge *b, size_t *len)
 	memset(failed, 0, sizeof(failed));
 	d.now = bridge_now();
 	d.traffic_from = page_traffic_from(d.now);
+	observe_flush(b); /* the traffic counted in memory first */
 	if (inventory_summary(b->store, 0, d.now, PAGE_EXPIRY_WINDOW, &sum) !=
 		0 ||
 	    inventory_list(b->store, 0, d.now, &inv) != 0 ||

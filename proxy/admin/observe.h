@@ -39,6 +39,9 @@ struct obs_req {
 
 /* Open the log file (config log_file, "" = stdout) and the metrics. */
 int observe_init(struct bridge *b);
+/* Write what is gathered in memory now: access log lines and the v1
+ * traffic counts (before the page reads them; issue 10 item 4). */
+void observe_flush(struct bridge *b);
 /* SIGHUP: reopen the log file (log rotation). */
 void observe_reopen(struct bridge *b);
 void observe_close(struct bridge *b);

@@ -13,6 +13,7 @@ struct store;
 struct nonce_set;
 struct upstream;
 struct fairq;
+struct dircache;
 struct acme2;
 struct server;
 struct flowrun;

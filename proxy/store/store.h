@@ -237,7 +237,7 @@ struct store_seen {
  *   and INVENTORY_NAMES_MAX newest names; when failed: add a failure
  *   (newest INVENTORY_FAILURES_MAX kept) and set the account's last_error
  *   and last_error_at. Atomic; inside a transaction part of it.
- * - inventory_count: one request (failed: also a failure) in the hour
+ * - inventory_count: requests (failed of them failures) in the hour
  *   starting at hour; when that hour is new, hours before keep_from go.
  * - inventory_issued: account_id != 0; its issued count + 1 and last_seen
  *   max now, its clients row created (first_seen now) when missing.
@@ -305,8 +305,8 @@ struct store_ops {
 	    size_t *len, char up_id[33]);
 
 	int (*inventory_record)(void *impl, const struct store_seen *v);
-	int (*inventory_count)(
-	    void *impl, long long hour, int failed, long long keep_from);
+	int (*inventory_count)(void *impl, long long hour, long long requests,
+	    long long failed, long long keep_from);
 	int (*inventory_issued)(
 	    void *impl, long long account_id, long long now);
 	int (*inventory_list)(void *impl, long long since, long long now,

@@ -148,10 +148,19 @@ inventory_record(struct store *s, const struct inventory_seen *v, long long now)
 int
 inventory_count(struct store *s, int failed, long long now)
 {
+	return inventory_count_n(s, 1, failed ? 1 : 0, now);
+}
+
+int
+inventory_count_n(
+    struct store *s, long long requests, long long failures, long long now)
+{
 	long long hour = now - now % HOUR;
 
+	if (requests < 1 || failures < 0 || failures > requests)
+		return 0;
 	return s->ops->inventory_count(
-	    s->impl, hour, failed ? 1 : 0, hour - INVENTORY_TRAFFIC_KEEP);
+	    s->impl, hour, requests, failures, hour - INVENTORY_TRAFFIC_KEEP);
 }
 
 int

@@ -23,6 +23,10 @@ int inventory_record(
 /* Any v1 request (known account or not): traffic per hour; failed as
  * inventory_failed() says. */
 int inventory_count(struct store *s, int failed, long long now);
+/* requests of them (failures failed) at once, in the hour of now: the
+ * in-memory counts flushed (issue 10 item 4). Nothing for requests < 1. */
+int inventory_count_n(
+    struct store *s, long long requests, long long failures, long long now);
 int inventory_issued(struct store *s, long long account_id, const char *serial,
     long long not_after, long long now);
 

@@ -140,10 +140,10 @@ static const char *const sqls[ST_MAX] = {
 	    "DELETE FROM client_names WHERE account_id = ?1 "
 	    "AND name NOT IN (SELECT name FROM client_names "
 	    "WHERE account_id = ?1 ORDER BY last_seen DESC, name LIMIT ?2)",
-	[ST_INV_TRAFFIC] = "UPDATE traffic SET requests = requests + 1, "
+	[ST_INV_TRAFFIC] = "UPDATE traffic SET requests = requests + ?3, "
 			   "failures = failures + ?2 WHERE hour = ?1",
 	[ST_INV_TRAFFIC_INS] = "INSERT INTO traffic(hour, requests, failures) "
-			       "VALUES(?1, 1, ?2)",
+			       "VALUES(?1, ?3, ?2)",
 	[ST_INV_TRAFFIC_TRIM] = "DELETE FROM traffic WHERE hour < ?1",
 	[ST_INV_TRAFFIC_GET] = "SELECT hour, requests, failures FROM traffic "
 			       "WHERE hour >= ?1 AND hour < ?2",

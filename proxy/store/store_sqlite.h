@@ -196,8 +196,8 @@ int sq_issuer_get(void *impl, const char *id, unsigned char **der, size_t *len,
     char up_id[33]);
 
 int sq_inventory_record(void *impl, const struct store_seen *v);
-int
-sq_inventory_count(void *impl, long long hour, int failed, long long keep_from);
+int sq_inventory_count(void *impl, long long hour, long long requests,
+    long long failed, long long keep_from);
 int sq_inventory_issued(void *impl, long long account_id, long long now);
 int sq_inventory_list(
     void *impl, long long since, long long now, struct inventory_list *out);

@@ -169,9 +169,11 @@ sq_inventory_record(void *impl, const struct store_seen *v)
 }
 
 static int
-count_rows(struct sq *q, long long hour, int failed, long long keep_from)
+count_rows(struct sq *q, long long hour, long long requests, long long failed,
+    long long keep_from)
 {
-	const struct sq_arg arg[] = { SQ_I(hour), SQ_I(failed) };
+	const struct sq_arg arg[] = { SQ_I(hour), SQ_I(failed),
+		SQ_I(requests) };
 	const struct sq_arg trim[] = { SQ_I(keep_from) };
 
 	/* the first request of an hour makes its row, and old hours go */
@@ -180,14 +182,15 @@ count_rows(struct sq *q, long long hour, int failed, long long keep_from)
 }
 
 int
-sq_inventory_count(void *impl, long long hour, int failed, long long keep_from)
+sq_inventory_count(void *impl, long long hour, long long requests,
+    long long failed, long long keep_from)
 {
 	struct sq *q = impl;
 	int rc;
 
 	if (relaxed(q, 1) == -1)
 		return -1;
-	rc = count_rows(q, hour, failed, keep_from);
+	rc = count_rows(q, hour, requests, failed, keep_from);
 	return relaxed(q, 0) == -1 ? -1 : rc;
 }
 

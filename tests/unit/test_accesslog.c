@@ -173,9 +173,49 @@ test_minimal_and_hostile(void)
 	free(line);
 }
 
+/* Issue 10 item 4: the line is written without jansson; quotes and
+ * backslashes are escaped, an integral latency is still a real, and an
+ * appended line goes after what the buffer holds. */
+static void
+test_escapes_append(void)
+{
+	struct accesslog_entry e;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	json_t *j;
+
+	memset(&e, 0, sizeof(e));
+	e.time_ms = 0;
+	e.client = "::1";
+	e.user_agent = "a \"quoted\" \\ agent";
+	e.method = "GET";
+	e.resource = "directory";
+	e.url = "/directory";
+	e.names = "";
+	e.status = 200;
+	e.latency_ms = 2;
+	CHECK(accesslog_append(&e, &buf, &len, &cap) == 0);
+	CHECK(buf != NULL && len == strlen(buf) && buf[len - 1] == '\n');
+	CHECK(accesslog_append(&e, &buf, &len, &cap) == 0);
+	CHECK(buf != NULL && strchr(buf, '\n') == buf + len / 2 - 1);
+	j = buf ? json_loadb(buf, len / 2, 0, NULL) : NULL;
+	CHECK(j != NULL);
+	if (j != NULL) {
+		CHECK_STR(json_string_value(json_object_get(j, "user_agent")),
+		    "a \"quoted\" \\ agent");
+		CHECK(json_is_real(json_object_get(j, "latency_ms")));
+		CHECK(json_real_value(json_object_get(j, "latency_ms")) == 2);
+		CHECK(json_is_null(json_object_get(j, "account_id")));
+	}
+	CHECK(buf && strstr(buf, "\"latency_ms\":2.0,") != NULL);
+	json_decref(j);
+	free(buf);
+}
+
 int
 main(void)
 {
+	test_escapes_append();
 	test_time();
 	test_clean();
 	test_full_line();

@@ -446,10 +446,17 @@ test_traffic(struct store *s)
 	CHECK(c[3] == 1 && f[3] == 1);
 	CHECK(inventory_traffic(s, base + 3600, 2, c, f) == 0);
 	CHECK(c[0] == 1 && c[1] == 0);
+	/* issue 10 item 4: counts gathered in memory, added at once */
+	CHECK(inventory_count_n(s, 5, 2, base + 3600 + 7) == 0);
+	CHECK(inventory_count_n(s, 0, 0, base + 3600) == 0); /* nothing */
+	CHECK(inventory_count_n(s, 1, 2, base + 3600) == 0); /* refused */
+	CHECK(inventory_count_n(s, 3, 0, base + 2 * 3600) == 0); /* new hour */
+	CHECK(inventory_traffic(s, base + 3600, 2, c, f) == 0);
+	CHECK(c[0] == 6 && f[0] == 2 && c[1] == 3 && f[1] == 0);
 	/* hours older than INVENTORY_TRAFFIC_KEEP go */
 	CHECK(inventory_count(s, 0, base + INVENTORY_TRAFFIC_KEEP + 3600) == 0);
 	CHECK(inventory_traffic(s, base, 4, c, f) == 0);
-	CHECK(c[0] == 0 && c[1] == 1 && c[3] == 1);
+	CHECK(c[0] == 0 && c[1] == 6 && c[2] == 3 && c[3] == 1);
 }
 
 static void

@@ -1116,13 +1116,14 @@ c_inventory_record(void *impl, const struct store_seen *v)
 }
 
 static int
-c_inventory_count(void *impl, long long hour, int failed, long long keep)
+c_inventory_count(void *impl, long long hour, long long requests,
+    long long failed, long long keep)
 {
 	struct counting *c = count(impl, C_INV_COUNT);
 
 	c->hour = hour;
 	c->keep_from = keep;
-	return c->ops->inventory_count(c->impl, hour, failed, keep);
+	return c->ops->inventory_count(c->impl, hour, requests, failed, keep);
 }
 
 static int

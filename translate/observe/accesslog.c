@@ -1,10 +1,10 @@
 /* accesslog.c: the access log's JSON line (accesslog.h). */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "accesslog.h"
 
@@ -56,127 +56,245 @@ accesslog_clean(const char *s, size_t max, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* A cleaned string, or JSON null for NULL (and for "" when empty_null). */
-static json_t *
-jclean(const char *s, size_t max, int empty_null)
+/* --- the line, written straight into a growing buffer (issue 10 item 4:
+ * no JSON tree built and dumped per request) --- */
+
+struct lb {
+	char **buf;
+	size_t *len, *cap;
+	int oom;
+};
+
+/* Room for n more bytes (and a NUL). */
+static int
+lb_room(struct lb *b, size_t n)
+{
+	size_t ncap;
+	char *nb;
+
+	if (b->oom)
+		return -1;
+	if (n > SIZE_MAX / 4 - *b->len) {
+		b->oom = 1;
+		return -1;
+	}
+	if (*b->len + n + 1 <= *b->cap)
+		return 0;
+	ncap = (*b->len + n + 1) * 2;
+	if (ncap < 4096)
+		ncap = 4096;
+	if ((nb = realloc(*b->buf, ncap)) == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	*b->buf = nb;
+	*b->cap = ncap;
+	return 0;
+}
+
+static void
+lb_put(struct lb *b, const char *s, size_t n)
+{
+	if (lb_room(b, n) == -1)
+		return;
+	memcpy(*b->buf + *b->len, s, n);
+	*b->len += n;
+	(*b->buf)[*b->len] = '\0';
+}
+
+static void
+lb_str(struct lb *b, const char *s)
+{
+	lb_put(b, s, strlen(s));
+}
+
+static void
+lb_int(struct lb *b, long long v)
+{
+	char t[32];
+	int n = snprintf(t, sizeof(t), "%lld", v);
+
+	lb_put(b, t, n > 0 ? (size_t)n : 0);
+}
+
+/* "key": */
+static void
+lb_key(struct lb *b, const char *key, int first)
+{
+	if (!first)
+		lb_put(b, ",", 1);
+	lb_put(b, "\"", 1);
+	lb_str(b, key);
+	lb_put(b, "\":", 2);
+}
+
+/* A cleaned string (accesslog_clean: printable ASCII) as a JSON string:
+ * only '"' and '\' need escaping; or null for NULL (and for "" when
+ * empty_null). */
+static void
+lb_clean(struct lb *b, const char *s, size_t max, int empty_null)
 {
 	char buf[CLEAN_MAX];
+	const char *p;
 
-	if (s == NULL || (empty_null && s[0] == '\0'))
-		return json_null();
+	if (s == NULL || (empty_null && s[0] == '\0')) {
+		lb_put(b, "null", 4);
+		return;
+	}
 	if (max > ACCESSLOG_PATH_MAX)
 		max = ACCESSLOG_PATH_MAX;
 	accesslog_clean(s, max, buf, sizeof(buf));
-	return json_string(buf);
+	lb_put(b, "\"", 1);
+	for (p = buf; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			lb_put(b, "\\", 1);
+		lb_put(b, p, 1);
+	}
+	lb_put(b, "\"", 1);
 }
 
-/* Milliseconds rounded to the microsecond. */
-static json_t *
-jms(double ms)
+/* Milliseconds rounded to the microsecond, always with a fraction or an
+ * exponent (a JSON real, as before). */
+static void
+lb_ms(struct lb *b, double ms)
 {
+	char t[40];
+	int n;
+
 	if (!isfinite(ms) || ms < 0 || ms > 1e12)
 		ms = 0;
-	return json_real((double)(long long)(ms * 1000 + 0.5) / 1000);
+	n = snprintf(
+	    t, sizeof(t), "%.12g", (double)(long long)(ms * 1000 + 0.5) / 1000);
+	if (n <= 0 || (size_t)n >= sizeof(t) - 3)
+		n = snprintf(t, sizeof(t), "0");
+	if (strpbrk(t, ".e") == NULL)
+		memcpy(t + n, ".0", 3);
+	lb_str(b, t);
 }
 
-static json_t *
-names_array(const char *names)
+static void
+lb_names(struct lb *b, const char *names)
 {
-	json_t *a = json_array();
 	const char *p = names, *c;
-	char one[CLEAN_MAX];
 	size_t len;
+	int first = 1;
 
-	if (a == NULL)
-		return NULL;
+	lb_put(b, "[", 1);
 	while (p != NULL && *p != '\0') {
 		c = strchr(p, ',');
 		len = c != NULL ? (size_t)(c - p) : strlen(p);
 		if (len > 0) {
-			accesslog_clean(
-			    p, len < 255 ? len : 255, one, sizeof(one));
-			json_array_append_new(a, json_string(one));
+			if (!first)
+				lb_put(b, ",", 1);
+			lb_clean(b, p, len < 255 ? len : 255, 0);
+			first = 0;
 		}
 		p = c != NULL ? c + 1 : NULL;
 	}
-	return a;
+	lb_put(b, "]", 1);
 }
 
-static json_t *
-upstream_array(const struct accesslog_entry *e)
+static void
+lb_upcalls(struct lb *b, const struct accesslog_entry *e)
 {
-	json_t *a = json_array(), *o;
 	size_t i;
 
-	if (a == NULL)
-		return NULL;
+	lb_put(b, "[", 1);
 	for (i = 0; i < e->nup; i++) {
 		const struct accesslog_upcall *u = &e->up[i];
 
-		o = json_object();
-		json_object_set_new(o, "method", jclean(u->method, 16, 1));
-		json_object_set_new(o, "resource", jclean(u->resource, 64, 1));
-		json_object_set_new(o, "status", json_integer(u->status));
-		json_object_set_new(o, "problem", jclean(u->problem, 64, 1));
-		json_object_set_new(o, "latency_ms", jms(u->seconds * 1000));
-		json_array_append_new(a, o);
+		lb_put(b, i ? ",{" : "{", i ? 2 : 1);
+		lb_key(b, "method", 1);
+		lb_clean(b, u->method, 16, 1);
+		lb_key(b, "resource", 0);
+		lb_clean(b, u->resource, 64, 1);
+		lb_key(b, "status", 0);
+		lb_int(b, u->status);
+		lb_key(b, "problem", 0);
+		lb_clean(b, u->problem, 64, 1);
+		lb_key(b, "latency_ms", 0);
+		lb_ms(b, u->seconds * 1000);
+		lb_put(b, "}", 1);
 	}
-	return a;
+	lb_put(b, "]", 1);
 }
 
-/* The URL without its query (and fragment), cleaned. */
-static json_t *
-jpath(const char *url)
+/* The request's own fields, in the documented order. */
+static void
+lb_request(struct lb *b, const struct accesslog_entry *e)
 {
-	size_t len = url != NULL ? strcspn(url, "?#") : 0;
+	lb_key(b, "client", 0);
+	lb_clean(b, e->client, 64, 0);
+	lb_key(b, "user_agent", 0);
+	lb_clean(b, e->user_agent, ACCESSLOG_UA_MAX, 0);
+	lb_key(b, "account_id", 0);
+	if (e->account_id > 0)
+		lb_int(b, e->account_id);
+	else
+		lb_str(b, "null");
+	lb_key(b, "method", 0);
+	lb_clean(b, e->method, 16, 0);
+	lb_key(b, "resource", 0);
+	lb_clean(b, e->resource, 32, 1);
+	lb_key(b, "upstream_name", 0);
+	lb_clean(b, e->upstream, 64, 1);
+	lb_key(b, "path", 0);
+	if (e->url == NULL)
+		lb_str(b, "null");
+	else
+		lb_clean(b, e->url, strcspn(e->url, "?#"), 0);
+}
 
-	if (url == NULL)
-		return json_null();
-	return jclean(url, len, 0);
+int
+accesslog_append(
+    const struct accesslog_entry *e, char **buf, size_t *len, size_t *cap)
+{
+	struct lb b = { buf, len, cap, 0 };
+	size_t start = *len;
+	char stamp[40];
+
+	if (accesslog_time(e->time_ms, stamp, sizeof(stamp)) == -1)
+		stamp[0] = '\0';
+	lb_put(&b, "{", 1);
+	lb_key(&b, "time", 1);
+	lb_clean(&b, stamp, sizeof(stamp), 0);
+	lb_key(&b, "request_id", 0);
+	lb_int(&b, (long long)e->request_id);
+	lb_request(&b, e);
+	lb_key(&b, "names", 0);
+	lb_names(&b, e->names);
+	lb_key(&b, "status", 0);
+	lb_int(&b, e->status);
+	lb_key(&b, "error_type", 0);
+	lb_clean(&b, e->error_type, 64, 1);
+	lb_key(&b, "latency_ms", 0);
+	lb_ms(&b, e->latency_ms);
+	lb_key(&b, "upstream", 0);
+	lb_upcalls(&b, e);
+	if (e->dropped > 0) {
+		lb_key(&b, "upstream_dropped", 0);
+		lb_int(&b, (long long)e->dropped);
+	}
+	lb_put(&b, "}\n", 2);
+	if (b.oom) {
+		*len = start; /* no half line */
+		if (*buf != NULL)
+			(*buf)[start] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 char *
 accesslog_line(const struct accesslog_entry *e, size_t *len)
 {
-	json_t *o = NULL;
-	char stamp[40], *s = NULL, *line = NULL;
-	size_t n;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
 
-	if (accesslog_time(e->time_ms, stamp, sizeof(stamp)) == -1)
-		stamp[0] = '\0';
-	if ((o = json_object()) == NULL)
-		goto out;
-	json_object_set_new(o, "time", json_string(stamp));
-	json_object_set_new(
-	    o, "request_id", json_integer((json_int_t)e->request_id));
-	json_object_set_new(o, "client", jclean(e->client, 64, 0));
-	json_object_set_new(
-	    o, "user_agent", jclean(e->user_agent, ACCESSLOG_UA_MAX, 0));
-	json_object_set_new(o, "account_id",
-	    e->account_id > 0 ? json_integer(e->account_id) : json_null());
-	json_object_set_new(o, "method", jclean(e->method, 16, 0));
-	json_object_set_new(o, "resource", jclean(e->resource, 32, 1));
-	json_object_set_new(o, "upstream_name", jclean(e->upstream, 64, 1));
-	json_object_set_new(o, "path", jpath(e->url));
-	json_object_set_new(o, "names", names_array(e->names));
-	json_object_set_new(o, "status", json_integer(e->status));
-	json_object_set_new(o, "error_type", jclean(e->error_type, 64, 1));
-	json_object_set_new(o, "latency_ms", jms(e->latency_ms));
-	json_object_set_new(o, "upstream", upstream_array(e));
-	if (e->dropped > 0)
-		json_object_set_new(o, "upstream_dropped",
-		    json_integer((json_int_t)e->dropped));
-	if ((s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12))) == NULL)
-		goto out;
-	n = strlen(s);
-	if ((line = malloc(n + 2)) == NULL)
-		goto out;
-	memcpy(line, s, n);
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	*len = n + 1;
-out:
-	free(s);
-	json_decref(o);
-	return line;
+	if (accesslog_append(e, &buf, &n, &cap) == -1) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
 }

@@ -49,5 +49,10 @@ void accesslog_clean(const char *s, size_t max, char *out, size_t outlen);
 /* The compact JSON line, newline-terminated, malloc'd (*len without the
  * NUL). NULL when out of memory. */
 char *accesslog_line(const struct accesslog_entry *e, size_t *len);
+/* The same line appended to the growing buffer *buf (*len bytes used of
+ * *cap, NUL-terminated; realloc'd as needed). 0, or -1 out of memory with
+ * nothing appended. */
+int accesslog_append(
+    const struct accesslog_entry *e, char **buf, size_t *len, size_t *cap);
 
 #endif
