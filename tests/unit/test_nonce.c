@@ -178,9 +178,49 @@ test_pool(void)
 	nonce_pool_free(NULL);
 }
 
+/* Issue 10 item 6: the set grows with the nonces outstanding (a huge cap
+ * costs nothing up front); every nonce stays usable across growth; at cap
+ * the oldest goes. */
+static void
+test_grows(void)
+{
+	struct nonce_set *s = nonce_set_new(1000);
+	struct nonce_set *big = nonce_set_new(10000000);
+	static char n[1100][NONCE_LEN + 1];
+	size_t i, ok = 1;
+
+	CHECK(s != NULL && big != NULL);
+	if (s == NULL || big == NULL)
+		goto out;
+	CHECK(nonce_set_slots(big) == 64);
+	CHECK(nonce_set_slots(s) == 64);
+	for (i = 0; i < 100; i++)
+		if (nonce_set_issue(s, n[i]) != 0)
+			ok = 0;
+	CHECK(ok && nonce_set_slots(s) == 128 && nonce_set_count(s) == 100);
+	for (i = 0; i < 100; i += 2)
+		if (nonce_set_consume(s, n[i]) != 0)
+			ok = 0;
+	CHECK(ok && nonce_set_count(s) == 50);
+	for (i = 100; i < 1100; i++)
+		if (nonce_set_issue(s, n[i]) != 0)
+			ok = 0;
+	CHECK(ok && nonce_set_slots(s) == 1000 && nonce_set_count(s) == 1000);
+	/* the 50 odd early ones were the oldest: gone first */
+	CHECK(nonce_set_consume(s, n[1]) == -1);
+	CHECK(nonce_set_consume(s, n[99]) == -1);
+	CHECK(nonce_set_consume(s, n[1099]) == 0);
+	CHECK(nonce_set_consume(s, n[150]) == 0);
+	CHECK(nonce_set_consume(s, n[150]) == -1);
+out:
+	nonce_set_free(s);
+	nonce_set_free(big);
+}
+
 int
 main(void)
 {
+	test_grows();
 	test_set_basic();
 	test_set_evict();
 	test_set_churn();

@@ -4,7 +4,9 @@
  * sit on a doubly linked FIFO (oldest first), free slots on a free list. An
  * open-addressing hash table (linear probing, at most half full, backward-shift
  * deletion so no tombstones) maps a nonce to its slot. Issue and consume are
- * O(1) and memory is O(cap). */
+ * O(1). The array starts at NONCE_SLOTS_FIRST slots and doubles as it fills,
+ * up to cap (issue 10 item 6: memory follows the nonces outstanding, not
+ * nonce_cap; a slot is about 70 bytes). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #define NIL UINT32_MAX
 #define NONCE_CAP_MAX (1u << 24)
 #define NONCE_RAW 32
+#define NONCE_SLOTS_FIRST 64
 
 struct slot {
 	char n[NONCE_LEN + 1];
@@ -28,6 +31,7 @@ struct nonce_set {
 	uint32_t *tab; /* slot index or NIL */
 	size_t mask;   /* table size - 1 */
 	size_t cap, count;
+	size_t alloc; /* slots allocated, at most cap */
 	uint32_t oldest, newest, freelist;
 };
 
@@ -73,34 +77,73 @@ b64url_raw(const unsigned char *in, size_t len, char *out)
 	out[o] = '\0';
 }
 
+/* A table of size slots (a power of two) holding every live nonce. */
+static int
+tab_build(struct nonce_set *s, size_t size)
+{
+	uint32_t *tab, i;
+	size_t j, k;
+
+	if (size > SIZE_MAX / sizeof(*tab) ||
+	    (tab = malloc(size * sizeof(*tab))) == NULL)
+		return -1;
+	for (j = 0; j < size; j++)
+		tab[j] = NIL;
+	for (i = s->oldest; i != NIL; i = s->slots[i].next) {
+		k = (size_t)s->slots[i].hash & (size - 1);
+		while (tab[k] != NIL)
+			k = (k + 1) & (size - 1);
+		tab[k] = i;
+	}
+	free(s->tab);
+	s->tab = tab;
+	s->mask = size - 1;
+	return 0;
+}
+
+/* Twice the slots (at most cap), the new ones free, and a table at most
+ * half full. 0, or -1 (nothing changed). */
+static int
+grow(struct nonce_set *s)
+{
+	size_t n = s->alloc ? s->alloc * 2 : NONCE_SLOTS_FIRST, size = 8, i;
+	struct slot *sl;
+
+	if (n > s->cap)
+		n = s->cap;
+	if (n <= s->alloc || n > SIZE_MAX / sizeof(*sl) ||
+	    (sl = realloc(s->slots, n * sizeof(*sl))) == NULL)
+		return -1;
+	s->slots = sl;
+	while (size < 2 * n)
+		size *= 2;
+	if (s->tab == NULL || size > s->mask + 1) {
+		if (tab_build(s, size) == -1)
+			return -1; /* the slots are bigger: harmless */
+	}
+	memset(&sl[s->alloc], 0, (n - s->alloc) * sizeof(*sl));
+	for (i = s->alloc; i < n; i++)
+		sl[i].next = i + 1 < n ? (uint32_t)(i + 1) : s->freelist;
+	s->freelist = (uint32_t)s->alloc;
+	s->alloc = n;
+	return 0;
+}
+
 struct nonce_set *
 nonce_set_new(size_t cap)
 {
-	struct nonce_set *s = NULL;
-	size_t size = 8, i;
+	struct nonce_set *s;
 
-	if (cap == 0 || cap > NONCE_CAP_MAX)
+	if (cap == 0 || cap > NONCE_CAP_MAX ||
+	    (s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	while (size < 2 * cap)
-		size *= 2;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		goto fail;
-	if ((s->slots = calloc(cap, sizeof(*s->slots))) == NULL)
-		goto fail;
-	if ((s->tab = malloc(size * sizeof(*s->tab))) == NULL)
-		goto fail;
-	for (i = 0; i < size; i++)
-		s->tab[i] = NIL;
-	for (i = 0; i < cap; i++)
-		s->slots[i].next = i + 1 < cap ? (uint32_t)(i + 1) : NIL;
-	s->freelist = 0;
-	s->mask = size - 1;
 	s->cap = cap;
-	s->oldest = s->newest = NIL;
+	s->oldest = s->newest = s->freelist = NIL;
+	if (grow(s) == -1) {
+		nonce_set_free(s);
+		return NULL;
+	}
 	return s;
-fail:
-	nonce_set_free(s);
-	return NULL;
 }
 
 void
@@ -203,7 +246,8 @@ nonce_set_issue(struct nonce_set *s, char out[NONCE_LEN + 1])
 		b64url_raw(raw, sizeof(raw), out);
 		h = hash_str(out, NONCE_LEN);
 	} while (tab_find(s, out, h) != SIZE_MAX);
-	if (s->freelist == NIL)
+	/* full: more slots while below cap, else the oldest goes */
+	if (s->freelist == NIL && (s->alloc >= s->cap || grow(s) == -1))
 		forget(s, s->oldest);
 	idx = s->freelist;
 	sl = &s->slots[idx];
@@ -240,6 +284,12 @@ size_t
 nonce_set_count(const struct nonce_set *s)
 {
 	return s->count;
+}
+
+size_t
+nonce_set_slots(const struct nonce_set *s)
+{
+	return s->alloc;
 }
 
 /* Upstream pool: a ring; top is the newest, the slot after it the oldest

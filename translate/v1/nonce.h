@@ -19,6 +19,9 @@ int nonce_set_issue(struct nonce_set *s, char out[NONCE_LEN + 1]);
 /* 0 and forget it when s issued nonce and it is outstanding; else -1. */
 int nonce_set_consume(struct nonce_set *s, const char *nonce);
 size_t nonce_set_count(const struct nonce_set *s);
+/* Slots allocated: 64 at first, doubling as nonces are outstanding, never
+ * more than cap (issue 10 item 6). */
+size_t nonce_set_slots(const struct nonce_set *s);
 
 /* Upstream nonces: a LIFO of at most cap strings (newest first). */
 struct nonce_pool;
