@@ -498,6 +498,42 @@ out:
 	return rc;
 }
 
+/* Issue 10 item 3: the public keys of recent v1 accounts, by thumbprint,
+ * so that a host's requests do not each build its key again (OpenSSL 3's
+ * key import is the dearest step of a verification). Only a JWK that
+ * jwk_to_pkey accepted is cached; the same thumbprint is the same key. */
+#define V1KEY_CACHE_N 64
+
+static struct {
+	char tp[JWK_THUMBPRINT_LEN + 1];
+	EVP_PKEY *key;
+} v1key_cache[V1KEY_CACHE_N];
+static size_t v1key_next;
+
+/* The key of jwk (thumbprint tp), a reference of the caller's. */
+static EVP_PKEY *
+v1_key(const json_t *jwk, const char *tp, struct problem *p)
+{
+	EVP_PKEY *k;
+	size_t i;
+
+	/* the checks jwk_to_pkey makes before it builds the key */
+	if (json_object_get(jwk, "d") == NULL && tp[0] != '\0')
+		for (i = 0; i < V1KEY_CACHE_N; i++)
+			if (v1key_cache[i].key != NULL &&
+			    strcmp(v1key_cache[i].tp, tp) == 0 &&
+			    EVP_PKEY_up_ref(v1key_cache[i].key) == 1)
+				return v1key_cache[i].key;
+	if ((k = jwk_to_pkey(jwk, p)) == NULL || tp[0] == '\0' ||
+	    EVP_PKEY_up_ref(k) != 1)
+		return k;
+	EVP_PKEY_free(v1key_cache[v1key_next].key);
+	v1key_cache[v1key_next].key = k;
+	memcpy(v1key_cache[v1key_next].tp, tp, JWK_THUMBPRINT_LEN + 1);
+	v1key_next = (v1key_next + 1) % V1KEY_CACHE_N;
+	return k;
+}
+
 /* Steps shared by both verifiers once the JWS is parsed: key, alg,
  * signature, nonce (when need_nonce), payload (resource when non-NULL). */
 static int
@@ -515,7 +551,9 @@ jws_v1_check(struct jws_parts *jp, int need_nonce, const char *resource,
 	if (!json_is_object(jwk))
 		return problem_set(p, V1E_MALFORMED, 400,
 		    "JWS \"jwk\" header is not a JSON object");
-	if ((out->key = jwk_to_pkey(jwk, p)) == NULL)
+	if (jwk_thumbprint(jwk, out->thumbprint) != 0)
+		out->thumbprint[0] = '\0'; /* jwk_to_pkey says why */
+	if ((out->key = v1_key(jwk, out->thumbprint, p)) == NULL)
 		return -1;
 	if (jws_check_alg(jp, out->key, jwk, &alg, p) != 0)
 		return -1;
@@ -525,7 +563,7 @@ jws_v1_check(struct jws_parts *jp, int need_nonce, const char *resource,
 		return -1;
 	if (jws_check_payload(jp, resource, &out->payload, p) != 0)
 		return -1;
-	if (jwk_thumbprint(jwk, out->thumbprint) != 0)
+	if (out->thumbprint[0] == '\0')
 		return problem_set(
 		    p, V1E_MALFORMED, 400, "cannot compute the JWK thumbprint");
 	if ((out->jwk = json_deep_copy(jwk)) == NULL)
