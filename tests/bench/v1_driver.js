@@ -3,7 +3,7 @@
 // with a keep-alive agent, ES256 account keys, CSRs built here in DER.
 //
 //   node v1_driver.js --url http://127.0.0.1:PORT [--accounts N] [--concurrency C]
-//        [--names K] [--runs R] [--warmup W] [--tag T] [--deadline-s S]
+//        [--names K] [--runs R] [--warmup W] [--tag T] [--deadline-s S] [--stdin 1]
 //
 // Untimed: N account keys and new-regs, every CSR (one P-256 certificate key,
 // K fresh names per issuance), and W warm-up issuances per account (the
@@ -15,11 +15,15 @@
 // {"summary":true,"runs","ok","failed","median_ms","p90_ms","max_ms","wall_ms"}.
 // Exit 0 only if every issuance succeeded. After --deadline-s (default 600)
 // the unfinished issuances are reported failed ("deadline") and it exits 1.
+// --stdin 1 (for interleaved runs driven from a shell): after the set-up it
+// prints {"ready":true}, then runs one issuance (by the first account) per
+// line read, of as many fresh names as the line says, and prints its result
+// line; at the end of its input the summary. --runs is then not used.
 'use strict';
 const crypto = require('crypto');
 const http = require('http');
 
-const opt = { url: '', accounts: 1, concurrency: 1, names: 1, runs: 1, warmup: 0, tag: 'b', 'deadline-s': 600 };
+const opt = { url: '', accounts: 1, concurrency: 1, names: 1, runs: 1, warmup: 0, tag: 'b', 'deadline-s': 600, stdin: 0 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
 	const k = (argv[i] || '').replace(/^--/, '');
@@ -173,6 +177,7 @@ async function main() {
 		const warm = mkJobs('w', opt.warmup * opt.accounts);
 		await pool(warm, opt.concurrency, (s, job) => issue(s, accts[job.i % opt.accounts], job));
 	}
+	if (opt.stdin) return stdinRuns(accts[0], jobName);
 	const jobs = mkJobs('r', opt.runs);
 	const results = [];
 	const t0 = process.hrtime.bigint();
@@ -193,6 +198,27 @@ async function main() {
 		process.stdout.write(JSON.stringify(res) + '\n');
 	});
 	clearTimeout(timer);
+	finishRun(results, t0);
+}
+
+async function stdinRuns(acct, jobName) {
+	const s = new Session();
+	const results = [];
+	const t0 = process.hrtime.bigint();
+	process.stdout.write('{"ready":true}\n');
+	const rl = require('readline').createInterface({ input: process.stdin });
+	for await (const line of rl) {
+		const i = results.length;
+		const names = Array.from({ length: Number(line) || 1 }, (_, k) => jobName('s', i, k));
+		const job = { i, names, csr: makeCsr(names) };
+		const t = process.hrtime.bigint();
+		let error = null;
+		try { await issue(s, acct, job); } catch (e) { error = e.message; s.nonce = null; }
+		const res = { i, names: names.length, ms: Number(process.hrtime.bigint() - t) / 1e6, ok: !error, error };
+		results.push(res);
+		process.stdout.write(JSON.stringify(res) + '\n');
+	}
+	opt.runs = results.length;
 	finishRun(results, t0);
 }
 
