@@ -95,7 +95,7 @@ ua() {
 		uacme -a "$PEBBLE_DIR_URL" -c "$U" -t EC -h "$E2E_ROOT/tests/bench/uacme_hook.sh" "$@"
 }
 r0=$(preq)
-ua -y -v new >"$U/new.log" 2>&1 || die "uacme new failed (see $U/new.log)"
+ua -y -v new </dev/null >"$U/new.log" 2>&1 || die "uacme new failed (see $U/new.log)"
 uacme_setup=$(($(preq) - r0))
 
 declare -A MS CPU REQ FAILS
@@ -121,7 +121,7 @@ uacme_run() { # uacme_run K
 	UA_N=$((UA_N + 1))
 	for n in $(seq 1 "$k"); do names+=("u$UA_N-n$n.ua.bench.example"); done
 	r0=$(preq); t0=$(now_ns)
-	ua -v issue "${names[@]}" >"$U/run$UA_N.log" 2>&1 || rc=$?
+	ua -v issue "${names[@]}" </dev/null >"$U/run$UA_N.log" 2>&1 || rc=$?
 	t1=$(now_ns)
 	if [ "$rc" -eq 0 ] && [ -s "$U/${names[0]}/cert.pem" ]; then
 		MS[u$k]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e6}') "
@@ -183,7 +183,7 @@ to_ms() { # 1.23ms / 850.00us / 1.02s -> ms
 wrk_run() { # wrk_run KEY URL [-s SCRIPT]
 	local key=$1 url=$2; shift 2
 	local out=$W/wrk-$key.txt
-	wrk -t1 -c"$WRK_C" -d"${WRK_S}s" --latency "$@" "$url" >"$out" 2>&1 || note "wrk $key: exit status $?"
+	wrk -t1 -c"$WRK_C" -d"${WRK_S}s" --latency "$@" "$url" </dev/null >"$out" 2>&1 || note "wrk $key: exit status $?"
 	RPS[$key]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
 	P99[$key]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
 	[ -n "${RPS[$key]}" ] || { RPS[$key]=-; P99[$key]=-; note "wrk $key: no result (see $out)"; }
@@ -192,7 +192,7 @@ wrk_run() { # wrk_run KEY URL [-s SCRIPT]
 # announces: 0 requests/s): HEAD is measured with ab -i, one thread too.
 ab_run() { # ab_run KEY URL
 	local key=$1 url=$2 out=$W/ab-$1.txt
-	ab -k -i -c "$WRK_C" -t "$WRK_S" -n 100000000 "$url" >"$out" 2>&1 || note "ab $key: exit status $?"
+	ab -k -i -c "$WRK_C" -t "$WRK_S" -n 100000000 "$url" </dev/null >"$out" 2>&1 || note "ab $key: exit status $?"
 	RPS[$key]=$(awk '/^Requests per second:/ {printf "%.0f", $4}' "$out")
 	P99[$key]=$(awk '$1 == "99%" {printf "%.2f", $2}' "$out")
 	[ -n "${RPS[$key]}" ] || { RPS[$key]=-; P99[$key]=-; note "ab $key: no result (see $out)"; }
@@ -212,29 +212,59 @@ done
 
 # ------------------------------------------------------- f) the flood
 flood_wall=- flood_ok=- flood_failed=- flood_req=- flood_median=- flood_max=- flood_what=""
+probe_pebble=- probe_bridge=- probe_conns=- flood_last=-
 hwm_flood=-
 if [ "$FLOOD" -gt 0 ]; then
 	echo "bench: f) $FLOOD concurrent one-name issuances by $FLOOD accounts (at most ${FLOOD_TIMEOUT}s)"
-	r0=$(preq); s0=$(preq_of 'POST /sign-me-up'); t0=$(now_ns); rc=0
+	r0=$(preq); s0=$(preq_of 'POST /sign-me-up'); l0=$(wc -l <"$PLOG"); t0=$(now_ns); rc=0
+	# Every 5 s while it runs: does Pebble answer GET /dir, does the bridge
+	# answer GET /directory (5 s each), how many connections has the bridge
+	# open to Pebble.
+	PPORT=$(sed -E 's#^https://[^:]+:([0-9]+)/.*#\1#' <<<"$PEBBLE_DIR_URL")
+	(
+		while sleep 5; do
+			p=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$PEBBLE_CA" "$PEBBLE_DIR_URL" || true)
+			b=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BRIDGE_DIR_URL" || true)
+			c=$(ss -Htn state established "dport = :$PPORT" 2>/dev/null | wc -l)
+			echo "$p $b $c"
+		done
+	) >"$W/flood-probes.txt" 2>/dev/null &
+	probe_pid=$!
+	E2E_PIDS+=("$probe_pid")
 	timeout -k 5 "$FLOOD_TIMEOUT" node tests/bench/v1_driver.js --url "$BRIDGE_URL" --accounts "$FLOOD" \
 		--concurrency "$FLOOD" --runs "$FLOOD" --tag flood --deadline-s $((FLOOD_TIMEOUT - 30)) \
-		>"$W/flood.out" 2>"$W/flood.err" || rc=$?
+		</dev/null >"$W/flood.out" 2>"$W/flood.err" || rc=$?
 	t1=$(now_ns)
+	kill -TERM "$probe_pid" 2>/dev/null || true
+	wait "$probe_pid" 2>/dev/null || true
+	probes=$(wc -l <"$W/flood-probes.txt")
+	probe_pebble="$(awk '$1 == 200' "$W/flood-probes.txt" | wc -l)/$probes"
+	probe_bridge="$(awk '$2 == 200' "$W/flood-probes.txt" | wc -l)/$probes"
+	probe_conns=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$W/flood-probes.txt")
+	# when Pebble's handlers were last called, seconds after the flood began
+	flood_last=$(tail -n +"$((l0 + 1))" "$PLOG" | awk -v t0="$(date -d "@$((t0 / 1000000000))" +%T)" '
+		/ -> calling handler\(\)/ { last = $3 }
+		END { if (last == "") { print "-"; exit }
+			split(t0, a, ":"); split(last, b, ":")
+			print (b[1] * 3600 + b[2] * 60 + b[3]) - (a[1] * 3600 + a[2] * 60 + a[3]) }')
 	summary=$(grep '"summary":true' "$W/flood.out" | tail -n 1 || true)
 	flood_ok=$(grep -c '"ok":true' "$W/flood.out" || true)
 	if [ -n "$summary" ]; then
 		flood_wall=$(awk -v m="$(jnum wall_ms "$summary")" 'BEGIN {printf "%.1f", m / 1000}')
 		flood_failed=$(jnum failed "$summary")
-		flood_median=$(awk -v m="$(jnum median_ms "$summary")" 'BEGIN {printf "%.1f", m / 1000}')
-		flood_max=$(awk -v m="$(jnum max_ms "$summary")" 'BEGIN {printf "%.1f", m / 1000}')
-		errs=$(sed -n 's/.*"errors":\({.*}\)}$/\1/p' <<<"$summary")
-		[ -z "$errs" ] || flood_what="errors: $errs"
+		flood_median=$(awk -v m="$(jnum all_median_ms "$summary")" 'BEGIN {if (m == "") print "-"; else printf "%.1f", m / 1000}')
+		flood_max=$(awk -v m="$(jnum all_max_ms "$summary")" 'BEGIN {if (m == "") print "-"; else printf "%.1f", m / 1000}')
+		# the three most frequent errors
+		flood_what=$(node -e '
+			const s = JSON.parse(process.argv[1]);
+			const e = Object.entries(s.errors || {}).slice(0, 3).map(([k, n]) => `${n} x ${k}`);
+			process.stdout.write(e.join("; "));' "$summary" 2>/dev/null || true)
 	else
 		flood_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
 		flood_failed=$((FLOOD - flood_ok))
 		flood_what="driver exit $rc without a summary (killed at the time limit?); see $W/flood.err"
 	fi
-	[ "$rc" -eq 0 ] || note "flood: driver exit status $rc; $flood_ok ok. ${flood_what}"
+	[ "$rc" -eq 0 ] || note "flood: driver exit status $rc, $flood_ok ok; ${flood_what}"
 	flood_req=$(awk -v n="$(($(preq) - r0 - ($(preq_of 'POST /sign-me-up') - s0)))" -v k="$FLOOD" \
 		'BEGIN {printf "%.1f", n / k}')
 	if kill -0 "$BPID" 2>/dev/null; then
@@ -294,8 +324,11 @@ T=$W/table.txt
 		printf "$fmt" "--- $FLOOD concurrent issuances, $FLOOD accounts" "" "" ""
 		printf "$fmt" "wall time s (limit ${FLOOD_TIMEOUT}s)" "$flood_wall" "" ""
 		printf "$fmt" "ok / failed" "$flood_ok / $flood_failed" "" ""
-		printf "$fmt" "issuance median / max s" "$flood_median / $flood_max" "" ""
+		printf "$fmt" "issuance median / max s (ok or not)" "$flood_median / $flood_max" "" ""
 		printf "$fmt" "upstream requests per issuance" "$flood_req" "" ""
+		printf "$fmt" "last upstream request, s after start" "$flood_last" "" ""
+		printf "$fmt" "5 s probes answered: Pebble / bridge" "$probe_pebble / $probe_bridge" "" ""
+		printf "$fmt" "most bridge-Pebble connections seen" "$probe_conns" "" ""
 		printf "$fmt" "--- bridge memory (KiB)" "" "" ""
 		printf "$fmt" "RSS idle, right after start" "$rss_idle" "" ""
 		printf "$fmt" "peak RSS after a-e" "$hwm_seq" "" ""

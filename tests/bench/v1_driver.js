@@ -12,7 +12,9 @@
 // pending, new-cert) over C workers; issuance i is done by account i % N, so
 // with N >= C no two running issuances share an account.
 // Output: one JSON line per issuance {"i","ms","ok","error"}, then one line
-// {"summary":true,"runs","ok","failed","median_ms","p90_ms","max_ms","wall_ms"}.
+// {"summary":true,"runs","ok","failed","median_ms","p90_ms","max_ms" (of the
+// successful ones),"wall_ms","all_median_ms","all_max_ms" (of all that ended),
+// "errors" (failures grouped by their message, names and numbers as NAME, N)}.
 // Exit 0 only if every issuance succeeded. After --deadline-s (default 600)
 // the unfinished issuances are reported failed ("deadline") and it exits 1.
 // --stdin 1 (for interleaved runs driven from a shell): after the set-up it
@@ -93,7 +95,14 @@ class Session {
 	}
 }
 
-const problem = (what, r) => `${what}: HTTP ${r.status} ${r.body.toString().slice(0, 200).replace(/\s+/g, ' ')}`;
+function problem(what, r) {
+	let text = r.body.toString().slice(0, 200).replace(/\s+/g, ' ');
+	try {
+		const p = JSON.parse(r.body.toString());
+		if (p.type || p.detail) text = `${String(p.type || '').replace('urn:acme:error:', '')}: ${p.detail || ''}`;
+	} catch (e) { /* not JSON: the text as it came */ }
+	return `${what}: HTTP ${r.status} ${text}`;
+}
 
 // -------------------------------------------------------------------- CSR
 // Minimal DER: a PKCS#10 request, CN = first name, SAN = all names, ES256.
@@ -161,6 +170,18 @@ async function pool(items, width, fn) {
 	}));
 }
 
+// The deadline counts from the start, set-up included.
+let jobs = null;
+let t0 = process.hrtime.bigint();
+const results = [];
+const timer = setTimeout(() => {
+	deadlineHit = true;
+	const why = jobs ? 'deadline' : 'deadline (set-up not finished)';
+	for (const j of jobs || []) if (!j.done) { j.done = true; results.push({ i: j.i, ms: null, ok: false, error: why }); }
+	if (!jobs) process.stderr.write(`v1_driver: ${why}\n`);
+	finishRun(results, t0);
+}, opt['deadline-s'] * 1000);
+
 async function main() {
 	const tos = JSON.parse((await request('GET', '/directory')).body.toString()).meta['terms-of-service'];
 	const accts = Array.from({ length: opt.accounts }, newAccount);
@@ -178,14 +199,8 @@ async function main() {
 		await pool(warm, opt.concurrency, (s, job) => issue(s, accts[job.i % opt.accounts], job));
 	}
 	if (opt.stdin) return stdinRuns(accts[0], jobName);
-	const jobs = mkJobs('r', opt.runs);
-	const results = [];
-	const t0 = process.hrtime.bigint();
-	const timer = setTimeout(() => {
-		deadlineHit = true;
-		for (const j of jobs) if (!j.done) { j.done = true; results.push({ i: j.i, ms: null, ok: false, error: 'deadline' }); }
-		finishRun(results, t0);
-	}, opt['deadline-s'] * 1000);
+	jobs = mkJobs('r', opt.runs);
+	t0 = process.hrtime.bigint();
 	await pool(jobs, opt.concurrency, async (s, job) => {
 		const a = accts[job.i % opt.accounts];
 		const t = process.hrtime.bigint();
@@ -203,8 +218,8 @@ async function main() {
 
 async function stdinRuns(acct, jobName) {
 	const s = new Session();
-	const results = [];
-	const t0 = process.hrtime.bigint();
+	clearTimeout(timer);
+	t0 = process.hrtime.bigint();
 	process.stdout.write('{"ready":true}\n');
 	const rl = require('readline').createInterface({ input: process.stdin });
 	for await (const line of rl) {
@@ -235,9 +250,20 @@ function finishRun(results, t0) {
 		p90_ms: r3(pct(ms, 90)), max_ms: r3(ms.length ? ms[ms.length - 1] : null),
 		wall_ms: r3(Number(process.hrtime.bigint() - t0) / 1e6),
 	};
+	// over every issuance that ended (failed ones too): how long they took to fail
+	const all = results.filter((r) => r.ms !== null).map((r) => r.ms).sort((a, b) => a - b);
+	summary.all_median_ms = r3(all.length ? all[(all.length - 1) >> 1] : null);
+	summary.all_max_ms = r3(all.length ? all[all.length - 1] : null);
+	// errors grouped: names and numbers left out, most frequent first
 	const errs = {};
-	for (const r of results) if (!r.ok) errs[r.error.slice(0, 80)] = (errs[r.error.slice(0, 80)] || 0) + 1;
-	if (Object.keys(errs).length) summary.errors = errs;
+	for (const r of results) {
+		if (r.ok) continue;
+		const k = r.error.replace(/[\w.-]+\.bench\.example/g, 'NAME').replace(/\d+/g, 'N')
+			.slice(0, 160);
+		errs[k] = (errs[k] || 0) + 1;
+	}
+	const top = Object.entries(errs).sort((a, b) => b[1] - a[1]);
+	if (top.length) summary.errors = Object.fromEntries(top);
 	process.stdout.write(JSON.stringify(summary) + '\n');
 	process.exit(ok.length === opt.runs ? 0 : 1);
 }
