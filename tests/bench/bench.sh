@@ -295,8 +295,8 @@ T=$W/table.txt
 	echo "acme-bridge make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "machine: $(nproc) x $cpu_model; kernel $(uname -r)"
 	echo "load average: $load_start at start, $load_end at end"
-	echo "Pebble $(dpkg-query -W -f='${Version}' pebble 2>/dev/null || echo '?') on loopback, PEBBLE_VA_NOSLEEP=1, real validation;" \
-		"uacme $(dpkg-query -W -f='${Version}' uacme 2>/dev/null || echo '?'), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+	echo "Pebble $(dpkg-query -W -f='${Version}' pebble 2>/dev/null || echo '?') on loopback, PEBBLE_VA_NOSLEEP=1, real validation"
+	echo "uacme $(dpkg-query -W -f='${Version}' uacme 2>/dev/null || echo '?'), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
 	echo
 	fmt='%-44s %12s %12s %8s\n'
 	# shellcheck disable=SC2059
