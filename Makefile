@@ -107,9 +107,8 @@ test:
 	$(MAKE) e2e
 
 bench: build/acme-bridge
-	@ACME_BRIDGE_TEST_DEPS=1 bash tests/deps.sh
-	@bash tests/bench/issue.sh
-	@BENCH_NAMES=3 BENCH_RUNS=5 bash tests/bench/issue.sh
+	@ACME_BRIDGE_BENCH_DEPS=1 bash tests/deps.sh
+	@bash tests/bench/bench.sh
 
 check-config: build/acme-bridge
 	./build/acme-bridge --config config/acme-bridge.json --check-config

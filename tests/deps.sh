@@ -12,6 +12,10 @@ if [ "${ACME_BRIDGE_TEST_DEPS:-}" = 1 ]; then
 	need+=(pebble dehydrated nodejs npm sqlite3 valgrind chromium clang-format clang libclang-rt-dev)
 	need+=(man-db groff-base systemd logrotate)
 fi
+# make bench (tests/bench/bench.sh): the clients and servers it compares with.
+if [ "${ACME_BRIDGE_BENCH_DEPS:-}" = 1 ]; then
+	need+=(pebble nodejs uacme nginx wrk apache2-utils util-linux)
+fi
 
 missing=()
 for p in "${need[@]}"; do
