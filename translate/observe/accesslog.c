@@ -145,10 +145,16 @@ lb_clean(struct lb *b, const char *s, size_t max, int empty_null)
 		max = ACCESSLOG_PATH_MAX;
 	accesslog_clean(s, max, buf, sizeof(buf));
 	lb_put(b, "\"", 1);
-	for (p = buf; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
+	/* runs without a quote or a backslash in one copy each */
+	for (p = buf; *p != '\0';) {
+		size_t run = strcspn(p, "\"\\");
+
+		lb_put(b, p, run);
+		p += run;
+		if (*p != '\0') {
 			lb_put(b, "\\", 1);
-		lb_put(b, p, 1);
+			lb_put(b, p++, 1);
+		}
 	}
 	lb_put(b, "\"", 1);
 }
