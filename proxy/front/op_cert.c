@@ -267,8 +267,7 @@ ep_new_cert(struct ep *e)
 		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");
 		goto fail;
 	}
-	if (csr_names_get(der, derlen, cn, &p) == -1 ||
-	    v1_cert_key_differs(der, derlen, e->jws.thumbprint, &p) == -1)
+	if (v1_cert_csr_check(der, derlen, e->jws.thumbprint, cn, &p) == -1)
 		goto fail;
 	if ((e->cert = cert_request(cn, der, derlen)) == NULL) {
 		problem_set(&p, V1E_SERVER_INTERNAL, 500, "out of memory");

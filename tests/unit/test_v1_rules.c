@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "jwk.h"
+#include "csr.h"
 #include "v1_rules.h"
 #include "t.h"
 
@@ -429,6 +430,8 @@ csr_with(EVP_PKEY *key, int *len)
 
 /* new-cert for the account key: refused by canonical thumbprint, even when
  * the account registered a zero-padded spelling of it (issue 8 item 7). */
+static struct csr_names cn;
+
 static int
 csr_key_check(EVP_PKEY *csr_key, const char *tp)
 {
@@ -437,6 +440,11 @@ csr_key_check(EVP_PKEY *csr_key, const char *tp)
 
 	CHECK(der != NULL && len > 0);
 	rc = v1_cert_key_differs(der, (size_t)len, tp, &p);
+	/* issue 10 item 3: the one-parse check says the same, with the
+	 * names (p is its problem from here) */
+	memset(&cn, 0, sizeof(cn));
+	CHECK(v1_cert_csr_check(der, (size_t)len, tp, &cn, &p) == rc);
+	CHECK(rc != 0 || (cn.n == 1 && strcmp(cn.names[0], "a.example") == 0));
 	OPENSSL_free(der);
 	return rc;
 }
@@ -473,6 +481,9 @@ test_cert_key(void)
 	CHECK(v1_cert_key_differs(
 		  (const unsigned char *)"\x30\x03", 2, tp, &p) == -1);
 	CHECK(is("badCSR", 400, "CSR public key could not be read"));
+	CHECK(v1_cert_csr_check(
+		  (const unsigned char *)"\x30\x03", 2, tp, &cn, &p) == -1);
+	CHECK(is("badCSR", 400, "CSR is not a valid DER PKCS#10 request"));
 	free(n);
 	json_decref(j);
 	EVP_PKEY_free(ec);

@@ -192,7 +192,6 @@ csr_names_get(const unsigned char *der, size_t len, struct csr_names *out,
     struct problem *p)
 {
 	X509_REQ *req = NULL;
-	EVP_PKEY *pk;
 	const unsigned char *pp = der;
 	int rc = -1;
 
@@ -208,6 +207,19 @@ csr_names_get(const unsigned char *der, size_t len, struct csr_names *out,
 		    "request");
 		goto out;
 	}
+	rc = csr_names_of(req, out, p);
+out:
+	X509_REQ_free(req);
+	return rc;
+}
+
+int
+csr_names_of(X509_REQ *req, struct csr_names *out, struct problem *p)
+{
+	EVP_PKEY *pk;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
 	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
 		problem_set(
 		    p, V1E_BAD_CSR, 400, "CSR public key does not parse");
@@ -230,6 +242,5 @@ csr_names_get(const unsigned char *der, size_t len, struct csr_names *out,
 out:
 	if (rc != 0)
 		memset(out, 0, sizeof(*out));
-	X509_REQ_free(req);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 struct problem;
+struct X509_req_st; /* OpenSSL's X509_REQ */
 
 #define CSR_MAX_NAMES 100
 #define CSR_NAME_MAX 253
@@ -21,6 +22,9 @@ struct csr_names {
  * 400) and returns -1. */
 int csr_names_get(const unsigned char *der, size_t len, struct csr_names *out,
     struct problem *p);
+/* The same for a parsed request (the signature checked here too). */
+int
+csr_names_of(struct X509_req_st *req, struct csr_names *out, struct problem *p);
 
 /* 1 if s is a plausible DNS name we may ask for (LDH labels, 1..253 chars,
  * at least two labels, no wildcard). */

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include "b64url.h"
+#include "csr.h"
 #include "jwk.h"
 #include "v1_rules.h"
 
@@ -75,20 +76,16 @@ v1_key_is(EVP_PKEY *pk, const char *tp)
 	return strcmp(ptp, tp) == 0;
 }
 
-int
-v1_cert_key_differs(const unsigned char *der, size_t len,
-    const char *account_thumbprint, struct problem *p)
+/* The account-key rule on a parsed request (req may be NULL: unreadable). */
+static int
+key_differs_req(
+    X509_REQ *req, const char *account_thumbprint, struct problem *p)
 {
-	const unsigned char *q = der;
-	X509_REQ *req = NULL;
 	EVP_PKEY *pk;
 	int same = -2;
 
-	if (len <= LONG_MAX &&
-	    (req = d2i_X509_REQ(NULL, &q, (long)len)) != NULL &&
-	    (pk = X509_REQ_get0_pubkey(req)) != NULL)
+	if (req != NULL && (pk = X509_REQ_get0_pubkey(req)) != NULL)
 		same = v1_key_is(pk, account_thumbprint);
-	X509_REQ_free(req);
 	if (same == -2)
 		return problem_set(
 		    p, V1E_BAD_CSR, 400, "CSR public key could not be read");
@@ -100,6 +97,43 @@ v1_cert_key_differs(const unsigned char *der, size_t len,
 		    "Certificate public key must be different than account "
 		    "key");
 	return 0;
+}
+
+int
+v1_cert_key_differs(const unsigned char *der, size_t len,
+    const char *account_thumbprint, struct problem *p)
+{
+	const unsigned char *q = der;
+	X509_REQ *req = NULL;
+	int rc;
+
+	if (len <= LONG_MAX)
+		req = d2i_X509_REQ(NULL, &q, (long)len);
+	rc = key_differs_req(req, account_thumbprint, p);
+	X509_REQ_free(req);
+	return rc;
+}
+
+int
+v1_cert_csr_check(const unsigned char *der, size_t len,
+    const char *account_thumbprint, struct csr_names *out, struct problem *p)
+{
+	const unsigned char *q = der;
+	X509_REQ *req = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (der == NULL || len == 0 || len > LONG_MAX)
+		return problem_set(
+		    p, V1E_BAD_CSR, 400, "CSR is empty or too large");
+	if ((req = d2i_X509_REQ(NULL, &q, (long)len)) == NULL || q != der + len)
+		problem_set(p, V1E_BAD_CSR, 400,
+		    "CSR is not a valid DER PKCS#10 request");
+	else if (csr_names_of(req, out, p) == 0 &&
+	    key_differs_req(req, account_thumbprint, p) == 0)
+		rc = 0;
+	X509_REQ_free(req);
+	return rc;
 }
 
 int

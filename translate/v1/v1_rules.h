@@ -163,6 +163,11 @@ int v1_cert_reusable(const struct store_authz *z, size_t n);
  * 0, or -1 with *p (badCSR 400; 500 out of memory). */
 int v1_cert_key_differs(const unsigned char *der, size_t len,
     const char *account_thumbprint, struct problem *p);
+/* csr_names_get and v1_cert_key_differs on one parse of the CSR (issue
+ * 10 item 3: a parse is the dearest step). 0, or -1 with *p. */
+struct csr_names;
+int v1_cert_csr_check(const unsigned char *der, size_t len,
+    const char *account_thumbprint, struct csr_names *out, struct problem *p);
 
 /* --- revocation and key change (v1_manage_rules.c) ---------------------- */
 
