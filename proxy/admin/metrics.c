@@ -552,31 +552,53 @@ health_gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	sb_printf(sb, "acme_bridge_build_info{version=\"%s\"} 1\n", esc);
 }
 
-/* Issue 10 item 5: the flows running at each CA, and those queued. */
+/* One gauge with a value per upstream: v(g, i) for ups[i]. */
 static void
-work_gauges(struct sbuf *sb, const struct metrics_gauges *g)
+upstream_gauge(struct sbuf *sb, const struct metrics_gauges *g,
+    const char *metric, const char *help,
+    long long (*v)(const struct metrics_upstream *u))
 {
 	char name[CONFIG_PREFIX_MAX * 2];
 	size_t i;
 
-	head(sb, "acme_bridge_upstream_inflight", "gauge",
+	head(sb, metric, "gauge", help);
+	for (i = 0; i < g->nups; i++) {
+		label_escape(name, sizeof(name), g->ups[i].name);
+		sb_printf(sb, "%s{upstream=\"%s\"} %lld\n", metric, name,
+		    v(&g->ups[i]));
+	}
+}
+
+static long long
+u_nonce_pool(const struct metrics_upstream *u)
+{
+	return u->nonce_pool;
+}
+
+static long long
+u_inflight(const struct metrics_upstream *u)
+{
+	return u->inflight;
+}
+
+static long long
+u_queued(const struct metrics_upstream *u)
+{
+	return u->queued;
+}
+
+/* Issue 10 item 5: the flows running at each CA, and those queued. */
+static void
+work_gauges(struct sbuf *sb, const struct metrics_gauges *g)
+{
+	upstream_gauge(sb, g, "acme_bridge_upstream_inflight",
 	    "Flows (orders, account creations, ...) running at the upstream "
-	    "CA, at most upstream_inflight_max.");
-	for (i = 0; i < g->nups; i++) {
-		label_escape(name, sizeof(name), g->ups[i].name);
-		sb_printf(sb,
-		    "acme_bridge_upstream_inflight{upstream=\"%s\"} %lld\n",
-		    name, g->ups[i].inflight);
-	}
-	head(sb, "acme_bridge_upstream_queued", "gauge",
+	    "CA, at most upstream_inflight_max.",
+	    u_inflight);
+	upstream_gauge(sb, g, "acme_bridge_upstream_queued",
 	    "Flows waiting for a turn at the upstream CA (fair between v1 "
-	    "accounts).");
-	for (i = 0; i < g->nups; i++) {
-		label_escape(name, sizeof(name), g->ups[i].name);
-		sb_printf(sb,
-		    "acme_bridge_upstream_queued{upstream=\"%s\"} %lld\n", name,
-		    g->ups[i].queued);
-	}
+	    "accounts).",
+	    u_queued);
 }
 
 static void
@@ -593,17 +615,10 @@ gauges(struct sbuf *sb, const struct metrics_gauges *g)
 	    "v1 nonces handed out and not yet used.");
 	sb_printf(
 	    sb, "acme_bridge_nonces_outstanding %lld\n", g->nonces_outstanding);
-	head(sb, "acme_bridge_upstream_nonce_pool", "gauge",
+	upstream_gauge(sb, g, "acme_bridge_upstream_nonce_pool",
 	    "Upstream nonces held for the next RFC 8555 requests, by "
-	    "upstream.");
-	for (i = 0; i < g->nups; i++) {
-		char name[CONFIG_PREFIX_MAX * 2];
-
-		label_escape(name, sizeof(name), g->ups[i].name);
-		sb_printf(sb,
-		    "acme_bridge_upstream_nonce_pool{upstream=\"%s\"} %lld\n",
-		    name, g->ups[i].nonce_pool);
-	}
+	    "upstream.",
+	    u_nonce_pool);
 	work_gauges(sb, g);
 	health_gauges(sb, g);
 	if (mc == NULL || !mc->ok)
