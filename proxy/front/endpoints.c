@@ -15,6 +15,14 @@
 #include "v1_rules.h"
 
 void
+ep_obs_account(struct ep *e)
+{
+	/* The signer, else the owner whose upstream account was used. */
+	if (e->obs.account_id == 0)
+		e->obs.account_id = e->acct.id ? e->acct.id : e->up.account_id;
+}
+
+void
 ep_header(struct ep *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -76,9 +84,7 @@ ep_send(struct ep *e, int status, const char *ctype, const void *body,
 	}
 	for (i = 0; i < e->nhdr; i++)
 		h[n++] = e->hdr[i];
-	/* The signer, else the owner whose upstream account was used. */
-	if (e->obs.account_id == 0)
-		e->obs.account_id = e->acct.id ? e->acct.id : e->up.account_id;
+	ep_obs_account(e);
 	observe_v1(e->b, r, &e->obs, status, errtype);
 	log_info("v1 req=%lu peer=%s %s %s -> %d%s%s %.0fms ua=\"%s\"", r->id,
 	    r->peer, r->method,

@@ -73,6 +73,9 @@ struct ep {
 /* The v1 listener's request handler; arg is the struct bridge. */
 void endpoints_handle(struct server_req *r, void *arg);
 
+/* The v1 account e->obs names (for the log, the inventory, and the run's
+ * turn in the upstream's fair queue): set once it is known. */
+void ep_obs_account(struct ep *e);
 void ep_header(struct ep *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Replies: each adds Replay-Nonce and Cache-Control, logs one line, sends,

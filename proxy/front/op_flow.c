@@ -21,9 +21,8 @@ ep_flow_start(
 		return -1;
 	}
 	/* the v1 account is the run's turn in the upstream's fair queue
-	 * (issue 10 item 5): known before the answer, unlike in the log */
-	if (e->obs.account_id == 0)
-		e->obs.account_id = e->acct.id ? e->acct.id : e->up.account_id;
+	 * (issue 10 item 5): needed before the answer */
+	ep_obs_account(e);
 	return flowrun_start(e->b, e->u->acme, f, e->up.key,
 	    by_jwk ? NULL : e->up.kid, &e->obs, cb, arg);
 }

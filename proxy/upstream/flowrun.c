@@ -47,7 +47,7 @@ struct flowrun {
 	struct bridge_upstream *u;
 	int counted; /* holds one of u->inflight */
 	int queued;  /* in u->queue */
-	long long queued_at;
+	int refused; /* the queue was full: fails on its first wake */
 	struct flow_action pending; /* the dns-01 SEND waiting for its hook */
 	struct dns01_record *records;
 	size_t nrecords;
@@ -139,11 +139,11 @@ run_queue(struct flowrun *r, struct bridge_upstream *u)
 
 	if (u->queue == NULL)
 		u->queue = fairq_new(c->upstream_queue_max);
-	r->queued_at = bridge_now_ms();
 	r->queued = 1;
 	if (u->queue == NULL ||
 	    fairq_push(u->queue, r->obs ? r->obs->account_id : 0, r) == -1) {
 		r->queued = 0;
+		r->refused = 1;
 		ms = 0;
 	}
 	r->waiting = 1;
@@ -180,20 +180,20 @@ run_release(struct flowrun *r)
 }
 
 /* A queued run's timer fired: it waited too long, or found the queue full
- * (queued 0). A v1 503 with Retry-After says the CA is busy. */
+ * (refused). A v1 503 with Retry-After says the CA is busy. */
 static void
 run_give_up(struct flowrun *r)
 {
 	struct flow_failure p;
-	long long waited = bridge_now_ms() - r->queued_at;
 
-	run_release(r);
 	flow_failure_set(&p, V2E_SERVER_INTERNAL, 503,
 	    "the upstream CA %s is busy: %s (at most %zu requests run there "
 	    "at once); try again later",
 	    r->u->cfg->url,
-	    waited > 0 ? "waited too long for a turn" : "too many waiting",
+	    r->refused ? "too many waiting" : "waited too long for a turn",
 	    r->b->cfg->upstream_inflight_max);
+	r->refused = 0;
+	run_release(r);
 	p.retry_after = 30;
 	run_abort(r, &p);
 }
@@ -244,7 +244,7 @@ on_wake(uv_timer_t *t)
 	struct flow_action a;
 
 	r->waiting = 0;
-	if (r->queued || (!r->started && r->u != NULL && !r->counted)) {
+	if (r->queued || r->refused) {
 		run_give_up(r);
 		return;
 	}
