@@ -44,7 +44,28 @@ ep_cert_free(struct ep_cert *c)
 	free(c);
 }
 
-/* The chain's issuers and its leaf c, in one transaction. 0 or -1. */
+/* The order a reused authorization came from was finalized (or refused):
+ * no later certificate tries it again. Store errors are logged there; the
+ * next attempt is then only refused once by the CA. Inside store_chain's
+ * transaction when a certificate came, on its own otherwise. */
+static void
+forget_order(struct ep *e)
+{
+	struct store_authz *z;
+	size_t i;
+
+	for (i = 0; e->cert->reused && i < e->cert->n; i++) {
+		z = &e->cert->az[i];
+		if (z->v2_finalize_url == NULL)
+			continue;
+		free(z->v2_finalize_url);
+		z->v2_finalize_url = NULL;
+		(void)store_authz_update(e->b->store, z);
+	}
+}
+
+/* The chain's issuers, its leaf c and the used order forgotten, in one
+ * transaction (issue 10 item 3: one commit per request). 0 or -1. */
 static int
 store_chain(struct ep *e, const struct chain *ch, struct store_cert *c)
 {
@@ -52,6 +73,7 @@ store_chain(struct ep *e, const struct chain *ch, struct store_cert *c)
 
 	if (store_begin(e->b->store) == -1)
 		return -1;
+	forget_order(e);
 	for (i = 1; i < ch->n; i++)
 		if (store_issuer_put(e->b->store, ch->id[i], ch->der[i],
 			ch->len[i], i + 1 < ch->n ? ch->id[i + 1] : "") == -1)
@@ -90,6 +112,7 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	struct store_cert c;
 
 	if (chain_parse(flow_cert_pem(f), flow_cert_pem_len(f), &ch) == -1) {
+		forget_order(e);
 		ep_reply_error(e, V1E_SERVER_INTERNAL, 502,
 		    "the CA's certificate chain cannot be parsed");
 		return;
@@ -112,32 +135,13 @@ store_chain_and_reply(struct ep *e, struct flow *f)
 	chain_clear(&ch);
 }
 
-/* The order a reused authorization came from was finalized (or refused):
- * no later certificate tries it again. Store errors are logged there; the
- * next attempt is then only refused once by the CA. */
-static void
-forget_order(struct ep *e)
-{
-	struct store_authz *z;
-	size_t i;
-
-	for (i = 0; e->cert->reused && i < e->cert->n; i++) {
-		z = &e->cert->az[i];
-		if (z->v2_finalize_url == NULL)
-			continue;
-		free(z->v2_finalize_url);
-		z->v2_finalize_url = NULL;
-		(void)store_authz_update(e->b->store, z);
-	}
-}
-
 static void
 on_cert_done(void *arg, struct flow *f, int ok)
 {
 	struct ep *e = arg;
 
-	forget_order(e);
 	if (!ok) {
+		forget_order(e);
 		ep_fail_flow(e, f);
 		return;
 	}

@@ -466,6 +466,26 @@ sq_close(void *impl)
 	free(q);
 }
 
+/* The inventory (statistics that no client is told about) and the http-01
+ * answers (of use for minutes, to a CA that retries a failed validation)
+ * are written with commits that skip the fsync synchronous=FULL gives
+ * every other write (sq_setup). They survive a crash or restart of the
+ * bridge (WAL); a power loss can lose the latest ones, and the next FULL
+ * commit makes them durable with it. Inside a caller's transaction its
+ * commit decides, so nothing is switched. */
+int
+sq_relaxed(struct sq *q, int on)
+{
+	if (!sqlite3_get_autocommit(q->db))
+		return 0;
+	if (sqlite3_exec(q->db,
+		on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
+		NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sq_log(q, __func__, sqlite3_errmsg(q->db));
+	return -1;
+}
+
 static const struct store_ops sq_ops = {
 	.close = sq_close,
 	.begin = sq_begin,

@@ -112,6 +112,8 @@ sqlite3_stmt *sq_bound(
     struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn);
 /* Reset a statement and clear its bindings; NULL is a no-op. */
 void sq_done(sqlite3_stmt *st);
+/* on 1: commits without fsync until sq_relaxed(q, 0) (see there). */
+int sq_relaxed(struct sq *q, int on);
 /* Run a statement that returns no rows: how many rows it changed, or -1
  * (logged). */
 long long sq_exec(

@@ -122,24 +122,6 @@ record_failure(struct sq *q, const struct store_seen *v)
 	    : 0;
 }
 
-/* The inventory is statistics that no client is told about, written for
- * every v1 request: its own commits skip the fsync that synchronous=FULL
- * gives every other write (sq_setup). A power loss can lose the latest
- * counts; the next FULL commit makes them durable with it. Inside a
- * caller's transaction its commit decides, so nothing is switched. */
-static int
-relaxed(struct sq *q, int on)
-{
-	if (!sqlite3_get_autocommit(q->db))
-		return 0;
-	if (sqlite3_exec(q->db,
-		on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
-		NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	sq_log(q, __func__, sqlite3_errmsg(q->db));
-	return -1;
-}
-
 /* One savepoint: all the request's rows or none, and inside a caller's
  * transaction (store_begin) part of it. */
 static int
@@ -162,10 +144,10 @@ sq_inventory_record(void *impl, const struct store_seen *v)
 	struct sq *q = impl;
 	int rc;
 
-	if (relaxed(q, 1) == -1)
+	if (sq_relaxed(q, 1) == -1)
 		return -1;
 	rc = record_rows(q, v);
-	return relaxed(q, 0) == -1 ? -1 : rc;
+	return sq_relaxed(q, 0) == -1 ? -1 : rc;
 }
 
 static int
@@ -188,10 +170,10 @@ sq_inventory_count(void *impl, long long hour, long long requests,
 	struct sq *q = impl;
 	int rc;
 
-	if (relaxed(q, 1) == -1)
+	if (sq_relaxed(q, 1) == -1)
 		return -1;
 	rc = count_rows(q, hour, requests, failed, keep_from);
-	return relaxed(q, 0) == -1 ? -1 : rc;
+	return sq_relaxed(q, 0) == -1 ? -1 : rc;
 }
 
 /* An issuance's count: the certificate itself was stored durably before. */
@@ -202,10 +184,10 @@ sq_inventory_issued(void *impl, long long account_id, long long now)
 	struct sq *q = impl;
 	long long rc;
 
-	if (relaxed(q, 1) == -1)
+	if (sq_relaxed(q, 1) == -1)
 		return -1;
 	rc = sq_exec(q, ST_INV_CLIENT_ISSUED, arg, SQ_N(arg), __func__);
-	return relaxed(q, 0) == -1 || rc == -1 ? -1 : 0;
+	return sq_relaxed(q, 0) == -1 || rc == -1 ? -1 : 0;
 }
 
 /* ---- reads ---- */

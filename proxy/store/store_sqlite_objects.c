@@ -164,8 +164,12 @@ sq_http01_put(
 {
 	const struct sq_arg arg[] = { SQ_T(token), SQ_T(keyauth),
 		SQ_I(expires) };
+	long long rc;
 
-	return sq_exec(impl, ST_H_PUT, arg, SQ_N(arg), __func__) == -1 ? -1 : 0;
+	if (sq_relaxed(impl, 1) == -1)
+		return -1;
+	rc = sq_exec(impl, ST_H_PUT, arg, SQ_N(arg), __func__);
+	return sq_relaxed(impl, 0) == -1 || rc == -1 ? -1 : 0;
 }
 
 int

@@ -9,7 +9,7 @@
 #        issuance, interleaved (bridge, uacme, bridge, ...); medians
 #   c    upstream requests per issuance, counted in Pebble's log
 #        ("METHOD /path -> calling handler()"); account set-up shown apart
-#   d    bridge CPU (utime+stime, /proc/PID/stat) per issuance
+#   d    bridge CPU (/proc/PID/task/*/schedstat, ns) per issuance
 #   e    GET /directory (wrk) and HEAD (ab): bridge vs nginx (1 worker)
 #   f    BENCH_FLOOD (300) concurrent one-name issuances by as many accounts,
 #        at most BENCH_FLOOD_TIMEOUT (360) seconds; reported, never fatal
@@ -65,11 +65,12 @@ bridge_start "$W/bridge" --config "$W/bench.json" >/dev/null || die "bridge did 
 BPID=$BRIDGE_PID
 sleep 0.5
 rss_idle=$(awk '/^VmRSS/ {print $2}' "/proc/$BPID/status")
-TCK=$(getconf CLK_TCK)
 
 preq() { grep -c -- ' -> calling handler()' "$PLOG" || true; }
 preq_of() { grep -c -- "$1 -> calling handler()" "$PLOG" || true; }
-ticks() { awk '{print $14 + $15}' "/proc/$BPID/stat"; }
+# CPU time in ns of all the bridge's threads (schedstat: not rounded to
+# clock ticks as utime + stime are)
+cpu_ns() { cat /proc/"$BPID"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR] = $1} END {if (!NR) print "-"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 p90() { sort -n | awk '{a[NR] = $1} END {if (!NR) print "-"; else {i = int(NR * 0.9 + 0.999); if (i > NR) i = NR; print a[i]}}'; }
@@ -107,10 +108,10 @@ for k in b1 u1 b3 u3; do MS[$k]=""; CPU[$k]=""; REQ[$k]=""; FAILS[$k]=0; done
 
 bridge_run() { # bridge_run K
 	local k=$1 c0 c1 r0 line ms
-	c0=$(ticks); r0=$(preq)
+	c0=$(cpu_ns); r0=$(preq)
 	echo "$k" >&"$DRV_IN"
 	read -r -t 300 line <&"$DRV_OUT" || die "v1_driver stopped answering (see $W/driver.err)"
-	c1=$(ticks)
+	c1=$(cpu_ns)
 	echo "$line" >>"$W/driver.out"
 	if [[ $line == *'"ok":true'* ]]; then
 		ms=$(jnum ms "$line")
@@ -285,7 +286,7 @@ grep -q '^ok' "$W/bridge-stop.txt" || note "bridge stop: $(head -n 3 "$W/bridge-
 words() { tr ' ' '\n' <<<"$1" | sed '/^$/d'; }
 med() { words "$1" | median; }
 per_run() { awk -v s="$(words "$1" | sum)" -v n="$(words "$1" | wc -l)" 'BEGIN {printf "%.1f", n ? s / n : 0}'; }
-cpu_ms() { awk -v s="$(words "$1" | sum)" -v n="$(words "$1" | wc -l)" -v t="$TCK" 'BEGIN {printf "%.1f", n ? s * 1000 / t / n : 0}'; }
+cpu_ms() { awk -v s="$(words "$1" | sum)" -v n="$(words "$1" | wc -l)" 'BEGIN {printf "%.2f", n ? s / 1e6 / n : 0}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 == 0 || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 f1() { awk -v v="$1" 'BEGIN {if (v == "-" || v == "") print "-"; else printf "%.1f", v}'; }
 n1=$(words "${MS[b1]}" | wc -l); nu1=$(words "${MS[u1]}" | wc -l)
@@ -317,7 +318,7 @@ T=$W/table.txt
 		printf "$fmt" "per issuance, 1 name" "$b1r" "$u1r" "$(ratio "$b1r" "$u1r")"
 		printf "$fmt" "per issuance, 3 names" "$b3r" "$u3r" "$(ratio "$b3r" "$u3r")"
 		printf "$fmt" "account set-up, once (newAccount / all)" "$bridge_setup_new_account" "$uacme_setup" ""
-		printf "$fmt" "--- bridge CPU (utime+stime)" "" "" ""
+		printf "$fmt" "--- bridge CPU (schedstat)" "" "" ""
 		printf "$fmt" "ms per issuance, 1 name" "$(cpu_ms "${CPU[b1]}")" "" ""
 		printf "$fmt" "ms per issuance, 3 names" "$(cpu_ms "${CPU[b3]}")" "" ""
 		printf "$fmt" "--- /directory, $WRK_C conns, ${WRK_S}s (other: nginx)" "" "" ""

@@ -273,6 +273,71 @@ test_serials(void)
 	chain_clear(&c);
 	free(pem);
 	X509_free(x);
+
+	/* a UTCTime notAfter (before 2050): the leaf is read without OpenSSL */
+	x = make_cert("utc.example", leaf_key, inter, int_key, 1L,
+	    "491231235959Z", 0);
+	CHECK(x != NULL);
+	if (x == NULL)
+		return;
+	xs[0] = x;
+	pem = pem_of(xs, 2);
+	CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == 0);
+	CHECK_STR(c.serial, "01");
+	CHECK(c.not_after == 2524607999LL); /* 2049-12-31T23:59:59Z */
+	chain_clear(&c);
+	free(pem);
+	X509_free(x);
+}
+
+/* One PEM CERTIFICATE block of n bytes of der (may be no certificate). */
+static char *
+pem_block(const unsigned char *der, int n)
+{
+	static const char b[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char e[] = "\n-----END CERTIFICATE-----\n";
+	size_t cap = sizeof(b) + sizeof(e) + 4 * ((size_t)n / 3 + 1) + 1;
+	char *out = malloc(cap);
+	int k;
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, b, sizeof(b) - 1);
+	k = EVP_EncodeBlock((unsigned char *)out + sizeof(b) - 1, der, n);
+	memcpy(out + sizeof(b) - 1 + k, e, sizeof(e));
+	return out;
+}
+
+/* A leaf whose DER is cut or padded is no leaf. */
+static void
+test_leaf_shape(void)
+{
+	unsigned char *der = NULL, *cut;
+	char *pem;
+	struct chain c;
+	int len = i2d_X509(leaf, &der), k;
+	int cuts[] = { len - 1, len / 2, 10, 1 };
+
+	CHECK(len > 0);
+	/* the whole DER in such a block is a leaf: the cuts below are the cause */
+	pem = len > 0 ? pem_block(der, len) : NULL;
+	CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == 0);
+	CHECK_STR(c.serial, "0a1b2c");
+	chain_clear(&c);
+	free(pem);
+	for (k = 0; len > 0 && k < 4; k++) {
+		cut = malloc((size_t)len + 1);
+		CHECK(cut != NULL);
+		if (cut == NULL)
+			break;
+		memcpy(cut, der, (size_t)len);
+		cut[len] = 0;
+		pem = pem_block(cut, k == 0 ? len + 1 : cuts[k]);
+		CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == -1);
+		free(pem);
+		free(cut);
+	}
+	OPENSSL_free(der);
 }
 
 /* chain_der_serial: the serial as in chain_parse, the public key, and
@@ -384,6 +449,7 @@ main(void)
 		test_limits();
 		test_garbage();
 		test_serials();
+		test_leaf_shape();
 		test_der_serial();
 		test_two_intermediates();
 	}

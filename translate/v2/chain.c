@@ -61,18 +61,6 @@ out:
 	return rc;
 }
 
-static int
-leaf_info(X509 *x, struct chain *c)
-{
-	struct tm tm;
-
-	if (serial_hex(x, c->serial) == -1 ||
-	    ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
-		return -1;
-	c->not_after = (long long)timegm(&tm);
-	return 0;
-}
-
 int
 chain_der_serial(const unsigned char *der, size_t len,
     char serial[CHAIN_SERIAL_MAX], EVP_PKEY **pubkey)
@@ -171,17 +159,149 @@ pem_next(const char **pos, const char *end, unsigned char **der, int *dlen)
 	return rc;
 }
 
-/* The leaf: parsed for its serial and notAfter. */
+/* --- the leaf, read without OpenSSL (issue 10 item 3) ----------------------
+ * d2i_X509 costs about a million instructions in OpenSSL 3, most of them
+ * decoding the public key, which the bridge never uses: the leaf's serial
+ * and notAfter are read straight from the DER of its TBSCertificate. */
+
+/* One DER element at *p (before end): tag, content, *p past it. Short and
+ * long (up to 3 octets) lengths; low tag numbers only. 0 or -1. */
+static int
+der_next(const unsigned char **p, const unsigned char *end, int tag,
+    const unsigned char **body, size_t *blen)
+{
+	const unsigned char *q = *p;
+	size_t n, k, avail;
+
+	if (end - q < 2 || q[0] != tag)
+		return -1;
+	n = q[1];
+	q += 2;
+	if (n & 0x80) {
+		k = n & 0x7f;
+		if (k == 0 || k > 3 || (size_t)(end - q) < k)
+			return -1;
+		for (n = 0; k > 0; k--)
+			n = (n << 8) | *q++;
+	}
+	avail = (size_t)(end - q);
+	if (n > avail)
+		return -1;
+	*body = q;
+	*blen = n;
+	*p = q + n;
+	return 0;
+}
+
+/* The INTEGER content as in serial_hex: lower-case hex of its octets, the
+ * sign octet dropped; negative serials are refused. 0 or -1. */
+static int
+der_serial_hex(const unsigned char *v, size_t n, char out[CHAIN_SERIAL_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	if (n == 0 || (v[0] & 0x80))
+		return -1;
+	while (n > 1 && v[0] == 0) {
+		v++;
+		n--;
+	}
+	if (2 * n + 1 > CHAIN_SERIAL_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[v[i] >> 4];
+		out[2 * i + 1] = hex[v[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 0;
+}
+
+/* n decimal digits at s into *v. 0 or -1. */
+static int
+digits(const unsigned char *s, size_t n, int *v)
+{
+	*v = 0;
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		*v = *v * 10 + (*s - '0');
+	}
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long long
+days_from_civil(long long y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* A DER UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), the
+ * only forms RFC 5280 allows, into unix seconds. 0 or -1. */
+static int
+der_time(int tag, const unsigned char *v, size_t n, long long *out)
+{
+	int y, mo, d, h, mi, sec;
+	size_t yl = tag == 0x17 ? 2 : 4;
+
+	if (n != yl + 11 || v[n - 1] != 'Z' || digits(v, yl, &y) == -1 ||
+	    digits(v + yl, 2, &mo) == -1 || digits(v + yl + 2, 2, &d) == -1 ||
+	    digits(v + yl + 4, 2, &h) == -1 ||
+	    digits(v + yl + 6, 2, &mi) == -1 ||
+	    digits(v + yl + 8, 2, &sec) == -1 || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	if (tag == 0x17)
+		y += y < 50 ? 2000 : 1900; /* RFC 5280 4.1.2.5.1 */
+	*out = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL +
+	    sec;
+	return 0;
+}
+
+/* The leaf's serial and notAfter into out. 0, or -1 when der is not
+ * exactly one certificate with a TBSCertificate of that shape. */
 static int
 take_leaf(const unsigned char *der, int dlen, struct chain *out)
 {
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, dlen);
-	int rc = x != NULL && p == der + dlen && leaf_info(x, out) == 0 ? 0
-									: -1;
+	const unsigned char *p = der, *end = der + dlen, *v, *tbs, *tend;
+	size_t n;
+	int tag;
 
-	X509_free(x);
-	return rc;
+	if (der_next(&p, end, 0x30, &v, &n) == -1 || p != end)
+		return -1;
+	p = v;
+	if (der_next(&p, v + n, 0x30, &tbs, &n) == -1)
+		return -1;
+	p = tbs;
+	tend = tbs + n;
+	if (p < tend && *p == 0xa0 && der_next(&p, tend, 0xa0, &v, &n) == -1)
+		return -1; /* version */
+	if (der_next(&p, tend, 0x02, &v, &n) == -1 ||
+	    der_serial_hex(v, n, out->serial) == -1 ||
+	    der_next(&p, tend, 0x30, &v, &n) == -1 || /* signature */
+	    der_next(&p, tend, 0x30, &v, &n) == -1 || /* issuer */
+	    der_next(&p, tend, 0x30, &v, &n) == -1)   /* validity */
+		return -1;
+	p = v;
+	tend = v + n;
+	tag = p < tend ? *p : 0;
+	if ((tag != 0x17 && tag != 0x18) ||
+	    der_next(&p, tend, tag, &v, &n) == -1) /* notBefore */
+		return -1;
+	tag = p < tend ? *p : 0;
+	return (tag == 0x17 || tag == 0x18) &&
+		der_next(&p, tend, tag, &v, &n) == 0 &&
+		der_time(tag, v, n, &out->not_after) == 0
+	    ? 0
+	    : -1;
 }
 
 /* One block into out: the leaf first, then the issuers but roots. 0, 1
