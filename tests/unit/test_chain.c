@@ -16,7 +16,7 @@
 
 #define LEAF_SERIAL 0x0a1b2cL
 #define LEAF_NOT_AFTER "20301231235959Z"
-#define LEAF_NOT_AFTER_UNIX 1924991999LL	/* 2030-12-31T23:59:59Z */
+#define LEAF_NOT_AFTER_UNIX 1924991999LL /* 2030-12-31T23:59:59Z */
 
 static EVP_PKEY *root_key, *int_key, *leaf_key;
 static X509 *root, *inter, *leaf;
@@ -53,21 +53,22 @@ make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
 	ok = X509_set_version(x, 2) &&
 	    ASN1_INTEGER_set(X509_get_serialNumber(x), serial) &&
 	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0) &&
+		(const unsigned char *)cn, -1, -1, 0) &&
 	    X509_set_subject_name(x, name) &&
-	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
-	    name) &&
+	    X509_set_issuer_name(
+		x, issuer ? X509_get_subject_name(issuer) : name) &&
 	    ASN1_TIME_set_string(X509_getm_notBefore(x), "20240101000000Z") &&
 	    ASN1_TIME_set_string(X509_getm_notAfter(x), not_after) &&
 	    X509_set_pubkey(x, key) &&
 	    add_ext(x, issuer ? issuer : x, NID_basic_constraints,
-	    ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
-	    add_ext(x, issuer ? issuer : x, NID_key_usage, ca ?
-	    "critical,keyCertSign,cRLSign" : "critical,digitalSignature") &&
-	    add_ext(x, issuer ? issuer : x, NID_subject_key_identifier,
-	    "hash") &&
+		ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
+	    add_ext(x, issuer ? issuer : x, NID_key_usage,
+		ca ? "critical,keyCertSign,cRLSign"
+		   : "critical,digitalSignature") &&
+	    add_ext(
+		x, issuer ? issuer : x, NID_subject_key_identifier, "hash") &&
 	    add_ext(x, issuer ? issuer : x, NID_authority_key_identifier,
-	    "keyid:always") &&
+		"keyid:always") &&
 	    X509_sign(x, ikey ? ikey : key, EVP_sha256()) > 0;
 	X509_NAME_free(name);
 	if (!ok) {
@@ -135,7 +136,7 @@ test_parse(void)
 	if (pem == NULL)
 		goto out;
 	CHECK(chain_parse(pem, strlen(pem), &c) == 0);
-	CHECK(c.n == 2);		/* the self-signed root is dropped */
+	CHECK(c.n == 2); /* the self-signed root is dropped */
 	CHECK(c.len[0] == leaf_len && c.der[0] != NULL &&
 	    memcmp(c.der[0], leaf_der, leaf_len) == 0);
 	CHECK(c.len[1] == int_len && c.der[1] != NULL &&
@@ -147,7 +148,7 @@ test_parse(void)
 	CHECK(c.der[2] == NULL && c.len[2] == 0);
 	chain_clear(&c);
 	CHECK(c.n == 0 && c.der[0] == NULL);
-	chain_clear(&c);		/* twice is safe */
+	chain_clear(&c); /* twice is safe */
 	CHECK(c.n == 0);
 
 	/* only the leaf part of the buffer (len bounds the parse) */
@@ -235,59 +236,44 @@ test_garbage(void)
 	chain_clear(&c);
 
 	memset(&c, 0, sizeof(c));
-	chain_clear(&c);		/* zeroed struct */
+	chain_clear(&c); /* zeroed struct */
 }
 
-/* A serial with its high bit set and an odd number of hex digits. */
+/* A leaf of serial and notAfter na under inter: chain_parse reads
+ * want_serial and want_na from it. */
 static void
-test_serials(void)
+check_leaf(const char *name, long serial, const char *na,
+    const char *want_serial, long long want_na)
 {
-	X509 *x, *xs[2];
+	X509 *xs[2] = { NULL, inter };
 	struct chain c;
 	char *pem;
 
-	x = make_cert("odd.example", leaf_key, inter, int_key, 0xabcL,
-	    "20290615120000Z", 0);
-	CHECK(x != NULL);
-	if (x == NULL)
+	xs[0] = make_cert(name, leaf_key, inter, int_key, serial, na, 0);
+	CHECK(xs[0] != NULL);
+	if (xs[0] == NULL)
 		return;
-	xs[0] = x;
-	xs[1] = inter;
 	pem = pem_of(xs, 2);
 	CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == 0);
-	CHECK_STR(c.serial, "0abc");
-	CHECK(c.not_after == 1876219200LL);	/* 2029-06-15T12:00:00Z */
+	CHECK_STR(c.serial, want_serial);
+	CHECK(c.not_after == want_na);
 	chain_clear(&c);
 	free(pem);
-	X509_free(x);
+	X509_free(xs[0]);
+}
 
-	x = make_cert("high.example", leaf_key, inter, int_key, 0xff00L,
-	    "20290615120000Z", 0);
-	CHECK(x != NULL);
-	if (x == NULL)
-		return;
-	xs[0] = x;
-	pem = pem_of(xs, 2);
-	CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == 0);
-	CHECK_STR(c.serial, "ff00");
-	chain_clear(&c);
-	free(pem);
-	X509_free(x);
-
-	/* a UTCTime notAfter (before 2050): the leaf is read without OpenSSL */
-	x = make_cert("utc.example", leaf_key, inter, int_key, 1L,
-	    "491231235959Z", 0);
-	CHECK(x != NULL);
-	if (x == NULL)
-		return;
-	xs[0] = x;
-	pem = pem_of(xs, 2);
-	CHECK(pem != NULL && chain_parse(pem, strlen(pem), &c) == 0);
-	CHECK_STR(c.serial, "01");
-	CHECK(c.not_after == 2524607999LL); /* 2049-12-31T23:59:59Z */
-	chain_clear(&c);
-	free(pem);
-	X509_free(x);
+/* Serials with an odd number of hex digits and with the high bit set;
+ * GeneralizedTime and UTCTime: the leaf is read without OpenSSL. */
+static void
+test_serials(void)
+{
+	/* 2029-06-15T12:00:00Z */
+	check_leaf(
+	    "odd.example", 0xabcL, "20290615120000Z", "0abc", 1876219200LL);
+	check_leaf(
+	    "high.example", 0xff00L, "20290615120000Z", "ff00", 1876219200LL);
+	/* 2049-12-31T23:59:59Z, the last UTCTime year */
+	check_leaf("utc.example", 1L, "491231235959Z", "01", 2524607999LL);
 }
 
 /* One PEM CERTIFICATE block of n bytes of der (may be no certificate). */
@@ -390,10 +376,10 @@ test_two_intermediates(void)
 	CHECK(k2 != NULL);
 	if (k2 == NULL)
 		return;
-	int2 = make_cert("Test Intermediate 2", k2, inter, int_key, 3,
-	    "20340101000000Z", 1);
-	lf = make_cert("deep.example", leaf_key, int2, k2, 0x77L,
-	    "20300101000000Z", 0);
+	int2 = make_cert(
+	    "Test Intermediate 2", k2, inter, int_key, 3, "20340101000000Z", 1);
+	lf = make_cert(
+	    "deep.example", leaf_key, int2, k2, 0x77L, "20300101000000Z", 0);
 	CHECK(int2 != NULL && lf != NULL);
 	if (int2 == NULL || lf == NULL)
 		goto out;
@@ -429,8 +415,8 @@ main(void)
 	leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	CHECK(root_key && int_key && leaf_key);
 	if (root_key && int_key && leaf_key) {
-		root = make_cert("Test Root", root_key, NULL, NULL, 1,
-		    "20400101000000Z", 1);
+		root = make_cert(
+		    "Test Root", root_key, NULL, NULL, 1, "20400101000000Z", 1);
 		inter = make_cert("Test Intermediate", int_key, root, root_key,
 		    2, "20350101000000Z", 1);
 		leaf = make_cert("leaf.example", leaf_key, inter, int_key,
