@@ -36,9 +36,10 @@ FLOOD_TIMEOUT=${BENCH_FLOOD_TIMEOUT:-360}
 need_tools pebble pebble-challtestsrv node uacme nginx wrk ab unshare curl
 [ -x "$BRIDGE_BIN" ] || die "$BRIDGE_BIN not built (make build/acme-bridge)"
 
-DRV_PID=""
+DRV_PID="" FLOOD_PID=""
 bench_exit() {
 	[ -z "$DRV_PID" ] || kill -TERM "$DRV_PID" 2>/dev/null || true
+	[ -z "$FLOOD_PID" ] || kill -TERM "$FLOOD_PID" 2>/dev/null || true
 	cleanup
 }
 trap bench_exit EXIT
@@ -236,9 +237,14 @@ if [ "$FLOOD" -gt 0 ]; then
 	) >"$W/flood-probes.txt" 2>/dev/null &
 	probe_pid=$!
 	E2E_PIDS+=("$probe_pid")
+	# In the background and waited for, so that a signal to the bench stops
+	# it too (bench_exit): bash runs no trap while a foreground child runs.
 	timeout -k 5 "$FLOOD_TIMEOUT" node tests/bench/v1_driver.js --url "$BRIDGE_URL" --accounts "$FLOOD" \
 		--concurrency "$FLOOD" --runs "$FLOOD" --tag flood --deadline-s $((FLOOD_TIMEOUT - 30)) \
-		</dev/null >"$W/flood.out" 2>"$W/flood.err" || rc=$?
+		</dev/null >"$W/flood.out" 2>"$W/flood.err" &
+	FLOOD_PID=$!
+	wait "$FLOOD_PID" || rc=$?
+	FLOOD_PID=""
 	t1=$(now_ns)
 	kill -TERM "$probe_pid" 2>/dev/null || true
 	wait "$probe_pid" 2>/dev/null || true
