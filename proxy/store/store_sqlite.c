@@ -35,6 +35,8 @@ static const char *const sqls[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
+	[ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
 	[ST_ACC_INS] =
 	    "INSERT INTO accounts(thumbprint, jwk, contact, "
 	    "agreement, initial_ip, created_at, status, v2_key_pem, "
@@ -476,14 +478,13 @@ sq_close(void *impl)
 int
 sq_relaxed(struct sq *q, int on)
 {
+	/* prepared once: these run twice per relaxed write, on the hot path */
 	if (!sqlite3_get_autocommit(q->db))
 		return 0;
-	if (sqlite3_exec(q->db,
-		on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
-		NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	sq_log(q, __func__, sqlite3_errmsg(q->db));
-	return -1;
+	return sq_exec(q, on ? ST_SYNC_NORMAL : ST_SYNC_FULL, NULL, 0,
+		   __func__) == -1
+	    ? -1
+	    : 0;
 }
 
 static const struct store_ops sq_ops = {

@@ -5,7 +5,6 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -26,62 +25,6 @@ chain_cert_id(const unsigned char *der, size_t len, char out[33])
 	for (i = 0; i < 16; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
-}
-
-/* The serial of x as lower-case hex, zero-padded to whole octets (the
- * form of the v1 cert URLs). 0 or -1. */
-static int
-serial_hex(X509 *x, char out[CHAIN_SERIAL_MAX])
-{
-	BIGNUM *bn = NULL;
-	char *hex = NULL;
-	size_t i, k, len;
-	int rc = -1;
-
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) ==
-		NULL ||
-	    (hex = BN_bn2hex(bn)) == NULL)
-		goto out;
-	len = strlen(hex);
-	if (len + 2 > CHAIN_SERIAL_MAX)
-		goto out;
-	/* Boulder's cert URLs used zero-padded lower-case hex. */
-	i = 0;
-	if (len % 2 == 1)
-		out[i++] = '0';
-	for (k = 0; k < len; k++)
-		out[i++] = (char)(hex[k] >= 'A' && hex[k] <= 'F'
-			? hex[k] - 'A' + 'a'
-			: hex[k]);
-	out[i] = '\0';
-	rc = 0;
-out:
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return rc;
-}
-
-int
-chain_der_serial(const unsigned char *der, size_t len,
-    char serial[CHAIN_SERIAL_MAX], EVP_PKEY **pubkey)
-{
-	const unsigned char *p = der;
-	X509 *x = NULL;
-	int rc = -1;
-
-	if (pubkey != NULL)
-		*pubkey = NULL;
-	if (der == NULL || len == 0 || len > INT32_MAX ||
-	    (x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len ||
-	    serial_hex(x, serial) == -1)
-		goto out;
-	if (pubkey != NULL && (*pubkey = X509_get_pubkey(x)) == NULL)
-		goto out;
-	rc = 0;
-out:
-	X509_free(x);
-	ERR_clear_error();
-	return rc;
 }
 
 static int
@@ -193,8 +136,9 @@ der_next(const unsigned char **p, const unsigned char *end, int tag,
 	return 0;
 }
 
-/* The INTEGER content as in serial_hex: lower-case hex of its octets, the
- * sign octet dropped; negative serials are refused. 0 or -1. */
+/* The INTEGER content as the v1 cert URLs have it (Boulder's form):
+ * lower-case hex of its octets, zero-padded to whole octets, leading zero
+ * octets dropped; negative serials are refused. 0 or -1. */
 static int
 der_serial_hex(const unsigned char *v, size_t n, char out[CHAIN_SERIAL_MAX])
 {
@@ -266,42 +210,80 @@ der_time(int tag, const unsigned char *v, size_t n, long long *out)
 	return 0;
 }
 
-/* The leaf's serial and notAfter into out. 0, or -1 when der is not
- * exactly one certificate with a TBSCertificate of that shape. */
+/* One Time element at *p (UTCTime or GeneralizedTime), into *out unless
+ * out is NULL. 0 or -1. */
 static int
-take_leaf(const unsigned char *der, int dlen, struct chain *out)
+der_time_next(const unsigned char **p, const unsigned char *end, long long *out)
 {
-	const unsigned char *p = der, *end = der + dlen, *v, *tbs, *tend;
+	const unsigned char *v;
+	long long t;
 	size_t n;
-	int tag;
+	int tag = *p < end ? **p : 0;
+
+	if ((tag != 0x17 && tag != 0x18) ||
+	    der_next(p, end, tag, &v, &n) == -1 ||
+	    der_time(tag, v, n, &t) == -1)
+		return -1;
+	if (out != NULL)
+		*out = t;
+	return 0;
+}
+
+/* The serial and notAfter of a DER certificate, read from its
+ * TBSCertificate. 0, or -1 when der is not exactly one certificate of that
+ * shape. */
+static int
+cert_fields(const unsigned char *der, size_t len, char serial[CHAIN_SERIAL_MAX],
+    long long *not_after)
+{
+	const unsigned char *p = der, *end = der + len, *v, *tend;
+	size_t n;
 
 	if (der_next(&p, end, 0x30, &v, &n) == -1 || p != end)
 		return -1;
 	p = v;
-	if (der_next(&p, v + n, 0x30, &tbs, &n) == -1)
+	if (der_next(&p, v + n, 0x30, &v, &n) == -1) /* tbsCertificate */
 		return -1;
-	p = tbs;
-	tend = tbs + n;
+	p = v;
+	tend = v + n;
 	if (p < tend && *p == 0xa0 && der_next(&p, tend, 0xa0, &v, &n) == -1)
 		return -1; /* version */
 	if (der_next(&p, tend, 0x02, &v, &n) == -1 ||
-	    der_serial_hex(v, n, out->serial) == -1 ||
+	    der_serial_hex(v, n, serial) == -1 ||
 	    der_next(&p, tend, 0x30, &v, &n) == -1 || /* signature */
 	    der_next(&p, tend, 0x30, &v, &n) == -1 || /* issuer */
 	    der_next(&p, tend, 0x30, &v, &n) == -1)   /* validity */
 		return -1;
 	p = v;
-	tend = v + n;
-	tag = p < tend ? *p : 0;
-	if ((tag != 0x17 && tag != 0x18) ||
-	    der_next(&p, tend, tag, &v, &n) == -1) /* notBefore */
-		return -1;
-	tag = p < tend ? *p : 0;
-	return (tag == 0x17 || tag == 0x18) &&
-		der_next(&p, tend, tag, &v, &n) == 0 &&
-		der_time(tag, v, n, &out->not_after) == 0
+	return der_time_next(&p, v + n, NULL) == 0 &&
+		der_time_next(&p, v + n, not_after) == 0
 	    ? 0
 	    : -1;
+}
+
+int
+chain_der_serial(const unsigned char *der, size_t len,
+    char serial[CHAIN_SERIAL_MAX], EVP_PKEY **pubkey)
+{
+	const unsigned char *p = der;
+	long long not_after;
+	X509 *x = NULL;
+	int rc = -1;
+
+	if (pubkey != NULL)
+		*pubkey = NULL;
+	/* the serial as chain_parse reads it; OpenSSL checks the rest */
+	if (der == NULL || len == 0 || len > INT32_MAX ||
+	    cert_fields(der, len, serial, &not_after) == -1 ||
+	    (x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
+		goto out;
+	if (pubkey != NULL && (*pubkey = X509_get_pubkey(x)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
 }
 
 /* One block into out: the leaf first, then the issuers but roots. 0, 1
@@ -313,7 +295,9 @@ take_block(unsigned char *der, int dlen, struct chain *out)
 	int self = 0;
 
 	if (chain_cert_id(der, (size_t)dlen, id) == -1 ||
-	    (out->n == 0 && take_leaf(der, dlen, out) == -1) ||
+	    (out->n == 0 &&
+		cert_fields(der, (size_t)dlen, out->serial, &out->not_after) ==
+		    -1) ||
 	    (out->n > 0 &&
 		(self = issuer_self_signed(der, (size_t)dlen, id)) == -1)) {
 		OPENSSL_free(der);
