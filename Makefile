@@ -52,6 +52,10 @@ $(1)/unit/%: $(1)/obj/tests/unit/%.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC
 $(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/config.o $(1)/obj/proxy/core/config_check.o $(1)/obj/proxy/core/config_upstreams.o $(1)/obj/proxy/core/log.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
+# proxy/admin/inv_queue.c: the inventory's writes held in memory, on the store.
+$(1)/unit/test_inv_queue: $(1)/obj/tests/unit/test_inv_queue.o $(1)/obj/proxy/admin/inv_queue.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC) $(STORE_SRC))
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 # proxy/cli/startup_check.c: --check-config's look at the machine (issue 9 item 8).
 $(1)/unit/test_startup_check: $(1)/obj/tests/unit/test_startup_check.o $(1)/obj/proxy/cli/startup_check.o $(1)/obj/proxy/net/tls.o
 	@mkdir -p $$(@D)

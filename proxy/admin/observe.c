@@ -13,6 +13,7 @@
 #include "accesslog.h"
 #include "fairq.h"
 #include "bridge.h"
+#include "inv_queue.h"
 #include "store_inventory.h"
 #include "log.h"
 #include "metrics.h"
@@ -23,17 +24,19 @@
 
 #define LOG_MODE 0640
 #define LOG_BUF_FLUSH (64 * 1024) /* written at once past this */
-#define TRAFFIC_FLUSH_MS 5000	  /* v1 traffic counts kept in memory */
+#define STORE_FLUSH_MS 5000	  /* inventory kept in memory this long */
 #define HOUR 3600
 
 /* Issue 10 item 4: nothing on the hot path waits for a write. Access log
  * lines gather in logbuf and go out in one write when the loop turn ends
  * (the prepare handle runs before the loop waits again), so a busy turn
  * writes once for all its requests and an idle bridge still writes each
- * line at once. The traffic per hour is counted here and written every
- * TRAFFIC_FLUSH_MS, before the page reads it, and at exit: a GET or HEAD
- * writes nothing to the store (a crash loses at most those seconds of
- * counts; the inventory of accounts is written as before). */
+ * line at once. The inventory (the traffic per hour, each request of a
+ * known account, each issuance) is kept here and written in one
+ * transaction every STORE_FLUSH_MS, when INVQ_MAX entries wait, before
+ * the page reads it, on SIGHUP and at exit: a GET or HEAD writes nothing
+ * to the store and a POST's answer waits for no inventory commit. A crash
+ * loses at most those seconds of observations, never v1 state. */
 struct obs_state {
 	int fd;	     /* the access log; -1 = none */
 	int own;     /* 1: a file of ours (log_file) */
@@ -42,14 +45,17 @@ struct obs_state {
 	struct bridge *b;
 	char *logbuf;
 	size_t loglen, logcap;
-	long long t_hour, t_requests, t_failures, t_flushed_ms;
+	struct inv_queue *inv;
+	long long t_hour, t_requests, t_failures;
 	uv_prepare_t turn;
-	int turn_on;
+	uv_timer_t due; /* armed while the inventory holds something */
+	int turn_on, due_on, due_armed;
 };
 
 static void log_flush(struct obs_state *s);
-static void traffic_flush(struct obs_state *s);
+static void store_flush(struct obs_state *s);
 static void on_turn(uv_prepare_t *h);
+static void on_due(uv_timer_t *h);
 
 static struct obs_state *
 state(struct bridge *b)
@@ -92,7 +98,7 @@ observe_init(struct bridge *b)
 	const char *path = b->cfg->log_file;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->m = metrics_new()) == NULL)
+	    (s->m = metrics_new()) == NULL || (s->inv = invq_new()) == NULL)
 		goto fail;
 	for (size_t i = 0; i < b->cfg->nups; i++)
 		metrics_upstream_add(s->m, b->cfg->ups[i].name);
@@ -106,18 +112,24 @@ observe_init(struct bridge *b)
 		log_info("access log: %s", path);
 	}
 	s->b = b;
-	s->t_flushed_ms = bridge_now_ms();
 	if (b->loop != NULL && uv_prepare_init(b->loop, &s->turn) == 0) {
 		s->turn.data = s;
 		uv_prepare_start(&s->turn, on_turn);
 		uv_unref((uv_handle_t *)&s->turn); /* never keeps the loop up */
 		s->turn_on = 1;
 	}
+	if (b->loop != NULL && uv_timer_init(b->loop, &s->due) == 0) {
+		s->due.data = s;
+		uv_unref((uv_handle_t *)&s->due);
+		s->due_on = 1;
+	}
 	b->obs = s;
 	return 0;
 fail:
-	if (s != NULL)
+	if (s != NULL) {
 		metrics_free(s->m);
+		invq_free(s->inv);
+	}
 	free(s);
 	return -1;
 }
@@ -151,10 +163,11 @@ observe_close(struct bridge *b)
 		return;
 	/* after the loop: the handle was closed with the others (main) */
 	log_flush(s);
-	traffic_flush(s);
+	store_flush(s);
 	if (s->own && s->fd >= 0)
 		close(s->fd);
 	free(s->logbuf);
+	invq_free(s->inv);
 	metrics_free(s->m);
 	free(s);
 	b->obs = NULL;
@@ -194,15 +207,51 @@ log_flush(struct obs_state *s)
 	s->loglen = 0;
 }
 
-/* The traffic counted since the last flush, into the store. */
+/* The inventory held since the last flush, into the store in one
+ * transaction. Should one be open already (begin refuses to nest), the
+ * rows join it rather than wait: nothing is dropped. */
 static void
-traffic_flush(struct obs_state *s)
+store_flush(struct obs_state *s)
 {
-	if (s->t_requests > 0 && s->b->store != NULL)
-		(void)inventory_count_n(
-		    s->b->store, s->t_requests, s->t_failures, s->t_hour);
+	struct store *st = s->b->store;
+	int tx;
+	size_t refused;
+
+	if (st != NULL && (s->t_requests > 0 || invq_len(s->inv) > 0)) {
+		tx = store_begin(st) == 0;
+		if (s->t_requests > 0)
+			(void)inventory_count_n(
+			    st, s->t_requests, s->t_failures, s->t_hour);
+		if ((refused = invq_write(s->inv, st)) > 0)
+			log_warn("inventory: %zu rows not written (see above)",
+			    refused);
+		if (tx && store_commit(st) == -1)
+			(void)store_rollback(st);
+	}
 	s->t_requests = s->t_failures = 0;
-	s->t_flushed_ms = bridge_now_ms();
+	if (s->due_armed)
+		uv_timer_stop(&s->due);
+	s->due_armed = 0;
+}
+
+/* Something was kept in memory: written STORE_FLUSH_MS later at the
+ * latest, even if the bridge sees no other request (a loop turn alone
+ * would wait for the next event). */
+static void
+store_flush_arm(struct obs_state *s)
+{
+	if (s->due_on && !s->due_armed &&
+	    uv_timer_start(&s->due, on_due, STORE_FLUSH_MS, 0) == 0)
+		s->due_armed = 1;
+}
+
+static void
+on_due(uv_timer_t *h)
+{
+	struct obs_state *s = h->data;
+
+	s->due_armed = 0;
+	store_flush(s);
 }
 
 static void
@@ -211,22 +260,20 @@ traffic_note(struct obs_state *s, int failed, long long now)
 	long long hour = now - now % HOUR;
 
 	if (s->t_requests > 0 && hour != s->t_hour)
-		traffic_flush(s);
+		store_flush(s);
 	s->t_hour = hour;
 	s->t_requests++;
 	s->t_failures += failed ? 1 : 0;
+	store_flush_arm(s);
 }
 
-/* The end of a loop turn: its log lines, and the traffic when due. */
+/* The end of a loop turn: its log lines. */
 static void
 on_turn(uv_prepare_t *h)
 {
 	struct obs_state *s = h->data;
 
 	log_flush(s);
-	if (s->t_requests > 0 &&
-	    bridge_now_ms() - s->t_flushed_ms >= TRAFFIC_FLUSH_MS)
-		traffic_flush(s);
 }
 
 void
@@ -237,7 +284,7 @@ observe_flush(struct bridge *b)
 	if (s == NULL)
 		return;
 	log_flush(s);
-	traffic_flush(s);
+	store_flush(s);
 }
 
 /* --- client inventory ---------------------------------------------------
@@ -245,6 +292,22 @@ observe_flush(struct bridge *b)
  * v1 request, inventory_record for those of a known account,
  * inventory_issued) go here. Note: o->error_detail may quote what the
  * client sent (names, URLs); the access log leaves it out. */
+/* After an entry was queued (rc 0) or lost (-1, out of memory): a full
+ * queue is written now, not at the end of the turn, so a busy turn never
+ * drops one. */
+static void
+inventory_queued(struct obs_state *s, int rc)
+{
+	if (rc == -1) {
+		metrics_log_error(s->m);
+		log_warn("inventory: out of memory, one request not kept");
+	}
+	if (invq_len(s->inv) >= INVQ_MAX)
+		store_flush(s);
+	else
+		store_flush_arm(s);
+}
+
 static void
 inventory_note_v1(struct bridge *b, const struct server_req *r,
     const struct obs_req *o, int status, const char *errtype)
@@ -272,17 +335,20 @@ inventory_note_v1(struct bridge *b, const struct server_req *r,
 	v.resource = o->resource;
 	v.method = r->method;
 	v.upstream = o->prefix;
-	(void)inventory_record(b->store, &v, now);
+	inventory_queued(state(b), invq_add_seen(state(b)->inv, &v, now));
 }
 
 static void
 inventory_note_issued(struct bridge *b, long long account_id,
     const char *serial, const char *names, long long not_after)
 {
+	/* the certificate itself is in the store already (certs table) */
 	(void)names;
+	(void)serial;
+	(void)not_after;
 	if (b->store != NULL)
-		(void)inventory_issued(
-		    b->store, account_id, serial, not_after, bridge_now());
+		inventory_queued(state(b),
+		    invq_add_issued(state(b)->inv, account_id, bridge_now()));
 }
 
 /* --- hooks ---------------------------------------------------------------- */

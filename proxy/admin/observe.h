@@ -39,10 +39,12 @@ struct obs_req {
 
 /* Open the log file (config log_file, "" = stdout) and the metrics. */
 int observe_init(struct bridge *b);
-/* Write what is gathered in memory now: access log lines and the v1
- * traffic counts (before the page reads them; issue 10 item 4). */
+/* Write what is gathered in memory now: access log lines and the
+ * inventory (traffic counts, requests of known accounts, issuances), before
+ * the page reads them and on SIGHUP (issue 10 items 3 and 4). */
 void observe_flush(struct bridge *b);
-/* SIGHUP: reopen the log file (log rotation). */
+/* SIGHUP: reopen the log file (log rotation); main writes the inventory
+ * with observe_flush too. */
 void observe_reopen(struct bridge *b);
 void observe_close(struct bridge *b);
 

@@ -159,15 +159,17 @@ tls_reload(void)
 	log_info("SIGHUP: TLS certificate reloaded from %s", B.cfg->tls_cert);
 }
 
-/* SIGHUP: reopen the access log (log rotation), reload the TLS
- * certificate. */
+/* SIGHUP: reopen the access log (log rotation), write the inventory held
+ * in memory (so `report` sees it at once), reload the TLS certificate. */
 static void
 on_hup(uv_signal_t *s, int signum)
 {
 	(void)s;
 	(void)signum;
-	log_info("SIGHUP: reopening the access log");
 	observe_reopen(&B);
+	observe_flush(&B); /* the inventory, for a report run now */
+	/* after the writes: tests wait for this line (bridge_flush) */
+	log_info("SIGHUP: access log reopened, inventory written");
 	tls_reload();
 }
 

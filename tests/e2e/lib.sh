@@ -364,6 +364,16 @@ bridge_start() { # bridge_start WORKDIR [extra flags]
 	return 1
 }
 
+# bridge_flush: the running bridge writes the inventory it holds in memory
+# (SIGHUP; it writes it every 5 s anyway), for a report or a query right now
+bridge_flush() {
+	local line='SIGHUP: access log reopened, inventory written' n
+	n=$(grep -c "$line" "$BRIDGE_LOG" || true)
+	kill -HUP "$BRIDGE_PID" || die "bridge_flush: no bridge running"
+	wait_for 10 eval '[ "$(grep -c "$line" "$BRIDGE_LOG")" -gt "$n" ]' ||
+		die "bridge_flush: no flush logged within 10 s"
+}
+
 # bridge_draining: the last bridge started logged "draining" and not "stopping"
 bridge_draining() {
 	awk '/^### bridge start/ { d = 0 } / INFO draining: / { d = 1 } / INFO stopping$/ { d = 0 }

@@ -318,7 +318,7 @@ else
 fi
 assert_eq "the new file has exactly one line" 1 "$(wc -l <"$ALOG")"
 assert_eq "the new access log has mode 0640" 640 "$(stat -c %a "$ALOG")"
-check "the bridge logged the reopen" grep -q 'SIGHUP: reopening the access log' "$BRIDGE_LOG"
+check "the bridge logged the reopen" grep -q 'SIGHUP: access log reopened' "$BRIDGE_LOG"
 
 # ---- nothing secret in any output
 curl -s --max-time 10 "$BRIDGE_ADMIN_URL/metrics" -o "$W/metrics2.txt"

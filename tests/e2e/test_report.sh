@@ -67,7 +67,9 @@ st=$(http_req "$W/nc" -A "$DH_UA" -H 'Content-Type: application/jose+json' \
 	--data-binary "@$W/nc.req" "$BRIDGE_URL/acme/new-cert")
 check_problem "dehydrated's account: new-cert for an unauthorized name" "$W/nc" 403 unauthorized "$st"
 
-# ---- the report while the bridge runs: table
+# ---- the report while the bridge runs: table (the inventory it holds in
+# memory written first: SIGHUP)
+bridge_flush
 report >"$W/table.txt" 2>"$W/report.err" && pass "report: exit 0" ||
 	fail "report: exit 0" "$(cat "$W/report.err")"
 sed 's/^/    | /' "$W/table.txt"
@@ -175,6 +177,12 @@ report --json >"$W/stopped.json" || true
 check_json "report with the bridge stopped: the same clients" "$W/stopped.json" 1
 bridge_start "$W" || finish # same port and state
 dh renew "$D" -c -x -d a.report.example -d b.report.example
+# the inventory held in memory is written within 5 s with no signal and no
+# further request (issue 10: a timer, not the next loop turn)
+issued() { sqlite3 "$BRIDGE_STATE" 'select coalesce(sum(issued),0) from clients;'; }
+wait_for 12 eval '[ "$(issued)" -ge 3 ]' && pass "the renewal's inventory is written within 5 s, unasked" ||
+	fail "the renewal's inventory is written within 5 s, unasked" "issued $(issued) after 12 s, want 3"
+bridge_flush
 report --json >"$W/after.json" || true
 check_json "after a restart and a renewal: dehydrated has 2 certificates" "$W/after.json" 2
 first_before=$(node -e 'const j=require(process.argv[1]);console.log(j.clients.find(c=>c.client==="dehydrated").first_seen)' "$W/report.json")

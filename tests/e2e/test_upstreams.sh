@@ -286,6 +286,7 @@ assert_eq "metrics: upstream_up 1 for /staging (B)" 1 \
 	"$(printf '%s\n' "$up" | grep -F 'upstream="/staging"' | grep -F "url=\"$B_DIR\"" | grep -c ' 1$' || true)"
 
 # ---- the report and the migration page: the /staging client with its upstream
+bridge_flush
 "$BRIDGE_BIN" report --state "$BRIDGE_STATE" >"$R.report.txt" 2>"$R.report.err" &&
 	pass "report: exit 0" || fail "report: exit 0" "$(cat "$R.report.err")"
 sed 's/^/    | /' "$R.report.txt"
