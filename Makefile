@@ -70,7 +70,7 @@ UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 # libFuzzer drivers (below: Fuzzing).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/acme2.c proxy/core/log.c)
+PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/upstream_sock.c proxy/upstream/acme2.c proxy/core/log.c)
 
 .PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean \
 	fuzz fuzz-build fuzz-replay install uninstall

@@ -135,9 +135,9 @@ invq_write(struct inv_queue *q, struct store *s)
 	for (size_t i = 0; i < q->n; i++) {
 		const struct invq_entry *e = &q->e[i];
 
-		rc = e->issued ? inventory_issued(s, e->v.account_id, NULL, 0,
-				     e->now)
-			       : inventory_record(s, &e->v, e->now);
+		rc = e->issued
+		    ? inventory_issued(s, e->v.account_id, NULL, 0, e->now)
+		    : inventory_record(s, &e->v, e->now);
 		refused += rc == -1 ? 1 : 0;
 	}
 	entries_free(q);

@@ -1,8 +1,10 @@
 /* upstream.c: asynchronous HTTP(S) to the v2 CA: one libcurl multi handle
- * driven by libuv (a uv_poll_t per socket curl asks about, one uv_timer_t for
- * curl's timeout), one easy handle per request. Shaped like curl's
- * docs/examples/multi-uv.c. Nothing here blocks the loop. */
+ * driven by libuv (upstream_sock.c: a uv_poll_t per socket curl asks
+ * about, one uv_timer_t for curl's timeout), one easy handle per request.
+ * Shaped like curl's docs/examples/multi-uv.c. Nothing here blocks the
+ * loop. */
 #include "upstream.h"
+#include "upstream_int.h"
 
 #include <sys/queue.h>
 
@@ -30,14 +32,6 @@
 #define UP_RETRY_AFTER_MAX 86400L
 #define UP_BODY_CHUNK 4096
 
-/* One socket curl wants watched. Freed in its close callback. */
-struct up_sock {
-	uv_poll_t poll; /* first: the handle is the struct */
-	curl_socket_t fd;
-	struct upstream *u;
-	LIST_ENTRY(up_sock) link;
-};
-
 /* One transfer in flight. */
 struct up_req {
 	struct upstream *u;
@@ -52,21 +46,6 @@ struct up_req {
 	const char *fail; /* why a callback aborted the transfer */
 	char errbuf[CURL_ERROR_SIZE];
 	LIST_ENTRY(up_req) link;
-};
-
-struct upstream {
-	uv_loop_t *loop;
-	CURLM *multi;
-	uv_timer_t timer;
-	STACK_OF(X509) * extra_ca; /* roots from ca_file, or NULL */
-	long timeout_ms;
-	size_t pending;
-	size_t open_handles; /* libuv handles not yet closed */
-	LIST_HEAD(, up_req) reqs;
-	LIST_HEAD(, up_sock) socks;
-	int closing;
-	void (*free_cb)(void *);
-	void *free_arg;
 };
 
 /* ---- lists ---- */
@@ -100,8 +79,8 @@ upstream_destroy(struct upstream *u)
 		free_cb(free_arg);
 }
 
-static void
-handle_gone(struct upstream *u)
+void
+up_handle_gone(struct upstream *u)
 {
 	u->open_handles--;
 	if (u->closing && u->open_handles == 0)
@@ -109,27 +88,9 @@ handle_gone(struct upstream *u)
 }
 
 static void
-on_sock_closed(uv_handle_t *h)
-{
-	struct up_sock *s = (struct up_sock *)h;
-	struct upstream *u = s->u;
-
-	free(s);
-	handle_gone(u);
-}
-
-static void
 on_timer_closed(uv_handle_t *h)
 {
-	handle_gone(h->data);
-}
-
-static void
-sock_close(struct up_sock *s)
-{
-	LIST_REMOVE(s, link);
-	uv_poll_stop(&s->poll);
-	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+	up_handle_gone(h->data);
 }
 
 static void
@@ -191,8 +152,8 @@ req_finish(struct up_req *r, CURLcode rc)
 	free(r);
 }
 
-static void
-check_multi_info(struct upstream *u)
+void
+up_check_multi_info(struct upstream *u)
 {
 	CURLMsg *msg;
 	int left;
@@ -207,93 +168,6 @@ check_multi_info(struct upstream *u)
 		if (priv)
 			req_finish((struct up_req *)(void *)priv, rc);
 	}
-}
-
-/* ---- libuv <-> curl ---- */
-
-static void
-on_poll(uv_poll_t *h, int status, int events)
-{
-	struct up_sock *s = (struct up_sock *)h;
-	struct upstream *u = s->u;
-	int flags = 0, running;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (status == 0 && (events & UV_READABLE))
-		flags |= CURL_CSELECT_IN;
-	if (status == 0 && (events & UV_WRITABLE))
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(u->multi, s->fd, flags, &running);
-	check_multi_info(u);
-}
-
-static void
-on_timeout(uv_timer_t *t)
-{
-	struct upstream *u = t->data;
-	int running;
-
-	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_multi_info(u);
-}
-
-static int
-on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct upstream *u = userp;
-
-	(void)multi;
-	if (timeout_ms < 0)
-		return uv_timer_stop(&u->timer) == 0 ? 0 : -1;
-	return uv_timer_start(&u->timer, on_timeout, (uint64_t)timeout_ms, 0) ==
-		0
-	    ? 0
-	    : -1;
-}
-
-static struct up_sock *
-sock_new(struct upstream *u, curl_socket_t fd)
-{
-	struct up_sock *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	if (uv_poll_init_socket(u->loop, &s->poll, fd) != 0) {
-		free(s);
-		return NULL;
-	}
-	s->fd = fd;
-	s->u = u;
-	LIST_INSERT_HEAD(&u->socks, s, link);
-	u->open_handles++;
-	curl_multi_assign(u->multi, fd, s);
-	return s;
-}
-
-static int
-on_curl_socket(
-    CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct upstream *u = userp;
-	struct up_sock *s = socketp;
-	int events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			curl_multi_assign(u->multi, fd, NULL);
-			sock_close(s);
-		}
-		return 0;
-	}
-	if (!s && !(s = sock_new(u, fd)))
-		return -1;
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		events |= UV_READABLE;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		events |= UV_WRITABLE;
-	return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
 }
 
 /* ---- response callbacks ---- */
@@ -534,6 +408,7 @@ req_set_common(struct up_req *r, const char *url)
 	ok = ok &&
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK;
+	ok = ok && up_easy_sockets(e, u) == 0;
 	return ok ? 0 : -1;
 }
 
@@ -762,27 +637,6 @@ fail:
 	return NULL;
 }
 
-static int
-multi_setup(struct upstream *u)
-{
-	int ok = 1;
-
-	u->multi = curl_multi_init();
-	if (!u->multi)
-		return -1;
-	ok = ok &&
-	    curl_multi_setopt(
-		u->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) == CURLM_OK;
-	ok = ok &&
-	    curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u) == CURLM_OK;
-	ok = ok &&
-	    curl_multi_setopt(
-		u->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) == CURLM_OK;
-	ok = ok &&
-	    curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u) == CURLM_OK;
-	return ok ? 0 : -1;
-}
-
 struct upstream *
 upstream_new(uv_loop_t *loop, const char *ca_file, long timeout_ms)
 {
@@ -801,7 +655,7 @@ upstream_new(uv_loop_t *loop, const char *ca_file, long timeout_ms)
 	u->timeout_ms = timeout_ms;
 	if (ca_file && !(u->extra_ca = load_ca_file(ca_file)))
 		goto fail;
-	if (multi_setup(u) < 0 || uv_timer_init(loop, &u->timer) != 0)
+	if (up_multi_setup(u) < 0 || uv_timer_init(loop, &u->timer) != 0)
 		goto fail;
 	u->timer.data = u;
 	u->open_handles = 1;
@@ -834,8 +688,7 @@ upstream_close(struct upstream *u, void (*free_cb)(void *), void *arg)
 	    u->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL);
 	curl_multi_setopt(
 	    u->multi, CURLMOPT_TIMERFUNCTION, (curl_multi_timer_callback)NULL);
-	while (!LIST_EMPTY(&u->socks))
-		sock_close(LIST_FIRST(&u->socks));
+	up_socks_close(u);
 	curl_multi_cleanup(u->multi);
 	u->multi = NULL;
 	uv_timer_stop(&u->timer);
