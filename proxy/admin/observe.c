@@ -335,7 +335,9 @@ inventory_note_v1(struct bridge *b, const struct server_req *r,
 	v.resource = o->resource;
 	v.method = r->method;
 	v.upstream = o->prefix;
-	inventory_queued(state(b), invq_add_seen(state(b)->inv, &v, now));
+	if (inventory_kept(&v)) /* a GET /directory queues nothing */
+		inventory_queued(
+		    state(b), invq_add_seen(state(b)->inv, &v, now));
 }
 
 static void

@@ -120,11 +120,10 @@ inventory_record(struct store *s, const struct inventory_seen *v, long long now)
 	struct store_seen w;
 	int rc = -1;
 
+	if (!inventory_kept(v))
+		return 0;
 	memset(&w, 0, sizeof(w));
 	w.failed = inventory_failed(v->resource, v->method, v->status);
-	if (v->account_id == 0 &&
-	    (!w.failed || v->resource == NULL || v->resource[0] == '\0'))
-		return 0;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		store_log(s, __func__, "out of memory");
 		return -1;

@@ -155,9 +155,37 @@ test_full(void)
 	invq_free(q); /* frees the queued copies (ASan: no leak) */
 }
 
+/* What is queued at all (inventory_kept): the hot path's GET /directory
+ * and a nonce fetch are traffic only; a known account's request and a
+ * named failure are kept. */
+static void
+test_kept(void)
+{
+	struct inventory_seen v;
+
+	memset(&v, 0, sizeof(v));
+	v.status = 200;
+	v.method = "GET";
+	v.resource = "directory";
+	CHECK(inventory_kept(&v) == 0);
+	v.account_id = 5;
+	CHECK(inventory_kept(&v) == 1);
+	v.account_id = 0;
+	v.method = "HEAD";
+	v.resource = "new-authz";
+	v.status = 405; /* a nonce fetch */
+	CHECK(inventory_kept(&v) == 0);
+	v.method = "POST";
+	v.status = 403;
+	CHECK(inventory_kept(&v) == 1);
+	v.resource = "";
+	CHECK(inventory_kept(&v) == 0);
+}
+
 int
 main(void)
 {
+	test_kept();
 	test_write();
 	test_full();
 	return T_DONE();

@@ -63,6 +63,10 @@ int inventory_nonce_only(const char *method, int status);
  * key again, which clients such as acme-client use to find their account)
  * and a nonce-only request (inventory_nonce_only). */
 int inventory_failed(const char *resource, const char *method, int status);
+/* 1 when v is kept at all: a request of a known account, or a failure
+ * of a named resource (what inventory_record writes; everything else,
+ * a GET /directory say, is only counted as traffic). */
+int inventory_kept(const struct inventory_seen *v);
 
 /* One row of the inventory (one v1 account). Strings are owned by the
  * list. */

@@ -127,6 +127,14 @@ inventory_failed(const char *resource, const char *method, int status)
 		strcmp(resource, "new-reg") == 0);
 }
 
+int
+inventory_kept(const struct inventory_seen *v)
+{
+	return v->account_id != 0 ||
+	    (inventory_failed(v->resource, v->method, v->status) &&
+		v->resource != NULL && v->resource[0] != '\0');
+}
+
 const char *
 inventory_upstream_name(const char *prefix)
 {
