@@ -7,7 +7,7 @@
 all: build/acme-bridge
 
 CC ?= cc
-PKGS := libuv jansson openssl libcurl sqlite3
+PKGS := libuv jansson openssl libcurl sqlite3 libpq
 LLHTTP_DIR ?= /usr/share/llhttp
 LLHTTP_INC ?= /usr/share/include/llhttp
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -30,7 +30,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 TRANSLATE_SRC := $(sort $(wildcard translate/*/*.c))
 PROXY_SRC := $(sort $(wildcard proxy/*/*.c))
-STORE_SRC := $(sort $(wildcard proxy/store/*.c))
+STORE_SRC := $(sort $(wildcard proxy/store/*.c proxy/pgstore/*.c))
 LLHTTP_SRC := $(LLHTTP_DIR)/api.c $(LLHTTP_DIR)/http.c $(LLHTTP_DIR)/llhttp.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

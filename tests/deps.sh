@@ -4,12 +4,14 @@
 set -euo pipefail
 
 need=(build-essential pkg-config libuv1-dev node-llhttp libssl-dev libjansson-dev
-      libcurl4-openssl-dev libsqlite3-dev openssl curl ca-certificates)
+      libcurl4-openssl-dev libsqlite3-dev libpq-dev openssl curl ca-certificates)
 # clang and libclang-rt-dev (libFuzzer; clang only recommends it) build
 # the fuzz drivers that `make test` replays. man-db, groff-base, systemd and
 # logrotate check what `make install` ships (tests/e2e/test_install.sh).
 if [ "${ACME_BRIDGE_TEST_DEPS:-}" = 1 ]; then
 	need+=(pebble dehydrated nodejs npm sqlite3 valgrind chromium clang-format clang libclang-rt-dev)
+	# a real PostgreSQL server for the store suite and the instances tests (issue 11)
+	need+=(postgresql)
 	need+=(man-db groff-base systemd logrotate)
 fi
 # make bench (tests/bench/bench.sh): the clients and servers it compares with.

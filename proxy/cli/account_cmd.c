@@ -575,6 +575,25 @@ pick_upstream(const struct opts *o, const struct config *cfg)
 	return NULL;
 }
 
+/* The account's store: a PostgreSQL database (issue 11) or the state
+ * file (created 0600 when missing, as the server would). NULL after
+ * saying why. */
+static struct store *
+open_state(const char *state)
+{
+	char err[512], shown[256];
+	struct store *s = NULL;
+
+	if (store_is_pg(state))
+		s = store_open_pg(state, store_log, NULL, err, sizeof(err));
+	else if (store_file_prepare(state, err, sizeof(err)) == 0)
+		s = store_open_sqlite(state, store_log, NULL, err, sizeof(err));
+	if (s == NULL)
+		fprintf(stderr, "acme-bridge account import: state %s: %s\n",
+		    store_state_shown(state, shown, sizeof(shown)), err);
+	return s;
+}
+
 static int
 import(const struct opts *o, const struct config *cfg)
 {
@@ -584,7 +603,7 @@ import(const struct opts *o, const struct config *cfg)
 	struct store *s = NULL;
 	struct keyring *kr = NULL;
 	char *jwk_text = NULL, *pem = NULL;
-	char tp[JWK_THUMBPRINT_LEN + 1], kind[32], err[512];
+	char tp[JWK_THUMBPRINT_LEN + 1], kind[32];
 	int rc = 1, found;
 
 	memset(&a, 0, sizeof(a));
@@ -596,13 +615,8 @@ import(const struct opts *o, const struct config *cfg)
 	    load_key(kr, o->key, &jwk_text, tp, kind, sizeof(kind)) == -1 ||
 	    (pem = keyring_private_pem(kr, tp)) == NULL)
 		goto out;
-	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1 ||
-	    (s = store_open_sqlite(
-		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "acme-bridge account import: state %s: %s\n",
-		    cfg->state, err);
+	if ((s = open_state(cfg->state)) == NULL)
 		goto out;
-	}
 	if ((found = store_account_by_thumbprint(s, u->prefix, tp, &a)) == -1) {
 		fprintf(stderr, "acme-bridge account import: store error\n");
 		goto out;

@@ -27,6 +27,7 @@
 #include "proof.h"
 #include "ratelimit.h"
 #include "report_cmd.h"
+#include "store_cmd.h"
 #include "responder.h"
 #include "server.h"
 #include "startup_check.h"
@@ -342,6 +343,28 @@ store_log(void *arg, const char *fn, const char *msg)
 	log_err("store: %s: %s", fn, msg);
 }
 
+/* Issue 11, first stage: a PostgreSQL state is for the commands (store
+ * copy, report, account import). The server's store calls run on its
+ * loop, which must never wait for a database; until they run
+ * asynchronously the server refuses it rather than block. 1 (said why on
+ * out) when state is one. */
+static int
+state_not_served(const struct config *cfg, FILE *out)
+{
+	char shown[256];
+
+	if (!store_is_pg(cfg->state))
+		return 0;
+	fprintf(out,
+	    "acme-bridge: state %s: the server cannot run on PostgreSQL yet "
+	    "(its store calls would block the event loop; the asynchronous "
+	    "store is the next step of issue 11). `acme-bridge store copy`, "
+	    "`report` and `account import` use it; serve from a SQLite state "
+	    "file meanwhile\n",
+	    store_state_shown(cfg->state, shown, sizeof(shown)));
+	return 1;
+}
+
 /* The state file: prepared, locked, opened. -1 after logging why. */
 static int
 open_state(const struct config *cfg)
@@ -349,7 +372,7 @@ open_state(const struct config *cfg)
 	char err[512];
 
 	/* the causes in plain words, before the store's own messages */
-	if (startup_check(cfg, 0, stderr) > 0)
+	if (state_not_served(cfg, stderr) || startup_check(cfg, 0, stderr) > 0)
 		return -1;
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1) {
 		log_err("state %s: %s", cfg->state, err);
@@ -453,7 +476,8 @@ walk_close(uv_handle_t *h, void *arg)
 static int
 check_config(struct config *cfg)
 {
-	int bad = startup_check(cfg, 1, stderr) > 0;
+	int bad = state_not_served(cfg, stderr) ||
+	    startup_check(cfg, 1, stderr) > 0;
 
 	if (!bad)
 		printf("acme-bridge: configuration OK\n");
@@ -475,6 +499,8 @@ main(int argc, char **argv)
 		return account_cmd_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_cmd_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "store") == 0)
+		return store_cmd_main(argc - 1, argv + 1);
 	config_defaults(&cfg);
 	if ((rc = config_load(&cfg, argc, argv, err, sizeof(err))) == 1)
 		return 0;

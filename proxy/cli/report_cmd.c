@@ -595,13 +595,48 @@ out:
 	return rc;
 }
 
+/* The store the report reads: a PostgreSQL database (issue 11), or an
+ * existing state file, never a new one. NULL after saying why. */
+static struct store *
+open_state(const char *path)
+{
+	struct store *s;
+	struct stat st;
+	char err[512], shown[256];
+
+	if (store_is_pg(path)) {
+		if ((s = store_open_pg(
+			 path, store_log, NULL, err, sizeof(err))) == NULL)
+			fprintf(stderr, "acme-bridge report: state %s: %s\n",
+			    store_state_shown(path, shown, sizeof(shown)), err);
+		return s;
+	}
+	if (stat(path, &st) == -1) {
+		fprintf(stderr, "acme-bridge report: state file %s: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr,
+		    "acme-bridge report: state file %s: not a regular file\n",
+		    path);
+		return NULL;
+	}
+	if (store_file_prepare(path, err, sizeof(err)) == -1 ||
+	    (s = store_open_sqlite(path, store_log, NULL, err, sizeof(err))) ==
+		NULL) {
+		fprintf(stderr, "acme-bridge report: %s\n", err);
+		return NULL;
+	}
+	return s;
+}
+
 int
 report_cmd_main(int argc, char **argv)
 {
 	struct opts o;
 	struct store *s = NULL;
-	struct stat st;
-	char path[1024], err[512];
+	char path[1024];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -610,25 +645,8 @@ report_cmd_main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (state_path(&o, path, sizeof(path)) == -1)
 		return 2;
-	/* never create a state file: report on an existing one only */
-	if (stat(path, &st) == -1) {
-		fprintf(stderr, "acme-bridge report: state file %s: %s\n", path,
-		    strerror(errno));
+	if ((s = open_state(path)) == NULL)
 		return 1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr,
-		    "acme-bridge report: state file %s: not a "
-		    "regular file\n",
-		    path);
-		return 1;
-	}
-	if (store_file_prepare(path, err, sizeof(err)) == -1 ||
-	    (s = store_open_sqlite(path, store_log, NULL, err, sizeof(err))) ==
-		NULL) {
-		fprintf(stderr, "acme-bridge report: %s\n", err);
-		return 1;
-	}
 	rc = report(s, &o);
 	store_close(s);
 	if (fflush(stdout) != 0 || ferror(stdout) || rc == -1) {

@@ -186,6 +186,7 @@ static const char usage_text[] =
     "usage: acme-bridge [--config FILE] [options]\n"
     "       acme-bridge account import --key FILE [options]\n"
     "       acme-bridge report [options]\n"
+    "       acme-bridge store copy --from sqlite:FILE --to postgresql://...\n"
     "\n"
     "An ACME v1 front end for RFC 8555 CAs. Flags override the config file.\n"
     "\n"
@@ -218,7 +219,9 @@ static const char usage_text[] =
     "\n"
     "Subcommands (each takes --help):\n"
     "  account import         adopt an existing v2 account key\n"
-    "  report                 which hosts still speak v1, and what failed\n";
+    "  report                 which hosts still speak v1, and what failed\n"
+    "  store copy             a SQLite state file into PostgreSQL "
+    "(docs/ha.md)\n";
 
 void
 config_defaults(struct config *c)

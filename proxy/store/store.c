@@ -5,6 +5,7 @@
  * store_inventory.c. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/rand.h>
 
@@ -275,4 +276,33 @@ store_issuer_get(struct store *s, const char *id, unsigned char **der,
     size_t *len, char up_id[33])
 {
 	return s->ops->issuer_get(s->impl, id, der, len, up_id);
+}
+
+int
+store_is_pg(const char *state)
+{
+	return state != NULL &&
+	    (strncmp(state, "postgresql://", 13) == 0 ||
+		strncmp(state, "postgres://", 11) == 0);
+}
+
+const char *
+store_state_shown(const char *state, char *buf, size_t n)
+{
+	const char *user, *at, *colon;
+	size_t auth;
+
+	if (state == NULL)
+		state = "";
+	snprintf(buf, n, "%s", state);
+	if (!store_is_pg(state))
+		return buf;
+	user = strstr(state, "://") + 3;
+	/* the userinfo ends at an '@' before the host's '/' or '?' */
+	auth = strcspn(user, "/?");
+	at = memchr(user, '@', auth);
+	colon = at != NULL ? memchr(user, ':', (size_t)(at - user)) : NULL;
+	if (colon != NULL)
+		snprintf(buf, n, "%.*s:***%s", (int)(colon - state), state, at);
+	return buf;
 }

@@ -90,6 +90,21 @@ void store_file_unlock(int fd);
  * failure writes "what: cause" to err and returns NULL. */
 struct store *store_open_sqlite(const char *path, store_log_fn *log,
     void *log_arg, char *err, size_t errlen);
+/* Open the PostgreSQL store (store_pg.c) at conninfo: a postgresql://
+ * (or postgres://) URI or libpq's key=value words; the password as libpq
+ * finds it (in conninfo, passfile=, PGPASSFILE, ~/.pgpass, PGPASSWORD).
+ * The schema is created or upgraded as above, under an advisory lock so
+ * that instances starting together do it once. Its calls block on the
+ * database (issue 11, first stage): for the commands and tests, not yet
+ * for the server's loop. NULL with "what: cause" in err on failure. */
+struct store *store_open_pg(const char *conninfo, store_log_fn *log,
+    void *log_arg, char *err, size_t errlen);
+/* 1 when state (the config's state) names a PostgreSQL database: it
+ * starts with postgresql:// or postgres://. */
+int store_is_pg(const char *state);
+/* state as it may be shown (logs, errors): a password in a URI's
+ * userinfo becomes "***". Into buf of size n; returns buf. */
+const char *store_state_shown(const char *state, char *buf, size_t n);
 /* Close the handle and its implementation; NULL is a no-op. */
 void store_close(struct store *s);
 

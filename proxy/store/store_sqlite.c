@@ -15,21 +15,8 @@
 
 #include <sqlite3.h>
 
+#include "store_cols.h"
 #include "store_sqlite.h"
-
-#define ACC_COLS \
-	"id, thumbprint, jwk, contact, agreement, initial_ip, " \
-	"created_at, status, v2_key_pem, v2_account_url, mode, group_name, " \
-	"not_before, upstream"
-#define G_COLS \
-	"name, v2_key_pem, v2_account_url, not_before, created_at, upstream"
-#define AZ_COLS \
-	"id, account_id, name, status, expires, token, v2_order_url, " \
-	"v2_authz_url, v2_chall_url, error, key_authorization, created_at, " \
-	"public_id, numeric_url, v2_finalize_url"
-#define C_COLS \
-	"id, account_id, serial, der, chain_pem, issuer_id, not_after, " \
-	"created_at, v2_cert_url, revoked"
 
 static const char *const sqls[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -210,14 +197,14 @@ stmt(struct sq *q, enum st id, const char *fn)
 }
 
 static int
-bind_one(sqlite3_stmt *st, int i, const struct sq_arg *a)
+bind_one(sqlite3_stmt *st, int i, const struct store_arg *a)
 {
 	switch (a->type) {
-	case SQ_INT:
+	case ARG_INT:
 		return sqlite3_bind_int64(st, i, a->i);
-	case SQ_TEXT:
+	case ARG_TEXT:
 		return sqlite3_bind_text(st, i, a->s, -1, SQLITE_TRANSIENT);
-	case SQ_BLOB:
+	case ARG_BLOB:
 		/* an empty blob, not NULL: a certificate always has bytes */
 		if (a->b == NULL || a->len == 0)
 			return sqlite3_bind_zeroblob(st, i, 0);
@@ -237,8 +224,8 @@ sq_done(sqlite3_stmt *st)
 }
 
 sqlite3_stmt *
-sq_bound(
-    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn)
+sq_bound(struct sq *q, enum st id, const struct store_arg *a, size_t n,
+    const char *fn)
 {
 	sqlite3_stmt *st;
 	size_t i;
@@ -258,8 +245,8 @@ sq_bound(
 }
 
 long long
-sq_exec(
-    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn)
+sq_exec(struct sq *q, enum st id, const struct store_arg *a, size_t n,
+    const char *fn)
 {
 	sqlite3_stmt *st;
 	long long changed = -1;
@@ -275,8 +262,8 @@ sq_exec(
 }
 
 int
-sq_update(
-    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn)
+sq_update(struct sq *q, enum st id, const struct store_arg *a, size_t n,
+    const char *fn)
 {
 	long long changed;
 
@@ -290,7 +277,7 @@ sq_update(
 }
 
 int
-sq_insert(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+sq_insert(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     long long *rowid, const char *fn)
 {
 	if (sq_exec(q, id, a, n, fn) == -1)
@@ -300,7 +287,7 @@ sq_insert(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 }
 
 int
-sq_get(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+sq_get(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     int (*row)(sqlite3_stmt *, void *), void *out, size_t size, const char *fn)
 {
 	sqlite3_stmt *st;
@@ -325,7 +312,7 @@ sq_get(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 }
 
 int
-sq_each(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+sq_each(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     int (*row)(sqlite3_stmt *, void *), void *arg, const char *fn)
 {
 	sqlite3_stmt *st;
@@ -347,7 +334,7 @@ sq_each(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
 }
 
 int
-sq_ints(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+sq_ints(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     long long *out, size_t ncols, const char *fn)
 {
 	sqlite3_stmt *st;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_arg.h"
 
 /* Statement ids; the SQL text of each is in store_sqlite.c. */
 enum st {
@@ -81,62 +82,38 @@ struct sq {
 	void *log_arg;
 };
 
-/* One bound parameter (?1, ?2, ... in order): an integer, text (NULL is
- * SQL NULL) or bytes (NULL or 0 bytes: an empty blob). */
-enum sq_type { SQ_INT, SQ_TEXT, SQ_BLOB };
-struct sq_arg {
-	enum sq_type type;
-	long long i;
-	const char *s;
-	const void *b;
-	size_t len;
-};
-#define SQ_I(v) \
-	{ \
-		SQ_INT, (v), NULL, NULL, 0 \
-	}
-#define SQ_T(v) \
-	{ \
-		SQ_TEXT, 0, (v), NULL, 0 \
-	}
-#define SQ_B(p, n) \
-	{ \
-		SQ_BLOB, 0, NULL, (p), (n) \
-	}
-#define SQ_N(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Report msg, or the database's last error, for fn to the log callback. */
 void sq_log(const struct sq *q, const char *fn, const char *msg);
 void sq_err(const struct sq *q, const char *fn);
 /* The cached statement id with args bound, ready to step; NULL (logged)
  * on error. Finish it with sq_done. */
-sqlite3_stmt *sq_bound(
-    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn);
+sqlite3_stmt *sq_bound(struct sq *q, enum st id, const struct store_arg *a,
+    size_t n, const char *fn);
 /* Reset a statement and clear its bindings; NULL is a no-op. */
 void sq_done(sqlite3_stmt *st);
 /* on 1: commits without fsync until sq_relaxed(q, 0) (see there). */
 int sq_relaxed(struct sq *q, int on);
 /* Run a statement that returns no rows: how many rows it changed, or -1
  * (logged). */
-long long sq_exec(
-    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn);
+long long sq_exec(struct sq *q, enum st id, const struct store_arg *a, size_t n,
+    const char *fn);
 /* sq_exec, then -1 (logged "no such row") when it changed no row. */
-int sq_update(
-    struct sq *q, enum st id, const struct sq_arg *a, size_t n, const char *fn);
+int sq_update(struct sq *q, enum st id, const struct store_arg *a, size_t n,
+    const char *fn);
 /* sq_exec of an INSERT; *rowid is the new row's id. */
-int sq_insert(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+int sq_insert(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     long long *rowid, const char *fn);
 /* Zero out (size bytes), then fill it from the first row with row(), which
  * returns -1 when a column does not fit or memory runs out, after freeing
  * what it filled. 0, 1 no row, -1 (logged); out holds nothing unless 0. */
-int sq_get(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+int sq_get(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     int (*row)(sqlite3_stmt *, void *), void *out, size_t size, const char *fn);
 /* row(st, arg) for every row until it returns 1 (enough) or -1 (out of
  * memory): 0, or -1 (logged) on that or a database error. */
-int sq_each(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+int sq_each(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     int (*row)(sqlite3_stmt *, void *), void *arg, const char *fn);
 /* The first row's integer columns 0 .. ncols-1 into out: 0 or -1. */
-int sq_ints(struct sq *q, enum st id, const struct sq_arg *a, size_t n,
+int sq_ints(struct sq *q, enum st id, const struct store_arg *a, size_t n,
     long long *out, size_t ncols, const char *fn);
 /* Column i into buf of size n, "" for NULL; -1 when it does not fit. */
 int sq_col_copy(sqlite3_stmt *st, int i, char *buf, size_t n);

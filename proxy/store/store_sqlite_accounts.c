@@ -70,57 +70,57 @@ group_row(sqlite3_stmt *st, void *out)
 int
 sq_account_insert(void *impl, struct store_account *a)
 {
-	const struct sq_arg arg[] = {
-		SQ_T(a->thumbprint),
-		SQ_T(a->jwk),
-		SQ_T(a->contact),
-		SQ_T(a->agreement),
-		SQ_T(a->initial_ip),
-		SQ_I(a->created_at),
-		SQ_T(account_status_name(a->status)),
-		SQ_T(a->v2_key_pem),
-		SQ_T(a->v2_account_url),
-		SQ_T(account_mode_name(a->mode)),
-		SQ_T(group_or_null(a->group_name)),
-		SQ_I(a->not_before),
-		SQ_T(a->upstream),
+	const struct store_arg arg[] = {
+		ARG_T(a->thumbprint),
+		ARG_T(a->jwk),
+		ARG_T(a->contact),
+		ARG_T(a->agreement),
+		ARG_T(a->initial_ip),
+		ARG_I(a->created_at),
+		ARG_T(account_status_name(a->status)),
+		ARG_T(a->v2_key_pem),
+		ARG_T(a->v2_account_url),
+		ARG_T(account_mode_name(a->mode)),
+		ARG_T(group_or_null(a->group_name)),
+		ARG_I(a->not_before),
+		ARG_T(a->upstream),
 	};
 
-	return sq_insert(impl, ST_ACC_INS, arg, SQ_N(arg), &a->id, __func__);
+	return sq_insert(impl, ST_ACC_INS, arg, ARG_N(arg), &a->id, __func__);
 }
 
 int
 sq_account_update(void *impl, const struct store_account *a)
 {
-	const struct sq_arg arg[] = {
-		SQ_T(a->thumbprint),
-		SQ_T(a->jwk),
-		SQ_T(a->contact),
-		SQ_T(a->agreement),
-		SQ_T(account_status_name(a->status)),
-		SQ_T(a->v2_key_pem),
-		SQ_I(a->id),
+	const struct store_arg arg[] = {
+		ARG_T(a->thumbprint),
+		ARG_T(a->jwk),
+		ARG_T(a->contact),
+		ARG_T(a->agreement),
+		ARG_T(account_status_name(a->status)),
+		ARG_T(a->v2_key_pem),
+		ARG_I(a->id),
 	};
 
-	return sq_update(impl, ST_ACC_UPD, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_ACC_UPD, arg, ARG_N(arg), __func__);
 }
 
 int
 sq_account_by_thumbprint(
     void *impl, const char *upstream, const char *tp, struct store_account *out)
 {
-	const struct sq_arg arg[] = { SQ_T(tp), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_T(tp), ARG_T(upstream) };
 
-	return sq_get(impl, ST_ACC_BY_TP, arg, SQ_N(arg), account_row, out,
+	return sq_get(impl, ST_ACC_BY_TP, arg, ARG_N(arg), account_row, out,
 	    sizeof(*out), __func__);
 }
 
 int
 sq_account_by_id(void *impl, long long id, struct store_account *out)
 {
-	const struct sq_arg arg[] = { SQ_I(id) };
+	const struct store_arg arg[] = { ARG_I(id) };
 
-	return sq_get(impl, ST_ACC_BY_ID, arg, SQ_N(arg), account_row, out,
+	return sq_get(impl, ST_ACC_BY_ID, arg, ARG_N(arg), account_row, out,
 	    sizeof(*out), __func__);
 }
 
@@ -128,38 +128,38 @@ int
 sq_account_set_mode(
     void *impl, long long id, enum account_mode mode, const char *group_name)
 {
-	const struct sq_arg arg[] = {
-		SQ_T(account_mode_name(mode)),
-		SQ_T(group_or_null(group_name)),
-		SQ_I(id),
+	const struct store_arg arg[] = {
+		ARG_T(account_mode_name(mode)),
+		ARG_T(group_or_null(group_name)),
+		ARG_I(id),
 	};
 
-	return sq_update(impl, ST_ACC_MODE, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_ACC_MODE, arg, ARG_N(arg), __func__);
 }
 
 int
 sq_account_set_upstream(void *impl, long long id, const char *url)
 {
-	const struct sq_arg arg[] = { SQ_T(url), SQ_I(id) };
+	const struct store_arg arg[] = { ARG_T(url), ARG_I(id) };
 
-	return sq_update(impl, ST_ACC_URL, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_ACC_URL, arg, ARG_N(arg), __func__);
 }
 
 int
 sq_account_set_not_before(void *impl, long long id, long long nb)
 {
-	const struct sq_arg arg[] = { SQ_I(nb), SQ_I(id) };
+	const struct store_arg arg[] = { ARG_I(nb), ARG_I(id) };
 
-	return sq_update(impl, ST_ACC_NB, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_ACC_NB, arg, ARG_N(arg), __func__);
 }
 
 long long
 sq_account_count_group(void *impl, const char *upstream, const char *name)
 {
-	const struct sq_arg arg[] = { SQ_T(name), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_T(name), ARG_T(upstream) };
 	long long n;
 
-	if (sq_ints(impl, ST_ACC_COUNT_G, arg, SQ_N(arg), &n, 1, __func__) ==
+	if (sq_ints(impl, ST_ACC_COUNT_G, arg, ARG_N(arg), &n, 1, __func__) ==
 	    -1)
 		return -1;
 	return n;
@@ -171,27 +171,27 @@ int
 sq_group_get(
     void *impl, const char *upstream, const char *name, struct store_group *out)
 {
-	const struct sq_arg arg[] = { SQ_T(name), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_T(name), ARG_T(upstream) };
 
-	return sq_get(impl, ST_G_GET, arg, SQ_N(arg), group_row, out,
+	return sq_get(impl, ST_G_GET, arg, ARG_N(arg), group_row, out,
 	    sizeof(*out), __func__);
 }
 
 int
 sq_group_insert(void *impl, const struct store_group *g)
 {
-	const struct sq_arg arg[] = {
-		SQ_T(g->name),
-		SQ_T(g->v2_key_pem),
-		SQ_T(g->v2_account_url),
-		SQ_I(g->not_before),
-		SQ_I(g->created_at),
-		SQ_T(g->upstream),
+	const struct store_arg arg[] = {
+		ARG_T(g->name),
+		ARG_T(g->v2_key_pem),
+		ARG_T(g->v2_account_url),
+		ARG_I(g->not_before),
+		ARG_I(g->created_at),
+		ARG_T(g->upstream),
 	};
 	long long n;
 
 	/* ON CONFLICT DO NOTHING: no row changed means the group existed */
-	if ((n = sq_exec(impl, ST_G_INS, arg, SQ_N(arg), __func__)) == -1)
+	if ((n = sq_exec(impl, ST_G_INS, arg, ARG_N(arg), __func__)) == -1)
 		return -1;
 	return n > 0 ? 0 : 1;
 }
@@ -200,18 +200,20 @@ int
 sq_group_set_upstream(
     void *impl, const char *upstream, const char *name, const char *url)
 {
-	const struct sq_arg arg[] = { SQ_T(url), SQ_T(name), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_T(url), ARG_T(name),
+		ARG_T(upstream) };
 
-	return sq_update(impl, ST_G_URL, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_G_URL, arg, ARG_N(arg), __func__);
 }
 
 int
 sq_group_set_not_before(
     void *impl, const char *upstream, const char *name, long long nb)
 {
-	const struct sq_arg arg[] = { SQ_I(nb), SQ_T(name), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_I(nb), ARG_T(name),
+		ARG_T(upstream) };
 
-	return sq_update(impl, ST_G_NB, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_G_NB, arg, ARG_N(arg), __func__);
 }
 
 /* Accounts stored before thumbprints were canonical (issue 8 item 4) keep

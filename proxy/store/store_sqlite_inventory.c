@@ -43,8 +43,8 @@ static const struct upsert traffic_upsert = { ST_INV_TRAFFIC,
 	ST_INV_TRAFFIC_INS, ST_INV_TRAFFIC_TRIM };
 
 static int
-upsert_trim(struct sq *q, const struct upsert *u, const struct sq_arg *a,
-    size_t n, const struct sq_arg *t, size_t tn)
+upsert_trim(struct sq *q, const struct upsert *u, const struct store_arg *a,
+    size_t n, const struct store_arg *t, size_t tn)
 {
 	long long changed;
 
@@ -63,27 +63,27 @@ static int
 upsert_pair(struct sq *q, const struct upsert *u, const struct store_seen *v,
     const char *value, long long keep)
 {
-	const struct sq_arg arg[] = { SQ_I(v->account_id), SQ_T(value),
-		SQ_I(v->now) };
-	const struct sq_arg trim[] = { SQ_I(v->account_id), SQ_I(keep) };
+	const struct store_arg arg[] = { ARG_I(v->account_id), ARG_T(value),
+		ARG_I(v->now) };
+	const struct store_arg trim[] = { ARG_I(v->account_id), ARG_I(keep) };
 
-	return upsert_trim(q, u, arg, SQ_N(arg), trim, SQ_N(trim));
+	return upsert_trim(q, u, arg, ARG_N(arg), trim, ARG_N(trim));
 }
 
 /* The clients row, its address and names. */
 static int
 record_client(struct sq *q, const struct store_seen *v)
 {
-	const struct sq_arg arg[] = {
-		SQ_I(v->account_id),
-		SQ_I(v->now),
-		SQ_T(v->user_agent),
-		SQ_T(v->family),
-		SQ_T(v->version),
+	const struct store_arg arg[] = {
+		ARG_I(v->account_id),
+		ARG_I(v->now),
+		ARG_T(v->user_agent),
+		ARG_T(v->family),
+		ARG_T(v->version),
 	};
 	size_t i;
 
-	if (sq_exec(q, ST_INV_CLIENT, arg, SQ_N(arg), __func__) == -1)
+	if (sq_exec(q, ST_INV_CLIENT, arg, ARG_N(arg), __func__) == -1)
 		return -1;
 	if (v->addr[0] != '\0' &&
 	    upsert_pair(q, &addr_upsert, v, v->addr, INVENTORY_ADDRS_MAX) == -1)
@@ -99,25 +99,25 @@ record_client(struct sq *q, const struct store_seen *v)
 static int
 record_failure(struct sq *q, const struct store_seen *v)
 {
-	const struct sq_arg fail[] = {
-		SQ_I(v->now),
-		SQ_I(v->account_id),
-		SQ_T(v->resource),
-		SQ_T(v->error_type),
-		SQ_T(v->detail),
-		SQ_T(v->addr),
-		SQ_T(v->upstream ? v->upstream : ""),
+	const struct store_arg fail[] = {
+		ARG_I(v->now),
+		ARG_I(v->account_id),
+		ARG_T(v->resource),
+		ARG_T(v->error_type),
+		ARG_T(v->detail),
+		ARG_T(v->addr),
+		ARG_T(v->upstream ? v->upstream : ""),
 	};
-	const struct sq_arg trim[] = { SQ_I(INVENTORY_FAILURES_MAX) };
-	const struct sq_arg last[] = { SQ_I(v->account_id), SQ_T(v->last_error),
-		SQ_I(v->now) };
+	const struct store_arg trim[] = { ARG_I(INVENTORY_FAILURES_MAX) };
+	const struct store_arg last[] = { ARG_I(v->account_id),
+		ARG_T(v->last_error), ARG_I(v->now) };
 
-	if (sq_exec(q, ST_INV_FAIL_INS, fail, SQ_N(fail), __func__) == -1 ||
-	    sq_exec(q, ST_INV_FAIL_TRIM, trim, SQ_N(trim), __func__) == -1)
+	if (sq_exec(q, ST_INV_FAIL_INS, fail, ARG_N(fail), __func__) == -1 ||
+	    sq_exec(q, ST_INV_FAIL_TRIM, trim, ARG_N(trim), __func__) == -1)
 		return -1;
 	if (v->account_id == 0)
 		return 0;
-	return sq_exec(q, ST_INV_CLIENT_ERR, last, SQ_N(last), __func__) == -1
+	return sq_exec(q, ST_INV_CLIENT_ERR, last, ARG_N(last), __func__) == -1
 	    ? -1
 	    : 0;
 }
@@ -154,13 +154,13 @@ static int
 count_rows(struct sq *q, long long hour, long long requests, long long failed,
     long long keep_from)
 {
-	const struct sq_arg arg[] = { SQ_I(hour), SQ_I(failed),
-		SQ_I(requests) };
-	const struct sq_arg trim[] = { SQ_I(keep_from) };
+	const struct store_arg arg[] = { ARG_I(hour), ARG_I(failed),
+		ARG_I(requests) };
+	const struct store_arg trim[] = { ARG_I(keep_from) };
 
 	/* the first request of an hour makes its row, and old hours go */
 	return upsert_trim(
-	    q, &traffic_upsert, arg, SQ_N(arg), trim, SQ_N(trim));
+	    q, &traffic_upsert, arg, ARG_N(arg), trim, ARG_N(trim));
 }
 
 int
@@ -180,13 +180,13 @@ sq_inventory_count(void *impl, long long hour, long long requests,
 int
 sq_inventory_issued(void *impl, long long account_id, long long now)
 {
-	const struct sq_arg arg[] = { SQ_I(account_id), SQ_I(now) };
+	const struct store_arg arg[] = { ARG_I(account_id), ARG_I(now) };
 	struct sq *q = impl;
 	long long rc;
 
 	if (sq_relaxed(q, 1) == -1)
 		return -1;
-	rc = sq_exec(q, ST_INV_CLIENT_ISSUED, arg, SQ_N(arg), __func__);
+	rc = sq_exec(q, ST_INV_CLIENT_ISSUED, arg, ARG_N(arg), __func__);
 	return sq_relaxed(q, 0) == -1 || rc == -1 ? -1 : 0;
 }
 
@@ -231,7 +231,7 @@ join_row(sqlite3_stmt *st, void *arg)
 static int
 joined(struct sq *q, enum st id, long long account_id, char **out)
 {
-	const struct sq_arg arg[] = { SQ_I(account_id) };
+	const struct store_arg arg[] = { ARG_I(account_id) };
 	struct join j = { NULL, 0, 1 };
 
 	*out = NULL;
@@ -239,7 +239,7 @@ joined(struct sq *q, enum st id, long long account_id, char **out)
 		sq_log(q, __func__, "out of memory");
 		return -1;
 	}
-	if (sq_each(q, id, arg, SQ_N(arg), join_row, &j, __func__) == -1) {
+	if (sq_each(q, id, arg, ARG_N(arg), join_row, &j, __func__) == -1) {
 		free(j.buf);
 		return -1;
 	}
@@ -291,12 +291,12 @@ int
 sq_inventory_list(
     void *impl, long long since, long long now, struct inventory_list *out)
 {
-	const struct sq_arg arg[] = { SQ_I(since), SQ_I(now) };
+	const struct store_arg arg[] = { ARG_I(since), ARG_I(now) };
 	struct list_fill f = { out, 0 };
 	struct inventory_row *r;
 	size_t i;
 
-	if (sq_each(impl, ST_INV_LIST, arg, SQ_N(arg), list_row, &f,
+	if (sq_each(impl, ST_INV_LIST, arg, ARG_N(arg), list_row, &f,
 		__func__) == -1)
 		return -1;
 	for (i = 0; i < out->n; i++) {
@@ -331,11 +331,11 @@ sq_inventory_traffic(void *impl, long long from, long long to,
 	void *arg, long long hour, long long requests, long long failures),
     void *arg)
 {
-	const struct sq_arg a[] = { SQ_I(from), SQ_I(to) };
+	const struct store_arg a[] = { ARG_I(from), ARG_I(to) };
 	struct traffic_cb t = { cb, arg };
 
 	return sq_each(
-	    impl, ST_INV_TRAFFIC_GET, a, SQ_N(a), traffic_row, &t, __func__);
+	    impl, ST_INV_TRAFFIC_GET, a, ARG_N(a), traffic_row, &t, __func__);
 }
 
 /* The failures array being filled. */
@@ -368,12 +368,12 @@ int
 sq_inventory_failures(
     void *impl, size_t max, struct inventory_failure *out, size_t *n)
 {
-	const struct sq_arg arg[] = { SQ_I((long long)max) };
+	const struct store_arg arg[] = { ARG_I((long long)max) };
 	struct fail_fill ff = { out, max, n };
 
 	*n = 0;
 	return sq_each(
-	    impl, ST_INV_FAILS, arg, SQ_N(arg), failure_row, &ff, __func__);
+	    impl, ST_INV_FAILS, arg, ARG_N(arg), failure_row, &ff, __func__);
 }
 
 struct versions_cb {
@@ -410,13 +410,13 @@ int
 sq_inventory_summary(void *impl, long long since, long long now,
     long long within, struct inventory_summary *out)
 {
-	const struct sq_arg hosts[] = { SQ_I(since) };
-	const struct sq_arg expiring[] = { SQ_I(now), SQ_I(now + within) };
+	const struct store_arg hosts[] = { ARG_I(since) };
+	const struct store_arg expiring[] = { ARG_I(now), ARG_I(now + within) };
 	long long hv[2];
 
-	if (sq_ints(impl, ST_INV_SUM_HOSTS, hosts, SQ_N(hosts), hv, 2,
+	if (sq_ints(impl, ST_INV_SUM_HOSTS, hosts, ARG_N(hosts), hv, 2,
 		__func__) == -1 ||
-	    sq_ints(impl, ST_INV_SUM_EXPIRING, expiring, SQ_N(expiring),
+	    sq_ints(impl, ST_INV_SUM_EXPIRING, expiring, ARG_N(expiring),
 		&out->expiring, 1, __func__) == -1)
 		return -1;
 	out->hosts = hv[0];

@@ -91,35 +91,35 @@ issuer_row(sqlite3_stmt *st, void *out)
 /* The columns shared by insert and update (?1 .. ?12), then ?13 = the
  * public id for the insert, the id for the update. */
 #define AUTHZ_ARGS(z) \
-	SQ_I((z)->account_id), SQ_T((z)->name), \
-	    SQ_T(authz_status_name((z)->status)), SQ_I((z)->expires), \
-	    SQ_T((z)->token), SQ_T((z)->v2_order_url), \
-	    SQ_T((z)->v2_authz_url), SQ_T((z)->v2_chall_url), \
-	    SQ_T((z)->error), SQ_T((z)->key_authorization), \
-	    SQ_I((z)->created_at), SQ_T((z)->v2_finalize_url)
+	ARG_I((z)->account_id), ARG_T((z)->name), \
+	    ARG_T(authz_status_name((z)->status)), ARG_I((z)->expires), \
+	    ARG_T((z)->token), ARG_T((z)->v2_order_url), \
+	    ARG_T((z)->v2_authz_url), ARG_T((z)->v2_chall_url), \
+	    ARG_T((z)->error), ARG_T((z)->key_authorization), \
+	    ARG_I((z)->created_at), ARG_T((z)->v2_finalize_url)
 
 int
 sq_authz_insert(void *impl, struct store_authz *z)
 {
-	const struct sq_arg arg[] = { AUTHZ_ARGS(z), SQ_T(z->public_id) };
+	const struct store_arg arg[] = { AUTHZ_ARGS(z), ARG_T(z->public_id) };
 
-	return sq_insert(impl, ST_AZ_INS, arg, SQ_N(arg), &z->id, __func__);
+	return sq_insert(impl, ST_AZ_INS, arg, ARG_N(arg), &z->id, __func__);
 }
 
 int
 sq_authz_update(void *impl, const struct store_authz *z)
 {
-	const struct sq_arg arg[] = { AUTHZ_ARGS(z), SQ_I(z->id) };
+	const struct store_arg arg[] = { AUTHZ_ARGS(z), ARG_I(z->id) };
 
-	return sq_update(impl, ST_AZ_UPD, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_AZ_UPD, arg, ARG_N(arg), __func__);
 }
 
 int
 sq_authz_by_id(void *impl, long long id, struct store_authz *out)
 {
-	const struct sq_arg arg[] = { SQ_I(id) };
+	const struct store_arg arg[] = { ARG_I(id) };
 
-	return sq_get(impl, ST_AZ_BY_ID, arg, SQ_N(arg), authz_row, out,
+	return sq_get(impl, ST_AZ_BY_ID, arg, ARG_N(arg), authz_row, out,
 	    sizeof(*out), __func__);
 }
 
@@ -127,9 +127,9 @@ int
 sq_authz_by_public_id(
     void *impl, const char *upstream, const char *pid, struct store_authz *out)
 {
-	const struct sq_arg arg[] = { SQ_T(pid), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_T(pid), ARG_T(upstream) };
 
-	return sq_get(impl, ST_AZ_BY_PID, arg, SQ_N(arg), authz_row, out,
+	return sq_get(impl, ST_AZ_BY_PID, arg, ARG_N(arg), authz_row, out,
 	    sizeof(*out), __func__);
 }
 
@@ -137,23 +137,23 @@ int
 sq_authz_find(void *impl, long long account_id, const char *name,
     enum authz_status status, long long now, struct store_authz *out)
 {
-	const struct sq_arg arg[] = {
-		SQ_I(account_id),
-		SQ_T(name),
-		SQ_T(authz_status_name(status)),
-		SQ_I(now),
+	const struct store_arg arg[] = {
+		ARG_I(account_id),
+		ARG_T(name),
+		ARG_T(authz_status_name(status)),
+		ARG_I(now),
 	};
 
-	return sq_get(impl, ST_AZ_FIND, arg, SQ_N(arg), authz_row, out,
+	return sq_get(impl, ST_AZ_FIND, arg, ARG_N(arg), authz_row, out,
 	    sizeof(*out), __func__);
 }
 
 int
 sq_authz_deactivate_account(void *impl, long long account_id)
 {
-	const struct sq_arg arg[] = { SQ_I(account_id) };
+	const struct store_arg arg[] = { ARG_I(account_id) };
 
-	return (int)sq_exec(impl, ST_AZ_DEACT, arg, SQ_N(arg), __func__);
+	return (int)sq_exec(impl, ST_AZ_DEACT, arg, ARG_N(arg), __func__);
 }
 
 /* http-01 answers */
@@ -162,23 +162,23 @@ int
 sq_http01_put(
     void *impl, const char *token, const char *keyauth, long long expires)
 {
-	const struct sq_arg arg[] = { SQ_T(token), SQ_T(keyauth),
-		SQ_I(expires) };
+	const struct store_arg arg[] = { ARG_T(token), ARG_T(keyauth),
+		ARG_I(expires) };
 	long long rc;
 
 	if (sq_relaxed(impl, 1) == -1)
 		return -1;
-	rc = sq_exec(impl, ST_H_PUT, arg, SQ_N(arg), __func__);
+	rc = sq_exec(impl, ST_H_PUT, arg, ARG_N(arg), __func__);
 	return sq_relaxed(impl, 0) == -1 || rc == -1 ? -1 : 0;
 }
 
 int
 sq_http01_get(void *impl, const char *token, long long now, char **keyauth)
 {
-	const struct sq_arg arg[] = { SQ_T(token), SQ_I(now) };
+	const struct store_arg arg[] = { ARG_T(token), ARG_I(now) };
 	int rc;
 
-	rc = sq_get(impl, ST_H_GET, arg, SQ_N(arg), keyauth_row, keyauth,
+	rc = sq_get(impl, ST_H_GET, arg, ARG_N(arg), keyauth_row, keyauth,
 	    sizeof(*keyauth), __func__);
 	return rc == 0 && *keyauth == NULL ? 1 : rc;
 }
@@ -186,17 +186,18 @@ sq_http01_get(void *impl, const char *token, long long now, char **keyauth)
 int
 sq_http01_delete(void *impl, const char *token)
 {
-	const struct sq_arg arg[] = { SQ_T(token) };
+	const struct store_arg arg[] = { ARG_T(token) };
 
-	return sq_exec(impl, ST_H_DEL, arg, SQ_N(arg), __func__) == -1 ? -1 : 0;
+	return sq_exec(impl, ST_H_DEL, arg, ARG_N(arg), __func__) == -1 ? -1
+									: 0;
 }
 
 int
 sq_http01_expire(void *impl, long long now)
 {
-	const struct sq_arg arg[] = { SQ_I(now) };
+	const struct store_arg arg[] = { ARG_I(now) };
 
-	return (int)sq_exec(impl, ST_H_EXP, arg, SQ_N(arg), __func__);
+	return (int)sq_exec(impl, ST_H_EXP, arg, ARG_N(arg), __func__);
 }
 
 /* certificates */
@@ -204,37 +205,37 @@ sq_http01_expire(void *impl, long long now)
 int
 sq_cert_insert(void *impl, struct store_cert *c)
 {
-	const struct sq_arg arg[] = {
-		SQ_I(c->account_id),
-		SQ_T(c->serial),
-		SQ_B(c->der, c->der_len),
-		SQ_T(c->chain_pem),
-		SQ_T(c->issuer_id),
-		SQ_I(c->not_after),
-		SQ_I(c->created_at),
-		SQ_T(c->v2_cert_url),
-		SQ_I(c->revoked),
+	const struct store_arg arg[] = {
+		ARG_I(c->account_id),
+		ARG_T(c->serial),
+		ARG_B(c->der, c->der_len),
+		ARG_T(c->chain_pem),
+		ARG_T(c->issuer_id),
+		ARG_I(c->not_after),
+		ARG_I(c->created_at),
+		ARG_T(c->v2_cert_url),
+		ARG_I(c->revoked),
 	};
 
-	return sq_insert(impl, ST_C_INS, arg, SQ_N(arg), &c->id, __func__);
+	return sq_insert(impl, ST_C_INS, arg, ARG_N(arg), &c->id, __func__);
 }
 
 int
 sq_cert_by_serial(void *impl, const char *upstream, const char *serial,
     struct store_cert *out)
 {
-	const struct sq_arg arg[] = { SQ_T(serial), SQ_T(upstream) };
+	const struct store_arg arg[] = { ARG_T(serial), ARG_T(upstream) };
 
-	return sq_get(impl, ST_C_BY_SERIAL, arg, SQ_N(arg), cert_row, out,
+	return sq_get(impl, ST_C_BY_SERIAL, arg, ARG_N(arg), cert_row, out,
 	    sizeof(*out), __func__);
 }
 
 int
 sq_cert_set_revoked(void *impl, long long id)
 {
-	const struct sq_arg arg[] = { SQ_I(id) };
+	const struct store_arg arg[] = { ARG_I(id) };
 
-	return sq_update(impl, ST_C_REVOKE, arg, SQ_N(arg), __func__);
+	return sq_update(impl, ST_C_REVOKE, arg, ARG_N(arg), __func__);
 }
 
 /* issuers */
@@ -243,26 +244,27 @@ int
 sq_issuer_put(void *impl, const char *id, const unsigned char *der, size_t len,
     const char *up_id)
 {
-	const struct sq_arg arg[] = {
-		SQ_T(id),
-		SQ_B(der, len),
-		SQ_T(up_id != NULL ? up_id : ""),
+	const struct store_arg arg[] = {
+		ARG_T(id),
+		ARG_B(der, len),
+		ARG_T(up_id != NULL ? up_id : ""),
 	};
 
-	return sq_exec(impl, ST_I_PUT, arg, SQ_N(arg), __func__) == -1 ? -1 : 0;
+	return sq_exec(impl, ST_I_PUT, arg, ARG_N(arg), __func__) == -1 ? -1
+									: 0;
 }
 
 int
 sq_issuer_get(void *impl, const char *id, unsigned char **der, size_t *len,
     char up_id[33])
 {
-	const struct sq_arg arg[] = { SQ_T(id) };
+	const struct store_arg arg[] = { ARG_T(id) };
 	struct issuer_out o;
 	int rc;
 
 	if (up_id != NULL)
 		up_id[0] = '\0';
-	rc = sq_get(impl, ST_I_GET, arg, SQ_N(arg), issuer_row, &o, sizeof(o),
+	rc = sq_get(impl, ST_I_GET, arg, ARG_N(arg), issuer_row, &o, sizeof(o),
 	    __func__);
 	*der = o.der;
 	*len = o.len;

@@ -152,8 +152,12 @@ new_workdir() { # new_workdir NAME -> prints a fresh directory
 }
 
 cleanup() {
-	local pid
+	local pid d
 	rm -f "$E2E_PORTS_FILE"
+	for d in "${E2E_PG_DIRS[@]+"${E2E_PG_DIRS[@]}"}"; do
+		PG_CLUSTER_REMOVE=1 bash "$E2E_ROOT/tests/pg_cluster.sh" stop "$d" || true
+	done
+	E2E_PG_DIRS=()
 	if [ -n "$BRIDGE_PID" ] && kill -0 "$BRIDGE_PID" 2>/dev/null; then
 		kill -TERM "$BRIDGE_PID" 2>/dev/null || true
 	fi
@@ -170,6 +174,15 @@ cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	E2E_PIDS=()
+}
+
+# pg_start DIR: a throwaway PostgreSQL server (tests/pg_cluster.sh) in DIR,
+# its URI in PG_URI (password from DIR/pgpass); stopped and removed by
+# cleanup.
+E2E_PG_DIRS=()
+pg_start() {
+	PG_URI=$(bash "$E2E_ROOT/tests/pg_cluster.sh" start "$1") || die "PostgreSQL did not start (see $1)"
+	E2E_PG_DIRS+=("$1")
 }
 
 # port_busy PORT: true if something listens on tcp or udp PORT on loopback

@@ -3,6 +3,21 @@
 set -u
 shift  # the build dir, for the message only
 pass=0 fail=0 rc=0
+# test_store_pg runs the store suites on a real PostgreSQL server: one
+# throwaway server (tests/pg_cluster.sh) for this run, removed at the end.
+pg_dir=""
+pg_stop() { [ -z "$pg_dir" ] || { PG_CLUSTER_REMOVE=1 bash tests/pg_cluster.sh stop "$pg_dir"; rm -rf "$pg_dir"; }; }
+trap pg_stop EXIT
+case " $* " in
+*/test_store_pg\ *)
+	pg_dir=$(mktemp -d /tmp/acme-bridge-unit-pg.XXXXXX)
+	if ACME_BRIDGE_TEST_PG=$(bash tests/pg_cluster.sh start "$pg_dir/pg"); then
+		export ACME_BRIDGE_TEST_PG
+	else
+		echo "unit: could not start PostgreSQL (tests/pg_cluster.sh); test_store_pg will fail"
+	fi
+	;;
+esac
 for t in "$@"; do
 	out=$("$t" 2>&1); r=$?
 	printf '%s\n' "$out" | grep -E 'FAIL|passed|ERROR|runtime error|LeakSanitizer' || true

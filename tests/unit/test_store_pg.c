@@ -1,0 +1,212 @@
+/* test_store_pg.c: the PostgreSQL store (store_pg*.c) on a real server:
+ * the suites every implementation passes (suite_store.h,
+ * suite_inventory.h), then what only a shared server asks: the schema
+ * made once by instances opening together, ids unique across handles, a
+ * transaction unseen by another handle until it commits, a newer schema
+ * refused, a bad password named in the error. tests/unit/run.sh starts a
+ * throwaway server (tests/pg_cluster.sh) and passes its URI in
+ * ACME_BRIDGE_TEST_PG; without it this test fails, it never skips. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "store.h"
+#include "store_inventory.h"
+#include "suite_inventory.h"
+#include "suite_store.h"
+#include "t.h"
+
+static const char *uri;
+
+/* The suites' error paths make the store log (a refused duplicate, a
+ * missing account): counted, and the last one kept for a failing check
+ * to show, not printed. */
+static int nlogged;
+static char logged[512];
+
+static void
+pg_test_log(void *arg, const char *fn, const char *msg)
+{
+	(void)arg;
+	nlogged++;
+	snprintf(logged, sizeof(logged), "%s: %s", fn, msg);
+}
+
+/* Run sql on a connection of the test's own: 0 or -1. */
+static int
+admin_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(uri);
+	PGresult *r;
+	int ok;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "admin: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "admin: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
+
+static int
+reset_schema(void)
+{
+	return admin_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+}
+
+static struct store *
+open_pg(void)
+{
+	char err[512] = "";
+	struct store *s;
+
+	if ((s = store_open_pg(uri, pg_test_log, NULL, err, sizeof(err))) ==
+	    NULL)
+		fprintf(stderr, "store_open_pg: %s\n", err);
+	return s;
+}
+
+/* A fresh empty database for each suite. */
+static struct store *
+open_fresh(void)
+{
+	return reset_schema() == 0 ? open_pg() : NULL;
+}
+
+/* Instances starting together on an empty database: every one opens
+ * (the advisory lock makes one create the schema, the others find it). */
+static void
+test_open_together(void)
+{
+	enum { N = 4 };
+	pid_t pid[N];
+	int ok = 0, st;
+
+	CHECK(reset_schema() == 0);
+	for (int i = 0; i < N; i++) {
+		if ((pid[i] = fork()) == 0) {
+			struct store *s = open_pg();
+
+			store_close(s);
+			_exit(s != NULL ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < N; i++)
+		if (pid[i] > 0 && waitpid(pid[i], &st, 0) == pid[i] &&
+		    WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+	CHECK(ok == N);
+}
+
+static long long
+insert_account(struct store *s, const char *tp)
+{
+	struct store_account a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.thumbprint, sizeof(a.thumbprint), "%s", tp);
+	a.jwk = "{}";
+	a.v2_key_pem = "pem";
+	a.status = ACCOUNT_VALID;
+	return store_account_insert(s, &a) == 0 ? a.id : -1;
+}
+
+/* Two handles (two instances): ids unique and growing across both; a
+ * transaction of one is unseen by the other until it commits, and gone
+ * after a rollback. */
+static void
+test_two_handles(void)
+{
+	struct store *a = open_fresh(), *b = open_pg();
+	struct store_account out;
+	long long i1, i2, i3;
+
+	CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		goto out;
+	i1 = insert_account(a, "tp-a1");
+	i2 = insert_account(b, "tp-b1");
+	i3 = insert_account(a, "tp-a2");
+	CHECK(i1 > 0 && i2 > i1 && i3 > i2);
+	CHECK(insert_account(b, "tp-a1") == -1); /* unique at the upstream */
+	CHECK(store_begin(a) == 0);
+	CHECK(insert_account(a, "tp-tx") > i3);
+	CHECK(store_account_by_thumbprint(b, "", "tp-tx", &out) == 1);
+	CHECK(store_commit(a) == 0);
+	CHECK(store_account_by_thumbprint(b, "", "tp-tx", &out) == 0);
+	store_account_clear(&out);
+	CHECK(store_begin(b) == 0);
+	CHECK(insert_account(b, "tp-gone") > 0);
+	CHECK(store_rollback(b) == 0);
+	CHECK(store_account_by_thumbprint(a, "", "tp-gone", &out) == 1);
+	CHECK(store_begin(a) == 0 && store_begin(a) == -1); /* no nesting */
+	CHECK(store_rollback(a) == 0 && store_commit(a) == -1);
+out:
+	store_close(a);
+	store_close(b);
+}
+
+static void
+test_refused(void)
+{
+	char err[512] = "", bad[1024];
+	const char *q;
+
+	CHECK(reset_schema() == 0);
+	CHECK(admin_sql("CREATE TABLE store_meta(version INTEGER NOT NULL);"
+			"INSERT INTO store_meta VALUES(99)") == 0);
+	CHECK(store_open_pg(uri, NULL, NULL, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "newer than this program") != NULL);
+	/* a wrong password, given in the URI (it wins over the file) */
+	q = strchr(uri, '@');
+	snprintf(bad, sizeof(bad), "postgresql://bridge:wrong%s", q ? q : "");
+	err[0] = '\0';
+	CHECK(store_open_pg(bad, NULL, NULL, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "password authentication failed") != NULL);
+	CHECK(strchr(err, '\n') == NULL); /* one line */
+	CHECK_STR(store_state_shown("postgresql://u:secret@h:5/db?x=1", bad,
+		      sizeof(bad)),
+	    "postgresql://u:***@h:5/db?x=1");
+	CHECK_STR(store_state_shown("postgresql://u@h/db", bad, sizeof(bad)),
+	    "postgresql://u@h/db");
+	CHECK_STR(store_state_shown("postgresql://h/db?application_name=a:b@c",
+		      bad, sizeof(bad)),
+	    "postgresql://h/db?application_name=a:b@c");
+	CHECK_STR(store_state_shown("/var/lib/s.db", bad, sizeof(bad)),
+	    "/var/lib/s.db");
+	CHECK(store_is_pg(uri) && store_is_pg("postgres://x/y") &&
+	    !store_is_pg("/var/lib/acme-bridge/state.db") && !store_is_pg(NULL));
+}
+
+int
+main(void)
+{
+	uri = getenv("ACME_BRIDGE_TEST_PG");
+	CHECK(uri != NULL && uri[0] != '\0');
+	if (uri == NULL || uri[0] == '\0') {
+		fprintf(stderr, "ACME_BRIDGE_TEST_PG is not set: run this test "
+				"through tests/unit/run.sh (make unit), which "
+				"starts a PostgreSQL server\n");
+		return T_DONE();
+	}
+	suite_store(open_fresh);
+	suite_inventory(open_fresh);
+	test_open_together();
+	test_two_handles();
+	test_refused();
+	CHECK(nlogged > 0); /* the error paths reached the log callback */
+	if (t_fail > 0)
+		fprintf(stderr, "last store log: %s\n", logged);
+	return T_DONE();
+}
