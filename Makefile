@@ -30,7 +30,8 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 TRANSLATE_SRC := $(sort $(wildcard translate/*/*.c))
 PROXY_SRC := $(sort $(wildcard proxy/*/*.c))
-STORE_SRC := $(sort $(wildcard proxy/store/*.c proxy/pgstore/*.c))
+# the PostgreSQL store waits on fibers when on the loop (proxy/core/fiber.c)
+STORE_SRC := $(sort $(wildcard proxy/store/*.c proxy/pgstore/*.c)) proxy/core/fiber.c
 LLHTTP_SRC := $(LLHTTP_DIR)/api.c $(LLHTTP_DIR)/http.c $(LLHTTP_DIR)/llhttp.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
@@ -56,6 +57,10 @@ $(1)/unit/test_config: $(1)/obj/tests/unit/test_config.o $(1)/obj/proxy/core/con
 $(1)/unit/test_inv_queue: $(1)/obj/tests/unit/test_inv_queue.o $(1)/obj/proxy/admin/inv_queue.o $(patsubst %.c,$(1)/obj/%.o,$(TRANSLATE_SRC) $(STORE_SRC))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
+# proxy/core/fiber.c: loop callbacks on stacks of their own (issue 11).
+$(1)/unit/test_fiber: $(1)/obj/tests/unit/test_fiber.o $(1)/obj/proxy/core/fiber.o
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 # proxy/cli/startup_check.c: --check-config's look at the machine (issue 9 item 8).
 $(1)/unit/test_startup_check: $(1)/obj/tests/unit/test_startup_check.o $(1)/obj/proxy/cli/startup_check.o $(1)/obj/proxy/net/tls.o
 	@mkdir -p $$(@D)
@@ -70,7 +75,7 @@ UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 # libFuzzer drivers (below: Fuzzing).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/upstream_sock.c proxy/upstream/acme2.c proxy/core/log.c)
+PROBE_OBJ := build/asan/obj/tests/e2e/acme2_probe.o $(patsubst %.c,build/asan/obj/%.o,$(TRANSLATE_SRC) proxy/upstream/upstream.c proxy/upstream/upstream_sock.c proxy/upstream/acme2.c proxy/core/log.c proxy/core/fiber.c)
 
 .PHONY: all deps run test build-all unit unit-asan e2e check-layering check-style check-config bench clean \
 	fuzz fuzz-build fuzz-replay install uninstall
@@ -188,7 +193,7 @@ build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
 # driver includes proxy/net/server.c itself and links llhttp and the log.
 build/fuzz/fuzz_config: build/fuzz/obj/tests/fuzz/fuzz_config.o build/fuzz/obj/proxy/core/config.o build/fuzz/obj/proxy/core/config_check.o build/fuzz/obj/proxy/core/config_upstreams.o build/fuzz/obj/proxy/core/log.o $(FUZZ_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-build/fuzz/fuzz_http: build/fuzz/obj/tests/fuzz/fuzz_http.o build/fuzz/obj/proxy/core/log.o build/fuzz/obj/proxy/net/tls.o build/fuzz/obj/translate/core/connfair.o $(FUZZ_LLHTTP)
+build/fuzz/fuzz_http: build/fuzz/obj/tests/fuzz/fuzz_http.o build/fuzz/obj/proxy/core/log.o build/fuzz/obj/proxy/core/fiber.o build/fuzz/obj/proxy/net/tls.o build/fuzz/obj/translate/core/connfair.o $(FUZZ_LLHTTP)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 fuzz-build: $(FUZZ_BIN)

@@ -12,6 +12,7 @@
 
 #include "accesslog.h"
 #include "fairq.h"
+#include "fiber.h"
 #include "bridge.h"
 #include "inv_queue.h"
 #include "store_inventory.h"
@@ -246,12 +247,18 @@ store_flush_arm(struct obs_state *s)
 }
 
 static void
+flush_on_fiber(void *arg)
+{
+	store_flush(arg);
+}
+
+static void
 on_due(uv_timer_t *h)
 {
 	struct obs_state *s = h->data;
 
 	s->due_armed = 0;
-	store_flush(s);
+	fiber_run(flush_on_fiber, s, NULL, NULL); /* may wait for the store */
 }
 
 static void

@@ -27,7 +27,9 @@
 #include "proof.h"
 #include "ratelimit.h"
 #include "report_cmd.h"
+#include "fiber.h"
 #include "store_cmd.h"
+#include "store_pg_loop.h"
 #include "responder.h"
 #include "server.h"
 #include "startup_check.h"
@@ -92,10 +94,17 @@ on_dir(void *arg, int ok, const char *why)
 }
 
 static void
+housekeep(void *arg)
+{
+	(void)arg;
+	store_http01_expire(B.store, bridge_now());
+}
+
+static void
 on_housekeeping(uv_timer_t *t)
 {
 	(void)t;
-	store_http01_expire(B.store, bridge_now());
+	fiber_run(housekeep, NULL, NULL, NULL); /* may wait for the store */
 }
 
 static void
@@ -160,6 +169,13 @@ tls_reload(void)
 	log_info("SIGHUP: TLS certificate reloaded from %s", B.cfg->tls_cert);
 }
 
+static void
+flush_now(void *arg)
+{
+	(void)arg;
+	observe_flush(&B);
+}
+
 /* SIGHUP: reopen the access log (log rotation), write the inventory held
  * in memory (so `report` sees it at once), reload the TLS certificate. */
 static void
@@ -168,7 +184,8 @@ on_hup(uv_signal_t *s, int signum)
 	(void)s;
 	(void)signum;
 	observe_reopen(&B);
-	observe_flush(&B); /* the inventory, for a report run now */
+	fiber_run(
+	    flush_now, NULL, NULL, NULL); /* the inventory, for a report */
 	/* after the writes: tests wait for this line (bridge_flush) */
 	log_info("SIGHUP: access log reopened, inventory written");
 	tls_reload();
@@ -343,26 +360,23 @@ store_log(void *arg, const char *fn, const char *msg)
 	log_err("store: %s: %s", fn, msg);
 }
 
-/* Issue 11, first stage: a PostgreSQL state is for the commands (store
- * copy, report, account import). The server's store calls run on its
- * loop, which must never wait for a database; until they run
- * asynchronously the server refuses it rather than block. 1 (said why on
- * out) when state is one. */
+/* A PostgreSQL state (issue 11, docs/ha.md): no file and no lock (every
+ * instance shares it), the store's calls on the loop (store_pg_loop.h).
+ * -1 after logging why. */
 static int
-state_not_served(const struct config *cfg, FILE *out)
+open_pg_state(const struct config *cfg)
 {
-	char shown[256];
+	char err[512], shown[256];
 
-	if (!store_is_pg(cfg->state))
-		return 0;
-	fprintf(out,
-	    "acme-bridge: state %s: the server cannot run on PostgreSQL yet "
-	    "(its store calls would block the event loop; the asynchronous "
-	    "store is the next step of issue 11). `acme-bridge store copy`, "
-	    "`report` and `account import` use it; serve from a SQLite state "
-	    "file meanwhile\n",
-	    store_state_shown(cfg->state, shown, sizeof(shown)));
-	return 1;
+	store_state_shown(cfg->state, shown, sizeof(shown));
+	if ((B.store = store_open_pg(
+		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL ||
+	    store_pg_on_loop(B.store, B.loop, err, sizeof(err)) == -1) {
+		log_err("state %s: %s", shown, err);
+		return -1;
+	}
+	log_info("state: PostgreSQL %s", shown);
+	return 0;
 }
 
 /* The state file: prepared, locked, opened. -1 after logging why. */
@@ -372,8 +386,10 @@ open_state(const struct config *cfg)
 	char err[512];
 
 	/* the causes in plain words, before the store's own messages */
-	if (state_not_served(cfg, stderr) || startup_check(cfg, 0, stderr) > 0)
+	if (startup_check(cfg, 0, stderr) > 0)
 		return -1;
+	if (store_is_pg(cfg->state))
+		return open_pg_state(cfg);
 	if (store_file_prepare(cfg->state, err, sizeof(err)) == -1) {
 		log_err("state %s: %s", cfg->state, err);
 		return -1;
@@ -476,8 +492,7 @@ walk_close(uv_handle_t *h, void *arg)
 static int
 check_config(struct config *cfg)
 {
-	int bad = state_not_served(cfg, stderr) ||
-	    startup_check(cfg, 1, stderr) > 0;
+	int bad = startup_check(cfg, 1, stderr) > 0;
 
 	if (!bad)
 		printf("acme-bridge: configuration OK\n");
@@ -528,6 +543,9 @@ main(int argc, char **argv)
 	uv_walk(uv_default_loop(), walk_close, NULL);
 	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
 	uv_loop_close(uv_default_loop());
+	if (B.store != NULL && store_is_pg(cfg.state))
+		store_pg_loop_end(B.store); /* the last writes block: no loop */
+	fiber_cleanup();
 	ep_refreshes_free(&B);
 	if (B.nonces != NULL)
 		nonce_set_free(B.nonces);

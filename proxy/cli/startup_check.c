@@ -120,7 +120,10 @@ check_state(struct sc *s, const char *path)
 	FILE *f;
 	size_t n;
 
-	if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+	/* a database URI (postgresql://, docs/ha.md) is no file: the store
+	 * reports what is wrong with it when it connects */
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strstr(path, "://") != NULL)
 		return;
 	if (check_writable(s, "state", path) != 1)
 		return;

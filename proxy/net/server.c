@@ -28,6 +28,7 @@
 
 #include "connfair.h"
 #include "log.h"
+#include "fiber.h"
 #include "server.h"
 #include "tls.h"
 
@@ -181,6 +182,16 @@ arm(struct conn *c, long ms)
 		uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0);
 }
 
+/* The handler, on a fiber of its own (fiber.h): it may wait for the
+ * store. It reads what it needs from c before any wait. */
+static void
+handle(void *arg)
+{
+	struct conn *c = arg;
+
+	c->srv->handler(c->req, c->srv->arg);
+}
+
 static void
 dispatch(struct conn *c)
 {
@@ -192,7 +203,7 @@ dispatch(struct conn *c)
 	uv_timer_stop(&c->timer);
 	if (r->start == 0)
 		r->start = (double)uv_hrtime() / 1e9;
-	c->srv->handler(r, c->srv->arg);
+	fiber_run(handle, c, NULL, NULL);
 }
 
 /* Refuse the request being parsed: the handler renders the error, then

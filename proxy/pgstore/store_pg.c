@@ -98,7 +98,10 @@ pg_run(struct pg *p, const char *sql, const struct store_arg *a, size_t n,
 			return NULL;
 		}
 	params_fill(&pp, a, n);
-	res = PQexecParams(p->conn, sql, (int)n, NULL, pp.v, pp.len, pp.fmt, 0);
+	if (pg_hold(p, fn) == -1)
+		return NULL;
+	res = pg_exec_params(p, sql, (int)n, pp.v, pp.len, pp.fmt);
+	pg_unhold(p);
 	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return res;
@@ -301,10 +304,15 @@ pg_begin(void *impl)
 		pg_log(p, "store_begin", "already in a transaction");
 		return -1;
 	}
+	/* the connection is this fiber's until commit or rollback */
+	if (pg_hold(p, "store_begin") == -1)
+		return -1;
 	/* serialisable, as store.h promises: no other writer interleaves */
 	if (pg_simple(p, "BEGIN ISOLATION LEVEL SERIALIZABLE", "store_begin") ==
-	    -1)
+	    -1) {
+		pg_unhold(p);
 		return -1;
+	}
 	p->in_tx = 1;
 	return 0;
 }
@@ -343,6 +351,8 @@ pg_end(struct pg *p, int commit, const char *fn)
 	 * transaction until the caller's store_rollback (which then finds
 	 * nothing left to undo: PostgreSQL ended it already). */
 	p->in_tx = commit && rc == -1;
+	if (!p->in_tx)
+		pg_unhold(p);
 	return rc;
 }
 
@@ -363,7 +373,14 @@ pg_atomic_begin(struct pg *p, const char *fn)
 {
 	if (p->in_tx)
 		return pg_simple(p, "SAVEPOINT store_call", fn);
-	return pg_simple(p, "BEGIN", fn);
+	/* held to pg_atomic_end: no one else's statement inside */
+	if (pg_hold(p, fn) == -1)
+		return -1;
+	if (pg_simple(p, "BEGIN", fn) == -1) {
+		pg_unhold(p);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -380,7 +397,9 @@ pg_atomic_end(struct pg *p, int ok, const char *fn)
 		    ? pg_simple(p, "RELEASE SAVEPOINT store_call", fn)
 		    : -1;
 	}
-	return ok ? pg_commit_tx(p, fn) : pg_simple(p, "ROLLBACK", fn);
+	rc = ok ? pg_commit_tx(p, fn) : pg_simple(p, "ROLLBACK", fn);
+	pg_unhold(p);
+	return rc;
 }
 
 /* A write inside the caller's transaction (store_begin) runs in a
@@ -424,6 +443,7 @@ pg_close(void *impl)
 
 	if (p == NULL)
 		return;
+	pg_loop_free(p);
 	PQfinish(p->conn);
 	free(p);
 }

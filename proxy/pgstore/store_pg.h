@@ -5,24 +5,43 @@
  * BYTEA for BLOB, identity columns for the ids), so an operation's SQL
  * reads alike in both and `store copy` moves rows column for column.
  *
- * Issue 11, first stage: the calls block (PQexecParams). That is right for
- * the commands (store copy, report, account) and the unit suite; the
- * server does not open this store until its calls run asynchronously on
- * the loop (proxy/cli/main.c refuses a postgresql:// state for now). */
+ * Off the loop (the commands, the unit suite) the calls block. The server
+ * puts the store on its loop (store_pg_loop.c): there a call made on a
+ * fiber waits for its answer without blocking the loop. */
 #ifndef STORE_PG_H
 #define STORE_PG_H
 
 #include <stddef.h>
 
 #include <libpq-fe.h>
+#include <uv.h>
 
 #include "store.h"
 #include "store_arg.h"
 
 /* The implementation's state (the impl of its struct store). */
+struct pg_waiter;
+struct fiber;
+
+/* On the loop (store_pg_loop.c): the socket's poll, the time limit, the
+ * queue of fibers waiting for the connection and its timer. */
+struct pg_loop_io {
+	uv_poll_t poll;
+	uv_timer_t timer, next;
+	struct fiber *waiting; /* for the socket */
+	int timed_out;
+	int ended, warned; /* the loop stopped; a blocking call was said */
+	int open;	   /* handles still to close (pg_loop_free) */
+	struct pg_waiter *queue;
+};
+
 struct pg {
 	PGconn *conn;
-	int in_tx; /* inside store_begin .. commit/rollback */
+	int in_tx;	       /* inside store_begin .. commit/rollback */
+	struct pg_loop_io *io; /* NULL: off the loop, calls block */
+	struct fiber *holder;  /* of the connection, on the loop */
+	int depth;	       /* holds by that fiber */
+	int broken;	       /* a statement timed out: calls fail */
 	store_log_fn *log;
 	void *log_arg;
 };
@@ -89,6 +108,16 @@ long long pg_tx_write(struct pg *p, const char *sql, const struct store_arg *a,
     size_t n, long long *id, const char *fn);
 int pg_tx_update(struct pg *p, const char *sql, const struct store_arg *a,
     size_t n, const char *fn);
+
+/* store_pg_loop.c: a statement's execution (blocking off the loop,
+ * waiting on the fiber on it); the connection held by the running fiber
+ * (nested holds count; -1, logged, when a call off any fiber finds it
+ * held) and let go; the loop's part freed at close. */
+PGresult *pg_exec_params(struct pg *p, const char *sql, int n,
+    const char *const *v, const int *len, const int *fmt);
+int pg_hold(struct pg *p, const char *fn);
+void pg_unhold(struct pg *p);
+void pg_loop_free(struct pg *p);
 
 /* Create the schema or upgrade it to STORE_SCHEMA_VERSION in one
  * transaction, under an advisory lock (two instances starting at once:

@@ -4,6 +4,7 @@
  * Shaped like curl's docs/examples/multi-uv.c. Nothing here blocks the
  * loop. */
 #include "upstream.h"
+#include "fiber.h"
 #include "upstream_int.h"
 
 #include <sys/queue.h>
@@ -138,6 +139,23 @@ req_fill_result(struct up_req *r, CURLcode rc)
 
 /* Detach r from curl and the list, run its callback, free it. */
 static void
+req_deliver(void *arg)
+{
+	struct up_req *r = arg;
+
+	r->cb(r->arg, &r->resp);
+}
+
+static void
+req_free(void *arg)
+{
+	struct up_req *r = arg;
+
+	resp_free(&r->resp);
+	free(r);
+}
+
+static void
 req_finish(struct up_req *r, CURLcode rc)
 {
 	struct upstream *u = r->u;
@@ -147,9 +165,9 @@ req_finish(struct up_req *r, CURLcode rc)
 	curl_multi_remove_handle(u->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
-	r->cb(r->arg, &r->resp);
-	resp_free(&r->resp);
-	free(r);
+	/* on a fiber: the callback may wait for the store (PostgreSQL), so
+	 * the response it reads is freed once it is done, not before */
+	fiber_run(req_deliver, r, req_free, r);
 }
 
 void

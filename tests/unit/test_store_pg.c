@@ -14,8 +14,12 @@
 
 #include <libpq-fe.h>
 
+#include <uv.h>
+
+#include "fiber.h"
 #include "store.h"
 #include "store_inventory.h"
+#include "store_pg_loop.h"
 #include "suite_inventory.h"
 #include "suite_store.h"
 #include "t.h"
@@ -36,6 +40,13 @@ pg_test_log(void *arg, const char *fn, const char *msg)
 	snprintf(logged, sizeof(logged), "%s: %s", fn, msg);
 }
 
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 /* Run sql on a connection of the test's own: 0 or -1. */
 static int
 admin_sql(const char *sql)
@@ -49,6 +60,7 @@ admin_sql(const char *sql)
 		PQfinish(c);
 		return -1;
 	}
+	PQsetNoticeProcessor(c, quiet, NULL); /* "drop cascades to ..." */
 	r = PQexec(c, sql);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
 	    PQresultStatus(r) == PGRES_TUPLES_OK;
@@ -189,6 +201,88 @@ test_refused(void)
 	    !store_is_pg("/var/lib/acme-bridge/state.db") && !store_is_pg(NULL));
 }
 
+/* ---- on the loop: every call waits on a fiber (store_pg_loop.c) ---- */
+
+static uv_loop_t *loop;
+
+static struct store *
+open_on_loop(void)
+{
+	char err[512] = "";
+	struct store *s = open_fresh();
+
+	if (s != NULL && store_pg_on_loop(s, loop, err, sizeof(err)) == -1) {
+		fprintf(stderr, "store_pg_on_loop: %s\n", err);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+suites_on_loop(void *arg)
+{
+	suite_store(open_on_loop);
+	suite_inventory(open_on_loop);
+	*(int *)arg = 1;
+}
+
+/* Two fibers on one store: B's write waits while A holds the connection
+ * for its transaction, so A's rollback does not take B's row with it. */
+static struct store *shared;
+static char order[8];
+
+static void
+fiber_a(void *arg)
+{
+	(void)arg;
+	CHECK(store_begin(shared) == 0);
+	strcat(order, "A");
+	CHECK(insert_account(shared, "tp-in-a") > 0);
+	CHECK(store_rollback(shared) == 0);
+	strcat(order, "a");
+}
+
+static void
+fiber_b(void *arg)
+{
+	(void)arg;
+	strcat(order, "B");
+	CHECK(insert_account(shared, "tp-in-b") > 0);
+	strcat(order, "b");
+}
+
+static void
+test_on_loop(void)
+{
+	struct store_account out;
+	int done = 0;
+
+	loop = uv_default_loop();
+	fiber_enable();
+	fiber_run(suites_on_loop, &done, NULL, NULL);
+	CHECK(done == 0); /* back here at its first statement's wait */
+	CHECK(uv_run(loop, UV_RUN_DEFAULT) == 0);
+	CHECK(done == 1 && fiber_waiting() == 0);
+
+	CHECK((shared = open_on_loop()) != NULL);
+	if (shared == NULL)
+		return;
+	fiber_run(fiber_a, NULL, NULL, NULL);
+	fiber_run(fiber_b, NULL, NULL, NULL);
+	CHECK(uv_run(loop, UV_RUN_DEFAULT) == 0);
+	/* A waited for its BEGIN, B started meanwhile and its write waited
+	 * for A's rollback: B's row is not undone with A's */
+	CHECK_STR(order, "BAab");
+	CHECK(store_account_by_thumbprint(shared, "", "tp-in-a", &out) == 1);
+	CHECK(store_account_by_thumbprint(shared, "", "tp-in-b", &out) == 0);
+	store_account_clear(&out);
+	store_close(shared);
+	CHECK(uv_run(loop, UV_RUN_DEFAULT) == 0); /* its handles closed */
+	CHECK(uv_loop_close(loop) == 0);
+	fiber_cleanup();
+}
+
 int
 main(void)
 {
@@ -205,6 +299,7 @@ main(void)
 	test_open_together();
 	test_two_handles();
 	test_refused();
+	test_on_loop();
 	CHECK(nlogged > 0); /* the error paths reached the log callback */
 	if (t_fail > 0)
 		fprintf(stderr, "last store log: %s\n", logged);
