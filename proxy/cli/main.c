@@ -30,6 +30,7 @@
 #include "fiber.h"
 #include "store_cmd.h"
 #include "store_pg_loop.h"
+#include "v1_nonce.h"
 #include "responder.h"
 #include "server.h"
 #include "startup_check.h"
@@ -98,6 +99,8 @@ housekeep(void *arg)
 {
 	(void)arg;
 	store_http01_expire(B.store, bridge_now());
+	if (B.nonce_shared)
+		(void)store_nonce_expire(B.store, bridge_now());
 }
 
 static void
@@ -370,8 +373,14 @@ open_pg_state(const struct config *cfg)
 
 	store_state_shown(cfg->state, shown, sizeof(shown));
 	if ((B.store = store_open_pg(
-		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL ||
-	    store_pg_on_loop(B.store, B.loop, err, sizeof(err)) == -1) {
+		 cfg->state, store_log, NULL, err, sizeof(err))) == NULL) {
+		log_err("state %s: %s", shown, err);
+		return -1;
+	}
+	/* before the loop: what start-up reads blocks, as it may */
+	if (v1_nonce_init(&B) == -1)
+		return -1;
+	if (store_pg_on_loop(B.store, B.loop, err, sizeof(err)) == -1) {
 		log_err("state %s: %s", shown, err);
 		return -1;
 	}

@@ -42,6 +42,9 @@ struct bridge {
 	const struct config *cfg;
 	struct store *store;
 	struct nonce_set *nonces;
+	/* several instances on one database (v1_nonce.c): sealed nonces */
+	int nonce_shared;
+	unsigned char nonce_key[32];
 	/* every upstream, the root first (cfg->ups); ups[0].up also makes
 	 * the client-proof fetches */
 	struct bridge_upstream ups[CONFIG_UPSTREAMS_MAX];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "v1_nonce.h"
 #include "acme2.h"
 #include "b64url.h"
 #include "endpoints.h"
@@ -73,7 +74,7 @@ ep_send(struct ep *e, int status, const char *ctype, const void *body,
 	size_t n = 0, i;
 	struct server_req *r = e->req;
 
-	if (nonce_set_issue(e->b->nonces, nonce) == 0) {
+	if (v1_nonce_issue(e->b, nonce) == 0) {
 		snprintf(nonce_h, sizeof(nonce_h), "Replay-Nonce: %s", nonce);
 		h[n++] = nonce_h;
 	}
@@ -173,12 +174,6 @@ ep_reply_upstream_down(struct ep *e, const char *what)
 
 /* --- verification ------------------------------------------------------ */
 
-static int
-nonce_check(void *arg, const char *nonce)
-{
-	return nonce_set_consume(arg, nonce);
-}
-
 int
 ep_rate_limit(struct ep *e, struct rate_table *t, const char *what)
 {
@@ -220,8 +215,8 @@ ep_verify(struct ep *e, const char *resource, int need_account)
 		ep_reply_error(e, V1E_MALFORMED, 400, "No body on POST");
 		return -1;
 	}
-	if (jws_v1_verify(e->req->body, e->req->body_len, resource, nonce_check,
-		e->b->nonces, &e->jws, &p) == -1) {
+	if (jws_v1_verify(e->req->body, e->req->body_len, resource,
+		v1_nonce_check, e->b, &e->jws, &p) == -1) {
 		ep_reply_problem(e, &p);
 		return -1;
 	}

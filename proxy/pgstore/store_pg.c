@@ -488,6 +488,9 @@ static const struct store_ops pg_ops = {
 	.inventory_failures = pg_inventory_failures,
 	.inventory_versions = pg_inventory_versions,
 	.inventory_summary = pg_inventory_summary,
+	.nonce_use = pg_nonce_use,
+	.nonce_expire = pg_nonce_expire,
+	.shared_key = pg_shared_key,
 };
 
 /* The connection, checked and quiet: libpq's notices (NOTICE: relation

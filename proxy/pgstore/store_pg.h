@@ -187,4 +187,10 @@ int pg_inventory_versions(void *impl,
 int pg_inventory_summary(void *impl, long long since, long long now,
     long long within, struct inventory_summary *out);
 
+/* store_pg_shared.c: the state only instances sharing a database need. */
+int pg_nonce_use(void *impl, const char *nonce, long long expires);
+int pg_nonce_expire(void *impl, long long now);
+int pg_shared_key(void *impl, const char *name, const unsigned char *fresh,
+    size_t len, unsigned char *out);
+
 #endif

@@ -65,6 +65,17 @@ static const char schema6[] =
     " addr TEXT, upstream TEXT NOT NULL DEFAULT '');"
     "INSERT INTO store_meta(version) VALUES(6);";
 
+/* What only instances sharing the database need (store_pg_shared.c):
+ * made when missing, whatever the version (they came after version 6's
+ * first release). */
+static const char shared[] =
+    "CREATE TABLE IF NOT EXISTS nonces_used("
+    " nonce TEXT PRIMARY KEY, expires BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS nonces_used_expires"
+    " ON nonces_used(expires);"
+    "CREATE TABLE IF NOT EXISTS shared_keys("
+    " name TEXT PRIMARY KEY, value BYTEA NOT NULL);";
+
 static int
 run(PGconn *conn, const char *sql, char *err, size_t errlen)
 {
@@ -131,6 +142,8 @@ pg_setup(PGconn *conn, char *err, size_t errlen)
 		goto rollback;
 	}
 	if (v == 0 && run(conn, schema6, err, errlen) == -1)
+		goto rollback;
+	if (run(conn, shared, err, errlen) == -1)
 		goto rollback;
 	if (run(conn, "COMMIT", err, errlen) == -1)
 		goto rollback;

@@ -246,6 +246,40 @@ store_http01_expire(struct store *s, long long now)
 }
 
 int
+store_shared(const struct store *s)
+{
+	return s->ops->nonce_use != NULL;
+}
+
+int
+store_nonce_use(struct store *s, const char *nonce, long long expires)
+{
+	if (s->ops->nonce_use == NULL) {
+		store_log(s, __func__, "not a shared store");
+		return -1;
+	}
+	return s->ops->nonce_use(s->impl, nonce, expires);
+}
+
+int
+store_nonce_expire(struct store *s, long long now)
+{
+	return s->ops->nonce_expire != NULL ? s->ops->nonce_expire(s->impl, now)
+					    : 0;
+}
+
+int
+store_shared_key(struct store *s, const char *name, const unsigned char *fresh,
+    size_t len, unsigned char *out)
+{
+	if (s->ops->shared_key == NULL) {
+		store_log(s, __func__, "not a shared store");
+		return -1;
+	}
+	return s->ops->shared_key(s->impl, name, fresh, len, out);
+}
+
+int
 store_cert_insert(struct store *s, struct store_cert *c)
 {
 	return s->ops->cert_insert(s->impl, c);

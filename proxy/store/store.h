@@ -198,6 +198,21 @@ int store_http01_delete(struct store *s, const char *token);
 /* Delete the answers with expires <= now; returns how many or -1. */
 int store_http01_expire(struct store *s, long long now);
 
+/* State several instances share (issue 11; docs/ha.md). 1 when s is such
+ * a store (PostgreSQL), 0 for one process's own (SQLite: the functions
+ * below then return -1). */
+int store_shared(const struct store *s);
+/* A v1 nonce seen by some instance: 0 when this is its first use (it is
+ * now used, until expires), 1 when it was used before, -1. */
+int store_nonce_use(struct store *s, const char *nonce, long long expires);
+/* Forget the used nonces with expires <= now; how many, or -1. */
+int store_nonce_expire(struct store *s, long long now);
+/* The key called name (len bytes) every instance shares: the stored one
+ * into out, or, when there is none yet, fresh (stored now; two instances
+ * racing both end with the one that won). 0 or -1. */
+int store_shared_key(struct store *s, const char *name,
+    const unsigned char *fresh, size_t len, unsigned char *out);
+
 /* Insert c (not id); sets c->id. -1 when its serial is taken. der is
  * kept as bytes (der_len of them; none for NULL or 0). */
 int store_cert_insert(struct store *s, struct store_cert *c);
@@ -338,6 +353,13 @@ struct store_ops {
 	    void *arg);
 	int (*inventory_summary)(void *impl, long long since, long long now,
 	    long long within, struct inventory_summary *out);
+
+	/* State shared by instances (issue 11): NULL in a store one
+	 * process owns (SQLite), where memory does it. */
+	int (*nonce_use)(void *impl, const char *nonce, long long expires);
+	int (*nonce_expire)(void *impl, long long now);
+	int (*shared_key)(void *impl, const char *name,
+	    const unsigned char *fresh, size_t len, unsigned char *out);
 };
 
 /* For an implementation's open function: a handle that dispatches to ops

@@ -648,6 +648,17 @@ node_results() {
 }
 
 # dh_config DIR [LINE...]: a dehydrated 0.7.0 config with its own BASEDIR
+# acme_client NAME DIR_URL DOMAIN: tests/e2e/test_acme_client.js (acme-client
+# 1.0.0, npm_ensure'd) against DIR_URL, its results as pass/fail under NAME
+acme_client() {
+	local name=$1 url=$2 domain=$3 rc=0 d
+	d=$(mktemp -d "$W/node.XXXXXX")
+	NODE_PATH="$NODE_DIR/node_modules" NODE_NO_WARNINGS=1 \
+		timeout 240 node "$E2E_DIR/test_acme_client.js" "$url" "$d" "$domain" \
+		>"$d/node.out" 2>"$d/node.err" || rc=$?
+	node_results "$name" "$name: exit 0" "$rc" "$d/node.out" "$d/node.err"
+}
+
 dh_config() {
 	local d=$1; shift
 	mkdir -p "$d/wellknown"

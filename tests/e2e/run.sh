@@ -42,6 +42,7 @@ SCRIPTS=(
 	test_queue.sh
 	test_store_copy.sh
 	test_pg_serve.sh
+	test_ha.sh
 )
 # Scripts named on the command line run instead of the whole list
 # (bash tests/e2e/run.sh test_upstreams.sh): for working on one.

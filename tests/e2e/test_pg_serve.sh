@@ -32,12 +32,7 @@ dh register "$D" --register --accept-terms
 dh issue "$D" -c -d a.pg.example -d b.pg.example
 dh_cert_check "$D" a.pg.example "a.pg.example b.pg.example" a.pg.example
 
-mkdir -p "$W/node"
-rc=0
-NODE_PATH="$NODE_DIR/node_modules" NODE_NO_WARNINGS=1 \
-	timeout 240 node "$E2E_DIR/test_acme_client.js" "$BRIDGE_DIR_URL" "$W/node" node.pg.example \
-	>"$W/node.out" 2>"$W/node.err" || rc=$?
-node_results "acme-client on PostgreSQL" "acme-client on PostgreSQL: exit 0" "$rc" "$W/node.out" "$W/node.err"
+acme_client "acme-client on PostgreSQL" "$BRIDGE_DIR_URL" node.pg.example
 
 [ "$(psqlq 'select count(*) from accounts')" -ge 2 ] && pass "the database holds the v1 accounts" ||
 	fail "the database holds the v1 accounts" "$(psqlq 'select count(*) from accounts')"

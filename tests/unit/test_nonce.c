@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "nonce.h"
+#include "nonce_sealed.h"
 #include "t.h"
 
 static int
@@ -10,7 +11,7 @@ all_b64url(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			(*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
 			return 0;
 	return 1;
 }
@@ -34,7 +35,8 @@ test_set_basic(void)
 	CHECK(nonce_set_consume(s, n) == 0);
 	CHECK(nonce_set_consume(s, n) == -1);
 	CHECK(nonce_set_count(s) == 1);
-	CHECK(nonce_set_consume(s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == -1);
+	CHECK(nonce_set_consume(
+		  s, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == -1);
 	CHECK(nonce_set_consume(s, "") == -1);
 	CHECK(nonce_set_consume(s, NULL) == -1);
 	/* a prefix or an extension of a live nonce is not that nonce */
@@ -52,7 +54,7 @@ test_set_evict(void)
 {
 	enum { CAP = 16 };
 	struct nonce_set *s;
-	char (*ns)[NONCE_LEN + 1];
+	char(*ns)[NONCE_LEN + 1];
 	size_t i, ok;
 
 	s = nonce_set_new(CAP);
@@ -60,8 +62,8 @@ test_set_evict(void)
 	for (i = 0; i < CAP + 1; i++)
 		CHECK(nonce_set_issue(s, ns[i]) == 0);
 	CHECK(nonce_set_count(s) == CAP);
-	CHECK(nonce_set_consume(s, ns[0]) == -1);	/* evicted */
-	CHECK(nonce_set_consume(s, ns[CAP]) == 0);	/* newest works */
+	CHECK(nonce_set_consume(s, ns[0]) == -1);  /* evicted */
+	CHECK(nonce_set_consume(s, ns[CAP]) == 0); /* newest works */
 	for (i = 1, ok = 0; i < CAP; i++)
 		ok += nonce_set_consume(s, ns[i]) == 0;
 	CHECK(ok == CAP - 1);
@@ -73,9 +75,9 @@ test_set_evict(void)
 	CHECK(nonce_set_consume(s, ns[3]) == 0);
 	nonce_set_issue(s, ns[CAP]);
 	CHECK(nonce_set_count(s) == CAP);
-	CHECK(nonce_set_consume(s, ns[0]) == 0);	/* oldest still there */
+	CHECK(nonce_set_consume(s, ns[0]) == 0); /* oldest still there */
 	nonce_set_issue(s, ns[3]);
-	nonce_set_issue(s, ns[0]);	/* full: evicts ns[1] */
+	nonce_set_issue(s, ns[0]); /* full: evicts ns[1] */
 	CHECK(nonce_set_consume(s, ns[1]) == -1);
 	CHECK(nonce_set_consume(s, ns[2]) == 0);
 	free(ns);
@@ -163,10 +165,10 @@ test_pool(void)
 	nonce_pool_put(p, "plus+slash/");
 	nonce_pool_put(p, "new\nline");
 	memset(big, 'A', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';	/* NONCE_UPSTREAM_MAX + 1 chars */
+	big[sizeof(big) - 1] = '\0'; /* NONCE_UPSTREAM_MAX + 1 chars */
 	nonce_pool_put(p, big);
 	CHECK(nonce_pool_count(p) == 0);
-	big[NONCE_UPSTREAM_MAX] = '\0';	/* exactly the max: kept */
+	big[NONCE_UPSTREAM_MAX] = '\0'; /* exactly the max: kept */
 	nonce_pool_put(p, big);
 	CHECK(nonce_pool_count(p) == 1);
 	CHECK(nonce_pool_take(p, out) == 0);
@@ -217,6 +219,43 @@ out:
 	nonce_set_free(big);
 }
 
+/* Sealed nonces (issue 11): good under their key until they expire, and
+ * nothing else is: another key, one character changed, a cut or padded
+ * string, an expired one. */
+static void
+test_sealed(void)
+{
+	unsigned char key[NONCE_KEY_LEN], other[NONCE_KEY_LEN];
+	unsigned char rnd[NONCE_RANDOM_LEN];
+	char n[NONCE_LEN + 1], bad[NONCE_LEN + 2];
+	long long exp = 0;
+
+	memset(key, 7, sizeof(key));
+	memset(other, 8, sizeof(other));
+	memset(rnd, 1, sizeof(rnd));
+	CHECK(nonce_seal(key, 2000, rnd, n) == 0);
+	CHECK(strlen(n) == NONCE_LEN);
+	CHECK(nonce_unseal(key, n, 1999, &exp) == 0 && exp == 2000);
+	CHECK(nonce_unseal(key, n, 2000, &exp) == -1); /* expired */
+	CHECK(nonce_unseal(other, n, 1000, &exp) == -1);
+	memcpy(bad, n, sizeof(n));
+	bad[10] = bad[10] == 'A' ? 'B' : 'A';
+	CHECK(nonce_unseal(key, bad, 1000, &exp) == -1);
+	memcpy(bad, n, sizeof(n));
+	bad[NONCE_LEN - 1] = '\0';
+	CHECK(nonce_unseal(key, bad, 1000, &exp) == -1);
+	memcpy(bad, n, sizeof(n));
+	bad[NONCE_LEN] = 'A';
+	bad[NONCE_LEN + 1] = '\0';
+	CHECK(nonce_unseal(key, bad, 1000, &exp) == -1);
+	CHECK(nonce_unseal(key, NULL, 1000, &exp) == -1);
+	CHECK(nonce_unseal(key, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+		  1000, &exp) == -1);
+	rnd[0] = 2; /* other random bytes: another nonce, as good */
+	CHECK(nonce_seal(key, 2000, rnd, bad) == 0 && strcmp(bad, n) != 0);
+	CHECK(nonce_unseal(key, bad, 1000, &exp) == 0);
+}
+
 int
 main(void)
 {
@@ -225,5 +264,6 @@ main(void)
 	test_set_evict();
 	test_set_churn();
 	test_pool();
+	test_sealed();
 	return T_DONE();
 }

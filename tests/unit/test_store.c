@@ -176,7 +176,17 @@ open_memory(void)
 static void
 test_memory(void)
 {
+	struct store *s;
+
 	suite_store(open_memory);
+	/* one process's store: no shared state (issue 11) */
+	CHECK((s = open_memory()) != NULL);
+	if (s == NULL)
+		return;
+	CHECK(store_shared(s) == 0);
+	CHECK(store_nonce_use(s, "n", 100) == -1);
+	CHECK(store_nonce_expire(s, 100) == 0);
+	store_close(s);
 }
 
 static void

@@ -201,6 +201,35 @@ test_refused(void)
 	    !store_is_pg("/var/lib/acme-bridge/state.db") && !store_is_pg(NULL));
 }
 
+/* What instances share (store_pg_shared.c): a nonce is used once across
+ * handles, expired ones go, and the first key made is everyone's. */
+static void
+test_shared(void)
+{
+	struct store *a = open_fresh(), *b = open_pg();
+	unsigned char k1[32], k2[32], out[32];
+
+	CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		goto out;
+	CHECK(store_shared(a) == 1);
+	CHECK(store_nonce_use(a, "n1", 100) == 0);
+	CHECK(store_nonce_use(b, "n1", 100) == 1); /* another instance */
+	CHECK(store_nonce_use(b, "n2", 300) == 0);
+	CHECK(store_nonce_expire(a, 200) == 1);
+	CHECK(store_nonce_use(a, "n2", 300) == 1); /* not expired: kept */
+	memset(k1, 1, sizeof(k1));
+	memset(k2, 2, sizeof(k2));
+	CHECK(store_shared_key(a, "v1-nonce", k1, 32, out) == 0);
+	CHECK(memcmp(out, k1, 32) == 0);
+	CHECK(store_shared_key(b, "v1-nonce", k2, 32, out) == 0);
+	CHECK(memcmp(out, k1, 32) == 0); /* the first one's */
+	CHECK(store_shared_key(b, "v1-nonce", k2, 16, out) == -1);
+out:
+	store_close(a);
+	store_close(b);
+}
+
 /* ---- on the loop: every call waits on a fiber (store_pg_loop.c) ---- */
 
 static uv_loop_t *loop;
@@ -299,6 +328,7 @@ main(void)
 	test_open_together();
 	test_two_handles();
 	test_refused();
+	test_shared();
 	test_on_loop();
 	CHECK(nlogged > 0); /* the error paths reached the log callback */
 	if (t_fail > 0)

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Two bridges, one PostgreSQL, haproxy in front (issue 11 item 5): Debian's
+# PostgreSQL (tests/pg_cluster.sh) and haproxy. haproxy balances every v1
+# request round robin between bridge A and bridge B (no server-side
+# keep-alive: each request is balanced on its own), and Pebble's http-01
+# validations between their two responders, so a nonce handed out by one
+# bridge is used at the other, an authorization made at one is answered
+# at the other, and a token one published is served by the other.
+# dehydrated (two names) and acme-client issue through it. Then the bridge
+# working on a dehydrated new-cert (its finalize held 4 s by the relay in
+# front of Pebble) is SIGKILLed; dehydrated's retry completes through the
+# survivor, with no new upstream account and no new v1 account row.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_begin ha
+
+need_tools dehydrated psql haproxy
+npm_ensure acme-client 1.0.0 1.0.0
+pebble_ensure "$W"
+pebble_roots "$W"
+pg_start "$W/pg"
+relay_start relay
+psqlq() { psql "$PG_URI" -qAtX -c "$1"; }
+newacct() { grep -c 'POST /sign-me-up -> calling handler()' "$PEBBLE_WORKDIR/pebble.log" || true; }
+
+declare -A PID PORT ADMIN H01
+ha_bridge() { # ha_bridge NAME: a bridge on the database, upstream = the relay
+	local n=$1
+	PORT[$n]=$(free_port) ADMIN[$n]=$(free_port) H01[$n]=$(free_port)
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+		"$BRIDGE_BIN" --listen "127.0.0.1:${PORT[$n]}" --upstream "$RELAY/dir" \
+		--upstream-ca "$PEBBLE_CA" --http01-listen "127.0.0.1:${H01[$n]}" \
+		--admin-listen "127.0.0.1:${ADMIN[$n]}" --state "$PG_URI" --agree-tos \
+		>>"$W/$n.log" 2>&1 &
+	PID[$n]=$!
+	E2E_PIDS+=("${PID[$n]}")
+	wait_for 30 curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:${ADMIN[$n]}/readyz" ||
+		die "bridge $n not ready (see $W/$n.log)"
+}
+ha_bridge a
+ha_bridge b
+
+HP=$(free_port)
+cat >"$W/haproxy.cfg" <<EOF
+global
+	maxconn 512
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 60s
+	timeout server 60s
+	# a request to a server that is gone goes to the other one
+	retries 2
+	option redispatch
+frontend v1
+	bind 127.0.0.1:$HP
+	# no keep-alive to the bridges: every request is balanced on its own
+	option http-server-close
+	default_backend bridges
+backend bridges
+	balance roundrobin
+	option httpchk GET /readyz
+	default-server inter 300ms fall 1 rise 2
+	server a 127.0.0.1:${PORT[a]} check port ${ADMIN[a]}
+	server b 127.0.0.1:${PORT[b]} check port ${ADMIN[b]}
+frontend http01
+	bind 127.0.0.1:$HTTP01_PORT
+	option http-server-close
+	default_backend responders
+backend responders
+	balance roundrobin
+	server a 127.0.0.1:${H01[a]}
+	server b 127.0.0.1:${H01[b]}
+EOF
+haproxy -f "$W/haproxy.cfg" -db >"$W/haproxy.log" 2>&1 &
+E2E_PIDS+=("$!")
+HA_URL="http://127.0.0.1:$HP/directory"
+wait_for 15 curl -sf --max-time 2 -o /dev/null "$HA_URL" || die "haproxy did not start (see $W/haproxy.log)"
+
+reqs() { grep -c ' INFO v1 req=' "$W/$1.log" || true; }
+BRIDGE_DIR_URL=$HA_URL # dehydrated's CA (dh_config)
+a0=$(reqs a) b0=$(reqs b)
+D=$W/dh
+dh_config "$D"
+dh register "$D" --register --accept-terms
+dh issue "$D" -c -d a.ha.example -d b.ha.example
+dh_cert_check "$D" a.ha.example "a.ha.example b.ha.example" "dehydrated through haproxy: verifies"
+da=$(($(reqs a) - a0)) db=$(($(reqs b) - b0))
+[ "$da" -ge 3 ] && [ "$db" -ge 3 ] && pass "dehydrated's requests went to both bridges (a $da, b $db)" ||
+	fail "dehydrated's requests went to both bridges" "a $da, b $db"
+grep -q 'badNonce' "$D/issue.log" && fail "no badNonce across instances" "see $D/issue.log" ||
+	pass "no badNonce across instances"
+
+acme_client "acme-client through haproxy" "$HA_URL" node.ha.example
+for n in a b; do
+	grep -q 'blocked the event loop' "$W/$n.log" &&
+		fail "bridge $n: no store call blocked the loop" "$(grep 'blocked the event loop' "$W/$n.log")" ||
+		pass "bridge $n: no store call blocked the loop"
+done
+
+# ---- one bridge SIGKILLed in the middle of a new-cert
+inflight() { curl -s --max-time 2 "http://127.0.0.1:${ADMIN[$1]}/metrics" |
+	awk '/^acme_bridge_upstream_inflight/ {s += $2} END {print s + 0}'; }
+accts0=$(psqlq 'select count(*) from accounts')
+n0=$(newacct)
+relay_fault '{"match":"finalize","action":"delay","ms":4000,"count":1}'
+( dh_rc killed "$D" -c -d c.ha.example >"$W/dh-killed.rc" ) &
+DH=$!
+victim=""
+for _ in $(seq 1 100); do
+	for n in a b; do [ "$(inflight $n)" -ge 1 ] && victim=$n; done
+	[ -n "$victim" ] && break
+	sleep 0.1
+done
+if [ -z "$victim" ]; then
+	fail "a bridge is working on the new-cert" "no upstream_inflight seen"
+else
+	kill -KILL "${PID[$victim]}"
+	wait "${PID[$victim]}" 2>/dev/null || true
+	pass "bridge $victim SIGKILLed with the new-cert's finalize in flight"
+fi
+wait "$DH" || true
+[ "$(cat "$W/dh-killed.rc")" -ne 0 ] && pass "the client's run in flight at the kill failed (status $(cat "$W/dh-killed.rc"))" ||
+	fail "the client's run in flight at the kill failed" "it succeeded: the kill came too late"
+relay_clear
+dh retry "$D" -c -d c.ha.example
+dh_cert_check "$D" c.ha.example "c.ha.example" "the retry through the survivor: verifies"
+assert_eq "the retry made no new upstream account" "$n0" "$(newacct)"
+assert_eq "... and no new v1 account row" "$accts0" "$(psqlq 'select count(*) from accounts')"
+finish
