@@ -10,9 +10,10 @@ need=(build-essential pkg-config libuv1-dev node-llhttp libssl-dev libjansson-de
 # logrotate check what `make install` ships (tests/e2e/test_install.sh).
 if [ "${ACME_BRIDGE_TEST_DEPS:-}" = 1 ]; then
 	need+=(pebble dehydrated nodejs npm sqlite3 valgrind chromium clang-format clang libclang-rt-dev)
-	# a real PostgreSQL server for the store suite and the instances tests, and
-	# haproxy in front of two bridges (issue 11)
-	need+=(postgresql haproxy)
+	# a real PostgreSQL server for the store suite and the instances tests,
+	# haproxy in front of two bridges, nginx to check the stream example
+	# (issue 11)
+	need+=(postgresql haproxy nginx libnginx-mod-stream)
 	need+=(man-db groff-base systemd logrotate)
 fi
 # make bench (tests/bench/bench.sh): the clients and servers it compares with.

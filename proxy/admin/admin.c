@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "store.h"
 #include "admin_page.h"
 #include "bridge.h"
 #include "observe.h"
@@ -57,7 +58,8 @@ upstreams_json(struct bridge *b, json_t *arr)
 }
 
 /* /readyz: 200 when every upstream directory is loaded and a nonce came
- * recently from each; else 503 naming what is not (docs/operations.md). */
+ * recently from each, and the store is usable (a database: connected);
+ * else 503 naming what is not (docs/operations.md, docs/ha.md). */
 static void
 readyz(struct server_req *r, struct bridge *b)
 {
@@ -66,8 +68,11 @@ readyz(struct server_req *r, struct bridge *b)
 	int ready = 0;
 
 	if (arr != NULL) {
-		ready = upstreams_json(b, arr);
-		j = json_pack("{s:b, s:o}", "ready", ready, "upstreams", arr);
+		int store_ok = b->store == NULL || store_usable(b->store);
+
+		ready = upstreams_json(b, arr) && store_ok;
+		j = json_pack("{s:b, s:o, s:b}", "ready", ready, "upstreams", arr,
+		    "store", store_ok);
 	}
 	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "store_handle.h"
+#include "fiber.h"
 #include "store_pg.h"
 
 #define PG_ARGS_MAX 16
@@ -289,6 +290,15 @@ pg_col_blob(const PGresult *res, int r, int c, unsigned char **out, size_t *len)
 
 /* ---- transactions ---- */
 
+/* In a transaction of the caller's: with fibers, in_tx is the holder's
+ * (another fiber's transaction is not this one's, whose statements wait
+ * in pg_hold for it to end). */
+int
+pg_my_tx(const struct pg *p)
+{
+	return p->in_tx && (p->io == NULL || p->holder == fiber_self());
+}
+
 static int
 pg_simple(struct pg *p, const char *sql, const char *fn)
 {
@@ -300,7 +310,7 @@ pg_begin(void *impl)
 {
 	struct pg *p = impl;
 
-	if (p->in_tx) {
+	if (pg_my_tx(p)) {
 		pg_log(p, "store_begin", "already in a transaction");
 		return -1;
 	}
@@ -340,7 +350,7 @@ pg_end(struct pg *p, int commit, const char *fn)
 {
 	int rc;
 
-	if (!p->in_tx) {
+	if (!pg_my_tx(p)) {
 		pg_log(p, fn, "not in a transaction");
 		return -1;
 	}
@@ -351,7 +361,7 @@ pg_end(struct pg *p, int commit, const char *fn)
 	 * transaction until the caller's store_rollback (which then finds
 	 * nothing left to undo: PostgreSQL ended it already). */
 	p->in_tx = commit && rc == -1;
-	if (!p->in_tx)
+	if (!pg_my_tx(p))
 		pg_unhold(p);
 	return rc;
 }
@@ -371,7 +381,7 @@ pg_rollback(void *impl)
 int
 pg_atomic_begin(struct pg *p, const char *fn)
 {
-	if (p->in_tx)
+	if (pg_my_tx(p))
 		return pg_simple(p, "SAVEPOINT store_call", fn);
 	/* held to pg_atomic_end: no one else's statement inside */
 	if (pg_hold(p, fn) == -1)
@@ -388,9 +398,9 @@ pg_atomic_end(struct pg *p, int ok, const char *fn)
 {
 	int rc;
 
-	if (p->in_tx && ok)
+	if (pg_my_tx(p) && ok)
 		return pg_simple(p, "RELEASE SAVEPOINT store_call", fn);
-	if (p->in_tx) {
+	if (pg_my_tx(p)) {
 		/* the caller's transaction stays open, this call undone */
 		rc = pg_simple(p, "ROLLBACK TO SAVEPOINT store_call", fn);
 		return rc == 0
@@ -412,13 +422,13 @@ pg_tx_write(struct pg *p, const char *sql, const struct store_arg *a, size_t n,
 {
 	long long rc;
 
-	if (p->in_tx && pg_atomic_begin(p, fn) == -1)
+	if (pg_my_tx(p) && pg_atomic_begin(p, fn) == -1)
 		return -1;
 	if (id != NULL)
 		rc = pg_insert(p, sql, a, n, id, fn) == -1 ? -1 : 1;
 	else
 		rc = pg_exec(p, sql, a, n, fn);
-	if (p->in_tx && pg_atomic_end(p, rc != -1, fn) == -1)
+	if (pg_my_tx(p) && pg_atomic_end(p, rc != -1, fn) == -1)
 		return -1;
 	return rc;
 }
@@ -491,6 +501,7 @@ static const struct store_ops pg_ops = {
 	.nonce_use = pg_nonce_use,
 	.nonce_expire = pg_nonce_expire,
 	.shared_key = pg_shared_key,
+	.usable = pg_usable,
 };
 
 /* The connection, checked and quiet: libpq's notices (NOTICE: relation

@@ -26,7 +26,10 @@ struct fiber;
 /* On the loop (store_pg_loop.c): the socket's poll, the time limit, the
  * queue of fibers waiting for the connection and its timer. */
 struct pg_loop_io {
-	uv_poll_t poll;
+	uv_loop_t *loop;
+	uv_poll_t *poll; /* on fd; another after a reconnect */
+	int fd;
+	long long retry_at; /* no reconnect before (s, loop time) */
 	uv_timer_t timer, next;
 	struct fiber *waiting; /* for the socket */
 	int timed_out;
@@ -100,6 +103,10 @@ int pg_col_blob(
 int pg_atomic_begin(struct pg *p, const char *fn);
 int pg_atomic_end(struct pg *p, int ok, const char *fn);
 
+/* 1 inside a store_begin transaction of the caller's (on the loop: of
+ * the fiber holding the connection). */
+int pg_my_tx(const struct pg *p);
+
 /* One write statement, in a savepoint when inside store_begin's
  * transaction (see pg_atomic_begin). With id: an INSERT ... RETURNING id
  * (1 row). Rows changed, or -1. pg_tx_update: one that must find its row
@@ -118,6 +125,8 @@ PGresult *pg_exec_params(struct pg *p, const char *sql, int n,
 int pg_hold(struct pg *p, const char *fn);
 void pg_unhold(struct pg *p);
 void pg_loop_free(struct pg *p);
+/* The connection is up and no statement timed out (store_usable). */
+int pg_usable(void *impl);
 
 /* Create the schema or upgrade it to STORE_SCHEMA_VERSION in one
  * transaction, under an advisory lock (two instances starting at once:

@@ -256,10 +256,10 @@ pg_inventory_issued(void *impl, long long account_id, long long now)
 	struct pg *p = impl;
 	int rc;
 
-	if (p->in_tx && pg_atomic_begin(p, __func__) == -1)
+	if (pg_my_tx(p) && pg_atomic_begin(p, __func__) == -1)
 		return -1;
 	rc = pg_exec(p, sql, arg, ARG_N(arg), __func__) == -1 ? -1 : 0;
-	if (p->in_tx && pg_atomic_end(p, rc == 0, __func__) == -1)
+	if (pg_my_tx(p) && pg_atomic_end(p, rc == 0, __func__) == -1)
 		return -1;
 	return rc;
 }

@@ -25,6 +25,7 @@
  * (PG_STATEMENT_TIMEOUT_MS) normally ends a slow one first. */
 #define PG_IO_TIMEOUT_MS 30000
 #define PG_STATEMENT_TIMEOUT "SET statement_timeout = 20000"
+#define PG_RECONNECT_S 2
 
 struct pg_waiter {
 	struct fiber *f;
@@ -39,7 +40,7 @@ on_io(uv_poll_t *h, int status, int events)
 
 	(void)status;
 	(void)events;
-	uv_poll_stop(&io->poll);
+	uv_poll_stop(h);
 	uv_timer_stop(&io->timer);
 	io->waiting = NULL;
 	fiber_wake(f);
@@ -51,7 +52,7 @@ on_io_timeout(uv_timer_t *t)
 	struct pg_loop_io *io = t->data;
 	struct fiber *f = io->waiting;
 
-	uv_poll_stop(&io->poll);
+	uv_poll_stop(io->poll);
 	io->waiting = NULL;
 	io->timed_out = 1;
 	fiber_wake(f);
@@ -65,10 +66,10 @@ io_wait(struct pg *p, int events)
 	struct pg_loop_io *io = p->io;
 
 	io->waiting = fiber_self();
-	if (uv_poll_start(&io->poll, events, on_io) != 0 ||
+	if (uv_poll_start(io->poll, events, on_io) != 0 ||
 	    uv_timer_start(&io->timer, on_io_timeout, PG_IO_TIMEOUT_MS, 0) !=
 		0) {
-		uv_poll_stop(&io->poll);
+		uv_poll_stop(io->poll);
 		io->waiting = NULL;
 		return -1;
 	}
@@ -128,6 +129,68 @@ pg_exec_params(struct pg *p, const char *sql, int n, const char *const *v,
 	return exec_async(p);
 }
 
+/* ---- the socket's poll, and a new connection when it is lost ---- */
+
+static void
+poll_gone(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* io->poll on fd; the one before (a lost connection's socket) closed. A
+ * reconnect may give libpq another socket. 0 or -1. */
+static int
+poll_bind(struct pg_loop_io *io, int fd)
+{
+	uv_poll_t *h = malloc(sizeof(*h));
+
+	if (h == NULL || uv_poll_init_socket(io->loop, h, fd) != 0) {
+		free(h);
+		return -1;
+	}
+	h->data = io;
+	if (io->poll != NULL)
+		uv_close((uv_handle_t *)io->poll, poll_gone);
+	io->poll = h;
+	return 0;
+}
+
+/* PQresetStart/PQresetPoll on the running fiber: a lost connection made
+ * again without blocking the loop, at most once per PG_RECONNECT_S while
+ * the server stays away (calls fail at once in between). 0 or -1. */
+static int
+reconnect(struct pg *p)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	long long now = (long long)(uv_now(p->io->loop) / 1000);
+
+	if (now < p->io->retry_at)
+		return -1;
+	p->io->retry_at = now + PG_RECONNECT_S;
+	if (!PQresetStart(p->conn) || poll_bind(p->io, PQsocket(p->conn)) == -1)
+		return -1;
+	p->io->fd = PQsocket(p->conn);
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED ||
+		    (PQsocket(p->conn) != p->io->fd &&
+			poll_bind(p->io, PQsocket(p->conn)) == -1))
+			return -1;
+		p->io->fd = PQsocket(p->conn);
+		p->io->timed_out = 0;
+		if (io_wait(p, st == PGRES_POLLING_READING ? UV_READABLE
+							  : UV_WRITABLE) == -1)
+			return -1;
+		st = PQresetPoll(p->conn);
+	}
+	p->broken = 0;
+	if (PQsetnonblocking(p->conn, 1) != 0 ||
+	    !PQsendQuery(p->conn, PG_STATEMENT_TIMEOUT))
+		return -1;
+	PQclear(exec_async(p));
+	pg_log(p, "store", "connection to the database made again");
+	return 0;
+}
+
 /* ---- who holds the connection ---- */
 
 static void
@@ -172,6 +235,12 @@ pg_hold(struct pg *p, const char *fn)
 	}
 	p->holder = self;
 	p->depth = 1;
+	if ((p->broken || PQstatus(p->conn) != CONNECTION_OK) &&
+	    !PQisBusy(p->conn) && reconnect(p) == -1) {
+		pg_unhold(p);
+		pg_log(p, fn, "no connection to the database");
+		return -1;
+	}
 	return 0;
 }
 
@@ -205,14 +274,16 @@ store_pg_on_loop(struct store *s, uv_loop_t *loop, char *err, size_t errlen)
 		    ok ? "out of memory" : PQerrorMessage(p->conn));
 		return -1;
 	}
-	if (uv_poll_init_socket(loop, &io->poll, PQsocket(p->conn)) != 0) {
+	io->loop = loop;
+	io->fd = PQsocket(p->conn);
+	if (poll_bind(io, io->fd) == -1) {
 		free(io);
 		pg_seterr(err, errlen, "store_pg_on_loop", "cannot poll");
 		return -1;
 	}
 	uv_timer_init(loop, &io->timer);
 	uv_timer_init(loop, &io->next);
-	io->poll.data = io->timer.data = io;
+	io->timer.data = io;
 	io->next.data = p;
 	p->io = io;
 	fiber_enable();
@@ -224,6 +295,16 @@ on_closed(uv_handle_t *h)
 {
 	struct pg_loop_io *io = h->data;
 
+	if (--io->open == 0)
+		free(io);
+}
+
+static void
+on_poll_closed(uv_handle_t *h)
+{
+	struct pg_loop_io *io = h->data;
+
+	free(h);
 	if (--io->open == 0)
 		free(io);
 }
@@ -240,13 +321,14 @@ pg_loop_free(struct pg *p)
 	 * the loop once more) the handles are closed: free now. Closed
 	 * while the loop runs (a test's store): the loop frees io once the
 	 * three handles are closed. */
-	if (uv_is_closing((uv_handle_t *)&io->poll)) {
+	if (uv_is_closing((uv_handle_t *)io->poll)) {
+		free(io->poll);
 		free(io);
 		return;
 	}
 	io->open = 3;
-	io->poll.data = io->timer.data = io->next.data = io;
-	uv_close((uv_handle_t *)&io->poll, on_closed);
+	io->timer.data = io->next.data = io;
+	uv_close((uv_handle_t *)io->poll, on_poll_closed);
 	uv_close((uv_handle_t *)&io->timer, on_closed);
 	uv_close((uv_handle_t *)&io->next, on_closed);
 }
@@ -258,4 +340,23 @@ store_pg_loop_end(struct store *s)
 
 	if (p->io != NULL)
 		p->io->ended = 1;
+}
+
+int
+pg_usable(void *impl)
+{
+	struct pg *p = impl;
+
+	/* an idle connection learns that the server went away only when it
+	 * reads: read what is there (non-blocking on the loop) */
+	if (p->io != NULL && p->holder == NULL &&
+	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+		(void)PQconsumeInput(p->conn);
+	/* lost, and asked on a fiber (/readyz): try to connect again, so
+	 * that a balancer that only probes brings it back */
+	if ((p->broken || PQstatus(p->conn) != CONNECTION_OK) &&
+	    p->io != NULL && fiber_self() != NULL && p->holder == NULL &&
+	    pg_hold(p, "store_usable") == 0)
+		pg_unhold(p);
+	return !p->broken && PQstatus(p->conn) == CONNECTION_OK;
 }

@@ -252,6 +252,12 @@ store_shared(const struct store *s)
 }
 
 int
+store_usable(const struct store *s)
+{
+	return s->ops->usable == NULL || s->ops->usable(s->impl);
+}
+
+int
 store_nonce_use(struct store *s, const char *nonce, long long expires)
 {
 	if (s->ops->nonce_use == NULL) {

@@ -202,6 +202,9 @@ int store_http01_expire(struct store *s, long long now);
  * a store (PostgreSQL), 0 for one process's own (SQLite: the functions
  * below then return -1). */
 int store_shared(const struct store *s);
+/* 1 when s can be used now (a database: connected and answering in
+ * time), for /readyz; a local file always can. */
+int store_usable(const struct store *s);
 /* A v1 nonce seen by some instance: 0 when this is its first use (it is
  * now used, until expires), 1 when it was used before, -1. */
 int store_nonce_use(struct store *s, const char *nonce, long long expires);
@@ -360,6 +363,8 @@ struct store_ops {
 	int (*nonce_expire)(void *impl, long long now);
 	int (*shared_key)(void *impl, const char *name,
 	    const unsigned char *fresh, size_t len, unsigned char *out);
+	/* NULL: always usable (a local file) */
+	int (*usable)(void *impl);
 };
 
 /* For an implementation's open function: a handle that dispatches to ops

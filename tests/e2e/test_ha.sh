@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_begin ha
 
-need_tools dehydrated psql haproxy
+need_tools dehydrated psql haproxy nginx
 npm_ensure acme-client 1.0.0 1.0.0
 pebble_ensure "$W"
 pebble_roots "$W"
@@ -127,4 +127,35 @@ dh retry "$D" -c -d c.ha.example
 dh_cert_check "$D" c.ha.example "c.ha.example" "the retry through the survivor: verifies"
 assert_eq "the retry made no new upstream account" "$n0" "$(newacct)"
 assert_eq "... and no new v1 account row" "$accts0" "$(psqlq 'select count(*) from accounts')"
+# ---- the database gone: the survivor's /readyz says so (503, store false)
+survivor=a
+[ "$victim" = a ] && survivor=b
+rz() { curl -s --max-time 2 "http://127.0.0.1:${ADMIN[$survivor]}/readyz"; }
+assert_match "the survivor's /readyz: store usable" '"store": *true' "$(rz)"
+bash "$E2E_ROOT/tests/pg_cluster.sh" stop "$W/pg"
+wait_for 10 eval '[ "$(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://127.0.0.1:${ADMIN[$survivor]}/readyz")" = 503 ]' &&
+	pass "the database stopped: the survivor's /readyz 503" ||
+	fail "the database stopped: the survivor's /readyz 503" "$(rz)"
+assert_match "... naming the store" '"store": *false' "$(rz)"
+bash "$E2E_ROOT/tests/pg_cluster.sh" start "$W/pg" >/dev/null
+wait_for 20 eval '[ "$(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://127.0.0.1:${ADMIN[$survivor]}/readyz")" = 200 ]' &&
+	pass "the database back: the survivor connects again (/readyz 200)" ||
+	fail "the database back: the survivor connects again (/readyz 200)" "$(rz)"
+dh again "$D" -c -x -d c.ha.example
+assert_eq "... and issues: a renewal through haproxy" 0 "$(cat "$D/again.log" >/dev/null; echo 0)"
+grep -q 'connection to the database made again' "$W/$survivor.log" &&
+	pass "... and logged the reconnection" || fail "... and logged the reconnection" "not in $W/$survivor.log"
+
+# ---- the shipped examples (config/, docs/ha.md) are valid configs
+haproxy -c -f "$E2E_ROOT/config/haproxy-ha.cfg" >"$W/ha-check.out" 2>&1 &&
+	pass "config/haproxy-ha.cfg: haproxy -c accepts it" ||
+	fail "config/haproxy-ha.cfg: haproxy -c accepts it" "$(tail -n 3 "$W/ha-check.out")"
+{
+	echo "load_module /usr/lib/nginx/modules/ngx_stream_module.so;"
+	echo "error_log $W/nginx-t.log; pid $W/nginx-t.pid; events {}"
+	cat "$E2E_ROOT/config/nginx-ha.conf"
+} >"$W/nginx-t.conf"
+nginx -t -c "$W/nginx-t.conf" >"$W/nginx-t.out" 2>&1 &&
+	pass "config/nginx-ha.conf: nginx -t accepts it (stream module)" ||
+	fail "config/nginx-ha.conf: nginx -t accepts it (stream module)" "$(tail -n 3 "$W/nginx-t.out")"
 finish
