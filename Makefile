@@ -118,6 +118,7 @@ test:
 bench: build/acme-bridge
 	@ACME_BRIDGE_BENCH_DEPS=1 bash tests/deps.sh
 	@bash tests/bench/bench.sh
+	@bash tests/bench/bench_pg.sh
 
 check-config: build/acme-bridge
 	./build/acme-bridge --config config/acme-bridge.json --check-config

@@ -18,7 +18,7 @@ if [ "${ACME_BRIDGE_TEST_DEPS:-}" = 1 ]; then
 fi
 # make bench (tests/bench/bench.sh): the clients and servers it compares with.
 if [ "${ACME_BRIDGE_BENCH_DEPS:-}" = 1 ]; then
-	need+=(pebble nodejs uacme nginx wrk apache2-utils util-linux)
+	need+=(pebble nodejs uacme nginx wrk apache2-utils util-linux postgresql haproxy)
 fi
 
 missing=()

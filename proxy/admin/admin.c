@@ -71,8 +71,8 @@ readyz(struct server_req *r, struct bridge *b)
 		int store_ok = b->store == NULL || store_usable(b->store);
 
 		ready = upstreams_json(b, arr) && store_ok;
-		j = json_pack("{s:b, s:o, s:b}", "ready", ready, "upstreams", arr,
-		    "store", store_ok);
+		j = json_pack("{s:b, s:o, s:b}", "ready", ready, "upstreams",
+		    arr, "store", store_ok);
 	}
 	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);

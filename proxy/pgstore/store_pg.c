@@ -317,9 +317,12 @@ pg_begin(void *impl)
 	/* the connection is this fiber's until commit or rollback */
 	if (pg_hold(p, "store_begin") == -1)
 		return -1;
-	/* serialisable, as store.h promises: no other writer interleaves */
-	if (pg_simple(p, "BEGIN ISOLATION LEVEL SERIALIZABLE", "store_begin") ==
-	    -1) {
+	/* READ COMMITTED (store.h): every write in a transaction is one
+	 * atomic statement (an upsert computes in SQL), no caller writes on
+	 * what it read earlier in it, and instances writing the same rows
+	 * then wait for each other instead of failing to serialise */
+	if (pg_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED",
+		"store_begin") == -1) {
 		pg_unhold(p);
 		return -1;
 	}

@@ -177,8 +177,9 @@ reconnect(struct pg *p)
 			return -1;
 		p->io->fd = PQsocket(p->conn);
 		p->io->timed_out = 0;
-		if (io_wait(p, st == PGRES_POLLING_READING ? UV_READABLE
-							  : UV_WRITABLE) == -1)
+		if (io_wait(p,
+			st == PGRES_POLLING_READING ? UV_READABLE
+						    : UV_WRITABLE) == -1)
 			return -1;
 		st = PQresetPoll(p->conn);
 	}
@@ -238,7 +239,9 @@ pg_hold(struct pg *p, const char *fn)
 	if ((p->broken || PQstatus(p->conn) != CONNECTION_OK) &&
 	    !PQisBusy(p->conn) && reconnect(p) == -1) {
 		pg_unhold(p);
-		pg_log(p, fn, "no connection to the database");
+		/* /readyz probes say it with a 503, not in the log */
+		if (fn != NULL)
+			pg_log(p, fn, "no connection to the database");
 		return -1;
 	}
 	return 0;
@@ -356,7 +359,7 @@ pg_usable(void *impl)
 	 * that a balancer that only probes brings it back */
 	if ((p->broken || PQstatus(p->conn) != CONNECTION_OK) &&
 	    p->io != NULL && fiber_self() != NULL && p->holder == NULL &&
-	    pg_hold(p, "store_usable") == 0)
+	    pg_hold(p, NULL) == 0)
 		pg_unhold(p);
 	return !p->broken && PQstatus(p->conn) == CONNECTION_OK;
 }

@@ -19,8 +19,10 @@
  *   database once it returned 0.
  * - Transactions (store_begin/commit/rollback): every call between
  *   store_begin and store_commit is part of one transaction, applied by a
- *   successful commit and by nothing else; no other writer's changes
- *   interleave with it (serialisable). No nesting: store_begin inside a
+ *   successful commit and by nothing else. SQLite runs one writer at a
+ *   time (serialisable); PostgreSQL, shared by instances, runs READ
+ *   COMMITTED: each call's writes are atomic statements, so callers never
+ *   write, inside a transaction, on a value they read earlier in it. No nesting: store_begin inside a
  *   transaction, and commit or rollback outside one, return -1. A call
  *   that fails inside a transaction leaves the transaction open (its own
  *   writes undone): the caller rolls back. Callers keep a transaction to a

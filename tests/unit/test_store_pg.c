@@ -187,8 +187,8 @@ test_refused(void)
 	CHECK(store_open_pg(bad, NULL, NULL, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "password authentication failed") != NULL);
 	CHECK(strchr(err, '\n') == NULL); /* one line */
-	CHECK_STR(store_state_shown("postgresql://u:secret@h:5/db?x=1", bad,
-		      sizeof(bad)),
+	CHECK_STR(store_state_shown(
+		      "postgresql://u:secret@h:5/db?x=1", bad, sizeof(bad)),
 	    "postgresql://u:***@h:5/db?x=1");
 	CHECK_STR(store_state_shown("postgresql://u@h/db", bad, sizeof(bad)),
 	    "postgresql://u@h/db");
@@ -198,7 +198,8 @@ test_refused(void)
 	CHECK_STR(store_state_shown("/var/lib/s.db", bad, sizeof(bad)),
 	    "/var/lib/s.db");
 	CHECK(store_is_pg(uri) && store_is_pg("postgres://x/y") &&
-	    !store_is_pg("/var/lib/acme-bridge/state.db") && !store_is_pg(NULL));
+	    !store_is_pg("/var/lib/acme-bridge/state.db") &&
+	    !store_is_pg(NULL));
 }
 
 /* What instances share (store_pg_shared.c): a nonce is used once across
@@ -290,7 +291,10 @@ fiber_b(void *arg)
 static void
 on_start_b(uv_timer_t *t)
 {
-	(void)t;
+	if (parked_a == NULL) { /* A not inside its transaction yet */
+		uv_timer_start(t, on_start_b, 5, 0);
+		return;
+	}
 	fiber_run(fiber_b, NULL, NULL, NULL);
 	fiber_wake(parked_a);
 }
@@ -314,7 +318,7 @@ test_on_loop(void)
 		return;
 	fiber_run(fiber_a, NULL, NULL, NULL);
 	uv_timer_init(loop, &t);
-	uv_timer_start(&t, on_start_b, 20, 0);
+	uv_timer_start(&t, on_start_b, 5, 0);
 	CHECK(uv_run(loop, UV_RUN_DEFAULT) == 0);
 	/* B's write waited for A's rollback, and was not part of it */
 	CHECK_STR(order, "ABab");
@@ -334,9 +338,10 @@ main(void)
 	uri = getenv("ACME_BRIDGE_TEST_PG");
 	CHECK(uri != NULL && uri[0] != '\0');
 	if (uri == NULL || uri[0] == '\0') {
-		fprintf(stderr, "ACME_BRIDGE_TEST_PG is not set: run this test "
-				"through tests/unit/run.sh (make unit), which "
-				"starts a PostgreSQL server\n");
+		fprintf(stderr,
+		    "ACME_BRIDGE_TEST_PG is not set: run this test "
+		    "through tests/unit/run.sh (make unit), which "
+		    "starts a PostgreSQL server\n");
 		return T_DONE();
 	}
 	suite_store(open_fresh);
