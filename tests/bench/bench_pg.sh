@@ -117,35 +117,8 @@ pa=$BR_PORT
 bridge pg2b "$PG_URI" "$ha2" "$W/limits-half.json"
 pb=$BR_PORT
 HP=$(free_port)
-cat >"$W/haproxy.cfg" <<-EOF
-	global
-		maxconn 4096
-	defaults
-		mode http
-		timeout connect 2s
-		timeout client 120s
-		timeout server 120s
-	frontend v1
-		bind 127.0.0.1:$HP
-		option http-server-close
-		default_backend bridges
-	backend bridges
-		balance roundrobin
-		server a 127.0.0.1:$pa
-		server b 127.0.0.1:$pb
-	frontend http01
-		bind 127.0.0.1:$HTTP01_PORT
-		option http-server-close
-		default_backend responders
-	backend responders
-		balance roundrobin
-		server a 127.0.0.1:$ha1
-		server b 127.0.0.1:$ha2
-EOF
-haproxy -f "$W/haproxy.cfg" -db >"$W/haproxy.log" 2>&1 &
-HA_PID=$!
-E2E_PIDS+=("$HA_PID")
-wait_for 15 curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$HP/directory" || die "haproxy did not start"
+haproxy_two "$W" "$HP" "$pa" "$pb" "$ha1" "$ha2"
+HA_PID=$HAPROXY_PID
 run_load pg2 "http://127.0.0.1:$HP"
 ha_cpu=$(cpu_of "$HA_PID")
 stop_bridges

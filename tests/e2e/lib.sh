@@ -648,6 +648,52 @@ node_results() {
 }
 
 # dh_config DIR [LINE...]: a dehydrated 0.7.0 config with its own BASEDIR
+# haproxy_two DIR PORT A B A_H01 B_H01 [A_ADMIN B_ADMIN]: haproxy in front of
+# two bridges (issue 11): every v1 request on 127.0.0.1:PORT balanced round
+# robin between A and B (ports), every http-01 validation on HTTP01_PORT
+# between their responders; with admin ports, /readyz health checks and a
+# request that cannot reach one redispatched to the other. HAPROXY_PID set.
+haproxy_two() {
+	local d=$1 port=$2 a=$3 b=$4 ha=$5 hb=$6 aa=${7:-} ab=${8:-} ca="" cb="" chk=""
+	if [ -n "$aa" ]; then
+		ca=" check port $aa" cb=" check port $ab"
+		chk=$'\toption httpchk GET /readyz\n\tdefault-server inter 300ms fall 1 rise 2'
+	fi
+	cat >"$d/haproxy.cfg" <<-EOF
+		global
+			maxconn 4096
+		defaults
+			mode http
+			timeout connect 2s
+			timeout client 120s
+			timeout server 120s
+			retries 2
+			option redispatch
+		frontend v1
+			bind 127.0.0.1:$port
+			option http-server-close
+			default_backend bridges
+		backend bridges
+			balance roundrobin
+		$chk
+			server a 127.0.0.1:$a$ca
+			server b 127.0.0.1:$b$cb
+		frontend http01
+			bind 127.0.0.1:$HTTP01_PORT
+			option http-server-close
+			default_backend responders
+		backend responders
+			balance roundrobin
+			server a 127.0.0.1:$ha
+			server b 127.0.0.1:$hb
+	EOF
+	haproxy -f "$d/haproxy.cfg" -db >"$d/haproxy.log" 2>&1 &
+	HAPROXY_PID=$!
+	E2E_PIDS+=("$HAPROXY_PID")
+	wait_for 15 curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$port/directory" ||
+		die "haproxy did not start (see $d/haproxy.log)"
+}
+
 # acme_client NAME DIR_URL DOMAIN: tests/e2e/test_acme_client.js (acme-client
 # 1.0.0, npm_ensure'd) against DIR_URL, its results as pass/fail under NAME
 acme_client() {
