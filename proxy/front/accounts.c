@@ -21,6 +21,7 @@
 #include "accounts.h"
 #include "acme2.h"
 #include "b64url.h"
+#include "claim.h"
 #include "endpoints.h"
 #include "flow.h"
 #include "flowrun.h"
@@ -44,6 +45,9 @@ struct creation {
 	long long account_id; /* per-client or imported */
 	char group[sizeof(((struct store_group *)0)->name)]; /* or shared */
 	int imported;
+	int locked;		    /* holds the instances' claim (claim.h) */
+	char claim[CLAIM_NAME_MAX]; /* its name */
+	char *found;		    /* the URL another instance stored */
 	const struct bridge_upstream *u; /* groups are per upstream */
 	struct bridge *b;
 	struct waiter *waiters;
@@ -194,6 +198,9 @@ creation_add(struct creation *c, struct ep *e, void (*next)(struct ep *))
 static void
 creation_free(struct creation *c)
 {
+	if (c->locked)
+		claim_release(c->b, c->claim);
+	free(c->found);
 	free(c->waiters);
 	free(c);
 }
@@ -216,13 +223,19 @@ created_ok(struct creation *c, const char *url)
 	int rc;
 
 	creation_name(c, who, sizeof(who));
-	rc = c->group[0] != '\0'
-	    ? store_group_set_upstream(
-		  c->b->store, c->u->cfg->prefix, c->group, url)
-	    : store_account_set_upstream(c->b->store, c->account_id, url);
+	if (c->found != NULL)
+		rc = 0; /* stored by the instance that made it */
+	else
+		rc = c->group[0] != '\0' ? store_group_set_upstream(c->b->store,
+					       c->u->cfg->prefix, c->group, url)
+					 : store_account_set_upstream(
+					       c->b->store, c->account_id, url);
 	if (rc == 0)
 		log_info("%s: upstream account %s: %s", who,
-		    c->imported ? "found (imported key)" : "created", url);
+		    c->found	      ? "made by another instance"
+			: c->imported ? "found (imported key)"
+				      : "created",
+		    url);
 	for (i = 0; i < c->n; i++) {
 		struct ep *e = c->waiters[i].e;
 
@@ -352,14 +365,86 @@ creation_eab(struct ep *e, struct flow *f)
 	return rc;
 }
 
+/* The newAccount flow of c, for its first waiter (c holds the claim). */
+static void
+creation_start(struct creation *c)
+{
+	struct ep *e = c->waiters[0].e;
+	struct flow_dir fd;
+	struct flow *f = NULL;
+	size_t i;
+
+	if (ep_flow_dir(e, &fd) == 0)
+		f = flow_new_account(&fd, c->imported);
+	/* The access log shows newAccount in the line of the request that
+	 * started it (e waits until on_created). */
+	if (f != NULL && creation_eab(e, f) == 0 &&
+	    ep_flow_start(e, f, 1, on_created, c) == 0)
+		return;
+	flow_free(f);
+	LIST_REMOVE(c, link);
+	for (i = 0; i < c->n; i++)
+		ep_reply_error(c->waiters[i].e, V1E_SERVER_INTERNAL, 500,
+		    "cannot start newAccount");
+	creation_free(c);
+}
+
+/* Another instance finished it when the row has an upstream URL now. */
+static int
+creation_done_elsewhere(void *arg)
+{
+	struct creation *c = arg;
+	struct store_account a;
+	struct store_group g;
+	char *url = NULL;
+
+	if (c->group[0] != '\0' &&
+	    store_group_get(c->b->store, c->u->cfg->prefix, c->group, &g) ==
+		0) {
+		url = g.v2_account_url != NULL ? strdup(g.v2_account_url)
+					       : NULL;
+		store_group_clear(&g);
+	} else if (c->group[0] == '\0' &&
+	    store_account_by_id(c->b->store, c->account_id, &a) == 0) {
+		url = a.v2_account_url != NULL ? strdup(a.v2_account_url)
+					       : NULL;
+		store_account_clear(&a);
+	}
+	free(c->found);
+	c->found = url;
+	return url != NULL;
+}
+
+static void
+creation_claimed(void *arg, enum claim_outcome outcome)
+{
+	struct creation *c = arg;
+	size_t i;
+
+	if (outcome == CLAIM_MINE) {
+		c->locked = 1;
+		creation_start(c);
+		return;
+	}
+	LIST_REMOVE(c, link);
+	if (outcome == CLAIM_DONE)
+		created_ok(c, c->found);
+	else
+		for (i = 0; i < c->n; i++)
+			ep_reply_error(c->waiters[i].e, V1E_SERVER_INTERNAL,
+			    503,
+			    "another bridge instance is creating this upstream "
+			    "account and has not finished: retry");
+	creation_free(c);
+}
+
 /* Wait for the upstream account of e's binding, starting its creation
- * unless one is in progress; then next(e). */
+ * unless one is in progress: here, or, with several instances on one
+ * database, at another (claim.h: once across instances); then next(e). */
 static void
 creation_join(struct ep *e, const char *group, void (*next)(struct ep *))
 {
 	struct creation *c;
-	struct flow_dir fd;
-	struct flow *f = NULL;
 
 	if ((c = creation_find(e->b, e->u, e->acct.id, group)) != NULL) {
 		if (creation_add(c, e, next) == -1)
@@ -367,22 +452,22 @@ creation_join(struct ep *e, const char *group, void (*next)(struct ep *))
 			    e, V1E_SERVER_INTERNAL, 500, "out of memory");
 		return;
 	}
-	if (ep_flow_dir(e, &fd) == 0)
-		f = flow_new_account(&fd, is_imported(&e->acct));
-	if (f == NULL || creation_eab(e, f) == -1 ||
-	    (c = creation_new(e, group, next)) == NULL) {
-		flow_free(f);
+	if ((c = creation_new(e, group, next)) == NULL) {
 		ep_reply_error(
 		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
 		return;
 	}
-	/* The access log shows newAccount in the line of the request that
-	 * started it (e waits until on_created). */
-	if (ep_flow_start(e, f, 1, on_created, c) == -1) {
+	if (group != NULL)
+		snprintf(c->claim, sizeof(c->claim),
+		    "upstream account: %s group %s", e->u->cfg->prefix, group);
+	else
+		snprintf(c->claim, sizeof(c->claim),
+		    "upstream account: account %lld", c->account_id);
+	if (claim_start(e->b, c->claim, creation_done_elsewhere,
+		creation_claimed, c) == -1) {
 		LIST_REMOVE(c, link);
 		creation_free(c);
-		ep_reply_error(
-		    e, V1E_SERVER_INTERNAL, 500, "cannot start newAccount");
+		ep_reply_error(e, V1E_SERVER_INTERNAL, 500, "out of memory");
 	}
 }
 

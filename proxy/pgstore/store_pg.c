@@ -505,6 +505,8 @@ static const struct store_ops pg_ops = {
 	.nonce_expire = pg_nonce_expire,
 	.shared_key = pg_shared_key,
 	.usable = pg_usable,
+	.lock_try = pg_lock_try,
+	.unlock = pg_unlock,
 };
 
 /* The connection, checked and quiet: libpq's notices (NOTICE: relation

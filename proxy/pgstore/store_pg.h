@@ -201,5 +201,7 @@ int pg_nonce_use(void *impl, const char *nonce, long long expires);
 int pg_nonce_expire(void *impl, long long now);
 int pg_shared_key(void *impl, const char *name, const unsigned char *fresh,
     size_t len, unsigned char *out);
+int pg_lock_try(void *impl, const char *name);
+int pg_unlock(void *impl, const char *name);
 
 #endif

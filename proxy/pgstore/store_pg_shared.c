@@ -75,3 +75,29 @@ pg_shared_key(void *impl, const char *name, const unsigned char *fresh,
 		pg_log(impl, __func__, "no key of that length");
 	return k.found ? 0 : -1;
 }
+
+/* Session advisory locks on the name's 64-bit hash: released by
+ * pg_unlock, or by the server when this instance's connection ends. */
+int
+pg_lock_try(void *impl, const char *name)
+{
+	static const char sql[] =
+	    "SELECT pg_try_advisory_lock(hashtextextended($1, 0))::int";
+	const struct store_arg arg[] = { ARG_T(name) };
+	long long got = 0;
+
+	if (pg_ints(impl, sql, arg, ARG_N(arg), &got, 1, __func__) == -1)
+		return -1;
+	return got == 1 ? 0 : 1;
+}
+
+int
+pg_unlock(void *impl, const char *name)
+{
+	static const char sql[] =
+	    "SELECT pg_advisory_unlock(hashtextextended($1, 0))::int";
+	const struct store_arg arg[] = { ARG_T(name) };
+	long long was = 0;
+
+	return pg_ints(impl, sql, arg, ARG_N(arg), &was, 1, __func__);
+}

@@ -258,6 +258,18 @@ store_usable(const struct store *s)
 }
 
 int
+store_lock_try(struct store *s, const char *name)
+{
+	return s->ops->lock_try != NULL ? s->ops->lock_try(s->impl, name) : 0;
+}
+
+int
+store_unlock(struct store *s, const char *name)
+{
+	return s->ops->unlock != NULL ? s->ops->unlock(s->impl, name) : 0;
+}
+
+int
 store_nonce_use(struct store *s, const char *nonce, long long expires)
 {
 	if (s->ops->nonce_use == NULL) {

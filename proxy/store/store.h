@@ -207,6 +207,11 @@ int store_shared(const struct store *s);
 /* 1 when s can be used now (a database: connected and answering in
  * time), for /readyz; a local file always can. */
 int store_usable(const struct store *s);
+/* A lock called name across every instance on s, held until store_unlock
+ * or until this instance's connection ends (it dies): 0 taken, 1 held by
+ * another instance, -1. A store of one process always gives it. */
+int store_lock_try(struct store *s, const char *name);
+int store_unlock(struct store *s, const char *name);
 /* A v1 nonce seen by some instance: 0 when this is its first use (it is
  * now used, until expires), 1 when it was used before, -1. */
 int store_nonce_use(struct store *s, const char *nonce, long long expires);
@@ -367,6 +372,9 @@ struct store_ops {
 	    const unsigned char *fresh, size_t len, unsigned char *out);
 	/* NULL: always usable (a local file) */
 	int (*usable)(void *impl);
+	/* NULL: one process, nothing to share (lock_try always takes it) */
+	int (*lock_try)(void *impl, const char *name);
+	int (*unlock)(void *impl, const char *name);
 };
 
 /* For an implementation's open function: a handle that dispatches to ops

@@ -65,6 +65,21 @@ for n in a b; do
 		pass "bridge $n: no store call blocked the loop"
 done
 
+# ---- one upstream account made once across instances: four issuances of
+# one new v1 account at once, through both bridges, newAccount held 2 s by
+# the relay; the bridge that did not get the claim waits for the other's
+n0=$(newacct)
+relay_fault '{"match":"new-account","action":"delay","ms":2000,"count":2}'
+rc=0
+node "$E2E_ROOT/tests/bench/v1_driver.js" --url "http://127.0.0.1:$HP" --accounts 1 --concurrency 4 \
+	--runs 4 --warmup 0 --tag once --deadline-s 120 >"$W/once.out" 2>"$W/once.err" || rc=$?
+relay_clear
+assert_eq "four issuances of one new account through both bridges: all ok" 4 "$(grep -c '"ok":true' "$W/once.out" || true)"
+assert_eq "... and one newAccount at the CA" $((n0 + 1)) "$(newacct)"
+grep -q 'made by another instance' "$W/a.log" "$W/b.log" &&
+	pass "... the other bridge used the account the first one made" ||
+	fail "... the other bridge used the account the first one made" "no 'made by another instance' in a.log or b.log"
+
 # ---- one bridge SIGKILLed in the middle of a new-cert
 inflight() { curl -s --max-time 2 "http://127.0.0.1:${ADMIN[$1]}/metrics" |
 	awk '/^acme_bridge_upstream_inflight/ {s += $2} END {print s + 0}'; }

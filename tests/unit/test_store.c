@@ -186,6 +186,8 @@ test_memory(void)
 	CHECK(store_shared(s) == 0);
 	CHECK(store_nonce_use(s, "n", 100) == -1);
 	CHECK(store_nonce_expire(s, 100) == 0);
+	CHECK(store_lock_try(s, "x") == 0 && store_lock_try(s, "x") == 0);
+	CHECK(store_unlock(s, "x") == 0);
 	store_close(s);
 }
 

@@ -226,6 +226,17 @@ test_shared(void)
 	CHECK(store_shared_key(b, "v1-nonce", k2, 32, out) == 0);
 	CHECK(memcmp(out, k1, 32) == 0); /* the first one's */
 	CHECK(store_shared_key(b, "v1-nonce", k2, 16, out) == -1);
+	/* a lock across handles (instances): one at a time, free again
+	 * when let go, and when its holder's connection ends */
+	CHECK(store_lock_try(a, "upstream account: account 1") == 0);
+	CHECK(store_lock_try(b, "upstream account: account 1") == 1);
+	CHECK(store_lock_try(b, "upstream account: account 2") == 0);
+	CHECK(store_unlock(a, "upstream account: account 1") == 0);
+	CHECK(store_lock_try(b, "upstream account: account 1") == 0);
+	store_close(b);
+	b = open_pg();
+	CHECK(
+	    b != NULL && store_lock_try(a, "upstream account: account 2") == 0);
 out:
 	store_close(a);
 	store_close(b);
