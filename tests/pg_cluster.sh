@@ -29,11 +29,12 @@ if [ "$(id -u)" -eq 0 ]; then
 	id postgres >/dev/null 2>&1 && owner=postgres
 fi
 
+# below the kernel's ephemeral range (32768..), used by no socket at all
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+		p=$((20000 + RANDOM % 12000))
+		ss -Htan "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -54,6 +55,15 @@ srv_dir() {
 	echo "$s"
 }
 
+# a fresh port in DIR/port, and the password file for it:
+# host:port:db:user:password, 0600 (libpq checks)
+new_port() {
+	local port
+	port=$(free_port) || { echo "pg_cluster: no free port" >&2; exit 1; }
+	echo "$port" >"$dir/port"
+	(umask 077 && printf '127.0.0.1:%s:*:bridge:%s\n' "$port" "$(cat "$dir/pw")" >"$dir/pgpass")
+}
+
 start() {
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
@@ -68,15 +78,22 @@ start() {
 			--auth-host=scram-sha-256 --auth-local=trust -E UTF8 --no-instructions \
 			>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 		rm -f "$srv/pw.init"
-		port=$(free_port) || { echo "pg_cluster: no free port" >&2; exit 1; }
-		echo "$port" >"$dir/port"
-		# the password file: host:port:db:user:password, 0600 (libpq checks)
-		(umask 077 && printf '127.0.0.1:%s:*:bridge:%s\n' "$port" "$pw" >"$dir/pgpass")
+		echo "$pw" >"$dir/pw"
+		chmod 600 "$dir/pw"
+		new_port
 	fi
-	port=$(cat "$dir/port")
-	as_owner "$bin/pg_ctl" -D "$data" -l "$srv/server.log" -w -t 30 \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $srv" start >/dev/null ||
-		{ tail -n 20 "$srv/server.log" >&2; exit 1; }
+	# a port taken meanwhile by someone else: another one (3 tries)
+	for try in 1 2 3; do
+		port=$(cat "$dir/port")
+		as_owner "$bin/pg_ctl" -D "$data" -l "$srv/server.log" -w -t 30 \
+			-o "-c listen_addresses=127.0.0.1 -p $port -k $srv" start >/dev/null && break
+		if [ "$try" -lt 3 ] && tail -n 5 "$srv/server.log" | grep -q 'Address already in use'; then
+			new_port
+			continue
+		fi
+		tail -n 20 "$srv/server.log" >&2
+		exit 1
+	done
 	as_owner "$bin/psql" -h "$srv" -p "$port" -U bridge -d postgres -qAt \
 		-c "SELECT 1 FROM pg_database WHERE datname = 'bridge'" | grep -q 1 ||
 		as_owner "$bin/createdb" -h "$srv" -p "$port" -U bridge bridge

@@ -45,6 +45,8 @@ struct ep_authz {
 	/* its entry in the bridge's refreshes while this request's refresh
 	 * runs, else NULL */
 	struct authz_refresh *refresh;
+	/* a GET's refresh claimed across instances (store_lock_try) */
+	int claimed;
 };
 
 /* One v1 request while it is being answered (possibly asynchronously):

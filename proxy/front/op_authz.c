@@ -367,10 +367,32 @@ ep_refreshes_free(struct bridge *b)
 	}
 }
 
+/* A GET's refresh, once across the instances on one database (issue
+ * 11): the one that takes this lock asks the CA, the others answer from
+ * the store (which that refresh updates). */
+static void
+refresh_lock_name(const struct ep *e, char *buf, size_t n)
+{
+	snprintf(buf, n, "authz refresh: %lld", e->az->authz.id);
+}
+
+static void
+refresh_unclaim(struct ep *e)
+{
+	char name[64];
+
+	if (!e->az->claimed)
+		return;
+	e->az->claimed = 0;
+	refresh_lock_name(e, name, sizeof(name));
+	(void)store_unlock(e->b->store, name);
+}
+
 /* e's refresh ended (retry_after: the CA's, in seconds, 0 none). */
 static void
 refresh_end(struct ep *e, long retry_after)
 {
+	refresh_unclaim(e);
 	if (e->az->refresh == NULL)
 		return;
 	v1_refresh_done(&e->az->refresh->r, bridge_now_ms(), retry_after);
@@ -434,8 +456,10 @@ ep_authz_refresh(struct ep *e, long wait_ms, void (*then)(struct ep *))
 	e->az->then = then;
 	if (ep_flow_dir(e, &fd) == -1 || a->v2_authz_url == NULL ||
 	    accounts_load_owner(e, a->account_id) == -1 ||
-	    refresh_start(e, wait_ms) == -1)
+	    refresh_start(e, wait_ms) == -1) {
+		refresh_unclaim(e); /* before then: it may answer and free e */
 		then(e);
+	}
 }
 
 /* An unauthenticated GET of a pending authorization: a refresh only when
@@ -447,12 +471,21 @@ get_refresh(struct ep *e, void (*then)(struct ep *))
 {
 	struct authz_refresh *x = refresh_entry(e->b, e->az->authz.id, 0);
 
+	char name[64];
+
 	e->az->readonly = 1;
 	if (!v1_get_refreshes(x != NULL ? &x->r : NULL, bridge_now_ms(),
 		e->b->cfg->authz_refresh_ms)) {
 		then(e);
 		return;
 	}
+	refresh_lock_name(e, name, sizeof(name));
+	if (store_lock_try(e->b->store, name) != 0) {
+		then(
+		    e); /* another instance refreshes it (or the store failed) */
+		return;
+	}
+	e->az->claimed = 1; /* let go when the refresh ends or fails */
 	ep_authz_refresh(e, 0, then);
 }
 

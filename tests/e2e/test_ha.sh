@@ -24,11 +24,12 @@ psqlq() { psql "$PG_URI" -qAtX -c "$1"; }
 newacct() { grep -c 'POST /sign-me-up -> calling handler()' "$PEBBLE_WORKDIR/pebble.log" || true; }
 
 declare -A PID PORT ADMIN H01
+echo '{"authz_wait_ms": 500}' >"$W/ha.json"
 ha_bridge() { # ha_bridge NAME: a bridge on the database, upstream = the relay
 	local n=$1
 	PORT[$n]=$(free_port) ADMIN[$n]=$(free_port) H01[$n]=$(free_port)
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
-		"$BRIDGE_BIN" --listen "127.0.0.1:${PORT[$n]}" --upstream "$RELAY/dir" \
+		"$BRIDGE_BIN" --config "$W/ha.json" --listen "127.0.0.1:${PORT[$n]}" --upstream "$RELAY/dir" \
 		--upstream-ca "$PEBBLE_CA" --http01-listen "127.0.0.1:${H01[$n]}" \
 		--admin-listen "127.0.0.1:${ADMIN[$n]}" --state "$PG_URI" --agree-tos \
 		>>"$W/$n.log" 2>&1 &
@@ -80,6 +81,39 @@ grep -q 'made by another instance' "$W/a.log" "$W/b.log" &&
 	pass "... the other bridge used the account the first one made" ||
 	fail "... the other bridge used the account the first one made" "no 'made by another instance' in a.log or b.log"
 
+# ---- a pending authorization's refresh, once across instances: while
+# another instance holds the lock "authz refresh: ID" (here a psql session),
+# bridge b answers GETs from the store and asks the CA nothing; once the
+# lock is free, its next GET refreshes
+relay_fault '{"match":"authz","action":"merge","merge":{"status":"pending"},"challengeStatus":"pending"}'
+K=$W/pend.pem
+A_URL="http://127.0.0.1:${PORT[a]}"
+BRIDGE_URL=$A_URL BRIDGE_DIR_URL=$A_URL/directory new_account "$W/preg" "$K" "pending: new-reg at bridge a 201"
+st=$(BRIDGE_URL=$A_URL BRIDGE_DIR_URL=$A_URL/directory v1_new_authz "$W/pz" "$K" p.ha.example)
+assert_eq "pending: new-authz at bridge a 201" 201 "$st"
+assert_eq "... pending" pending "$(json_get "$W/pz.body" status)"
+zid=$(psqlq "select id from authzs where name = 'p.ha.example'")
+zurl=$(hdr "$W/pz.hdr" Location | sed -E "s#^https?://[^/]+#http://127.0.0.1:${PORT[b]}#")
+authz_asks() { grep -c '\[authz\]' "$W/relay.log" || true; }
+psql "$PG_URI" -qAtX -c "select pg_advisory_lock(hashtextextended('authz refresh: $zid', 0)), pg_sleep(30)" \
+	>/dev/null 2>&1 &
+HOLDER=$!
+sleep 1
+q0=$(authz_asks)
+for i in 1 2; do
+	assert_eq "lock held elsewhere: GET $i at bridge b 200" 200 "$(http_req "$W/pg$i" "$zurl")"
+	sleep 1.1 # past authz_refresh_ms: a refresh would be due
+done
+assert_eq "... and bridge b asked the CA nothing" "$q0" "$(authz_asks)"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+psqlq "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()" >/dev/null
+sleep 1.1
+assert_eq "lock free: GET at bridge b 200" 200 "$(http_req "$W/pg3" "$zurl")"
+[ "$(authz_asks)" -gt "$q0" ] && pass "... and bridge b refreshed it from the CA" ||
+	fail "... and bridge b refreshed it from the CA" "no authorization request at the relay"
+relay_clear
+
 # ---- one bridge SIGKILLed in the middle of a new-cert
 inflight() { curl -s --max-time 2 "http://127.0.0.1:${ADMIN[$1]}/metrics" |
 	awk '/^acme_bridge_upstream_inflight/ {s += $2} END {print s + 0}'; }
@@ -88,12 +122,11 @@ n0=$(newacct)
 relay_fault '{"match":"finalize","action":"delay","ms":4000,"count":1}'
 ( dh_rc killed "$D" -c -d c.ha.example >"$W/dh-killed.rc" ) &
 DH=$!
+# the finalize is being held: the bridge with a flow in flight is the one
+# (dehydrated waits on its new-cert, nothing else runs)
 victim=""
-for _ in $(seq 1 100); do
-	for n in a b; do [ "$(inflight $n)" -ge 1 ] && victim=$n; done
-	[ -n "$victim" ] && break
-	sleep 0.1
-done
+wait_for 20 grep -q '\[finalize\] fault delay' "$W/relay.log" || true
+for n in a b; do [ "$(inflight $n)" -ge 1 ] && victim=$n; done
 if [ -z "$victim" ]; then
 	fail "a bridge is working on the new-cert" "no upstream_inflight seen"
 else
