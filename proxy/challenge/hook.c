@@ -21,6 +21,7 @@
 
 #include "bridge.h"
 #include "csr.h"
+#include "fiber.h"
 #include "hook.h"
 #include "log.h"
 
@@ -194,6 +195,40 @@ next_queued(struct bridge *b, const char *domain)
 
 /* The end of a run: log, call back once, close everything, start the
  * next hook queued for the same domain. */
+/* The hook's outcome to its caller, on a fiber (fiber.h: the caller may
+ * wait for the store); what it reads is copied, since h and why go when
+ * complete returns. Out of memory: a plain call. */
+struct hook_outcome {
+	hook_cb cb;
+	void *arg;
+	int ok;
+	char why[256];
+};
+
+static void
+outcome_run(void *arg)
+{
+	struct hook_outcome *o = arg;
+
+	o->cb(o->arg, o->ok, o->why);
+}
+
+static void
+deliver(hook_cb cb, void *arg, int ok, const char *why)
+{
+	struct hook_outcome *o = malloc(sizeof(*o));
+
+	if (o == NULL) {
+		cb(arg, ok, why);
+		return;
+	}
+	o->cb = cb;
+	o->arg = arg;
+	o->ok = ok;
+	snprintf(o->why, sizeof(o->why), "%s", why != NULL ? why : "");
+	fiber_run(outcome_run, o, free, o);
+}
+
 static void
 complete(struct hook *h)
 {
@@ -219,7 +254,7 @@ complete(struct hook *h)
 		log_warn("dns-01 hook %s %s: %s (pid %d)", h->verb, h->domain,
 		    why, h->pid);
 	snprintf(domain, sizeof(domain), "%s", h->domain);
-	h->cb(h->arg, ok, why);
+	deliver(h->cb, h->arg, ok, why);
 	close_all(h); /* h is freed in the close callbacks */
 	if ((n = next_queued(b, domain)) != NULL)
 		start(n);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fiber.h"
 #include "log.h"
 
 #define RESOLV_CONF "/etc/resolv.conf"
@@ -60,15 +61,45 @@ close_all(struct resolver_query *q)
 	}
 }
 
+/* The answer to the caller, on a fiber (fiber.h: it may wait for the
+ * store), with copies of what q held: q goes once finish returns. */
+struct answer_out {
+	resolver_cb cb;
+	void *arg;
+	int has_res;
+	struct dns_result res;
+	char why[256];
+};
+
+static void
+answer_run(void *arg)
+{
+	struct answer_out *o = arg;
+
+	o->cb(o->arg, o->has_res ? &o->res : NULL, o->why[0] ? o->why : NULL);
+}
+
 static void
 finish(struct resolver_query *q, const struct dns_result *res, const char *why)
 {
+	struct answer_out *o;
+
 	if (q->finished)
 		return;
 	q->finished = 1;
 	uv_timer_stop(&q->timer);
 	uv_udp_recv_stop(&q->udp);
-	q->cb(q->arg, res, why);
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		q->cb(q->arg, res, why);
+	} else {
+		o->cb = q->cb;
+		o->arg = q->arg;
+		o->has_res = res != NULL;
+		if (res != NULL)
+			o->res = *res;
+		snprintf(o->why, sizeof(o->why), "%s", why != NULL ? why : "");
+		fiber_run(answer_run, o, free, o);
+	}
 	close_all(q);
 }
 
