@@ -6,7 +6,7 @@ pass=0 fail=0 rc=0
 # test_store_pg runs the store suites on a real PostgreSQL server: one
 # throwaway server (tests/pg_cluster.sh) for this run, removed at the end.
 pg_dir=""
-pg_stop() { [ -z "$pg_dir" ] || { PG_CLUSTER_REMOVE=1 bash tests/pg_cluster.sh stop "$pg_dir"; rm -rf "$pg_dir"; }; }
+pg_stop() { [ -z "$pg_dir" ] || { PG_CLUSTER_REMOVE=1 bash tests/pg_cluster.sh stop "$pg_dir/pg"; rm -rf "$pg_dir"; }; }
 trap pg_stop EXIT
 case " $* " in
 */test_store_pg\ *)
