@@ -566,6 +566,9 @@ observe_metrics_text(struct bridge *b, size_t *len)
 	    : 0;
 	upstream_gauges(b, &g);
 	g.version = ACME_BRIDGE_VERSION;
+	/* the accounts by client read the inventory: what is held in memory
+	 * first (issue 10 item 3), as for the page */
+	store_flush(s);
 	if ((mc = calloc(1, sizeof(*mc))) != NULL)
 		client_counts(b, mc);
 	g.clients = mc;
